@@ -1,0 +1,12 @@
+"""The REST API under /api/v1/: one router, each app registering its viewsets."""
+
+from rest_framework.routers import DefaultRouter
+
+from departments.api.urls import register as register_departments
+from partnerships.api.urls import register as register_partnerships
+
+router = DefaultRouter()
+register_departments(router)
+register_partnerships(router)
+
+urlpatterns = router.urls

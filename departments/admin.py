@@ -1,0 +1,122 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from departments.models import (
+    Council,
+    Department,
+    KpiReturn,
+    Membership,
+    PerformanceIndicator,
+    PeriodSignOff,
+    Referral,
+    Target,
+)
+
+
+@admin.register(Council)
+class CouncilAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "weight_on_time", "weight_digital_share", "weight_reach"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "council", "is_active"]
+    list_filter = ["is_active", "council"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "role", "department", "partnership"]
+    list_filter = ["role", "department", "partnership"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user", "department"]
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    extra = 0
+
+
+@admin.register(PerformanceIndicator)
+class IndicatorAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "code",
+        "title",
+        "department",
+        "unit",
+        "polarity",
+        "frequency",
+        "year_to_date",
+        "dimension",
+        "statutory",
+        "is_active",
+    ]
+    list_filter = [
+        "department",
+        "frequency",
+        "dimension",
+        "statutory",
+        "polarity",
+        "unit",
+        "is_active",
+    ]
+    search_fields = ["code", "title", "definition"]
+    list_select_related = ["department"]
+    inlines = [TargetInline]
+
+
+@admin.register(Target)
+class TargetAdmin(SimpleHistoryAdmin):
+    list_display = ["indicator", "financial_year", "annual_value", "tolerance"]
+    list_filter = ["financial_year", "indicator__department"]
+    search_fields = ["indicator__code", "indicator__title"]
+    list_select_related = ["indicator"]
+    autocomplete_fields = ["indicator"]
+
+
+@admin.register(KpiReturn)
+class KpiReturnAdmin(SimpleHistoryAdmin):
+    """Returns change through the workflow services; the admin shows them and their history."""
+
+    list_display = ["indicator", "period", "department", "value", "state", "version", "updated_at"]
+    list_filter = ["state", "department", "financial_year"]
+    search_fields = ["indicator__code", "period"]
+    list_select_related = ["indicator", "department"]
+    readonly_fields = [field.name for field in KpiReturn._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PeriodSignOff)
+class PeriodSignOffAdmin(SimpleHistoryAdmin):
+    list_display = ["period", "department", "signed_off_by", "signed_off_at", "reopened_at"]
+    list_filter = ["department"]
+    readonly_fields = [field.name for field in PeriodSignOff._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Referral)
+class ReferralAdmin(admin.ModelAdmin):
+    list_display = [
+        "from_department",
+        "to_department",
+        "category",
+        "raised_on",
+        "resolved_on",
+        "agreed_days",
+        "channel",
+        "service",
+    ]
+    list_filter = ["channel", "from_department", "to_department"]
+    search_fields = ["category", "reference"]
+    date_hierarchy = "raised_on"
+    list_select_related = ["from_department", "to_department", "service"]
+    show_full_result_count = False  # a million referrals: skip the full COUNT(*)

@@ -1,0 +1,16 @@
+"""API permission classes that ask the roles module; they decide nothing themselves."""
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from departments.roles import may_change_reference_data
+
+
+class ReferenceDataPermission(BasePermission):
+    """Everyone reads within their scope (the queryset); only administrators write."""
+
+    message = "Only an administrator can change reference data."
+
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        return request.method in SAFE_METHODS or may_change_reference_data(request.user)

@@ -1,0 +1,7 @@
+from departments.api import views
+
+
+def register(router) -> None:
+    router.register("departments", views.DepartmentViewSet)
+    router.register("indicators", views.IndicatorViewSet, basename="indicator")
+    router.register("targets", views.TargetViewSet)

@@ -1,0 +1,81 @@
+"""Scoped querysets: ``visible_to(user)`` is the one place a row's visibility is decided."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from departments.roles import Role, scope_for
+
+
+class DepartmentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> DepartmentQuerySet:
+        scope = scope_for(user)
+        if scope.council_wide:
+            return self.all()
+        condition = Q(pk__in=scope.department_ids)
+        if Role.PARTNER in scope.roles:
+            # A partner manager sees the departments their partnership's services serve.
+            served = Q(services__partnership__in=scope.partnership_ids)
+            return self.filter(condition | served).distinct()
+        return self.filter(condition)
+
+
+class _DepartmentOwnedQuerySet(models.QuerySet):
+    """Rows that belong to one department through ``department_lookup``."""
+
+    department_lookup = "department"
+
+    def visible_to(self, user):
+        scope = scope_for(user)
+        if scope.council_wide:
+            return self.all()
+        return self.filter(**{f"{self.department_lookup}__in": scope.department_ids})
+
+    def for_department(self, department_id: int):
+        return self.filter(**{self.department_lookup: department_id})
+
+
+class IndicatorQuerySet(_DepartmentOwnedQuerySet):
+    def active(self) -> IndicatorQuerySet:
+        return self.filter(is_active=True)
+
+
+class TargetQuerySet(_DepartmentOwnedQuerySet):
+    department_lookup = "indicator__department"
+
+
+class KpiReturnQuerySet(_DepartmentOwnedQuerySet):
+    def in_period(self, period_key: str) -> KpiReturnQuerySet:
+        return self.filter(period=period_key)
+
+
+class SignOffQuerySet(models.QuerySet):
+    def active(self) -> SignOffQuerySet:
+        return self.filter(reopened_at__isnull=True)
+
+    def visible_to(self, user) -> SignOffQuerySet:
+        scope = scope_for(user)
+        if scope.council_wide:
+            return self.all()
+        if not scope.department_ids:
+            return self.none()
+        return self.filter(Q(department__in=scope.department_ids) | Q(department__isnull=True))
+
+
+class ReferralQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ReferralQuerySet:
+        """A department sees what it sent and what it received; a partner sees none."""
+        scope = scope_for(user)
+        if scope.council_wide:
+            return self.all()
+        ids = scope.department_ids
+        return self.filter(Q(from_department__in=ids) | Q(to_department__in=ids))
+
+
+class MembershipQuerySet(models.QuerySet):
+    def visible_to(self, user) -> MembershipQuerySet:
+        scope = scope_for(user)
+        if scope.is_admin:
+            return self.all()
+        return self.filter(user=user)

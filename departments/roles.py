@@ -1,0 +1,193 @@
+"""Roles and scope: who may see and do what (DESIGN.md section 4).
+
+Every view, API method, import and export asks these functions; none decides on its
+own. ``scope_for(user)`` reads the user's memberships once per user object; the
+``visible_to(user)`` queryset methods and the ``may_*`` functions build on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", "Officer"
+    HEAD = "head", "Head of service"
+    SMT = "smt", "Strategic Management Team"
+    PARTNER = "partner", "Partner contract manager"
+    AUDITOR = "auditor", "Auditor"
+    ADMIN = "admin", "Administrator"
+
+
+DEPARTMENT_ROLES = (Role.OFFICER, Role.HEAD)
+COUNCIL_WIDE_ROLES = (Role.SMT, Role.AUDITOR, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user's memberships hold."""
+
+    roles: frozenset[str]
+    department_ids: frozenset[int]
+    head_department_ids: frozenset[int]
+    partnership_ids: frozenset[int]
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    @property
+    def is_smt(self) -> bool:
+        return Role.SMT in self.roles
+
+    @property
+    def is_auditor(self) -> bool:
+        return Role.AUDITOR in self.roles
+
+    @property
+    def council_wide(self) -> bool:
+        """SMT, auditors and administrators see every department and partnership."""
+        return bool(self.roles & set(COUNCIL_WIDE_ROLES))
+
+    @property
+    def primary_role(self) -> str | None:
+        for role in (Role.ADMIN, Role.SMT, Role.AUDITOR, Role.HEAD, Role.OFFICER, Role.PARTNER):
+            if role in self.roles:
+                return role
+        return None
+
+
+NO_SCOPE = Scope(frozenset(), frozenset(), frozenset(), frozenset())
+_CACHE_ATTRIBUTE = "_governance_scope"
+
+
+def scope_for(user) -> Scope:
+    """The user's scope, read once per user object (one query) and kept on it."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NO_SCOPE
+    cached = getattr(user, _CACHE_ATTRIBUTE, None)
+    if cached is not None:
+        return cached
+    from departments.models import Membership  # the models import this module
+
+    roles: set[str] = set()
+    departments: set[int] = set()
+    heads: set[int] = set()
+    partnerships: set[int] = set()
+    rows = Membership.objects.filter(user=user).values_list(
+        "role", "department_id", "partnership_id"
+    )
+    for role, department_id, partnership_id in rows:
+        roles.add(role)
+        if department_id:
+            departments.add(department_id)
+            if role == Role.HEAD:
+                heads.add(department_id)
+        if partnership_id:
+            partnerships.add(partnership_id)
+    if user.is_superuser:
+        roles.add(Role.ADMIN)
+    scope = Scope(
+        frozenset(roles), frozenset(departments), frozenset(heads), frozenset(partnerships)
+    )
+    setattr(user, _CACHE_ATTRIBUTE, scope)
+    return scope
+
+
+def forget_scope(user) -> None:
+    """Drop the cached scope, after memberships change."""
+    if hasattr(user, _CACHE_ATTRIBUTE):
+        delattr(user, _CACHE_ATTRIBUTE)
+
+
+# --- seeing -------------------------------------------------------------------------------
+
+
+def may_see_department(user, department_id: int) -> bool:
+    scope = scope_for(user)
+    return scope.council_wide or department_id in scope.department_ids
+
+
+def may_see_partnership(user, partnership_id: int) -> bool:
+    scope = scope_for(user)
+    return scope.council_wide or partnership_id in scope.partnership_ids
+
+
+def may_download_reports(user) -> bool:
+    """Everyone with a role downloads reports; each report is cut to their scope."""
+    return bool(scope_for(user).roles)
+
+
+# --- returns ------------------------------------------------------------------------------
+
+
+def may_edit_returns(user, department_id: int) -> bool:
+    """Officers and heads edit and submit their own department's returns; admins any."""
+    scope = scope_for(user)
+    return scope.is_admin or department_id in scope.department_ids
+
+
+def may_approve_return(user, *, department_id: int, submitted_by_id: int | None) -> bool:
+    """Heads approve their own department's returns, SMT and admins any; never one's own."""
+    if submitted_by_id is not None and submitted_by_id == user.pk:
+        return False
+    scope = scope_for(user)
+    return scope.is_admin or scope.is_smt or department_id in scope.head_department_ids
+
+
+def may_sign_off(user) -> bool:
+    """Signing off and reopening periods and returns is SMT's (and an admin's)."""
+    scope = scope_for(user)
+    return scope.is_smt or scope.is_admin
+
+
+# --- referrals ----------------------------------------------------------------------------
+
+
+def may_raise_referral(user, from_department_id: int) -> bool:
+    scope = scope_for(user)
+    return scope.is_admin or from_department_id in scope.department_ids
+
+
+def may_handle_referral(user, to_department_id: int) -> bool:
+    """Acknowledging and resolving belongs to the receiving department."""
+    scope = scope_for(user)
+    return scope.is_admin or to_department_id in scope.department_ids
+
+
+# --- partnership --------------------------------------------------------------------------
+
+
+def may_enter_sla_results(user, partnership_id: int) -> bool:
+    """SLA results and milestone progress: the partner manager of that partnership, or admin."""
+    scope = scope_for(user)
+    return scope.is_admin or (
+        Role.PARTNER in scope.roles and partnership_id in scope.partnership_ids
+    )
+
+
+def may_verify_sla_results(user) -> bool:
+    scope = scope_for(user)
+    return scope.is_smt or scope.is_admin
+
+
+def may_manage_escalations(user, partnership_id: int) -> bool:
+    """Escalations and risks: SMT, admins, and the partner manager of that partnership."""
+    scope = scope_for(user)
+    return (
+        scope.is_smt
+        or scope.is_admin
+        or (Role.PARTNER in scope.roles and partnership_id in scope.partnership_ids)
+    )
+
+
+def may_acknowledge_warnings(user) -> bool:
+    scope = scope_for(user)
+    return scope.is_smt or scope.is_admin
+
+
+def may_change_reference_data(user) -> bool:
+    """Indicators, targets, SLAs, weights and users are the administrator's."""
+    return scope_for(user).is_admin

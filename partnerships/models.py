@@ -1,0 +1,440 @@
+"""The council's ICT partner, the partnership contract, its services, SLAs and records."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from departments import periods
+from departments.models import Council, Department, PeriodFields, Polarity
+from partnerships.querysets import (
+    PartnerQuerySet,
+    PartnershipQuerySet,
+    PartnershipRecordQuerySet,
+    ServiceQuerySet,
+    SlaQuerySet,
+    SlaResultQuerySet,
+)
+
+PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
+
+
+def _percent_constraint(field: str, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__gte": 0}) & Q(**{f"{field}__lte": 100}), name=name
+    )
+
+
+class Partner(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    company_number = models.CharField(max_length=20, blank=True)
+    history = HistoricalRecords()
+
+    objects = PartnerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# Contract health components and their default weights (DESIGN.md section 3).
+DEFAULT_HEALTH_WEIGHTS = {
+    "weight_sla": 40,
+    "weight_credits": 20,
+    "weight_milestones": 15,
+    "weight_escalations": 15,
+    "weight_timely": 10,
+}
+
+
+class Partnership(models.Model):
+    """A Strategic Service Partnership contract between the council and a partner."""
+
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="partnerships")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="partnerships")
+    name = models.CharField(max_length=200)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    annual_value = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="Annual contract value in GBP.",
+    )
+    weight_sla = models.PositiveSmallIntegerField(default=DEFAULT_HEALTH_WEIGHTS["weight_sla"])
+    weight_credits = models.PositiveSmallIntegerField(
+        default=DEFAULT_HEALTH_WEIGHTS["weight_credits"]
+    )
+    weight_milestones = models.PositiveSmallIntegerField(
+        default=DEFAULT_HEALTH_WEIGHTS["weight_milestones"]
+    )
+    weight_escalations = models.PositiveSmallIntegerField(
+        default=DEFAULT_HEALTH_WEIGHTS["weight_escalations"]
+    )
+    weight_timely = models.PositiveSmallIntegerField(
+        default=DEFAULT_HEALTH_WEIGHTS["weight_timely"]
+    )
+    history = HistoricalRecords()
+
+    objects = PartnershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "name"], name="partnership_name_unique"),
+            models.CheckConstraint(
+                condition=Q(end_date__gt=F("start_date")), name="partnership_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(annual_value__gte=0), name="partnership_value_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(weight_sla__gt=0)
+                | Q(weight_credits__gt=0)
+                | Q(weight_milestones__gt=0)
+                | Q(weight_escalations__gt=0)
+                | Q(weight_timely__gt=0),
+                name="partnership_weights_not_all_zero",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date <= self.start_date:
+            raise ValidationError({"end_date": "The contract must end after it starts."})
+        if not any(getattr(self, name) for name in DEFAULT_HEALTH_WEIGHTS):
+            raise ValidationError("At least one contract health weight must be above zero.")
+
+    @property
+    def health_weights(self) -> dict[str, int]:
+        return {
+            name.removeprefix("weight_"): getattr(self, name) for name in DEFAULT_HEALTH_WEIGHTS
+        }
+
+
+class Service(models.Model):
+    """A service in the partnership's scope, with its monthly charge and credit cap."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="services")
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=200)
+    monthly_charge = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="Monthly charge in GBP.",
+    )
+    credit_cap_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=PERCENT_VALIDATORS,
+        help_text="Service credits in one month are capped at this share of the charge.",
+    )
+    departments = models.ManyToManyField(Department, related_name="services", blank=True)
+    history = HistoricalRecords(m2m_fields=[departments])
+
+    objects = ServiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "code"], name="service_code_unique"),
+            models.CheckConstraint(
+                condition=Q(monthly_charge__gte=0), name="service_charge_not_negative"
+            ),
+            _percent_constraint("credit_cap_percent", "service_cap_percent_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Sla(models.Model):
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="slas")
+    code = models.CharField(max_length=30)
+    title = models.CharField(max_length=200)
+    unit = models.CharField(max_length=20, default="percent")
+    polarity = models.CharField(max_length=6, choices=Polarity.choices)
+    expected_level = models.DecimalField(max_digits=14, decimal_places=4)
+    minimum_level = models.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        help_text="Worse than this is a serious failure; it lies on the worse side of expected.",
+    )
+    credit_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=PERCENT_VALIDATORS,
+        help_text="A serious failure earns this share of the service's monthly charge.",
+    )
+    history = HistoricalRecords()
+
+    objects = SlaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["service__name", "code"]
+        verbose_name = "SLA"
+        constraints = [
+            models.UniqueConstraint(fields=["service", "code"], name="sla_code_unique"),
+            models.CheckConstraint(
+                condition=Q(polarity__in=Polarity.values), name="sla_polarity_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(polarity=Polarity.HIGHER, minimum_level__lte=F("expected_level"))
+                | Q(polarity=Polarity.LOWER, minimum_level__gte=F("expected_level")),
+                name="sla_minimum_on_worse_side_of_expected",
+            ),
+            _percent_constraint("credit_percent", "sla_credit_percent_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    def clean(self) -> None:
+        if self.expected_level is None or self.minimum_level is None:
+            return
+        if self.polarity == Polarity.HIGHER and self.minimum_level > self.expected_level:
+            raise ValidationError(
+                {
+                    "minimum_level": "For a higher-is-better SLA the minimum level cannot be "
+                    "above the expected level."
+                }
+            )
+        if self.polarity == Polarity.LOWER and self.minimum_level < self.expected_level:
+            raise ValidationError(
+                {
+                    "minimum_level": "For a lower-is-better SLA the minimum level cannot be "
+                    "below the expected level."
+                }
+            )
+
+
+class Verification(models.TextChoices):
+    UNVERIFIED = "unverified", "Awaiting verification"
+    VERIFIED = "verified", "Verified"
+    DISPUTED = "disputed", "Disputed"
+    RESOLVED = "resolved", "Dispute resolved"
+
+
+class SlaResult(PeriodFields):
+    """One month's result of one SLA, as the partner reported it and as SMT verified it.
+
+    The figure in force is the agreed value once a dispute is resolved with one, otherwise
+    the partner's reported value (DESIGN.md section 3).
+    """
+
+    sla = models.ForeignKey(Sla, on_delete=models.PROTECT, related_name="results")
+    reported_value = models.DecimalField(max_digits=14, decimal_places=4)
+    agreed_value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    commentary = models.TextField(blank=True)
+    verification = models.CharField(
+        max_length=10, choices=Verification.choices, default=Verification.UNVERIFIED
+    )
+    dispute_reason = models.TextField(blank=True)
+    resolution_reason = models.TextField(blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    entered_at = models.DateTimeField()
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    objects = SlaResultQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period_start", "sla__code"]
+        verbose_name = "SLA result"
+        constraints = [
+            models.UniqueConstraint(fields=["sla", "period"], name="sla_result_one_per_month"),
+            models.CheckConstraint(
+                condition=Q(verification__in=Verification.values),
+                name="sla_result_verification_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(agreed_value__isnull=True) | Q(verification=Verification.RESOLVED),
+                name="sla_result_agreed_value_only_when_resolved",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["period", "sla"]),
+            models.Index(fields=["sla", "period_start"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sla.code} {self.period}"
+
+    @property
+    def value_in_force(self) -> Decimal:
+        return self.agreed_value if self.agreed_value is not None else self.reported_value
+
+    @property
+    def deadline(self):
+        return periods.Period.parse(self.period).deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)
+
+
+class MilestoneState(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    IN_PROGRESS = "in_progress", "In progress"
+    DELIVERED = "delivered", "Delivered"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Milestone(models.Model):
+    """A contract deliverable with its due date and, once delivered, the delivery date."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="milestones"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.CharField(max_length=120)
+    due_date = models.DateField()
+    delivered_date = models.DateField(null=True, blank=True)
+    state = models.CharField(
+        max_length=12, choices=MilestoneState.choices, default=MilestoneState.PLANNED
+    )
+    history = HistoricalRecords()
+
+    objects = PartnershipRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state=MilestoneState.DELIVERED, delivered_date__isnull=False)
+                | (~Q(state=MilestoneState.DELIVERED) & Q(delivered_date__isnull=True)),
+                name="milestone_delivered_date_iff_delivered",
+            ),
+        ]
+        indexes = [models.Index(fields=["partnership", "due_date"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.state == MilestoneState.DELIVERED and not self.delivered_date:
+            raise ValidationError({"delivered_date": "Give the date the milestone was delivered."})
+        if self.state != MilestoneState.DELIVERED and self.delivered_date:
+            raise ValidationError({"state": "A milestone with a delivery date is delivered."})
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class RecordState(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class _RaisedRecord(models.Model):
+    """What escalations and risks share: raised, owned, due, and resolved with a note."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.CharField(max_length=120)
+    raised_on = models.DateField()
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    due_date = models.DateField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=RecordState.choices, default=RecordState.OPEN)
+    resolved_on = models.DateField(null=True, blank=True)
+    resolution = models.TextField(blank=True)
+
+    objects = PartnershipRecordQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        if self.resolved_on and self.raised_on and self.resolved_on < self.raised_on:
+            raise ValidationError(
+                {"resolved_on": "The resolved date cannot be before the raised date."}
+            )
+        if self.state == RecordState.RESOLVED and not self.resolved_on:
+            raise ValidationError({"resolved_on": "Give the date it was resolved."})
+
+
+def _raised_record_constraints(prefix: str) -> list[models.CheckConstraint]:
+    return [
+        models.CheckConstraint(
+            condition=Q(resolved_on__isnull=True) | Q(resolved_on__gte=F("raised_on")),
+            name=f"{prefix}_resolved_not_before_raised",
+        ),
+        models.CheckConstraint(
+            condition=Q(state=RecordState.OPEN, resolved_on__isnull=True)
+            | Q(state=RecordState.RESOLVED, resolved_on__isnull=False),
+            name=f"{prefix}_resolved_date_iff_resolved",
+        ),
+    ]
+
+
+class Escalation(_RaisedRecord):
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="escalations"
+    )
+    severity = models.CharField(max_length=6, choices=Severity.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-raised_on"]
+        constraints = [
+            *_raised_record_constraints("escalation"),
+            models.CheckConstraint(
+                condition=Q(severity__in=Severity.values), name="escalation_severity_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["partnership", "state", "raised_on"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class Risk(_RaisedRecord):
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="risks")
+    likelihood = models.PositiveSmallIntegerField(validators=SCORE_VALIDATORS)
+    impact = models.PositiveSmallIntegerField(validators=SCORE_VALIDATORS)
+    mitigation = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-raised_on"]
+        constraints = [
+            *_raised_record_constraints("risk"),
+            models.CheckConstraint(
+                condition=Q(likelihood__gte=1, likelihood__lte=5), name="risk_likelihood_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(impact__gte=1, impact__lte=5), name="risk_impact_1_to_5"
+            ),
+        ]
+        indexes = [models.Index(fields=["partnership", "state", "raised_on"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def score(self) -> int:
+        """Likelihood × impact, 1 to 25; 15 or more counts against contract health."""
+        return self.likelihood * self.impact
