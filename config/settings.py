@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "departments",
     "partnerships",
     "reporting",
+    "demo",
 ]
 
 MIDDLEWARE = [

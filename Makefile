@@ -1,0 +1,47 @@
+# Every target sets up what it needs: a fresh clone runs `make run` or `make test` directly.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test lint bench install worker beat clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# pytest exits 5 when it collects no test: treat that as a failure, never as green.
+test: install lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+bench: install
+	@test -n "$(DATABASE_URL)" || (echo "make bench needs DATABASE_URL (PostgreSQL)"; exit 2)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py bench
+
+worker: install
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A config beat --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

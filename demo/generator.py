@@ -1,0 +1,506 @@
+"""Builds the demo council at a chosen scale, reproducibly from a seed number.
+
+Rows are produced by generators and written with bulk inserts in batches, so the large
+council (a million referrals) seeds with bounded memory.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from demo import contract, reference
+from demo.referrals import Pair, build_referrals
+from demo.returns import ReturnFigures, Staff, build_returns, build_sign_offs, target_for
+from demo.scale import DEMO, Episode, Scale
+from departments import periods
+from departments.models import (
+    Council,
+    Department,
+    KpiReturn,
+    Membership,
+    PerformanceIndicator,
+    PeriodSignOff,
+    Referral,
+    Target,
+)
+from departments.roles import Role
+from partnerships.models import (
+    Escalation,
+    Milestone,
+    Partner,
+    Partnership,
+    Risk,
+    Service,
+    Sla,
+    SlaResult,
+)
+
+# username, first name, last name, role, department code (officer and head are in Housing)
+DEMO_USERS = [
+    ("officer", "Priya", "Shah", Role.OFFICER, "housing"),
+    ("head", "Marcus", "Bell", Role.HEAD, "housing"),
+    ("smt", "Helen", "Carter", Role.SMT, None),
+    ("partner", "Tom", "Reeves", Role.PARTNER, None),
+    ("auditor", "Grace", "Okafor", Role.AUDITOR, None),
+    ("admin", "Alex", "Morgan", Role.ADMIN, None),
+]
+STAFF_PREFIX = "staff-"
+
+
+@dataclass
+class SeedReport:
+    scale: str
+    seed: int
+    created: bool
+    seconds: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def seed_council(
+    *,
+    scale: Scale = DEMO,
+    seed: int = 2025,
+    today: date | None = None,
+    reset: bool = False,
+    log: Callable[[str], None] = lambda message: None,
+) -> SeedReport:
+    """Create the demo council unless it exists (idempotent); ``reset`` rebuilds it."""
+    started = time.perf_counter()
+    today = today or timezone.localdate()
+    if reset:
+        delete_everything(log)
+    exists = Council.objects.filter(name=reference.COUNCIL_NAME).exists()
+    if not exists:
+        _Builder(scale=scale, seed=seed, today=today, log=log).build()
+    ensure_demo_passwords()
+    return SeedReport(
+        scale=scale.name,
+        seed=seed,
+        created=not exists,
+        seconds=time.perf_counter() - started,
+        counts=row_counts(),
+    )
+
+
+def ensure_demo_passwords() -> None:
+    """Demo users always sign in with DEMO_PASSWORD (or the README's demo-only default)."""
+    for user in get_user_model().objects.filter(username__in=[u[0] for u in DEMO_USERS]):
+        if not user.check_password(settings.DEMO_PASSWORD):
+            user.set_password(settings.DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+
+
+COUNTED_MODELS = [
+    Council,
+    Department,
+    Membership,
+    PerformanceIndicator,
+    Target,
+    KpiReturn,
+    PeriodSignOff,
+    Referral,
+    Partner,
+    Partnership,
+    Service,
+    Sla,
+    SlaResult,
+    Milestone,
+    Escalation,
+    Risk,
+]
+
+
+def row_counts() -> dict[str, int]:
+    return {model._meta.verbose_name_plural: model.objects.count() for model in COUNTED_MODELS}
+
+
+def delete_everything(log: Callable[[str], None]) -> None:
+    """Remove the demo council and its history, children before parents."""
+    log("Removing the existing demo council")
+    ordered = [
+        Referral,
+        SlaResult,
+        KpiReturn,
+        PeriodSignOff,
+        Target,
+        Membership,
+        Escalation,
+        Risk,
+        Milestone,
+        Sla,
+        Service,
+        Partnership,
+        Partner,
+        PerformanceIndicator,
+        Department,
+        Council,
+    ]
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            tables = [m._meta.db_table for m in ordered]
+            tables += [m.history.model._meta.db_table for m in ordered if hasattr(m, "history")]
+            tables.append(Service.departments.through._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        else:
+            for model in ordered:
+                model.objects.all().delete()
+                if hasattr(model, "history"):
+                    model.history.all().delete()
+        get_user_model().objects.filter(username__in=[u[0] for u in DEMO_USERS]).delete()
+        get_user_model().objects.filter(username__startswith=STAFF_PREFIX).delete()
+
+
+def _batched(rows: Iterable, size: int) -> Iterable[list]:
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+class _Builder:
+    def __init__(self, *, scale: Scale, seed: int, today: date, log: Callable[[str], None]):
+        self.scale, self.today, self.log = scale, today, log
+        self.rng = random.Random(seed)
+        latest = periods.latest_closed(periods.PeriodKind.MONTH, today)
+        self.years = list(range(latest.year - scale.years + 1, latest.year + 1))
+        self.episode = Episode(year=latest.year - 1)
+        self.months = [
+            m for y in self.years for m in periods.periods_of_year(y, "month") if m.has_ended(today)
+        ]
+
+    def build(self) -> None:
+        with transaction.atomic():
+            self._reference_data()
+            self._people()
+            self._contract()
+            self._indicators()
+        self._step("returns", self._returns)
+        self._step("SLA results", self._sla_results)
+        self._step("referrals", self._referrals)
+
+    def _step(self, name: str, action: Callable[[], int]) -> None:
+        started = time.perf_counter()
+        with transaction.atomic():
+            written = action()
+        self.log(f"  {name}: {written:,} rows in {time.perf_counter() - started:.1f} s")
+
+    # reference data -------------------------------------------------------------------
+    def _reference_data(self) -> None:
+        self.council = Council.objects.create(name=reference.COUNCIL_NAME)
+        names = list(reference.DEPARTMENTS)
+        for extra in reference.LARGE_EXTRA_DEPARTMENT_NAMES[: self.scale.departments - 8]:
+            names.append(
+                (extra, extra.lower().replace(" & ", "-").replace(" ", "-").replace("'", ""))
+            )
+        self.departments = {
+            code: Department.objects.create(council=self.council, name=name, code=code)
+            for name, code in names[: self.scale.departments]
+        }
+        self.log(f"  {len(self.departments)} departments")
+
+    def _people(self) -> None:
+        users = get_user_model().objects
+        self.demo_users = {}
+        for username, first, last, role, department in DEMO_USERS:
+            user = users.create_user(
+                username=username,
+                first_name=first,
+                last_name=last,
+                email=f"{username}@borsetshire.example",
+                password=settings.DEMO_PASSWORD,
+                is_staff=role == Role.ADMIN,
+                is_superuser=role == Role.ADMIN,
+            )
+            self.demo_users[role] = user
+            if role != Role.PARTNER:  # the partner's membership needs the partnership first
+                Membership.objects.create(
+                    user=user,
+                    role=role,
+                    department=self.departments[department] if department else None,
+                )
+        self.staff: dict[int, Staff] = {}
+        for code, department in self.departments.items():
+            if code == "housing":
+                officer, head = self.demo_users[Role.OFFICER], self.demo_users[Role.HEAD]
+            else:
+                officer = users.create_user(
+                    username=f"{STAFF_PREFIX}{code}-officer",
+                    first_name="Officer",
+                    last_name=department.name,
+                )
+                head = users.create_user(
+                    username=f"{STAFF_PREFIX}{code}-head",
+                    first_name="Head of",
+                    last_name=department.name,
+                )
+                Membership.objects.bulk_create(
+                    [
+                        Membership(user=officer, role=Role.OFFICER, department=department),
+                        Membership(user=head, role=Role.HEAD, department=department),
+                    ]
+                )
+            self.staff[department.pk] = Staff(officer, head, self.demo_users[Role.SMT])
+
+    def _contract(self) -> None:
+        partner = Partner.objects.create(name=reference.PARTNER_NAME, company_number="08123456")
+        first_year = self.years[0]
+        self.partnerships = []
+        self.services: dict[str, Service] = {}
+        all_departments = list(self.departments.values())
+        for number in range(self.scale.partnerships):
+            partnership = Partnership.objects.create(
+                council=self.council,
+                partner=partner,
+                name="ICT Strategic Service Partnership"
+                if number == 0
+                else f"Digital Transformation Partnership {number + 1}",
+                start_date=date(first_year - 2, 4, 1),
+                end_date=date(first_year + 12, 3, 31),
+                annual_value=Decimal("14500000.00") if number == 0 else Decimal("6200000.00"),
+            )
+            self.partnerships.append(partnership)
+            for spec in reference.SERVICES:
+                service = Service.objects.create(
+                    partnership=partnership,
+                    code=spec.code,
+                    name=spec.name,
+                    monthly_charge=spec.monthly_charge,
+                    credit_cap_percent=spec.cap_percent,
+                )
+                served = (
+                    all_departments
+                    if spec.departments == ("*",)
+                    else [self.departments[c] for c in spec.departments if c in self.departments]
+                )
+                if spec.referral_channel and self.scale.departments > 8:
+                    served += all_departments[8 + number :: 3]  # extra departments share systems
+                service.departments.set(served)
+                if number == 0:
+                    self.services[spec.code] = service
+        Membership.objects.create(
+            user=self.demo_users[Role.PARTNER], role=Role.PARTNER, partnership=self.partnerships[0]
+        )
+        self._slas()
+
+    def _slas(self) -> None:
+        services = list(
+            Service.objects.filter(partnership__in=self.partnerships).order_by(
+                "partnership_id", "pk"
+            )
+        )
+        counts = reference.SLAS_PER_SERVICE
+        plan = [(s, counts[s.code]) for s in services if s.partnership == self.partnerships[0]]
+        if self.scale.slas > sum(n for _, n in plan):  # the large council: spread the rest
+            plan = [(s, 0) for s in services]
+            for index in range(self.scale.slas):
+                service, n = plan[index % len(plan)]
+                plan[index % len(plan)] = (service, n + 1)
+        rows = []
+        for service, count in plan:
+            for index in range(count):
+                suffix, title, unit, polarity, expected, minimum, credit = reference.SLA_TEMPLATES[
+                    index % len(reference.SLA_TEMPLATES)
+                ]
+                rows.append(
+                    Sla(
+                        service=service,
+                        code=f"{service.code.upper()[:8]}-{suffix}-{index + 1:02d}",
+                        title=title,
+                        unit=unit,
+                        polarity=polarity,
+                        expected_level=Decimal(expected),
+                        minimum_level=Decimal(minimum),
+                        credit_percent=Decimal(credit),
+                    )
+                )
+        self.slas = bulk_create_with_history(rows, Sla)
+        self.slas = list(Sla.objects.select_related("service").order_by("pk"))
+
+    def _indicators(self) -> None:
+        codes = list(self.departments)
+        specs = reference.bvpi_specs()
+        specs += reference.local_specs(codes, self.scale.indicators - len(specs))
+        rows = [
+            PerformanceIndicator(
+                council=self.council,
+                code=s.code,
+                title=s.title,
+                definition=s.definition,
+                unit=s.unit,
+                polarity=s.polarity,
+                frequency=s.frequency,
+                year_to_date=s.year_to_date,
+                dimension=s.dimension,
+                statutory=s.statutory,
+                department=self.departments[s.department],
+                decimal_places=reference.DECIMAL_PLACES[s.unit],
+            )
+            for s in specs
+        ]
+        bulk_create_with_history(rows, PerformanceIndicator, batch_size=self.scale.batch_size)
+        by_code = {i.code: i for i in PerformanceIndicator.objects.all()}
+        self.indicators = [(s, by_code[s.code]) for s in specs]
+        self.targets = {}
+        target_rows = []
+        for spec, indicator in self.indicators:
+            for index, year in enumerate(self.years):
+                annual = target_for(spec, index)
+                self.targets[(indicator.pk, year)] = (annual, spec.tolerance)
+                target_rows.append(
+                    Target(
+                        indicator=indicator,
+                        financial_year=year,
+                        annual_value=annual,
+                        tolerance=spec.tolerance,
+                    )
+                )
+        bulk_create_with_history(target_rows, Target, batch_size=self.scale.batch_size)
+        self.log(f"  {len(self.indicators)} indicators, {len(target_rows)} targets")
+
+    # figures ---------------------------------------------------------------------------
+    def _dependent_department_codes(self) -> set[str]:
+        return {
+            d.code
+            for code in reference.EPISODE_SERVICES
+            for d in self.services[code].departments.all()
+        }
+
+    def _returns(self) -> int:
+        figures = ReturnFigures(self.rng, self.episode, self._dependent_department_codes())
+        rows = build_returns(
+            rng=self.rng,
+            figures=figures,
+            indicators=self.indicators,
+            targets=self.targets,
+            years=self.years,
+            today=self.today,
+            staff=self.staff,
+        )
+        written = 0
+        keys: set[str] = set()
+        for batch in _batched(rows, self.scale.batch_size):
+            bulk_create_with_history(batch, KpiReturn, batch_size=self.scale.batch_size)
+            keys.update(r.period for r in batch)
+            written += len(batch)
+        PeriodSignOff.objects.bulk_create(
+            build_sign_offs(keys, self.demo_users[Role.SMT], self.today)
+        )
+        return written
+
+    def _sla_results(self) -> int:
+        failing = {self.services[c].pk for c in reference.EPISODE_SERVICES}
+        failing |= set(
+            Service.objects.filter(code__in=reference.EPISODE_SERVICES).values_list("pk", flat=True)
+        )
+        results = list(
+            contract.build_sla_results(
+                rng=self.rng,
+                slas=self.slas,
+                failing_service_ids=failing,
+                months=self.months,
+                episode=self.episode,
+                partner_user=self.demo_users[Role.PARTNER],
+                smt_user=self.demo_users[Role.SMT],
+                today=self.today,
+            )
+        )
+        contract.mark_disputes(results, self.rng, self.demo_users[Role.SMT])
+        for batch in _batched(results, self.scale.batch_size):
+            bulk_create_with_history(batch, SlaResult, batch_size=self.scale.batch_size)
+        smt = self.demo_users[Role.SMT]
+        for partnership in self.partnerships:
+            Milestone.objects.bulk_create(
+                contract.build_milestones(
+                    rng=self.rng,
+                    partnership=partnership,
+                    years=self.years,
+                    episode=self.episode,
+                    today=self.today,
+                )
+            )
+            Escalation.objects.bulk_create(
+                contract.build_escalations(
+                    rng=self.rng,
+                    partnership=partnership,
+                    months=self.months,
+                    episode=self.episode,
+                    smt_user=smt,
+                    today=self.today,
+                )
+            )
+            Risk.objects.bulk_create(
+                contract.build_risks(
+                    rng=self.rng,
+                    partnership=partnership,
+                    first_day=self.months[0].start,
+                    episode=self.episode,
+                    smt_user=smt,
+                    today=self.today,
+                )
+            )
+        return len(results)
+
+    def _referrals(self) -> int:
+        channel_services = [self.services[c] for c in reference.EPISODE_SERVICES]
+        serves = {s.pk: {d.pk for d in s.departments.all()} for s in channel_services}
+        ids = {code: d.pk for code, d in self.departments.items()}
+
+        def channel_for(from_id: int, to_id: int) -> int | None:
+            for service in channel_services:
+                if to_id in serves[service.pk]:
+                    return service.pk
+            for service in channel_services:
+                if from_id in serves[service.pk]:
+                    return service.pk
+            return channel_services[0].pk
+
+        pairs = [
+            Pair(ids[a], ids[b], w, channel_for(ids[a], ids[b]))
+            for a, b, w in reference.REFERRAL_PAIRS
+        ]
+        extra = [d.pk for d in self.departments.values()][8:]
+        for index, department_id in enumerate(extra):  # the large council's other pairs
+            partner_id = list(ids.values())[(index * 7 + 3) % len(ids)]
+            if partner_id != department_id:
+                pairs.append(
+                    Pair(department_id, partner_id, 3, channel_for(department_id, partner_id))
+                )
+                pairs.append(
+                    Pair(partner_id, department_id, 2, channel_for(partner_id, department_id))
+                )
+        dependent = set().union(*serves.values())
+        rows = build_referrals(
+            rng=self.rng,
+            pairs=pairs,
+            months=self.months,
+            total=self.scale.referrals,
+            episode=self.episode,
+            dependent_department_ids=dependent,
+            today=self.today,
+        )
+        written = 0
+        for batch in _batched(rows, self.scale.batch_size):
+            Referral.objects.bulk_create(batch)
+            written += len(batch)
+        return written
+
+
+def episode_for(today: date | None = None) -> Episode:
+    """The episode of a council seeded ``today``: the previous financial year's autumn."""
+    latest = periods.latest_closed(periods.PeriodKind.MONTH, today or timezone.localdate())
+    return Episode(year=latest.year - 1)
+
+
+__all__ = ["seed_council", "episode_for", "SeedReport", "DEMO_USERS"]
