@@ -150,6 +150,8 @@ STORAGES = {
         )
     },
 }
+# Outside production whitenoise finds static files in place, so no collectstatic is needed.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 
 # Uploads (imports) are limited: the biggest accepted file, and what is held in memory.

@@ -4,9 +4,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from departments import views as department_views
+from reporting import views as reporting_views
 
 urlpatterns = [
-    path("", department_views.home, name="home"),
+    path("", reporting_views.home, name="home"),
     path("healthz", department_views.healthz, name="healthz"),
     path(
         "accounts/login/",

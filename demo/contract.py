@@ -280,9 +280,10 @@ def build_risks(
             raised_on=episode_start + timedelta(days=20),
             raised_by=smt_user,
             mitigation="Daily stand-up with the partner; manual fallback for urgent referrals.",
-            state=RecordState.RESOLVED,
-            resolved_on=episode.service_months[-1].end + timedelta(40),
-            resolution="Stability restored after the platform rebuild.",
         )
     )
+    closed = episode.service_months[-1].end + timedelta(days=40)
+    if closed < today:
+        risks[-1].state, risks[-1].resolved_on = RecordState.RESOLVED, closed
+        risks[-1].resolution = "Stability restored after the platform rebuild."
     return risks

@@ -1,21 +1,14 @@
-"""The web shell: each role's home page, /healthz, and friendly error pages."""
+"""The web shell: /healthz and friendly error pages."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import get_template
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from departments import selectors
 from departments.health import broker_state, database_state
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "departments/home.html", selectors.home_summary(request.user))
 
 
 @require_GET

@@ -77,3 +77,25 @@ def audrey(council):
 @pytest.fixture
 def ada(council):
     return _member("ada", Role.ADMIN)
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(request):
+    """Tasks run in process in tests, except where a test starts a real worker.
+
+    CI sets REDIS_URL, which turns eager mode off in settings; tests that dispatch a task
+    without a worker would otherwise wait for ever.
+    """
+    from config.celery import app
+
+    eager = request.node.get_closest_marker("celery_worker") is None
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Hashing with PBKDF2's full work factor would dominate the suite's run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

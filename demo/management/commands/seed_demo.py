@@ -30,8 +30,5 @@ class Command(BaseCommand):
             )
         for name, count in report.counts.items():
             self.stdout.write(f"  {name}: {count:,}")
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo council ({report.scale}, seed {report.seed}) ready in {report.seconds:.1f} s."
-            )
-        )
+        summary = f"Demo council ({report.scale}, seed {report.seed})"
+        self.stdout.write(self.style.SUCCESS(f"{summary} ready in {report.seconds:.1f} s."))

@@ -1,0 +1,64 @@
+"""A real browser (Debian's Chromium through Playwright) signs in and checks accessibility."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+]
+
+
+@pytest.fixture
+def page(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by
+    # fixtures before and after are still synchronous, which Django must be told.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        yield page
+        browser.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_officer_signs_in_with_the_keyboard_and_sees_their_home(page, live_server, alice):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.goto(f"{live_server.url}/")
+    assert page.title().startswith("Sign in")
+    assert Axe().run(page).violations_count == 0
+
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_role("heading", level=1).inner_text() == alice.get_full_name()
+    assert "You are signed in as Officer for Housing" in page.inner_text("main")
+    assert Axe().run(page).violations_count == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wrong_password_error_summary_is_announced(page, live_server, alice):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    summary = page.get_by_role("alert")
+    assert "There is a problem" in summary.inner_text()

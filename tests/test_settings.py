@@ -1,0 +1,87 @@
+"""Settings: the embedded default with no environment, and production hardening."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], 'eager': "
+    "s.CELERY_TASK_ALWAYS_EAGER, 'cache': s.CACHES['default']['BACKEND'], 'debug': s.DEBUG}))"
+)
+
+
+def _run(args, **env):
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "DJANGO_ENV",
+            "DJANGO_SECRET_KEY",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
+    }
+    clean.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_no_environment_gives_the_embedded_default():
+    import json
+
+    result = _run(["-c", PROBE])
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "engine": "django.db.backends.sqlite3",
+        "eager": True,
+        "cache": "django.core.cache.backends.locmem.LocMemCache",
+        "debug": True,
+    }
+
+
+def test_database_and_redis_urls_switch_to_postgresql_and_redis():
+    import json
+
+    result = _run(
+        ["-c", PROBE], DATABASE_URL="postgres://u@db:5432/council", REDIS_URL="redis://cache:6379/0"
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "engine": "django.db.backends.postgresql",
+        "eager": False,
+        "cache": "django.core.cache.backends.redis.RedisCache",
+        "debug": True,
+    }
+
+
+def test_production_settings_pass_the_deploy_check_without_warnings():
+    result = _run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY="x7Lq9vTz2mWc4pRk8sYb1nHd6fJg3aUe5oQi0lZx" * 2,
+        DJANGO_ALLOWED_HOSTS="governance.example.gov.uk",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _run(["manage.py", "check"], DJANGO_ENV="production")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_never_runs_with_debug_even_if_asked():
+    import json
+
+    result = _run(
+        ["-c", PROBE], DJANGO_ENV="production", DJANGO_DEBUG="1", DJANGO_SECRET_KEY="k" * 60
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["debug"] is False
