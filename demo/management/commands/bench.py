@@ -1,0 +1,84 @@
+"""python manage.py bench: seed the large council and time every page that exists.
+
+Run through ``make bench`` with DATABASE_URL pointing at PostgreSQL. Prints the seeding
+time and peak memory, then the median server time and SQL query count of each page and
+endpoint for each demo role. Figures are reported, never asserted.
+"""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, reset_queries
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from demo.generator import seed_council
+from demo.scale import SCALES
+
+# (label, URL, usernames): every page and metric endpoint that exists so far.
+PAGES = [
+    ("home", "/", ["officer", "head", "smt", "partner", "auditor", "admin"]),
+    ("healthz", "/healthz", ["smt"]),
+    ("api departments", "/api/v1/departments/", ["smt", "officer"]),
+    ("api indicators", "/api/v1/indicators/?page_size=100", ["smt", "officer"]),
+    ("api targets", "/api/v1/targets/?page_size=100", ["smt"]),
+    ("api services", "/api/v1/services/", ["smt", "partner"]),
+    ("api slas", "/api/v1/slas/?page_size=100", ["smt", "partner"]),
+]
+
+
+class Command(BaseCommand):
+    help = "Seed the large council into PostgreSQL and measure every page and endpoint."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--scale", choices=sorted(SCALES), default="large")
+        parser.add_argument("--repeat", type=int, default=7, help="Requests per page (median).")
+        parser.add_argument(
+            "--keep", action="store_true", help="Reuse an existing council instead of reseeding it."
+        )
+
+    def handle(self, *args, scale: str, repeat: int, keep: bool, **options) -> None:
+        if connection.vendor != "postgresql" and scale == "large":
+            raise CommandError("The large council is measured on PostgreSQL: set DATABASE_URL.")
+        self.stdout.write(f"Seeding the {scale} council on {connection.vendor}")
+        started = time.perf_counter()
+        report = seed_council(scale=SCALES[scale], reset=not keep, log=self.stdout.write)
+        seconds = time.perf_counter() - started
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.stdout.write(f"Seeded in {seconds:.1f} s, peak memory {peak_mib:.0f} MiB")
+        for name, count in report.counts.items():
+            self.stdout.write(f"  {name}: {count:,}")
+        self._measure_pages(repeat)
+
+    def _measure_pages(self, repeat: int) -> None:
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+        users = {
+            u.username: u
+            for u in get_user_model().objects.filter(
+                username__in={name for _, _, names in PAGES for name in names}
+            )
+        }
+        self.stdout.write(f"\n{'page':<20} {'role':<9} {'median ms':>10} {'queries':>8}")
+        for label, url, usernames in PAGES:
+            for username in usernames:
+                client = Client()
+                client.force_login(users[username])
+                timings, queries, status = [], 0, None
+                for _ in range(repeat):
+                    reset_queries()
+                    with CaptureQueriesContext(connection) as captured:
+                        began = time.perf_counter()
+                        response = client.get(url)
+                        timings.append((time.perf_counter() - began) * 1000)
+                    queries, status = len(captured), response.status_code
+                median = statistics.median(timings)
+                self.stdout.write(
+                    f"{label:<20} {username:<9} {median:>10.1f} {queries:>8}"
+                    + ("" if status == 200 else f"  (HTTP {status})")
+                )
