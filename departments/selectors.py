@@ -34,8 +34,9 @@ class ReturnDue:
         return not submitted and self.deadline < timezone.localdate()
 
 
-def returns_due(*, department_ids: set[int] | frozenset[int], today: date | None = None
-                ) -> list[ReturnDue]:
+def returns_due(
+    *, department_ids: set[int] | frozenset[int], today: date | None = None
+) -> list[ReturnDue]:
     """The returns the departments owe for the most recent closed period of each frequency.
 
     Two queries whatever the number of indicators: the indicators, then their returns.
@@ -56,8 +57,9 @@ def returns_due(*, department_ids: set[int] | frozenset[int], today: date | None
     rows = []
     for indicator in indicators:
         period = latest[indicator.period_kind]
-        rows.append(ReturnDue(indicator, period, period.deadline(),
-                              found.get((indicator.pk, period.key))))
+        rows.append(
+            ReturnDue(indicator, period, period.deadline(), found.get((indicator.pk, period.key)))
+        )
     return rows
 
 

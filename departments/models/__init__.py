@@ -1,0 +1,52 @@
+"""The base app's models, one module per part of the domain.
+
+This app imports neither ``partnerships`` nor ``reporting``. Its two references to
+partnerships (a partner manager's membership scope, a referral's channel service) are
+lazy string references, so the dependency stays one way in code.
+"""
+
+from departments.models.indicators import (
+    Dimension,
+    Frequency,
+    PerformanceIndicator,
+    Polarity,
+    Target,
+    Unit,
+    YearToDate,
+)
+from departments.models.jobs import ImportJob, ImportStatus, ReminderLog
+from departments.models.organisation import Council, Department, Membership
+from departments.models.referrals import Channel, Referral
+from departments.models.returns import (
+    EDITABLE_RETURN_STATES,
+    KpiReturn,
+    PeriodFields,
+    PeriodSignOff,
+    ReturnState,
+)
+from departments.roles import DEPARTMENT_ROLES, Role
+
+__all__ = [
+    "DEPARTMENT_ROLES",
+    "EDITABLE_RETURN_STATES",
+    "Channel",
+    "Council",
+    "Department",
+    "Dimension",
+    "Frequency",
+    "ImportJob",
+    "ImportStatus",
+    "KpiReturn",
+    "Membership",
+    "PerformanceIndicator",
+    "PeriodFields",
+    "PeriodSignOff",
+    "Polarity",
+    "Referral",
+    "ReminderLog",
+    "ReturnState",
+    "Role",
+    "Target",
+    "Unit",
+    "YearToDate",
+]

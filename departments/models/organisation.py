@@ -1,0 +1,134 @@
+"""The council, its departments, and who holds which role where."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from departments.querysets import (
+    DepartmentQuerySet,
+    MembershipQuerySet,
+)
+from departments.roles import COUNCIL_WIDE_ROLES, DEPARTMENT_ROLES, Role
+
+
+class Council(models.Model):
+    """The one local authority a deployment serves, with its coordination weights."""
+
+    name = models.CharField(max_length=200, unique=True)
+    # Coordination index weights (DESIGN.md section 3), kept beside contract health's.
+    weight_on_time = models.PositiveSmallIntegerField(default=50)
+    weight_digital_share = models.PositiveSmallIntegerField(default=25)
+    weight_reach = models.PositiveSmallIntegerField(default=25)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight_on_time__gt=0)
+                | Q(weight_digital_share__gt=0)
+                | Q(weight_reach__gt=0),
+                name="council_coordination_weights_not_all_zero",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="departments")
+    name = models.CharField(max_length=120)
+    code = models.SlugField(max_length=40, help_text="Short identifier used in imports and URLs.")
+    is_active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    objects = DepartmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "code"], name="department_code_unique"),
+            models.UniqueConstraint(fields=["council", "name"], name="department_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's role and the scope it applies to.
+
+    Officers and heads of service belong to a department; a partner manager to a
+    partnership; SMT members, auditors and administrators have council-wide scope.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
+    )
+    partnership = models.ForeignKey(
+        "partnerships.Partnership",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+    )
+    history = HistoricalRecords()
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__username", "role"]
+        constraints = [
+            models.CheckConstraint(
+                name="membership_scope_matches_role",
+                condition=(
+                    Q(role__in=DEPARTMENT_ROLES, department__isnull=False, partnership__isnull=True)
+                    | Q(role=Role.PARTNER, department__isnull=True, partnership__isnull=False)
+                    | Q(
+                        role__in=COUNCIL_WIDE_ROLES,
+                        department__isnull=True,
+                        partnership__isnull=True,
+                    )
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "department"],
+                condition=Q(department__isnull=False),
+                name="membership_department_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "partnership"],
+                condition=Q(partnership__isnull=False),
+                name="membership_partnership_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(department__isnull=True, partnership__isnull=True),
+                name="membership_council_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.department or self.partnership or "council"
+        return f"{self.user} – {self.get_role_display()} ({scope})"
+
+    def clean(self) -> None:
+        if self.role in DEPARTMENT_ROLES and (not self.department_id or self.partnership_id):
+            raise ValidationError(
+                {"department": "Officers and heads of service need a department."}
+            )
+        if self.role == Role.PARTNER and (not self.partnership_id or self.department_id):
+            raise ValidationError({"partnership": "A partner manager needs a partnership."})
+        if self.role in COUNCIL_WIDE_ROLES and (self.department_id or self.partnership_id):
+            raise ValidationError(
+                "SMT members, auditors and administrators have council-wide scope: "
+                "leave department and partnership empty."
+            )

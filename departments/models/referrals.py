@@ -1,0 +1,115 @@
+"""Cross-department referrals: the raw record of coordination."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from departments import periods
+from departments.models.organisation import Department
+from departments.querysets import (
+    ReferralQuerySet,
+)
+
+
+class Channel(models.TextChoices):
+    SERVICE = "service", "Partner service"
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone"
+    PAPER = "paper", "Paper"
+
+
+class Referral(models.Model):
+    """One piece of cross-department work. No resident's personal data: category and dates.
+
+    It belongs to the monthly period of its raised date (stored as ``period``).
+    """
+
+    from_department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="referrals_sent"
+    )
+    to_department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="referrals_received"
+    )
+    category = models.CharField(max_length=80)
+    raised_on = models.DateField()
+    acknowledged_on = models.DateField(null=True, blank=True)
+    resolved_on = models.DateField(null=True, blank=True)
+    agreed_days = models.PositiveSmallIntegerField(
+        help_text="Agreed response time in calendar days.", validators=[MinValueValidator(1)]
+    )
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    service = models.ForeignKey(
+        "partnerships.Service",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        help_text="The partner service the referral travelled through, when channel is a service.",
+    )
+    reference = models.CharField(
+        max_length=64, blank=True, help_text="Identifier in the source system, for imports."
+    )
+    period = models.CharField(max_length=11, editable=False)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_department=F("to_department")),
+                name="referral_between_different_departments",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_on__isnull=True) | Q(resolved_on__gte=F("raised_on")),
+                name="referral_resolved_not_before_raised",
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_on__isnull=True) | Q(acknowledged_on__gte=F("raised_on")),
+                name="referral_acknowledged_not_before_raised",
+            ),
+            models.CheckConstraint(
+                condition=Q(agreed_days__gte=1), name="referral_agreed_days_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel=Channel.SERVICE, service__isnull=False)
+                | (~Q(channel=Channel.SERVICE) & Q(service__isnull=True)),
+                name="referral_service_matches_channel",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["to_department", "period"]),
+            models.Index(fields=["from_department", "period"]),
+            models.Index(fields=["period", "channel"]),
+            models.Index(fields=["service", "period"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_department} → {self.to_department} ({self.raised_on:%d %b %Y})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.period = periods.period_for_date(self.raised_on).key
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        errors = {}
+        if self.from_department_id and self.from_department_id == self.to_department_id:
+            errors["to_department"] = "A department cannot refer work to itself."
+        if self.resolved_on and self.raised_on and self.resolved_on < self.raised_on:
+            errors["resolved_on"] = "The resolved date cannot be before the raised date."
+        if self.acknowledged_on and self.raised_on and self.acknowledged_on < self.raised_on:
+            errors["acknowledged_on"] = "The acknowledged date cannot be before the raised date."
+        if self.channel == Channel.SERVICE and not self.service_id:
+            errors["service"] = "Name the partner service the referral travelled through."
+        if self.channel != Channel.SERVICE and self.service_id:
+            errors["service"] = "Only a referral through a partner service names a service."
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,181 @@
+"""Validation of a return's figures: one set of rules for the form, the API and imports.
+
+Each message names the field and the problem in plain words, as a council officer would
+want to read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone
+
+from departments.models import PerformanceIndicator, Unit
+from departments.periods import Period
+
+UNIT_NAMES = {
+    Unit.PERCENT: "a percentage",
+    Unit.DAYS: "a number of days",
+    Unit.COUNT: "a count",
+    Unit.GBP: "an amount in pounds",
+    Unit.KG: "a weight in kilograms",
+    Unit.RATE: "a rate",
+    Unit.SCORE: "a score",
+}
+FIGURE_LABELS = {"value": "Value", "numerator": "Numerator", "denominator": "Denominator"}
+
+
+@dataclass
+class CleanedFigures:
+    value: Decimal | None = None
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def parse_decimal(raw: object) -> Decimal | None:
+    """A Decimal from what a person typed or a file held; None when empty.
+
+    Thousands separators and spaces are allowed ("1,250"); anything else that is not a
+    number raises ValueError.
+    """
+    if raw is None:
+        return None
+    if isinstance(raw, Decimal):
+        return raw
+    if isinstance(raw, bool):
+        raise ValueError("not a number")
+    if isinstance(raw, int | float):
+        return Decimal(str(raw))
+    text = str(raw).strip().replace(",", "").replace(" ", "").replace("£", "")
+    if text == "":
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation as error:
+        raise ValueError("not a number") from error
+    if not number.is_finite():
+        raise ValueError("not a number")
+    return number
+
+
+def _places(number: Decimal) -> int:
+    exponent = number.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def clean_figures(
+    indicator: PerformanceIndicator,
+    *,
+    value: object = None,
+    numerator: object = None,
+    denominator: object = None,
+) -> CleanedFigures:
+    """Check the figures of a return; for a ratio indicator derive the value."""
+    result = CleanedFigures()
+    parsed: dict[str, Decimal | None] = {}
+    for name, raw in (("value", value), ("numerator", numerator), ("denominator", denominator)):
+        try:
+            parsed[name] = parse_decimal(raw)
+        except ValueError:
+            result.errors[name] = f"{FIGURE_LABELS[name]} must be a number, like 92.5"
+    if result.errors:
+        return result
+    if indicator.is_ratio:
+        _clean_ratio(indicator, parsed, result)
+    else:
+        _clean_value(indicator, parsed, result)
+    return result
+
+
+def _clean_value(indicator, parsed, result: CleanedFigures) -> None:
+    number = parsed["value"]
+    if parsed["numerator"] is not None or parsed["denominator"] is not None:
+        result.errors["numerator"] = (
+            f"{indicator.code} is not a ratio indicator: enter the value only"
+        )
+        return
+    if number is None:
+        result.errors["value"] = "Enter the value"
+        return
+    problem = _range_problem(indicator, number, "Value")
+    if problem:
+        result.errors["value"] = problem
+        return
+    if _places(number) > indicator.decimal_places:
+        result.errors["value"] = (
+            f"Value can have at most {_plural(indicator.decimal_places, 'decimal place')} "
+            f"for {indicator.code}"
+        )
+        return
+    result.value = number
+
+
+def _range_problem(indicator, number: Decimal, label: str) -> str | None:
+    if number < 0:
+        return f"{label} cannot be negative: {indicator.code} is {UNIT_NAMES[indicator.unit]}"
+    if indicator.unit == Unit.PERCENT and number > 100:
+        return f"{label} is a percentage and cannot be more than 100"
+    return None
+
+
+def _clean_ratio(indicator, parsed, result: CleanedFigures) -> None:
+    numerator, denominator = parsed["numerator"], parsed["denominator"]
+    if parsed["value"] is not None:
+        derived = None
+        if numerator is not None and denominator:
+            derived = indicator.derive_value(numerator, denominator)
+        if derived is None or derived != parsed["value"]:
+            result.errors["value"] = (
+                f"{indicator.code} is worked out from numerator and denominator: "
+                "leave the value empty"
+            )
+            return
+    if numerator is None:
+        result.errors["numerator"] = "Enter the numerator"
+    if denominator is None:
+        result.errors["denominator"] = "Enter the denominator"
+    if result.errors:
+        return
+    for name, number in (("numerator", numerator), ("denominator", denominator)):
+        if number < 0:
+            result.errors[name] = f"{FIGURE_LABELS[name]} cannot be negative"
+        elif _places(number) > 6:
+            result.errors[name] = f"{FIGURE_LABELS[name]} can have at most 6 decimal places"
+    if result.errors:
+        return
+    if denominator == 0:
+        result.errors["denominator"] = "Denominator cannot be zero"
+        return
+    if indicator.unit == Unit.PERCENT and numerator > denominator:
+        result.errors["numerator"] = (
+            "Numerator cannot be greater than the denominator for a percentage"
+        )
+        return
+    result.numerator, result.denominator = numerator, denominator
+    result.value = indicator.derive_value(numerator, denominator)
+
+
+def period_problem(
+    indicator: PerformanceIndicator, period_key: str, today: date | None = None
+) -> str | None:
+    """Why a return cannot be entered for this period, or None."""
+    try:
+        period = Period.parse(period_key)
+    except ValueError:
+        return f"Period '{period_key}' is not a period key: use a form such as 2025-26-P06"
+    if period.kind != indicator.period_kind:
+        example = {"month": "2025-26-P06", "quarter": "2025-26-Q2", "year": "2025-26"}
+        return (
+            f"{indicator.code} is reported {indicator.get_frequency_display().lower()}: "
+            f"use a period such as {example[indicator.period_kind]}"
+        )
+    if not period.has_ended(today or timezone.localdate()):
+        return f"{period.label} has not ended yet: a return can be entered once it has"
+    return None
