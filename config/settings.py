@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env, env_bool, env_list
@@ -154,8 +155,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 
-# Uploads (imports) are limited: the biggest accepted file, and what is held in memory.
-MAX_IMPORT_UPLOAD_BYTES = 20 * 1024 * 1024
+# Request bodies held in memory; larger uploads spool to a temporary file.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -188,7 +188,25 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "departments.tasks.record_worker_heartbeat", "schedule": 60.0},
+    "return-reminders": {
+        "task": "departments.tasks.send_return_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
+
+# Email (reminder digests): the console backend unless SMTP is configured.
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "performance@council.example")
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+
+# Imports: the biggest accepted file (bytes) and the most rows in one file.
+IMPORT_MAX_UPLOAD_BYTES = int(env("IMPORT_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(env("IMPORT_MAX_ROWS", "200000"))
 
 DEMO_PASSWORD = env("DEMO_PASSWORD", "demo-council-2025")
 

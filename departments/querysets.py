@@ -75,7 +75,11 @@ class ReferralQuerySet(models.QuerySet):
 
 class MembershipQuerySet(models.QuerySet):
     def visible_to(self, user) -> MembershipQuerySet:
+        """Administrators, SMT and auditors see every membership (the audit trail names
+        people on purpose); anyone else sees their own."""
         scope = scope_for(user)
-        if scope.is_admin:
+        if scope.council_wide:
             return self.all()
+        if not scope.roles:
+            return self.none()
         return self.filter(user=user)

@@ -277,6 +277,12 @@ class SlaResult(PeriodFields):
     def __str__(self) -> str:
         return f"{self.sla.code} {self.period}"
 
+    def clean(self) -> None:
+        if self.agreed_value is not None and self.verification != Verification.RESOLVED:
+            raise ValidationError(
+                {"agreed_value": "An agreed figure is recorded only when a dispute is resolved."}
+            )
+
     @property
     def value_in_force(self) -> Decimal:
         return self.agreed_value if self.agreed_value is not None else self.reported_value
@@ -371,6 +377,10 @@ class _RaisedRecord(models.Model):
             )
         if self.state == RecordState.RESOLVED and not self.resolved_on:
             raise ValidationError({"resolved_on": "Give the date it was resolved."})
+        if self.state == RecordState.OPEN and self.resolved_on:
+            raise ValidationError(
+                {"state": "It has a resolved date, so mark it resolved (or clear the date)."}
+            )
 
 
 def _raised_record_constraints(prefix: str) -> list[models.CheckConstraint]:

@@ -123,7 +123,7 @@ class Membership(models.Model):
     def clean(self) -> None:
         if self.role in DEPARTMENT_ROLES and (not self.department_id or self.partnership_id):
             raise ValidationError(
-                {"department": "Officers and heads of service need a department."}
+                {"department": "Officers and heads of service belong to one department only."}
             )
         if self.role == Role.PARTNER and (not self.partnership_id or self.department_id):
             raise ValidationError({"partnership": "A partner manager needs a partnership."})

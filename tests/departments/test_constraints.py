@@ -583,7 +583,9 @@ def test_full_clean_accepts_a_referral_resolved_the_day_it_was_raised(housing, f
 def test_full_clean_names_department_for_an_officer_without_one(partnership):
     user = UserFactory(username="mallory")
     messages = _messages(Membership(user=user, role="officer", partnership=partnership))
-    assert messages["department"] == ["Officers and heads of service need a department."]
+    assert messages["department"] == [
+        "Officers and heads of service belong to one department only."
+    ]
 
 
 def test_full_clean_names_partnership_for_a_partner_manager_without_one(housing):

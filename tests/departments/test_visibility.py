@@ -187,9 +187,9 @@ EXPECTED = {
         "all": {"ref_hf", "ref_fp", "ref_ph"},
     },
     Membership: {
-        # everyone sees their own; only the administrator sees everyone's
+        # everyone sees their own; SMT, auditors and administrators see everyone's
         **{name: {f"member_{name}"} for name in PERSONAS},
-        "ada": {f"member_{name}" for name in PERSONAS},
+        **{name: {f"member_{n}" for n in PERSONAS} for name in ("sam", "audrey", "ada")},
     },
     Partner: {
         "alice": set(),
@@ -337,7 +337,7 @@ def test_referrals_are_seen_by_sender_and_receiver_only(world):
     assert set(_visible_pks(Referral, paul)) == {world["ref_fp"].pk, world["ref_ph"].pk}
 
 
-SCOPED_BY_ROLE = [model for model in EXPECTED if model is not Membership]
+SCOPED_BY_ROLE = list(EXPECTED)
 
 
 def test_inactive_user_sees_no_scoped_rows(world, sam):

@@ -546,3 +546,23 @@ def test_full_clean_accepts_a_result_agreed_on_a_resolved_dispute(sla, pat):
     SlaResultFactory.build(
         sla=sla, entered_by=pat, verification="resolved", agreed_value=Decimal("98.6")
     ).full_clean()
+
+
+@pytest.mark.parametrize("factory", [EscalationFactory, RiskFactory])
+def test_full_clean_names_state_of_an_open_record_with_a_resolved_date(db, factory):
+    record = factory.build(partnership=PartnershipFactory(), resolved_on=date(2025, 9, 20))
+    with pytest.raises(ValidationError) as error:
+        record.full_clean()
+    assert error.value.message_dict["state"] == [
+        "It has a resolved date, so mark it resolved (or clear the date)."
+    ]
+
+
+def test_full_clean_refuses_an_agreed_figure_without_a_resolved_dispute(db):
+    result = SlaResultFactory.build(sla=SlaFactory(), agreed_value=Decimal("98.9"))
+    result.set_period_dates()
+    with pytest.raises(ValidationError) as error:
+        result.full_clean()
+    assert error.value.message_dict["agreed_value"] == [
+        "An agreed figure is recorded only when a dispute is resolved."
+    ]
