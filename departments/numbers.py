@@ -22,3 +22,10 @@ def round_money(value: Decimal) -> Decimal:
 def score(value: Decimal) -> Decimal:
     """Scores (health, coordination index) are shown to one decimal place."""
     return round_half_up(value, 1)
+
+
+def format_figure(value: Decimal | None, places: int) -> str:
+    """A figure rounded half-up to ``places`` with thousands separated, or – when empty."""
+    if value is None:
+        return "–"
+    return f"{round_half_up(value, places):,.{places}f}"

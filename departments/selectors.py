@@ -9,7 +9,16 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from departments import periods
-from departments.models import Department, KpiReturn, PerformanceIndicator, ReturnState
+from departments.models import (
+    Department,
+    KpiReturn,
+    PerformanceIndicator,
+    PeriodSignOff,
+    ReturnState,
+    Target,
+)
+from departments.numbers import format_figure
+from departments.rating import Rag, period_target, rate_period_value
 
 
 @dataclass(frozen=True)
@@ -69,3 +78,262 @@ def awaiting_approval_by_department(department_queryset) -> list[tuple[Departmen
         waiting=Count("returns", filter=Q(returns__state=ReturnState.SUBMITTED))
     ).order_by("-waiting", "name")
     return [(department, department.waiting) for department in departments]
+
+
+# --- returns pages ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReturnRow:
+    """One return a department owes for a period, as "My returns" and the API show it."""
+
+    indicator: PerformanceIndicator
+    period: periods.Period
+    kpi_return: KpiReturn | None
+    target: Target | None
+    rag: Rag
+    deadline: date
+    today: date
+
+    @property
+    def state(self) -> str:
+        """The workflow state, or "missing" past the deadline, or "not_started" before it."""
+        if self.kpi_return is not None and self.kpi_return.state != ReturnState.DRAFT:
+            return self.kpi_return.state
+        if self.deadline < self.today:
+            return "missing"
+        return self.kpi_return.state if self.kpi_return else "not_started"
+
+    @property
+    def state_label(self) -> str:
+        return ROW_STATE_LABELS[self.state]
+
+    @property
+    def period_target(self):
+        return period_target(self.indicator, self.target, self.period)
+
+
+ROW_STATE_LABELS = {**dict(ReturnState.choices), "missing": "Missing", "not_started": "Not started"}
+# Heads of service see what waits for them first; then what needs the officer's work.
+STATE_ORDER = {
+    "submitted": 0,
+    "sent_back": 1,
+    "missing": 2,
+    "draft": 3,
+    "not_started": 4,
+    "approved": 5,
+    "locked": 6,
+}
+
+
+def periods_ending_with(period: periods.Period) -> dict[periods.PeriodKind, periods.Period]:
+    """The periods of each kind that end when ``period`` ends.
+
+    A month owes its monthly returns, and also the quarter's and the year's when it
+    closes them (September closes Q2; March closes Q4 and the year). A quarter or a year
+    chosen directly owes only returns of that kind.
+    """
+    if period.kind != periods.PeriodKind.MONTH:
+        return {period.kind: period}
+    owed = {periods.PeriodKind.MONTH: period}
+    for kind in (periods.PeriodKind.QUARTER, periods.PeriodKind.YEAR):
+        containing = periods.period_for_date(period.end, kind)
+        if containing.end == period.end:
+            owed[kind] = containing
+    return owed
+
+
+def return_rows(
+    *, indicators, period: periods.Period, state: str | None = None, today: date | None = None
+) -> list[ReturnRow]:
+    """Rows for the indicators (an already scoped queryset) in ``period``.
+
+    Three queries whatever the number of indicators: indicators, their returns, targets.
+    """
+    today = today or timezone.localdate()
+    owed = periods_ending_with(period)
+    frequencies = [frequency for frequency, kind in periods.FREQUENCY_KINDS.items() if kind in owed]
+    chosen = list(
+        indicators.active()
+        .filter(frequency__in=frequencies)
+        .select_related("department")
+        .order_by("department__name", "code")
+    )
+    keys = {p.key for p in owed.values()}
+    returns = {
+        (r.indicator_id, r.period): r
+        for r in KpiReturn.objects.filter(indicator__in=chosen, period__in=keys).select_related(
+            "submitted_by"
+        )
+    }
+    targets = {
+        t.indicator_id: t
+        for t in Target.objects.filter(indicator__in=chosen, financial_year=period.year)
+    }
+    rows = []
+    for indicator in chosen:
+        indicator_period = owed[indicator.period_kind]
+        kpi_return = returns.get((indicator.pk, indicator_period.key))
+        target = targets.get(indicator.pk)
+        value = kpi_return.value if kpi_return else None
+        rows.append(
+            ReturnRow(
+                indicator,
+                indicator_period,
+                kpi_return,
+                target,
+                rate_period_value(indicator, target, indicator_period, value),
+                indicator_period.deadline(),
+                today,
+            )
+        )
+    if state:
+        rows = [row for row in rows if row.state == state]
+    return sorted(
+        rows,
+        key=lambda row: (row.indicator.department.name, STATE_ORDER[row.state], row.indicator.code),
+    )
+
+
+@dataclass(frozen=True)
+class PastFigure:
+    period: periods.Period
+    value: object
+    state: str
+    rag: Rag
+
+
+def indicator_context(indicator: PerformanceIndicator, period: periods.Period) -> dict:
+    """What the return form shows beside the fields: target, last year, recent periods.
+
+    Two queries: the targets of this and last year, and the recent returns.
+    """
+    last_year = period.same_period_last_year()
+    recent_periods = [period.previous()]
+    for _ in range(2):
+        recent_periods.append(recent_periods[-1].previous())
+    keys = [last_year.key] + [p.key for p in recent_periods]
+    targets = {
+        t.financial_year: t
+        for t in Target.objects.filter(
+            indicator=indicator,
+            financial_year__in={period.year, last_year.year, *[p.year for p in recent_periods]},
+        )
+    }
+    past = {r.period: r for r in KpiReturn.objects.filter(indicator=indicator, period__in=keys)}
+
+    def figure(p: periods.Period) -> PastFigure:
+        found = past.get(p.key)
+        value = found.value if found else None
+        return PastFigure(
+            p,
+            value,
+            found.get_state_display() if found else "No return",
+            rate_period_value(indicator, targets.get(p.year), p, value),
+        )
+
+    target = targets.get(period.year)
+    return {
+        "target": target,
+        "period_target": period_target(indicator, target, period),
+        "last_year": figure(last_year),
+        "recent": [figure(p) for p in recent_periods],
+    }
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: object
+    who: str
+    reason: str
+    changes: list[tuple[str, object, object]]
+
+
+def return_history(kpi_return: KpiReturn) -> list[HistoryEntry]:
+    """Every saved version of the return, newest first: who, when, why, which fields."""
+    from departments.services import FIELD_LABELS, TRACKED_FIELDS
+
+    places = kpi_return.indicator.decimal_places
+    records = list(
+        kpi_return.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    entries = []
+    previous = None
+    for record in records:
+        changes = [
+            (
+                FIELD_LABELS[name],
+                _shown(name, getattr(previous, name), places) if previous else None,
+                _shown(name, getattr(record, name), places),
+            )
+            for name in TRACKED_FIELDS
+            if previous is None
+            and getattr(record, name) not in (None, "")
+            or previous is not None
+            and getattr(previous, name) != getattr(record, name)
+        ]
+        who = (
+            record.history_user.get_full_name() or record.history_user.username
+            if (record.history_user)
+            else "System (seeded or imported)"
+        )
+        entries.append(
+            HistoryEntry(
+                record.history_date,
+                who,
+                record.history_change_reason or ("Created" if previous is None else "Changed"),
+                changes,
+            )
+        )
+        previous = record
+    return list(reversed(entries))
+
+
+@dataclass(frozen=True)
+class DepartmentSignOffRow:
+    department: Department
+    counts: dict[str, int]
+    signed_off: bool
+
+    @property
+    def being_prepared(self) -> int:
+        """Returns still with the department: drafts and those sent back."""
+        return self.counts.get("draft", 0) + self.counts.get("sent_back", 0)
+
+
+def sign_off_summary(period: periods.Period, departments) -> list[DepartmentSignOffRow]:
+    """Per department: its returns in the period by state, and whether it is signed off.
+
+    Three queries: departments, returns grouped by department and state, sign-offs.
+    """
+    counts: dict[int, dict[str, int]] = {}
+    for department_id, state, n in (
+        KpiReturn.objects.filter(
+            period__in=[p.key for p in periods_ending_with(period).values()],
+            department__in=departments,
+        )
+        .values_list("department", "state")
+        .annotate(n=Count("id"))
+        .values_list("department", "state", "n")
+    ):
+        counts.setdefault(department_id, {})[state] = n
+    active = PeriodSignOff.objects.active().filter(period=period.key)
+    council = any(s.department_id is None for s in active)
+    signed = {s.department_id for s in active}
+    return [
+        DepartmentSignOffRow(d, counts.get(d.pk, {}), council or d.pk in signed)
+        for d in departments.order_by("name")
+    ]
+
+
+def _shown(field_name: str, value, places: int):
+    """A history value as people read it: figures rounded, states by their label."""
+    if value is None or value == "":
+        return None
+    if field_name == "value":
+        return format_figure(value, places)
+    if field_name in ("numerator", "denominator"):
+        return f"{value.normalize():f}"
+    if field_name == "state":
+        return ReturnState(value).label
+    return value

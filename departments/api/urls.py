@@ -1,7 +1,9 @@
-from departments.api import views
+from departments.api import returns, views
 
 
 def register(router) -> None:
     router.register("departments", views.DepartmentViewSet)
     router.register("indicators", views.IndicatorViewSet, basename="indicator")
     router.register("targets", views.TargetViewSet)
+    router.register("returns", returns.ReturnViewSet, basename="return")
+    router.register("periods", returns.PeriodViewSet, basename="period")

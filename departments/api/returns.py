@@ -1,0 +1,273 @@
+"""The returns API: the same services and selectors as the pages, scoped the same way."""
+
+from __future__ import annotations
+
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from departments import services
+from departments.models import Department, KpiReturn, PerformanceIndicator, ReturnState
+
+
+class KpiReturnSerializer(serializers.ModelSerializer):
+    indicator_code = serializers.CharField(source="indicator.code", read_only=True)
+    rag = serializers.SerializerMethodField()
+
+    class Meta:
+        model = KpiReturn
+        fields = [
+            "id",
+            "indicator",
+            "indicator_code",
+            "department",
+            "period",
+            "period_start",
+            "period_end",
+            "financial_year",
+            "value",
+            "numerator",
+            "denominator",
+            "commentary",
+            "improvement_action",
+            "state",
+            "version",
+            "sent_back_reason",
+            "submitted_by",
+            "submitted_at",
+            "approved_by",
+            "approved_at",
+            "locked_at",
+            "created_at",
+            "updated_at",
+            "rag",
+        ]
+        read_only_fields = fields
+
+    def get_rag(self, obj: KpiReturn) -> str:
+        return services.rag_of(obj.indicator, obj.period, obj.value).value
+
+
+class ReturnWriteSerializer(serializers.Serializer):
+    """Figures of a return. Numbers are taken as strings, checked by the services."""
+
+    indicator = serializers.PrimaryKeyRelatedField(queryset=PerformanceIndicator.objects.none())
+    period = serializers.CharField(max_length=11, help_text="Period key, e.g. 2025-26-P06.")
+    value = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    numerator = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    denominator = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    commentary = serializers.CharField(required=False, allow_blank=True, default="")
+    improvement_action = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(
+        required=False, allow_null=True, help_text="The version your change is based on."
+    )
+    submit = serializers.BooleanField(required=False, default=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["indicator"].queryset = PerformanceIndicator.objects.visible_to(
+                request.user
+            )
+
+
+class VersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False, allow_null=True)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    version = serializers.IntegerField(required=False, allow_null=True)
+
+
+class ReturnFilter(filters.FilterSet):
+    period = filters.CharFilter(help_text="Period key, e.g. 2025-26-P06.")
+    financial_year = filters.NumberFilter(help_text="Start year: 2025 for 2025-26.")
+    department = filters.ModelChoiceFilter(queryset=Department.objects.all())
+    indicator = filters.ModelChoiceFilter(queryset=PerformanceIndicator.objects.all())
+    state = filters.ChoiceFilter(choices=ReturnState.choices)
+
+    class Meta:
+        model = KpiReturn
+        fields = ["period", "financial_year", "department", "indicator", "state"]
+
+
+CONFLICT = OpenApiResponse(description="The version is stale: someone saved in between.")
+
+
+class ReturnViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """KPI returns in the user's scope. Writes and transitions go through the services."""
+
+    serializer_class = KpiReturnSerializer
+    filterset_class = ReturnFilter
+    ordering_fields = ["period_start", "updated_at", "state"]
+    ordering = ["-period_start", "indicator__code"]
+
+    def get_queryset(self):
+        return KpiReturn.objects.visible_to(self.request.user).select_related("indicator")
+
+    def _save(self, request, instance: KpiReturn | None, partial: bool = False):
+        data = request.data.copy() if hasattr(request.data, "copy") else dict(request.data)
+        if instance is not None:
+            data.setdefault("indicator", instance.indicator_id)
+            data.setdefault("period", instance.period)
+        if instance is not None and partial:
+            # PATCH keeps what it does not name; PUT replaces the figures whole.
+            for name in ("value", "numerator", "denominator", "commentary", "improvement_action"):
+                current = getattr(instance, name)
+                if name not in data and current not in (None, ""):
+                    data[name] = str(current)
+            if instance.indicator.is_ratio:
+                data.pop("value", None)
+        incoming = ReturnWriteSerializer(data=data, context={"request": request})
+        incoming.is_valid(raise_exception=True)
+        figures = incoming.validated_data
+        saved = services.save_return(
+            indicator=figures["indicator"],
+            period_key=figures["period"],
+            actor=request.user,
+            value=figures.get("value"),
+            numerator=figures.get("numerator"),
+            denominator=figures.get("denominator"),
+            commentary=figures["commentary"],
+            improvement_action=figures["improvement_action"],
+            expected_version=figures.get("version"),
+            submit=figures["submit"],
+        )
+        return KpiReturnSerializer(saved, context={"request": request})
+
+    @extend_schema(
+        request=ReturnWriteSerializer, responses={201: KpiReturnSerializer, 409: CONFLICT}
+    )
+    def create(self, request, *args, **kwargs):
+        return Response(self._save(request, None).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ReturnWriteSerializer, responses={200: KpiReturnSerializer, 409: CONFLICT}
+    )
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.get("partial", False)
+        return Response(self._save(request, self.get_object(), partial).data)
+
+    def _transition(self, request, service, serializer_class=VersionSerializer, **extra):
+        kpi_return = self.get_object()
+        incoming = serializer_class(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        kwargs = {"kpi_return": kpi_return, "actor": request.user, **extra}
+        if incoming.validated_data.get("version") is not None:
+            kwargs["expected_version"] = incoming.validated_data["version"]
+        if "reason" in incoming.validated_data:
+            kwargs["reason"] = incoming.validated_data["reason"]
+        saved = service(**kwargs)
+        return Response(KpiReturnSerializer(saved, context={"request": request}).data)
+
+    @extend_schema(request=VersionSerializer, responses={200: KpiReturnSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._transition(request, services.submit_return)
+
+    @extend_schema(request=VersionSerializer, responses={200: KpiReturnSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._transition(request, services.approve_return)
+
+    @extend_schema(request=ReasonSerializer, responses={200: KpiReturnSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"], url_path="send-back")
+    def send_back(self, request, pk=None):
+        return self._transition(request, services.send_back_return, ReasonSerializer)
+
+    @extend_schema(request=ReasonSerializer, responses={200: KpiReturnSerializer})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        kpi_return = self.get_object()
+        incoming = ReasonSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        saved = services.reopen_return(
+            kpi_return=kpi_return, actor=request.user, reason=incoming.validated_data["reason"]
+        )
+        return Response(KpiReturnSerializer(saved, context={"request": request}).data)
+
+
+class PeriodActionSerializer(serializers.Serializer):
+    department = serializers.PrimaryKeyRelatedField(
+        queryset=Department.objects.none(), required=False, allow_null=True
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["department"].queryset = Department.objects.visible_to(request.user)
+
+
+class SignOffResultSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    department = serializers.IntegerField(allow_null=True)
+    locked = serializers.IntegerField()
+    not_signed_off = serializers.IntegerField()
+
+
+class ReopenResultSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    department = serializers.IntegerField(allow_null=True)
+    reopened = serializers.IntegerField()
+
+
+class PeriodViewSet(viewsets.ViewSet):
+    """SMT signs a period off, or reopens it, for one department or the whole council."""
+
+    lookup_field = "key"
+    lookup_value_regex = r"\d{4}-\d{2}(-(P|Q)\d{1,2})?"
+
+    def _incoming(self, request) -> dict:
+        incoming = PeriodActionSerializer(data=request.data, context={"request": request})
+        incoming.is_valid(raise_exception=True)
+        return incoming.validated_data
+
+    @extend_schema(request=PeriodActionSerializer, responses={201: SignOffResultSerializer})
+    @action(detail=True, methods=["post"], url_path="sign-off")
+    def sign_off(self, request, key=None):
+        data = self._incoming(request)
+        outcome = services.sign_off_period(
+            period_key=key, actor=request.user, department=data.get("department")
+        )
+        return Response(
+            {
+                "period": key,
+                "department": getattr(data.get("department"), "pk", None),
+                "locked": outcome.locked,
+                "not_signed_off": outcome.not_signed_off,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=PeriodActionSerializer, responses={200: ReopenResultSerializer})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, key=None):
+        data = self._incoming(request)
+        reopened = services.reopen_period(
+            period_key=key,
+            actor=request.user,
+            department=data.get("department"),
+            reason=data.get("reason", ""),
+        )
+        return Response(
+            {
+                "period": key,
+                "department": getattr(data.get("department"), "pk", None),
+                "reopened": reopened,
+            }
+        )
+
+
+__all__ = ["PeriodViewSet", "ReturnViewSet"]

@@ -1,0 +1,17 @@
+"""Template filters that show figures as the council reads them (en-GB, fixed places)."""
+
+from decimal import Decimal
+
+from django import template
+
+from departments.numbers import format_figure
+
+register = template.Library()
+
+
+@register.filter
+def figure(value, places=1) -> str:
+    """``Decimal('91.500000')|figure:1`` → ``91.5``; thousands separated; – when empty."""
+    if value is None or value == "":
+        return "–"
+    return format_figure(Decimal(value), int(places))
