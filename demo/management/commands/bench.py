@@ -25,6 +25,13 @@ from demo.scale import SCALES
 PAGES = [
     ("home", "/", ["officer", "head", "smt", "partner", "auditor", "admin"]),
     ("healthz", "/healthz", ["smt"]),
+    ("my returns", "/returns/", ["officer", "head", "smt", "auditor"]),
+    ("returns P06 smt", "/returns/?period={previous_month}", ["smt"]),
+    ("return page", "/returns/{housing_return}/", ["officer", "auditor"]),
+    ("return form", "/returns/enter/{housing_indicator}/{latest_month}/", ["officer"]),
+    ("sign-off page", "/periods/{latest_month}/sign-off/", ["smt"]),
+    ("api returns", "/api/v1/returns/?page_size=100", ["smt", "officer"]),
+    ("api returns period", "/api/v1/returns/?period={latest_month}&page_size=500", ["smt"]),
     ("api departments", "/api/v1/departments/", ["smt", "officer"]),
     ("api indicators", "/api/v1/indicators/?page_size=100", ["smt", "officer"]),
     ("api targets", "/api/v1/targets/?page_size=100", ["smt"]),
@@ -64,8 +71,10 @@ class Command(BaseCommand):
                 username__in={name for _, _, names in PAGES for name in names}
             )
         }
+        placeholders = _placeholders()
         self.stdout.write(f"\n{'page':<20} {'role':<9} {'median ms':>10} {'queries':>8}")
-        for label, url, usernames in PAGES:
+        for label, template, usernames in PAGES:
+            url = template.format(**placeholders)
             for username in usernames:
                 client = Client()
                 client.force_login(users[username])
@@ -82,3 +91,22 @@ class Command(BaseCommand):
                     f"{label:<20} {username:<9} {median:>10.1f} {queries:>8}"
                     + ("" if status == 200 else f"  (HTTP {status})")
                 )
+
+
+def _placeholders() -> dict[str, object]:
+    """Real ids and keys for the URLs above, taken from the seeded council."""
+    from departments import periods
+    from departments.models import KpiReturn
+
+    latest = periods.latest_closed(periods.PeriodKind.MONTH)
+    housing_return = (
+        KpiReturn.objects.filter(department__code="housing", period=latest.key)
+        .order_by("pk")
+        .first()
+    )
+    return {
+        "latest_month": latest.key,
+        "previous_month": latest.previous().key,
+        "housing_return": housing_return.pk,
+        "housing_indicator": housing_return.indicator_id,
+    }
