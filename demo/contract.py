@@ -241,7 +241,7 @@ def build_escalations(
 RISKS = [
     ("Partner staff turnover in the service desk", 3, 3),
     ("Case-management system end of support", 4, 4),
-    ("Ransomware attack on council systems", 3, 5),
+    ("Ransomware attack on council systems", 3, 4),
     ("Budget pressure reduces change capacity", 4, 3),
     ("Network contract renewal delayed", 2, 3),
     ("Data protection breach through email", 2, 4),

@@ -1,0 +1,241 @@
+"""Writes of the partnership side: SLA results and their verification, milestones,
+escalations and risks. Each function checks the role (departments.roles), validates,
+writes atomically and names who did it and why in the audit trail."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from departments import periods, roles
+from departments.validation import parse_decimal
+from partnerships.models import (
+    Escalation,
+    Milestone,
+    MilestoneState,
+    RecordState,
+    Risk,
+    Sla,
+    SlaResult,
+    Verification,
+)
+from partnerships.outcomes import Outcome, outcome_of
+
+
+class StaleResult(Exception):
+    """A save based on an older version of an SLA result."""
+
+    def __init__(self, current: SlaResult):
+        self.current = current
+        super().__init__(
+            f"Someone else changed this result while you were working on it (now version "
+            f"{current.version}: {current.value_in_force}). Nothing of yours was saved."
+        )
+
+
+def _audit(instance, actor, reason: str) -> None:
+    instance._history_user = actor
+    instance._change_reason = reason
+
+
+def _figure(raw: object, field: str) -> object:
+    try:
+        number = parse_decimal(raw)
+    except ValueError as error:
+        raise ValidationError({field: "Enter the result as a number, like 99.5"}) from error
+    if number is None:
+        raise ValidationError({field: "Enter the result"})
+    if number < 0:
+        raise ValidationError({field: "The result cannot be negative"})
+    if number.as_tuple().exponent < -4:
+        raise ValidationError({field: "The result can have at most 4 decimal places"})
+    return number
+
+
+def _month(period_key: str, today: date | None) -> periods.Period:
+    try:
+        month = periods.Period.parse(period_key)
+    except ValueError as error:
+        raise ValidationError({"period": str(error)}) from error
+    if month.kind != periods.PeriodKind.MONTH:
+        raise ValidationError(
+            {"period": "SLA results are monthly: use a month such as 2025-26-P06"}
+        )
+    if not month.has_ended(today or timezone.localdate()):
+        raise ValidationError({"period": f"{month.label} has not ended yet"})
+    return month
+
+
+def _locked(result: SlaResult, expected_version: int | None) -> SlaResult:
+    current = SlaResult.objects.select_for_update().select_related("sla").get(pk=result.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleResult(current)
+    return current
+
+
+@transaction.atomic
+def enter_sla_result(
+    *,
+    sla: Sla,
+    period_key: str,
+    actor,
+    value: object,
+    commentary: str = "",
+    expected_version: int | None = None,
+    today: date | None = None,
+) -> SlaResult:
+    """The partner enters (or corrects, until verified) one month's result of one SLA.
+
+    A failure needs commentary; a verified or disputed result can no longer be changed
+    by the partner.
+    """
+    if not roles.may_enter_sla_results(actor, sla.service.partnership_id):
+        raise PermissionDenied("Only the partner's contract manager enters SLA results.")
+    month = _month(period_key, today)
+    number = _figure(value, "value")
+    outcome = outcome_of(
+        number, polarity=sla.polarity, expected=sla.expected_level, minimum=sla.minimum_level
+    )
+    if outcome != Outcome.MET and not commentary.strip():
+        raise ValidationError(
+            {
+                "commentary": (
+                    f"Explain the {outcome.label.lower()}: a result that misses the expected "
+                    "level needs commentary"
+                )
+            }
+        )
+    existing = SlaResult.objects.filter(sla=sla, period=month.key).first()
+    if existing is None:
+        result = SlaResult(
+            sla=sla, period=month.key, entered_by=actor, entered_at=timezone.now(), version=0
+        )
+        reason = "Entered"
+    else:
+        result = _locked(existing, expected_version)
+        if result.verification != Verification.UNVERIFIED:
+            raise ValidationError(
+                {
+                    "value": (
+                        f"This result is {result.get_verification_display().lower()}: it can no "
+                        "longer be changed by the partner"
+                    )
+                }
+            )
+        reason = "Corrected"
+    result.reported_value = number
+    result.commentary = commentary.strip()
+    result.version += 1
+    _audit(result, actor, reason)
+    result.save()
+    return result
+
+
+@transaction.atomic
+def verify_sla_result(
+    *, result: SlaResult, actor, expected_version: int | None = None
+) -> SlaResult:
+    if not roles.may_verify_sla_results(actor):
+        raise PermissionDenied("Only SMT verifies SLA results.")
+    result = _locked(result, expected_version)
+    if result.verification != Verification.UNVERIFIED:
+        raise ValidationError(
+            {"verification": "Only a result awaiting verification can be verified."}
+        )
+    result.verification = Verification.VERIFIED
+    result.verified_by, result.verified_at = actor, timezone.now()
+    result.version += 1
+    _audit(result, actor, "Verified")
+    result.save()
+    return result
+
+
+@transaction.atomic
+def dispute_sla_result(
+    *, result: SlaResult, actor, reason: str, expected_version: int | None = None
+) -> SlaResult:
+    """SMT disputes a result; it counts as reported, flagged, until the dispute is resolved."""
+    if not roles.may_verify_sla_results(actor):
+        raise PermissionDenied("Only SMT disputes SLA results.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Give the reason for the dispute"})
+    result = _locked(result, expected_version)
+    if result.verification not in (Verification.UNVERIFIED, Verification.VERIFIED):
+        raise ValidationError({"verification": "This result is already disputed or resolved."})
+    result.verification = Verification.DISPUTED
+    result.dispute_reason = reason.strip()
+    result.verified_by, result.verified_at = actor, timezone.now()
+    result.version += 1
+    _audit(result, actor, f"Disputed: {reason.strip()}")
+    result.save()
+    return result
+
+
+@transaction.atomic
+def resolve_sla_dispute(
+    *,
+    result: SlaResult,
+    actor,
+    reason: str,
+    agreed_value: object = None,
+    expected_version: int | None = None,
+) -> SlaResult:
+    """SMT confirms the partner's figure (no agreed value) or records the agreed figure."""
+    if not roles.may_verify_sla_results(actor):
+        raise PermissionDenied("Only SMT resolves disputes.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Give the reason for the resolution"})
+    result = _locked(result, expected_version)
+    if result.verification != Verification.DISPUTED:
+        raise ValidationError({"verification": "Only a disputed result can be resolved."})
+    agreed = None
+    if agreed_value not in (None, ""):
+        agreed = _figure(agreed_value, "agreed_value")
+    result.verification = Verification.RESOLVED
+    result.agreed_value = agreed
+    result.resolution_reason = reason.strip()
+    result.version += 1
+    outcome = "agreed figure recorded" if agreed is not None else "partner's figure confirmed"
+    _audit(result, actor, f"Dispute resolved, {outcome}: {reason.strip()}")
+    result.save()
+    return result
+
+
+@transaction.atomic
+def update_milestone(
+    *, milestone: Milestone, actor, state: str, delivered_date: date | None = None
+) -> Milestone:
+    """Milestone progress: the partner manager of that partnership, or an admin."""
+    if not roles.may_enter_sla_results(actor, milestone.partnership_id):
+        raise PermissionDenied("Only the partner's contract manager records milestone progress.")
+    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    milestone.state = state
+    milestone.delivered_date = delivered_date if state == MilestoneState.DELIVERED else None
+    if delivered_date and delivered_date > timezone.localdate():
+        raise ValidationError({"delivered_date": "The delivery date cannot be in the future"})
+    milestone.full_clean()
+    _audit(milestone, actor, f"Progress: {milestone.get_state_display()}")
+    milestone.save()
+    return milestone
+
+
+RecordModel = type[Escalation] | type[Risk]
+
+
+@transaction.atomic
+def save_record(*, record: Escalation | Risk, actor, reason: str = "") -> Escalation | Risk:
+    """Raise or update an escalation or a risk (SMT, admin, or that partner's manager)."""
+    if not roles.may_manage_escalations(actor, record.partnership_id):
+        raise PermissionDenied("Only SMT and the partner's manager raise escalations and risks.")
+    if record.pk is None:
+        record.raised_by = actor
+        reason = reason or "Raised"
+    if record.state == RecordState.RESOLVED and not record.resolved_on:
+        record.resolved_on = timezone.localdate()
+    record.full_clean()
+    _audit(record, actor, reason or "Updated")
+    record.save()
+    return record

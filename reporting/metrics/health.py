@@ -1,0 +1,323 @@
+"""Service credits, service health and contract health (DESIGN.md section 3).
+
+Each function aggregates in SQL (one grouped query per table) and returns small
+dataclasses; the pages, the API and the exports all call these.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    DecimalField,
+    F,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from departments import periods
+from departments.numbers import round_money, score
+from departments.periods import Period
+from departments.rating import Rag
+from partnerships.models import Escalation, Milestone, Partnership, Risk, Service, SlaResult
+from partnerships.outcomes import (
+    Outcome,
+    outcome_expression,
+    serious_failure_credit_expression,
+    value_in_force,
+)
+from reporting.metrics.scores import Component, rag_for_score, share_score, weighted_score
+
+HIGH_RISK_SCORE = 15
+MONEY = DecimalField(max_digits=16, decimal_places=4)
+
+
+def deadline_cutoff(period: Period) -> datetime:
+    """Results entered before midnight (London) at the end of the deadline day are on time."""
+    deadline = period.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)
+    return timezone.make_aware(datetime.combine(deadline + timedelta(days=1), time.min))
+
+
+@dataclass(frozen=True)
+class ServiceMonth:
+    """One service's SLA results in one month, its credits and its health."""
+
+    service_id: int
+    period: Period
+    expected: int  # SLAs of the service: results due
+    entered: int
+    met: int
+    minor: int
+    serious: int
+    on_time: int
+    credits_uncapped: Decimal
+    monthly_charge: Decimal
+    cap_percent: Decimal
+
+    @property
+    def missing(self) -> int:
+        return max(self.expected - self.entered, 0)
+
+    @property
+    def cap(self) -> Decimal:
+        return round_money(self.monthly_charge * self.cap_percent / 100)
+
+    @property
+    def credits(self) -> Decimal:
+        """The month's credits, capped at the service's cap percentage of its charge."""
+        return min(round_money(self.credits_uncapped), self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return round_money(self.credits_uncapped) > self.cap
+
+    @property
+    def health(self) -> Decimal | None:
+        """100 × (met + ½ × minor) ÷ results entered; None without results."""
+        return share_score(Decimal(self.met) + Decimal(self.minor) / 2, self.entered)
+
+    @property
+    def rag(self) -> Rag:
+        return rag_for_score(self.health)
+
+    @property
+    def credit_rule(self) -> str:
+        if self.credits_uncapped == 0:
+            return "No serious failure: no credit"
+        if self.capped:
+            return (
+                f"Serious failures earned £{round_money(self.credits_uncapped):,.2f}, "
+                f"capped at {self.cap_percent:g}% of the £{self.monthly_charge:,.2f} "
+                f"charge = £{self.cap:,.2f}"
+            )
+        return (
+            f"{self.serious} serious failure{'s' if self.serious != 1 else ''}: "
+            f"£{self.credits:,.2f} (under the £{self.cap:,.2f} cap)"
+        )
+
+
+def service_months(*, partnership_ids, months: list[Period]) -> dict[tuple[int, str], ServiceMonth]:
+    """Every service of the partnerships in every month, keyed (service id, period key).
+
+    Two queries whatever the number of SLAs and months: the services with their SLA
+    counts, then the results grouped by service and month.
+    """
+    services = list(
+        Service.objects.filter(partnership__in=partnership_ids).annotate(sla_count=Count("slas"))
+    )
+    keys = [m.key for m in months]
+    cutoff = Case(
+        *[When(period=m.key, then=Value(deadline_cutoff(m))) for m in months],
+        output_field=DateTimeField(),
+    )
+    grouped = (
+        (
+            SlaResult.objects.filter(sla__service__in=services, period__in=keys)
+            .annotate(in_force=value_in_force(), outcome=outcome_expression(), cutoff=cutoff)
+            .values("sla__service", "period")
+            .annotate(
+                entered=Count("pk"),
+                met=Count("pk", filter=Q(outcome=Outcome.MET)),
+                minor=Count("pk", filter=Q(outcome=Outcome.MINOR)),
+                serious=Count("pk", filter=Q(outcome=Outcome.SERIOUS)),
+                on_time=Count("pk", filter=Q(entered_at__lt=F("cutoff"))),
+                credits=Sum(serious_failure_credit_expression()),
+            )
+        )
+        if services and months
+        else []
+    )
+    found = {(row["sla__service"], row["period"]): row for row in grouped}
+    result = {}
+    for service in services:
+        for month in months:
+            row = found.get((service.pk, month.key), {})
+            result[(service.pk, month.key)] = ServiceMonth(
+                service_id=service.pk,
+                period=month,
+                expected=service.sla_count,
+                entered=row.get("entered", 0),
+                met=row.get("met", 0),
+                minor=row.get("minor", 0),
+                serious=row.get("serious", 0),
+                on_time=row.get("on_time", 0),
+                credits_uncapped=Decimal(row.get("credits") or 0),
+                monthly_charge=service.monthly_charge,
+                cap_percent=service.credit_cap_percent,
+            )
+    return result
+
+
+@dataclass(frozen=True)
+class ContractHealth:
+    partnership_id: int
+    period: Period
+    score: Decimal | None
+    components: list[Component]
+    credits: Decimal
+    services: list[ServiceMonth] = field(default_factory=list)
+
+    @property
+    def rag(self) -> Rag:
+        return rag_for_score(self.score)
+
+
+def _twelve_months_before(month: Period) -> date:
+    """The day before the window "due in the last 12 months" that ends with ``month``."""
+    return month.end.replace(year=month.end.year - 1)
+
+
+def _milestone_counts(partnership: Partnership, months: list[Period]) -> dict[str, dict]:
+    aggregates = {}
+    for m in months:
+        due = Q(due_date__gt=_twelve_months_before(m), due_date__lte=m.end)
+        aggregates[f"due_{m.key}"] = Count("pk", filter=due)
+        aggregates[f"kept_{m.key}"] = Count(
+            "pk", filter=due & Q(delivered_date__isnull=False, delivered_date__lte=F("due_date"))
+        )
+    counts = Milestone.objects.filter(partnership=partnership).aggregate(**aggregates)
+    return {m.key: {"due": counts[f"due_{m.key}"], "kept": counts[f"kept_{m.key}"]} for m in months}
+
+
+def _open_at(m: Period) -> Q:
+    return Q(raised_on__lte=m.end) & (Q(resolved_on__isnull=True) | Q(resolved_on__gt=m.end))
+
+
+def _escalation_counts(partnership: Partnership, months: list[Period]) -> dict[str, dict]:
+    aggregates = {}
+    for m in months:
+        aggregates[f"high_{m.key}"] = Count("pk", filter=_open_at(m) & Q(severity="high"))
+        aggregates[f"medium_{m.key}"] = Count("pk", filter=_open_at(m) & Q(severity="medium"))
+    escalations = Escalation.objects.filter(partnership=partnership).aggregate(**aggregates)
+    risk_aggregates = {f"risks_{m.key}": Count("pk", filter=_open_at(m)) for m in months}
+    risks = (
+        Risk.objects.filter(partnership=partnership)
+        .annotate(score=F("likelihood") * F("impact"))
+        .filter(score__gte=HIGH_RISK_SCORE)
+        .aggregate(**risk_aggregates)
+    )
+    return {
+        m.key: {
+            "high": escalations[f"high_{m.key}"],
+            "medium": escalations[f"medium_{m.key}"],
+            "risks": risks[f"risks_{m.key}"],
+        }
+        for m in months
+    }
+
+
+def contract_health_series(
+    *, partnership: Partnership, months: list[Period], today: date | None = None
+) -> list[ContractHealth]:
+    """Contract health of one partnership for each month (five queries in all)."""
+    today = today or timezone.localdate()
+    by_service = service_months(partnership_ids=[partnership.pk], months=months)
+    milestones = _milestone_counts(partnership, months)
+    records = _escalation_counts(partnership, months)
+    weights = partnership.health_weights
+    series = []
+    for m in months:
+        services = [s for (_, key), s in by_service.items() if key == m.key]
+        series.append(
+            _health_of_month(
+                partnership, m, services, milestones[m.key], records[m.key], weights, today
+            )
+        )
+    return series
+
+
+def _health_of_month(
+    partnership,
+    m: Period,
+    services: list[ServiceMonth],
+    milestones: dict,
+    records: dict,
+    weights: dict[str, int],
+    today: date,
+) -> ContractHealth:
+    entered = sum(s.entered for s in services)
+    met = sum(s.met for s in services)
+    minor = sum(s.minor for s in services)
+    credits = sum((s.credits for s in services), Decimal(0))
+    capacity = sum((s.cap for s in services), Decimal(0))
+    expected = sum(s.expected for s in services)
+    on_time = sum(s.on_time for s in services)
+    deadline_passed = today > m.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)
+    # Before the deadline only what is entered can be judged; after it, every SLA counts.
+    timely_total = expected if deadline_passed else entered
+    open_penalty = 20 * records["high"] + 10 * records["medium"] + 20 * records["risks"]
+    components = [
+        Component(
+            "sla",
+            "SLA performance",
+            share_score(Decimal(met) + Decimal(minor) / 2, entered),
+            weights["sla"],
+            f"{met} met, {minor} minor failures, {entered - met - minor} serious "
+            f"failures of {entered} results entered",
+        ),
+        Component(
+            "credits",
+            "Service credits",
+            score(Decimal(100) * (capacity - credits) / capacity) if entered and capacity else None,
+            weights["credits"],
+            f"£{credits:,.2f} credits of £{capacity:,.2f} possible at the caps",
+        ),
+        Component(
+            "milestones",
+            "Milestones",
+            share_score(milestones["kept"], milestones["due"]),
+            weights["milestones"],
+            f"{milestones['kept']} of {milestones['due']} milestones due in the last "
+            "12 months delivered by their due date",
+        ),
+        Component(
+            "escalations",
+            "Escalations and risks",
+            Decimal(max(0, 100 - open_penalty)).quantize(Decimal("0.1")),
+            weights["escalations"],
+            f"{records['high']} high and {records['medium']} medium escalations and "
+            f"{records['risks']} risks scoring {HIGH_RISK_SCORE}+ open at month end",
+        ),
+        Component(
+            "timely",
+            "Timely reporting",
+            share_score(on_time, timely_total),
+            weights["timely"],
+            f"{on_time} of {timely_total} results entered by the deadline",
+        ),
+    ]
+    value, shared = weighted_score(components)
+    return ContractHealth(partnership.pk, m, value, shared, credits, services)
+
+
+def contract_health(
+    *, partnership: Partnership, period: Period, today: date | None = None
+) -> ContractHealth:
+    return contract_health_series(partnership=partnership, months=[period], today=today)[0]
+
+
+def trailing_months(last: Period, count: int = 24) -> list[Period]:
+    months = [last]
+    while len(months) < count:
+        months.insert(0, months[0].previous())
+    return months
+
+
+def credits_year_to_date(*, partnership: Partnership, period: Period) -> dict[int, Decimal]:
+    """Each service's capped credits from April up to and including ``period``."""
+    months = period.periods_to_date()
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for (service_id, _), month in service_months(
+        partnership_ids=[partnership.pk], months=months
+    ).items():
+        totals[service_id] += month.credits
+    return dict(totals)

@@ -1,0 +1,71 @@
+"""Scores of 0-100 and their RAG (DESIGN.md section 3): green ≥ 80, amber ≥ 60, red below.
+
+Scores are rounded half-up to one decimal place before they are rated or shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from departments.numbers import score
+from departments.rating import Rag
+
+GREEN_FROM = Decimal(80)
+AMBER_FROM = Decimal(60)
+
+
+def rag_for_score(value: Decimal | None) -> Rag:
+    if value is None:
+        return Rag.NOT_RATED
+    if value >= GREEN_FROM:
+        return Rag.GREEN
+    return Rag.AMBER if value >= AMBER_FROM else Rag.RED
+
+
+def share_score(good: Decimal, total: int) -> Decimal | None:
+    """100 × good ÷ total, to one decimal place; None without a total."""
+    if not total:
+        return None
+    return score(Decimal(100) * Decimal(good) / Decimal(total))
+
+
+@dataclass(frozen=True)
+class Component:
+    """One part of a weighted score: its own score (None: no data), weight and share."""
+
+    key: str
+    label: str
+    score: Decimal | None
+    weight: int
+    detail: str
+    effective_weight: Decimal = Decimal(0)  # percent of the total after sharing out
+
+    @property
+    def has_data(self) -> bool:
+        return self.score is not None
+
+
+def weighted_score(components: list[Component]) -> tuple[Decimal | None, list[Component]]:
+    """The weighted mean of the components that have data.
+
+    Weights of components without data are shared out in proportion among the others;
+    each component is returned with its effective weight (percent, one decimal place).
+    """
+    with_data = [c for c in components if c.has_data and c.weight > 0]
+    total = sum(c.weight for c in with_data)
+    if not total:
+        return None, components
+    value = sum(Decimal(c.weight) * c.score for c in with_data) / Decimal(total)
+    shared = [
+        Component(
+            c.key,
+            c.label,
+            c.score,
+            c.weight,
+            c.detail,
+            score(Decimal(100) * c.weight / total) if c in with_data else Decimal(0),
+        )
+        for c in components
+    ]
+    return score(value), shared
