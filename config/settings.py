@@ -141,6 +141,11 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "reporting.staticfiles.PlotlyFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -191,7 +196,7 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "departments.tasks.record_worker_heartbeat", "schedule": 60.0},
     "return-reminders": {
         "task": "departments.tasks.send_return_reminders",
-        "schedule": crontab(hour=7, minute=30),
+        "schedule": crontab(hour=7, minute=30, day_of_week="mon-fri"),
     },
 }
 

@@ -29,3 +29,12 @@ def format_figure(value: Decimal | None, places: int) -> str:
     if value is None:
         return "–"
     return f"{round_half_up(value, places):,.{places}f}"
+
+
+def plain_figure(value: Decimal | None, places: int | None = None) -> str:
+    """A figure for a form field: no separators, no trailing zeros beyond its places."""
+    if value is None:
+        return ""
+    if places is not None:
+        return f"{round_half_up(value, places):f}"
+    return f"{value.normalize():f}"

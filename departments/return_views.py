@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from departments import periods, roles, selectors, services
 from departments.forms import ReasonForm, ReturnForm, ReturnsFilterForm, SignOffForm
 from departments.models import Department, KpiReturn, PerformanceIndicator, PeriodSignOff
+from departments.numbers import plain_figure
 from departments.services import StaleVersion
 
 FIELD_IDS = {
@@ -24,8 +25,8 @@ FIELD_IDS = {
     "commentary": "id_commentary",
     "improvement_action": "id_improvement_action",
     "reason": "id_reason",
-    "period": "period-summary",
-    "state": "state-summary",
+    "period": "period-error",
+    "state": "state-error",
     "department": "id_department",
     "__all__": "main",
 }
@@ -43,8 +44,9 @@ def error_list(error: ValidationError) -> list[tuple[str, str, str]]:
 
 
 def form_error_list(form) -> list[tuple[str, str, str]]:
+    """Errors of a Django form: each links to its own field (id_<name>)."""
     return [
-        (field, FIELD_IDS.get(field, f"id_{field}"), message)
+        (field, f"id_{field}" if field != "__all__" else "main", message)
         for field, messages_ in form.errors.items()
         for message in messages_
     ]
@@ -78,6 +80,7 @@ def my_returns(request: HttpRequest) -> HttpResponse:
             "groups": groups,
             "row_count": len(rows),
             "errors": form_error_list(form) if form.is_bound else [],
+            "field_errors": dict(form.errors.items()) if form.is_bound else {},
             "can_sign_off": roles.may_sign_off(user),
             "council_wide": scope.council_wide,
             "previous_period": period.previous(),
@@ -130,6 +133,12 @@ def return_edit(request: HttpRequest, indicator_id: int, period_key: str) -> Htt
                 stale = conflict
                 kpi_return = conflict.current
                 errors = [("__all__", "stale-summary", str(conflict))]
+                # Keep what the user typed, now based on the version that was saved, so
+                # saving again (after checking the other person's change) succeeds.
+                data = request.POST.copy()
+                data["version"] = conflict.current.version
+                form = ReturnForm(data)
+                form.is_valid()
             else:
                 submitted = data["action"] == "submit"
                 messages.success(
@@ -166,10 +175,11 @@ def return_edit(request: HttpRequest, indicator_id: int, period_key: str) -> Htt
 def _initial(kpi_return: KpiReturn | None) -> dict:
     if kpi_return is None:
         return {}
+    places = kpi_return.indicator.decimal_places
     return {
-        "value": kpi_return.value if not kpi_return.indicator.is_ratio else "",
-        "numerator": kpi_return.numerator,
-        "denominator": kpi_return.denominator,
+        "value": "" if kpi_return.indicator.is_ratio else plain_figure(kpi_return.value, places),
+        "numerator": plain_figure(kpi_return.numerator),
+        "denominator": plain_figure(kpi_return.denominator),
         "commentary": kpi_return.commentary,
         "improvement_action": kpi_return.improvement_action,
         "version": kpi_return.version,
@@ -287,8 +297,8 @@ def period_sign_off(request: HttpRequest, period_key: str) -> HttpResponse:
                     request,
                     (
                         f"{period.label} signed off for {department or 'the whole council'}: "
-                        f"{outcome.locked} returns locked, {outcome.not_signed_off} still open "
-                        "(they lock when approved)."
+                        f"{_count(outcome.locked, 'return')} locked, "
+                        f"{outcome.not_signed_off} still open (they lock when approved)."
                     ),
                 )
             else:
@@ -298,7 +308,9 @@ def period_sign_off(request: HttpRequest, period_key: str) -> HttpResponse:
                     department=department,
                     reason=form.cleaned_data["reason"],
                 )
-                messages.success(request, f"{period.label} reopened: {reopened} returns unlocked.")
+                messages.success(
+                    request, f"{period.label} reopened: {_count(reopened, 'return')} unlocked."
+                )
         except ValidationError as error:
             errors = error_list(error)
         else:
@@ -313,6 +325,7 @@ def period_sign_off(request: HttpRequest, period_key: str) -> HttpResponse:
             "period": period,
             "form": form,
             "errors": errors,
+            "field_errors": {field: message for field, _, message in errors},
             "summary": summary,
             "sign_offs": PeriodSignOff.objects.filter(period=period.key).select_related(
                 "department", "signed_off_by", "reopened_by"
@@ -320,3 +333,7 @@ def period_sign_off(request: HttpRequest, period_key: str) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

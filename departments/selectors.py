@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from departments import periods
 from departments.models import (
+    EDITABLE_RETURN_STATES,
     Department,
     KpiReturn,
     PerformanceIndicator,
@@ -17,7 +18,6 @@ from departments.models import (
     ReturnState,
     Target,
 )
-from departments.numbers import format_figure
 from departments.rating import Rag, period_target, rate_period_value
 
 
@@ -39,7 +39,9 @@ class ReturnDue:
     @property
     def overdue(self) -> bool:
         """Past its deadline without a submission: a draft does not count (DESIGN.md)."""
-        submitted = self.kpi_return is not None and self.kpi_return.state != ReturnState.DRAFT
+        submitted = (
+            self.kpi_return is not None and self.kpi_return.state not in EDITABLE_RETURN_STATES
+        )
         return not submitted and self.deadline < timezone.localdate()
 
 
@@ -251,7 +253,7 @@ class HistoryEntry:
 
 def return_history(kpi_return: KpiReturn) -> list[HistoryEntry]:
     """Every saved version of the return, newest first: who, when, why, which fields."""
-    from departments.services import FIELD_LABELS, TRACKED_FIELDS
+    from departments.services import FIELD_LABELS, TRACKED_FIELDS, shown_value
 
     places = kpi_return.indicator.decimal_places
     records = list(
@@ -263,8 +265,8 @@ def return_history(kpi_return: KpiReturn) -> list[HistoryEntry]:
         changes = [
             (
                 FIELD_LABELS[name],
-                _shown(name, getattr(previous, name), places) if previous else None,
-                _shown(name, getattr(record, name), places),
+                shown_value(name, getattr(previous, name), places) if previous else None,
+                shown_value(name, getattr(record, name), places),
             )
             for name in TRACKED_FIELDS
             if previous is None
@@ -302,14 +304,15 @@ class DepartmentSignOffRow:
 
 
 def sign_off_summary(period: periods.Period, departments) -> list[DepartmentSignOffRow]:
-    """Per department: its returns in the period by state, and whether it is signed off.
+    """Per department: its returns of exactly this period key by state, and whether it is
+    signed off (a quarter or a year is signed off under its own key, as the service does).
 
     Three queries: departments, returns grouped by department and state, sign-offs.
     """
     counts: dict[int, dict[str, int]] = {}
     for department_id, state, n in (
         KpiReturn.objects.filter(
-            period__in=[p.key for p in periods_ending_with(period).values()],
+            period=period.key,
             department__in=departments,
         )
         .values_list("department", "state")
@@ -324,16 +327,3 @@ def sign_off_summary(period: periods.Period, departments) -> list[DepartmentSign
         DepartmentSignOffRow(d, counts.get(d.pk, {}), council or d.pk in signed)
         for d in departments.order_by("name")
     ]
-
-
-def _shown(field_name: str, value, places: int):
-    """A history value as people read it: figures rounded, states by their label."""
-    if value is None or value == "":
-        return None
-    if field_name == "value":
-        return format_figure(value, places)
-    if field_name in ("numerator", "denominator"):
-        return f"{value.normalize():f}"
-    if field_name == "state":
-        return ReturnState(value).label
-    return value

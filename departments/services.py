@@ -26,6 +26,7 @@ from departments.models import (
     ReturnState,
     Target,
 )
+from departments.numbers import format_figure
 from departments.rating import Rag, rate_period_value
 from departments.validation import clean_figures, period_problem
 
@@ -57,6 +58,29 @@ class FieldChange:
     new: object
     who: str
     when: object
+    places: int = 6
+
+    @property
+    def old_shown(self) -> str:
+        return shown_value(self.field, self.old, self.places)
+
+    @property
+    def new_shown(self) -> str:
+        return shown_value(self.field, self.new, self.places)
+
+
+def shown_value(field: str, value: object, places: int) -> str:
+    """A tracked value as people read it: figures to the indicator's places, states by
+    their label, – for nothing."""
+    if value is None or value == "":
+        return "–"
+    if field == "value":
+        return format_figure(value, places)
+    if field in ("numerator", "denominator"):
+        return f"{value.normalize():f}"
+    if field == "state":
+        return ReturnState(value).label
+    return str(value)
 
 
 class StaleVersion(Exception):
@@ -94,6 +118,7 @@ def changes_since(kpi_return: KpiReturn, version: int) -> list[FieldChange]:
             getattr(latest, name),
             who,
             latest.history_date,
+            kpi_return.indicator.decimal_places,
         )
         for name in TRACKED_FIELDS
         if getattr(base, name) != getattr(latest, name)
@@ -104,9 +129,13 @@ def _locked_for_update(kpi_return: KpiReturn, expected_version: int | None) -> K
     current = (
         KpiReturn.objects.select_for_update().select_related("indicator").get(pk=kpi_return.pk)
     )
+    _require_version(current, expected_version)
+    return current
+
+
+def _require_version(current: KpiReturn, expected_version: int | None) -> None:
     if expected_version is not None and current.version != expected_version:
         raise StaleVersion(current, changes_since(current, expected_version))
-    return current
 
 
 def _save(kpi_return: KpiReturn, actor, reason: str) -> KpiReturn:
@@ -120,14 +149,18 @@ def target_for(indicator: PerformanceIndicator, period: periods.Period) -> Targe
     return Target.objects.filter(indicator=indicator, financial_year=period.year).first()
 
 
+_LOOK_UP = object()  # "find the target" as opposed to "there is no target"
+
+
 def rag_of(
     indicator: PerformanceIndicator,
     period_key: str,
     value: Decimal | None,
-    target: Target | None = None,
+    target: Target | None | object = _LOOK_UP,
 ) -> Rag:
+    """The RAG of a value; pass ``target`` (even None) when it is already known."""
     period = periods.Period.parse(period_key)
-    if target is None:
+    if target is _LOOK_UP:
         target = target_for(indicator, period)
     return rate_period_value(indicator, target, period, value)
 
@@ -247,13 +280,14 @@ def approve_return(
     *, kpi_return: KpiReturn, actor, expected_version: int | None = None
 ) -> KpiReturn:
     """Approve a submitted return; in a signed-off period it locks at once."""
-    kpi_return = _locked_for_update(kpi_return, expected_version)
+    kpi_return = _locked_for_update(kpi_return, None)
     if not roles.may_approve_return(
         actor, department_id=kpi_return.department_id, submitted_by_id=kpi_return.submitted_by_id
     ):
         if kpi_return.submitted_by_id == actor.pk:
             raise PermissionDenied("You cannot approve a return you submitted yourself.")
         raise PermissionDenied("Only the department's head of service or SMT can approve it.")
+    _require_version(kpi_return, expected_version)  # the role first: a 403 beats a 409
     if kpi_return.state != ReturnState.SUBMITTED:
         raise ValidationError({"state": "Only a submitted return can be approved."})
     kpi_return.state = ReturnState.APPROVED
@@ -269,7 +303,7 @@ def approve_return(
 def send_back_return(
     *, kpi_return: KpiReturn, actor, reason: str, expected_version: int | None = None
 ) -> KpiReturn:
-    kpi_return = _locked_for_update(kpi_return, expected_version)
+    kpi_return = _locked_for_update(kpi_return, None)
     if not roles.may_approve_return(
         actor, department_id=kpi_return.department_id, submitted_by_id=kpi_return.submitted_by_id
     ):
@@ -277,6 +311,7 @@ def send_back_return(
             "Only the department's head of service or SMT can send it back, "
             "and never a return they submitted themselves."
         )
+    _require_version(kpi_return, expected_version)
     if kpi_return.state not in (ReturnState.SUBMITTED, ReturnState.APPROVED):
         raise ValidationError({"state": "Only a submitted or approved return can be sent back."})
     if not reason.strip():

@@ -6,9 +6,16 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
 from departments import services
+from departments.api.imports import (
+    IMPORT_PARSERS,
+    IMPORT_REQUEST,
+    IMPORT_RESPONSES,
+    start_import_response,
+)
 from departments.models import Department, KpiReturn, PerformanceIndicator, ReturnState
 
 
@@ -47,7 +54,11 @@ class KpiReturnSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_rag(self, obj: KpiReturn) -> str:
-        return services.rag_of(obj.indicator, obj.period, obj.value).value
+        # The list prefetches the indicator's targets, so no query is made per row.
+        target = next(
+            (t for t in obj.indicator.targets.all() if t.financial_year == obj.financial_year), None
+        )
+        return services.rag_of(obj.indicator, obj.period, obj.value, target=target).value
 
 
 class ReturnWriteSerializer(serializers.Serializer):
@@ -113,13 +124,30 @@ class ReturnViewSet(
     ordering = ["-period_start", "indicator__code"]
 
     def get_queryset(self):
-        return KpiReturn.objects.visible_to(self.request.user).select_related("indicator")
+        return (
+            KpiReturn.objects.visible_to(self.request.user)
+            .select_related("indicator")
+            .prefetch_related("indicator__targets")
+        )
 
     def _save(self, request, instance: KpiReturn | None, partial: bool = False):
         data = request.data.copy() if hasattr(request.data, "copy") else dict(request.data)
         if instance is not None:
-            data.setdefault("indicator", instance.indicator_id)
-            data.setdefault("period", instance.period)
+            # A return stays the return of its indicator and period: a change there is
+            # a different return, made with POST.
+            for name, current in (
+                ("indicator", instance.indicator_id),
+                ("period", instance.period),
+            ):
+                if name in data and str(data[name]) != str(current):
+                    raise DRFValidationError(
+                        {
+                            name: [
+                                f"A return's {name} cannot be changed; create a new return instead."
+                            ]
+                        }
+                    )
+                data[name] = current
         if instance is not None and partial:
             # PATCH keeps what it does not name; PUT replaces the figures whole.
             for name in ("value", "numerator", "denominator", "commentary", "improvement_action"):
@@ -195,6 +223,12 @@ class ReturnViewSet(
             kpi_return=kpi_return, actor=request.user, reason=incoming.validated_data["reason"]
         )
         return Response(KpiReturnSerializer(saved, context={"request": request}).data)
+
+    @extend_schema(request=IMPORT_REQUEST, responses=IMPORT_RESPONSES)
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=IMPORT_PARSERS)
+    def import_rows(self, request):
+        """Import returns from a CSV or XLSX file, or JSON rows: all or nothing."""
+        return start_import_response(request, "returns")
 
 
 class PeriodActionSerializer(serializers.Serializer):

@@ -1,4 +1,4 @@
-from departments.api import returns, views
+from departments.api import imports, returns, views
 
 
 def register(router) -> None:
@@ -7,3 +7,4 @@ def register(router) -> None:
     router.register("targets", views.TargetViewSet)
     router.register("returns", returns.ReturnViewSet, basename="return")
     router.register("periods", returns.PeriodViewSet, basename="period")
+    router.register("imports", imports.ImportJobViewSet, basename="importjob")

@@ -19,8 +19,11 @@ class ImportStatus(models.TextChoices):
 class ImportJobQuerySet(models.QuerySet):
     def visible_to(self, user) -> ImportJobQuerySet:
         """People see the imports they started; administrators see all."""
-        if scope_for(user).is_admin:
+        scope = scope_for(user)
+        if scope.is_admin:
             return self.all()
+        if not scope.roles:
+            return self.none()
         return self.filter(created_by=user)
 
 

@@ -1,0 +1,417 @@
+"""The one tabular importer: CSV, XLSX and JSON rows, all-or-nothing, with row errors.
+
+It knows nothing of returns, referrals or SLA results. A *row handler* owns the domain:
+it names the columns it needs, writes one row through the app's service and raises
+``ValidationError`` (field name to message) for a bad row. This module reads the file,
+feeds the handler, collects every problem and rolls the whole file back if there is one.
+
+Row numbers are the ones a person sees: in a CSV or XLSX file the header is row 1 and
+the first data row is row 2 (blank lines keep their number, as a spreadsheet shows them);
+JSON rows are numbered by position from 1. A required column missing from the header
+(or from the first JSON row) is one error on row 1; a later JSON row without it is an
+error on that row. A problem of the file as a whole (its type, size or number of rows)
+is the rejection's message, with no row.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import IO, Literal, Protocol
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+FileFormat = Literal["csv", "xlsx"]
+Outcome = Literal["created", "updated", "skipped"]
+
+MAX_LISTED_ERRORS = 1000
+PROGRESS_EVERY = 500
+_CHUNK = 64 * 1024
+# A workbook is a zip; refuse one that unpacks to far more than any honest sheet would,
+# because openpyxl keeps the shared strings in memory even in read-only mode.
+_MAX_UNPACKED_RATIO = 40
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_XLSX_MEMBERS = {"[Content_Types].xml", "xl/workbook.xml"}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem: the row as a person sees it, the file's column name, plain words."""
+
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+class ImportRejected(Exception):
+    """The file was refused: nothing was stored. ``errors`` lists every problem found.
+
+    ``more`` counts the problems beyond the first ``MAX_LISTED_ERRORS``, which are not
+    kept: a file with a systematic mistake would otherwise fill memory and the page.
+    """
+
+    def __init__(self, message: str, errors: list[RowError] | None = None, more: int = 0):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or []
+        self.more = more
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    created: int
+    updated: int
+    rows: int
+    skipped: int = 0
+
+
+class RowHandler(Protocol):
+    """What a domain gives the importer for one kind of rows."""
+
+    required_columns: tuple[str, ...]
+
+    def write_row(self, row_number: int, row: dict[str, str]) -> Outcome:
+        """Validate and store one row; raise ValidationError (field to message) if bad."""
+        ...
+
+    def column_for(self, field: str) -> str:
+        """The file's column name for a field named in a ValidationError."""
+        ...
+
+
+ProgressCallback = Callable[[int, int | None], None]
+
+
+# --- checking an upload --------------------------------------------------------------------
+
+
+def _megabytes(size: int) -> str:
+    value = size / (1024 * 1024)
+    return f"{value:.0f} MB" if value == int(value) else f"{value:.1f} MB"
+
+
+def check_upload(uploaded_file) -> FileFormat:
+    """Refuse a file that is too big or neither CSV nor XLSX, judged by content.
+
+    Returns the format. The extension is ignored: a PNG renamed .csv is still a PNG.
+    """
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES
+    if uploaded_file.size > limit:
+        raise ImportRejected(
+            f"The file is {_megabytes(uploaded_file.size)}; the limit is {_megabytes(limit)}. "
+            "Split it into smaller files."
+        )
+    if uploaded_file.size == 0:
+        raise ImportRejected("The file is empty.")
+    uploaded_file.seek(0)
+    try:
+        return detect_format(uploaded_file, getattr(uploaded_file, "name", ""))
+    finally:
+        uploaded_file.seek(0)
+
+
+def detect_format(fileobj: IO[bytes], filename: str = "") -> FileFormat:
+    """ "xlsx" or "csv" by content; ImportRejected for anything else.
+
+    XLSX is a zip holding ``[Content_Types].xml`` and ``xl/workbook.xml``; CSV is UTF-8
+    text (with or without a byte-order mark) without NUL bytes. The whole file is read
+    (in chunks), because a zip's table of contents is at its end and a bad byte can be
+    anywhere in a CSV. ``filename`` is only used in messages. Leaves the file at offset 0.
+    """
+    fileobj.seek(0)
+    head = fileobj.read(4)
+    fileobj.seek(0)
+    try:
+        if head.startswith(b"PK\x03\x04"):
+            _check_workbook(fileobj, filename)
+            return "xlsx"
+        if _is_utf8_text(fileobj):
+            return "csv"
+    finally:
+        fileobj.seek(0)
+    raise ImportRejected(
+        "The file is neither CSV nor an Excel workbook (.xlsx). Save it from your "
+        "spreadsheet as “CSV UTF-8” or “Excel Workbook”."
+    )
+
+
+def _check_workbook(fileobj: IO[bytes], filename: str) -> None:
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            members = archive.infolist()
+    except zipfile.BadZipFile:
+        members = []
+    names = {member.filename for member in members}
+    if not names >= _XLSX_MEMBERS:
+        raise ImportRejected(
+            "The file is neither CSV nor an Excel workbook (.xlsx): it is a zip archive "
+            "but not a workbook."
+        )
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > _MAX_UNPACKED_RATIO * settings.IMPORT_MAX_UPLOAD_BYTES:
+        raise ImportRejected(
+            f"The workbook unpacks to {_megabytes(unpacked)}, more than a sheet within the "
+            "size limit could hold. Save it again from Excel, or as CSV."
+        )
+
+
+def _is_utf8_text(fileobj: IO[bytes]) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while chunk := fileobj.read(_CHUNK):
+            if b"\x00" in chunk:
+                return False
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# --- reading rows --------------------------------------------------------------------------
+
+
+def normalise_column(name: object) -> str:
+    """ " Indicator Code " -> "indicator_code": forgiving of how people type headers."""
+    return "_".join(cell_text(name).lower().split())
+
+
+def cell_text(value: object) -> str:
+    """A cell as the text a person typed, whatever the file format stored.
+
+    Whole-number floats lose their ".0" (Excel stores every number as a float), other
+    floats keep their shortest exact spelling (0.1, not 0.1000000000000000055), dates
+    are ISO dates, and text is stripped.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return format(Decimal(str(value)), "f")
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def iter_rows(fileobj: IO[bytes], file_format: FileFormat) -> Iterator[tuple[int, dict[str, str]]]:
+    """(row number, {column: text}) for each non-empty data row, read as a stream.
+
+    Only one row is held at a time. Columns with an empty header are dropped; a header
+    that names a column twice is refused.
+    """
+    if file_format == "csv":
+        return _iter_csv(fileobj)
+    if file_format == "xlsx":
+        return _iter_xlsx(fileobj)
+    raise ValueError(f"unknown file format {file_format!r}")
+
+
+def iter_json_rows(rows: Iterable[object]) -> Iterator[tuple[int, dict[str, str]]]:
+    """JSON rows (a list of objects) numbered from 1, with keys and values as text."""
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            raise ImportRejected(
+                f"Row {number} is not an object of column names and values.",
+                [RowError(number, "", "This row is not an object of column names and values")],
+            )
+        yield number, {normalise_column(key): cell_text(value) for key, value in row.items()}
+
+
+def _rows_from_table(table: Iterator[list | tuple]) -> Iterator[tuple[int, dict[str, str]]]:
+    header = next(table, None)
+    if header is None:
+        return
+    columns = [normalise_column(name) for name in header]
+    named = [column for column in columns if column]
+    repeated = sorted({column for column in named if named.count(column) > 1})
+    if repeated:
+        raise ImportRejected(
+            "The header names a column more than once.",
+            [
+                RowError(1, column, f"The column '{column}' appears more than once")
+                for column in repeated
+            ],
+        )
+    for number, cells in enumerate(table, start=2):
+        texts = [cell_text(cell) for cell in cells]
+        if not any(texts):
+            continue
+        texts += [""] * (len(columns) - len(texts))
+        yield number, {column: text for column, text in zip(columns, texts, strict=False) if column}
+
+
+def _iter_csv(fileobj: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
+    # utf-8-sig drops the byte-order mark Excel writes at the start of "CSV UTF-8".
+    text = io.TextIOWrapper(fileobj, encoding="utf-8-sig", newline="")
+    try:
+        yield from _rows_from_table(csv.reader(text))
+    except csv.Error as error:
+        raise ImportRejected(f"The CSV file cannot be read: {error}.") from error
+    except UnicodeDecodeError as error:
+        raise ImportRejected("The file is not UTF-8 text; save it as “CSV UTF-8”.") from error
+    finally:
+        text.detach()  # the caller owns the file and closes it
+
+
+def _iter_xlsx(fileobj: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(fileobj, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged workbook
+        raise ImportRejected("The workbook cannot be read; save it again from Excel.") from error
+    try:
+        # The first sheet, whatever sheet was open when the file was saved. Read-only
+        # worksheets fill gaps with empty rows, so enumerating gives Excel's row numbers.
+        sheet = workbook.worksheets[0]
+        yield from _rows_from_table(iter(sheet.iter_rows(values_only=True)))
+    finally:
+        workbook.close()
+
+
+def count_rows(fileobj: IO[bytes], file_format: FileFormat) -> int | None:
+    """About how many data rows the file has, for the progress bar; None if unknown.
+
+    CSV: lines after the header (a quoted cell spanning lines counts more than once);
+    XLSX: the sheet's recorded dimension. Leaves the file at offset 0.
+    """
+    fileobj.seek(0)
+    try:
+        if file_format == "csv":
+            lines, last = 0, b""
+            while chunk := fileobj.read(_CHUNK):
+                lines += chunk.count(b"\n")
+                last = chunk
+            if last and not last.endswith(b"\n"):
+                lines += 1
+            return max(lines - 1, 0)
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(fileobj, read_only=True, data_only=True)
+        try:
+            max_row = workbook.worksheets[0].max_row
+        finally:
+            workbook.close()
+        return max(max_row - 1, 0) if max_row else None
+    except Exception:  # only an estimate: a damaged file is reported when it is read
+        return None
+    finally:
+        fileobj.seek(0)
+
+
+# --- running an import ---------------------------------------------------------------------
+
+
+def _errors_from(error: ValidationError, row_number: int, handler: RowHandler) -> list[RowError]:
+    if hasattr(error, "error_dict"):
+        return [
+            RowError(row_number, handler.column_for(field), message)
+            for field, messages in error.message_dict.items()
+            for message in messages
+        ]
+    return [RowError(row_number, "", message) for message in error.messages]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
+
+
+def run_import(
+    rows: Iterable[tuple[int, dict[str, str]]],
+    handler: RowHandler,
+    *,
+    max_rows: int,
+    progress: ProgressCallback | None = None,
+    total: int | None = None,
+    progress_every: int = PROGRESS_EVERY,
+) -> ImportSummary:
+    """Write every row through the handler, all or nothing, and report every problem.
+
+    Each row runs in a savepoint, so a bad row leaves nothing behind and the rows after
+    it are still checked; at the end, any problem raises ImportRejected inside the outer
+    transaction, which undoes the good rows too. Only the problems are kept in memory.
+    """
+    created = updated = skipped = processed = 0
+    errors: list[RowError] = []
+    problems = 0
+    with transaction.atomic():
+        for row_number, row in rows:
+            if processed == 0:
+                _check_columns(row_number, row, handler)
+            processed += 1
+            if processed > max_rows:
+                raise ImportRejected(
+                    f"The file has more than {max_rows:,} rows, the most one import takes. "
+                    "Split it into smaller files."
+                )
+            missing = [column for column in handler.required_columns if column not in row]
+            try:
+                if missing:
+                    raise ValidationError(dict.fromkeys(missing, "This column is missing"))
+                with transaction.atomic():
+                    outcome = handler.write_row(row_number, row)
+            except ValidationError as error:
+                found = _errors_from(error, row_number, handler)
+                problems += len(found)
+                errors.extend(found[: max(0, MAX_LISTED_ERRORS - len(errors))])
+            else:
+                created += outcome == "created"
+                updated += outcome == "updated"
+                skipped += outcome == "skipped"
+            if progress is not None and processed % progress_every == 0:
+                progress(processed, total)
+        if processed == 0:
+            raise ImportRejected("The file has no rows to import.")
+        if progress is not None:
+            progress(processed, total)
+        if problems:
+            more = problems - len(errors)
+            message = f"Nothing was imported: {_plural(problems, 'problem')} found."
+            if more:
+                message += f" The first {len(errors):,} are listed; {more:,} more are not."
+            raise ImportRejected(message, errors, more)
+    return ImportSummary(created=created, updated=updated, rows=processed, skipped=skipped)
+
+
+def _check_columns(row_number: int, row: dict[str, str], handler: RowHandler) -> None:
+    missing = [column for column in handler.required_columns if column not in row]
+    if missing:
+        names = ", ".join(missing)
+        raise ImportRejected(
+            f"The file has no {names} column: nothing was imported.",
+            [RowError(1, names, f"Required column missing: {names}")],
+        )
+
+
+# --- writing cells -------------------------------------------------------------------------
+
+
+def safe_cell(value: object) -> object:
+    """Neutralise formula injection: text that a spreadsheet would run gets an apostrophe.
+
+    A cell beginning with = + - @ tab or carriage return is taken as a formula by Excel
+    and LibreOffice; a leading apostrophe makes it plain text. Numbers pass unchanged.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -1,0 +1,75 @@
+"""The partnership page: the contract, its services, and contract health with its trend."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from departments import periods, roles
+from partnerships.models import Partnership
+from partnerships.selectors import services_with_departments
+from reporting.charts import score_trend
+from reporting.metrics.health import contract_health_series, credits_year_to_date, trailing_months
+
+
+def chosen_month(request: HttpRequest) -> periods.Period:
+    """The month in ``?period=`` (404 for a bad key), else the latest closed month."""
+    key = request.GET.get("period")
+    if not key:
+        return periods.latest_closed(periods.PeriodKind.MONTH)
+    try:
+        period = periods.Period.parse(key)
+    except ValueError as error:
+        raise Http404(str(error)) from error
+    if period.kind != periods.PeriodKind.MONTH:
+        raise Http404("Contract health is monthly: choose a month such as 2025-26-P06.")
+    return period
+
+
+def visible_partnership(request: HttpRequest, pk: int) -> Partnership:
+    """SMT, auditors and admins see every partnership, a partner manager their own."""
+    partnership = get_object_or_404(
+        Partnership.objects.visible_to(request.user).select_related("partner"), pk=pk
+    )
+    if not roles.may_see_partnership(request.user, partnership.pk):
+        raise Http404("No such partnership.")
+    return partnership
+
+
+@login_required
+def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = visible_partnership(request, pk)
+    month = chosen_month(request)
+    series = contract_health_series(partnership=partnership, months=trailing_months(month))
+    current = series[-1]
+    services = services_with_departments(partnership.pk)
+    by_id = {s.service_id: s for s in current.services}
+    ytd = credits_year_to_date(partnership=partnership, period=month)
+    chart = score_trend(
+        dom_id="contract-health-trend",
+        title="Contract health over the last 24 months",
+        labels=[h.period.short_label for h in series],
+        scores=[h.score for h in series],
+        rags=[h.rag for h in series],
+        noun="Contract health",
+    )
+    today = timezone.localdate()
+    remaining_days = (partnership.end_date - today).days
+    return render(
+        request,
+        "reporting/partnership.html",
+        {
+            "partnership": partnership,
+            "month": month,
+            "health": current,
+            "chart": chart,
+            "service_rows": [(s, by_id.get(s.pk), ytd.get(s.pk)) for s in services],
+            "credits_ytd": sum(ytd.values()),
+            "remaining_years": round(remaining_days / 365.25, 1) if remaining_days > 0 else 0,
+            "previous_month": month.previous(),
+            "next_month": month.next(),
+            "may_enter": roles.may_enter_sla_results(request.user, partnership.pk),
+        },
+    )
