@@ -4,9 +4,11 @@ from rest_framework.routers import DefaultRouter
 
 from departments.api.urls import register as register_departments
 from partnerships.api.urls import register as register_partnerships
+from reporting.api.urls import register as register_reporting
 
 router = DefaultRouter()
 register_departments(router)
 register_partnerships(router)
+register_reporting(router)
 
 urlpatterns = router.urls

@@ -182,6 +182,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Best Value indicators, SLA results, coordination and contract health.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "ReturnStateEnum": "departments.models.returns.ReturnState",
+        "MilestoneStateEnum": "partnerships.models.MilestoneState",
+        "RecordStateEnum": "partnerships.models.RecordState",
+    },
 }
 
 # Celery: the embedded default runs tasks eagerly in process, so no broker is needed.

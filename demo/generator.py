@@ -319,7 +319,7 @@ class _Builder:
                 rows.append(
                     Sla(
                         service=service,
-                        code=f"{service.code.upper()[:8]}-{suffix}-{index + 1:02d}",
+                        code=f"{service.code.upper()[:8].rstrip('-')}-{suffix}-{index + 1:02d}",
                         title=title,
                         unit=unit,
                         polarity=polarity,

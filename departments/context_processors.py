@@ -17,7 +17,22 @@ def navigation(request) -> dict:
         items.append(("Returns", reverse("departments:my-returns")))
     if scope.department_ids or scope.is_admin:
         items.append(("Import", reverse("departments:import-start")))
+    partnership_id = _first_partnership_id(user, scope)
+    if partnership_id:
+        items.append(("Partnership", reverse("reporting:partnership", args=[partnership_id])))
     if scope.is_admin or user.is_staff:
         items.append(("Administration", reverse("admin:index")))
     items.append(("API", reverse("api-docs")))
     return {"nav_items": items, "user_scope": scope}
+
+
+def _first_partnership_id(user, scope) -> int | None:
+    """The partnership page link: the partner manager's own, or the first for the council."""
+    if scope.partnership_ids:
+        return min(scope.partnership_ids)
+    if not scope.council_wide:
+        return None
+    from django.apps import apps  # the base app does not import partnerships
+
+    partnership = apps.get_model("partnerships", "Partnership")
+    return partnership.objects.order_by("pk").values_list("pk", flat=True).first()

@@ -15,3 +15,11 @@ def figure(value, places=1) -> str:
     if value is None or value == "":
         return "–"
     return format_figure(Decimal(value), int(places))
+
+
+@register.filter
+def lookup(mapping, key):
+    """``mapping|lookup:key``: what a dict holds for a key a template only has as a value."""
+    if not mapping:
+        return None
+    return mapping.get(key)

@@ -1,4 +1,4 @@
-from partnerships.api import views
+from partnerships.api import records, views
 
 
 def register(router) -> None:
@@ -6,3 +6,7 @@ def register(router) -> None:
     router.register("partnerships", views.PartnershipViewSet)
     router.register("services", views.ServiceViewSet)
     router.register("slas", views.SlaViewSet)
+    router.register("sla-results", records.SlaResultViewSet, basename="slaresult")
+    router.register("milestones", records.MilestoneViewSet, basename="milestone")
+    router.register("escalations", records.EscalationViewSet, basename="escalation")
+    router.register("risks", records.RiskViewSet, basename="risk")

@@ -172,8 +172,9 @@ class ContractHealth:
 
 
 def _twelve_months_before(month: Period) -> date:
-    """The day before the window "due in the last 12 months" that ends with ``month``."""
-    return month.end.replace(year=month.end.year - 1)
+    """The last day before the 12-month window that ends with ``month``: the end of the
+    same month a year earlier (so February is right in leap years)."""
+    return month.same_period_last_year().end
 
 
 def _milestone_counts(partnership: Partnership, months: list[Period]) -> dict[str, dict]:

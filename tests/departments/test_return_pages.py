@@ -194,6 +194,26 @@ def test_a_bad_period_key_shows_an_error_summary_naming_the_period(client, alice
     assert _codes(html) == ["LPI-HOU-03"]
 
 
+def test_a_bad_period_keys_error_links_to_the_period_field(client, alice, indicator):
+    client.force_login(alice)
+
+    html = client.get("/returns/?period=2026-27-P13").content.decode()
+
+    [(anchor, message)] = _error_summary(html)
+    assert anchor == "id_period"
+    assert f'id="{anchor}"' in html
+    # The message is beside the field too, and the field is marked invalid.
+    assert (
+        f'<p class="field-error" id="period-error"><span class="visually-hidden">Error:</span> '
+        f"{message}</p>"
+    ) in html
+    assert re.search(
+        r'<input id="id_period" name="period" value="2026-27-P13"'
+        r' aria-describedby="period-hint period-error" aria-invalid="true">',
+        html,
+    )
+
+
 def test_a_head_sees_what_waits_for_approval_first(client, alice, harriet, housing):
     codes = ["LPI-HOU-01", "LPI-HOU-02", "LPI-HOU-03", "LPI-HOU-04"]
     first, second, third, fourth = (
@@ -229,6 +249,36 @@ def test_smt_sees_every_department_grouped(
 # --- entering a return ---------------------------------------------------------------------
 
 
+def test_an_officer_opens_the_form_of_a_return_not_yet_started(client, alice, indicator):
+    for period, value in [
+        ("2025-26-P07", "88.4"),
+        ("2026-27-P06", "91.2"),
+        ("2026-27-P05", "86.0"),
+        ("2026-27-P04", "79.5"),
+    ]:
+        KpiReturnFactory(indicator=indicator, period=period, value=Decimal(value), state="locked")
+    client.force_login(alice)
+
+    response = client.get(_form_url(indicator))
+
+    html = response.content.decode()
+    text = _text(html)
+    assert response.status_code == 200
+    assert "<h1>LPI-HOU-03 Homelessness cases prevented</h1>" in html
+    assert f"Definition {DEFINITION}" in text
+    assert "Unit Percent, 1 decimal place" in text
+    assert "Polarity Higher is better" in text
+    assert "Target for Oct 2026 90.0 (annual 90.0, amber tolerance 5)" in text
+    assert "Same period last year (Oct 2025) 88.4 Amber" in text
+    assert "Sep 2026 91.2 Locked Green Aug 2026 86.0 Locked Amber Jul 2026 79.5 Locked Red" in text
+    # Nothing saved yet: no version, no state, empty fields.
+    assert '<input type="hidden" name="version" value="">' in html
+    assert "State:" not in text
+    assert 'name="value" type="text" inputmode="decimal" class="input-short" value=""' in html
+    assert 'name="commentary"' in html and 'name="improvement_action"' in html
+    assert KpiReturn.objects.filter(indicator=indicator, period=P07).count() == 0
+
+
 def test_the_form_shows_definition_target_last_year_and_the_last_three_periods(
     client, alice, indicator
 ):
@@ -256,7 +306,7 @@ def test_the_form_shows_definition_target_last_year_and_the_last_three_periods(
     assert "Sep 2026 91.2 Locked Green Aug 2026 86.0 Locked Amber Jul 2026 79.5 Locked Red" in text
     assert "State: Draft (version 1)." in text
     assert '<input type="hidden" name="version" value="1">' in html
-    assert 'class="input-short" value="90.5' in html
+    assert 'class="input-short" value="90.5"' in html
     assert ">Draft so far</textarea>" in html
     assert 'name="improvement_action"' in html
 
@@ -265,7 +315,6 @@ def test_a_ratio_indicators_form_asks_for_numerator_and_denominator(client, alic
     ratio = IndicatorFactory(
         department=housing, code="LPI-HOU-09", unit="percent", year_to_date="ratio"
     )
-    save_return(indicator=ratio, period_key=P07, actor=alice, numerator="1", denominator="3")
     client.force_login(alice)
 
     html = client.get(_form_url(ratio)).content.decode()
@@ -273,6 +322,16 @@ def test_a_ratio_indicators_form_asks_for_numerator_and_denominator(client, alic
     assert 'name="numerator"' in html and 'name="denominator"' in html
     assert 'name="value"' not in html
     assert "(value = 100 × numerator ÷ denominator)" in html
+
+    # The first save creates the return (the form of a new return has no version yet).
+    created = client.post(
+        _form_url(ratio), {"numerator": "1", "denominator": "3", "version": "", "action": "save"}
+    )
+    assert created.status_code == 302
+    assert KpiReturn.objects.get(indicator=ratio).value == Decimal("33.3")
+    form = client.get(_form_url(ratio)).content.decode()
+    assert '<input type="hidden" name="version" value="1">' in form
+    assert 'name="numerator" type="text" inputmode="decimal" class="input-short" value="1"' in form
 
     response = client.post(
         _form_url(ratio),
@@ -338,6 +397,42 @@ def test_errors_answer_400_with_a_summary_linking_the_fields_and_the_message_bes
     assert KpiReturn.history.count() == 1
 
 
+def test_errors_on_a_new_return_answer_400_and_store_nothing(client, alice, indicator):
+    client.force_login(alice)
+
+    response = client.post(
+        _form_url(indicator), {"value": "80", "commentary": "", "action": "submit"}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    commentary = "Explain why the result is red: a red return needs commentary"
+    action = "Say what will be done about it: a red return needs an improvement action"
+    assert _error_summary(html) == [
+        ("id_commentary", commentary),
+        ("id_improvement_action", action),
+    ]
+    assert html.index('class="error-summary"') < html.index('id="id_value"')
+    assert (
+        '<p class="field-error" id="commentary-error"><span class="visually-hidden">Error:'
+        f"</span> {commentary}</p>"
+    ) in html
+    assert (
+        '<p class="field-error" id="improvement_action-error"><span class="visually-hidden">'
+        f"Error:</span> {action}</p>"
+    ) in html
+    assert re.search(
+        r'<textarea id="id_commentary"[^>]*aria-describedby="commentary-hint commentary-error"'
+        r'[^>]*aria-invalid="true"',
+        html,
+    )
+    # What the officer typed stays in the form, still with no version.
+    assert 'name="value" type="text" inputmode="decimal" class="input-short" value="80"' in html
+    assert '<input type="hidden" name="version" value="">' in html
+    assert KpiReturn.objects.count() == 0
+    assert KpiReturn.history.count() == 0
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [
@@ -347,20 +442,44 @@ def test_errors_answer_400_with_a_summary_linking_the_fields_and_the_message_bes
         ("", "Enter the value"),
     ],
 )
+@pytest.mark.parametrize("started", [False, True], ids=["new", "draft"])
 def test_a_bad_value_is_shown_in_the_summary_and_beside_the_field(
-    client, alice, indicator, value, message
+    client, alice, indicator, value, message, started
 ):
-    _draft(indicator, alice, value="91.5")
+    if started:
+        _draft(indicator, alice, value="91.5")
     client.force_login(alice)
 
-    response = client.post(_form_url(indicator), {"value": value, "version": "1", "action": "save"})
+    response = client.post(
+        _form_url(indicator), {"value": value, "version": "1" if started else "", "action": "save"}
+    )
 
     html = response.content.decode()
     assert response.status_code == 400
     assert _error_summary(html) == [("id_value", message)]
     assert f'id="value-error"><span class="visually-hidden">Error:</span> {message}</p>' in html
     assert re.search(r'<input id="id_value"[^>]*aria-invalid="true"', html)
-    assert (KpiReturn.objects.get().value, KpiReturn.history.count()) == (Decimal("91.5"), 1)
+    if started:
+        assert (KpiReturn.objects.get().value, KpiReturn.history.count()) == (Decimal("91.5"), 1)
+    else:
+        assert (KpiReturn.objects.count(), KpiReturn.history.count()) == (0, 0)
+
+
+def test_a_future_period_is_refused_on_the_form(client, alice, indicator):
+    client.force_login(alice)
+
+    response = client.post(_form_url(indicator, "2026-27-P08"), {"value": "91", "action": "save"})
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    message = "November 2026 (P08 2026/27) has not ended yet: a return can be entered once it has"
+    # The period is not a field of the form: the summary links to the message under the title.
+    assert _error_summary(html) == [("period-error", message)]
+    assert (
+        '<p class="field-error" id="period-error"><span class="visually-hidden">Error:</span> '
+        f"{message}</p>"
+    ) in html
+    assert KpiReturn.objects.count() == 0
 
 
 def test_a_locked_return_is_refused_on_the_form(client, alice, indicator):
@@ -374,8 +493,11 @@ def test_a_locked_return_is_refused_on_the_form(client, alice, indicator):
     response = client.post(_form_url(indicator), {"value": "91", "version": "1", "action": "save"})
 
     assert response.status_code == 400
-    [(_, message)] = _error_summary(response.content.decode())
+    html = response.content.decode()
+    [(anchor, message)] = _error_summary(html)
     assert message == "This return is locked because its period is signed off; ask SMT to reopen it"
+    assert anchor == "period-error"
+    assert f'<p class="field-error" id="{anchor}">' in html
     locked.refresh_from_db()
     assert (locked.value, locked.version, locked.state) == (Decimal("91.5"), 1, "locked")
 
@@ -441,6 +563,50 @@ def test_a_stale_save_shows_what_the_other_person_changed_and_keeps_the_input(
     assert ">My commentary</textarea>" in html
     kpi_return.refresh_from_db()
     assert (kpi_return.value, kpi_return.version) == (Decimal("85"), 2)
+
+
+def test_after_a_stale_save_saving_again_succeeds(client, alice, harriet, indicator):
+    _draft(indicator, alice, value="91.5")
+    client.force_login(alice)
+    _draft(indicator, harriet, value="85", expected_version=1)
+    data = {"value": "93", "commentary": "Mine", "version": "1", "action": "save"}
+
+    conflict = client.post(_form_url(indicator), data).content.decode()
+
+    # The form now carries the version that was saved meanwhile, with Alice's input.
+    assert '<input type="hidden" name="version" value="2">' in conflict
+    assert 'class="input-short" value="93"' in conflict
+    assert ">Mine</textarea>" in conflict
+    data["version"] = re.search(r'name="version" value="(\d*)"', conflict).group(1)
+    response = client.post(_form_url(indicator), data)
+    assert response.status_code == 302
+    kpi_return = KpiReturn.objects.get()
+    assert (kpi_return.value, kpi_return.commentary, kpi_return.version) == (
+        Decimal("93"),
+        "Mine",
+        3,
+    )
+
+
+def test_the_stale_table_shows_figures_to_the_indicators_places(client, alice, harriet, indicator):
+    _draft(indicator, alice, value="91.5")
+    client.force_login(alice)
+    _draft(indicator, harriet, value="85", expected_version=1)
+
+    html = client.post(
+        _form_url(indicator), {"value": "93", "version": "1", "action": "save"}
+    ).content.decode()
+
+    assert "<tr><td>Value</td><td>91.5</td><td>85.0</td>" in html
+
+
+def test_the_form_prefills_figures_to_the_indicators_places(client, alice, indicator):
+    _draft(indicator, alice, value="85")
+    client.force_login(alice)
+
+    html = client.get(_form_url(indicator)).content.decode()
+
+    assert 'name="value" type="text" inputmode="decimal" class="input-short" value="85.0"' in html
 
 
 def test_another_departments_return_and_form_are_not_found(client, alice, bob, finance_indicator):
@@ -584,6 +750,32 @@ def test_others_cannot_approve(request, client, harriet, indicator, persona, mes
     assert (kpi_return.state, kpi_return.version) == (ReturnState.SUBMITTED, 1)
 
 
+def test_an_auditor_with_a_stale_version_is_refused_by_role_not_version(
+    client, alice, audrey, indicator
+):
+    _draft(indicator, alice, value="91.5")
+    kpi_return = _submitted(indicator, alice, expected_version=1)
+    assert kpi_return.version == 2
+    client.force_login(audrey)
+
+    approve = client.post(f"/returns/{kpi_return.pk}/approve/", {"version": "1"})
+    send_back = client.post(
+        f"/returns/{kpi_return.pk}/send-back/", {"reason": "No", "version": "1"}
+    )
+
+    assert approve.status_code == 403
+    assert (
+        "Only the department&#x27;s head of service or SMT can approve it."
+        in approve.content.decode()
+    )
+    assert send_back.status_code == 403
+    assert "Only the department&#x27;s head of service or SMT can send it back" in (
+        send_back.content.decode()
+    )
+    kpi_return.refresh_from_db()
+    assert (kpi_return.state, kpi_return.version) == (ReturnState.SUBMITTED, 2)
+
+
 def test_a_head_cannot_approve_their_own_submission_through_the_button(client, harriet, indicator):
     kpi_return = _submitted(indicator, harriet)
     client.force_login(harriet)
@@ -713,14 +905,27 @@ def test_smt_signs_a_period_off_and_reopens_it(
         f"/periods/{P07}/sign-off/", {"action": "reopen", "department": "", "reason": ""}
     )
     assert missing_reason.status_code == 400
-    assert _error_summary(missing_reason.content.decode()) == [
+    missing_html = missing_reason.content.decode()
+    assert _error_summary(missing_html) == [
         ("id_reason", "Give the reason for reopening the period")
     ]
+    # The message is beside the reason field too, which is marked invalid.
+    assert (
+        '<p class="field-error" id="reason-error"><span class="visually-hidden">Error:</span> '
+        "Give the reason for reopening the period</p>"
+    ) in missing_html
+    assert re.search(
+        r'<textarea id="id_reason"[^>]*aria-describedby="reason-hint reason-error"'
+        r' aria-invalid="true"',
+        missing_html,
+    )
     assert KpiReturn.objects.get(indicator=indicator).state == ReturnState.LOCKED
 
     again = client.post(f"/periods/{P07}/sign-off/", {"action": "sign_off", "department": ""})
     assert again.status_code == 400
-    assert _error_summary(again.content.decode())[0][1] == f"{OCTOBER} is already signed off."
+    again_html = again.content.decode()
+    assert _error_summary(again_html) == [("period-error", f"{OCTOBER} is already signed off.")]
+    assert '<p class="field-error" id="period-error">' in again_html
 
     reopened = client.post(
         f"/periods/{P07}/sign-off/",
@@ -731,8 +936,13 @@ def test_smt_signs_a_period_off_and_reopens_it(
     assert KpiReturn.objects.get(indicator=indicator).state == ReturnState.APPROVED
 
 
-def test_smt_signs_off_one_department(client, alice, harriet, sam, housing, indicator):
+def test_smt_signs_off_one_department(
+    client, alice, bob, harriet, sam, housing, indicator, finance_indicator
+):
+    other = IndicatorFactory(department=housing, code="LPI-HOU-05", title="Repairs on time")
     approve_return(kpi_return=_submitted(indicator, alice), actor=harriet)
+    approve_return(kpi_return=_submitted(other, alice), actor=harriet)
+    finance_return = approve_return(kpi_return=_submitted(finance_indicator, bob), actor=sam)
     client.force_login(sam)
 
     response = client.post(
@@ -742,10 +952,76 @@ def test_smt_signs_off_one_department(client, alice, harriet, sam, housing, indi
     )
 
     assert (
-        f"{OCTOBER} signed off for Housing: 1 return locked, 0 still open"
+        f"{OCTOBER} signed off for Housing: 2 returns locked, 0 still open"
         in response.content.decode()
     )
     assert PeriodSignOff.objects.get().department == housing
+    assert set(KpiReturn.objects.filter(department=housing).values_list("state", flat=True)) == {
+        ReturnState.LOCKED
+    }
+    finance_return.refresh_from_db()
+    assert finance_return.state == ReturnState.APPROVED
+
+
+def _sign_off_counts(html: str) -> dict[str, list[str]]:
+    """Department name to its cells on the sign-off page: approved, locked, submitted,
+    draft or sent back, signed off."""
+    return {
+        name: re.findall(r"<td[^>]*>(.*?)</td>", cells)
+        for name, cells in re.findall(r"<tr><td><a [^>]*>([^<]+)</a></td>(.*?)</tr>", html, re.S)
+    }
+
+
+def test_a_quarter_is_signed_off_under_its_own_key(client, alice, harriet, sam, housing, indicator):
+    quarterly = IndicatorFactory(
+        department=housing, code="LPI-HOU-20", title="Tenancy audits", frequency="quarterly"
+    )
+    q2 = approve_return(
+        kpi_return=save_return(
+            indicator=quarterly, period_key="2026-27-Q2", actor=alice, value="12", submit=True
+        ),
+        actor=harriet,
+    )
+    september = approve_return(
+        kpi_return=save_return(
+            indicator=indicator, period_key="2026-27-P06", actor=alice, value="91.5", submit=True
+        ),
+        actor=harriet,
+    )
+    client.force_login(sam)
+
+    # September (inside Q2) counts its own monthly return, not the quarter's.
+    p06_page = client.get("/periods/2026-27-P06/sign-off/").content.decode()
+    assert _sign_off_counts(p06_page) == {"Housing": ["1", "0", "0", "0", "No"]}
+    p06 = client.post(
+        "/periods/2026-27-P06/sign-off/", {"action": "sign_off", "department": ""}, follow=True
+    )
+    assert (
+        "September 2026 (P06 2026/27) signed off for the whole council: 1 return locked, "
+        "0 still open"
+    ) in p06.content.decode()
+    q2.refresh_from_db()
+    september.refresh_from_db()
+    assert (september.state, q2.state) == (ReturnState.LOCKED, ReturnState.APPROVED)
+
+    q2_page = client.get("/periods/2026-27-Q2/sign-off/").content.decode()
+    assert _sign_off_counts(q2_page) == {"Housing": ["1", "0", "0", "0", "No"]}
+    signed = client.post(
+        "/periods/2026-27-Q2/sign-off/", {"action": "sign_off", "department": ""}, follow=True
+    )
+
+    html = signed.content.decode()
+    assert (
+        "Q2 2026/27 (July to September 2026) signed off for the whole council: 1 return locked, "
+        "0 still open"
+    ) in html
+    assert _sign_off_counts(html) == {"Housing": ["0", "1", "0", "0", "Yes"]}
+    q2.refresh_from_db()
+    assert q2.state == ReturnState.LOCKED
+    assert set(PeriodSignOff.objects.values_list("period", flat=True)) == {
+        "2026-27-P06",
+        "2026-27-Q2",
+    }
 
 
 # --- query counts ---------------------------------------------------------------------------

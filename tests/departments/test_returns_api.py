@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from departments.models import KpiReturn, PeriodSignOff, ReturnState
 from departments.services import approve_return, save_return, sign_off_period
@@ -185,6 +187,36 @@ def test_the_list_filters(client, alice, housing, finance, five_returns, query, 
     assert _codes_and_periods(response.json()) == expected
 
 
+def _housing_returns(housing, alice, count: int, start: int = 0) -> None:
+    for n in range(start, start + count):
+        indicator = IndicatorFactory(department=housing, code=f"LPI-HOU-{n:02d}", title=f"Ind {n}")
+        TargetFactory(indicator=indicator, financial_year=2026)
+        _submitted(indicator, alice, value=f"9{n % 10}.5")
+
+
+def _list_queries(client) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(RETURNS)
+    assert response.status_code == 200
+    return len(captured.captured_queries), response.json()["count"]
+
+
+@pytest.mark.parametrize("persona", ["alice", "audrey"])
+def test_the_list_makes_a_fixed_number_of_queries(request, client, alice, housing, persona):
+    _housing_returns(housing, alice, 3)
+    client.force_login(request.getfixturevalue(persona))
+    client.get(RETURNS)  # warm caches (content types, sessions) once
+
+    small, small_count = _list_queries(client)
+    _housing_returns(housing, alice, 9, start=3)
+    large, large_count = _list_queries(client)
+
+    print(f"{RETURNS} as {persona}: {small} queries for {small_count}, {large} for {large_count}")
+    assert (small_count, large_count) == (3, 12)
+    assert small == large
+    assert large <= 8
+
+
 def test_smt_and_the_auditor_read_every_return(client, sam, audrey, five_returns):
     for reader in (sam, audrey):
         client.force_login(reader)
@@ -332,6 +364,51 @@ def test_a_stale_version_answers_409_with_what_changed(client, alice, harriet, i
     assert _snapshot() == before
 
 
+@pytest.mark.parametrize("method", ["put", "patch"])
+@pytest.mark.parametrize(
+    ("change", "errors"),
+    [
+        (
+            {"period": "2026-27-P06"},
+            {"period": ["A return's period cannot be changed; create a new return instead."]},
+        ),
+        (
+            {"indicator": "other"},
+            {"indicator": ["A return's indicator cannot be changed; create a new return instead."]},
+        ),
+    ],
+)
+def test_a_return_cannot_be_moved_to_another_period_or_indicator(
+    client, alice, housing, indicator, method, change, errors
+):
+    other = IndicatorFactory(department=housing, code="LPI-HOU-05", title="Repairs on time")
+    change = {key: other.pk if value == "other" else value for key, value in change.items()}
+    kpi_return = save_return(indicator=indicator, period_key=P07, actor=alice, value="91.5")
+    client.force_login(alice)
+    before = _snapshot()
+    send = _put if method == "put" else _patch
+
+    response = send(client, f"{RETURNS}{kpi_return.pk}/", {"value": "50", "version": 1, **change})
+
+    assert (response.status_code, response.json()) == (400, errors)
+    assert _snapshot() == before
+    assert list(KpiReturn.objects.values_list("indicator", "period")) == [(indicator.pk, P07)]
+
+
+def test_naming_the_returns_own_period_and_indicator_is_allowed(client, alice, indicator):
+    kpi_return = save_return(indicator=indicator, period_key=P07, actor=alice, value="91.5")
+    client.force_login(alice)
+
+    response = _put(
+        client,
+        f"{RETURNS}{kpi_return.pk}/",
+        {"indicator": indicator.pk, "period": P07, "value": "92.0", "version": 1},
+    )
+
+    assert response.status_code == 200
+    assert (response.json()["period"], response.json()["version"]) == (P07, 2)
+
+
 @pytest.mark.parametrize(
     ("data", "errors"),
     [
@@ -443,6 +520,26 @@ def test_a_head_cannot_approve_their_own_submission(client, harriet, indicator):
 
     assert (response.status_code, response.json()) == (403, {"detail": OWN})
     assert KpiReturn.objects.get().state == ReturnState.SUBMITTED
+
+
+def test_an_auditor_with_a_stale_version_gets_403_not_409(client, alice, audrey, indicator):
+    save_return(indicator=indicator, period_key=P07, actor=alice, value="91.5")
+    kpi_return = _submitted(indicator, alice, expected_version=1)
+    assert kpi_return.version == 2
+    client.force_login(audrey)
+    before = _snapshot()
+
+    approve = _post(client, f"{RETURNS}{kpi_return.pk}/approve/", {"version": 1})
+    send_back = _post(
+        client, f"{RETURNS}{kpi_return.pk}/send-back/", {"reason": "No", "version": 1}
+    )
+
+    assert (approve.status_code, approve.json()) == (403, {"detail": NOT_APPROVER})
+    assert send_back.status_code == 403
+    assert send_back.json()["detail"].startswith(
+        "Only the department's head of service or SMT can send it back"
+    )
+    assert _snapshot() == before
 
 
 def test_smt_reopens_a_locked_return(client, alice, harriet, sam, indicator):
@@ -609,4 +706,3 @@ def test_the_schema_documents_the_returns_endpoints(client, alice):
     ):
         assert f"{path}:" in schema
     assert "'409':" in schema
-

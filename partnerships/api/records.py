@@ -1,0 +1,316 @@
+"""SLA results, milestones, escalations and risks through the API: the same services and
+scopes as the pages."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from departments import roles
+from departments.api.imports import (
+    IMPORT_PARSERS,
+    IMPORT_REQUEST,
+    IMPORT_RESPONSES,
+    start_import_response,
+)
+from partnerships import services
+from partnerships.models import Escalation, Milestone, Risk, Sla, SlaResult, Verification
+from partnerships.outcomes import outcome_of
+
+CONFLICT = OpenApiResponse(description="The version is stale: someone saved in between.")
+
+
+class SlaResultSerializer(serializers.ModelSerializer):
+    sla_code = serializers.CharField(source="sla.code", read_only=True)
+    value_in_force = serializers.DecimalField(max_digits=14, decimal_places=4, read_only=True)
+    outcome = serializers.SerializerMethodField()
+    disputed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SlaResult
+        fields = [
+            "id",
+            "sla",
+            "sla_code",
+            "period",
+            "reported_value",
+            "agreed_value",
+            "value_in_force",
+            "outcome",
+            "disputed",
+            "commentary",
+            "verification",
+            "dispute_reason",
+            "resolution_reason",
+            "entered_by",
+            "entered_at",
+            "verified_by",
+            "verified_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+    def get_outcome(self, result: SlaResult) -> str:
+        sla = result.sla
+        return outcome_of(
+            result.value_in_force,
+            polarity=sla.polarity,
+            expected=sla.expected_level,
+            minimum=sla.minimum_level,
+        ).value
+
+    def get_disputed(self, result: SlaResult) -> bool:
+        return result.verification == Verification.DISPUTED
+
+
+class SlaResultWriteSerializer(serializers.Serializer):
+    sla = serializers.PrimaryKeyRelatedField(queryset=Sla.objects.none())
+    period = serializers.CharField(max_length=11, help_text="Month key, e.g. 2025-26-P06.")
+    value = serializers.CharField(help_text="The month's result, e.g. 99.62.")
+    commentary = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(required=False, allow_null=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["sla"].queryset = Sla.objects.visible_to(request.user)
+
+
+class ResultVersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False, allow_null=True)
+
+
+class DisputeSerializer(ResultVersionSerializer):
+    reason = serializers.CharField()
+
+
+class ResolveSerializer(DisputeSerializer):
+    agreed_value = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Empty confirms the partner's figure.",
+    )
+
+
+class SlaResultFilter(filters.FilterSet):
+    partnership = filters.NumberFilter(field_name="sla__service__partnership")
+    service = filters.NumberFilter(field_name="sla__service")
+
+    class Meta:
+        model = SlaResult
+        fields = ["period", "financial_year", "sla", "verification"]
+
+
+class SlaResultViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = SlaResultSerializer
+    filterset_class = SlaResultFilter
+    ordering_fields = ["period_start", "entered_at"]
+    ordering = ["-period_start", "sla__code"]
+
+    def get_queryset(self):
+        return SlaResult.objects.visible_to(self.request.user).select_related("sla")
+
+    @extend_schema(
+        request=SlaResultWriteSerializer, responses={201: SlaResultSerializer, 409: CONFLICT}
+    )
+    def create(self, request, *args, **kwargs):
+        """Enter (or correct, until verified) one month's result of one SLA."""
+        incoming = SlaResultWriteSerializer(data=request.data, context={"request": request})
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        result = services.enter_sla_result(
+            sla=data["sla"],
+            period_key=data["period"],
+            actor=request.user,
+            value=data["value"],
+            commentary=data["commentary"],
+            expected_version=data.get("version"),
+        )
+        return Response(SlaResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+    def _act(self, request, serializer_class, service, **fixed):
+        result = self.get_object()
+        incoming = serializer_class(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        kwargs = {
+            "result": result,
+            "actor": request.user,
+            **fixed,
+            **{k: v for k, v in incoming.validated_data.items() if k != "version"},
+        }
+        kwargs["expected_version"] = incoming.validated_data.get("version")
+        return Response(SlaResultSerializer(service(**kwargs)).data)
+
+    @extend_schema(
+        request=ResultVersionSerializer, responses={200: SlaResultSerializer, 409: CONFLICT}
+    )
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        return self._act(request, ResultVersionSerializer, services.verify_sla_result)
+
+    @extend_schema(request=DisputeSerializer, responses={200: SlaResultSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def dispute(self, request, pk=None):
+        return self._act(request, DisputeSerializer, services.dispute_sla_result)
+
+    @extend_schema(request=ResolveSerializer, responses={200: SlaResultSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"], url_path="resolve-dispute")
+    def resolve_dispute(self, request, pk=None):
+        return self._act(request, ResolveSerializer, services.resolve_sla_dispute)
+
+    @extend_schema(request=IMPORT_REQUEST, responses=IMPORT_RESPONSES)
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=IMPORT_PARSERS)
+    def import_rows(self, request):
+        """Import SLA results from a CSV or XLSX file, or JSON rows: all or nothing."""
+        return start_import_response(request, "sla_results")
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    late = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id",
+            "partnership",
+            "title",
+            "description",
+            "owner",
+            "due_date",
+            "delivered_date",
+            "state",
+            "late",
+        ]
+        read_only_fields = ["id", "late"]
+
+    def get_late(self, milestone: Milestone) -> bool:
+        from django.utils import timezone
+
+        from partnerships.selectors import MilestoneRow
+
+        return MilestoneRow(milestone, timezone.localdate()).late
+
+
+class MilestoneProgressSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=Milestone._meta.get_field("state").choices)
+    delivered_date = serializers.DateField(required=False, allow_null=True)
+
+
+class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = MilestoneSerializer
+    filterset_fields = ["partnership", "state"]
+    ordering_fields = ["due_date"]
+
+    def get_queryset(self):
+        return Milestone.objects.visible_to(self.request.user)
+
+    @extend_schema(request=MilestoneProgressSerializer, responses={200: MilestoneSerializer})
+    @action(detail=True, methods=["post"])
+    def progress(self, request, pk=None):
+        """The partner records a milestone's state and delivery date."""
+        incoming = MilestoneProgressSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        milestone = services.update_milestone(
+            milestone=self.get_object(), actor=request.user, **incoming.validated_data
+        )
+        return Response(MilestoneSerializer(milestone).data)
+
+
+class _RecordViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Escalations and risks: raised and updated through ``services.save_record``."""
+
+    model = None
+    filterset_fields = ["partnership", "state"]
+    ordering_fields = ["raised_on", "due_date"]
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.request.user)
+
+    def perform_update(self, serializer):
+        record = serializer.instance
+        for name, value in serializer.validated_data.items():
+            if name != "partnership":
+                setattr(record, name, value)
+        services.save_record(record=record, actor=self.request.user, reason="Updated")
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = self.model(**serializer.validated_data)
+        if not roles.may_see_partnership(request.user, record.partnership_id):
+            raise PermissionDenied("You cannot raise records for that partnership.")
+        services.save_record(record=record, actor=request.user)
+        return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class EscalationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Escalation
+        fields = [
+            "id",
+            "partnership",
+            "title",
+            "description",
+            "severity",
+            "owner",
+            "raised_on",
+            "raised_by",
+            "due_date",
+            "state",
+            "resolved_on",
+            "resolution",
+        ]
+        read_only_fields = ["id", "raised_by"]
+
+
+class RiskSerializer(serializers.ModelSerializer):
+    score = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Risk
+        fields = [
+            "id",
+            "partnership",
+            "title",
+            "description",
+            "likelihood",
+            "impact",
+            "score",
+            "mitigation",
+            "owner",
+            "raised_on",
+            "raised_by",
+            "due_date",
+            "state",
+            "resolved_on",
+            "resolution",
+        ]
+        read_only_fields = ["id", "raised_by", "score"]
+
+
+class EscalationViewSet(_RecordViewSet):
+    model = Escalation
+    serializer_class = EscalationSerializer
+    filterset_fields = ["partnership", "state", "severity"]
+
+
+class RiskViewSet(_RecordViewSet):
+    model = Risk
+    serializer_class = RiskSerializer

@@ -1,0 +1,76 @@
+"""The SLA results import: one row per SLA and month, through the shared importer."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from departments import roles
+from departments.importer import Outcome
+from partnerships import services
+from partnerships.models import Sla, SlaResult
+
+
+class SlaResultRowHandler:
+    """Columns ``sla_code``, ``period``, ``value``, ``commentary``.
+
+    SLAs are looked up once through ``visible_to(actor)`` and limited to partnerships
+    whose results the actor enters, so another partnership's SLA reads as unknown.
+    """
+
+    title = "SLA results"
+    columns = ("sla_code", "period", "value", "commentary")
+    required_columns = ("sla_code", "period", "value")
+    refusal = "Only the partner's contract manager can import SLA results."
+
+    def __init__(self, actor, *, today=None):
+        self.actor = actor
+        self.today = today
+        self._slas = {
+            sla.code: sla
+            for sla in Sla.objects.visible_to(actor).select_related("service")
+            if roles.may_enter_sla_results(actor, sla.service.partnership_id)
+        }
+        self._seen: dict[tuple[int, str], int] = {}
+
+    @classmethod
+    def may_import(cls, user) -> bool:
+        scope = roles.scope_for(user)
+        return scope.is_admin or any(
+            roles.may_enter_sla_results(user, pk) for pk in scope.partnership_ids
+        )
+
+    def column_for(self, field: str) -> str:
+        return {"sla": "sla_code", "__all__": ""}.get(field, field)
+
+    def write_row(self, row_number: int, row: dict[str, str]) -> Outcome:
+        code, period_key = row.get("sla_code", ""), row.get("period", "")
+        sla = self._slas.get(code)
+        if sla is None:
+            raise ValidationError(
+                {
+                    "sla_code": f"Unknown SLA code '{code}' (or not in your partnership)"
+                    if code
+                    else "Enter the SLA code"
+                }
+            )
+        first = self._seen.setdefault((sla.pk, period_key), row_number)
+        if first != row_number:
+            raise ValidationError(
+                {
+                    "period": f"{code} for {period_key} is also on row "
+                    f"{first}: a result can appear only once"
+                }
+            )
+        existed = SlaResult.objects.filter(sla=sla, period=period_key).exists()
+        try:
+            services.enter_sla_result(
+                sla=sla,
+                period_key=period_key,
+                actor=self.actor,
+                value=row.get("value"),
+                commentary=row.get("commentary", ""),
+                today=self.today,
+            )
+        except PermissionDenied as denied:
+            raise ValidationError({"sla_code": str(denied)}) from denied
+        return "updated" if existed else "created"
