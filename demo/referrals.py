@@ -82,6 +82,6 @@ def _referral(
         resolved_on=resolved if resolved < today else None,
         channel=Channel.SERVICE if digital else rng.choice(OFFLINE),
         service_id=pair.channel_service_id if digital else None,
-        period=month.key,
     )
+    referral.set_derived_fields()
     return referral

@@ -15,6 +15,9 @@ def navigation(request) -> dict:
     items = [("Home", reverse("home"))]
     if scope.council_wide or scope.department_ids:
         items.append(("Returns", reverse("departments:my-returns")))
+    if scope.council_wide or scope.department_ids:
+        items.append(("Referrals", reverse("departments:referrals")))
+        items.append(("Coordination", reverse("reporting:coordination")))
     if scope.department_ids or scope.is_admin:
         items.append(("Import", reverse("departments:import-start")))
     partnership_id = _first_partnership_id(user, scope)

@@ -382,6 +382,10 @@ def run_import(
                 progress(processed, total)
         if processed == 0:
             raise ImportRejected("The file has no rows to import.")
+        finish = getattr(handler, "finish", None)
+        if finish is not None and not problems:
+            # A handler that writes in batches (referrals) writes its last batch here.
+            finish()
         if progress is not None:
             progress(processed, total)
         if problems:

@@ -43,6 +43,7 @@ from departments.importer import (
     safe_cell,
 )
 from departments.models import Department, ImportJob, KpiReturn, PerformanceIndicator
+from departments.referral_imports import ReferralRowHandler
 
 RETURN_COLUMNS = (
     "indicator_code",
@@ -154,7 +155,7 @@ class ReturnRowHandler:
         return "updated" if existed else "created"
 
 
-IMPORT_KINDS: dict[str, type] = {"returns": ReturnRowHandler}
+IMPORT_KINDS: dict[str, type] = {"returns": ReturnRowHandler, "referrals": ReferralRowHandler}
 
 
 def handler_class_for(kind: str) -> type:

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from departments import referral_views
 from departments import return_views as views
 
 app_name = "departments"
@@ -15,4 +16,12 @@ urlpatterns = [
     ),
     path("periods/<str:period_key>/sign-off/", views.period_sign_off, name="period-sign-off"),
     path("imports/", include("departments.import_urls")),
+    path("referrals/", referral_views.referral_list, name="referrals"),
+    path("referrals/new/", referral_views.referral_new, name="referral-new"),
+    path(
+        "referrals/<int:pk>/acknowledge/",
+        referral_views.referral_acknowledge,
+        name="referral-acknowledge",
+    ),
+    path("referrals/<int:pk>/resolve/", referral_views.referral_resolve, name="referral-resolve"),
 ]

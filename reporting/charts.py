@@ -33,6 +33,11 @@ class Chart:
     rows: list[list[str]]
 
 
+def _figure_json(figure: go.Figure) -> str:
+    """The figure as JSON, with "<" escaped so no string can close the <script> it sits in."""
+    return figure.to_json().replace("<", "\\u003c")
+
+
 def _layout(title: str, y_title: str) -> dict:
     return {
         "title": {"text": title, "x": 0},
@@ -98,12 +103,11 @@ def score_trend(
         ],
         layout={**_layout(title, f"{noun} (0-100)"), "shapes": _threshold_lines()},
     )
-    # "<" is escaped so that no string in the JSON can close the <script> it sits in.
     return Chart(
         dom_id,
         title,
         _trend_caption(noun, rated),
-        figure.to_json().replace("<", "\\u003c"),
+        _figure_json(figure),
         ["Month", noun, "RAG"],
         [[label, _fmt(s), r.label] for label, s, r in zip(labels, scores, rags, strict=True)],
     )
@@ -130,3 +134,73 @@ def _trend_caption(noun: str, rated: list[tuple[str, Decimal, Rag]]) -> str:
             f"({low_rag.label.lower()}) in {low_label}"
         )
     return text + "."
+
+
+def pair_heatmap(
+    *,
+    dom_id: str,
+    title: str,
+    names: list[str],
+    volumes: list[list[int]],
+    shares: list[list[Decimal | None]],
+) -> Chart:
+    """Department × department: colour is the on-time share, each cell's text gives the
+    share and the volume, so the figure reads without colour."""
+    text = [
+        [
+            ("–" if v == 0 else f"{_fmt(s) if s is not None else 'n/a'}%<br>{v}")
+            for v, s in zip(row_v, row_s, strict=True)
+        ]
+        for row_v, row_s in zip(volumes, shares, strict=True)
+    ]
+    z = [[float(s) if s is not None else None for s in row] for row in shares]
+    figure = go.Figure(
+        data=[
+            go.Heatmap(
+                z=z,
+                x=names,
+                y=names,
+                text=text,
+                texttemplate="%{text}",
+                colorscale=[[0, "#b3261e"], [0.6, "#f0c36d"], [0.8, "#9bd3ae"], [1, "#00703c"]],
+                zmin=0,
+                zmax=100,
+                colorbar={"title": "On time %"},
+                hovertemplate="%{y} → %{x}: %{text}<extra></extra>",
+            )
+        ],
+        layout={
+            **_layout(title, "From"),
+            "height": 120 + 48 * len(names),
+            "yaxis": {"title": "From", "autorange": "reversed", "type": "category"},
+            "xaxis": {"title": "To", "type": "category"},
+        },
+    )
+    pairs = [
+        (names[i], names[j], volumes[i][j], shares[i][j])
+        for i in range(len(names))
+        for j in range(len(names))
+        if volumes[i][j]
+    ]
+    worst = min((p for p in pairs if p[3] is not None), key=lambda p: p[3], default=None)
+    busiest = max(pairs, key=lambda p: p[2], default=None)
+    caption = "No referrals in this period."
+    if busiest:
+        caption = (
+            f"The busiest route was {busiest[0]} to {busiest[1]} ({busiest[2]} "
+            f"referrals, {_fmt(busiest[3])}% on time)"
+        )
+        if worst and worst is not busiest:
+            caption += (
+                f"; the least timely was {worst[0]} to {worst[1]} "
+                f"({_fmt(worst[3])}% on time over {worst[2]})"
+            )
+        caption += "."
+    return Chart(
+        dom_id,
+        title,
+        caption,
+        _figure_json(figure),
+        ["From", "To", "Referrals", "On time %"],
+        [[a, b, str(v), _fmt(s)] for a, b, v, s in pairs],
+    )

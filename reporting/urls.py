@@ -1,9 +1,10 @@
 from django.urls import path
 
-from reporting import partnership_views
+from reporting import coordination_views, partnership_views
 
 app_name = "reporting"
 
 urlpatterns = [
     path("partnerships/<int:pk>/", partnership_views.partnership_detail, name="partnership"),
+    path("coordination/", coordination_views.coordination, name="coordination"),
 ]

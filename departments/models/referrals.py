@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from departments import periods
 from departments.models.organisation import Department
@@ -54,10 +57,18 @@ class Referral(models.Model):
         max_length=64, blank=True, help_text="Identifier in the source system, for imports."
     )
     period = models.CharField(max_length=11, editable=False)
+    # Derived on every write so coordination metrics can be computed in SQL the same way
+    # on SQLite and PostgreSQL (date arithmetic differs between them).
+    due_on = models.DateField(editable=False, help_text="Raised date + agreed days.")
+    resolution_days = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="Calendar days from raised to resolved."
+    )
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     objects = ReferralQuerySet.as_manager()
 
@@ -90,14 +101,32 @@ class Referral(models.Model):
             models.Index(fields=["from_department", "period"]),
             models.Index(fields=["period", "channel"]),
             models.Index(fields=["service", "period"]),
+            models.Index(
+                fields=["period", "to_department", "due_on"], name="departments_referral_due_idx"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.from_department} → {self.to_department} ({self.raised_on:%d %b %Y})"
 
     def save(self, *args, **kwargs) -> None:
-        self.period = periods.period_for_date(self.raised_on).key
+        self.set_derived_fields()
         super().save(*args, **kwargs)
+
+    @property
+    def days_open(self) -> int:
+        """Calendar days from raised to resolved, or to today (Europe/London) while open."""
+        from django.utils import timezone
+
+        return ((self.resolved_on or timezone.localdate()) - self.raised_on).days
+
+    def set_derived_fields(self) -> None:
+        """Period, due date and days to resolve; bulk inserts call this, as save() is not run."""
+        self.period = periods.period_for_date(self.raised_on).key
+        self.due_on = self.raised_on + timedelta(days=self.agreed_days)
+        self.resolution_days = (
+            (self.resolved_on - self.raised_on).days if self.resolved_on else None
+        )
 
     def clean(self) -> None:
         errors = {}

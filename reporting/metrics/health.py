@@ -322,3 +322,47 @@ def credits_year_to_date(*, partnership: Partnership, period: Period) -> dict[in
     ).items():
         totals[service_id] += month.credits
     return dict(totals)
+
+
+@dataclass(frozen=True)
+class DependencyHealth:
+    """A department's dependency health: the charge-weighted mean of its rated services."""
+
+    department_id: int
+    period: Period
+    score: Decimal | None
+    services: list[tuple[Service, ServiceMonth]]
+
+    @property
+    def rag(self) -> Rag:
+        return rag_for_score(self.score)
+
+
+def dependency_health(
+    *, months: list[Period], department_ids: list[int] | None = None
+) -> dict[tuple[int, str], DependencyHealth]:
+    """Each department's dependency health per month (four queries in all)."""
+    services = list(Service.objects.prefetch_related("departments").order_by("name"))
+    by_service = service_months(partnership_ids=Partnership.objects.values("pk"), months=months)
+    served: dict[int, list[Service]] = defaultdict(list)
+    for service in services:
+        for department in service.departments.all():
+            served[department.pk].append(service)
+    wanted = department_ids if department_ids is not None else list(served)
+    result = {}
+    for department_id in wanted:
+        for m in months:
+            rows = [
+                (s, by_service[(s.pk, m.key)])
+                for s in served.get(department_id, [])
+                if (s.pk, m.key) in by_service
+            ]
+            rated = [(s, sm) for s, sm in rows if sm.health is not None]
+            charge = sum((s.monthly_charge for s, _ in rated), Decimal(0))
+            value = (
+                score(sum((s.monthly_charge * sm.health for s, sm in rated), Decimal(0)) / charge)
+                if rated and charge
+                else None
+            )
+            result[(department_id, m.key)] = DependencyHealth(department_id, m, value, rows)
+    return result

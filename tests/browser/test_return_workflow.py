@@ -1,6 +1,7 @@
 """A real browser (Debian's Chromium through Playwright) walks a red return through the
-workflow: the officer is stopped by the error summary, explains the result and submits;
-the head of service approves. Axe checks each page on the way.
+workflow: the officer opens the form of a return not yet started from My returns, is
+stopped by the error summary, explains the result and submits; the head of service
+approves. Axe checks each page on the way.
 
 The live server runs on real time, so the return is for September 2025 (2025-26-P06),
 a period that has ended whatever today's date.
@@ -13,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from departments.models import KpiReturn, ReturnState
-from departments.services import save_return
 from tests.conftest import PASSWORD
 from tests.factories import IndicatorFactory, TargetFactory
 
@@ -94,7 +94,6 @@ def test_an_officer_submits_a_red_return_and_the_head_approves_it(
     page, live_server, alice, harriet, indicator
 ):
     base = live_server.url
-    draft = save_return(indicator=indicator, period_key=PERIOD, actor=alice, value="91.0")
     _sign_in(page, base, "alice")
 
     # My returns, filtered to September 2025 through the form (the filter lands in the URL).
@@ -107,12 +106,18 @@ def test_an_officer_submits_a_red_return_and_the_head_approves_it(
     )
     _no_axe_violations(page, "My returns")
 
-    # The officer started a (green) draft earlier: the row leads to its page, then its form.
-    # (Opening the form of a return not yet started answers 500: see the report.)
-    page.get_by_role("link", name="LPI-HOU-03 Homelessness cases prevented").click()
-    page.wait_for_url(f"{base}/returns/{draft.pk}/")
-    page.get_by_role("link", name="Edit return").click()
+    # Nothing entered yet: the row says so and leads straight to the form.
+    row = page.get_by_role("row", name=re.compile("LPI-HOU-03"))
+    assert row.locator(".state").inner_text() == "Missing"
+    row.get_by_role("link", name="LPI-HOU-03 Homelessness cases prevented").click()
     page.wait_for_url(f"{base}/returns/enter/{indicator.pk}/{PERIOD}/")
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "LPI-HOU-03 Homelessness cases prevented"
+    )
+    assert page.locator('input[name="version"]').input_value() == ""
+    assert page.get_by_label("Value").input_value() == ""
+    assert not KpiReturn.objects.filter(indicator=indicator).exists()
+    _no_axe_violations(page, "Return form of a return not yet started")
 
     # A red value without commentary or improvement action is refused.
     page.get_by_label("Value").fill("70")
@@ -129,7 +134,7 @@ def test_an_officer_submits_a_red_return_and_the_head_approves_it(
         f"Error: {ACTION_NEEDED}"
     )
     assert page.get_by_label("Value").input_value() == "70"
-    assert not KpiReturn.objects.filter(indicator=indicator, state=ReturnState.SUBMITTED).exists()
+    assert not KpiReturn.objects.filter(indicator=indicator).exists()
     _no_axe_violations(page, "Return form with errors")
 
     # The summary's link takes the officer to the field.
@@ -142,15 +147,17 @@ def test_an_officer_submits_a_red_return_and_the_head_approves_it(
     )
     page.get_by_role("button", name="Submit for approval").click()
     # (The browser keeps the #id_commentary fragment across the redirect.)
-    page.wait_for_url(re.compile(rf"{re.escape(base)}/returns/{draft.pk}/(#.*)?$"))
+    page.wait_for_url(re.compile(rf"{re.escape(base)}/returns/\d+/(#.*)?$"))
 
     assert "LPI-HOU-03 Sep 2025 submitted for approval." in page.get_by_role("status").inner_text()
     kpi_return = KpiReturn.objects.get(indicator=indicator, period=PERIOD)
+    assert page.url.startswith(f"{base}/returns/{kpi_return.pk}/")
     assert (kpi_return.state, kpi_return.value, kpi_return.submitted_by_id) == (
         ReturnState.SUBMITTED,
         Decimal("70"),
         alice.pk,
     )
+    assert kpi_return.version == 1
     assert "Submitted (version" in page.locator("main").inner_text()
 
     page.get_by_role("button", name="Sign out").click()

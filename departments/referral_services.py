@@ -1,0 +1,199 @@
+"""Writes of referrals: raising, acknowledging and resolving, with one set of checks that
+the form, the API and the importer share. No resident's personal data is taken."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from departments import roles
+from departments.models import Channel, Department, Referral
+
+OFFLINE_CHANNELS = {Channel.EMAIL.value, Channel.PHONE.value, Channel.PAPER.value}
+
+
+@dataclass(frozen=True)
+class ChannelChoice:
+    """A referral's channel as people name it: a partner service's code, or email, phone,
+    paper."""
+
+    channel: str
+    service_id: int | None
+
+
+def channel_choices() -> dict[str, ChannelChoice]:
+    """Every accepted channel name (one query). Partner services are read through the app
+    registry: this base app does not import ``partnerships``."""
+    service_model = apps.get_model("partnerships", "Service")
+    choices = {name: ChannelChoice(name, None) for name in OFFLINE_CHANNELS}
+    for pk, code in service_model.objects.values_list("pk", "code"):
+        choices.setdefault(code, ChannelChoice(Channel.SERVICE, pk))
+    return choices
+
+
+def _date_problems(*, raised_on, acknowledged_on, resolved_on, today: date) -> dict[str, str]:
+    errors = {}
+    for field, value, label in (
+        ("raised_on", raised_on, "raised"),
+        ("acknowledged_on", acknowledged_on, "acknowledged"),
+        ("resolved_on", resolved_on, "resolved"),
+    ):
+        if value and value > today:
+            errors[field] = f"The {label} date cannot be in the future"
+    if raised_on and resolved_on and resolved_on < raised_on and "resolved_on" not in errors:
+        errors["resolved_on"] = "The resolved date cannot be before the raised date"
+    if (
+        raised_on
+        and acknowledged_on
+        and acknowledged_on < raised_on
+        and ("acknowledged_on" not in errors)
+    ):
+        errors["acknowledged_on"] = "The acknowledged date cannot be before the raised date"
+    return errors
+
+
+def build_referral(
+    *,
+    from_department: Department | None,
+    to_department: Department | None,
+    category: str,
+    raised_on: date | None,
+    agreed_days: int | None,
+    channel: str,
+    channels: dict[str, ChannelChoice],
+    acknowledged_on: date | None = None,
+    resolved_on: date | None = None,
+    reference: str = "",
+    today: date | None = None,
+) -> Referral:
+    """Check a referral's fields and return it unsaved; ValidationError names each field."""
+    today = today or timezone.localdate()
+    errors: dict[str, str] = {}
+    if from_department is None:
+        errors["from_department"] = "Choose the department the referral comes from"
+    if to_department is None:
+        errors["to_department"] = "Choose the department the referral goes to"
+    elif from_department is not None and from_department.pk == to_department.pk:
+        errors["to_department"] = "A department cannot refer work to itself"
+    if not category.strip():
+        errors["category"] = "Enter the category of work, such as 'Housing needs assessment'"
+    if raised_on is None:
+        errors["raised_on"] = "Enter the date the referral was raised"
+    if agreed_days is None:
+        errors["agreed_days"] = "Enter the agreed response time in days"
+    elif agreed_days < 1 or agreed_days > 365:
+        errors["agreed_days"] = "The agreed response time must be between 1 and 365 days"
+    choice = channels.get(channel.strip().lower()) if channel else None
+    if choice is None:
+        errors["channel"] = (
+            f"Unknown channel '{channel}': use a partner service's code, email, phone or paper"
+            if channel
+            else "Choose the channel"
+        )
+    errors.update(
+        _date_problems(
+            raised_on=raised_on,
+            acknowledged_on=acknowledged_on,
+            resolved_on=resolved_on,
+            today=today,
+        )
+    )
+    if errors:
+        raise ValidationError(errors)
+    referral = Referral(
+        from_department=from_department,
+        to_department=to_department,
+        category=category.strip()[:80],
+        raised_on=raised_on,
+        agreed_days=agreed_days,
+        channel=choice.channel,
+        service_id=choice.service_id,
+        acknowledged_on=acknowledged_on,
+        resolved_on=resolved_on,
+        reference=reference[:64],
+    )
+    referral.set_derived_fields()
+    return referral
+
+
+@transaction.atomic
+def raise_referral(
+    *,
+    actor,
+    from_department: Department | None,
+    to_department: Department | None,
+    category: str,
+    raised_on: date | None,
+    agreed_days: int | None,
+    channel: str,
+    today: date | None = None,
+) -> Referral:
+    if from_department is not None and not roles.may_raise_referral(actor, from_department.pk):
+        raise PermissionDenied("You can raise referrals only from your own department.")
+    referral = build_referral(
+        from_department=from_department,
+        to_department=to_department,
+        category=category,
+        raised_on=raised_on,
+        agreed_days=agreed_days,
+        channel=channel,
+        channels=channel_choices(),
+        today=today,
+    )
+    referral.raised_by = actor
+    referral._history_user = actor
+    referral._change_reason = "Raised"
+    referral.save()
+    return referral
+
+
+def _receiving(actor, referral: Referral) -> Referral:
+    if not roles.may_handle_referral(actor, referral.to_department_id):
+        raise PermissionDenied("Only the receiving department acknowledges and resolves it.")
+    return Referral.objects.select_for_update().get(pk=referral.pk)
+
+
+@transaction.atomic
+def acknowledge_referral(
+    *, actor, referral: Referral, on: date | None = None, today: date | None = None
+) -> Referral:
+    today = today or timezone.localdate()
+    referral = _receiving(actor, referral)
+    if referral.acknowledged_on:
+        raise ValidationError({"acknowledged_on": "This referral is already acknowledged"})
+    on = on or today
+    errors = _date_problems(
+        raised_on=referral.raised_on, acknowledged_on=on, resolved_on=None, today=today
+    )
+    if errors:
+        raise ValidationError(errors)
+    referral.acknowledged_on = on
+    referral._history_user, referral._change_reason = actor, "Acknowledged"
+    referral.save()
+    return referral
+
+
+@transaction.atomic
+def resolve_referral(
+    *, actor, referral: Referral, on: date | None = None, today: date | None = None
+) -> Referral:
+    today = today or timezone.localdate()
+    referral = _receiving(actor, referral)
+    if referral.resolved_on:
+        raise ValidationError({"resolved_on": "This referral is already resolved"})
+    on = on or today
+    errors = _date_problems(
+        raised_on=referral.raised_on, acknowledged_on=None, resolved_on=on, today=today
+    )
+    if errors:
+        raise ValidationError(errors)
+    referral.acknowledged_on = referral.acknowledged_on or on
+    referral.resolved_on = on
+    referral._history_user, referral._change_reason = actor, "Resolved"
+    referral.save()
+    return referral

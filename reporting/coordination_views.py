@@ -1,0 +1,100 @@
+"""The coordination page: the index over 24 months, the department matrix, and the
+partner services each department depends on."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from departments import roles
+from departments.models import Council, Department
+from reporting.charts import pair_heatmap, score_trend
+from reporting.metrics.coordination import (
+    coordination_by_department,
+    council_coordination,
+    department_matrix,
+)
+from reporting.metrics.health import dependency_health, trailing_months
+from reporting.partnership_views import chosen_month
+
+
+@login_required
+def coordination(request: HttpRequest) -> HttpResponse:
+    """SMT and auditors see the council; a head or officer their own department."""
+    scope = roles.scope_for(request.user)
+    if not (scope.council_wide or scope.department_ids):
+        raise PermissionDenied("Coordination is for the council's departments and SMT.")
+    month = chosen_month(request)
+    months = trailing_months(month)
+    departments = list(
+        Department.objects.visible_to(request.user).filter(is_active=True).order_by("name")
+    )
+    focus = None
+    if request.GET.get("department", "").isdigit():
+        focus = get_object_or_404(
+            Department.objects.visible_to(request.user), pk=int(request.GET["department"])
+        )
+    elif not scope.council_wide:
+        focus = departments[0]
+    if focus is not None:
+        series = [
+            c
+            for (_, key), c in sorted(
+                coordination_by_department(periods=months, department_ids=[focus.pk]).items(),
+                key=lambda item: item[1].period,
+            )
+        ]
+    else:
+        series = council_coordination(periods=months)
+    current = series[-1]
+    subject = focus.name if focus else "Council"
+    chart = score_trend(
+        dom_id="coordination-trend",
+        title=f"{subject} coordination index over the last 24 months",
+        labels=[c.period.short_label for c in series],
+        scores=[c.index for c in series],
+        rags=[c.rag for c in series],
+        noun="Coordination index",
+    )
+    per_department = coordination_by_department(
+        periods=[month], department_ids=[d.pk for d in departments]
+    )
+    dependencies = dependency_health(months=[month], department_ids=[d.pk for d in departments])
+    rows = [
+        (d, per_department[(d.pk, month.key)], dependencies[(d.pk, month.key)]) for d in departments
+    ]
+    context = {
+        "month": month,
+        "focus": focus,
+        "current": current,
+        "chart": chart,
+        "rows": rows,
+        "departments": departments,
+        "council": Council.objects.first(),
+        "previous_month": month.previous(),
+        "next_month": month.next(),
+        "council_wide": scope.council_wide,
+    }
+    if scope.council_wide:
+        everyone = list(Department.objects.filter(is_active=True).order_by("name"))
+        matrix = department_matrix(period=month)
+        names = [d.name for d in everyone]
+        context["matrix"] = pair_heatmap(
+            dom_id="coordination-matrix",
+            title=f"Referrals between departments, {month.short_label}",
+            names=names,
+            volumes=[
+                [matrix[(a.pk, b.pk)].volume if (a.pk, b.pk) in matrix else 0 for b in everyone]
+                for a in everyone
+            ],
+            shares=[
+                [
+                    matrix[(a.pk, b.pk)].on_time_share if (a.pk, b.pk) in matrix else None
+                    for b in everyone
+                ]
+                for a in everyone
+            ],
+        )
+    return render(request, "reporting/coordination.html", context)

@@ -1,0 +1,284 @@
+"""Coordination metrics per department and council-wide (DESIGN.md section 3).
+
+Everything is aggregated in SQL: counts with conditional aggregation, the median from a
+histogram of days-to-resolve (exact, and identical on SQLite and PostgreSQL, which have
+no common MEDIAN), reach from the distinct department pairs. Nothing loops over
+referrals in Python.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from departments.models import Channel, Council, Department, Referral
+from departments.numbers import score
+from departments.periods import Period
+from departments.rating import Rag
+from reporting.metrics.scores import Component, rag_for_score, share_score, weighted_score
+
+
+def decided(today: date) -> tuple[Q, Q]:
+    """On time: resolved within the agreed days. Late: resolved after the due date, or
+    still unresolved past it, as the data stands ``today``. Anything else is pending."""
+    on_time = Q(resolved_on__isnull=False, resolved_on__lte=F("due_on"))
+    late = Q(resolved_on__isnull=False, resolved_on__gt=F("due_on")) | Q(
+        resolved_on__isnull=True, due_on__lt=today
+    )
+    return on_time, late
+
+
+@dataclass(frozen=True)
+class Coordination:
+    """One department's (or the council's) coordination in one period."""
+
+    period: Period
+    department_id: int | None  # None: council-wide
+    received: int
+    sent: int
+    on_time: int
+    late: int
+    pending: int
+    digital: int
+    counterparts: int
+    departments: int  # in the council, for reach
+    median_days: Decimal | None
+    index: Decimal | None
+    components: list[Component]
+
+    @property
+    def volume(self) -> int:
+        return self.received + self.sent
+
+    @property
+    def on_time_share(self) -> Decimal | None:
+        return share_score(self.on_time, self.on_time + self.late)
+
+    @property
+    def rag(self) -> Rag:
+        return rag_for_score(self.index)
+
+    @property
+    def rated(self) -> bool:
+        return self.index is not None
+
+
+def _median(histogram: dict[int, int]) -> Decimal | None:
+    """The median of values given as {value: count}; the mean of the middle two when even."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    lower_rank, upper_rank = (total + 1) // 2, total // 2 + 1
+    seen, lower = 0, None
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if lower is None and seen >= lower_rank:
+            lower = value
+        if seen >= upper_rank:
+            return score(Decimal(lower + value) / 2) if total % 2 == 0 else score(Decimal(lower))
+    return Decimal(lower)
+
+
+def _weights(council: Council) -> dict[str, int]:
+    return {
+        "on_time": council.weight_on_time,
+        "digital": council.weight_digital_share,
+        "reach": council.weight_reach,
+    }
+
+
+def _index(
+    weights, on_time: int, late: int, digital: int, volume: int, reach: Decimal | None
+) -> tuple[Decimal | None, list[Component]]:
+    if not volume:
+        return None, [
+            Component("on_time", "On time", None, weights["on_time"], "No referrals"),
+            Component("digital", "Digital share", None, weights["digital"], "No referrals"),
+            Component("reach", "Reach", None, weights["reach"], "No referrals"),
+        ]
+    components = [
+        Component(
+            "on_time",
+            "On time",
+            share_score(on_time, on_time + late),
+            weights["on_time"],
+            f"{on_time} on time of {on_time + late} decided",
+        ),
+        Component(
+            "digital",
+            "Digital share",
+            share_score(digital, volume),
+            weights["digital"],
+            f"{digital} of {volume} through a partner service",
+        ),
+        Component("reach", "Reach", reach, weights["reach"], "Departments worked with"),
+    ]
+    return weighted_score(components)
+
+
+def coordination_by_department(
+    *, periods: list[Period], today: date | None = None, department_ids: list[int] | None = None
+) -> dict[tuple[int, str], Coordination]:
+    """Every department's coordination in every period, keyed (department id, period key).
+
+    Five queries whatever the number of referrals: departments, the council's weights,
+    received counts, sent counts, the days histogram and the department pairs.
+    """
+    today = today or timezone.localdate()
+    keys = [p.key for p in periods]
+    departments = list(Department.objects.filter(is_active=True).values_list("pk", flat=True))
+    council = Council.objects.first()
+    weights = _weights(council) if council else {"on_time": 50, "digital": 25, "reach": 25}
+    on_time_q, late_q = decided(today)
+    digital_q = Q(channel=Channel.SERVICE)
+    in_periods = Referral.objects.filter(period__in=keys)
+    received = {
+        (r["to_department"], r["period"]): r
+        for r in in_periods.values("to_department", "period").annotate(
+            n=Count("pk"),
+            on_time=Count("pk", filter=on_time_q),
+            late=Count("pk", filter=late_q),
+            digital=Count("pk", filter=digital_q),
+        )
+    }
+    sent = {
+        (r["from_department"], r["period"]): r
+        for r in in_periods.values("from_department", "period").annotate(
+            n=Count("pk"), digital=Count("pk", filter=digital_q)
+        )
+    }
+    histograms: dict[tuple[int, str], dict[int, int]] = defaultdict(dict)
+    for row in (
+        in_periods.filter(resolution_days__isnull=False)
+        .values("to_department", "period", "resolution_days")
+        .annotate(n=Count("pk"))
+    ):
+        histograms[(row["to_department"], row["period"])][row["resolution_days"]] = row["n"]
+    partners: dict[tuple[int, str], set[int]] = defaultdict(set)
+    for a, b, key in in_periods.values_list(
+        "from_department", "to_department", "period"
+    ).distinct():
+        partners[(a, key)].add(b)
+        partners[(b, key)].add(a)
+    wanted = department_ids if department_ids is not None else departments
+    result = {}
+    for department_id in wanted:
+        for period in periods:
+            k = (department_id, period.key)
+            r, s = received.get(k, {}), sent.get(k, {})
+            volume = r.get("n", 0) + s.get("n", 0)
+            counterparts = len(partners.get(k, ()))
+            reach = share_score(counterparts, len(departments) - 1) if volume else None
+            on_time, late = r.get("on_time", 0), r.get("late", 0)
+            digital = r.get("digital", 0) + s.get("digital", 0)
+            index, components = _index(weights, on_time, late, digital, volume, reach)
+            result[k] = Coordination(
+                period,
+                department_id,
+                r.get("n", 0),
+                s.get("n", 0),
+                on_time,
+                late,
+                r.get("n", 0) - on_time - late,
+                digital,
+                counterparts,
+                len(departments),
+                _median(histograms.get(k, {})),
+                index,
+                components,
+            )
+    return result
+
+
+def council_coordination(*, periods: list[Period], today: date | None = None) -> list[Coordination]:
+    """Council-wide coordination per period: on time and digital share over all referrals,
+    reach as the mean over the departments that had referrals."""
+    today = today or timezone.localdate()
+    keys = [p.key for p in periods]
+    by_department = coordination_by_department(periods=periods, today=today)
+    council = Council.objects.first()
+    weights = _weights(council) if council else {"on_time": 50, "digital": 25, "reach": 25}
+    on_time_q, late_q = decided(today)
+    totals = {
+        r["period"]: r
+        for r in Referral.objects.filter(period__in=keys)
+        .values("period")
+        .annotate(
+            n=Count("pk"),
+            on_time=Count("pk", filter=on_time_q),
+            late=Count("pk", filter=late_q),
+            digital=Count("pk", filter=Q(channel=Channel.SERVICE)),
+        )
+    }
+    histograms: dict[str, dict[int, int]] = defaultdict(dict)
+    for row in (
+        Referral.objects.filter(period__in=keys, resolution_days__isnull=False)
+        .values("period", "resolution_days")
+        .annotate(n=Count("pk"))
+    ):
+        histograms[row["period"]][row["resolution_days"]] = row["n"]
+    series = []
+    for period in periods:
+        t = totals.get(period.key, {})
+        rated = [c for (_, key), c in by_department.items() if key == period.key and c.volume]
+        reaches = [c.components[2].score for c in rated if c.components[2].score is not None]
+        reach = score(sum(reaches) / len(reaches)) if reaches else None
+        n, on_time, late = t.get("n", 0), t.get("on_time", 0), t.get("late", 0)
+        index, components = _index(weights, on_time, late, t.get("digital", 0), n, reach)
+        departments = next(iter(by_department.values())).departments if by_department else 0
+        series.append(
+            Coordination(
+                period,
+                None,
+                n,
+                n,
+                on_time,
+                late,
+                n - on_time - late,
+                t.get("digital", 0),
+                len(rated),
+                departments,
+                _median(histograms.get(period.key, {})),
+                index,
+                components,
+            )
+        )
+    return series
+
+
+@dataclass(frozen=True)
+class PairCell:
+    from_id: int
+    to_id: int
+    volume: int
+    on_time: int
+    late: int
+
+    @property
+    def on_time_share(self) -> Decimal | None:
+        return share_score(self.on_time, self.on_time + self.late)
+
+
+def department_matrix(
+    *, period: Period, today: date | None = None
+) -> dict[tuple[int, int], PairCell]:
+    """Referrals between each pair of departments in the period (one query)."""
+    on_time_q, late_q = decided(today or timezone.localdate())
+    rows = (
+        Referral.objects.filter(period=period.key)
+        .values("from_department", "to_department")
+        .annotate(
+            n=Count("pk"), on_time=Count("pk", filter=on_time_q), late=Count("pk", filter=late_q)
+        )
+    )
+    return {
+        (r["from_department"], r["to_department"]): PairCell(
+            r["from_department"], r["to_department"], r["n"], r["on_time"], r["late"]
+        )
+        for r in rows
+    }
