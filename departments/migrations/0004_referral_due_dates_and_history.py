@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='referral',
             name='resolution_days',
-            field=models.PositiveIntegerField(blank=True, editable=False, help_text='Calendar days from raised to resolved.', null=True),
+            field=models.IntegerField(blank=True, editable=False, help_text='Calendar days from raised to resolved.', null=True),
         ),
         migrations.CreateModel(
             name='HistoricalReferral',
@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
                 ('reference', models.CharField(blank=True, help_text='Identifier in the source system, for imports.', max_length=64)),
                 ('period', models.CharField(editable=False, max_length=11)),
                 ('due_on', models.DateField(editable=False, help_text='Raised date + agreed days.', null=True)),
-                ('resolution_days', models.PositiveIntegerField(blank=True, editable=False, help_text='Calendar days from raised to resolved.', null=True)),
+                ('resolution_days', models.IntegerField(blank=True, editable=False, help_text='Calendar days from raised to resolved.', null=True)),
                 ('created_at', models.DateTimeField(blank=True, editable=False)),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),

@@ -60,7 +60,7 @@ class Referral(models.Model):
     # Derived on every write so coordination metrics can be computed in SQL the same way
     # on SQLite and PostgreSQL (date arithmetic differs between them).
     due_on = models.DateField(editable=False, help_text="Raised date + agreed days.")
-    resolution_days = models.PositiveIntegerField(
+    resolution_days = models.IntegerField(
         null=True, blank=True, editable=False, help_text="Calendar days from raised to resolved."
     )
     raised_by = models.ForeignKey(
