@@ -1,4 +1,4 @@
-from departments.api import imports, returns, views
+from departments.api import imports, referrals, returns, views
 
 
 def register(router) -> None:
@@ -8,3 +8,4 @@ def register(router) -> None:
     router.register("returns", returns.ReturnViewSet, basename="return")
     router.register("periods", returns.PeriodViewSet, basename="period")
     router.register("imports", imports.ImportJobViewSet, basename="importjob")
+    router.register("referrals", referrals.ReferralViewSet, basename="referral")

@@ -106,3 +106,57 @@ class PartnershipMetricsViewSet(viewsets.ViewSet):
             ],
         }
         return Response(PartnershipMetricsSerializer(body).data)
+
+
+class CoordinationSerializer(serializers.Serializer):
+    department = serializers.IntegerField(source="department_id", allow_null=True)
+    period = serializers.CharField(source="period.key")
+    received = serializers.IntegerField()
+    sent = serializers.IntegerField()
+    volume = serializers.IntegerField()
+    on_time = serializers.IntegerField()
+    late = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    on_time_share = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    median_days = serializers.DecimalField(max_digits=6, decimal_places=1, allow_null=True)
+    digital = serializers.IntegerField()
+    counterparts = serializers.IntegerField()
+    index = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    rag = serializers.CharField(source="rag.value")
+    components = ComponentSerializer(many=True)
+
+
+class CoordinationMetricsSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    council = CoordinationSerializer(allow_null=True)
+    departments = CoordinationSerializer(many=True)
+
+
+class CoordinationMetricsViewSet(viewsets.ViewSet):
+    """Coordination for a month: council-wide (SMT, auditors) and per department in scope."""
+
+    @extend_schema(parameters=[PERIOD_PARAMETER], responses={200: CoordinationMetricsSerializer})
+    def list(self, request):
+        from departments.models import Department
+        from reporting.metrics.coordination import (
+            coordination_by_department,
+            council_coordination,
+        )
+
+        scope = roles.scope_for(request.user)
+        if not (scope.council_wide or scope.department_ids):
+            raise NotFound("Coordination is for the council's departments and SMT.")
+        month = month_from(request)
+        departments = list(
+            Department.objects.visible_to(request.user)
+            .filter(is_active=True)
+            .order_by("name")
+            .values_list("pk", flat=True)
+        )
+        per_department = coordination_by_department(periods=[month], department_ids=departments)
+        body = {
+            "period": month.key,
+            "council": council_coordination(periods=[month])[0] if scope.council_wide else None,
+            "departments": [per_department[(pk, month.key)] for pk in departments],
+        }
+        return Response(CoordinationMetricsSerializer(body).data)

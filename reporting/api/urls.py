@@ -5,3 +5,7 @@ def register(router) -> None:
     router.register(
         "metrics/partnerships", metrics.PartnershipMetricsViewSet, basename="metrics-partnership"
     )
+    router.register(
+        "metrics/coordination", metrics.CoordinationMetricsViewSet,
+        basename="metrics-coordination",
+    )

@@ -1,0 +1,128 @@
+"""Referrals through the API: the same services, checks and scope as the pages."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from departments import referral_services
+from departments.api.imports import (
+    IMPORT_PARSERS,
+    IMPORT_REQUEST,
+    IMPORT_RESPONSES,
+    start_import_response,
+)
+from departments.models import Channel, Department, Referral
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    days_open = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "from_department",
+            "to_department",
+            "category",
+            "raised_on",
+            "acknowledged_on",
+            "resolved_on",
+            "agreed_days",
+            "due_on",
+            "channel",
+            "service",
+            "period",
+            "days_open",
+            "resolution_days",
+            "reference",
+        ]
+        read_only_fields = fields
+
+
+class RaiseReferralSerializer(serializers.Serializer):
+    from_department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
+    to_department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
+    category = serializers.CharField(max_length=80)
+    raised_on = serializers.DateField()
+    agreed_days = serializers.IntegerField()
+    channel = serializers.CharField(help_text="A partner service's code, or email, phone, paper.")
+
+
+class DateSerializer(serializers.Serializer):
+    on = serializers.DateField(
+        required=False, allow_null=True, help_text="The date; default today (Europe/London)."
+    )
+
+
+class ReferralFilter(filters.FilterSet):
+    department = filters.NumberFilter(
+        method="either_department", help_text="Sent or received by this department."
+    )
+    state = filters.ChoiceFilter(
+        choices=[("open", "Open"), ("resolved", "Resolved")], method="by_state"
+    )
+    channel = filters.ChoiceFilter(choices=Channel.choices)
+
+    class Meta:
+        model = Referral
+        fields = ["period", "from_department", "to_department", "channel", "service"]
+
+    def either_department(self, queryset, name, value):
+        return queryset.filter(Q(from_department=value) | Q(to_department=value))
+
+    def by_state(self, queryset, name, value):
+        return queryset.filter(resolved_on__isnull=value == "open")
+
+
+class ReferralViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ReferralSerializer
+    filterset_class = ReferralFilter
+    ordering_fields = ["raised_on", "due_on"]
+    ordering = ["-raised_on", "-id"]
+
+    def get_queryset(self):
+        return Referral.objects.visible_to(self.request.user)
+
+    @extend_schema(request=RaiseReferralSerializer, responses={201: ReferralSerializer})
+    def create(self, request, *args, **kwargs):
+        """Raise a referral from one's own department to another."""
+        incoming = RaiseReferralSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        referral = referral_services.raise_referral(actor=request.user, **incoming.validated_data)
+        return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DateSerializer, responses={200: ReferralSerializer})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        incoming = DateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        referral = referral_services.acknowledge_referral(
+            actor=request.user, referral=self.get_object(), on=incoming.validated_data.get("on")
+        )
+        return Response(ReferralSerializer(referral).data)
+
+    @extend_schema(request=DateSerializer, responses={200: ReferralSerializer})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        incoming = DateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        referral = referral_services.resolve_referral(
+            actor=request.user, referral=self.get_object(), on=incoming.validated_data.get("on")
+        )
+        return Response(ReferralSerializer(referral).data)
+
+    @extend_schema(request=IMPORT_REQUEST, responses=IMPORT_RESPONSES)
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=IMPORT_PARSERS)
+    def import_rows(self, request):
+        """Import referrals from a CSV or XLSX file, or JSON rows: all or nothing."""
+        return start_import_response(request, "referrals")
