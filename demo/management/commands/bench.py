@@ -37,6 +37,28 @@ PAGES = [
     ("api targets", "/api/v1/targets/?page_size=100", ["smt"]),
     ("api services", "/api/v1/services/", ["smt", "partner"]),
     ("api slas", "/api/v1/slas/?page_size=100", ["smt", "partner"]),
+    ("partnership page", "/partnerships/{partnership}/", ["smt", "partner"]),
+    ("partnership P06", "/partnerships/{partnership}/?period={previous_month}", ["smt"]),
+    (
+        "sla results page",
+        "/partnerships/{partnership}/sla-results/{previous_month}/",
+        ["smt", "partner"],
+    ),
+    ("records page", "/partnerships/{partnership}/records/", ["smt"]),
+    ("api sla-results", "/api/v1/sla-results/?page_size=100", ["smt", "partner"]),
+    (
+        "api metrics partner",
+        "/api/v1/metrics/partnerships/{partnership}/?period={previous_month}",
+        ["smt"],
+    ),
+    ("coordination", "/coordination/", ["smt", "head"]),
+    ("referrals list", "/referrals/", ["officer", "smt"]),
+    ("api referrals", "/api/v1/referrals/?page_size=100", ["smt", "officer"]),
+    (
+        "api metrics coord",
+        "/api/v1/metrics/coordination/?period={previous_month}",
+        ["smt", "officer"],
+    ),
 ]
 
 
@@ -62,6 +84,22 @@ class Command(BaseCommand):
         for name, count in report.counts.items():
             self.stdout.write(f"  {name}: {count:,}")
         self._measure_pages(repeat)
+        self._measure_imports()
+
+    def _measure_imports(self) -> None:
+        from demo.bench_imports import measure_referral_import, measure_returns_import
+
+        self.stdout.write("\nimports (run and rolled back; nothing is kept)")
+        for label, measure in (
+            ("returns, 10,000 rows", measure_returns_import),
+            ("referrals, 100,000 rows", measure_referral_import),
+        ):
+            result = measure()
+            self.stdout.write(
+                f"{label:<26} {result.rows:>8,} rows in {result.seconds:6.1f} s = "
+                f"{result.rows / result.seconds:8,.0f} rows/s, "
+                f"peak traced memory {result.peak_mib:.1f} MiB"
+            )
 
     def _measure_pages(self, repeat: int) -> None:
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
@@ -97,6 +135,7 @@ def _placeholders() -> dict[str, object]:
     """Real ids and keys for the URLs above, taken from the seeded council."""
     from departments import periods
     from departments.models import KpiReturn
+    from partnerships.models import Partnership
 
     latest = periods.latest_closed(periods.PeriodKind.MONTH)
     housing_return = (
@@ -109,4 +148,5 @@ def _placeholders() -> dict[str, object]:
         "previous_month": latest.previous().key,
         "housing_return": housing_return.pk,
         "housing_indicator": housing_return.indicator_id,
+        "partnership": Partnership.objects.order_by("pk").values_list("pk", flat=True).first(),
     }
