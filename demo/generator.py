@@ -158,10 +158,13 @@ def delete_everything(log: Callable[[str], None]) -> None:
             with connection.cursor() as cursor:
                 cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
         else:
+            # Raw deletes, children first: a plain delete() would write a history row
+            # for each of the thousands of rows removed, and take minutes.
+            Service.departments.through.objects.all()._raw_delete(connection.alias)
             for model in ordered:
-                model.objects.all().delete()
+                model.objects.all()._raw_delete(connection.alias)
                 if hasattr(model, "history"):
-                    model.history.all().delete()
+                    model.history.model.objects.all()._raw_delete(connection.alias)
         get_user_model().objects.filter(username__in=[u[0] for u in DEMO_USERS]).delete()
         get_user_model().objects.filter(username__startswith=STAFF_PREFIX).delete()
 

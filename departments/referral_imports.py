@@ -7,9 +7,10 @@ queries nor 100,000 rows in memory.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from simple_history.utils import bulk_create_with_history
 
 from departments import roles
 from departments.importer import Outcome
@@ -71,8 +72,14 @@ class ReferralRowHandler:
     def _date(self, text: str, field: str, errors: dict) -> date | None:
         if not text:
             return None
+        text = text.strip()
         try:
-            return date.fromisoformat(text.strip()[:10])
+            # A date, or a date and time as case systems export them; nothing else.
+            return (
+                date.fromisoformat(text)
+                if len(text) <= 10
+                else (datetime.fromisoformat(text).date())
+            )
         except ValueError:
             errors[field] = f"'{text}' is not a date: use the form 2025-09-30"
             return None
@@ -122,5 +129,12 @@ class ReferralRowHandler:
     def finish(self) -> None:
         """Write what is buffered (called every batch and once at the end)."""
         if self.batch:
-            Referral.objects.bulk_create(self.batch, batch_size=BATCH_SIZE)
+            # With history, so the audit trail says who imported each referral.
+            bulk_create_with_history(
+                self.batch,
+                Referral,
+                batch_size=BATCH_SIZE,
+                default_user=self.actor,
+                default_change_reason="Imported",
+            )
             self.batch = []

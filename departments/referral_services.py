@@ -54,6 +54,13 @@ def _date_problems(*, raised_on, acknowledged_on, resolved_on, today: date) -> d
         and ("acknowledged_on" not in errors)
     ):
         errors["acknowledged_on"] = "The acknowledged date cannot be before the raised date"
+    if (
+        acknowledged_on
+        and resolved_on
+        and acknowledged_on > resolved_on
+        and "acknowledged_on" not in errors
+    ):
+        errors["acknowledged_on"] = "The acknowledged date cannot be after the resolved date"
     return errors
 
 

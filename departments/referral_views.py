@@ -28,7 +28,9 @@ class RaiseReferralForm(forms.Form):
     category = forms.CharField(
         max_length=80, help_text="The kind of work, never a resident's name or case details."
     )
-    raised_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Raised on")
+    raised_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), label="Raised on"
+    )
     agreed_days = forms.IntegerField(
         min_value=1, max_value=365, label="Agreed response time (calendar days)"
     )
@@ -50,6 +52,8 @@ class RaiseReferralForm(forms.Form):
 
 def _department_for(request) -> Department:
     scope = roles.scope_for(request.user)
+    if not (scope.council_wide or scope.department_ids):
+        raise PermissionDenied("Referrals are the council's departments' records.")
     departments = Department.objects.visible_to(request.user)
     chosen = request.GET.get("department")
     if chosen and chosen.isdigit():

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from departments import periods, roles
+from departments.concurrency import StaleWrite
 from departments.models import (
     EDITABLE_RETURN_STATES,
     Department,
@@ -83,11 +84,12 @@ def shown_value(field: str, value: object, places: int) -> str:
     return str(value)
 
 
-class StaleVersion(Exception):
+class StaleVersion(StaleWrite):
     """A save based on an older version: someone else changed the return meanwhile."""
 
     def __init__(self, current: KpiReturn, changes: list[FieldChange]):
         self.current = current
+        self.current_version = current.version
         self.changes = changes
         names = ", ".join(change.label.lower() for change in changes) or "the return"
         super().__init__(
@@ -95,6 +97,18 @@ class StaleVersion(Exception):
             f"{current.version}); they changed {names}. Nothing of yours was saved: "
             "review their change and enter yours again."
         )
+
+    def change_list(self) -> list[dict]:
+        return [
+            {
+                "field": c.field,
+                "old": None if c.old is None else str(c.old),
+                "new": None if c.new is None else str(c.new),
+                "by": c.who,
+                "at": c.when.isoformat() if c.when else None,
+            }
+            for c in self.changes
+        ]
 
 
 def _audit(kpi_return: KpiReturn, actor, reason: str) -> None:

@@ -25,11 +25,12 @@ class SlaResultRowHandler:
     def __init__(self, actor, *, today=None):
         self.actor = actor
         self.today = today
-        self._slas = {
-            sla.code: sla
-            for sla in Sla.objects.visible_to(actor).select_related("service")
-            if roles.may_enter_sla_results(actor, sla.service.partnership_id)
-        }
+        # SLA codes are unique per service only: a code two services share is refused
+        # rather than guessed, so a result never lands on the wrong SLA.
+        self._slas: dict[str, list[Sla]] = {}
+        for sla in Sla.objects.visible_to(actor).select_related("service"):
+            if roles.may_enter_sla_results(actor, sla.service.partnership_id):
+                self._slas.setdefault(sla.code, []).append(sla)
         self._seen: dict[tuple[int, str], int] = {}
 
     @classmethod
@@ -44,8 +45,8 @@ class SlaResultRowHandler:
 
     def write_row(self, row_number: int, row: dict[str, str]) -> Outcome:
         code, period_key = row.get("sla_code", ""), row.get("period", "")
-        sla = self._slas.get(code)
-        if sla is None:
+        matches = self._slas.get(code, [])
+        if not matches:
             raise ValidationError(
                 {
                     "sla_code": f"Unknown SLA code '{code}' (or not in your partnership)"
@@ -53,6 +54,15 @@ class SlaResultRowHandler:
                     else "Enter the SLA code"
                 }
             )
+        if len(matches) > 1:
+            named = ", ".join(sorted(s.service.name for s in matches))
+            raise ValidationError(
+                {
+                    "sla_code": f"SLA code '{code}' is used by more than one service "
+                    f"({named}): ask an administrator to make the codes distinct"
+                }
+            )
+        sla = matches[0]
         first = self._seen.setdefault((sla.pk, period_key), row_number)
         if first != row_number:
             raise ValidationError(

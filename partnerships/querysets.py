@@ -33,8 +33,10 @@ class _PartnershipOwnedQuerySet(models.QuerySet):
 
 
 class PartnershipQuerySet(_PartnershipOwnedQuerySet):
+    """The contract itself (value, weights) is for SMT, auditors and the partner manager;
+    departments see only the services they depend on."""
+
     partnership_lookup = "pk"
-    served_departments_lookup = "services__departments"
 
 
 class ServiceQuerySet(_PartnershipOwnedQuerySet):

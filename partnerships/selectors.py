@@ -40,8 +40,8 @@ class SlaMonthRow:
             return f"{self.outcome.label}: no credit"
         charge = self.sla.service.monthly_charge
         return (
-            f"Serious failure: {self.sla.credit_percent:g}% of the £{charge:,.2f} monthly "
-            f"charge = £{self.credit:,.2f} (before the service cap)"
+            f"Serious failure: {self.sla.credit_percent.normalize():f}% of the "
+            f"£{charge:,.2f} monthly charge = £{self.credit:,.2f} (before the service cap)"
         )
 
 

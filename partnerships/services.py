@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from departments import periods, roles
+from departments.concurrency import StaleWrite
 from departments.validation import parse_decimal
 from partnerships.models import (
     Escalation,
@@ -25,11 +26,12 @@ from partnerships.models import (
 from partnerships.outcomes import Outcome, outcome_of
 
 
-class StaleResult(Exception):
+class StaleResult(StaleWrite):
     """A save based on an older version of an SLA result."""
 
     def __init__(self, current: SlaResult):
         self.current = current
+        self.current_version = current.version
         super().__init__(
             f"Someone else changed this result while you were working on it (now version "
             f"{current.version}: {current.value_in_force}). Nothing of yours was saved."

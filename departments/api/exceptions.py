@@ -11,7 +11,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from departments.services import StaleVersion
+from departments.concurrency import StaleWrite
 
 
 def exception_handler(exc, context):
@@ -20,26 +20,13 @@ def exception_handler(exc, context):
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, StaleVersion):
+    if isinstance(exc, StaleWrite):
         return Response(
             {
                 "detail": str(exc),
-                "current_version": exc.current.version,
-                "changes": [
-                    {
-                        "field": c.field,
-                        "old": _plain(c.old),
-                        "new": _plain(c.new),
-                        "by": c.who,
-                        "at": c.when.isoformat() if c.when else None,
-                    }
-                    for c in exc.changes
-                ],
+                "current_version": exc.current_version,
+                "changes": exc.change_list(),
             },
             status=status.HTTP_409_CONFLICT,
         )
     return drf_exception_handler(exc, context)
-
-
-def _plain(value):
-    return None if value is None else str(value)

@@ -23,3 +23,11 @@ def lookup(mapping, key):
     if not mapping:
         return None
     return mapping.get(key)
+
+
+@register.filter
+def plain(value) -> str:
+    """A stored decimal without trailing zeros: ``Decimal('99.7000')|plain`` → ``99.7``."""
+    if value is None or value == "":
+        return "–"
+    return f"{Decimal(value).normalize():f}"

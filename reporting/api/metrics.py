@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from departments import periods, roles
@@ -145,7 +145,7 @@ class CoordinationMetricsViewSet(viewsets.ViewSet):
 
         scope = roles.scope_for(request.user)
         if not (scope.council_wide or scope.department_ids):
-            raise NotFound("Coordination is for the council's departments and SMT.")
+            raise PermissionDenied("Coordination is for the council's departments and SMT.")
         month = month_from(request)
         departments = list(
             Department.objects.visible_to(request.user)

@@ -6,6 +6,7 @@ def register(router) -> None:
         "metrics/partnerships", metrics.PartnershipMetricsViewSet, basename="metrics-partnership"
     )
     router.register(
-        "metrics/coordination", metrics.CoordinationMetricsViewSet,
+        "metrics/coordination",
+        metrics.CoordinationMetricsViewSet,
         basename="metrics-coordination",
     )

@@ -20,7 +20,13 @@ from departments.models import Channel, Council, Department, Referral
 from departments.numbers import score
 from departments.periods import Period
 from departments.rating import Rag
-from reporting.metrics.scores import Component, rag_for_score, share_score, weighted_score
+from reporting.metrics.scores import (
+    Component,
+    exact_share,
+    rag_for_score,
+    share_score,
+    weighted_score,
+)
 
 
 def decided(today: date) -> tuple[Q, Q]:
@@ -105,14 +111,14 @@ def _index(
         Component(
             "on_time",
             "On time",
-            share_score(on_time, on_time + late),
+            exact_share(on_time, on_time + late),
             weights["on_time"],
             f"{on_time} on time of {on_time + late} decided",
         ),
         Component(
             "digital",
             "Digital share",
-            share_score(digital, volume),
+            exact_share(digital, volume),
             weights["digital"],
             f"{digital} of {volume} through a partner service",
         ),
@@ -160,11 +166,15 @@ def coordination_by_department(
     ):
         histograms[(row["to_department"], row["period"])][row["resolution_days"]] = row["n"]
     partners: dict[tuple[int, str], set[int]] = defaultdict(set)
+    active = set(departments)
     for a, b, key in in_periods.values_list(
         "from_department", "to_department", "period"
     ).distinct():
-        partners[(a, key)].add(b)
-        partners[(b, key)].add(a)
+        # Reach counts the active departments, as its denominator does.
+        if b in active:
+            partners[(a, key)].add(b)
+        if a in active:
+            partners[(b, key)].add(a)
     wanted = department_ids if department_ids is not None else departments
     result = {}
     for department_id in wanted:
@@ -173,7 +183,7 @@ def coordination_by_department(
             r, s = received.get(k, {}), sent.get(k, {})
             volume = r.get("n", 0) + s.get("n", 0)
             counterparts = len(partners.get(k, ()))
-            reach = share_score(counterparts, len(departments) - 1) if volume else None
+            reach = exact_share(counterparts, len(departments) - 1) if volume else None
             on_time, late = r.get("on_time", 0), r.get("late", 0)
             digital = r.get("digital", 0) + s.get("digital", 0)
             index, components = _index(weights, on_time, late, digital, volume, reach)
@@ -226,8 +236,8 @@ def council_coordination(*, periods: list[Period], today: date | None = None) ->
     for period in periods:
         t = totals.get(period.key, {})
         rated = [c for (_, key), c in by_department.items() if key == period.key and c.volume]
-        reaches = [c.components[2].score for c in rated if c.components[2].score is not None]
-        reach = score(sum(reaches) / len(reaches)) if reaches else None
+        reaches = [c.components[2].exact for c in rated if c.components[2].exact is not None]
+        reach = sum(reaches) / len(reaches) if reaches else None
         n, on_time, late = t.get("n", 0), t.get("on_time", 0), t.get("late", 0)
         index, components = _index(weights, on_time, late, t.get("digital", 0), n, reach)
         departments = next(iter(by_department.values())).departments if by_department else 0

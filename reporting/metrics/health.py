@@ -35,7 +35,13 @@ from partnerships.outcomes import (
     serious_failure_credit_expression,
     value_in_force,
 )
-from reporting.metrics.scores import Component, rag_for_score, share_score, weighted_score
+from reporting.metrics.scores import (
+    Component,
+    exact_share,
+    rag_for_score,
+    share_score,
+    weighted_score,
+)
 
 HIGH_RISK_SCORE = 15
 MONEY = DecimalField(max_digits=16, decimal_places=4)
@@ -96,7 +102,7 @@ class ServiceMonth:
         if self.capped:
             return (
                 f"Serious failures earned £{round_money(self.credits_uncapped):,.2f}, "
-                f"capped at {self.cap_percent:g}% of the £{self.monthly_charge:,.2f} "
+                f"capped at {self.cap_percent.normalize():f}% of the £{self.monthly_charge:,.2f} "
                 f"charge = £{self.cap:,.2f}"
             )
         return (
@@ -260,7 +266,7 @@ def _health_of_month(
         Component(
             "sla",
             "SLA performance",
-            share_score(Decimal(met) + Decimal(minor) / 2, entered),
+            exact_share(Decimal(met) + Decimal(minor) / 2, entered),
             weights["sla"],
             f"{met} met, {minor} minor failures, {entered - met - minor} serious "
             f"failures of {entered} results entered",
@@ -268,14 +274,14 @@ def _health_of_month(
         Component(
             "credits",
             "Service credits",
-            score(Decimal(100) * (capacity - credits) / capacity) if entered and capacity else None,
+            exact_share(capacity - credits, capacity) if entered else None,
             weights["credits"],
             f"£{credits:,.2f} credits of £{capacity:,.2f} possible at the caps",
         ),
         Component(
             "milestones",
             "Milestones",
-            share_score(milestones["kept"], milestones["due"]),
+            exact_share(milestones["kept"], milestones["due"]),
             weights["milestones"],
             f"{milestones['kept']} of {milestones['due']} milestones due in the last "
             "12 months delivered by their due date",
@@ -291,7 +297,7 @@ def _health_of_month(
         Component(
             "timely",
             "Timely reporting",
-            share_score(on_time, timely_total),
+            exact_share(on_time, timely_total),
             weights["timely"],
             f"{on_time} of {timely_total} results entered by the deadline",
         ),

@@ -23,23 +23,37 @@ def rag_for_score(value: Decimal | None) -> Rag:
     return Rag.AMBER if value >= AMBER_FROM else Rag.RED
 
 
-def share_score(good: Decimal, total: int) -> Decimal | None:
-    """100 × good ÷ total, to one decimal place; None without a total."""
+def exact_share(good: Decimal | int, total: Decimal | int) -> Decimal | None:
+    """100 × good ÷ total, unrounded; None without a total."""
     if not total:
         return None
-    return score(Decimal(100) * Decimal(good) / Decimal(total))
+    return Decimal(100) * Decimal(good) / Decimal(total)
+
+
+def share_score(good: Decimal | int, total: Decimal | int) -> Decimal | None:
+    """100 × good ÷ total, to one decimal place; None without a total."""
+    exact = exact_share(good, total)
+    return None if exact is None else score(exact)
 
 
 @dataclass(frozen=True)
 class Component:
-    """One part of a weighted score: its own score (None: no data), weight and share."""
+    """One part of a weighted score: its own score (None: no data), weight and share.
+
+    ``exact`` is the unrounded score: the weighted mean uses it, so the total is rounded
+    once, at the end, not built from figures already rounded for display.
+    """
 
     key: str
     label: str
-    score: Decimal | None
+    exact: Decimal | None
     weight: int
     detail: str
     effective_weight: Decimal = Decimal(0)  # percent of the total after sharing out
+
+    @property
+    def score(self) -> Decimal | None:
+        return None if self.exact is None else score(self.exact)
 
     @property
     def has_data(self) -> bool:
@@ -56,12 +70,12 @@ def weighted_score(components: list[Component]) -> tuple[Decimal | None, list[Co
     total = sum(c.weight for c in with_data)
     if not total:
         return None, components
-    value = sum(Decimal(c.weight) * c.score for c in with_data) / Decimal(total)
+    value = sum(Decimal(c.weight) * c.exact for c in with_data) / Decimal(total)
     shared = [
         Component(
             c.key,
             c.label,
-            c.score,
+            c.exact,
             c.weight,
             c.detail,
             score(Decimal(100) * c.weight / total) if c in with_data else Decimal(0),

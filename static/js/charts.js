@@ -12,7 +12,10 @@ document.addEventListener("DOMContentLoaded", function () {
     Plotly.newPlot(element, figure.data, figure.layout, {
       displaylogo: false,
       responsive: true,
-      modeBarButtonsToRemove: ["select2d", "lasso2d"],
+      // Nothing leaves the council's network: no "share to Plotly Cloud" button.
+      showSendToCloud: false,
+      showEditInChartStudio: false,
+      modeBarButtonsToRemove: ["select2d", "lasso2d", "sendDataToCloud"],
     });
   });
 });

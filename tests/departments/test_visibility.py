@@ -199,9 +199,11 @@ EXPECTED = {
         "all": {"partner1", "partner2"},
     },
     Partnership: {
-        "alice": {"p1", "p2"},  # both run a service Housing depends on
-        "bob": {"p1"},
-        "harriet": {"p1", "p2"},
+        # the contract is for SMT, auditors and its partner manager; departments see
+        # only the services they depend on
+        "alice": set(),
+        "bob": set(),
+        "harriet": set(),
         "pat": {"p1"},
         "all": {"p1", "p2"},
     },
@@ -328,7 +330,7 @@ def test_a_department_newly_served_becomes_visible_to_its_officer(world, bob):
         world["svc_b"].pk,
         world["svc_d"].pk,
     }
-    assert set(_visible_pks(Partnership, bob)) == {world["p1"].pk, world["p2"].pk}
+    assert set(_visible_pks(Partnership, bob)) == set()  # the contract stays SMT's
 
 
 def test_referrals_are_seen_by_sender_and_receiver_only(world):
@@ -368,7 +370,7 @@ def test_superuser_without_memberships_sees_everything(world):
     [
         ("alice", KpiReturn),
         ("alice", Referral),
-        ("alice", Partnership),
+        ("alice", Service),
         ("alice", SlaResult),
         ("pat", Department),
         ("pat", Risk),

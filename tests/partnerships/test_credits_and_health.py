@@ -98,7 +98,9 @@ def month_of(service, period: Period = P06):
 
 
 def rows_by_code(partnership, period: Period = P06) -> dict:
-    return {row.sla.code: row for row in sla_month_rows(partnership_id=partnership.pk, period=period)}
+    return {
+        row.sla.code: row for row in sla_month_rows(partnership_id=partnership.pk, period=period)
+    }
 
 
 # --- service credits ---------------------------------------------------------------------
@@ -249,9 +251,7 @@ def test_a_missing_result_earns_nothing_and_counts_against_timely_reporting(
     month = month_of(desktop)
 
     assert (rows["DT-03"].outcome, rows["DT-03"].credit) == (Outcome.MISSING, Decimal("0"))
-    assert rows["DT-03"].credit_rule == (
-        "No result: no credit (counts against timely reporting)"
-    )
+    assert rows["DT-03"].credit_rule == ("No result: no credit (counts against timely reporting)")
     assert (month.expected, month.entered, month.missing, month.credits) == (
         3,
         2,

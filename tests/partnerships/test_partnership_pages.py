@@ -132,14 +132,17 @@ def contract(partnership, housing, finance):
         severity="medium",
         raised_on=date(2025, 9, 2),
     )
-    RiskFactory(
-        partnership=partnership, title="Staff turnover", likelihood=3, impact=5,
-        raised_on=date(2025, 10, 10),
-    )  # fmt: skip
-    RiskFactory(
-        partnership=partnership, title="Licence costs", likelihood=3, impact=4,
-        raised_on=date(2025, 6, 1),
-    )  # fmt: skip
+    for title, likelihood, impact, raised_on in (
+        ("Staff turnover", 3, 5, date(2025, 10, 10)),
+        ("Licence costs", 3, 4, date(2025, 6, 1)),
+    ):
+        RiskFactory(
+            partnership=partnership,
+            title=title,
+            likelihood=likelihood,
+            impact=impact,
+            raised_on=raised_on,
+        )
     return {"partnership": partnership, "desktop": desktop, "network": network, **slas}
 
 
@@ -349,7 +352,7 @@ def test_one_bad_row_stores_nothing_and_the_error_summary_names_its_sla(client, 
     assert "There is a problem" in html
     assert f'<a href="#commentary-{dt02}">DT-02: {SERIOUS_NEEDS_COMMENTARY}</a>' in html
     # What the partner typed is kept.
-    assert f'value="ninety"' in html
+    assert 'value="ninety"' in html
     assert 'value="99.8"' in html
 
 
@@ -519,7 +522,7 @@ def test_smt_verifies_disputes_and_resolves_on_the_page(client, sam, contract):
     dt02.refresh_from_db()
     assert (dt02.verification, dt02.agreed_value) == (Verification.RESOLVED, Decimal("98.6"))
     text = text_of(resolved)
-    assert "98.6 (agreed; reported 97)" in text
+    assert "(agreed; reported 97) Storage outage Minor failure £0.00" in text
     assert "Dispute resolved" in text
     # The agreed 98.6 is a minor failure: September's credit falls to £0.00.
     page = client.get(page_url(contract["partnership"]))
@@ -666,9 +669,7 @@ def test_an_incomplete_escalation_shows_the_error_summary(client, sam, contract)
     )
 
     assert response.status_code == 400
-    assert ("title", "id_escalation-title", "This field is required.") in response.context[
-        "errors"
-    ]
+    assert ("title", "id_escalation-title", "This field is required.") in response.context["errors"]
     assert not Escalation.objects.filter(raised_by=sam).exists()
 
 

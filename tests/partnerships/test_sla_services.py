@@ -76,9 +76,7 @@ def other_partnership(council):
 def quinn(other_partnership):
     """The partner manager of another partnership."""
     user = UserFactory(username="quinn")
-    MembershipFactory(
-        user=user, role=Role.PARTNER, department=None, partnership=other_partnership
-    )
+    MembershipFactory(user=user, role=Role.PARTNER, department=None, partnership=other_partnership)
     return user
 
 
@@ -235,9 +233,7 @@ def test_a_correction_based_on_an_older_version_is_refused(sla, pat):
     ("act", "state"),
     [("verify", "verified"), ("dispute", "disputed")],
 )
-def test_a_verified_or_disputed_result_cannot_be_changed_by_the_partner(
-    sla, pat, sam, act, state
-):
+def test_a_verified_or_disputed_result_cannot_be_changed_by_the_partner(sla, pat, sam, act, state):
     result = enter(sla, pat)
     if act == "verify":
         services.verify_sla_result(result=result, actor=sam)
@@ -351,9 +347,7 @@ def test_a_disputed_result_cannot_be_disputed_again(entered, sam):
     with pytest.raises(ValidationError) as caught:
         services.dispute_sla_result(result=entered, actor=sam, reason="Again")
 
-    assert messages_of(caught) == {
-        "verification": ["This result is already disputed or resolved."]
-    }
+    assert messages_of(caught) == {"verification": ["This result is already disputed or resolved."]}
 
 
 def test_disputing_an_older_version_is_refused(entered, sam):
@@ -527,9 +521,7 @@ def test_a_delivered_milestone_needs_a_date_that_is_not_in_the_future(milestone,
         services.update_milestone(
             milestone=milestone, actor=pat, state="delivered", delivered_date=date(2025, 11, 16)
         )
-    assert messages_of(caught) == {
-        "delivered_date": ["The delivery date cannot be in the future"]
-    }
+    assert messages_of(caught) == {"delivered_date": ["The delivery date cannot be in the future"]}
     milestone.refresh_from_db()
     assert (milestone.state, milestone.delivered_date) == ("planned", None)
 
