@@ -9,7 +9,6 @@ a period that has ended whatever today's date.
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -17,37 +16,9 @@ from departments.models import KpiReturn, ReturnState
 from tests.conftest import PASSWORD
 from tests.factories import IndicatorFactory, TargetFactory
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PERIOD = "2025-26-P06"
 COMMENTARY_NEEDED = "Explain why the result is red: a red return needs commentary"
 ACTION_NEEDED = "Say what will be done about it: a red return needs an improvement action"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
-]
-
-
-@pytest.fixture
-def page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by
-    # fixtures before and after are still synchronous, which Django must be told.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        yield page
-        browser.close()
 
 
 @pytest.fixture

@@ -7,10 +7,7 @@ out of the worker's reach, so this runs only with PostgreSQL and Redis (as CI ha
 """
 
 import os
-import subprocess
-import sys
 import time
-import uuid
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote
@@ -24,6 +21,7 @@ from departments.imports import start_import
 from departments.models import ImportJob, ImportStatus, KpiReturn
 from departments.tasks import run_import_job
 from tests.factories import IndicatorFactory
+from tests.workers import celery_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,43 +53,12 @@ def worker_queue(settings, tmp_path, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("the worker needs a database it can reach: PostgreSQL")
     settings.MEDIA_ROOT = tmp_path
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    # Route the task to this worker alone, so no other worker (on another database) takes it.
-    monkeypatch.setattr(
-        run_import_job, "delay", lambda *args: run_import_job.apply_async(args, queue=queue)
-    )
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "-Q",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": test_database_url(),
-            "MEDIA_ROOT": str(tmp_path),
-        },
-    )
-    try:
+    with celery_worker(DATABASE_URL=test_database_url(), MEDIA_ROOT=str(tmp_path)) as queue:
+        # Route the task to this worker alone.
+        monkeypatch.setattr(
+            run_import_job, "delay", lambda *args: run_import_job.apply_async(args, queue=queue)
+        )
         yield queue
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def wait_until_finished(job: ImportJob, seconds: float = 60) -> ImportJob:
