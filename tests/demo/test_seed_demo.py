@@ -203,3 +203,36 @@ def test_the_deterioration_episode_is_in_the_raw_rows(db, seed):
         shares = on_time_by_month(department)
         baseline = mean(shares[m.key] for m in before)
         assert mean(shares[m.key] for m in EPISODE.coordination_months) > baseline - 8
+
+
+def test_the_episode_shows_as_a_fall_in_contract_health_and_coordination(demo):
+    """What the partnership and coordination pages show, from the same metric functions."""
+    from statistics import mean as average
+
+    from partnerships.models import Partnership
+    from reporting.metrics.coordination import council_coordination
+    from reporting.metrics.health import contract_health_series
+
+    before = [EPISODE.service_months[0]]
+    for _ in range(6):
+        before.insert(0, before[0].previous())
+    before = before[:-1]
+    partnership = Partnership.objects.get()
+    health = {
+        h.period.key: h.score
+        for h in contract_health_series(
+            partnership=partnership, months=before + EPISODE.service_months, today=TODAY
+        )
+    }
+    baseline = average(health[m.key] for m in before)
+    assert baseline >= 80  # green before the episode
+    for month in EPISODE.service_months[1:]:
+        assert health[month.key] < baseline - 10, (month.key, health[month.key], baseline)
+
+    coordination = {
+        c.period.key: c.index
+        for c in council_coordination(periods=before + EPISODE.coordination_months, today=TODAY)
+    }
+    usual = average(coordination[m.key] for m in before)
+    for month in EPISODE.coordination_months:
+        assert coordination[month.key] < usual - 15, (month.key, coordination[month.key])
