@@ -165,42 +165,40 @@ def _receiving(actor, referral: Referral) -> Referral:
     return Referral.objects.select_for_update().get(pk=referral.pk)
 
 
+def _record_step(
+    actor, referral: Referral, field: str, done: str, on: date | None, today: date | None
+) -> Referral:
+    """Acknowledge or resolve: the receiving department records the date (default today);
+    resolving an unacknowledged referral acknowledges it the same day."""
+    today = today or timezone.localdate()
+    referral = _receiving(actor, referral)
+    if getattr(referral, field):
+        raise ValidationError({field: f"This referral is already {done.lower()}"})
+    setattr(referral, field, on or today)
+    errors = _date_problems(
+        raised_on=referral.raised_on,
+        acknowledged_on=referral.acknowledged_on,
+        resolved_on=referral.resolved_on,
+        today=today,
+    )
+    if errors:
+        raise ValidationError(errors)
+    if field == "resolved_on" and not referral.acknowledged_on:
+        referral.acknowledged_on = referral.resolved_on
+    referral._history_user, referral._change_reason = actor, done
+    referral.save()
+    return referral
+
+
 @transaction.atomic
 def acknowledge_referral(
     *, actor, referral: Referral, on: date | None = None, today: date | None = None
 ) -> Referral:
-    today = today or timezone.localdate()
-    referral = _receiving(actor, referral)
-    if referral.acknowledged_on:
-        raise ValidationError({"acknowledged_on": "This referral is already acknowledged"})
-    on = on or today
-    errors = _date_problems(
-        raised_on=referral.raised_on, acknowledged_on=on, resolved_on=None, today=today
-    )
-    if errors:
-        raise ValidationError(errors)
-    referral.acknowledged_on = on
-    referral._history_user, referral._change_reason = actor, "Acknowledged"
-    referral.save()
-    return referral
+    return _record_step(actor, referral, "acknowledged_on", "Acknowledged", on, today)
 
 
 @transaction.atomic
 def resolve_referral(
     *, actor, referral: Referral, on: date | None = None, today: date | None = None
 ) -> Referral:
-    today = today or timezone.localdate()
-    referral = _receiving(actor, referral)
-    if referral.resolved_on:
-        raise ValidationError({"resolved_on": "This referral is already resolved"})
-    on = on or today
-    errors = _date_problems(
-        raised_on=referral.raised_on, acknowledged_on=None, resolved_on=on, today=today
-    )
-    if errors:
-        raise ValidationError(errors)
-    referral.acknowledged_on = referral.acknowledged_on or on
-    referral.resolved_on = on
-    referral._history_user, referral._change_reason = actor, "Resolved"
-    referral.save()
-    return referral
+    return _record_step(actor, referral, "resolved_on", "Resolved", on, today)
