@@ -38,16 +38,15 @@ def coordination(request: HttpRequest) -> HttpResponse:
         )
     elif not scope.council_wide:
         focus = departments[0]
+    # Every visible department over the 24 months, aggregated once; the trend, the
+    # council series and the table all read from it.
+    by_department = coordination_by_department(
+        periods=months, department_ids=[d.pk for d in departments]
+    )
     if focus is not None:
-        series = [
-            c
-            for (_, key), c in sorted(
-                coordination_by_department(periods=months, department_ids=[focus.pk]).items(),
-                key=lambda item: item[1].period,
-            )
-        ]
+        series = [by_department[(focus.pk, m.key)] for m in months]
     else:
-        series = council_coordination(periods=months)
+        series = council_coordination(periods=months, by_department=by_department)
     current = series[-1]
     subject = focus.name if focus else "Council"
     chart = score_trend(
@@ -58,12 +57,9 @@ def coordination(request: HttpRequest) -> HttpResponse:
         rags=[c.rag for c in series],
         noun="Coordination index",
     )
-    per_department = coordination_by_department(
-        periods=[month], department_ids=[d.pk for d in departments]
-    )
     dependencies = dependency_health(months=[month], department_ids=[d.pk for d in departments])
     rows = [
-        (d, per_department[(d.pk, month.key)], dependencies[(d.pk, month.key)]) for d in departments
+        (d, by_department[(d.pk, month.key)], dependencies[(d.pk, month.key)]) for d in departments
     ]
     context = {
         "month": month,

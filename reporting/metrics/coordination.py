@@ -205,12 +205,18 @@ def coordination_by_department(
     return result
 
 
-def council_coordination(*, periods: list[Period], today: date | None = None) -> list[Coordination]:
+def council_coordination(
+    *,
+    periods: list[Period],
+    today: date | None = None,
+    by_department: dict[tuple[int, str], Coordination] | None = None,
+) -> list[Coordination]:
     """Council-wide coordination per period: on time and digital share over all referrals,
     reach as the mean over the departments that had referrals."""
     today = today or timezone.localdate()
     keys = [p.key for p in periods]
-    by_department = coordination_by_department(periods=periods, today=today)
+    if by_department is None:  # a page that already has every department's figures reuses them
+        by_department = coordination_by_department(periods=periods, today=today)
     council = Council.objects.first()
     weights = _weights(council) if council else {"on_time": 50, "digital": 25, "reach": 25}
     on_time_q, late_q = decided(today)
