@@ -368,8 +368,13 @@ def run_import(
             try:
                 if missing:
                     raise ValidationError(dict.fromkeys(missing, "This column is missing"))
-                with transaction.atomic():
+                if getattr(handler, "writes_atomically", False):
+                    # The handler checks before it writes, and writes in one atomic step:
+                    # a savepoint per row here would only double the queries.
                     outcome = handler.write_row(row_number, row)
+                else:
+                    with transaction.atomic():
+                        outcome = handler.write_row(row_number, row)
             except ValidationError as error:
                 found = _errors_from(error, row_number, handler)
                 problems += len(found)

@@ -87,6 +87,7 @@ class ReturnRowHandler:
     """
 
     title = "KPI returns"
+    writes_atomically = True  # save_return validates first and is atomic itself
     columns = RETURN_COLUMNS
     required_columns = ("indicator_code", "period")
     refusal = (

@@ -27,6 +27,7 @@ class ReferralRowHandler:
     service's code, or email, phone, paper) and an optional reference."""
 
     title = "Referrals"
+    writes_atomically = True  # rows are checked, then buffered; batches write in one go
     columns = (
         "from_department",
         "to_department",

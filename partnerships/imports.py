@@ -18,6 +18,7 @@ class SlaResultRowHandler:
     """
 
     title = "SLA results"
+    writes_atomically = True  # enter_sla_result validates first and is atomic itself
     columns = ("sla_code", "period", "value", "commentary")
     required_columns = ("sla_code", "period", "value")
     refusal = "Only the partner's contract manager can import SLA results."

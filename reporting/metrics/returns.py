@@ -1,0 +1,364 @@
+"""KPI return metrics: year to date, RAG, direction of travel and the indicator table
+(DESIGN.md section 3, "Indicator", "Target", "RAG" and "Direction of travel").
+
+Which returns count: a return counts once it has been submitted, so its state is
+submitted, approved or locked. A draft, or a return sent back for correction, is still
+with the department: it gives no value, no RAG and no year-to-date contribution, and
+past its deadline the period is "missing".
+
+Rounding: every figure is rounded half-up to the indicator's decimal places before it is
+rated or compared (a period value, a year-to-date figure and its target, the values a
+direction of travel compares).
+
+Periods: financial years run 1 April to 31 March; a month is chosen (``2025-26-P06``)
+and each indicator is read in periods of its own kind. Deadlines are working days in
+England and Wales, judged against today's date in Europe/London.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from departments.models import KpiReturn, PerformanceIndicator, Polarity, ReturnState, Target
+from departments.models import YearToDate as YearToDateRule
+from departments.numbers import round_half_up
+from departments.periods import Period, PeriodKind, period_for_date
+from departments.rating import Rag, period_target, rate, rate_period_value
+
+COUNTED_STATES = frozenset({ReturnState.SUBMITTED, ReturnState.APPROVED, ReturnState.LOCKED})
+SERIES_LENGTH = 12  # periods of the indicator's own kind in a sparkline
+RAG_COUNT_KEYS = ("green", "amber", "red", "not_rated", "missing")
+
+
+class Direction(StrEnum):
+    IMPROVED = "improved"
+    UNCHANGED = "unchanged"
+    WORSE = "worse"
+    NO_COMPARISON = "no_comparison"
+
+    @property
+    def label(self) -> str:
+        return {
+            "improved": "Improved",
+            "unchanged": "Unchanged",
+            "worse": "Worse",
+            "no_comparison": "No comparison",
+        }[self]
+
+
+def counts(indicator: PerformanceIndicator, kpi_return: KpiReturn | None) -> bool:
+    """Whether a return counts: submitted or later, with its figures (a ratio return
+    needs its numerator and denominator, as its year to date is built from them)."""
+    if kpi_return is None or kpi_return.state not in COUNTED_STATES:
+        return False
+    if indicator.is_ratio:
+        return kpi_return.numerator is not None and kpi_return.denominator is not None
+    return kpi_return.value is not None
+
+
+def counted_value(indicator: PerformanceIndicator, kpi_return: KpiReturn | None) -> Decimal | None:
+    """The return's value rounded half-up to the indicator's places, or None if it does
+    not count."""
+    if not counts(indicator, kpi_return):
+        return None
+    if kpi_return.value is None:  # a ratio return saved without its derived value
+        return indicator.derive_value(kpi_return.numerator, kpi_return.denominator)
+    return round_half_up(kpi_return.value, indicator.decimal_places)
+
+
+def _latest_ended(kind: PeriodKind, month: Period) -> Period:
+    """The latest period of ``kind`` that has ended by the last day of ``month`` (a
+    quarter ending on that very day counts: September's end closes Q2)."""
+    containing = period_for_date(month.end, kind)
+    return containing if containing.end <= month.end else containing.previous()
+
+
+def indicator_period_for(indicator: PerformanceIndicator, month: Period) -> Period | None:
+    """The indicator's own period to show for a chosen month.
+
+    A monthly indicator: the month itself. A quarterly or annual one: the latest period
+    of its kind that has ended by the month's last day (P04, P05 and P06 give Q1, Q1 and
+    Q2; P12 gives the year). None when no period of its kind has ended yet in the month's
+    financial year (a quarterly indicator in P01 or P02, an annual one before P12): the
+    month's page is about that year, so last year's figure is not passed off as this
+    year's.
+    """
+    if month.kind is not PeriodKind.MONTH:
+        raise ValueError(f"{month} is not a month")
+    latest = _latest_ended(indicator.period_kind, month)
+    return latest if latest.year == month.year else None
+
+
+@dataclass(frozen=True)
+class YearToDate:
+    """An indicator's figure from the first period of the financial year up to and
+    including one period, against the year-to-date target, both rounded half-up to the
+    indicator's places. ``incomplete``: a period in the range has no counted return (the
+    figure is still formed from those that exist; None when none do)."""
+
+    value: Decimal | None
+    target: Decimal | None
+    rag: Rag
+    incomplete: bool
+    periods_counted: int
+    periods_in_range: int
+
+
+def year_to_date_target(
+    indicator: PerformanceIndicator, target: Target | None, period: Period
+) -> Decimal | None:
+    """The annual target; for ``sum`` indicators pro-rated: annual × periods from the
+    first of the year up to and including ``period`` ÷ periods in the year. Rounded
+    half-up to the indicator's places."""
+    if target is None:
+        return None
+    annual = target.annual_value
+    if indicator.year_to_date == YearToDateRule.SUM:
+        annual = annual * period.index_in_year / period.periods_in_year
+    return round_half_up(annual, indicator.decimal_places)
+
+
+def _formed_value(indicator: PerformanceIndicator, counted: list[KpiReturn]) -> Decimal | None:
+    """Sum, mean or latest of the values, or the ratio of the summed numerator and
+    denominator; ``counted`` is in period order. Unrounded except for a ratio."""
+    if not counted:
+        return None
+    rule = indicator.year_to_date
+    if rule == YearToDateRule.RATIO:
+        numerator = sum((r.numerator for r in counted), Decimal(0))
+        denominator = sum((r.denominator for r in counted), Decimal(0))
+        return indicator.derive_value(numerator, denominator) if denominator else None
+    total = sum((r.value for r in counted), Decimal(0))
+    if rule == YearToDateRule.SUM:
+        return total
+    if rule == YearToDateRule.MEAN:
+        return total / len(counted)
+    return counted[-1].value  # latest: the latest period with a counted return
+
+
+def year_to_date(
+    indicator: PerformanceIndicator,
+    returns_by_period: dict[str, KpiReturn],
+    period: Period,
+    *,
+    target: Target | None,
+) -> YearToDate:
+    """The year to date at ``period`` (a period of the indicator's own kind), formed as
+    the indicator defines, from the counted returns in ``returns_by_period`` (the
+    indicator's returns keyed by period key; other periods and states are ignored).
+    ``target`` is the indicator's Target for ``period``'s financial year, or None."""
+    in_range = period.periods_to_date()
+    counted = [r for p in in_range if counts(indicator, r := returns_by_period.get(p.key))]
+    formed = _formed_value(indicator, counted)
+    places = indicator.decimal_places
+    value = None if formed is None else round_half_up(formed, places)
+    ytd_target = year_to_date_target(indicator, target, period)
+    tolerance = target.tolerance if target is not None else Decimal(0)
+    return YearToDate(
+        value=value,
+        target=ytd_target,
+        rag=rate(value, ytd_target, tolerance, indicator.polarity, places),
+        incomplete=len(counted) < len(in_range),
+        periods_counted=len(counted),
+        periods_in_range=len(in_range),
+    )
+
+
+def direction_of_travel(
+    indicator: PerformanceIndicator, current: Decimal | None, previous: Decimal | None
+) -> Direction:
+    """``current`` against ``previous`` (the same period a year earlier), with the
+    indicator's polarity, on values rounded half-up to its places: values equal once
+    rounded are unchanged. No comparison when either is missing."""
+    if current is None or previous is None:
+        return Direction.NO_COMPARISON
+    current = round_half_up(current, indicator.decimal_places)
+    previous = round_half_up(previous, indicator.decimal_places)
+    if current == previous:
+        return Direction.UNCHANGED
+    better = current > previous if indicator.polarity == Polarity.HIGHER else current < previous
+    return Direction.IMPROVED if better else Direction.WORSE
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One indicator on a month's dashboard, read in its own period for the month.
+
+    ``period`` is None when no period of the indicator's kind has ended yet in the
+    month's financial year; then only ``series`` is filled. ``value`` and the figures
+    built on it use counted returns only; ``kpi_return`` is the period's return in any
+    state, so a page can say "Draft". ``missing``: past the deadline (15 working days
+    after the period ends) without a counted return; ``rag`` is then not rated, never
+    green. ``series`` is the last 12 periods of the indicator's kind up to the latest
+    that has ended by the month's end, oldest first, with counted values.
+    """
+
+    indicator: PerformanceIndicator
+    period: Period | None
+    kpi_return: KpiReturn | None
+    value: Decimal | None
+    period_target: Decimal | None
+    rag: Rag
+    missing: bool
+    deadline: date | None
+    year_to_date: YearToDate | None
+    previous_value: Decimal | None  # the same period a year earlier
+    previous_year_to_date: Decimal | None
+    direction: Direction
+    year_to_date_direction: Direction
+    commentary: str  # commentary and improvement action are shown for red returns only
+    improvement_action: str
+    series: list[tuple[Period, Decimal | None]]
+
+    @property
+    def department_id(self) -> int:
+        return self.indicator.department_id
+
+
+def _trailing(last: Period, count: int) -> list[Period]:
+    periods = [last]
+    while len(periods) < count:
+        periods.insert(0, periods[0].previous())
+    return periods
+
+
+def _keys_needed(kind: PeriodKind, month: Period) -> tuple[list[Period], set[str]]:
+    """The sparkline window for ``kind`` and every period key the rows of that kind read:
+    the window, and this year's and last year's periods to date."""
+    latest = _latest_ended(kind, month)
+    window = _trailing(latest, SERIES_LENGTH)
+    keys = {p.key for p in window}
+    if latest.year == month.year:
+        keys |= {p.key for p in latest.periods_to_date()}
+        keys |= {p.key for p in latest.same_period_last_year().periods_to_date()}
+    return window, keys
+
+
+def _row(
+    indicator: PerformanceIndicator,
+    month: Period,
+    own: dict[str, KpiReturn],
+    target: Target | None,
+    window: list[Period],
+    today: date,
+) -> IndicatorRow:
+    series = [(p, counted_value(indicator, own.get(p.key))) for p in window]
+    period = indicator_period_for(indicator, month)
+    if period is None:
+        return IndicatorRow(
+            indicator=indicator,
+            period=None,
+            kpi_return=None,
+            value=None,
+            period_target=None,
+            rag=Rag.NOT_RATED,
+            missing=False,
+            deadline=None,
+            year_to_date=None,
+            previous_value=None,
+            previous_year_to_date=None,
+            direction=Direction.NO_COMPARISON,
+            year_to_date_direction=Direction.NO_COMPARISON,
+            commentary="",
+            improvement_action="",
+            series=series,
+        )
+    places = indicator.decimal_places
+    kpi_return = own.get(period.key)
+    value = counted_value(indicator, kpi_return)
+    this_target = period_target(indicator, target, period)
+    rag = rate_period_value(indicator, target, period, value)
+    deadline = period.deadline()
+    last_year = period.same_period_last_year()
+    previous_value = counted_value(indicator, own.get(last_year.key))
+    ytd = year_to_date(indicator, own, period, target=target)
+    previous_ytd = year_to_date(indicator, own, last_year, target=None).value
+    red = rag == Rag.RED  # a red value comes from a counted return, never from None
+    return IndicatorRow(
+        indicator=indicator,
+        period=period,
+        kpi_return=kpi_return,
+        value=value,
+        period_target=None if this_target is None else round_half_up(this_target, places),
+        rag=rag,
+        missing=not counts(indicator, kpi_return) and today > deadline,
+        deadline=deadline,
+        year_to_date=ytd,
+        previous_value=previous_value,
+        previous_year_to_date=previous_ytd,
+        direction=direction_of_travel(indicator, value, previous_value),
+        year_to_date_direction=direction_of_travel(indicator, ytd.value, previous_ytd),
+        commentary=kpi_return.commentary if red else "",
+        improvement_action=kpi_return.improvement_action if red else "",
+        series=series,
+    )
+
+
+def indicator_rows(
+    *, indicators: QuerySet, month: Period, today: date | None = None
+) -> list[IndicatorRow]:
+    """A row for each active indicator of ``indicators`` (an already scoped queryset)
+    for the chosen month, ordered by department name and code.
+
+    Three queries whatever the number of indicators: the indicators with their
+    departments, their returns (this and last financial year to date and the 12-period
+    sparkline windows, every kind at once), and their targets for the month's year.
+    ``today`` (default: today in Europe/London) decides which deadlines have passed.
+    """
+    if month.kind is not PeriodKind.MONTH:
+        raise ValueError(f"{month} is not a month")
+    today = today or timezone.localdate()
+    active = indicators.active()
+    chosen = list(active.select_related("department").order_by("department__name", "code"))
+    if not chosen:
+        return []
+    windows: dict[PeriodKind, list[Period]] = {}
+    keys: set[str] = set()
+    for kind in {indicator.period_kind for indicator in chosen}:
+        windows[kind], kind_keys = _keys_needed(kind, month)
+        keys |= kind_keys
+    # A subquery rather than a list of ids, so a council of thousands of indicators
+    # does not meet the database's limit on query parameters.
+    wanted = active.order_by().values("pk")
+    own: dict[int, dict[str, KpiReturn]] = defaultdict(dict)
+    for kpi_return in KpiReturn.objects.filter(indicator__in=wanted, period__in=keys):
+        own[kpi_return.indicator_id][kpi_return.period] = kpi_return
+    targets = {
+        t.indicator_id: t
+        for t in Target.objects.filter(indicator__in=wanted, financial_year=month.year)
+    }
+    return [
+        _row(
+            indicator,
+            month,
+            own[indicator.pk],
+            targets.get(indicator.pk),
+            windows[indicator.period_kind],
+            today,
+        )
+        for indicator in chosen
+    ]
+
+
+def rag_counts(
+    *, indicators: QuerySet, month: Period, today: date | None = None
+) -> dict[int, Counter]:
+    """Per department id: how many of its indicators are green, amber, red, not rated or
+    missing for the month (each indicator counted once: a missing return counts as
+    missing, not as not rated). Indicators with no period of their kind ended yet in the
+    month's year are not counted, though their department still appears. Three queries,
+    as ``indicator_rows``."""
+    result: dict[int, Counter] = {}
+    for row in indicator_rows(indicators=indicators, month=month, today=today):
+        tally = result.setdefault(row.department_id, Counter(dict.fromkeys(RAG_COUNT_KEYS, 0)))
+        if row.period is None:
+            continue
+        tally["missing" if row.missing else row.rag.value] += 1
+    return result
