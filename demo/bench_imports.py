@@ -101,7 +101,7 @@ def measure_referral_import(rows: int = 100_000) -> Measured:
                 codes[(n + 1) % len(codes)],
                 "Housing needs assessment",
                 raised.isoformat(),
-                (raised + timedelta(days=1)).isoformat(),
+                (raised + timedelta(days=min(1, n % 12))).isoformat(),
                 (raised + timedelta(days=n % 12)).isoformat(),
                 10,
                 "case-management" if n % 5 else "email",
