@@ -53,7 +53,7 @@ class Direction(StrEnum):
         }[self]
 
 
-def counts(indicator: PerformanceIndicator, kpi_return: KpiReturn | None) -> bool:
+def is_counted(indicator: PerformanceIndicator, kpi_return: KpiReturn | None) -> bool:
     """Whether a return counts: submitted or later, with its figures (a ratio return
     needs its numerator and denominator, as its year to date is built from them)."""
     if kpi_return is None or kpi_return.state not in COUNTED_STATES:
@@ -66,7 +66,7 @@ def counts(indicator: PerformanceIndicator, kpi_return: KpiReturn | None) -> boo
 def counted_value(indicator: PerformanceIndicator, kpi_return: KpiReturn | None) -> Decimal | None:
     """The return's value rounded half-up to the indicator's places, or None if it does
     not count."""
-    if not counts(indicator, kpi_return):
+    if not is_counted(indicator, kpi_return):
         return None
     if kpi_return.value is None:  # a ratio return saved without its derived value
         return indicator.derive_value(kpi_return.numerator, kpi_return.denominator)
@@ -155,7 +155,7 @@ def year_to_date(
     indicator's returns keyed by period key; other periods and states are ignored).
     ``target`` is the indicator's Target for ``period``'s financial year, or None."""
     in_range = period.periods_to_date()
-    counted = [r for p in in_range if counts(indicator, r := returns_by_period.get(p.key))]
+    counted = [r for p in in_range if is_counted(indicator, r := returns_by_period.get(p.key))]
     formed = _formed_value(indicator, counted)
     places = indicator.decimal_places
     value = None if formed is None else round_half_up(formed, places)
@@ -288,7 +288,7 @@ def _row(
         value=value,
         period_target=None if this_target is None else round_half_up(this_target, places),
         rag=rag,
-        missing=not counts(indicator, kpi_return) and today > deadline,
+        missing=not is_counted(indicator, kpi_return) and today > deadline,
         deadline=deadline,
         year_to_date=ytd,
         previous_value=previous_value,
