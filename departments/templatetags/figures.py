@@ -31,3 +31,32 @@ def plain(value) -> str:
     if value is None or value == "":
         return "–"
     return f"{Decimal(value).normalize():f}"
+
+
+@register.simple_tag
+def sparkline(series, width: int = 96, height: int = 24):
+    """A small inline SVG of a series of (period, value) pairs, hidden from screen
+    readers: the row beside it gives the figures in words."""
+    from django.utils.html import format_html
+
+    values = [float(v) for _, v in series if v is not None]
+    if len(values) < 2:
+        return ""
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = width / (len(series) - 1)
+    points = " ".join(
+        f"{i * step:.1f},{height - 2 - (float(v) - low) / span * (height - 4):.1f}"
+        for i, (_, v) in enumerate(series)
+        if v is not None
+    )
+    return format_html(
+        '<svg class="sparkline" width="{}" height="{}" viewBox="0 0 {} {}" aria-hidden="true" '
+        'focusable="false"><polyline fill="none" stroke="#1d4f91" stroke-width="1.5" '
+        'points="{}"/></svg>',
+        width,
+        height,
+        width,
+        height,
+        points,
+    )

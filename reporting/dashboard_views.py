@@ -1,0 +1,41 @@
+"""The department dashboard: every indicator of a department for a month, its
+coordination and the health of the partner services it depends on."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from departments.models import Department, PerformanceIndicator
+from reporting.metrics.coordination import coordination_by_department
+from reporting.metrics.health import dependency_health
+from reporting.metrics.returns import indicator_rows
+from reporting.partnership_views import chosen_month
+
+
+@login_required
+def department_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    department = get_object_or_404(Department.objects.visible_to(request.user), pk=pk)
+    month = chosen_month(request)
+    indicators = PerformanceIndicator.objects.visible_to(request.user).filter(department=department)
+    rows = indicator_rows(indicators=indicators, month=month)
+    coordination = coordination_by_department(periods=[month], department_ids=[department.pk])[
+        (department.pk, month.key)
+    ]
+    dependency = dependency_health(months=[month], department_ids=[department.pk])[
+        (department.pk, month.key)
+    ]
+    return render(
+        request,
+        "reporting/department.html",
+        {
+            "department": department,
+            "month": month,
+            "rows": rows,
+            "coordination": coordination,
+            "dependency": dependency,
+            "previous_month": month.previous(),
+            "next_month": month.next(),
+        },
+    )
