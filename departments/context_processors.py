@@ -13,9 +13,12 @@ def navigation(request) -> dict:
         return {"nav_items": [], "user_scope": None}
     scope = scope_for(user)
     items = [("Home", reverse("home"))]
+    if scope.council_wide:
+        items.append(("Overview", reverse("reporting:overview")))
     if scope.department_ids:
-        items.append(("Department", reverse("reporting:department",
-                                            args=[min(scope.department_ids)])))
+        items.append(
+            ("Department", reverse("reporting:department", args=[min(scope.department_ids)]))
+        )
     if scope.council_wide or scope.department_ids:
         items.append(("Returns", reverse("departments:my-returns")))
     if scope.council_wide or scope.department_ids:

@@ -204,3 +204,115 @@ def pair_heatmap(
         ["From", "To", "Referrals", "On time %"],
         [[a, b, str(v), _fmt(s)] for a, b, v, s in pairs],
     )
+
+
+RAG_STACK = [
+    ("green", "Green", "#00703c", "/"),
+    ("amber", "Amber", "#f0c36d", "."),
+    ("red", "Red", "#b3261e", "x"),
+    ("not_rated", "Not rated", "#b1b4b6", ""),
+    ("missing", "Missing", "#505a5f", "-"),
+]
+
+
+def rag_stacked_bar(*, dom_id: str, title: str, names: list[str], counts: list[dict]) -> Chart:
+    """RAG counts per department: each band has a pattern and a legend word, not colour
+    alone."""
+    figure = go.Figure(
+        data=[
+            go.Bar(
+                name=label,
+                x=names,
+                y=[c.get(key, 0) for c in counts],
+                marker={"color": colour, "pattern": {"shape": pattern}},
+                hovertemplate=f"%{{x}}: %{{y}} {label.lower()}<extra></extra>",
+            )
+            for key, label, colour, pattern in RAG_STACK
+        ],
+        layout={
+            **_layout(title, "Indicators"),
+            "barmode": "stack",
+            "yaxis": {"title": "Indicators"},
+        },
+    )
+    worst = max(zip(names, counts, strict=True), key=lambda nc: nc[1].get("red", 0), default=None)
+    total = {key: sum(c.get(key, 0) for c in counts) for key, *_ in RAG_STACK}
+    caption = (
+        f"Across the council: green {total['green']}, amber {total['amber']}, "
+        f"red {total['red']}, missing {total['missing']}"
+    )
+    if worst and worst[1].get("red", 0):
+        caption += f"; {worst[0]} has the most red ({worst[1]['red']})"
+    return Chart(
+        dom_id,
+        title,
+        caption + ".",
+        _figure_json(figure),
+        ["Department", *[label for _, label, *_ in RAG_STACK]],
+        [
+            [n, *[str(c.get(key, 0)) for key, *_ in RAG_STACK]]
+            for n, c in zip(names, counts, strict=True)
+        ],
+    )
+
+
+def share_heatmap(
+    *,
+    dom_id: str,
+    title: str,
+    rows: list[str],
+    columns: list[str],
+    shares: list[list[Decimal | None]],
+    counts: list[list[int]],
+) -> Chart:
+    """Share of indicators on target, department × Best Value dimension, with the figure
+    written in each cell."""
+    text = [
+        [("–" if n == 0 else f"{_fmt(s)}%<br>of {n}") for s, n in zip(rs, rc, strict=True)]
+        for rs, rc in zip(shares, counts, strict=True)
+    ]
+    figure = go.Figure(
+        data=[
+            go.Heatmap(
+                z=[[float(s) if s is not None else None for s in r] for r in shares],
+                x=columns,
+                y=rows,
+                text=text,
+                texttemplate="%{text}",
+                zmin=0,
+                zmax=100,
+                colorscale=[[0, "#b3261e"], [0.6, "#f0c36d"], [0.8, "#9bd3ae"], [1, "#00703c"]],
+                colorbar={"title": "On target %"},
+                hovertemplate="%{y}, %{x}: %{text}<extra></extra>",
+            )
+        ],
+        layout={
+            **_layout(title, "Department"),
+            "height": 140 + 40 * len(rows),
+            "yaxis": {"autorange": "reversed", "type": "category"},
+            "xaxis": {"type": "category"},
+        },
+    )
+    cells = [
+        (r, c, s, n)
+        for r, rs, rc in zip(rows, shares, counts, strict=True)
+        for c, s, n in zip(columns, rs, rc, strict=True)
+        if n
+    ]
+    low = min(
+        (cell for cell in cells if cell[2] is not None), key=lambda cell: cell[2], default=None
+    )
+    caption = "No rated indicators in this period."
+    if low:
+        caption = (
+            f"The lowest share on target is {low[0]}'s {low[1].lower()} indicators: "
+            f"{_fmt(low[2])}% of {low[3]}."
+        )
+    return Chart(
+        dom_id,
+        title,
+        caption,
+        _figure_json(figure),
+        ["Department", "Dimension", "On target %", "Rated indicators"],
+        [[r, c, _fmt(s), str(n)] for r, c, s, n in cells],
+    )

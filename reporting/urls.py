@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting import coordination_views, dashboard_views, partnership_views
+from reporting import coordination_views, dashboard_views, overview_views, partnership_views
 
 app_name = "reporting"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("partnerships/<int:pk>/", partnership_views.partnership_detail, name="partnership"),
     path("coordination/", coordination_views.coordination, name="coordination"),
     path("departments/<int:pk>/", dashboard_views.department_dashboard, name="department"),
+    path("overview/", overview_views.overview, name="overview"),
 ]

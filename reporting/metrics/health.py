@@ -372,3 +372,34 @@ def dependency_health(
             )
             result[(department_id, m.key)] = DependencyHealth(department_id, m, value, rows)
     return result
+
+
+def council_partner_health(
+    *, months: list[Period], today: date | None = None
+) -> list[tuple[Period, Decimal | None]]:
+    """Council-level partner health per month: the partnerships' contract health, mean
+    weighted by annual contract value over those with a score (DESIGN.md section 3)."""
+    series_by_partnership = [
+        (
+            partnership.annual_value,
+            contract_health_series(partnership=partnership, months=months, today=today),
+        )
+        for partnership in Partnership.objects.order_by("pk")
+    ]
+    result = []
+    for index, month in enumerate(months):
+        rated = [
+            (value, series[index].score)
+            for value, series in series_by_partnership
+            if series[index].score is not None
+        ]
+        total = sum((value for value, _ in rated), Decimal(0))
+        result.append(
+            (
+                month,
+                score(sum((v * s for v, s in rated), Decimal(0)) / total)
+                if rated and total
+                else None,
+            )
+        )
+    return result

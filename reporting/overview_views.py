@@ -1,0 +1,102 @@
+"""The council overview: SMT's home for a month, every tile linking to the page behind."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from departments import roles
+from departments.models import Department, Dimension, PerformanceIndicator
+from partnerships.models import Partnership
+from reporting.charts import rag_stacked_bar, score_trend, share_heatmap
+from reporting.metrics.coordination import council_coordination
+from reporting.metrics.health import council_partner_health, trailing_months
+from reporting.metrics.returns import Direction, indicator_rows
+from reporting.metrics.scores import rag_for_score, share_score
+from reporting.models import EarlyWarning
+from reporting.partnership_views import chosen_month
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """For SMT, auditors and administrators: the council for the chosen month."""
+    if not roles.scope_for(request.user).council_wide:
+        raise PermissionDenied("The council overview is for SMT and auditors.")
+    month = chosen_month(request)
+    months = trailing_months(month)
+    departments = list(Department.objects.filter(is_active=True).order_by("name"))
+    rows = indicator_rows(indicators=PerformanceIndicator.objects.all(), month=month)
+
+    counts: dict[int, Counter] = {d.pk: Counter() for d in departments}
+    on_target: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        if row.period is None:
+            continue
+        tally = counts.setdefault(row.department_id, Counter())
+        tally["missing" if row.missing else row.rag.value] += 1
+        if row.rag.value in ("green", "amber", "red"):
+            cell = on_target[(row.department_id, row.indicator.dimension)]
+            cell[0] += row.rag.value == "green"
+            cell[1] += 1
+    names = [d.name for d in departments]
+    dimensions = list(Dimension)
+    statutory = [r for r in rows if r.indicator.statutory and r.period is not None]
+    travel = Counter(r.direction for r in statutory)
+
+    health = council_partner_health(months=months)
+    coordination = council_coordination(periods=months)
+    context = {
+        "month": month,
+        "previous_month": month.previous(),
+        "next_month": month.next(),
+        "departments": departments,
+        "counts": counts,
+        "rag_chart": rag_stacked_bar(
+            dom_id="rag-by-department",
+            title=f"RAG by department, {month.short_label}",
+            names=names,
+            counts=[counts[d.pk] for d in departments],
+        ),
+        "dimension_chart": share_heatmap(
+            dom_id="on-target-by-dimension",
+            title=f"Share of indicators on target, {month.short_label}",
+            rows=names,
+            columns=[d.label for d in dimensions],
+            shares=[
+                [share_score(*on_target[(d.pk, dim.value)]) for dim in dimensions]
+                for d in departments
+            ],
+            counts=[[on_target[(d.pk, dim.value)][1] for dim in dimensions] for d in departments],
+        ),
+        "statutory": statutory,
+        "travel": [(direction, travel.get(direction, 0)) for direction in Direction],
+        "health_chart": score_trend(
+            dom_id="partner-health-trend",
+            title="Partner health over 24 months",
+            labels=[m.short_label for m, _ in health],
+            scores=[s for _, s in health],
+            rags=[rag_for_score(s) for _, s in health],
+            noun="Partner health",
+        ),
+        "coordination_chart": score_trend(
+            dom_id="coordination-index-trend",
+            title="Council coordination index over 24 months",
+            labels=[c.period.short_label for c in coordination],
+            scores=[c.index for c in coordination],
+            rags=[c.rag for c in coordination],
+            noun="Coordination index",
+        ),
+        "health_now": health[-1][1],
+        "health_rag": rag_for_score(health[-1][1]),
+        "coordination_now": coordination[-1],
+        "missing_rows": [r for r in rows if r.missing],
+        "partnerships": Partnership.objects.order_by("pk"),
+        "warnings": EarlyWarning.objects.visible_to(request.user)
+        .open()
+        .order_by("-raised_at")[:20],
+    }
+    return render(request, "reporting/overview.html", context)

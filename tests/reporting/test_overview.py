@@ -1,0 +1,82 @@
+"""The council overview: who sees it, its figures from the metric functions, fixed queries."""
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import IndicatorFactory, KpiReturnFactory, TargetFactory
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2025, 11, 28, 12, tzinfo=ZoneInfo("Europe/London"))
+URL = "/overview/?period=2025-26-P06"
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW):
+        yield
+
+
+def _indicator(department, code: str, value: str | None, statutory: bool = False):
+    indicator = IndicatorFactory(department=department, code=code, statutory=statutory)
+    TargetFactory(
+        indicator=indicator, financial_year=2025, annual_value=Decimal("90"), tolerance=Decimal("5")
+    )
+    TargetFactory(
+        indicator=indicator, financial_year=2024, annual_value=Decimal("90"), tolerance=Decimal("5")
+    )
+    if value is not None:
+        KpiReturnFactory(
+            indicator=indicator, period="2025-26-P06", value=Decimal(value), state="approved"
+        )
+        KpiReturnFactory(
+            indicator=indicator, period="2024-25-P06", value=Decimal("88"), state="locked"
+        )
+    return indicator
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("sam", 200), ("audrey", 200), ("ada", 200), ("alice", 403), ("pat", 403)],
+)
+def test_the_overview_is_for_the_council_wide_roles(client, request, persona, status):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(URL).status_code == status
+
+
+def test_rag_counts_statutory_travel_and_missing(client, sam, housing, finance):
+    _indicator(housing, "H1", "95", statutory=True)  # green, improved on 88
+    _indicator(housing, "H2", "86")  # amber
+    _indicator(finance, "F1", "70", statutory=True)  # red, worse than 88
+    _indicator(finance, "F2", None)  # no return: past the 21 Oct deadline, missing
+    client.force_login(sam)
+    response = client.get(URL)
+    counts = response.context["counts"]
+    assert (counts[housing.pk]["green"], counts[housing.pk]["amber"]) == (1, 1)
+    assert (counts[finance.pk]["red"], counts[finance.pk]["missing"]) == (1, 1)
+    assert {d.value: n for d, n in response.context["travel"]} == {
+        "improved": 1,
+        "unchanged": 0,
+        "worse": 1,
+        "no_comparison": 0,
+    }
+    assert [r.indicator.code for r in response.context["missing_rows"]] == ["F2"]
+    html = response.content.decode()
+    assert "Across the council: green 1, amber 1, red 1, missing 1" in html
+
+
+def test_the_overview_makes_the_same_number_of_queries_at_two_sizes(client, sam, housing):
+    client.force_login(sam)
+    counts = []
+    for start, end in ((0, 3), (3, 15)):
+        for n in range(start, end):
+            _indicator(housing, f"H{n:02d}", "91")
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(URL).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
