@@ -15,6 +15,7 @@ from simple_history.utils import bulk_create_with_history
 from departments import roles
 from departments.importer import Outcome
 from departments.models import Department, Referral
+from departments.period_cache import touch_period
 from departments.referral_services import build_referral, channel_choices
 
 BATCH_SIZE = 2000
@@ -131,6 +132,7 @@ class ReferralRowHandler:
         """Write what is buffered (called every batch and once at the end)."""
         if self.batch:
             # With history, so the audit trail says who imported each referral.
+            touch_period(*{r.period for r in self.batch})
             bulk_create_with_history(
                 self.batch,
                 Referral,

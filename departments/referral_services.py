@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from departments import roles
 from departments.models import Channel, Department, Referral
+from departments.period_cache import touch_period
 
 OFFLINE_CHANNELS = {Channel.EMAIL.value, Channel.PHONE.value, Channel.PAPER.value}
 
@@ -156,6 +157,7 @@ def raise_referral(
     referral._history_user = actor
     referral._change_reason = "Raised"
     referral.save()
+    touch_period(referral.period)
     return referral
 
 
@@ -187,6 +189,7 @@ def _record_step(
         referral.acknowledged_on = referral.resolved_on
     referral._history_user, referral._change_reason = actor, done
     referral.save()
+    touch_period(referral.period)
     return referral
 
 

@@ -28,6 +28,7 @@ from departments.models import (
     Target,
 )
 from departments.numbers import format_figure
+from departments.period_cache import touch_period
 from departments.rating import Rag, rate_period_value
 from departments.validation import clean_figures, period_problem
 
@@ -156,6 +157,7 @@ def _save(kpi_return: KpiReturn, actor, reason: str) -> KpiReturn:
     kpi_return.version += 1
     _audit(kpi_return, actor, reason)
     kpi_return.save()
+    touch_period(kpi_return.period)
     return kpi_return
 
 
@@ -383,6 +385,7 @@ def sign_off_period(
     )
     sign_off._history_user = actor
     sign_off.save()
+    touch_period(period_key)
     returns = KpiReturn.objects.filter(period=period_key)
     if department is not None:
         returns = returns.filter(department=department)
@@ -425,6 +428,7 @@ def reopen_period(
         sign_off.reopen_reason = reason.strip()
         sign_off._history_user = actor
         sign_off.save()
+    touch_period(period_key)
     returns = KpiReturn.objects.filter(period=period_key, state=ReturnState.LOCKED)
     if department is not None:
         returns = returns.filter(department=department)

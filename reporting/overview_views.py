@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from departments import roles
-from departments.models import Department, Dimension, PerformanceIndicator
+from departments.models import Department, Dimension, PerformanceIndicator, PeriodSignOff
+from departments.period_cache import generations_key
 from partnerships.models import Partnership
 from reporting.charts import rag_stacked_bar, score_trend, share_heatmap
 from reporting.metrics.coordination import council_coordination
@@ -20,14 +22,41 @@ from reporting.metrics.scores import rag_for_score, share_score
 from reporting.models import EarlyWarning
 from reporting.partnership_views import chosen_month
 
+CACHE_SECONDS = 60 * 60 * 24
+
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    """For SMT, auditors and administrators: the council for the chosen month."""
+    """For SMT, auditors and administrators: the council for the chosen month.
+
+    A month the SMT has signed off for the whole council is served from the cache; any
+    change in the 24 months it shows (a reopened return, an SLA result, a referral)
+    moves those months' generation on, so the figures are never stale.
+    """
     if not roles.scope_for(request.user).council_wide:
         raise PermissionDenied("The council overview is for SMT and auditors.")
     month = chosen_month(request)
     months = trailing_months(month)
+    signed_off = (
+        PeriodSignOff.objects.active().filter(period=month.key, department__isnull=True).exists()
+    )
+    if signed_off:
+        key = f"overview:{month.key}:{generations_key([m.key for m in months])}"
+        context = cache.get_or_set(
+            key, lambda: _overview_context(month, months), timeout=CACHE_SECONDS
+        )
+    else:
+        context = _overview_context(month, months)
+    warnings = EarlyWarning.objects.visible_to(request.user).open().order_by("-raised_at")[:20]
+    return render(
+        request,
+        "reporting/overview.html",
+        {**context, "warnings": list(warnings), "from_cache": signed_off},
+    )
+
+
+def _overview_context(month, months) -> dict:
+    """Everything the overview shows except what depends on the user."""
     departments = list(Department.objects.filter(is_active=True).order_by("name"))
     rows = indicator_rows(indicators=PerformanceIndicator.objects.all(), month=month)
 
@@ -49,7 +78,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
     health = council_partner_health(months=months)
     coordination = council_coordination(periods=months)
-    context = {
+    return {
         "month": month,
         "previous_month": month.previous(),
         "next_month": month.next(),
@@ -94,9 +123,5 @@ def overview(request: HttpRequest) -> HttpResponse:
         "health_rag": rag_for_score(health[-1][1]),
         "coordination_now": coordination[-1],
         "missing_rows": [r for r in rows if r.missing],
-        "partnerships": Partnership.objects.order_by("pk"),
-        "warnings": EarlyWarning.objects.visible_to(request.user)
-        .open()
-        .order_by("-raised_at")[:20],
+        "partnerships": list(Partnership.objects.order_by("pk")),
     }
-    return render(request, "reporting/overview.html", context)

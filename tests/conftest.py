@@ -99,3 +99,13 @@ def _eager_celery(request):
 def _fast_password_hasher(settings):
     """Hashing with PBKDF2's full work factor would dominate the suite's run time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: in CI the cache is the shared Redis, and a
+    cached dashboard or period generation from another test must never leak in."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -80,3 +80,29 @@ def test_the_overview_makes_the_same_number_of_queries_at_two_sizes(client, sam,
             assert client.get(URL).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_a_signed_off_month_is_served_from_the_cache_until_it_changes(client, sam, housing):
+    from departments.services import reopen_period, sign_off_period
+
+    indicator = _indicator(housing, "H1", "95")
+    sign_off_period(period_key="2025-26-P06", actor=sam)
+    client.force_login(sam)
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(URL).context["counts"][housing.pk]["green"] == 1
+    with CaptureQueriesContext(connection) as second:
+        response = client.get(URL)
+    assert response.context["from_cache"] is True
+    assert len(second) < len(first) - 5  # the figures came from the cache
+
+    # Reopening the period changes it: the next page is computed afresh and shows it.
+    reopen_period(period_key="2025-26-P06", actor=sam, reason="Housing figure restated")
+    kpi_return = indicator.returns.get(period="2025-26-P06")
+    kpi_return.value = Decimal("70")
+    kpi_return.save()
+    from departments.period_cache import touch_period
+
+    touch_period("2025-26-P06")
+    sign_off_period(period_key="2025-26-P06", actor=sam)
+    response = client.get(URL)
+    assert response.context["counts"][housing.pk]["red"] == 1
