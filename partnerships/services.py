@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from departments import periods, roles
 from departments.concurrency import StaleWrite
+from departments.period_cache import touch_period
 from departments.validation import parse_decimal
 from partnerships.models import (
     Escalation,
@@ -133,6 +134,7 @@ def enter_sla_result(
     result.version += 1
     _audit(result, actor, reason)
     result.save()
+    touch_period(result.period)
     return result
 
 
@@ -152,6 +154,7 @@ def verify_sla_result(
     result.version += 1
     _audit(result, actor, "Verified")
     result.save()
+    touch_period(result.period)
     return result
 
 
@@ -173,6 +176,7 @@ def dispute_sla_result(
     result.version += 1
     _audit(result, actor, f"Disputed: {reason.strip()}")
     result.save()
+    touch_period(result.period)
     return result
 
 
@@ -203,6 +207,7 @@ def resolve_sla_dispute(
     outcome = "agreed figure recorded" if agreed is not None else "partner's figure confirmed"
     _audit(result, actor, f"Dispute resolved, {outcome}: {reason.strip()}")
     result.save()
+    touch_period(result.period)
     return result
 
 
