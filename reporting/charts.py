@@ -316,3 +316,111 @@ def share_heatmap(
         ["Department", "Dimension", "On target %", "Rated indicators"],
         [[r, c, _fmt(s), str(n)] for r, c, s, n in cells],
     )
+
+
+RECENT_PERIODS = 12  # the indicator trend's caption counts red over the last 12 periods
+
+
+def _indicator_figure(value: Decimal, places: int) -> str:
+    # Values and targets reach here already rounded half-up to the indicator's places, so
+    # formatting adds the separators and never rounds again.
+    return f"{value:,.{places}f}"
+
+
+def indicator_trend(
+    *,
+    dom_id: str,
+    title: str,
+    code: str,
+    labels: list[str],
+    values: list[Decimal | None],
+    targets: list[Decimal | None],
+    rags: list[Rag],
+    decimal_places: int,
+    unit: str,
+) -> Chart:
+    """One indicator's value in every period against the period target, oldest first.
+
+    ``values`` are the counted values (None for a period without a counted return, drawn
+    as a gap) and ``targets`` the period targets (None without a target for that year),
+    both rounded half-up to ``decimal_places``. The value markers are shaped and coloured
+    by RAG; the target is a dashed line.
+    """
+    points = list(zip(labels, values, targets, rags, strict=True))
+
+    def shown(value: Decimal | None, empty: str) -> str:
+        return empty if value is None else _indicator_figure(value, decimal_places)
+
+    figure = go.Figure(
+        data=[
+            go.Scatter(
+                x=labels,
+                y=[None if t is None else float(t) for t in targets],
+                mode="lines",
+                name="Target",
+                connectgaps=False,
+                line={"color": "#505a5f", "width": 2, "dash": "dash"},
+                text=[shown(t, "no target") for t in targets],
+                hovertemplate="%{x}: target %{text}<extra></extra>",
+            ),
+            go.Scatter(
+                x=labels,
+                y=[None if v is None else float(v) for v in values],
+                mode="lines+markers",
+                name=code,
+                connectgaps=False,
+                line={"color": "#1d4f91", "width": 2},
+                marker={
+                    "size": 10,
+                    "symbol": [RAG_SYMBOLS[r] for r in rags],
+                    "color": [RAG_COLOURS[r] for r in rags],
+                },
+                text=[f"{shown(v, 'no counted return')} ({r.label})" for _, v, _, r in points],
+                hovertemplate="%{x}: %{text}<extra></extra>",
+            ),
+        ],
+        layout={**_layout(title, unit), "yaxis": {"title": unit, "rangemode": "tozero"}},
+    )
+    return Chart(
+        dom_id,
+        title,
+        _indicator_caption(code, points, decimal_places),
+        _figure_json(figure),
+        ["Period", "Value", "Target", "RAG"],
+        [
+            [label, shown(v, "No counted return"), shown(t, "No target"), r.label]
+            for label, v, t, r in points
+        ],
+    )
+
+
+def _indicator_caption(
+    code: str,
+    points: list[tuple[str, Decimal | None, Decimal | None, Rag]],
+    places: int,
+) -> str:
+    """The finding in words: "LPI-HOU-03 was 83.1 (red) in Oct 2025 against a target of
+    88.9; 4 of the last 12 periods were red." A latest period without a counted return is
+    said first, so a gap is never passed over."""
+    counted = [point for point in points if point[1] is not None]
+    if not counted:
+        return f"{code} has no counted return in these periods."
+    label, value, target, rag = counted[-1]
+    found = f"{_indicator_figure(value, places)} ({rag.label.lower()}) in {label}"
+    found += (
+        " with no target set"
+        if target is None
+        else f" against a target of {_indicator_figure(target, places)}"
+    )
+    if points[-1][1] is None:
+        text = f"{code} has no counted return for {points[-1][0]}; it was last {found}"
+    else:
+        text = f"{code} was {found}"
+    recent = points[-RECENT_PERIODS:]
+    if len(recent) > 1:
+        red = sum(1 for *_, r in recent if r == Rag.RED)
+        text += f"; {red} of the last {len(recent)} periods {'was' if red == 1 else 'were'} red"
+        uncounted = sum(1 for _, v, _, _ in recent if v is None)
+        if uncounted:
+            text += f" and {uncounted} had no counted return"
+    return text + "."

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -11,15 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from departments import roles
-from departments.models import Department, Dimension, PerformanceIndicator, PeriodSignOff
+from departments.models import PeriodSignOff
 from departments.period_cache import generations_key
 from partnerships.models import Partnership
 from reporting.charts import rag_stacked_bar, score_trend, share_heatmap
-from reporting.metrics.coordination import council_coordination
-from reporting.metrics.health import council_partner_health, trailing_months
-from reporting.metrics.returns import Direction, indicator_rows
-from reporting.metrics.scores import rag_for_score, share_score
+from reporting.metrics.health import trailing_months
+from reporting.metrics.scores import rag_for_score
 from reporting.models import EarlyWarning
+from reporting.overview import DIMENSIONS, overview_figures
 from reporting.partnership_views import chosen_month
 
 CACHE_SECONDS = 60 * 60 * 24
@@ -57,52 +54,37 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 def _overview_context(month, months) -> dict:
     """Everything the overview shows except what depends on the user."""
-    departments = list(Department.objects.filter(is_active=True).order_by("name"))
-    rows = indicator_rows(indicators=PerformanceIndicator.objects.all(), month=month)
-
-    counts: dict[int, Counter] = {d.pk: Counter() for d in departments}
-    on_target: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
-    for row in rows:
-        if row.period is None:
-            continue
-        tally = counts.setdefault(row.department_id, Counter())
-        tally["missing" if row.missing else row.rag.value] += 1
-        if row.rag.value in ("green", "amber", "red"):
-            cell = on_target[(row.department_id, row.indicator.dimension)]
-            cell[0] += row.rag.value == "green"
-            cell[1] += 1
-    names = [d.name for d in departments]
-    dimensions = list(Dimension)
-    statutory = [r for r in rows if r.indicator.statutory and r.period is not None]
-    travel = Counter(r.direction for r in statutory)
-
-    health = council_partner_health(months=months)
-    coordination = council_coordination(periods=months)
+    figures = overview_figures(month, months)
+    names = [d.name for d in figures.departments]
+    health, coordination = figures.health, figures.coordination
     return {
         "month": month,
         "previous_month": month.previous(),
         "next_month": month.next(),
-        "departments": departments,
-        "counts": counts,
+        "departments": figures.departments,
+        "counts": figures.counts,
         "rag_chart": rag_stacked_bar(
             dom_id="rag-by-department",
             title=f"RAG by department, {month.short_label}",
             names=names,
-            counts=[counts[d.pk] for d in departments],
+            counts=[figures.counts[d.pk] for d in figures.departments],
         ),
         "dimension_chart": share_heatmap(
             dom_id="on-target-by-dimension",
             title=f"Share of indicators on target, {month.short_label}",
             rows=names,
-            columns=[d.label for d in dimensions],
+            columns=[d.label for d in DIMENSIONS],
             shares=[
-                [share_score(*on_target[(d.pk, dim.value)]) for dim in dimensions]
-                for d in departments
+                [figures.on_target_share(d.pk, dim.value) for dim in DIMENSIONS]
+                for d in figures.departments
             ],
-            counts=[[on_target[(d.pk, dim.value)][1] for dim in dimensions] for d in departments],
+            counts=[
+                [figures.on_target.get((d.pk, dim.value), (0, 0))[1] for dim in DIMENSIONS]
+                for d in figures.departments
+            ],
         ),
-        "statutory": statutory,
-        "travel": [(direction, travel.get(direction, 0)) for direction in Direction],
+        "statutory": figures.statutory,
+        "travel": figures.travel,
         "health_chart": score_trend(
             dom_id="partner-health-trend",
             title="Partner health over 24 months",
@@ -122,6 +104,6 @@ def _overview_context(month, months) -> dict:
         "health_now": health[-1][1],
         "health_rag": rag_for_score(health[-1][1]),
         "coordination_now": coordination[-1],
-        "missing_rows": [r for r in rows if r.missing],
+        "missing_rows": figures.missing,
         "partnerships": list(Partnership.objects.order_by("pk")),
     }

@@ -160,3 +160,77 @@ class CoordinationMetricsViewSet(viewsets.ViewSet):
             "departments": [per_department[(pk, month.key)] for pk in departments],
         }
         return Response(CoordinationMetricsSerializer(body).data)
+
+
+class DepartmentRagSerializer(serializers.Serializer):
+    department = serializers.IntegerField()
+    name = serializers.CharField()
+    green = serializers.IntegerField()
+    amber = serializers.IntegerField()
+    red = serializers.IntegerField()
+    not_rated = serializers.IntegerField()
+    missing = serializers.IntegerField()
+
+
+class TrendPointSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    score = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+
+
+class MissingReturnSerializer(serializers.Serializer):
+    indicator = serializers.CharField()
+    department = serializers.IntegerField()
+    period = serializers.CharField()
+    deadline = serializers.DateField()
+
+
+class OverviewSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    rag_by_department = DepartmentRagSerializer(many=True)
+    statutory_direction = serializers.DictField(child=serializers.IntegerField())
+    partner_health = TrendPointSerializer(many=True)
+    coordination_index = TrendPointSerializer(many=True)
+    missing_returns = MissingReturnSerializer(many=True)
+
+
+class OverviewMetricsViewSet(viewsets.ViewSet):
+    """The council overview's figures for a month (SMT, auditors and admins)."""
+
+    @extend_schema(parameters=[PERIOD_PARAMETER], responses={200: OverviewSerializer})
+    def list(self, request):
+        from reporting.metrics.health import trailing_months
+        from reporting.overview import overview_figures
+
+        if not roles.scope_for(request.user).council_wide:
+            raise PermissionDenied("The council overview is for SMT and auditors.")
+        month = month_from(request)
+        figures = overview_figures(month, trailing_months(month))
+        body = {
+            "period": month.key,
+            "rag_by_department": [
+                {
+                    "department": d.pk,
+                    "name": d.name,
+                    **{
+                        k: figures.counts[d.pk].get(k, 0)
+                        for k in ("green", "amber", "red", "not_rated", "missing")
+                    },
+                }
+                for d in figures.departments
+            ],
+            "statutory_direction": {d.value: n for d, n in figures.travel},
+            "partner_health": [{"period": m.key, "score": s} for m, s in figures.health],
+            "coordination_index": [
+                {"period": c.period.key, "score": c.index} for c in figures.coordination
+            ],
+            "missing_returns": [
+                {
+                    "indicator": r.indicator.code,
+                    "department": r.department_id,
+                    "period": r.period.key,
+                    "deadline": r.deadline,
+                }
+                for r in figures.missing
+            ],
+        }
+        return Response(OverviewSerializer(body).data)

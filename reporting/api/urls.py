@@ -10,3 +10,4 @@ def register(router) -> None:
         metrics.CoordinationMetricsViewSet,
         basename="metrics-coordination",
     )
+    router.register("metrics/overview", metrics.OverviewMetricsViewSet, basename="metrics-overview")

@@ -106,3 +106,25 @@ def test_a_signed_off_month_is_served_from_the_cache_until_it_changes(client, sa
     sign_off_period(period_key="2025-26-P06", actor=sam)
     response = client.get(URL)
     assert response.context["counts"][housing.pk]["red"] == 1
+
+
+def test_the_overview_api_gives_the_pages_figures(client, sam, alice, housing, finance):
+    _indicator(housing, "H1", "95", statutory=True)
+    _indicator(finance, "F1", "70", statutory=True)
+    client.force_login(sam)
+    body = client.get("/api/v1/metrics/overview/?period=2025-26-P06").json()
+    page = client.get(URL).context
+    by_department = {row["department"]: row for row in body["rag_by_department"]}
+    assert by_department[housing.pk]["green"] == page["counts"][housing.pk]["green"] == 1
+    assert by_department[finance.pk]["red"] == page["counts"][finance.pk]["red"] == 1
+    assert body["statutory_direction"] == {
+        "improved": 1,
+        "unchanged": 0,
+        "worse": 1,
+        "no_comparison": 0,
+    }
+    assert len(body["partner_health"]) == len(body["coordination_index"]) == 24
+    client.force_login(alice)
+    assert client.get("/api/v1/metrics/overview/").status_code == 403
+    client.force_login(sam)
+    assert client.get("/api/v1/metrics/overview/?period=2025-26").status_code == 400

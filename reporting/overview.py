@@ -1,0 +1,65 @@
+"""The council overview's figures for a month, shared by the page and the API."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+from departments.models import Department, Dimension, PerformanceIndicator
+from departments.periods import Period
+from reporting.metrics.coordination import Coordination, council_coordination
+from reporting.metrics.health import council_partner_health
+from reporting.metrics.returns import Direction, IndicatorRow, indicator_rows
+from reporting.metrics.scores import share_score
+
+
+@dataclass(frozen=True)
+class OverviewFigures:
+    month: Period
+    departments: list[Department]
+    counts: dict[int, Counter]  # department id → green, amber, red, not_rated, missing
+    on_target: dict[tuple[int, str], tuple[int, int]]  # (department, dimension) → (green, rated)
+    statutory: list[IndicatorRow]
+    travel: list[tuple[Direction, int]]
+    health: list[tuple[Period, Decimal | None]]  # council partner health, 24 months
+    coordination: list[Coordination]  # council coordination, 24 months
+    missing: list[IndicatorRow]
+
+    def on_target_share(self, department_id: int, dimension: str) -> Decimal | None:
+        green, rated = self.on_target.get((department_id, dimension), (0, 0))
+        return share_score(green, rated)
+
+
+def overview_figures(month: Period, months: list[Period]) -> OverviewFigures:
+    """Everything the overview shows, from the metric functions (fixed queries)."""
+    departments = list(Department.objects.filter(is_active=True).order_by("name"))
+    rows = indicator_rows(indicators=PerformanceIndicator.objects.all(), month=month)
+    counts: dict[int, Counter] = {d.pk: Counter() for d in departments}
+    on_target: dict[tuple[int, str], tuple[int, int]] = {}
+    for row in rows:
+        if row.period is None:
+            continue
+        counts.setdefault(row.department_id, Counter())[
+            "missing" if row.missing else row.rag.value
+        ] += 1
+        if row.rag.value in ("green", "amber", "red"):
+            key = (row.department_id, row.indicator.dimension)
+            green, rated = on_target.get(key, (0, 0))
+            on_target[key] = (green + (row.rag.value == "green"), rated + 1)
+    statutory = [r for r in rows if r.indicator.statutory and r.period is not None]
+    travel = Counter(r.direction for r in statutory)
+    return OverviewFigures(
+        month=month,
+        departments=departments,
+        counts=counts,
+        on_target=on_target,
+        statutory=statutory,
+        travel=[(d, travel.get(d, 0)) for d in Direction],
+        health=council_partner_health(months=months),
+        coordination=council_coordination(periods=months),
+        missing=[r for r in rows if r.missing],
+    )
+
+
+DIMENSIONS = list(Dimension)
