@@ -148,5 +148,6 @@ def _placeholders() -> dict[str, object]:
         "previous_month": latest.previous().key,
         "housing_return": housing_return.pk,
         "housing_indicator": housing_return.indicator_id,
+        "housing": housing_return.department_id,
         "partnership": Partnership.objects.order_by("pk").values_list("pk", flat=True).first(),
     }
