@@ -4,9 +4,10 @@ coordination and the health of the partner services it depends on."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from departments import roles
 from departments.models import Department, PerformanceIndicator
 from reporting.metrics.coordination import coordination_by_department
 from reporting.metrics.health import dependency_health
@@ -17,6 +18,9 @@ from reporting.partnership_views import chosen_month
 @login_required
 def department_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     department = get_object_or_404(Department.objects.visible_to(request.user), pk=pk)
+    if not roles.may_see_department(request.user, department.pk):
+        # A partner manager sees the departments its services serve by name only.
+        raise Http404("No such department.")
     month = chosen_month(request)
     indicators = PerformanceIndicator.objects.visible_to(request.user).filter(department=department)
     rows = indicator_rows(indicators=indicators, month=month)

@@ -1,6 +1,12 @@
 from django.urls import path
 
-from reporting import coordination_views, dashboard_views, overview_views, partnership_views
+from reporting import (
+    coordination_views,
+    dashboard_views,
+    indicator_views,
+    overview_views,
+    partnership_views,
+)
 
 app_name = "reporting"
 
@@ -9,4 +15,5 @@ urlpatterns = [
     path("coordination/", coordination_views.coordination, name="coordination"),
     path("departments/<int:pk>/", dashboard_views.department_dashboard, name="department"),
     path("overview/", overview_views.overview, name="overview"),
+    path("indicators/<int:pk>/", indicator_views.indicator_page, name="indicator"),
 ]

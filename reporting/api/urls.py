@@ -1,4 +1,4 @@
-from reporting.api import metrics
+from reporting.api import dashboards, metrics
 
 
 def register(router) -> None:
@@ -11,3 +11,9 @@ def register(router) -> None:
         basename="metrics-coordination",
     )
     router.register("metrics/overview", metrics.OverviewMetricsViewSet, basename="metrics-overview")
+    router.register(
+        "metrics/departments", dashboards.DepartmentMetricsViewSet, basename="metrics-department"
+    )
+    router.register(
+        "metrics/indicators", dashboards.IndicatorMetricsViewSet, basename="metrics-indicator"
+    )

@@ -85,3 +85,11 @@ def _indicators_more(department, total: int) -> None:
         KpiReturnFactory(
             indicator=indicator, period="2025-26-P06", state="approved", value=Decimal("91.0")
         )
+
+
+def test_the_partner_does_not_see_a_department_dashboard(client, pat, housing, partnership):
+    from tests.factories import ServiceFactory
+
+    ServiceFactory(partnership=partnership).departments.add(housing)
+    client.force_login(pat)
+    assert client.get(f"/departments/{housing.pk}/").status_code == 404
