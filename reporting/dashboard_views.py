@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 
 from departments import roles
 from departments.models import Department, PerformanceIndicator
+from reporting.cache import cached_if_signed_off
 from reporting.metrics.coordination import coordination_by_department
 from reporting.metrics.health import dependency_health
 from reporting.metrics.returns import indicator_rows
@@ -22,24 +23,36 @@ def department_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         # A partner manager sees the departments its services serve by name only.
         raise Http404("No such department.")
     month = chosen_month(request)
-    indicators = PerformanceIndicator.objects.visible_to(request.user).filter(department=department)
-    rows = indicator_rows(indicators=indicators, month=month)
-    coordination = coordination_by_department(periods=[month], department_ids=[department.pk])[
-        (department.pk, month.key)
-    ]
-    dependency = dependency_health(months=[month], department_ids=[department.pk])[
-        (department.pk, month.key)
-    ]
+    # The department's figures are the same for everyone allowed to see them.
+    figures, from_cache = cached_if_signed_off(
+        f"department-{department.pk}",
+        month,
+        [month],
+        lambda: department_figures(department, month),
+    )
     return render(
         request,
         "reporting/department.html",
         {
             "department": department,
             "month": month,
-            "rows": rows,
-            "coordination": coordination,
-            "dependency": dependency,
+            **figures,
+            "from_cache": from_cache,
             "previous_month": month.previous(),
             "next_month": month.next(),
         },
     )
+
+
+def department_figures(department: Department, month) -> dict:
+    """The indicator rows, coordination and dependency health of a department."""
+    indicators = PerformanceIndicator.objects.filter(department=department)
+    return {
+        "rows": indicator_rows(indicators=indicators, month=month),
+        "coordination": coordination_by_department(periods=[month], department_ids=[department.pk])[
+            (department.pk, month.key)
+        ],
+        "dependency": dependency_health(months=[month], department_ids=[department.pk])[
+            (department.pk, month.key)
+        ],
+    }

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from departments import roles
-from departments.models import PeriodSignOff
-from departments.period_cache import generations_key
 from partnerships.models import Partnership
+from reporting.cache import cached_if_signed_off
 from reporting.charts import rag_stacked_bar, score_trend, share_heatmap
 from reporting.metrics.health import trailing_months
 from reporting.metrics.scores import rag_for_score
 from reporting.models import EarlyWarning
 from reporting.overview import DIMENSIONS, overview_figures
 from reporting.partnership_views import chosen_month
-
-CACHE_SECONDS = 60 * 60 * 24
 
 
 @login_required
@@ -34,21 +30,14 @@ def overview(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("The council overview is for SMT and auditors.")
     month = chosen_month(request)
     months = trailing_months(month)
-    signed_off = (
-        PeriodSignOff.objects.active().filter(period=month.key, department__isnull=True).exists()
+    context, from_cache = cached_if_signed_off(
+        "overview", month, months, lambda: _overview_context(month, months)
     )
-    if signed_off:
-        key = f"overview:{month.key}:{generations_key([m.key for m in months])}"
-        context = cache.get_or_set(
-            key, lambda: _overview_context(month, months), timeout=CACHE_SECONDS
-        )
-    else:
-        context = _overview_context(month, months)
     warnings = EarlyWarning.objects.visible_to(request.user).open().order_by("-raised_at")[:20]
     return render(
         request,
         "reporting/overview.html",
-        {**context, "warnings": list(warnings), "from_cache": signed_off},
+        {**context, "warnings": list(warnings), "from_cache": from_cache},
     )
 
 

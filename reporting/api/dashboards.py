@@ -25,10 +25,9 @@ from departments import roles
 from departments.api.serializers import IndicatorSerializer
 from departments.models import Department, PerformanceIndicator
 from reporting.api.metrics import PERIOD_PARAMETER, CoordinationSerializer, month_from
+from reporting.cache import cached_if_signed_off
+from reporting.dashboard_views import department_figures
 from reporting.indicator_views import indicator_history
-from reporting.metrics.coordination import coordination_by_department
-from reporting.metrics.health import dependency_health
-from reporting.metrics.returns import indicator_rows
 
 RAG_HELP = "green, amber, red or not_rated."
 DIRECTION_HELP = "improved, unchanged, worse or no_comparison, against the same period last year."
@@ -160,20 +159,13 @@ class DepartmentMetricsViewSet(viewsets.ViewSet):
         if department is None or not roles.may_see_department(request.user, department.pk):
             raise NotFound("No such department.")
         month = month_from(request)
-        indicators = PerformanceIndicator.objects.visible_to(request.user).filter(
-            department=department
+        figures, _ = cached_if_signed_off(
+            f"department-{department.pk}",
+            month,
+            [month],
+            lambda: department_figures(department, month),
         )
-        body = {
-            "department": department,
-            "month": month,
-            "rows": indicator_rows(indicators=indicators, month=month),
-            "coordination": coordination_by_department(
-                periods=[month], department_ids=[department.pk]
-            )[(department.pk, month.key)],
-            "dependency": dependency_health(months=[month], department_ids=[department.pk])[
-                (department.pk, month.key)
-            ],
-        }
+        body = {"department": department, "month": month, **figures}
         return Response(DepartmentMetricsSerializer(body).data)
 
 

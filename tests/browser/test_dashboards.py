@@ -33,6 +33,8 @@ def test_smt_reads_the_overview_a_department_and_an_indicator(page, live_server)
     housing = Department.objects.get(code="housing")
     indicator = PerformanceIndicator.objects.get(code="BV212")
     base = live_server.url
+    console_errors: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     _sign_in(page, base, "smt")
 
     page.goto(f"{base}/overview/?period={month.key}")
@@ -57,3 +59,4 @@ def test_smt_reads_the_overview_a_department_and_an_indicator(page, live_server)
         f"{indicator.code} {indicator.title}"
     )
     _no_axe_violations(page, "Indicator page")
+    assert console_errors == []

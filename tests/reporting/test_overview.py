@@ -1,6 +1,6 @@
 """The council overview: who sees it, its figures from the metric functions, fixed queries."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -128,3 +128,31 @@ def test_the_overview_api_gives_the_pages_figures(client, sam, alice, housing, f
     assert client.get("/api/v1/metrics/overview/").status_code == 403
     client.force_login(sam)
     assert client.get("/api/v1/metrics/overview/?period=2025-26").status_code == 400
+
+
+def test_on_the_demo_the_dashboards_equal_the_metric_functions(client, db):
+    from django.contrib.auth import get_user_model
+
+    from demo.generator import seed_council
+    from demo.scale import DEMO
+    from departments.models import Department, PerformanceIndicator
+    from departments.periods import Period
+    from reporting.metrics.returns import indicator_rows, rag_counts
+
+    seed_council(scale=DEMO, seed=2025, today=date(2025, 11, 28))
+    month = Period.parse("2025-26-P06")
+    expected = rag_counts(indicators=PerformanceIndicator.objects.all(), month=month)
+    client.force_login(get_user_model().objects.get(username="smt"))
+    page = client.get(URL).context
+    for department_id, tally in expected.items():
+        assert {k: v for k, v in page["counts"][department_id].items() if v} == {
+            k: v for k, v in tally.items() if v
+        }
+    housing = Department.objects.get(code="housing")
+    dashboard = client.get(f"/departments/{housing.pk}/?period=2025-26-P06").context
+    rows = indicator_rows(
+        indicators=PerformanceIndicator.objects.filter(department=housing), month=month
+    )
+    assert [(r.indicator.code, r.value, r.rag, r.year_to_date) for r in dashboard["rows"]] == [
+        (r.indicator.code, r.value, r.rag, r.year_to_date) for r in rows
+    ]
