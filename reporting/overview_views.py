@@ -94,5 +94,6 @@ def _overview_context(month, months) -> dict:
         "health_rag": rag_for_score(health[-1][1]),
         "coordination_now": coordination[-1],
         "missing_rows": figures.missing,
+        "late_rows": figures.late,
         "partnerships": list(Partnership.objects.order_by("pk")),
     }

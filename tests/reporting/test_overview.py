@@ -156,3 +156,15 @@ def test_on_the_demo_the_dashboards_equal_the_metric_functions(client, db):
     assert [(r.indicator.code, r.value, r.rag, r.year_to_date) for r in dashboard["rows"]] == [
         (r.indicator.code, r.value, r.rag, r.year_to_date) for r in rows
     ]
+
+
+def test_a_return_submitted_after_its_deadline_is_listed_late(client, sam, housing):
+    indicator = _indicator(housing, "H1", "95")
+    kpi_return = indicator.returns.get(period="2025-26-P06")
+    # The P06 deadline is 21 October 2025; this one came in on the 23rd.
+    kpi_return.submitted_at = datetime(2025, 10, 23, 10, tzinfo=ZoneInfo("Europe/London"))
+    kpi_return.save()
+    client.force_login(sam)
+    response = client.get(URL)
+    assert [r.indicator.code for r in response.context["late_rows"]] == ["H1"]
+    assert "Submitted late" in response.content.decode()
