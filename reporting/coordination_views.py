@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 
 from departments import roles
 from departments.models import Council, Department
+from reporting.cache import cached_if_signed_off
 from reporting.charts import pair_heatmap, score_trend
 from reporting.metrics.coordination import (
     coordination_by_department,
@@ -38,6 +39,20 @@ def coordination(request: HttpRequest) -> HttpResponse:
         )
     elif not scope.council_wide:
         focus = departments[0]
+    # The figures depend on the departments shown and the focus, never on the person.
+    name = f"coordination-{focus.pk if focus else 'council'}-" + "-".join(
+        str(d.pk) for d in departments
+    )
+    context, _ = cached_if_signed_off(
+        name,
+        month,
+        months,
+        lambda: _coordination_context(month, months, departments, focus, scope.council_wide),
+    )
+    return render(request, "reporting/coordination.html", context)
+
+
+def _coordination_context(month, months, departments, focus, council_wide: bool) -> dict:
     # Every visible department over the 24 months, aggregated once; the trend, the
     # council series and the table all read from it.
     by_department = coordination_by_department(
@@ -71,9 +86,9 @@ def coordination(request: HttpRequest) -> HttpResponse:
         "council": Council.objects.first(),
         "previous_month": month.previous(),
         "next_month": month.next(),
-        "council_wide": scope.council_wide,
+        "council_wide": council_wide,
     }
-    if scope.council_wide:
+    if council_wide:
         everyone = list(Department.objects.filter(is_active=True).order_by("name"))
         matrix = department_matrix(period=month)
         names = [d.name for d in everyone]
@@ -93,4 +108,4 @@ def coordination(request: HttpRequest) -> HttpResponse:
                 for a in everyone
             ],
         )
-    return render(request, "reporting/coordination.html", context)
+    return context

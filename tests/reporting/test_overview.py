@@ -168,3 +168,17 @@ def test_a_return_submitted_after_its_deadline_is_listed_late(client, sam, housi
     response = client.get(URL)
     assert [r.indicator.code for r in response.context["late_rows"]] == ["H1"]
     assert "Submitted late" in response.content.decode()
+
+
+def test_a_signed_off_months_coordination_page_comes_from_the_cache(client, sam, housing):
+    from departments.services import sign_off_period
+
+    _indicator(housing, "H1", "95")
+    sign_off_period(period_key="2025-26-P06", actor=sam)
+    client.force_login(sam)
+    url = "/coordination/?period=2025-26-P06"
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as second:
+        assert client.get(url).status_code == 200
+    assert len(second) < len(first)
