@@ -137,9 +137,8 @@ class ReturnRowHandler:
                     "a return can appear only once in a file"
                 }
             )
-        existed = KpiReturn.objects.filter(indicator=indicator, period=period_key).exists()
         try:
-            services.save_return(
+            saved = services.save_return(
                 indicator=indicator,
                 period_key=period_key,
                 actor=self.actor,
@@ -153,7 +152,8 @@ class ReturnRowHandler:
             )
         except PermissionDenied as denied:
             raise ValidationError({"indicator_code": str(denied)}) from denied
-        return "updated" if existed else "created"
+        # A new return is saved as version 1; an existing one moves past it.
+        return "created" if saved.version == 1 else "updated"
 
 
 IMPORT_KINDS: dict[str, type] = {"returns": ReturnRowHandler, "referrals": ReferralRowHandler}

@@ -356,3 +356,15 @@ def working_days_between(start: date, end: date) -> int:
     """
     days = range(1, (end - start).days + 1)  # empty when end <= start
     return sum(is_working_day(start + timedelta(days=offset)) for offset in days)
+
+
+def month_or_latest(key: str | None, today: date | None = None) -> Period:
+    """The month a page or endpoint was asked for (``?period=2025-26-P06``), or the latest
+    closed month when none was given. ValueError, naming the problem, for a bad key or a
+    quarter or year."""
+    if not key:
+        return latest_closed(PeriodKind.MONTH, today)
+    period = Period.parse(key)
+    if period.kind != PeriodKind.MONTH:
+        raise ValueError(f"'{key}' is not a month: use a month such as 2025-26-P06")
+    return period

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from departments import roles
 from departments.importer import Outcome
 from partnerships import services
-from partnerships.models import Sla, SlaResult
+from partnerships.models import Sla
 
 
 class SlaResultRowHandler:
@@ -72,9 +72,8 @@ class SlaResultRowHandler:
                     f"{first}: a result can appear only once"
                 }
             )
-        existed = SlaResult.objects.filter(sla=sla, period=period_key).exists()
         try:
-            services.enter_sla_result(
+            saved = services.enter_sla_result(
                 sla=sla,
                 period_key=period_key,
                 actor=self.actor,
@@ -84,4 +83,5 @@ class SlaResultRowHandler:
             )
         except PermissionDenied as denied:
             raise ValidationError({"sla_code": str(denied)}) from denied
-        return "updated" if existed else "created"
+        # A new result is saved as version 1; a correction moves past it.
+        return "created" if saved.version == 1 else "updated"

@@ -418,6 +418,9 @@ class Escalation(_RaisedRecord):
         return self.title
 
 
+# A risk whose likelihood × impact reaches this counts against contract health.
+HIGH_RISK_SCORE = 15
+
 SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
 
@@ -446,5 +449,9 @@ class Risk(_RaisedRecord):
 
     @property
     def score(self) -> int:
-        """Likelihood × impact, 1 to 25; 15 or more counts against contract health."""
+        """Likelihood × impact, 1 to 25; HIGH_RISK_SCORE or more counts against health."""
         return self.likelihood * self.impact
+
+    @property
+    def is_high(self) -> bool:
+        return self.score >= HIGH_RISK_SCORE

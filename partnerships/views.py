@@ -29,12 +29,9 @@ def _partnership(request: HttpRequest, pk: int) -> Partnership:
 
 def _month(period_key: str) -> periods.Period:
     try:
-        month = periods.Period.parse(period_key)
+        return periods.month_or_latest(period_key)
     except ValueError as error:
         raise Http404(str(error)) from error
-    if month.kind != periods.PeriodKind.MONTH:
-        raise Http404("SLA results are monthly.")
-    return month
 
 
 @login_required

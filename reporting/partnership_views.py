@@ -16,16 +16,10 @@ from reporting.metrics.health import contract_health_series, credits_year_to_dat
 
 def chosen_month(request: HttpRequest) -> periods.Period:
     """The month in ``?period=`` (404 for a bad key), else the latest closed month."""
-    key = request.GET.get("period")
-    if not key:
-        return periods.latest_closed(periods.PeriodKind.MONTH)
     try:
-        period = periods.Period.parse(key)
+        return periods.month_or_latest(request.GET.get("period"))
     except ValueError as error:
         raise Http404(str(error)) from error
-    if period.kind != periods.PeriodKind.MONTH:
-        raise Http404("Contract health is monthly: choose a month such as 2025-26-P06.")
-    return period
 
 
 def visible_partnership(request: HttpRequest, pk: int) -> Partnership:

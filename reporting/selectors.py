@@ -12,9 +12,7 @@ from departments import periods
 from departments.models import Department, KpiReturn, Membership, Target
 from departments.roles import Role, scope_for
 from departments.selectors import awaiting_approval_by_department, returns_due
-from partnerships.models import Escalation, Partnership, Risk, Sla, SlaResult
-
-HIGH_RISK_SCORE = 15  # likelihood × impact at or above this counts against contract health
+from partnerships.models import HIGH_RISK_SCORE, Escalation, Partnership, Risk, Sla, SlaResult
 
 
 @dataclass(frozen=True)

@@ -21,16 +21,11 @@ PERIOD_PARAMETER = OpenApiParameter(
 
 
 def month_from(request) -> periods.Period:
-    key = request.query_params.get("period")
-    if not key:
-        return periods.latest_closed(periods.PeriodKind.MONTH)
+    """The ``?period=`` month (default: the latest closed); 400 naming the problem."""
     try:
-        period = periods.Period.parse(key)
+        return periods.month_or_latest(request.query_params.get("period"))
     except ValueError as error:
         raise ValidationError({"period": [str(error)]}) from error
-    if period.kind != periods.PeriodKind.MONTH:
-        raise ValidationError({"period": ["Use a month such as 2025-26-P06."]})
-    return period
 
 
 class ComponentSerializer(serializers.Serializer):

@@ -28,7 +28,15 @@ from departments import periods
 from departments.numbers import round_money, score
 from departments.periods import Period
 from departments.rating import Rag
-from partnerships.models import Escalation, Milestone, Partnership, Risk, Service, SlaResult
+from partnerships.models import (
+    HIGH_RISK_SCORE,
+    Escalation,
+    Milestone,
+    Partnership,
+    Risk,
+    Service,
+    SlaResult,
+)
 from partnerships.outcomes import (
     Outcome,
     outcome_expression,
@@ -43,7 +51,6 @@ from reporting.metrics.scores import (
     weighted_score,
 )
 
-HIGH_RISK_SCORE = 15
 MONEY = DecimalField(max_digits=16, decimal_places=4)
 
 
