@@ -1,7 +1,9 @@
 """The REST API under /api/v1/: one router, each app registering its viewsets."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from departments.api.tokens import ObtainTokenView
 from departments.api.urls import register as register_departments
 from partnerships.api.urls import register as register_partnerships
 from reporting.api.urls import register as register_reporting
@@ -11,4 +13,7 @@ register_departments(router)
 register_partnerships(router)
 register_reporting(router)
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
+    *router.urls,
+]

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "axes",
     "departments",
@@ -165,7 +166,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 REST_FRAMEWORK = {
+    # Tokens first: an anonymous request then answers 401 with WWW-Authenticate: Token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "departments.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -174,7 +177,18 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per user (however signed in) and per token; counts in the default cache.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "departments.api.throttling.UserThrottle",
+        "departments.api.throttling.TokenThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("API_THROTTLE_USER", "3600/hour"),
+        "token": env("API_THROTTLE_TOKEN", "1800/hour"),
+        # Password guesses at POST /api/v1/auth/token/, per client address.
+        "token_create": env("API_THROTTLE_TOKEN_CREATE", "10/minute"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "departments.api.schema.GovernanceAutoSchema",
     "EXCEPTION_HANDLER": "departments.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -182,6 +196,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Best Value indicators, SLA results, coordination and contract health.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the drf-spectacular-sidecar package: the docs work offline, no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ReturnStateEnum": "departments.models.returns.ReturnState",
         "MilestoneStateEnum": "partnerships.models.MilestoneState",

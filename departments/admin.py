@@ -1,7 +1,9 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from departments import token_services
 from departments.models import (
+    ApiToken,
     Council,
     Department,
     KpiReturn,
@@ -120,3 +122,32 @@ class ReferralAdmin(admin.ModelAdmin):
     date_hierarchy = "raised_on"
     list_select_related = ["from_department", "to_department", "service"]
     show_full_result_count = False  # a million referrals: skip the full COUNT(*)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(SimpleHistoryAdmin):
+    """Administrators see everyone's tokens and revoke them; keys are never stored."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "user__username"]
+    readonly_fields = [
+        "user",
+        "name",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    ]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        # A token is made by its owner, who alone sees the key (the tokens page or API).
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset) -> None:
+        for token in queryset.active():
+            token_services.revoke_token(token=token, actor=request.user)
+        self.message_user(request, "The selected tokens are revoked.")

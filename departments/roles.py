@@ -191,3 +191,13 @@ def may_acknowledge_warnings(user) -> bool:
 def may_change_reference_data(user) -> bool:
     """Indicators, targets, SLAs, weights and users are the administrator's."""
     return scope_for(user).is_admin
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+def may_revoke_token(user, owner_id: int) -> bool:
+    """People revoke their own API tokens; administrators revoke anyone's."""
+    return bool(user and user.is_authenticated) and (
+        owner_id == user.pk or scope_for(user).is_admin
+    )

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from departments import referral_views
+from departments import referral_views, token_views
 from departments import return_views as views
 
 app_name = "departments"
@@ -22,6 +22,10 @@ urlpatterns = [
         "referrals/<int:pk>/acknowledge/",
         referral_views.referral_acknowledge,
         name="referral-acknowledge",
+    ),
+    path("account/tokens/", token_views.token_list, name="api-tokens"),
+    path(
+        "account/tokens/<int:pk>/revoke/", token_views.token_revoke, name="api-token-revoke"
     ),
     path("referrals/<int:pk>/resolve/", referral_views.referral_resolve, name="referral-resolve"),
 ]

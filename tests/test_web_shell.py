@@ -143,4 +143,4 @@ def test_api_refuses_reference_data_changes_except_to_admin(client, alice, ada, 
 
 
 def test_api_rejects_anonymous_requests(client, db):
-    assert client.get("/api/v1/indicators/").status_code == 403
+    assert client.get("/api/v1/indicators/").status_code == 401

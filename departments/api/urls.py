@@ -1,4 +1,4 @@
-from departments.api import imports, referrals, returns, views
+from departments.api import imports, referrals, returns, tokens, views
 
 
 def register(router) -> None:
@@ -9,3 +9,4 @@ def register(router) -> None:
     router.register("periods", returns.PeriodViewSet, basename="period")
     router.register("imports", imports.ImportJobViewSet, basename="importjob")
     router.register("referrals", referrals.ReferralViewSet, basename="referral")
+    router.register("tokens", tokens.ApiTokenViewSet, basename="apitoken")

@@ -24,9 +24,11 @@ from departments.models.returns import (
     PeriodSignOff,
     ReturnState,
 )
+from departments.models.tokens import ApiToken
 from departments.roles import DEPARTMENT_ROLES, Role
 
 __all__ = [
+    "ApiToken",
     "DEPARTMENT_ROLES",
     "EDITABLE_RETURN_STATES",
     "Channel",

@@ -372,8 +372,9 @@ def test_an_auditor_gets_403_and_starts_nothing(client, audrey, indicators):
 
 
 def test_signed_out_requests_are_refused(client, indicators):
-    assert client.post(IMPORT, {"file": _csv(GOOD_CSV)}).status_code == 403
-    assert client.get(IMPORTS).status_code == 403
+    # 401 with a WWW-Authenticate challenge: the API takes tokens as well as sessions.
+    assert client.post(IMPORT, {"file": _csv(GOOD_CSV)}).status_code == 401
+    assert client.get(IMPORTS).status_code == 401
     assert not ImportJob.objects.exists()
 
 

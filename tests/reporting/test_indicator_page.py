@@ -468,4 +468,4 @@ def test_the_api_is_scoped_and_refuses_a_bad_period(client, alice, bob, pat, hou
             assert response.status_code == 400, (url, period)
             assert list(response.json()) == ["period"]
     client.logout()
-    assert client.get(indicator_url).status_code == 403
+    assert client.get(indicator_url).status_code == 401
