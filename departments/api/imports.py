@@ -6,12 +6,13 @@ which reports progress while running and the row errors if the file is rejected.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from departments.api.errors import error_responses
 from departments.importer import ImportRejected
 from departments.imports import read_progress, start_import
 from departments.models import ImportJob
@@ -80,8 +81,9 @@ IMPORT_REQUEST = inline_serializer(
 )
 IMPORT_RESPONSES = {
     202: ImportJobSerializer,
-    400: OpenApiResponse(description="The file or rows were refused before any row was read."),
-    403: OpenApiResponse(description="The user may not import this kind of rows."),
+    # 400: the file or rows were refused, with each rejected row's errors; 403: the user
+    # may not import this kind of rows. Both in the shared error shapes.
+    **error_responses(400, 403),
 }
 
 

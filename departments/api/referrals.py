@@ -16,6 +16,7 @@ from departments.api.imports import (
     IMPORT_RESPONSES,
     start_import_response,
 )
+from departments.filters import FinancialYearFilter
 from departments.models import Channel, Department, Referral
 
 
@@ -67,6 +68,7 @@ class ReferralFilter(filters.FilterSet):
         choices=[("open", "Open"), ("resolved", "Resolved")], method="by_state"
     )
     channel = filters.ChoiceFilter(choices=Channel.choices)
+    financial_year = FinancialYearFilter(field_name="raised_on")
 
     class Meta:
         model = Referral

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
 from departments import services
+from departments.api.errors import error_responses
 from departments.api.imports import (
     IMPORT_PARSERS,
     IMPORT_REQUEST,
@@ -106,7 +107,7 @@ class ReturnFilter(filters.FilterSet):
         fields = ["period", "financial_year", "department", "indicator", "state"]
 
 
-CONFLICT = OpenApiResponse(description="The version is stale: someone saved in between.")
+CONFLICT = error_responses(409)[409]
 
 
 class ReturnViewSet(

@@ -5,23 +5,25 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from departments import roles
+from departments.api.errors import error_responses
 from departments.api.imports import (
     IMPORT_PARSERS,
     IMPORT_REQUEST,
     IMPORT_RESPONSES,
     start_import_response,
 )
+from departments.filters import FinancialYearFilter
 from partnerships import services
 from partnerships.models import Escalation, Milestone, Risk, Sla, SlaResult, Verification
 from partnerships.outcomes import outcome_of
 
-CONFLICT = OpenApiResponse(description="The version is stale: someone saved in between.")
+CONFLICT = error_responses(409)[409]
 
 
 class SlaResultSerializer(serializers.ModelSerializer):
@@ -207,10 +209,19 @@ class MilestoneProgressSerializer(serializers.Serializer):
     delivered_date = serializers.DateField(required=False, allow_null=True)
 
 
+class MilestoneFilter(filters.FilterSet):
+    financial_year = FinancialYearFilter(field_name="due_date")
+
+    class Meta:
+        model = Milestone
+        fields = ["partnership", "state", "financial_year"]
+
+
 class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = MilestoneSerializer
-    filterset_fields = ["partnership", "state"]
-    ordering_fields = ["due_date"]
+    filterset_class = MilestoneFilter
+    ordering_fields = ["due_date", "delivered_date"]
+    ordering = ["due_date", "id"]
 
     def get_queryset(self):
         return Milestone.objects.visible_to(self.request.user)
@@ -237,8 +248,8 @@ class _RecordViewSet(
     """Escalations and risks: raised and updated through ``services.save_record``."""
 
     model = None
-    filterset_fields = ["partnership", "state"]
     ordering_fields = ["raised_on", "due_date"]
+    ordering = ["-raised_on", "-id"]
 
     def get_queryset(self):
         return self.model.objects.visible_to(self.request.user)
@@ -305,12 +316,29 @@ class RiskSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "raised_by", "score"]
 
 
+class EscalationFilter(filters.FilterSet):
+    financial_year = FinancialYearFilter(field_name="raised_on")
+
+    class Meta:
+        model = Escalation
+        fields = ["partnership", "state", "severity", "financial_year"]
+
+
+class RiskFilter(filters.FilterSet):
+    financial_year = FinancialYearFilter(field_name="raised_on")
+
+    class Meta:
+        model = Risk
+        fields = ["partnership", "state", "financial_year"]
+
+
 class EscalationViewSet(_RecordViewSet):
     model = Escalation
     serializer_class = EscalationSerializer
-    filterset_fields = ["partnership", "state", "severity"]
+    filterset_class = EscalationFilter
 
 
 class RiskViewSet(_RecordViewSet):
     model = Risk
     serializer_class = RiskSerializer
+    filterset_class = RiskFilter

@@ -1,3 +1,4 @@
+from django_filters import rest_framework as filters
 from rest_framework import viewsets
 
 from departments.api.permissions import ReferenceDataPermission
@@ -28,11 +29,19 @@ class ServiceViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     queryset = Service.objects.prefetch_related("departments")
     serializer_class = ServiceSerializer
     permission_classes = [ReferenceDataPermission]
-    filterset_fields = ["partnership", "departments"]
+    filterset_fields = {"partnership": ["exact"], "departments": ["exact"]}
+
+
+class SlaFilter(filters.FilterSet):
+    partnership = filters.NumberFilter(field_name="service__partnership")
+
+    class Meta:
+        model = Sla
+        fields = ["service", "service__partnership", "partnership", "polarity"]
 
 
 class SlaViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     queryset = Sla.objects.select_related("service")
     serializer_class = SlaSerializer
     permission_classes = [ReferenceDataPermission]
-    filterset_fields = ["service", "service__partnership", "polarity"]
+    filterset_class = SlaFilter

@@ -22,6 +22,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from departments import roles
+from departments.api.errors import error_responses
 from departments.api.serializers import IndicatorSerializer
 from departments.models import Department, PerformanceIndicator
 from reporting.api.metrics import PERIOD_PARAMETER, CoordinationSerializer, month_from
@@ -45,7 +46,7 @@ class BadPeriodSerializer(serializers.Serializer):
 ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 ERRORS = {
     400: OpenApiResponse(BadPeriodSerializer, description="The period is not a month key."),
-    404: OpenApiResponse(description="No such record in the user's scope."),
+    **error_responses(404),
 }
 
 
