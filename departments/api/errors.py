@@ -123,6 +123,22 @@ _RESPONSES = {
 }
 
 
+IN_USE = OpenApiResponse(
+    ErrorDetailSerializer,
+    description="Other records still refer to this one, so it is kept; nothing was deleted.",
+    examples=[
+        OpenApiExample(
+            "In use",
+            value={
+                "detail": "It is still used by performance indicators (12), so it cannot be deleted."
+            },
+            status_codes=["409"],
+            response_only=True,
+        )
+    ],
+)
+
+
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     """The shared error responses for ``codes``, to merge into ``extend_schema(responses=)``."""
     return {code: _RESPONSES[code] for code in codes}

@@ -13,4 +13,7 @@ class ReferenceDataPermission(BasePermission):
     def has_permission(self, request, view) -> bool:
         if not (request.user and request.user.is_authenticated):
             return False
-        return request.method in SAFE_METHODS or may_change_reference_data(request.user)
+        if request.method in SAFE_METHODS or request.method not in view.allowed_methods:
+            # A method the endpoint does not serve answers 405 for everyone, not 403.
+            return True
+        return may_change_reference_data(request.user)

@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.permissions import AllowAny
 
-from departments.api.errors import error_responses
+from departments.api.errors import IN_USE, error_responses
 
 RETRY_AFTER = OpenApiParameter(
     "Retry-After",
@@ -36,6 +36,8 @@ class GovernanceAutoSchema(AutoSchema):
         for code, response in error_responses(*self._error_codes()).items():
             if str(code) not in bodies:
                 bodies[str(code)] = self._get_response_for_code(response, str(code))
+        if self.method == "DELETE" and "409" not in bodies:
+            bodies["409"] = self._get_response_for_code(IN_USE, "409")
         return bodies
 
     def get_override_parameters(self):

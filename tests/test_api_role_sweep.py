@@ -1,0 +1,553 @@
+"""The role sweep: every API operation, for every role, against DESIGN.md section 4.
+
+The operations come from the OpenAPI schema (every path and method the URL resolver
+serves under /api/v1/), never from a hand list, and every method a path does not serve
+must answer 405. An operation missing from ``EXPECTED`` fails the sweep, so a new
+endpoint cannot arrive without its row of the roles matrix.
+
+Each operation runs once per persona against one small council built by the factories:
+the Housing officer and head, an SMT member, the partner's manager, an auditor, an
+administrator, and the Finance officer, for whom Housing's records are out of scope (404).
+Every request runs in a savepoint that is rolled back, so each persona meets the same
+records in the same state. A permitted write carries a valid body and must succeed
+(2xx); a refused one must answer 403, or 404 where the record is outside the persona's
+scope; 400 appears only where the persona cannot even name the record in the body
+(a partner's return for an indicator they cannot see).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import transaction
+from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
+
+from departments.models import ImportJob, ReturnState
+from departments.roles import Role
+from departments.services import sign_off_period
+from departments.token_services import create_token
+from tests.conftest import PASSWORD
+from tests.factories import (
+    EscalationFactory,
+    IndicatorFactory,
+    KpiReturnFactory,
+    MembershipFactory,
+    MilestoneFactory,
+    ReferralFactory,
+    RiskFactory,
+    ServiceFactory,
+    SlaFactory,
+    SlaResultFactory,
+    TargetFactory,
+    UserFactory,
+)
+
+PERSONAS = ("officer", "head", "smt", "partner", "auditor", "admin", "other_officer")
+METHODS = ("get", "post", "put", "patch", "delete")
+NOW = datetime(2026, 11, 28, 12, tzinfo=ZoneInfo("Europe/London"))
+OK = "2xx"
+
+
+def _operations() -> list[tuple[str, str]]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return sorted(
+        (method.upper(), path)
+        for path, item in schema["paths"].items()
+        if path.startswith("/api/v1/")
+        for method in item
+        if method in METHODS
+    )
+
+
+OPERATIONS = _operations()
+SERVED = {path: {m for m, p in OPERATIONS if p == path} for _, path in OPERATIONS}
+UNSERVED = sorted(
+    (method.upper(), path)
+    for path, served in SERVED.items()
+    for method in METHODS
+    if method.upper() not in served
+)
+
+
+# --- the expectations: DESIGN.md section 4 as (method, path) -> persona -> status ----------
+
+
+def expect(default, **by_persona) -> dict[str, object]:
+    return {p: by_persona.get(p, default) for p in PERSONAS}
+
+
+EVERYONE = expect(OK)
+COUNCIL_WIDE = ("smt", "auditor", "admin")
+# Housing's records: its own people and the council-wide roles see them; Finance's officer
+# and the partner's manager meet a 404.
+HOUSING_RECORD = expect(OK, partner=404, other_officer=404)
+# Reference data (departments, indicators, targets, partners, SLAs...): only administrators
+# change it; the permission is checked before the record is looked up.
+ADMIN_WRITE = expect(403, admin=OK)
+# Deleting reference data that other records still use is refused with 409, naming them.
+ADMIN_DELETE_IN_USE = expect(403, admin=409)
+# Edit and submit Housing's returns: its officer and head, and administrators.
+EDIT_HOUSING_RETURN = expect(403, officer=OK, head=OK, admin=OK, partner=404, other_officer=404)
+# Approve or send back one the officer submitted: Housing's head, SMT, administrators.
+APPROVE_HOUSING_RETURN = expect(403, head=OK, smt=OK, admin=OK, partner=404, other_officer=404)
+SMT_ONLY_ON_HOUSING = expect(403, smt=OK, admin=OK, partner=404, other_officer=404)
+# The partnership's records: council-wide roles and the partner's manager see them; the
+# Housing officer and head see the services (and their SLAs and results) Housing depends
+# on, nothing else of the contract.
+CONTRACT_RECORD = expect(OK, officer=404, head=404, other_officer=404)
+SERVED_RECORD = expect(OK, other_officer=404)
+# Escalations and risks are raised and updated by SMT, admins and the partner's manager.
+MANAGE_RECORDS = expect(403, smt=OK, partner=OK, admin=OK)
+MANAGE_RECORD = expect(404, smt=OK, partner=OK, admin=OK, auditor=403)
+PARTNER_ON_RESULT = expect(403, partner=OK, admin=OK, other_officer=404)
+SMT_ON_RESULT = expect(403, smt=OK, admin=OK, other_officer=404)
+
+EXPECTED: dict[tuple[str, str], dict[str, object]] = {
+    # Personal API tokens: everyone (an auditor too) obtains and lists their own; a token
+    # is seen and revoked by its owner (here the Housing officer) and administrators.
+    ("POST", "/api/v1/auth/token/"): EVERYONE,
+    ("GET", "/api/v1/tokens/"): EVERYONE,
+    ("GET", "/api/v1/tokens/{id}/"): expect(404, officer=OK, admin=OK),
+    ("DELETE", "/api/v1/tokens/{id}/"): expect(404, officer=OK, admin=OK),
+    # Reference data.
+    ("GET", "/api/v1/departments/"): EVERYONE,
+    ("POST", "/api/v1/departments/"): ADMIN_WRITE,
+    ("GET", "/api/v1/departments/{id}/"): expect(OK, other_officer=404),
+    ("PUT", "/api/v1/departments/{id}/"): ADMIN_WRITE,
+    ("PATCH", "/api/v1/departments/{id}/"): ADMIN_WRITE,
+    ("DELETE", "/api/v1/departments/{id}/"): ADMIN_DELETE_IN_USE,
+    ("GET", "/api/v1/indicators/"): EVERYONE,
+    ("POST", "/api/v1/indicators/"): ADMIN_WRITE,
+    ("GET", "/api/v1/indicators/{id}/"): HOUSING_RECORD,
+    ("PUT", "/api/v1/indicators/{id}/"): ADMIN_WRITE,
+    ("PATCH", "/api/v1/indicators/{id}/"): ADMIN_WRITE,
+    ("DELETE", "/api/v1/indicators/{id}/"): ADMIN_DELETE_IN_USE,
+    ("GET", "/api/v1/targets/"): EVERYONE,
+    ("POST", "/api/v1/targets/"): ADMIN_WRITE,
+    ("GET", "/api/v1/targets/{id}/"): HOUSING_RECORD,
+    ("PUT", "/api/v1/targets/{id}/"): ADMIN_WRITE,
+    ("PATCH", "/api/v1/targets/{id}/"): ADMIN_WRITE,
+    ("DELETE", "/api/v1/targets/{id}/"): ADMIN_WRITE,
+    ("GET", "/api/v1/partners/"): EVERYONE,
+    ("POST", "/api/v1/partners/"): ADMIN_WRITE,
+    ("GET", "/api/v1/partners/{id}/"): expect(OK, officer=404, head=404, other_officer=404),
+    ("PUT", "/api/v1/partners/{id}/"): ADMIN_WRITE,
+    ("PATCH", "/api/v1/partners/{id}/"): ADMIN_WRITE,
+    ("DELETE", "/api/v1/partners/{id}/"): ADMIN_DELETE_IN_USE,
+    ("GET", "/api/v1/partnerships/"): EVERYONE,
+    ("POST", "/api/v1/partnerships/"): ADMIN_WRITE,
+    ("GET", "/api/v1/partnerships/{id}/"): CONTRACT_RECORD,
+    ("PUT", "/api/v1/partnerships/{id}/"): ADMIN_WRITE,
+    ("PATCH", "/api/v1/partnerships/{id}/"): ADMIN_WRITE,
+    ("DELETE", "/api/v1/partnerships/{id}/"): ADMIN_DELETE_IN_USE,
+    ("GET", "/api/v1/services/"): EVERYONE,
+    ("POST", "/api/v1/services/"): ADMIN_WRITE,
+    ("GET", "/api/v1/services/{id}/"): SERVED_RECORD,
+    ("PUT", "/api/v1/services/{id}/"): ADMIN_WRITE,
+    ("PATCH", "/api/v1/services/{id}/"): ADMIN_WRITE,
+    ("DELETE", "/api/v1/services/{id}/"): ADMIN_DELETE_IN_USE,
+    ("GET", "/api/v1/slas/"): EVERYONE,
+    ("POST", "/api/v1/slas/"): ADMIN_WRITE,
+    ("GET", "/api/v1/slas/{id}/"): SERVED_RECORD,
+    ("PUT", "/api/v1/slas/{id}/"): ADMIN_WRITE,
+    ("PATCH", "/api/v1/slas/{id}/"): ADMIN_WRITE,
+    ("DELETE", "/api/v1/slas/{id}/"): ADMIN_DELETE_IN_USE,
+    # Returns and the period workflow.
+    ("GET", "/api/v1/returns/"): EVERYONE,
+    # A partner cannot name a Housing indicator at all (400); Finance's officer can name it
+    # not either. SMT and auditors see it and are refused.
+    ("POST", "/api/v1/returns/"): expect(
+        403, officer=OK, head=OK, admin=OK, partner=400, other_officer=400
+    ),
+    ("GET", "/api/v1/returns/{id}/"): HOUSING_RECORD,
+    ("PUT", "/api/v1/returns/{id}/"): EDIT_HOUSING_RETURN,
+    ("PATCH", "/api/v1/returns/{id}/"): EDIT_HOUSING_RETURN,
+    ("POST", "/api/v1/returns/{id}/submit/"): EDIT_HOUSING_RETURN,
+    ("POST", "/api/v1/returns/{id}/approve/"): APPROVE_HOUSING_RETURN,
+    ("POST", "/api/v1/returns/{id}/send-back/"): APPROVE_HOUSING_RETURN,
+    ("POST", "/api/v1/returns/{id}/reopen/"): SMT_ONLY_ON_HOUSING,
+    ("POST", "/api/v1/returns/import/"): expect(
+        403, officer=OK, head=OK, admin=OK, other_officer=OK
+    ),
+    ("POST", "/api/v1/periods/{key}/sign-off/"): expect(403, smt=OK, admin=OK),
+    ("POST", "/api/v1/periods/{key}/reopen/"): expect(403, smt=OK, admin=OK),
+    ("GET", "/api/v1/imports/"): EVERYONE,
+    ("GET", "/api/v1/imports/{id}/"): expect(404, officer=OK, admin=OK),
+    # Referrals: raised from one's own department; handled by the receiving one (Housing).
+    ("GET", "/api/v1/referrals/"): EVERYONE,
+    ("POST", "/api/v1/referrals/"): expect(403, officer=OK, head=OK, admin=OK),
+    # Finance sent it, so Finance's officer sees it but may not handle it.
+    ("GET", "/api/v1/referrals/{id}/"): expect(OK, partner=404),
+    ("POST", "/api/v1/referrals/{id}/acknowledge/"): expect(
+        403, officer=OK, head=OK, admin=OK, partner=404
+    ),
+    ("POST", "/api/v1/referrals/{id}/resolve/"): expect(
+        403, officer=OK, head=OK, admin=OK, partner=404
+    ),
+    ("POST", "/api/v1/referrals/import/"): expect(
+        403, officer=OK, head=OK, admin=OK, other_officer=OK
+    ),
+    # The partnership: results and milestone progress by the partner's manager, verified
+    # and disputed by SMT; escalations and risks by SMT and the partner's manager.
+    ("GET", "/api/v1/sla-results/"): EVERYONE,
+    # Housing's people can name the SLA of a service Housing depends on, and are refused.
+    ("POST", "/api/v1/sla-results/"): expect(403, partner=OK, admin=OK, other_officer=400),
+    ("GET", "/api/v1/sla-results/{id}/"): SERVED_RECORD,
+    ("POST", "/api/v1/sla-results/{id}/verify/"): SMT_ON_RESULT,
+    ("POST", "/api/v1/sla-results/{id}/dispute/"): SMT_ON_RESULT,
+    ("POST", "/api/v1/sla-results/{id}/resolve-dispute/"): SMT_ON_RESULT,
+    ("POST", "/api/v1/sla-results/import/"): expect(403, partner=OK, admin=OK),
+    ("GET", "/api/v1/milestones/"): EVERYONE,
+    ("GET", "/api/v1/milestones/{id}/"): CONTRACT_RECORD,
+    ("POST", "/api/v1/milestones/{id}/progress/"): expect(
+        403, partner=OK, admin=OK, officer=404, head=404, other_officer=404
+    ),
+    ("GET", "/api/v1/escalations/"): EVERYONE,
+    ("POST", "/api/v1/escalations/"): MANAGE_RECORDS,
+    ("GET", "/api/v1/escalations/{id}/"): CONTRACT_RECORD,
+    ("PUT", "/api/v1/escalations/{id}/"): MANAGE_RECORD,
+    ("PATCH", "/api/v1/escalations/{id}/"): MANAGE_RECORD,
+    ("GET", "/api/v1/risks/"): EVERYONE,
+    ("POST", "/api/v1/risks/"): MANAGE_RECORDS,
+    ("GET", "/api/v1/risks/{id}/"): CONTRACT_RECORD,
+    ("PUT", "/api/v1/risks/{id}/"): MANAGE_RECORD,
+    ("PATCH", "/api/v1/risks/{id}/"): MANAGE_RECORD,
+    # Metrics: the overview is council-wide; a department's and an indicator's figures for
+    # those who see Housing; a partnership's for those who see the contract.
+    ("GET", "/api/v1/metrics/overview/"): expect(403, smt=OK, auditor=OK, admin=OK),
+    ("GET", "/api/v1/metrics/coordination/"): expect(OK, partner=403),
+    # A department's figures are its returns and referrals: nothing for the partner.
+    ("GET", "/api/v1/metrics/departments/{id}/"): HOUSING_RECORD,
+    ("GET", "/api/v1/metrics/indicators/{id}/"): HOUSING_RECORD,
+    ("GET", "/api/v1/metrics/partnerships/{id}/"): CONTRACT_RECORD,
+}
+
+
+# --- the council every operation meets ---------------------------------------------------
+
+
+@dataclass
+class Council:
+    users: dict[str, object]
+    ids: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+
+def _persona(username: str, role: str, **scope):
+    user = UserFactory(username=username)
+    MembershipFactory(user=user, role=role, **{"department": None, **scope})
+    return user
+
+
+def _personas(housing, finance, partnership) -> dict[str, object]:
+    return {
+        "officer": _persona("alice", Role.OFFICER, department=housing),
+        "head": _persona("harriet", Role.HEAD, department=housing),
+        "smt": _persona("sam", Role.SMT),
+        "partner": _persona("pat", Role.PARTNER, partnership=partnership),
+        "auditor": _persona("audrey", Role.AUDITOR),
+        "admin": _persona("ada", Role.ADMIN),
+        "other_officer": _persona("bob", Role.OFFICER, department=finance),
+    }
+
+
+def _build(housing, finance, partnership) -> Council:
+    users = _personas(housing, finance, partnership)
+    officer = users["officer"]
+    indicator = IndicatorFactory(department=housing, code="LPI-HOU-03")
+    target = TargetFactory(indicator=indicator, financial_year=2025)
+    service = ServiceFactory(partnership=partnership, code="case-management")
+    service.departments.add(housing)
+    sla = SlaFactory(service=service)
+
+    def a_return(period: str, state: str, **extra):
+        return KpiReturnFactory(indicator=indicator, period=period, state=state, **extra).pk
+
+    sign_off_period(period_key="2025-26-P06", actor=users["smt"])
+    council = Council(users=users)
+    council.ids = {
+        "council": housing.council_id,
+        "department": housing.pk,
+        "indicator": indicator.pk,
+        "target": target.pk,
+        "partner": partnership.partner_id,
+        "partnership": partnership.pk,
+        "service": service.pk,
+        "sla": sla.pk,
+        "draft": a_return("2025-26-P04", ReturnState.DRAFT),
+        "submitted": a_return(
+            "2025-26-P05",
+            ReturnState.SUBMITTED,
+            submitted_by=officer,
+            submitted_at=timezone.now(),
+        ),
+        "locked": a_return("2025-26-P06", ReturnState.LOCKED, locked_at=timezone.now()),
+        "referral": ReferralFactory(
+            from_department=finance, to_department=housing, raised_on=date(2026, 11, 2)
+        ).pk,
+        "result": SlaResultFactory(sla=sla, period="2025-26-P06").pk,
+        "disputed": SlaResultFactory(
+            sla=sla, period="2025-26-P07", verification="disputed", dispute_reason="Too high"
+        ).pk,
+        "milestone": MilestoneFactory(partnership=partnership).pk,
+        "escalation": EscalationFactory(partnership=partnership).pk,
+        "risk": RiskFactory(partnership=partnership).pk,
+        "token": create_token(user=officer, name="Spreadsheet").token.pk,
+        "import": ImportJob.objects.create(
+            kind="returns", created_by=officer, original_name="returns.csv", file_format="csv"
+        ).pk,
+    }
+    return council
+
+
+# Which record a path's {id} names, and the body of each write, by path.
+RECORD_OF_PATH = {
+    "tokens": "token",
+    "departments": "department",
+    "indicators": "indicator",
+    "targets": "target",
+    "partners": "partner",
+    "partnerships": "partnership",
+    "services": "service",
+    "slas": "sla",
+    "imports": "import",
+    "referrals": "referral",
+    "milestones": "milestone",
+    "escalations": "escalation",
+    "risks": "risk",
+    "metrics/departments": "department",
+    "metrics/indicators": "indicator",
+    "metrics/partnerships": "partnership",
+}
+RETURN_OF_ACTION = {
+    "approve": "submitted",
+    "send-back": "submitted",
+    "reopen": "locked",
+}
+RESULT_OF_ACTION = {"resolve-dispute": "disputed"}
+
+
+def _record_id(path: str, ids: dict[str, int]) -> int:
+    resource, _, rest = path.removeprefix("/api/v1/").partition("/{id}/")
+    if resource == "returns":
+        return ids[RETURN_OF_ACTION.get(rest.strip("/"), "draft")]
+    if resource == "sla-results":
+        return ids[RESULT_OF_ACTION.get(rest.strip("/"), "result")]
+    return ids[RECORD_OF_PATH[resource]]
+
+
+def _body(method: str, path: str, persona: str, c: Council) -> dict:
+    ids = c.ids
+    escalation = {
+        "partnership": ids["partnership"],
+        "title": "Outage at depots",
+        "owner": "Head of ICT client",
+        "raised_on": "2026-11-02",
+        "severity": "high",
+        "state": "open",
+    }
+    risk = {**escalation, "likelihood": 3, "impact": 5}
+    del risk["severity"]
+    bodies: dict[tuple[str, str], dict] = {
+        ("POST", "/api/v1/auth/token/"): {
+            "username": c.users[persona].username,
+            "password": PASSWORD,
+            "name": "Sweep",
+        },
+        ("POST", "/api/v1/departments/"): {
+            "council": ids["council"],
+            "name": "Libraries",
+            "code": "lib",
+        },
+        ("POST", "/api/v1/indicators/"): {
+            "council": ids["council"],
+            "code": "LPI-NEW",
+            "title": "A new indicator",
+            "definition": "Something counted.",
+            "unit": "count",
+            "polarity": "higher",
+            "frequency": "monthly",
+            "year_to_date": "sum",
+            "dimension": "economy",
+            "department": ids["department"],
+        },
+        ("POST", "/api/v1/targets/"): {
+            "indicator": ids["indicator"],
+            "financial_year": 2026,
+            "annual_value": "80",
+            "tolerance": "2",
+        },
+        ("POST", "/api/v1/partners/"): {"name": "Another Partner Ltd"},
+        ("POST", "/api/v1/partnerships/"): {
+            "council": ids["council"],
+            "partner": ids["partner"],
+            "name": "Another partnership",
+            "start_date": "2024-04-01",
+            "end_date": "2029-03-31",
+            "annual_value": "1000000.00",
+        },
+        ("POST", "/api/v1/services/"): {
+            "partnership": ids["partnership"],
+            "code": "intranet",
+            "name": "Intranet",
+            "monthly_charge": "1000.00",
+            "credit_cap_percent": "10",
+            "departments": [ids["department"]],
+        },
+        ("POST", "/api/v1/slas/"): {
+            "service": ids["service"],
+            "code": "SLA-NEW",
+            "title": "Fix time",
+            "polarity": "higher",
+            "expected_level": "99",
+            "minimum_level": "95",
+            "credit_percent": "2",
+        },
+        ("POST", "/api/v1/returns/"): {
+            "indicator": ids["indicator"],
+            "period": "2025-26-P08",
+            "value": "91.5",
+        },
+        ("PUT", "/api/v1/returns/{id}/"): {"value": "92.5", "version": 1},
+        ("POST", "/api/v1/returns/{id}/send-back/"): {"reason": "Check the figure"},
+        ("POST", "/api/v1/returns/{id}/reopen/"): {"reason": "Correction"},
+        ("POST", "/api/v1/returns/import/"): {
+            "rows": [{"indicator": "LPI-HOU-03", "period": "2025-26-P09", "value": "90"}]
+        },
+        ("POST", "/api/v1/periods/{key}/reopen/"): {"reason": "Late correction"},
+        ("POST", "/api/v1/referrals/"): {
+            "from_department": ids["department"],
+            "to_department": c.users["other_officer"].memberships.get().department_id,
+            "category": "Rent arrears",
+            "raised_on": "2026-11-20",
+            "agreed_days": 5,
+            "channel": "email",
+        },
+        ("POST", "/api/v1/referrals/import/"): {
+            "rows": [
+                {
+                    "from_department": "housing",
+                    "to_department": "finance",
+                    "category": "Rent arrears",
+                    "raised_on": "2026-11-20",
+                    "agreed_days": "5",
+                    "channel": "email",
+                }
+            ]
+        },
+        ("POST", "/api/v1/sla-results/"): {
+            "sla": ids["sla"],
+            "period": "2025-26-P08",
+            "value": "99.7",
+        },
+        ("POST", "/api/v1/sla-results/{id}/dispute/"): {"reason": "The log shows otherwise"},
+        ("POST", "/api/v1/sla-results/{id}/resolve-dispute/"): {"reason": "Agreed at board"},
+        ("POST", "/api/v1/sla-results/import/"): {
+            "rows": [{"sla": "SLA-01", "period": "2025-26-P09", "value": "99.9"}]
+        },
+        ("POST", "/api/v1/milestones/{id}/progress/"): {
+            "state": "delivered",
+            "delivered_date": "2025-09-30",
+        },
+        ("POST", "/api/v1/escalations/"): escalation,
+        ("PUT", "/api/v1/escalations/{id}/"): escalation,
+        ("POST", "/api/v1/risks/"): risk,
+        ("PUT", "/api/v1/risks/{id}/"): risk,
+    }
+    for resource in ("departments", "indicators", "targets", "partners", "partnerships"):
+        bodies[("PUT", f"/api/v1/{resource}/{{id}}/")] = bodies[("POST", f"/api/v1/{resource}/")]
+    bodies[("PUT", "/api/v1/services/{id}/")] = {
+        **bodies[("POST", "/api/v1/services/")],
+        "code": "case-management",
+    }
+    bodies[("PUT", "/api/v1/slas/{id}/")] = bodies[("POST", "/api/v1/slas/")]
+    if method == "PATCH":
+        put = bodies.get(("PUT", path), {})
+        return {k: v for k, v in put.items() if k in ("value", "version", "title", "name")}
+    return bodies.get((method, path), {})
+
+
+def _url(path: str, ids: dict[str, int]) -> str:
+    if "{key}" in path:
+        # P06 is signed off (so it can be reopened); P07 is not (so it can be signed off).
+        return path.replace("{key}", "2025-26-P06" if path.endswith("/reopen/") else "2025-26-P07")
+    if "{id}" in path:
+        return path.replace("{id}", str(_record_id(path, ids)))
+    return path
+
+
+def _class_of(status: int) -> object:
+    return OK if 200 <= status < 300 else status
+
+
+@pytest.fixture
+def sweep_council(housing, finance, partnership, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with time_machine.travel(NOW):
+        yield _build(housing, finance, partnership)
+
+
+def _answers(council: Council, method: str, path: str) -> dict[str, object]:
+    """Each persona's status class for one request, each in a rolled-back savepoint."""
+    answers = {}
+    for persona in PERSONAS:
+        client = APIClient()
+        client.force_authenticate(council.users[persona])
+        with transaction.atomic():
+            response = getattr(client, method.lower())(
+                _url(path, council.ids), _body(method, path, persona, council), format="json"
+            )
+            transaction.set_rollback(True)
+        answers[persona] = _class_of(response.status_code)
+        if response.status_code >= 500:
+            answers[persona] = f"{response.status_code}: {response.content[:200]!r}"
+    return answers
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
+def test_every_operation_answers_each_role_as_the_roles_matrix_says(sweep_council, method, path):
+    assert (method, path) in EXPECTED, (
+        f"{method} {path} is not in the roles matrix of this sweep: add its row to EXPECTED "
+        "from DESIGN.md section 4."
+    )
+    with time_machine.travel(NOW):
+        answers = _answers(sweep_council, method, path)
+    assert answers == EXPECTED[(method, path)]
+
+
+@pytest.fixture
+def personas_only(housing, finance, partnership):
+    """405 is decided before any record is looked up: people, and any id, are enough."""
+    return Council(users=_personas(housing, finance, partnership), ids=defaultdict(lambda: 1))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "path"), UNSERVED, ids=[f"{m} {p}" for m, p in UNSERVED])
+def test_every_method_a_path_does_not_serve_answers_405(personas_only, method, path):
+    answers = _answers(personas_only, method, path)
+    # Nothing reaches a record for a method the path does not serve: 405 for everyone.
+    assert answers == expect(405)
+
+
+def test_the_matrix_names_no_operation_that_no_longer_exists():
+    assert sorted(set(EXPECTED) - set(OPERATIONS)) == []
+
+
+def test_an_auditor_creates_nothing_but_their_own_tokens():
+    """DESIGN.md section 4: an auditor changes no data; report runs and their own API
+    tokens are the only things they create. Read from the matrix above, so the rule holds
+    for every write the schema lists."""
+    auditor_writes = {op for op, by in EXPECTED.items() if op[0] != "GET" and by["auditor"] == OK}
+    assert auditor_writes <= {
+        ("POST", "/api/v1/auth/token/"),
+        ("DELETE", "/api/v1/tokens/{id}/"),
+        ("POST", "/api/v1/reports/"),
+    }
