@@ -34,9 +34,15 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        # An API client asked for an address that does not exist (a malformed id, say):
+        # it gets the API's own error body, not a web page.
+        return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error: it has been logged."}, status=500)
     # Rendered without the request: context processors may need the database that failed.
     return HttpResponse(get_template("500.html").render({}), status=500)

@@ -18,36 +18,17 @@ scope; 400 appears only where the persona cannot even name the record in the bod
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.db import transaction
-from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from departments.models import ImportJob, ReturnState
-from departments.roles import Role
-from departments.services import sign_off_period
-from departments.token_services import create_token
+from tests.api_council import Council, build_council, personas
 from tests.conftest import PASSWORD
-from tests.factories import (
-    EscalationFactory,
-    IndicatorFactory,
-    KpiReturnFactory,
-    MembershipFactory,
-    MilestoneFactory,
-    ReferralFactory,
-    RiskFactory,
-    ServiceFactory,
-    SlaFactory,
-    SlaResultFactory,
-    TargetFactory,
-    UserFactory,
-)
 
 PERSONAS = ("officer", "head", "smt", "partner", "auditor", "admin", "other_officer")
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -84,7 +65,6 @@ def expect(default, **by_persona) -> dict[str, object]:
 
 
 EVERYONE = expect(OK)
-COUNCIL_WIDE = ("smt", "auditor", "admin")
 # Housing's records: its own people and the council-wide roles see them; Finance's officer
 # and the partner's manager meet a 404.
 HOUSING_RECORD = expect(OK, partner=404, other_officer=404)
@@ -106,7 +86,6 @@ SERVED_RECORD = expect(OK, other_officer=404)
 # Escalations and risks are raised and updated by SMT, admins and the partner's manager.
 MANAGE_RECORDS = expect(403, smt=OK, partner=OK, admin=OK)
 MANAGE_RECORD = expect(404, smt=OK, partner=OK, admin=OK, auditor=403)
-PARTNER_ON_RESULT = expect(403, partner=OK, admin=OK, other_officer=404)
 SMT_ON_RESULT = expect(403, smt=OK, admin=OK, other_officer=404)
 
 EXPECTED: dict[tuple[str, str], dict[str, object]] = {
@@ -228,83 +207,6 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/api/v1/metrics/indicators/{id}/"): HOUSING_RECORD,
     ("GET", "/api/v1/metrics/partnerships/{id}/"): CONTRACT_RECORD,
 }
-
-
-# --- the council every operation meets ---------------------------------------------------
-
-
-@dataclass
-class Council:
-    users: dict[str, object]
-    ids: dict[str, int] = field(default_factory=dict)
-    tokens: dict[str, str] = field(default_factory=dict)
-
-
-def _persona(username: str, role: str, **scope):
-    user = UserFactory(username=username)
-    MembershipFactory(user=user, role=role, **{"department": None, **scope})
-    return user
-
-
-def _personas(housing, finance, partnership) -> dict[str, object]:
-    return {
-        "officer": _persona("alice", Role.OFFICER, department=housing),
-        "head": _persona("harriet", Role.HEAD, department=housing),
-        "smt": _persona("sam", Role.SMT),
-        "partner": _persona("pat", Role.PARTNER, partnership=partnership),
-        "auditor": _persona("audrey", Role.AUDITOR),
-        "admin": _persona("ada", Role.ADMIN),
-        "other_officer": _persona("bob", Role.OFFICER, department=finance),
-    }
-
-
-def _build(housing, finance, partnership) -> Council:
-    users = _personas(housing, finance, partnership)
-    officer = users["officer"]
-    indicator = IndicatorFactory(department=housing, code="LPI-HOU-03")
-    target = TargetFactory(indicator=indicator, financial_year=2025)
-    service = ServiceFactory(partnership=partnership, code="case-management")
-    service.departments.add(housing)
-    sla = SlaFactory(service=service)
-
-    def a_return(period: str, state: str, **extra):
-        return KpiReturnFactory(indicator=indicator, period=period, state=state, **extra).pk
-
-    sign_off_period(period_key="2025-26-P06", actor=users["smt"])
-    council = Council(users=users)
-    council.ids = {
-        "council": housing.council_id,
-        "department": housing.pk,
-        "indicator": indicator.pk,
-        "target": target.pk,
-        "partner": partnership.partner_id,
-        "partnership": partnership.pk,
-        "service": service.pk,
-        "sla": sla.pk,
-        "draft": a_return("2025-26-P04", ReturnState.DRAFT),
-        "submitted": a_return(
-            "2025-26-P05",
-            ReturnState.SUBMITTED,
-            submitted_by=officer,
-            submitted_at=timezone.now(),
-        ),
-        "locked": a_return("2025-26-P06", ReturnState.LOCKED, locked_at=timezone.now()),
-        "referral": ReferralFactory(
-            from_department=finance, to_department=housing, raised_on=date(2026, 11, 2)
-        ).pk,
-        "result": SlaResultFactory(sla=sla, period="2025-26-P06").pk,
-        "disputed": SlaResultFactory(
-            sla=sla, period="2025-26-P07", verification="disputed", dispute_reason="Too high"
-        ).pk,
-        "milestone": MilestoneFactory(partnership=partnership).pk,
-        "escalation": EscalationFactory(partnership=partnership).pk,
-        "risk": RiskFactory(partnership=partnership).pk,
-        "token": create_token(user=officer, name="Spreadsheet").token.pk,
-        "import": ImportJob.objects.create(
-            kind="returns", created_by=officer, original_name="returns.csv", file_format="csv"
-        ).pk,
-    }
-    return council
 
 
 # Which record a path's {id} names, and the body of each write, by path.
@@ -491,7 +393,7 @@ def _class_of(status: int) -> object:
 def sweep_council(housing, finance, partnership, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     with time_machine.travel(NOW):
-        yield _build(housing, finance, partnership)
+        yield build_council(housing, finance, partnership)
 
 
 def _answers(council: Council, method: str, path: str) -> dict[str, object]:
@@ -526,7 +428,7 @@ def test_every_operation_answers_each_role_as_the_roles_matrix_says(sweep_counci
 @pytest.fixture
 def personas_only(housing, finance, partnership):
     """405 is decided before any record is looked up: people, and any id, are enough."""
-    return Council(users=_personas(housing, finance, partnership), ids=defaultdict(lambda: 1))
+    return Council(users=personas(housing, finance, partnership), ids=defaultdict(lambda: 1))
 
 
 @pytest.mark.django_db

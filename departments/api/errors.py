@@ -130,7 +130,8 @@ IN_USE = OpenApiResponse(
         OpenApiExample(
             "In use",
             value={
-                "detail": "It is still used by performance indicators (12), so it cannot be deleted."
+                "detail": "It is still used by performance indicators (12), so it cannot be "
+                "deleted."
             },
             status_codes=["409"],
             response_only=True,

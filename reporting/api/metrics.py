@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -121,6 +121,8 @@ class CoordinationSerializer(serializers.Serializer):
     components = ComponentSerializer(many=True)
 
 
+# One object per request, although the viewset answers it from ``list``.
+@extend_schema_serializer(many=False)
 class CoordinationMetricsSerializer(serializers.Serializer):
     period = serializers.CharField()
     council = CoordinationSerializer(allow_null=True)
@@ -179,6 +181,7 @@ class MissingReturnSerializer(serializers.Serializer):
     deadline = serializers.DateField()
 
 
+@extend_schema_serializer(many=False)
 class OverviewSerializer(serializers.Serializer):
     period = serializers.CharField()
     rag_by_department = DepartmentRagSerializer(many=True)

@@ -1,0 +1,108 @@
+"""The small council the API sweeps run against: a persona per role and one record of
+each kind in a known state (a draft, a submitted and a locked return of Housing, a
+referral from Finance to Housing, an SLA result entered and one disputed, ...).
+
+alice (officer) and harriet (head) are Housing's, sam is SMT, pat the partner's manager,
+audrey an auditor, ada an administrator, and bob Finance's officer, for whom Housing's
+records are out of scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils import timezone
+
+from departments.models import ImportJob, ReturnState
+from departments.roles import Role
+from departments.services import sign_off_period
+from departments.token_services import create_token
+from tests.factories import (
+    EscalationFactory,
+    IndicatorFactory,
+    KpiReturnFactory,
+    MembershipFactory,
+    MilestoneFactory,
+    ReferralFactory,
+    RiskFactory,
+    ServiceFactory,
+    SlaFactory,
+    SlaResultFactory,
+    TargetFactory,
+    UserFactory,
+)
+
+
+@dataclass
+class Council:
+    users: dict[str, object]
+    ids: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+
+def persona(username: str, role: str, **scope):
+    user = UserFactory(username=username)
+    MembershipFactory(user=user, role=role, **{"department": None, **scope})
+    return user
+
+
+def personas(housing, finance, partnership) -> dict[str, object]:
+    return {
+        "officer": persona("alice", Role.OFFICER, department=housing),
+        "head": persona("harriet", Role.HEAD, department=housing),
+        "smt": persona("sam", Role.SMT),
+        "partner": persona("pat", Role.PARTNER, partnership=partnership),
+        "auditor": persona("audrey", Role.AUDITOR),
+        "admin": persona("ada", Role.ADMIN),
+        "other_officer": persona("bob", Role.OFFICER, department=finance),
+    }
+
+
+def build_council(housing, finance, partnership) -> Council:
+    users = personas(housing, finance, partnership)
+    officer = users["officer"]
+    indicator = IndicatorFactory(department=housing, code="LPI-HOU-03")
+    target = TargetFactory(indicator=indicator, financial_year=2025)
+    service = ServiceFactory(partnership=partnership, code="case-management")
+    service.departments.add(housing)
+    sla = SlaFactory(service=service)
+
+    def a_return(period: str, state: str, **extra):
+        return KpiReturnFactory(indicator=indicator, period=period, state=state, **extra).pk
+
+    sign_off_period(period_key="2025-26-P06", actor=users["smt"])
+    council = Council(users=users)
+    council.ids = {
+        "council": housing.council_id,
+        "department": housing.pk,
+        "indicator": indicator.pk,
+        "target": target.pk,
+        "partner": partnership.partner_id,
+        "partnership": partnership.pk,
+        "service": service.pk,
+        "sla": sla.pk,
+        "draft": a_return("2025-26-P04", ReturnState.DRAFT),
+        "submitted": a_return(
+            "2025-26-P05",
+            ReturnState.SUBMITTED,
+            submitted_by=officer,
+            submitted_at=timezone.now(),
+        ),
+        "locked": a_return("2025-26-P06", ReturnState.LOCKED, locked_at=timezone.now()),
+        "referral": ReferralFactory(
+            from_department=finance, to_department=housing, raised_on=date(2026, 11, 2)
+        ).pk,
+        "result": SlaResultFactory(sla=sla, period="2025-26-P06").pk,
+        "disputed": SlaResultFactory(
+            sla=sla, period="2025-26-P07", verification="disputed", dispute_reason="Too high"
+        ).pk,
+        "milestone": MilestoneFactory(partnership=partnership).pk,
+        "escalation": EscalationFactory(partnership=partnership).pk,
+        "risk": RiskFactory(partnership=partnership).pk,
+        "token": create_token(user=officer, name="Spreadsheet").token.pk,
+        "import": ImportJob.objects.create(
+            kind="returns", created_by=officer, original_name="returns.csv", file_format="csv"
+        ).pk,
+    }
+    return council

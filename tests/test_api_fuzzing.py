@@ -1,0 +1,103 @@
+"""Schemathesis against /api/schema/: every operation, as every role, in process (WSGI).
+
+For each operation the schema lists, schemathesis generates requests from the schema
+(valid ones and, in its coverage phase, edge cases) and sends each one as every persona
+of the small council in ``tests/api_council.py``, authenticated with that persona's own
+API token. Every answer must be free of server errors and match the schema: a documented
+status code, the documented content type, a body that fits its schema.
+
+``SCHEMATHESIS_MAX_EXAMPLES`` bounds the examples per operation (default 3, which keeps
+CI to a couple of minutes on two cores); run more locally, as the README shows.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from departments.token_services import create_token
+from tests.api_council import build_council
+
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "3"))
+ROLES = ("officer", "head", "smt", "partner", "auditor", "admin")
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+# Loading the schema is a plain GET of /api/schema/: no database, no signed-in user.
+schema = schemathesis.openapi.from_wsgi("/api/schema/", WSGIHandler())
+# The schema's own examples, then generated requests bounded by MAX_EXAMPLES. The coverage
+# phase (every boundary of every parameter) is for the longer local run in the README.
+schema.config.phases.update(
+    phases=os.environ.get("SCHEMATHESIS_PHASES", "examples,fuzzing").split(",")
+)
+
+
+CALLS = {"requests": 0, "operations": 0}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_calls(request):
+    """Say how many requests the run sent, beside pytest's own summary."""
+    yield
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(
+            f"schemathesis: {CALLS['requests']} requests over {CALLS['operations']} operations "
+            f"(up to {MAX_EXAMPLES} generated examples each, sent as {len(ROLES)} roles)"
+        )
+
+
+@pytest.fixture
+def role_headers(housing, finance, partnership, settings_override):
+    CALLS["operations"] += 1
+    council = build_council(housing, finance, partnership)
+    return {
+        role: {"Authorization": f"Token {create_token(user=user, name='Fuzzing').key}"}
+        for role, user in council.users.items()
+        if role in ROLES
+    }
+
+
+@pytest.fixture
+def settings_override(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Thousands of requests in one test: the throttles are tested on their own.
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"user": None, "token": None, "token_create": None},
+    }
+    settings.AXES_ENABLED = False
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+def test_every_operation_as_every_role_answers_without_server_errors_within_the_schema(
+    case, role_headers
+):
+    for role, headers in role_headers.items():
+        CALLS["requests"] += 1
+        try:
+            case.call_and_validate(headers=headers, checks=CHECKS)
+        except Exception as failure:
+            failure.add_note(f"Sent as the {role}.")
+            raise
