@@ -17,6 +17,8 @@ import os
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -81,6 +83,14 @@ def settings_override(settings, tmp_path):
         "DEFAULT_THROTTLE_RATES": {"user": None, "token": None, "token_create": None},
     }
     settings.AXES_ENABLED = False
+    # Django closes the database connection at the end of each request; the test client
+    # stops it doing so, and so must this direct call of the WSGI handler, or the test's
+    # transaction (on PostgreSQL) would be closed under it after the first request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.mark.django_db

@@ -13,7 +13,6 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
 )
@@ -39,14 +38,10 @@ def _figure(**kwargs) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=None, decimal_places=None, **kwargs)
 
 
-class BadPeriodSerializer(serializers.Serializer):
-    period = serializers.ListField(child=serializers.CharField())
-
-
 ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 ERRORS = {
-    400: OpenApiResponse(BadPeriodSerializer, description="The period is not a month key."),
-    **error_responses(404),
+    # 400 names the period when it is not a month key; 404 is a record outside scope.
+    **error_responses(400, 404),
 }
 
 
