@@ -29,8 +29,10 @@ class ValidationErrorSchema(OpenApiSerializerExtension):
             "type": "object",
             "description": (
                 "DRF's validation body: each field name maps to a list of messages "
-                "(an import adds 'errors', the rejected rows with row, column and message)."
+                "(an import adds 'errors', the rejected rows with row, column and message); "
+                "a body that is not JSON at all gets 'detail' instead."
             ),
+            "properties": {"detail": {"type": "string"}},
             "additionalProperties": {"oneOf": [{"type": "array", "items": {}}, {"type": "object"}]},
         }
 
