@@ -145,3 +145,8 @@ IN_USE = OpenApiResponse(
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     """The shared error responses for ``codes``, to merge into ``extend_schema(responses=)``."""
     return {code: _RESPONSES[code] for code in codes}
+
+
+def request_example(name: str, value: dict) -> OpenApiExample:
+    """An example request body for the schema and the interactive docs."""
+    return OpenApiExample(name, value=value, request_only=True)

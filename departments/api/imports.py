@@ -12,7 +12,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from departments.api.errors import error_responses
+from departments.api.errors import error_responses, request_example
 from departments.importer import ImportRejected
 from departments.imports import read_progress, start_import
 from departments.models import ImportJob
@@ -79,6 +79,16 @@ IMPORT_REQUEST = inline_serializer(
         ),
     },
 )
+IMPORT_EXAMPLES = [
+    request_example(
+        "Returns as JSON rows",
+        {"rows": [{"indicator_code": "LPI-HOU-03", "period": "2025-26-P06", "value": "91.5"}]},
+    ),
+    request_example(
+        "SLA results as JSON rows",
+        {"rows": [{"sla_code": "NETWORK-AVL-01", "period": "2025-26-P06", "value": "99.7"}]},
+    ),
+]
 IMPORT_RESPONSES = {
     202: ImportJobSerializer,
     # 400: the file or rows were refused, with each rejected row's errors; 403: the user

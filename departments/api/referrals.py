@@ -10,7 +10,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from departments import referral_services
+from departments.api.errors import request_example
 from departments.api.imports import (
+    IMPORT_EXAMPLES,
     IMPORT_PARSERS,
     IMPORT_REQUEST,
     IMPORT_RESPONSES,
@@ -95,7 +97,23 @@ class ReferralViewSet(
     def get_queryset(self):
         return Referral.objects.visible_to(self.request.user)
 
-    @extend_schema(request=RaiseReferralSerializer, responses={201: ReferralSerializer})
+    @extend_schema(
+        request=RaiseReferralSerializer,
+        responses={201: ReferralSerializer},
+        examples=[
+            request_example(
+                "A referral",
+                {
+                    "from_department": 3,
+                    "to_department": 5,
+                    "category": "Rent arrears",
+                    "raised_on": "2025-09-10",
+                    "agreed_days": 5,
+                    "channel": "case-management",
+                },
+            )
+        ],
+    )
     def create(self, request, *args, **kwargs):
         """Raise a referral from one's own department to another."""
         incoming = RaiseReferralSerializer(data=request.data)
@@ -103,7 +121,14 @@ class ReferralViewSet(
         referral = referral_services.raise_referral(actor=request.user, **incoming.validated_data)
         return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=DateSerializer, responses={200: ReferralSerializer})
+    @extend_schema(
+        request=DateSerializer,
+        responses={200: ReferralSerializer},
+        examples=[
+            request_example("Acknowledged today", {}),
+            request_example("On a date", {"on": "2025-09-11"}),
+        ],
+    )
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         incoming = DateSerializer(data=request.data)
@@ -113,7 +138,14 @@ class ReferralViewSet(
         )
         return Response(ReferralSerializer(referral).data)
 
-    @extend_schema(request=DateSerializer, responses={200: ReferralSerializer})
+    @extend_schema(
+        request=DateSerializer,
+        responses={200: ReferralSerializer},
+        examples=[
+            request_example("Resolved today", {}),
+            request_example("On a date", {"on": "2025-09-15"}),
+        ],
+    )
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         incoming = DateSerializer(data=request.data)
@@ -123,7 +155,7 @@ class ReferralViewSet(
         )
         return Response(ReferralSerializer(referral).data)
 
-    @extend_schema(request=IMPORT_REQUEST, responses=IMPORT_RESPONSES)
+    @extend_schema(request=IMPORT_REQUEST, responses=IMPORT_RESPONSES, examples=IMPORT_EXAMPLES)
     @action(detail=False, methods=["post"], url_path="import", parser_classes=IMPORT_PARSERS)
     def import_rows(self, request):
         """Import referrals from a CSV or XLSX file, or JSON rows: all or nothing."""

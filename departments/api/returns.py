@@ -10,8 +10,9 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
 from departments import services
-from departments.api.errors import error_responses
+from departments.api.errors import error_responses, request_example
 from departments.api.imports import (
+    IMPORT_EXAMPLES,
     IMPORT_PARSERS,
     IMPORT_REQUEST,
     IMPORT_RESPONSES,
@@ -175,13 +176,38 @@ class ReturnViewSet(
         return KpiReturnSerializer(saved, context={"request": request})
 
     @extend_schema(
-        request=ReturnWriteSerializer, responses={201: KpiReturnSerializer, 409: CONFLICT}
+        request=ReturnWriteSerializer,
+        responses={201: KpiReturnSerializer, 409: CONFLICT},
+        examples=[
+            request_example(
+                "A return",
+                {
+                    "indicator": 12,
+                    "period": "2025-26-P06",
+                    "value": "91.5",
+                    "commentary": "Above target after the new triage rota.",
+                },
+            )
+        ],
     )
     def create(self, request, *args, **kwargs):
         return Response(self._save(request, None).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=ReturnWriteSerializer, responses={200: KpiReturnSerializer, 409: CONFLICT}
+        request=ReturnWriteSerializer,
+        responses={200: KpiReturnSerializer, 409: CONFLICT},
+        examples=[
+            request_example(
+                "New figures",
+                {
+                    "indicator": 12,
+                    "period": "2025-26-P06",
+                    "value": "88.0",
+                    "commentary": "Corrected after the audit.",
+                    "version": 2,
+                },
+            )
+        ],
     )
     def update(self, request, *args, **kwargs):
         partial = kwargs.get("partial", False)
@@ -199,22 +225,43 @@ class ReturnViewSet(
         saved = service(**kwargs)
         return Response(KpiReturnSerializer(saved, context={"request": request}).data)
 
-    @extend_schema(request=VersionSerializer, responses={200: KpiReturnSerializer, 409: CONFLICT})
+    @extend_schema(
+        request=VersionSerializer,
+        responses={200: KpiReturnSerializer, 409: CONFLICT},
+        examples=[request_example("Based on version 2", {"version": 2})],
+    )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         return self._transition(request, services.submit_return)
 
-    @extend_schema(request=VersionSerializer, responses={200: KpiReturnSerializer, 409: CONFLICT})
+    @extend_schema(
+        request=VersionSerializer,
+        responses={200: KpiReturnSerializer, 409: CONFLICT},
+        examples=[request_example("Based on version 3", {"version": 3})],
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         return self._transition(request, services.approve_return)
 
-    @extend_schema(request=ReasonSerializer, responses={200: KpiReturnSerializer, 409: CONFLICT})
+    @extend_schema(
+        request=ReasonSerializer,
+        responses={200: KpiReturnSerializer, 409: CONFLICT},
+        examples=[
+            request_example(
+                "Send back",
+                {"reason": "The figure excludes the last week of the month.", "version": 3},
+            )
+        ],
+    )
     @action(detail=True, methods=["post"], url_path="send-back")
     def send_back(self, request, pk=None):
         return self._transition(request, services.send_back_return, ReasonSerializer)
 
-    @extend_schema(request=ReasonSerializer, responses={200: KpiReturnSerializer})
+    @extend_schema(
+        request=ReasonSerializer,
+        responses={200: KpiReturnSerializer},
+        examples=[request_example("Reopen", {"reason": "The supplier restated its figures."})],
+    )
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         kpi_return = self.get_object()
@@ -225,7 +272,7 @@ class ReturnViewSet(
         )
         return Response(KpiReturnSerializer(saved, context={"request": request}).data)
 
-    @extend_schema(request=IMPORT_REQUEST, responses=IMPORT_RESPONSES)
+    @extend_schema(request=IMPORT_REQUEST, responses=IMPORT_RESPONSES, examples=IMPORT_EXAMPLES)
     @action(detail=False, methods=["post"], url_path="import", parser_classes=IMPORT_PARSERS)
     def import_rows(self, request):
         """Import returns from a CSV or XLSX file, or JSON rows: all or nothing."""
@@ -269,7 +316,14 @@ class PeriodViewSet(viewsets.ViewSet):
         incoming.is_valid(raise_exception=True)
         return incoming.validated_data
 
-    @extend_schema(request=PeriodActionSerializer, responses={201: SignOffResultSerializer})
+    @extend_schema(
+        request=PeriodActionSerializer,
+        responses={201: SignOffResultSerializer},
+        examples=[
+            request_example("Sign off Housing", {"department": 3}),
+            request_example("Sign off the council", {}),
+        ],
+    )
     @action(detail=True, methods=["post"], url_path="sign-off")
     def sign_off(self, request, key=None):
         data = self._incoming(request)
@@ -286,7 +340,13 @@ class PeriodViewSet(viewsets.ViewSet):
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(request=PeriodActionSerializer, responses={200: ReopenResultSerializer})
+    @extend_schema(
+        request=PeriodActionSerializer,
+        responses={200: ReopenResultSerializer},
+        examples=[
+            request_example("Reopen the council", {"reason": "Late correction from Finance."})
+        ],
+    )
     @action(detail=True, methods=["post"])
     def reopen(self, request, key=None):
         data = self._incoming(request)

@@ -11,8 +11,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from departments import roles
-from departments.api.errors import error_responses
+from departments.api.errors import error_responses, request_example
 from departments.api.imports import (
+    IMPORT_EXAMPLES,
     IMPORT_PARSERS,
     IMPORT_REQUEST,
     IMPORT_RESPONSES,
@@ -124,7 +125,19 @@ class SlaResultViewSet(
         return SlaResult.objects.visible_to(self.request.user).select_related("sla")
 
     @extend_schema(
-        request=SlaResultWriteSerializer, responses={201: SlaResultSerializer, 409: CONFLICT}
+        request=SlaResultWriteSerializer,
+        responses={201: SlaResultSerializer, 409: CONFLICT},
+        examples=[
+            request_example(
+                "A month's result",
+                {
+                    "sla": 4,
+                    "period": "2025-26-P06",
+                    "value": "99.62",
+                    "commentary": "Two short outages.",
+                },
+            )
+        ],
     )
     def create(self, request, *args, **kwargs):
         """Enter (or correct, until verified) one month's result of one SLA."""
@@ -155,23 +168,43 @@ class SlaResultViewSet(
         return Response(SlaResultSerializer(service(**kwargs)).data)
 
     @extend_schema(
-        request=ResultVersionSerializer, responses={200: SlaResultSerializer, 409: CONFLICT}
+        request=ResultVersionSerializer,
+        responses={200: SlaResultSerializer, 409: CONFLICT},
+        examples=[request_example("Verify", {"version": 1})],
     )
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         return self._act(request, ResultVersionSerializer, services.verify_sla_result)
 
-    @extend_schema(request=DisputeSerializer, responses={200: SlaResultSerializer, 409: CONFLICT})
+    @extend_schema(
+        request=DisputeSerializer,
+        responses={200: SlaResultSerializer, 409: CONFLICT},
+        examples=[
+            request_example("Dispute", {"reason": "Our monitoring shows 97.9.", "version": 1})
+        ],
+    )
     @action(detail=True, methods=["post"])
     def dispute(self, request, pk=None):
         return self._act(request, DisputeSerializer, services.dispute_sla_result)
 
-    @extend_schema(request=ResolveSerializer, responses={200: SlaResultSerializer, 409: CONFLICT})
+    @extend_schema(
+        request=ResolveSerializer,
+        responses={200: SlaResultSerializer, 409: CONFLICT},
+        examples=[
+            request_example(
+                "Agreed figure",
+                {"reason": "Agreed at the contract board.", "agreed_value": "98.4", "version": 2},
+            ),
+            request_example(
+                "Partner's figure stands", {"reason": "Monitoring gap confirmed.", "version": 2}
+            ),
+        ],
+    )
     @action(detail=True, methods=["post"], url_path="resolve-dispute")
     def resolve_dispute(self, request, pk=None):
         return self._act(request, ResolveSerializer, services.resolve_sla_dispute)
 
-    @extend_schema(request=IMPORT_REQUEST, responses=IMPORT_RESPONSES)
+    @extend_schema(request=IMPORT_REQUEST, responses=IMPORT_RESPONSES, examples=IMPORT_EXAMPLES)
     @action(detail=False, methods=["post"], url_path="import", parser_classes=IMPORT_PARSERS)
     def import_rows(self, request):
         """Import SLA results from a CSV or XLSX file, or JSON rows: all or nothing."""
@@ -226,7 +259,13 @@ class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_queryset(self):
         return Milestone.objects.visible_to(self.request.user)
 
-    @extend_schema(request=MilestoneProgressSerializer, responses={200: MilestoneSerializer})
+    @extend_schema(
+        request=MilestoneProgressSerializer,
+        responses={200: MilestoneSerializer},
+        examples=[
+            request_example("Delivered", {"state": "delivered", "delivered_date": "2025-09-30"})
+        ],
+    )
     @action(detail=True, methods=["post"])
     def progress(self, request, pk=None):
         """The partner records a milestone's state and delivery date."""
