@@ -6,6 +6,7 @@ of one follow the other. Shared by the page, the API, the exports and the early 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from departments.models import Department
@@ -149,12 +150,14 @@ def fitted_line(points: list[ChangePoint]) -> tuple[float, float] | None:
     return slope, mean_y - slope * mean_x
 
 
-def partner_health_series(months: list[Period], partnership: Partnership | None) -> Series:
+def partner_health_series(
+    months: list[Period], partnership: Partnership | None, today: date | None = None
+) -> Series:
+    """Council-level partner health, or one partnership's contract health."""
     if partnership is None:
-        return council_partner_health(months=months)
-    return [
-        (h.period, h.score) for h in contract_health_series(partnership=partnership, months=months)
-    ]
+        return council_partner_health(months=months, today=today)
+    series = contract_health_series(partnership=partnership, months=months, today=today)
+    return [(h.period, h.score) for h in series]
 
 
 def combined_figures(
@@ -162,14 +165,17 @@ def combined_figures(
     *,
     departments: list[Department],
     partnership: Partnership | None = None,
+    today: date | None = None,
 ) -> CombinedFigures:
     """The combined view for ``month``: ``departments`` are the ones the reader may see,
-    each with its own relation. Fixed queries whatever the number of referrals."""
+    each with its own relation. Fixed queries whatever the number of referrals. ``today``
+    (default: today in London) decides which referrals are late and which deadlines
+    have passed."""
     months = trailing_months(month, WINDOW)
     # Every active department's coordination at once: the council series needs them all.
-    by_department = coordination_by_department(periods=months)
-    council = council_coordination(periods=months, by_department=by_department)
-    health = partner_health_series(months, partnership)
+    by_department = coordination_by_department(periods=months, today=today)
+    council = council_coordination(periods=months, today=today, by_department=by_department)
+    health = partner_health_series(months, partnership, today)
     dependencies = dependency_health(months=months, department_ids=[d.pk for d in departments])
     rows = []
     for department in departments:

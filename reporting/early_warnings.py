@@ -25,7 +25,7 @@ from departments import periods, roles
 from departments.models import KpiReturn, Referral, Role
 from departments.periods import Period, periods_between
 from partnerships.models import SlaResult
-from reporting.models import EarlyWarning, WarningRule
+from reporting.models import EarlyWarning
 from reporting.warning_rules import RULES, Finding
 
 logger = logging.getLogger(__name__)
@@ -66,13 +66,8 @@ def evaluate(
         first = first.previous()
     window = periods_between(first, evaluated[-1])
     result = Evaluation(periods=[p.key for p in evaluated])
-    for rule, detect in RULES.items():
-        findings = (
-            detect(window, evaluated, today)
-            if rule == WarningRule.MISSING_RETURNS
-            else detect(window, evaluated)
-        )
-        for finding in findings:
+    for detect in RULES.values():
+        for finding in detect(window, evaluated, today):
             _record(finding, result)
     if notify and result.raised:
         result.emailed = notify_smt(result.raised)

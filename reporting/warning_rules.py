@@ -57,14 +57,16 @@ def run_start(holds: Callable[[Period], bool], at: Period, earliest: Period) -> 
 
 
 # Rule 1 ---------------------------------------------------------------------------------
-def falling_together(months: list[Period], evaluate: list[Period]) -> Iterator[Finding]:
+def falling_together(
+    months: list[Period], evaluate: list[Period], today: date | None = None
+) -> Iterator[Finding]:
     """Council coordination and a partnership's contract health both fell, month on
     month, in each of the last three months."""
-    coordination = {c.period: c.index for c in council_coordination(periods=months)}
+    coordination = {c.period: c.index for c in council_coordination(periods=months, today=today)}
     for partnership in Partnership.objects.order_by("pk"):
         health = {
             h.period: h.score
-            for h in contract_health_series(partnership=partnership, months=months)
+            for h in contract_health_series(partnership=partnership, months=months, today=today)
         }
 
         def fell(month: Period, health=health) -> bool:
@@ -110,8 +112,11 @@ def falling_together(months: list[Period], evaluate: list[Period]) -> Iterator[F
 
 
 # Rule 2 ---------------------------------------------------------------------------------
-def service_red(months: list[Period], evaluate: list[Period]) -> Iterator[Finding]:
-    """A service a department depends on was red two months running."""
+def service_red(
+    months: list[Period], evaluate: list[Period], today: date | None = None
+) -> Iterator[Finding]:
+    """A service a department depends on was red two months running. (Service health
+    does not depend on the date, so ``today`` is not read.)"""
     services = list(Service.objects.select_related("partnership").prefetch_related("departments"))
     figures = service_months(partnership_ids=Partnership.objects.values("pk"), months=months)
 
@@ -157,8 +162,11 @@ def service_red(months: list[Period], evaluate: list[Period]) -> Iterator[Findin
 
 
 # Rule 3 ---------------------------------------------------------------------------------
-def statutory_red(months: list[Period], evaluate: list[Period]) -> Iterator[Finding]:
-    """A statutory indicator red three periods running (periods of its own kind)."""
+def statutory_red(
+    months: list[Period], evaluate: list[Period], today: date | None = None
+) -> Iterator[Finding]:
+    """A statutory indicator red three periods running (periods of its own kind), on
+    counted returns, so ``today`` is not read."""
     indicators = list(
         PerformanceIndicator.objects.active()
         .filter(statutory=True)
@@ -285,6 +293,7 @@ def missing_returns(
             )
 
 
+# Each rule: (months read, months evaluated, today) → findings.
 RULES: dict[WarningRule, Callable[..., Iterator[Finding]]] = {
     WarningRule.FALLING_TOGETHER: falling_together,
     WarningRule.SERVICE_RED: service_red,
