@@ -222,6 +222,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "departments.tasks.send_return_reminders",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon-fri"),
     },
+    "early-warnings": {
+        "task": "reporting.tasks.evaluate_early_warnings",
+        "schedule": crontab(hour=6, minute=45),
+    },
 }
 
 # Email (reminder digests): the console backend unless SMTP is configured.

@@ -1,11 +1,13 @@
 from django.urls import path
 
 from reporting import (
+    combined_views,
     coordination_views,
     dashboard_views,
     indicator_views,
     overview_views,
     partnership_views,
+    warning_views,
 )
 
 app_name = "reporting"
@@ -16,4 +18,12 @@ urlpatterns = [
     path("departments/<int:pk>/", dashboard_views.department_dashboard, name="department"),
     path("overview/", overview_views.overview, name="overview"),
     path("indicators/<int:pk>/", indicator_views.indicator_page, name="indicator"),
+    path("combined/", combined_views.combined, name="combined"),
+    path("early-warnings/", warning_views.warning_list, name="early-warnings"),
+    path("early-warnings/<int:pk>/", warning_views.warning_detail, name="early-warning"),
+    path(
+        "early-warnings/<int:pk>/acknowledge/",
+        warning_views.warning_acknowledge,
+        name="early-warning-acknowledge",
+    ),
 ]

@@ -1,4 +1,4 @@
-from reporting.api import dashboards, metrics
+from reporting.api import combined, dashboards, metrics
 
 
 def register(router) -> None:
@@ -17,3 +17,7 @@ def register(router) -> None:
     router.register(
         "metrics/indicators", dashboards.IndicatorMetricsViewSet, basename="metrics-indicator"
     )
+    router.register(
+        "metrics/combined", combined.CombinedMetricsViewSet, basename="metrics-combined"
+    )
+    router.register("early-warnings", combined.EarlyWarningViewSet, basename="early-warning")
