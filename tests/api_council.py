@@ -18,6 +18,7 @@ from departments.models import ImportJob, ReturnState
 from departments.roles import Role
 from departments.services import sign_off_period
 from departments.token_services import create_token
+from reporting.models import EarlyWarning, WarningRule
 from tests.factories import (
     EscalationFactory,
     IndicatorFactory,
@@ -101,6 +102,15 @@ def build_council(housing, finance, partnership) -> Council:
         "escalation": EscalationFactory(partnership=partnership).pk,
         "risk": RiskFactory(partnership=partnership).pk,
         "token": create_token(user=officer, name="Spreadsheet").token.pk,
+        "warning": EarlyWarning.objects.create(
+            rule=WarningRule.STATUTORY_RED,
+            subject_key=f"indicator:{indicator.pk}",
+            subject_label=str(indicator),
+            starting_period="2025-26-P04",
+            latest_period="2025-26-P06",
+            department=housing,
+            indicator=indicator,
+        ).pk,
         "import": ImportJob.objects.create(
             kind="returns", created_by=officer, original_name="returns.csv", file_format="csv"
         ).pk,

@@ -206,6 +206,13 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/api/v1/metrics/departments/{id}/"): HOUSING_RECORD,
     ("GET", "/api/v1/metrics/indicators/{id}/"): HOUSING_RECORD,
     ("GET", "/api/v1/metrics/partnerships/{id}/"): CONTRACT_RECORD,
+    # The combined view: council-wide roles and departments (their own rows), not the partner.
+    ("GET", "/api/v1/metrics/combined/"): expect(OK, partner=403),
+    # Early warnings are read in scope (this one is about a Housing indicator) and
+    # acknowledged by SMT and administrators.
+    ("GET", "/api/v1/early-warnings/"): EVERYONE,
+    ("GET", "/api/v1/early-warnings/{id}/"): HOUSING_RECORD,
+    ("POST", "/api/v1/early-warnings/{id}/acknowledge/"): SMT_ONLY_ON_HOUSING,
 }
 
 
@@ -220,6 +227,7 @@ RECORD_OF_PATH = {
     "services": "service",
     "slas": "sla",
     "imports": "import",
+    "early-warnings": "warning",
     "referrals": "referral",
     "milestones": "milestone",
     "escalations": "escalation",
@@ -321,7 +329,7 @@ def _body(method: str, path: str, persona: str, c: Council) -> dict:
         ("POST", "/api/v1/returns/{id}/send-back/"): {"reason": "Check the figure"},
         ("POST", "/api/v1/returns/{id}/reopen/"): {"reason": "Correction"},
         ("POST", "/api/v1/returns/import/"): {
-            "rows": [{"indicator": "LPI-HOU-03", "period": "2025-26-P09", "value": "90"}]
+            "rows": [{"indicator_code": "LPI-HOU-03", "period": "2025-26-P09", "value": "90"}]
         },
         ("POST", "/api/v1/periods/{key}/reopen/"): {"reason": "Late correction"},
         ("POST", "/api/v1/referrals/"): {
@@ -352,7 +360,10 @@ def _body(method: str, path: str, persona: str, c: Council) -> dict:
         ("POST", "/api/v1/sla-results/{id}/dispute/"): {"reason": "The log shows otherwise"},
         ("POST", "/api/v1/sla-results/{id}/resolve-dispute/"): {"reason": "Agreed at board"},
         ("POST", "/api/v1/sla-results/import/"): {
-            "rows": [{"sla": "SLA-01", "period": "2025-26-P09", "value": "99.9"}]
+            "rows": [{"sla_code": "SLA-01", "period": "2025-26-P09", "value": "99.9"}]
+        },
+        ("POST", "/api/v1/early-warnings/{id}/acknowledge/"): {
+            "note": "Raised with the head of service; recovery plan due Friday."
         },
         ("POST", "/api/v1/milestones/{id}/progress/"): {
             "state": "delivered",
