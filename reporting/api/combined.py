@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_serializer,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -62,6 +67,8 @@ class DepartmentRelationSerializer(serializers.Serializer):
     relation = RelationSerializer()
 
 
+# One object per request, although the viewset answers it from ``list``.
+@extend_schema_serializer(many=False)
 class CombinedMetricsSerializer(serializers.Serializer):
     period = serializers.CharField()
     partnership = serializers.IntegerField(allow_null=True)
@@ -162,7 +169,10 @@ class CombinedMetricsViewSet(viewsets.ViewSet):
 
 class EarlyWarningSerializer(serializers.ModelSerializer):
     rule_label = serializers.CharField(source="get_rule_display", read_only=True)
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Null until acknowledged: said so, or the schema would promise a string.
+    acknowledged_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = EarlyWarning
