@@ -16,6 +16,17 @@ from tests.factories import (
 )
 
 PASSWORD = "correct-horse-battery"
+# Requests the schemathesis run sent (tests/test_api_fuzzing.py), for the closing summary.
+FUZZING_CALLS = pytest.StashKey[dict]()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    calls = config.stash.get(FUZZING_CALLS, None)
+    if calls and calls["requests"]:
+        terminalreporter.write_line(
+            f"schemathesis: {calls['requests']} requests over {calls['operations']} operations "
+            f"(up to {calls['max_examples']} generated examples each, as {calls['roles']} roles)"
+        )
 
 
 @pytest.fixture

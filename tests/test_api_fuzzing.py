@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 
 from departments.token_services import create_token
 from tests.api_council import build_council
+from tests.conftest import FUZZING_CALLS
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "3"))
 ROLES = ("officer", "head", "smt", "partner", "auditor", "admin")
@@ -48,19 +49,14 @@ schema.config.phases.update(
 )
 
 
-CALLS = {"requests": 0, "operations": 0}
+CALLS = {"requests": 0, "operations": 0, "max_examples": MAX_EXAMPLES, "roles": len(ROLES)}
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _report_calls(request):
-    """Say how many requests the run sent, beside pytest's own summary."""
+    """Say how many requests the run sent, in pytest's closing summary."""
+    request.config.stash[FUZZING_CALLS] = CALLS
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(
-            f"schemathesis: {CALLS['requests']} requests over {CALLS['operations']} operations "
-            f"(up to {MAX_EXAMPLES} generated examples each, sent as {len(ROLES)} roles)"
-        )
 
 
 @pytest.fixture
