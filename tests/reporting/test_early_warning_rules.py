@@ -598,15 +598,6 @@ def test_evaluate_makes_the_same_number_of_queries_at_two_sizes(council, partner
     assert counts[0] == counts[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "evaluate_history picks the first period with data by ordering the period keys as "
-        "strings, so '2025-26-P03' sorts before '2025-26-Q1' and --all starts at June "
-        "(P03) although the Q1 return's data begins in April (P01): the missing April and "
-        "May returns are never warned about"
-    ),
-)
 def test_all_starts_at_the_first_month_of_a_quarterly_return(housing):
     quarterly = IndicatorFactory(department=housing, code="HQ", frequency="quarterly")
     for key in ("2025-26-Q1", "2025-26-Q2"):
