@@ -203,6 +203,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "departments.tasks.send_return_reminders",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon-fri"),
     },
+    # Daily: the task builds the Best Value annual report once the year just ended has
+    # its P12 signed off (or its returns deadline has passed), and never twice.
+    "annual-report": {
+        "task": "reporting.tasks.build_annual_report_when_due",
+        "schedule": crontab(hour=6, minute=15),
+    },
 }
 
 # Email (reminder digests): the console backend unless SMTP is configured.
@@ -214,6 +220,10 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "performance@council.example")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+
+# Reports: chart images in PDFs are drawn by kaleido with the machine's Chromium; "0"
+# leaves them out (the PDF says so where each chart would be).
+REPORT_CHART_IMAGES = env_bool("REPORT_CHART_IMAGES", True)
 
 # Imports: the biggest accepted file (bytes) and the most rows in one file.
 IMPORT_MAX_UPLOAD_BYTES = int(env("IMPORT_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
