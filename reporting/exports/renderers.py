@@ -14,7 +14,7 @@ import io
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.template.loader import render_to_string
@@ -39,7 +39,10 @@ class Sheet:
 
 
 def local(moment: datetime) -> datetime:
-    """A time in Europe/London without its zone: spreadsheets have no time zones."""
+    """A time in Europe/London without its zone: spreadsheets have no time zones. A time
+    already without a zone is taken to be London's."""
+    if timezone.is_naive(moment):
+        return moment.replace(microsecond=0)
     return timezone.localtime(moment).replace(tzinfo=None, microsecond=0)
 
 
@@ -134,7 +137,9 @@ def workbook_bytes(sheets: list[Sheet], *, fixed_time: datetime, title: str) -> 
         for index, column in enumerate(sheet_spec.columns, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = column.width
     when = local(fixed_time)
-    workbook.properties.created = workbook.properties.modified = when
+    # The document properties are UTC by the standard; the zip's dates are local time.
+    in_utc = fixed_time.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    workbook.properties.created = workbook.properties.modified = in_utc
     workbook.properties.creator = "Partnership governance dashboard"
     workbook.properties.title = title
     buffer = io.BytesIO()
