@@ -58,11 +58,17 @@ def request_report(
         raise ValidationError({"kind": [str(error)]}) from None
     if not report.may_run(actor):
         raise PermissionDenied(f"The {report.title.lower()} holds nothing within your scope.")
+    problems: dict[str, list[str]] = {}
+    try:
+        cleaned = read_parameters(parameters, user=actor, needs=report.needs)
+    except ValidationError as invalid:
+        problems.update(invalid.message_dict)
     chosen = list(dict.fromkeys(file_formats))
     if not chosen or any(f not in report.formats for f in chosen):
         offered = ", ".join(FORMAT_LABELS[f] for f in report.formats)
-        raise ValidationError({"file_format": [f"Choose the format: {offered}"]})
-    cleaned = read_parameters(parameters, user=actor, needs=report.needs)
+        problems["file_format"] = [f"Choose at least one format: {offered}"]
+    if problems:  # every problem at once, for the page's error summary
+        raise ValidationError(problems)
     batch = uuid.uuid4()
     with transaction.atomic():
         runs = [
@@ -233,7 +239,8 @@ def notify_when_batch_done(run: ReportRun) -> int:
     if not claimed:
         return 0
     report = report_class(run.kind)
-    link = settings.SITE_URL.rstrip("/") + reverse("reporting:report-run", args=[run.pk])
+    first = batch.order_by("pk").first()  # its page shows every file of the batch
+    link = settings.SITE_URL.rstrip("/") + reverse("reporting:report-run", args=[first.pk])
     addresses = recipients()
     if addresses:
         send_mail(

@@ -1,4 +1,4 @@
-from reporting.api import dashboards, metrics
+from reporting.api import dashboards, metrics, reports
 
 
 def register(router) -> None:
@@ -17,3 +17,4 @@ def register(router) -> None:
     router.register(
         "metrics/indicators", dashboards.IndicatorMetricsViewSet, basename="metrics-indicator"
     )
+    router.register("reports", reports.ReportRunViewSet, basename="report")

@@ -57,6 +57,7 @@ def page_link(name: str, *args, query: str = "") -> str:
 class Exporter:
     """A report that is one table. Subclasses set the class attributes and ``rows()``."""
 
+    do_not_call_in_templates = True  # templates list the classes themselves
     identifier: str = ""
     title: str = ""
     description: str = ""
