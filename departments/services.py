@@ -408,6 +408,8 @@ def _queue_monthly_pack(sign_off_id: int) -> None:
     Celery registry because departments never imports reporting (DESIGN.md section 2)."""
     from celery import current_app
 
+    # Importing every app's tasks module registers them (a web process has not yet).
+    current_app.loader.import_default_modules()
     current_app.tasks[MONTHLY_PACK_TASK].delay(sign_off_id)
 
 

@@ -192,3 +192,18 @@ def test_the_annual_report_groups_statutory_indicators_by_dimension(
         march.year_to_date.rag.label,
         march.year_to_date_direction.label,
     )
+
+
+def test_without_a_chart_renderer_the_pack_says_so_instead_of_failing(
+    evidence, audrey, tmp_path, monkeypatch
+):
+    import kaleido
+
+    def no_browser(*args, **kwargs):
+        raise RuntimeError("Chromium not found")
+
+    monkeypatch.setattr(kaleido, "start_sync_server", no_browser)
+    _, _, content = monthly(audrey).build("pdf")
+    text = " ".join(pdf_pages(content, tmp_path))
+    assert text.count("could not be drawn on this server") == 4  # RAG, contract, combined ×2
+    assert "Data behind “Contract health over the last 24 months”" in text

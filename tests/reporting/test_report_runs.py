@@ -264,3 +264,12 @@ def test_the_audit_trail_browser_filters_and_pages(client, evidence, audrey, ali
     assert all(e.object_type == "KPI return" for e in response.context["entries"])
     response = client.get("/audit-trail/?since=2025-13-01")
     assert "There is a problem" in response.content.decode()
+
+
+def test_celery_beat_asks_daily_for_the_annual_report(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["annual-report"]
+    assert entry["task"] == "reporting.tasks.build_annual_report_when_due"
+    from config.celery import app
+
+    app.loader.import_default_modules()  # what the worker and beat do when they start
+    assert entry["task"] in app.tasks
