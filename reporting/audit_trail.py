@@ -163,7 +163,7 @@ class AuditTrail:
         for source in self._sources():
             queryset = self._queryset(source)
             rows = queryset[:limit] if limit is not None else queryset.iterator(chunk_size=2000)
-            streams.append(_entry(source, row) for row in rows)
+            streams.append(_entries(source, rows))
         return streams
 
     def __iter__(self) -> Iterator[TrailEntry]:
@@ -179,6 +179,12 @@ class AuditTrail:
 
 def _order(entry: TrailEntry) -> tuple:
     return (entry.when, entry.object_type, entry.record)
+
+
+def _entries(source: AuditSource, rows) -> Iterator[TrailEntry]:
+    """One source's entries (a function, so each stream keeps its own source)."""
+    for row in rows:
+        yield _entry(source, row)
 
 
 def _entry(source: AuditSource, row) -> TrailEntry:

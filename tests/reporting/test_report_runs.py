@@ -273,3 +273,24 @@ def test_celery_beat_asks_daily_for_the_annual_report(settings):
 
     app.loader.import_default_modules()  # what the worker and beat do when they start
     assert entry["task"] in app.tasks
+
+
+def test_an_officer_reads_only_their_departments_trail(client, evidence, alice, finance):
+    client.force_login(alice)
+    response = client.get("/audit-trail/")
+    records = {(e.object_type, e.department) for e in response.context["entries"]}
+    assert ("KPI return", "Housing") in records
+    assert not any(department == "Finance" for _, department in records)
+    memberships = [e for e in response.context["entries"] if e.object_type == "Membership"]
+    assert {e.record for e in memberships} == {"officer of Housing"}
+    assert client.get(f"/audit-trail/?department={finance.pk}").context["errors"] == {
+        "department": "Choose a department from the list"
+    }
+
+
+def test_the_whole_trail_merges_every_kind_newest_first(client, evidence, audrey):
+    client.force_login(audrey)
+    entries = client.get("/audit-trail/").context["entries"]
+    kinds = {e.object_type for e in entries}
+    assert {"KPI return", "Target", "SLA result", "Membership", "Period sign-off"} <= kinds
+    assert [e.when for e in entries] == sorted((e.when for e in entries), reverse=True)
