@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from reporting.exports.base import DATE, DATETIME, Column, Exporter
 PDF_CONTENT_TYPE = "application/pdf"
 SIGNED_OFF_HEADING = "Period signed off"
 NOT_SIGNED_OFF = "Not signed off"
+# A PDF is for reading: past this many rows, it says so and points to CSV or XLSX.
+MAX_PDF_ROWS = 5000
 
 
 @dataclass(frozen=True)
@@ -176,14 +179,18 @@ def _fixed_zip_times(content: bytes, when: datetime) -> bytes:
 def render_pdf(exporter: Exporter) -> tuple[str, str, bytes]:
     """The table as a PDF, with the period and the time it was built on every page."""
     columns, rows = with_sign_off(exporter)
+    shown = [[pdf_text(cell) for cell in row] for row in itertools.islice(rows, MAX_PDF_ROWS + 1)]
     html = render_to_string(
         "reporting/reports/table.html",
         {
             "title": exporter.title,
             "described": exporter.parameters.describe(),
             "headings": [column.heading for column in columns],
-            "rows": [[pdf_text(cell) for cell in row] for row in rows],
+            "rows": shown[:MAX_PDF_ROWS],
+            "cut_short": len(shown) > MAX_PDF_ROWS,
+            "max_rows": MAX_PDF_ROWS,
             "generated_at": timezone.localtime(),
+            "signed_off_at": exporter.signed_off_at(),
         },
     )
     return exporter.filename("pdf"), PDF_CONTENT_TYPE, pdf_from_html(html)
