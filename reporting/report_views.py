@@ -58,8 +58,8 @@ def report_request(request: HttpRequest, kind: str) -> HttpResponse:
     errors: dict[str, str] = {}
     values = _initial(report)
     if request.method == "POST":
-        values = {key: request.POST.get(key, "").strip() for key in values}
         formats = request.POST.getlist("file_format")
+        values = {key: request.POST.get(key, "").strip() for key in values if key != "file_format"}
         try:
             runs = services.request_report(
                 actor=request.user,

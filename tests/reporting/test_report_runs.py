@@ -294,3 +294,22 @@ def test_the_whole_trail_merges_every_kind_newest_first(client, evidence, audrey
     kinds = {e.object_type for e in entries}
     assert {"KPI return", "Target", "SLA result", "Membership", "Period sign-off"} <= kinds
     assert [e.when for e in entries] == sorted((e.when for e in entries), reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("persona", "path", "status"),
+    [
+        ("alice", "/reports/", 200),
+        ("pat", "/reports/", 200),
+        ("audrey", "/reports/new/monthly_pack/", 200),
+        ("harriet", "/reports/new/annual_report/", 200),
+        ("pat", "/reports/new/sla_results/", 200),
+        ("pat", "/reports/new/returns/", 403),
+        ("pat", "/reports/new/referrals/", 403),
+        ("audrey", "/reports/new/no_such_report/", 404),
+        ("audrey", "/audit-trail/", 200),
+    ],
+)
+def test_who_reaches_the_report_pages(client, evidence, request, persona, path, status):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(path).status_code == status
