@@ -209,7 +209,8 @@ def pdf_text(value: object) -> str:
 def pdf_from_html(html: str) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=None).write_pdf()
+    # PDF/UA: a tagged PDF, so screen readers follow headings and tables.
+    return HTML(string=html, base_url=None).write_pdf(pdf_variant="pdf/ua-1")
 
 
 RENDERERS = {"csv": render_csv, "xlsx": render_xlsx, "pdf": render_pdf}
