@@ -33,6 +33,8 @@ from reporting.metrics.health import ContractHealth, contract_health_series, cre
 from reporting.metrics.returns import COUNTED_STATES, IndicatorRow, indicator_rows
 from reporting.packs.base import Pack, Progress, no_progress
 
+ON_TIME_COLUMN = [c.heading for c in MilestonesExporter.columns].index("Delivered by its due date")
+
 
 @dataclass(frozen=True)
 class PartnershipYear:
@@ -88,7 +90,7 @@ def annual_report(*, user, parameters: ReportParameters) -> AnnualReport:
                     credits_year_to_date(partnership=partnership, period=march).values(), Decimal(0)
                 ),
                 len(milestones),
-                sum(1 for row in milestones if row[6]),
+                sum(1 for row in milestones if row[ON_TIME_COLUMN]),
             )
         )
     actions = (
