@@ -61,10 +61,6 @@ class DepartmentSection:
     coordination: Coordination | None
     dependency: DependencyHealth | None
 
-    @property
-    def reds(self) -> list[IndicatorRow]:
-        return [row for row in self.rows if row.rag.value == "red"]
-
 
 @dataclass(frozen=True)
 class PartnershipSection:
@@ -108,15 +104,6 @@ class MonthlyPack:
     late: list[IndicatorRow]
     overview_charts: list[Chart] = field(default_factory=list)
     statutory: list[IndicatorRow] = field(default_factory=list)
-
-    @property
-    def charts(self) -> list[Chart]:
-        """Every chart the PDF draws, in page order."""
-        charts = list(self.overview_charts)
-        charts += [section.chart for section in self.partnerships]
-        for combined in self.combined:
-            charts += [combined.health_chart, combined.coordination_chart]
-        return charts
 
 
 def _pack_departments(user, parameters: ReportParameters, council_wide: bool) -> list[Department]:
