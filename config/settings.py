@@ -209,6 +209,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.build_annual_report_when_due",
         "schedule": crontab(hour=6, minute=15),
     },
+    "early-warnings": {
+        "task": "reporting.tasks.evaluate_early_warnings",
+        "schedule": crontab(hour=6, minute=45),
+    },
 }
 
 # Email (reminder digests): the console backend unless SMTP is configured.

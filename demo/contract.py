@@ -61,11 +61,17 @@ def build_sla_results(
             break
         failing = episode.services_failing(month)
         recent = month.next() == latest
-        outcomes = _outcomes(rng, slas, failing_service_ids if failing else set(), failing)
+        outcomes = _outcomes(
+            rng,
+            slas,
+            failing_service_ids if failing else set(),
+            episode.serious_share(month) if failing else 0.0,
+        )
         for sla in slas:
             outcome = outcomes[sla.pk]
             deadline = month.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)
-            late = rng.random() < (0.35 if failing else 0.04)
+            # In the episode the partner is late with the failing systems' results.
+            late = (failing and sla.service_id in failing_service_ids) or rng.random() < 0.04
             entered = (
                 deadline + timedelta(days=rng.randint(1, 9))
                 if late
@@ -94,12 +100,12 @@ def build_sla_results(
 
 
 def _outcomes(
-    rng: random.Random, slas: list[Sla], failing_service_ids: set[int], episode_month: bool
+    rng: random.Random, slas: list[Sla], failing_service_ids: set[int], serious_share: float
 ) -> dict[int, str]:
     """Each SLA's outcome in one month.
 
-    A failing service meets fewer than half of its SLAs in an episode month (at most
-    (n - 1) // 2 of n), so its share of met results is always below 60%.
+    A failing service meets none of its SLAs in an episode month: ``serious_share`` of
+    them fail seriously and the rest are minor failures, so it is red throughout.
     """
     outcomes: dict[int, str] = {}
     by_service: dict[int, list[Sla]] = {}
@@ -107,14 +113,13 @@ def _outcomes(
         by_service.setdefault(sla.service_id, []).append(sla)
     for service_id, service_slas in by_service.items():
         if service_id in failing_service_ids:
-            allowed_met = (len(service_slas) - 1) // 2
+            serious = int(serious_share * len(service_slas) + 1e-9)
             for index, sla in enumerate(rng.sample(service_slas, len(service_slas))):
-                if index < allowed_met and rng.random() < 0.7:
-                    outcomes[sla.pk] = "met"
-                else:
-                    outcomes[sla.pk] = rng.choices(("minor", "serious"), (0.4, 0.6))[0]
+                outcomes[sla.pk] = "serious" if index < serious else "minor"
             continue
-        weights = (0.8, 0.15, 0.05) if episode_month else (0.92, 0.06, 0.02)
+        # The other services carry on as usual: the episode is the shared systems' alone,
+        # so the departments that do not use them are a clean control.
+        weights = (0.92, 0.06, 0.02)
         for sla in service_slas:
             outcomes[sla.pk] = rng.choices(("met", "minor", "serious"), weights)[0]
     return outcomes

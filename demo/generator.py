@@ -11,7 +11,8 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from datetime import time as clock
 from decimal import Decimal
 
 from django.conf import settings
@@ -46,6 +47,9 @@ from partnerships.models import (
     Sla,
     SlaResult,
 )
+from reporting.early_warnings import evaluate_history
+from reporting.metrics.health import dependency_health, service_months
+from reporting.models import EarlyWarning
 
 # username, first name, last name, role, department code (officer and head are in Housing)
 DEMO_USERS = [
@@ -119,6 +123,7 @@ COUNTED_MODELS = [
     Milestone,
     Escalation,
     Risk,
+    EarlyWarning,
 ]
 
 
@@ -130,6 +135,7 @@ def delete_everything(log: Callable[[str], None]) -> None:
     """Remove the demo council and its history, children before parents."""
     log("Removing the existing demo council")
     ordered = [
+        EarlyWarning,
         Referral,
         SlaResult,
         KpiReturn,
@@ -195,6 +201,7 @@ class _Builder:
         self._step("returns", self._returns)
         self._step("SLA results", self._sla_results)
         self._step("referrals", self._referrals)
+        self._step("early warnings", self._early_warnings)
 
     def _step(self, name: str, action: Callable[[], int]) -> None:
         started = time.perf_counter()
@@ -458,6 +465,25 @@ class _Builder:
             )
         return len(results)
 
+    def _early_warnings(self) -> int:
+        """Every past month evaluated, as the daily task would have; the SMT has already
+        acknowledged the warnings that ended more than three months ago."""
+        result = evaluate_history(today=self.today, notify=False)
+        recent = periods.latest_closed(periods.PeriodKind.MONTH, self.today)
+        for _ in range(3):
+            recent = recent.previous()
+        old = [
+            w.pk
+            for w in EarlyWarning.objects.only("pk", "latest_period")
+            if periods.Period.parse(w.latest_period).end < recent.start
+        ]
+        EarlyWarning.objects.filter(pk__in=old).update(
+            acknowledged_by=self.demo_users[Role.SMT],
+            acknowledged_at=timezone.make_aware(datetime.combine(recent.start, clock(9, 30))),
+            acknowledgement_note="Reviewed at the SMT meeting; actions agreed with the partner.",
+        )
+        return len(result.raised)
+
     def _referrals(self) -> int:
         channel_services = [self.services[c] for c in reference.EPISODE_SERVICES]
         serves = {s.pk: {d.pk for d in s.departments.all()} for s in channel_services}
@@ -486,14 +512,25 @@ class _Builder:
                 pairs.append(
                     Pair(partner_id, department_id, 2, channel_for(partner_id, department_id))
                 )
-        dependent = set().union(*serves.values())
+        health = service_months(
+            partnership_ids=[p.pk for p in self.partnerships], months=self.months
+        )
         rows = build_referrals(
             rng=self.rng,
             pairs=pairs,
             months=self.months,
             total=self.scale.referrals,
-            episode=self.episode,
-            dependent_department_ids=dependent,
+            service_health={
+                key: float(month.health) / 100
+                for key, month in health.items()
+                if month.health is not None
+            },
+            dependency_health={
+                key: float(figure.score) / 100
+                for key, figure in dependency_health(months=self.months).items()
+                if figure.score is not None
+            },
+            served=serves,
             today=self.today,
         )
         written = 0

@@ -1,7 +1,10 @@
 """Cross-department referrals between departments that really work together.
 
-Most travel through the partner's shared systems; while those fail (the episode),
-dependent departments resolve fewer on time and fall back on email and phone.
+Most travel through the partner's shared systems. A receiving department resolves fewer on
+time the month after the partner services it depends on weaken (its dependency health),
+and more so when the system the referral travels through is the one failing, when it also
+falls back on email and phone. So coordination follows the services a department relies
+on, in the episode and after any ordinary bad month, as it would in life.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from demo.reference import REFERRAL_CATEGORIES
-from demo.scale import Episode
 from departments import periods
 from departments.models import Channel, Referral
 
@@ -33,11 +35,17 @@ def build_referrals(
     pairs: list[Pair],
     months: list[periods.Period],
     total: int,
-    episode: Episode,
-    dependent_department_ids: set[int],
+    service_health: dict[tuple[int, str], float],
+    dependency_health: dict[tuple[int, str], float],
+    served: dict[int, set[int]],
     today: date,
 ) -> Iterator[Referral]:
-    """Yield ``total`` referrals spread over ``months`` (roughly evenly, with noise)."""
+    """Yield ``total`` referrals spread over ``months`` (roughly evenly, with noise).
+
+    ``service_health`` is each service's health (0 to 1) by (service id, month key),
+    ``dependency_health`` each department's by (department id, month key), ``served``
+    the departments each channel service serves.
+    """
     per_month = total / len(months)
     weights = [pair.weight for pair in pairs]
     produced = 0
@@ -45,14 +53,18 @@ def build_referrals(
         target = round(per_month * (index + 1)) if index < len(months) - 1 else total
         count = target - produced
         produced = target
-        falling = episode.coordination_falling(month)
+        before = month.previous().key
         last_day = min(month.end, today - timedelta(days=1))
         span = (last_day - month.start).days
         if span < 0:
             continue
         chosen = rng.choices(pairs, weights, k=count)
         for pair in chosen:
-            yield _referral(rng, pair, month, span, falling, dependent_department_ids, today)
+            service = pair.channel_service_id
+            relies = service is not None and pair.to_id in served.get(service, ())
+            channel = 1.0 - service_health.get((service, before), 1.0) if relies else 0.0
+            weaker = 1.0 - dependency_health.get((pair.to_id, before), 1.0)
+            yield _referral(rng, pair, month, span, channel, weaker, today)
 
 
 def _referral(
@@ -60,15 +72,15 @@ def _referral(
     pair: Pair,
     month: periods.Period,
     span: int,
-    falling: bool,
-    dependent: set[int],
+    channel_shortfall: float,
+    dependency_shortfall: float,
     today: date,
 ) -> Referral:
     category, agreed = REFERRAL_CATEGORIES[rng.randrange(len(REFERRAL_CATEGORIES))]
     raised = month.start + timedelta(days=rng.randint(0, span))
-    hit = falling and pair.to_id in dependent
-    on_time = rng.random() < (0.5 if hit else 0.88)
-    digital = pair.channel_service_id is not None and rng.random() < (0.5 if hit else 0.82)
+    # Usual months: about 88% on time; the channel failing outright (the episode): about half.
+    on_time = rng.random() < 0.95 - 0.45 * channel_shortfall - dependency_shortfall
+    digital = pair.channel_service_id is not None and rng.random() < 0.82 - 0.38 * channel_shortfall
     days = rng.randint(0, agreed) if on_time else agreed + rng.randint(1, 12)
     resolved = raised + timedelta(days=days)
     acknowledged = raised + timedelta(days=min(rng.randint(0, 2), days))

@@ -55,6 +55,14 @@ class Episode:
         last = self.last_month + self.coordination_lag
         return [Period.month(self.year, n) for n in range(first, last + 1)]
 
+    # The share of a failing service's SLAs that fail seriously in each episode month (the
+    # rest fail less badly): it worsens for four months and eases in the fifth, so health,
+    # then coordination, fall month after month as a real deterioration would.
+    SERIOUS_SHARE = (0.0, 0.34, 0.67, 1.0, 0.34)
+
+    def serious_share(self, period: Period) -> float:
+        return self.SERIOUS_SHARE[self.service_months.index(period)]
+
     def services_failing(self, period: Period) -> bool:
         return period.kind == "month" and period in self.service_months
 

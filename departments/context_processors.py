@@ -24,6 +24,8 @@ def navigation(request) -> dict:
     if scope.council_wide or scope.department_ids:
         items.append(("Referrals", reverse("departments:referrals")))
         items.append(("Coordination", reverse("reporting:coordination")))
+        items.append(("Combined view", reverse("reporting:combined")))
+        items.append(("Early warnings", reverse("reporting:early-warnings")))
     if scope.department_ids or scope.is_admin or scope.partnership_ids:
         items.append(("Import", reverse("departments:import-start")))
     if scope.roles:

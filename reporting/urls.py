@@ -2,12 +2,14 @@ from django.urls import path
 
 from reporting import (
     audit_views,
+    combined_views,
     coordination_views,
     dashboard_views,
     indicator_views,
     overview_views,
     partnership_views,
     report_views,
+    warning_views,
 )
 
 app_name = "reporting"
@@ -33,4 +35,12 @@ urlpatterns = [
     ),
     path("reports/runs/<int:pk>/retry/", report_views.report_run_retry, name="report-run-retry"),
     path("audit-trail/", audit_views.audit_trail, name="audit-trail"),
+    path("combined/", combined_views.combined, name="combined"),
+    path("early-warnings/", warning_views.warning_list, name="early-warnings"),
+    path("early-warnings/<int:pk>/", warning_views.warning_detail, name="early-warning"),
+    path(
+        "early-warnings/<int:pk>/acknowledge/",
+        warning_views.warning_acknowledge,
+        name="early-warning-acknowledge",
+    ),
 ]

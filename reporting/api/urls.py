@@ -1,4 +1,4 @@
-from reporting.api import dashboards, metrics, reports
+from reporting.api import combined, dashboards, metrics, reports
 
 
 def register(router) -> None:
@@ -17,4 +17,8 @@ def register(router) -> None:
     router.register(
         "metrics/indicators", dashboards.IndicatorMetricsViewSet, basename="metrics-indicator"
     )
+    router.register(
+        "metrics/combined", combined.CombinedMetricsViewSet, basename="metrics-combined"
+    )
+    router.register("early-warnings", combined.EarlyWarningViewSet, basename="early-warning")
     router.register("reports", reports.ReportRunViewSet, basename="report")

@@ -25,11 +25,10 @@ from partnerships.models import Partnership, Service
 from reporting.charts import (
     Chart,
     contract_health_chart,
-    coordination_chart,
-    partner_health_chart,
     rag_by_department_chart,
-    score_trend,
 )
+from reporting.combined import DepartmentRelation
+from reporting.combined_views import _combined_context as combined_page_context
 from reporting.exports.parameters import ReportParameters
 from reporting.exports.warnings import warnings_for
 from reporting.metrics.coordination import (
@@ -42,7 +41,6 @@ from reporting.metrics.health import (
     DependencyHealth,
     ServiceMonth,
     contract_health_series,
-    council_partner_health,
     credits_year_to_date,
     dependency_health,
     trailing_months,
@@ -50,7 +48,7 @@ from reporting.metrics.health import (
 from reporting.metrics.returns import IndicatorRow, counts_by_department, indicator_rows
 from reporting.models import EarlyWarning
 from reporting.overview import submitted_late
-from reporting.relation import Relation, relation
+from reporting.relation import Relation
 
 
 @dataclass(frozen=True)
@@ -77,16 +75,16 @@ class PartnershipSection:
 
 @dataclass(frozen=True)
 class CombinedSection:
-    """One combined view: coordination against the partner health it depends on."""
+    """One combined view, exactly as its page shows it: the council's partner health
+    against its coordination (with every department's own relation), or one department's
+    dependency health against its coordination."""
 
     subject: str
     relation: Relation
-    health_chart: Chart
-    coordination_chart: Chart
-
-    @property
-    def finding(self) -> str:
-        return self.relation.finding()
+    finding: str
+    trend: Chart
+    scatter: Chart
+    departments: list[DepartmentRelation] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -140,16 +138,16 @@ def monthly_pack(*, user, parameters: ReportParameters) -> MonthlyPack:
     )
     rows = [row for row in rows if row.period is not None]
     counts = counts_by_department(rows)
-    # Coordination over every active department when the whole council is shown (reach
-    # and the council series need them all); over the reader's departments otherwise.
+    # The month's coordination of every active department when the whole council is
+    # shown (reach and the council figure need them all); of the reader's otherwise.
     by_department = (
-        coordination_by_department(periods=months)
+        coordination_by_department(periods=[month])
         if whole_council
-        else coordination_by_department(periods=months, department_ids=ids)
+        else coordination_by_department(periods=[month], department_ids=ids)
         if ids
         else {}
     )
-    dependencies = dependency_health(months=months, department_ids=ids) if ids else {}
+    dependencies = dependency_health(months=[month], department_ids=ids) if ids else {}
     sections = [
         DepartmentSection(
             department=d,
@@ -166,19 +164,20 @@ def monthly_pack(*, user, parameters: ReportParameters) -> MonthlyPack:
     overview_charts: list[Chart] = []
     combined: list[CombinedSection] = []
     if whole_council:
-        health = council_partner_health(months=months)
-        council = council_coordination(periods=months, by_department=by_department)
+        council = council_coordination(periods=[month], by_department=by_department)
         coordination_rows = [council[-1], *[s.coordination for s in sections if s.coordination]]
         overview_charts = [
             rag_by_department_chart(
                 month, departments, {d.pk: counts.get(d.pk, Counter()) for d in departments}
             ),
         ]
-        combined.append(_council_combined(health, council))
+        context = combined_page_context(month, departments, parameters.partnership, True)
+        combined.append(_combined_section("Council", context))
     else:
         coordination_rows = [s.coordination for s in sections if s.coordination]
         for d in departments:
-            combined.append(_department_combined(d, months, by_department, dependencies))
+            context = combined_page_context(month, [d], None, False)
+            combined.append(_combined_section(d.name, context))
     warnings = warnings_for(user, parameters)
     return MonthlyPack(
         month=month,
@@ -217,36 +216,14 @@ def _partnership_section(
     )
 
 
-def _council_combined(health, council: list[Coordination]) -> CombinedSection:
-    """Council coordination against council partner health over the 24 months; the same
-    measure the combined view page uses (reporting.relation)."""
-    found = relation(health, [(c.period, c.index) for c in council])
+def _combined_section(subject: str, context: dict) -> CombinedSection:
+    """The combined view page's own figures and charts (reporting.combined_views), so the
+    pack says what the page says."""
     return CombinedSection(
-        "Council",
-        found,
-        partner_health_chart(health),
-        coordination_chart(council, "Council", dom_id="coordination-index-trend"),
-    )
-
-
-def _department_combined(
-    department: Department, months: list[Period], by_department: dict, dependencies: dict
-) -> CombinedSection:
-    """A department's coordination against its dependency health (DESIGN.md section 3)."""
-    health = [(m, dependencies[(department.pk, m.key)].score) for m in months]
-    coordination = [by_department[(department.pk, m.key)] for m in months]
-    found = relation(health, [(c.period, c.index) for c in coordination])
-    health_chart = score_trend(
-        dom_id=f"dependency-health-{department.pk}",
-        title=f"{department.name}: dependency health over the last 24 months",
-        labels=[m.short_label for m in months],
-        scores=[score for _, score in health],
-        rags=[dependencies[(department.pk, m.key)].rag for m in months],
-        noun="Dependency health",
-    )
-    return CombinedSection(
-        department.name,
-        found,
-        health_chart,
-        coordination_chart(coordination, department.name, dom_id=f"coordination-{department.pk}"),
+        subject=subject,
+        relation=context["relation"],
+        finding=context["finding"],
+        trend=context["trend"],
+        scatter=context["scatter"],
+        departments=context["rows"] if context["council_wide"] else [],
     )

@@ -48,9 +48,7 @@ class MonthlyPackReport(Pack):
         with chart_renderer() as draw:
             overview_images = [draw(chart) for chart in pack.overview_charts]
             partnership_images = [(s, draw(s.chart)) for s in pack.partnerships]
-            combined_images = [
-                (c, draw(c.health_chart), draw(c.coordination_chart)) for c in pack.combined
-            ]
+            combined_images = [(c, draw(c.trend), draw(c.scatter)) for c in pack.combined]
         progress(70)
         return self.pdf(
             "reporting/reports/monthly_pack.html",
@@ -113,9 +111,9 @@ class MonthlyPackReport(Pack):
                         Column("Pairs", 8, WHOLE),
                     ],
                     [
-                        [c.subject, c.finding if lag.lag == 0 else "", lag.lag, lag.r, lag.pairs]
-                        for c in pack.combined
-                        for lag in c.relation.lags
+                        [subject, finding if lag.lag == 0 else "", lag.lag, lag.r, lag.pairs]
+                        for subject, finding, relation in _relations(pack)
+                        for lag in relation.lags
                     ],
                 )
             )
@@ -124,6 +122,19 @@ class MonthlyPackReport(Pack):
         if pack.departments:
             sheets.append(_data_quality_sheet(pack))
         return workbook_bytes(sheets, fixed_time=self.fixed_time(), title=self.title)
+
+
+def _relations(pack: MonthlyPack) -> list[tuple]:
+    """(subject, finding, relation) of each combined view, and of each department inside
+    the council's."""
+    found = []
+    for combined in pack.combined:
+        found.append((combined.subject, combined.finding, combined.relation))
+        found += [
+            (row.department.name, row.relation.finding(), row.relation)
+            for row in combined.departments
+        ]
+    return found
 
 
 def _coordination_columns() -> list[Column]:

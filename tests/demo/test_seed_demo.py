@@ -45,15 +45,27 @@ def met_share_by_month(service_code: str) -> dict[str, float]:
     return {period: met[period] / totals[period] for period in totals}
 
 
-def on_time_by_month(department: Department) -> dict[str, float]:
+def on_time_counts(departments) -> tuple[Counter, Counter]:
+    """Resolved referrals received by ``departments``, and those on time, by month key."""
     totals, on_time = Counter(), Counter()
-    rows = Referral.objects.filter(to_department=department, resolved_on__isnull=False)
+    rows = Referral.objects.filter(to_department__in=departments, resolved_on__isnull=False)
     for period, raised, resolved, agreed in rows.values_list(
         "period", "raised_on", "resolved_on", "agreed_days"
     ):
         totals[period] += 1
         on_time[period] += (resolved - raised).days <= agreed
+    return totals, on_time
+
+
+def on_time_by_month(department: Department) -> dict[str, float]:
+    totals, on_time = on_time_counts([department])
     return {period: 100 * on_time[period] / totals[period] for period in totals}
+
+
+def pooled_on_time(departments, months) -> float:
+    """The on-time share of a group of departments over some months, pooled."""
+    totals, on_time = on_time_counts(departments)
+    return 100 * sum(on_time[m.key] for m in months) / sum(totals[m.key] for m in months)
 
 
 def test_demo_has_the_council_the_design_describes(demo):
@@ -154,7 +166,8 @@ def _fingerprint() -> tuple:
                 "raised_on",
                 "resolved_on",
                 "channel",
-            )
+            ),
+            key=repr,  # an unresolved referral's None does not compare with a date
         ),
         sorted(Target.objects.values_list("indicator__code", "financial_year", "annual_value")),
     )
@@ -195,14 +208,18 @@ def test_the_deterioration_episode_is_in_the_raw_rows(db, seed):
         fell = [m for m in (one_later, two_later) if shares[m.key] <= baseline - 15]
         assert fell, (department.code, baseline, shares[one_later.key], shares[two_later.key])
         falls_start[department.code] = fell[0].key
-        recovered = EPISODE.coordination_months[-1].next().next()
-        assert shares[recovered.key] > baseline - 10, department.code
 
+    # The group of departments recovers after the fall, and the control group (departments
+    # not using the failing systems) does not fall, on average: both pooled, as a small
+    # department's month is a handful of referrals and another service's ordinary bad
+    # month also shows in the month after it.
+    after = [EPISODE.coordination_months[-1].next()]
+    while len(after) < 3:
+        after.append(after[-1].next())
+    assert pooled_on_time(dependent, after) > pooled_on_time(dependent, before) - 8
     independent = Department.objects.exclude(pk__in=dependent)
-    for department in independent:  # the control group does not fall, on average
-        shares = on_time_by_month(department)
-        baseline = mean(shares[m.key] for m in before)
-        assert mean(shares[m.key] for m in EPISODE.coordination_months) > baseline - 8
+    baseline = pooled_on_time(independent, before)
+    assert pooled_on_time(independent, EPISODE.coordination_months) > baseline - 8
 
 
 def test_the_episode_shows_as_a_fall_in_contract_health_and_coordination(demo):
@@ -234,5 +251,8 @@ def test_the_episode_shows_as_a_fall_in_contract_health_and_coordination(demo):
         for c in council_coordination(periods=before + EPISODE.coordination_months, today=TODAY)
     }
     usual = average(coordination[m.key] for m in before)
+    # The services worsen month by month, so coordination is down in every month after
+    # them, and well down at the worst.
     for month in EPISODE.coordination_months:
-        assert coordination[month.key] < usual - 15, (month.key, coordination[month.key])
+        assert coordination[month.key] < usual - 10, (month.key, coordination[month.key])
+    assert min(coordination[m.key] for m in EPISODE.coordination_months) < usual - 20

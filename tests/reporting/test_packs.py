@@ -139,7 +139,7 @@ def test_a_head_of_services_pack_covers_their_department(
     assert "HOU-01" in text and "FIN-01" not in text and "FIN-02" not in text
     assert "Council overview" not in text
     assert "Contract health and service credits" not in text  # the contract is not theirs
-    assert "Housing coordination index" in text  # their combined view
+    assert "Housing: dependency health and coordination index" in text  # their combined view
     workbook = load_workbook(io.BytesIO(monthly(harriet).build("xlsx")[2]))
     departments = {r[0] for r in list(workbook["Indicators"].iter_rows(values_only=True))[1:]}
     assert departments == {"Housing"}

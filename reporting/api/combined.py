@@ -1,0 +1,244 @@
+"""The combined view and early warnings through the API: the same functions as the pages."""
+
+from __future__ import annotations
+
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.response import Response
+
+from departments import roles
+from departments.models import Department
+from partnerships.models import Partnership
+from reporting import early_warnings
+from reporting.api.metrics import PERIOD_PARAMETER, month_from
+from reporting.combined import combined_figures
+from reporting.models import EarlyWarning, WarningRule
+
+SCORE = {"max_digits": 5, "decimal_places": 1, "allow_null": True}
+
+
+class LagSerializer(serializers.Serializer):
+    lag = serializers.IntegerField(help_text="Months coordination lags health.")
+    r = serializers.DecimalField(
+        max_digits=3, decimal_places=2, allow_null=True, help_text="Null: not enough data."
+    )
+    pairs = serializers.IntegerField()
+
+
+class RelationSerializer(serializers.Serializer):
+    lags = LagSerializer(many=True)
+    best = LagSerializer(allow_null=True)
+    finding = serializers.CharField()
+
+
+class MonthFigureSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    partner_health = serializers.DecimalField(**SCORE)
+    coordination_index = serializers.DecimalField(**SCORE)
+
+
+class SpellSerializer(serializers.Serializer):
+    first = serializers.CharField()
+    last = serializers.CharField()
+    months = serializers.IntegerField()
+
+
+class ChangePointSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    later = serializers.CharField()
+    health_change = serializers.DecimalField(max_digits=6, decimal_places=1)
+    coordination_change = serializers.DecimalField(max_digits=6, decimal_places=1)
+
+
+class DepartmentRelationSerializer(serializers.Serializer):
+    department = serializers.IntegerField()
+    name = serializers.CharField()
+    coordination_index = serializers.DecimalField(**SCORE)
+    dependency_health = serializers.DecimalField(**SCORE)
+    relation = RelationSerializer()
+
+
+class CombinedMetricsSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    partnership = serializers.IntegerField(allow_null=True)
+    months = MonthFigureSerializer(many=True, allow_null=True)
+    spells = SpellSerializer(many=True)
+    relation = RelationSerializer(allow_null=True)
+    changes = ChangePointSerializer(many=True)
+    departments = DepartmentRelationSerializer(many=True)
+
+
+def _relation(relation) -> dict:
+    return {"lags": relation.lags, "best": relation.best, "finding": relation.finding()}
+
+
+class CombinedMetricsViewSet(viewsets.ViewSet):
+    """Partner health against coordination over 24 months, and how one follows the other.
+
+    SMT, auditors and administrators get the council series, the relation and every
+    department; a head or officer only their own departments' rows."""
+
+    @extend_schema(
+        parameters=[
+            PERIOD_PARAMETER,
+            OpenApiParameter(
+                "partnership",
+                OpenApiTypes.INT,
+                description="Narrow partner health to one partnership (council-wide users).",
+                required=False,
+            ),
+        ],
+        responses={200: CombinedMetricsSerializer},
+    )
+    def list(self, request):
+        scope = roles.scope_for(request.user)
+        if not (scope.council_wide or scope.department_ids):
+            raise PermissionDenied("The combined view is for departments, the SMT and auditors.")
+        month = month_from(request)
+        partnership = None
+        raw = request.query_params.get("partnership")
+        if raw:
+            partnership = (
+                Partnership.objects.filter(pk=int(raw)).first()
+                if raw.isdigit() and scope.council_wide
+                else None
+            )
+            if partnership is None:
+                raise NotFound("No such partnership.")
+        departments = list(
+            Department.objects.visible_to(request.user).filter(is_active=True).order_by("name")
+        )
+        figures = combined_figures(month, departments=departments, partnership=partnership)
+        council = scope.council_wide
+        coordination = dict(figures.coordination_series)
+        body = {
+            "period": month.key,
+            "partnership": partnership.pk if partnership else None,
+            "months": [
+                {
+                    "period": m.key,
+                    "partner_health": value,
+                    "coordination_index": coordination.get(m),
+                }
+                for m, value in figures.health
+            ]
+            if council
+            else None,
+            "spells": [
+                {"first": s.first.key, "last": s.last.key, "months": s.months}
+                for s in figures.spells
+            ]
+            if council
+            else [],
+            "relation": _relation(figures.relation) if council else None,
+            "changes": [
+                {
+                    "month": p.month.key,
+                    "later": p.later.key,
+                    "health_change": p.health_change,
+                    "coordination_change": p.coordination_change,
+                }
+                for p in figures.change_points()
+            ]
+            if council
+            else [],
+            "departments": [
+                {
+                    "department": row.department.pk,
+                    "name": row.department.name,
+                    "coordination_index": row.coordination.index,
+                    "dependency_health": row.dependency.score,
+                    "relation": _relation(row.relation),
+                }
+                for row in figures.departments
+            ],
+        }
+        return Response(CombinedMetricsSerializer(body).data)
+
+
+class EarlyWarningSerializer(serializers.ModelSerializer):
+    rule_label = serializers.CharField(source="get_rule_display", read_only=True)
+    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = EarlyWarning
+        fields = [
+            "id",
+            "rule",
+            "rule_label",
+            "subject_key",
+            "subject_label",
+            "starting_period",
+            "latest_period",
+            "department",
+            "indicator",
+            "partnership",
+            "service",
+            "evidence",
+            "raised_at",
+            "acknowledged_by",
+            "acknowledged_at",
+            "acknowledgement_note",
+        ]
+        read_only_fields = fields
+
+
+class AcknowledgeSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        allow_blank=True, help_text="What the SMT will do about the warning (required)."
+    )
+
+
+class EarlyWarningFilter(filters.FilterSet):
+    state = filters.ChoiceFilter(
+        choices=[("open", "Open"), ("acknowledged", "Acknowledged")], method="by_state"
+    )
+    rule = filters.ChoiceFilter(choices=WarningRule.choices)
+    period = filters.CharFilter(
+        field_name="latest_period", help_text="The latest period the warning covers."
+    )
+
+    class Meta:
+        model = EarlyWarning
+        fields = ["rule", "department", "indicator", "partnership", "service", "starting_period"]
+
+    def by_state(self, queryset, name, value):
+        return queryset.filter(acknowledged_at__isnull=value == "open")
+
+
+class EarlyWarningViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Early warnings in the reader's scope; the SMT acknowledges them with a note."""
+
+    serializer_class = EarlyWarningSerializer
+    filterset_class = EarlyWarningFilter
+    ordering_fields = ["raised_at", "latest_period"]
+    ordering = ["-raised_at", "-id"]
+
+    def get_queryset(self):
+        return EarlyWarning.objects.visible_to(self.request.user).select_related("acknowledged_by")
+
+    @extend_schema(
+        request=AcknowledgeSerializer,
+        responses={200: EarlyWarningSerializer},
+        examples=[
+            OpenApiExample(
+                "Acknowledge",
+                value={"note": "Raised at the contract board; the partner's plan due Friday."},
+                request_only=True,
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        incoming = AcknowledgeSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        warning = early_warnings.acknowledge(
+            self.get_object(), user=request.user, note=incoming.validated_data["note"]
+        )
+        return Response(EarlyWarningSerializer(warning).data)

@@ -1,0 +1,302 @@
+"""The four early-warning rules of DESIGN.md section 3, read from the metric functions.
+
+Each rule looks at the months it is asked about and yields a ``Finding`` for every month
+where it fires, keyed by rule, subject and the period the run of bad figures started in.
+A run that goes on keeps its starting period, so it is one warning however long it lasts;
+its latest period and evidence move on. Fixed queries per rule whatever the data size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from departments.models import Department, KpiReturn, PerformanceIndicator, Target
+from departments.periods import Period, periods_between
+from departments.rating import Rag, rate_period_value
+from partnerships.models import Partnership, Service
+from reporting.metrics.coordination import council_coordination
+from reporting.metrics.health import contract_health_series, service_months
+from reporting.metrics.returns import counted_value, indicator_period_for, indicator_rows
+from reporting.metrics.scores import rag_for_score
+from reporting.models import WarningRule
+
+FALLING_MONTHS = 3  # rule 1: both fell in each of the last three months
+SERVICE_RED_MONTHS = 2  # rule 2: red two months running
+STATUTORY_RED_PERIODS = 3  # rule 3: red three periods running
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: WarningRule
+    subject_key: str
+    subject_label: str
+    starting_period: str
+    latest_period: str
+    evidence: dict
+    department_id: int | None = None
+    indicator_id: int | None = None
+    partnership_id: int | None = None
+    service_id: int | None = None
+    links: list = field(default_factory=list)
+
+
+def _figure(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.1f}"
+
+
+def run_start(holds: Callable[[Period], bool], at: Period, earliest: Period) -> Period:
+    """The first period of the unbroken run of ``holds`` ending at ``at``."""
+    start = at
+    while start != earliest and holds(start.previous()):
+        start = start.previous()
+    return start
+
+
+# Rule 1 ---------------------------------------------------------------------------------
+def falling_together(
+    months: list[Period], evaluate: list[Period], today: date | None = None
+) -> Iterator[Finding]:
+    """Council coordination and a partnership's contract health both fell, month on
+    month, in each of the last three months."""
+    coordination = {c.period: c.index for c in council_coordination(periods=months, today=today)}
+    for partnership in Partnership.objects.order_by("pk"):
+        health = {
+            h.period: h.score
+            for h in contract_health_series(partnership=partnership, months=months, today=today)
+        }
+
+        def fell(month: Period, health=health) -> bool:
+            before = month.previous()
+            if before not in health or before not in coordination:
+                return False
+            pairs = ((health[before], health[month]), (coordination[before], coordination[month]))
+            return all(a is not None and b is not None and b < a for a, b in pairs)
+
+        for at in evaluate:
+            recent = [at]
+            while len(recent) < FALLING_MONTHS:
+                recent.insert(0, recent[0].previous())
+            if not all(fell(m) for m in recent):
+                continue
+            start = run_start(fell, at, months[1])
+            shown = periods_between(start.previous(), at)
+            yield Finding(
+                rule=WarningRule.FALLING_TOGETHER,
+                subject_key=f"partnership:{partnership.pk}",
+                subject_label=f"{partnership.name} and council coordination",
+                starting_period=start.key,
+                latest_period=at.key,
+                partnership_id=partnership.pk,
+                evidence={
+                    "months": [
+                        {
+                            "period": m.key,
+                            "contract_health": _figure(health[m]),
+                            "coordination_index": _figure(coordination[m]),
+                        }
+                        for m in shown
+                    ],
+                    "summary": (
+                        f"Contract health fell from {_figure(health[start.previous()])} to "
+                        f"{_figure(health[at])} and the council coordination index from "
+                        f"{_figure(coordination[start.previous()])} to "
+                        f"{_figure(coordination[at])}, in each month from "
+                        f"{start.short_label} to {at.short_label}."
+                    ),
+                },
+            )
+
+
+# Rule 2 ---------------------------------------------------------------------------------
+def service_red(
+    months: list[Period], evaluate: list[Period], today: date | None = None
+) -> Iterator[Finding]:
+    """A service a department depends on was red two months running. (Service health
+    does not depend on the date, so ``today`` is not read.)"""
+    services = list(Service.objects.select_related("partnership").prefetch_related("departments"))
+    figures = service_months(partnership_ids=Partnership.objects.values("pk"), months=months)
+
+    for service in services:
+
+        def red(month: Period, service=service) -> bool:
+            figure = figures.get((service.pk, month.key))
+            return figure is not None and rag_for_score(figure.health) == Rag.RED
+
+        for at in evaluate:
+            if not (red(at) and red(at.previous())):
+                continue
+            start = run_start(red, at, months[0])
+            run = periods_between(start, at)
+            evidence = {
+                "months": [
+                    {
+                        "period": m.key,
+                        "service_health": _figure(figures[(service.pk, m.key)].health),
+                        "results": figures[(service.pk, m.key)].entered,
+                    }
+                    for m in run
+                ],
+                "summary": (
+                    f"{service.name} was red in each month from {start.short_label} to "
+                    f"{at.short_label} (health "
+                    + ", ".join(_figure(figures[(service.pk, m.key)].health) for m in run)
+                    + ")."
+                ),
+            }
+            for department in sorted(service.departments.all(), key=lambda d: d.name):
+                yield Finding(
+                    rule=WarningRule.SERVICE_RED,
+                    subject_key=f"department:{department.pk}/service:{service.pk}",
+                    subject_label=f"{department.name}: {service.name}",
+                    starting_period=start.key,
+                    latest_period=at.key,
+                    department_id=department.pk,
+                    partnership_id=service.partnership_id,
+                    service_id=service.pk,
+                    evidence=evidence,
+                )
+
+
+# Rule 3 ---------------------------------------------------------------------------------
+def statutory_red(
+    months: list[Period], evaluate: list[Period], today: date | None = None
+) -> Iterator[Finding]:
+    """A statutory indicator red three periods running (periods of its own kind), on
+    counted returns, so ``today`` is not read."""
+    indicators = list(
+        PerformanceIndicator.objects.active()
+        .filter(statutory=True)
+        .select_related("department")
+        .order_by("code")
+    )
+    if not indicators:
+        return
+    # Every period of each indicator's kind that has ended within the window.
+    keys = {
+        period.key
+        for indicator in indicators
+        for month in months
+        if (period := indicator_period_for(indicator, month)) is not None
+    }
+    returns = defaultdict(dict)
+    for kpi_return in KpiReturn.objects.filter(
+        indicator__in=[i.pk for i in indicators], period__in=keys
+    ):
+        returns[kpi_return.indicator_id][kpi_return.period] = kpi_return
+    targets = {
+        (t.indicator_id, t.financial_year): t
+        for t in Target.objects.filter(indicator__in=[i.pk for i in indicators])
+    }
+
+    for indicator in indicators:
+        own = returns[indicator.pk]
+
+        def rag(period: Period, indicator=indicator, own=own) -> Rag:
+            value = counted_value(indicator, own.get(period.key))
+            target = targets.get((indicator.pk, period.year))
+            return rate_period_value(indicator, target, period, value)
+
+        def red(period: Period, rag=rag) -> bool:
+            return period.key in keys and rag(period) == Rag.RED
+
+        seen: set[str] = set()
+        for at_month in evaluate:
+            at = indicator_period_for(indicator, at_month)
+            if at is None or at.key in seen:
+                continue
+            seen.add(at.key)
+            run = [at]
+            while len(run) < STATUTORY_RED_PERIODS:
+                run.insert(0, run[0].previous())
+            if not all(red(p) for p in run):
+                continue
+            start = at
+            while start.previous().key in keys and red(start.previous()):
+                start = start.previous()
+            shown = periods_between(start, at)
+            yield Finding(
+                rule=WarningRule.STATUTORY_RED,
+                subject_key=f"indicator:{indicator.pk}",
+                subject_label=f"{indicator.code} {indicator.title} ({indicator.department.name})",
+                starting_period=start.key,
+                latest_period=at.key,
+                department_id=indicator.department_id,
+                indicator_id=indicator.pk,
+                evidence={
+                    "periods": [
+                        {
+                            "period": p.key,
+                            "value": _plain(counted_value(indicator, own.get(p.key))),
+                            "target": _plain(
+                                targets[(indicator.pk, p.year)].annual_value
+                                if (indicator.pk, p.year) in targets
+                                else None
+                            ),
+                            "return_id": own[p.key].pk if p.key in own else None,
+                        }
+                        for p in shown
+                    ],
+                    "summary": (
+                        f"{indicator.code} was red in each period from {start.short_label} "
+                        f"to {at.short_label}."
+                    ),
+                },
+            )
+
+
+def _plain(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+# Rule 4 ---------------------------------------------------------------------------------
+def missing_returns(
+    months: list[Period], evaluate: list[Period], today: date | None = None
+) -> Iterator[Finding]:
+    """Returns missing past their deadline, one warning per department and period."""
+    del months  # read month by month: "missing" is the dashboards' own reading
+    departments = {d.pk: d for d in Department.objects.all()}
+    for at in evaluate:
+        missing: dict[tuple[int, Period], list] = defaultdict(list)
+        for row in indicator_rows(
+            indicators=PerformanceIndicator.objects.all(), month=at, today=today
+        ):
+            if row.missing:
+                missing[(row.department_id, row.period)].append(row)
+        for (department_id, period), rows in sorted(
+            missing.items(), key=lambda item: (departments[item[0][0]].name, item[0][1].start)
+        ):
+            department = departments[department_id]
+            yield Finding(
+                rule=WarningRule.MISSING_RETURNS,
+                subject_key=f"department:{department_id}",
+                subject_label=f"{department.name}: returns for {period.short_label}",
+                starting_period=period.key,
+                latest_period=period.key,
+                department_id=department_id,
+                evidence={
+                    "deadline": rows[0].deadline.isoformat(),
+                    "indicators": [
+                        {"code": r.indicator.code, "title": r.indicator.title} for r in rows
+                    ],
+                    "summary": (
+                        f"{len(rows)} return{'s' if len(rows) != 1 else ''} for "
+                        f"{period.short_label} missing past the deadline of "
+                        f"{rows[0].deadline:%-d %B %Y}: "
+                        + ", ".join(r.indicator.code for r in rows)
+                        + "."
+                    ),
+                },
+            )
+
+
+# Each rule: (months read, months evaluated, today) → findings.
+RULES: dict[WarningRule, Callable[..., Iterator[Finding]]] = {
+    WarningRule.FALLING_TOGETHER: falling_together,
+    WarningRule.SERVICE_RED: service_red,
+    WarningRule.STATUTORY_RED: statutory_red,
+    WarningRule.MISSING_RETURNS: missing_returns,
+}
