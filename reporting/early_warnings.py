@@ -82,9 +82,13 @@ def evaluate_latest(today: date | None = None, notify: bool = True) -> Evaluatio
 def evaluate_history(today: date | None = None, notify: bool = False) -> Evaluation:
     """Every month from the first with any data to the latest closed one."""
     latest = periods.latest_closed(today=today)
-    keys = [
+    # Returns carry months, quarters and years, whose keys do not sort by date as text
+    # ("2025-26-P03" < "2025-26-Q1"), so each distinct key is read; SLA results and
+    # referrals carry months only, so their first key by text is their first month.
+    keys = list(KpiReturn.objects.order_by().values_list("period", flat=True).distinct())
+    keys += [
         model.objects.order_by("period").values_list("period", flat=True).first()
-        for model in (KpiReturn, SlaResult, Referral)
+        for model in (SlaResult, Referral)
     ]
     months = [Period.parse(key).months()[0] for key in keys if key]
     first = min(months, key=lambda p: p.start) if months else latest

@@ -59,6 +59,17 @@ PAGES = [
         "/api/v1/metrics/coordination/?period={previous_month}",
         ["smt", "officer"],
     ),
+    ("overview", "/overview/", ["smt", "auditor"]),
+    ("overview P06", "/overview/?period={previous_month}", ["smt"]),
+    ("department page", "/departments/{housing}/", ["head", "smt"]),
+    ("indicator page", "/indicators/{housing_indicator}/", ["officer", "smt"]),
+    ("api metrics overview", "/api/v1/metrics/overview/", ["smt"]),
+    ("api metrics dept", "/api/v1/metrics/departments/{housing}/", ["head"]),
+    ("combined view", "/combined/", ["smt", "head"]),
+    ("combined P06", "/combined/?period={previous_month}", ["smt"]),
+    ("api metrics combined", "/api/v1/metrics/combined/", ["smt", "head"]),
+    ("early warnings", "/early-warnings/", ["smt", "head"]),
+    ("api early-warnings", "/api/v1/early-warnings/?page_size=100", ["smt"]),
 ]
 
 
