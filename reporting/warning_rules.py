@@ -19,7 +19,7 @@ from departments.periods import Period, periods_between
 from departments.rating import Rag, rate_period_value
 from partnerships.models import Partnership, Service
 from reporting.metrics.coordination import council_coordination
-from reporting.metrics.health import contract_health_series, service_months
+from reporting.metrics.health import contract_health_series, service_months, trailing_months
 from reporting.metrics.returns import counted_value, indicator_period_for, indicator_rows
 from reporting.metrics.scores import rag_for_score
 from reporting.models import WarningRule
@@ -48,10 +48,11 @@ def _figure(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.1f}"
 
 
-def run_start(holds: Callable[[Period], bool], at: Period, earliest: Period) -> Period:
-    """The first period of the unbroken run of ``holds`` ending at ``at``."""
+def run_start(holds: Callable[[Period], bool], at: Period) -> Period:
+    """The first period of the unbroken run of ``holds`` ending at ``at`` (each rule's
+    test is false outside the months it read, so the walk ends there)."""
     start = at
-    while start != earliest and holds(start.previous()):
+    while holds(start.previous()):
         start = start.previous()
     return start
 
@@ -77,12 +78,9 @@ def falling_together(
             return all(a is not None and b is not None and b < a for a, b in pairs)
 
         for at in evaluate:
-            recent = [at]
-            while len(recent) < FALLING_MONTHS:
-                recent.insert(0, recent[0].previous())
-            if not all(fell(m) for m in recent):
+            if not all(fell(m) for m in trailing_months(at, FALLING_MONTHS)):
                 continue
-            start = run_start(fell, at, months[1])
+            start = run_start(fell, at)
             shown = periods_between(start.previous(), at)
             yield Finding(
                 rule=WarningRule.FALLING_TOGETHER,
@@ -127,9 +125,9 @@ def service_red(
             return figure is not None and rag_for_score(figure.health) == Rag.RED
 
         for at in evaluate:
-            if not (red(at) and red(at.previous())):
+            if not all(red(m) for m in trailing_months(at, SERVICE_RED_MONTHS)):
                 continue
-            start = run_start(red, at, months[0])
+            start = run_start(red, at)
             run = periods_between(start, at)
             evidence = {
                 "months": [
@@ -209,14 +207,9 @@ def statutory_red(
             if at is None or at.key in seen:
                 continue
             seen.add(at.key)
-            run = [at]
-            while len(run) < STATUTORY_RED_PERIODS:
-                run.insert(0, run[0].previous())
-            if not all(red(p) for p in run):
+            if not all(red(p) for p in trailing_months(at, STATUTORY_RED_PERIODS)):
                 continue
-            start = at
-            while start.previous().key in keys and red(start.previous()):
-                start = start.previous()
+            start = run_start(red, at)
             shown = periods_between(start, at)
             yield Finding(
                 rule=WarningRule.STATUTORY_RED,
