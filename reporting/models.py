@@ -176,6 +176,31 @@ class ReportRun(models.Model):
         return self.state in (ReportState.DONE, ReportState.FAILED)
 
     @property
+    def title(self) -> str:
+        from reporting.report_kinds import REPORTS  # the reports import the models
+
+        report = REPORTS.get(self.kind)
+        return report.title if report else self.kind
+
+    @property
+    def covers(self) -> str:
+        """What the run covers, in words, from its stored parameters."""
+        from departments.periods import Period
+
+        parts = []
+        for key in ("period", "year"):
+            if key in self.parameters:
+                parts.append(Period.parse(self.parameters[key]).label)
+        if "since" in self.parameters or "until" in self.parameters:
+            since = self.parameters.get("since", "the start")
+            parts.append(f"{since} to {self.parameters.get('until', 'today')}")
+        if "department" in self.parameters:
+            parts.append("one department")
+        if "partnership" in self.parameters:
+            parts.append("one partnership")
+        return ", ".join(parts) or "Everything in scope"
+
+    @property
     def duration_seconds(self) -> float | None:
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()

@@ -56,6 +56,9 @@ def test_asking_on_the_page_builds_both_files_with_their_checksums(
         assert run.sha256 == hashlib.sha256(content).hexdigest()
     page = client.get(response.url).content.decode()
     assert runs[0].sha256 in page and runs[1].sha256 in page
+    assert "September 2025 (P06 2025/26)" in page
+    listing = client.get("/reports/").content.decode()
+    assert f"Monthly performance pack #{runs[0].pk}" in listing
     progress = client.get(f"/reports/runs/{runs[0].pk}/progress/").json()
     assert (progress["finished"], progress["percent"], progress["text"]) == (
         True,
