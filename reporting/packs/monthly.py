@@ -28,7 +28,7 @@ from reporting.charts import (
     rag_by_department_chart,
 )
 from reporting.combined import DepartmentRelation
-from reporting.combined_views import _combined_context as combined_page_context
+from reporting.combined_charts import combined_context as combined_page_context
 from reporting.exports.parameters import ReportParameters
 from reporting.exports.warnings import warnings_for
 from reporting.metrics.coordination import (
