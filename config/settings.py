@@ -222,6 +222,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "departments.tasks.send_return_reminders",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon-fri"),
     },
+    # Daily: the task builds the Best Value annual report once the year just ended has
+    # its P12 signed off (or its returns deadline has passed), and never twice.
+    "annual-report": {
+        "task": "reporting.tasks.build_annual_report_when_due",
+        "schedule": crontab(hour=6, minute=15),
+    },
     "early-warnings": {
         "task": "reporting.tasks.evaluate_early_warnings",
         "schedule": crontab(hour=6, minute=45),
@@ -238,6 +244,10 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "performance@council.example")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 
+# Reports: chart images in PDFs are drawn by kaleido with the machine's Chromium; "0"
+# leaves them out (the PDF says so where each chart would be).
+REPORT_CHART_IMAGES = env_bool("REPORT_CHART_IMAGES", True)
+
 # Imports: the biggest accepted file (bytes) and the most rows in one file.
 IMPORT_MAX_UPLOAD_BYTES = int(env("IMPORT_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(env("IMPORT_MAX_ROWS", "200000"))
@@ -249,7 +259,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint, fontTools and kaleido's browser driver narrate every step at INFO.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "kaleido": {"level": "WARNING"},
+        "choreographer": {"level": "WARNING"},
+        "logistro": {"level": "WARNING"},
+    },
 }
 
 if PRODUCTION:

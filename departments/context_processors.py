@@ -28,6 +28,9 @@ def navigation(request) -> dict:
         items.append(("Early warnings", reverse("reporting:early-warnings")))
     if scope.department_ids or scope.is_admin or scope.partnership_ids:
         items.append(("Import", reverse("departments:import-start")))
+    if scope.roles:
+        # Every role downloads reports, each cut to its scope (departments.roles).
+        items.append(("Reports", reverse("reporting:reports")))
     partnership_id = _first_partnership_id(user, scope)
     if partnership_id:
         items.append(("Partnership", reverse("reporting:partnership", args=[partnership_id])))

@@ -395,7 +395,22 @@ def sign_off_period(
         _save(kpi_return, actor, f"Locked: {period.short_label} signed off")
         locked += 1
     open_count = returns.exclude(state=ReturnState.LOCKED).count()
+    if department is None:
+        transaction.on_commit(lambda: _queue_monthly_pack(sign_off.pk))
     return SignOffOutcome(sign_off, locked, open_count)
+
+
+MONTHLY_PACK_TASK = "reporting.tasks.queue_monthly_pack"
+
+
+def _queue_monthly_pack(sign_off_id: int) -> None:
+    """A council-wide sign-off builds the month's pack. The task is found by name in the
+    Celery registry because departments never imports reporting (DESIGN.md section 2)."""
+    from celery import current_app
+
+    # Importing every app's tasks module registers them (a web process has not yet).
+    current_app.loader.import_default_modules()
+    current_app.tasks[MONTHLY_PACK_TASK].delay(sign_off_id)
 
 
 @transaction.atomic

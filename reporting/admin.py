@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from reporting.models import EarlyWarning
+from reporting.models import EarlyWarning, ReportRun
 
 
 @admin.register(EarlyWarning)
@@ -24,3 +24,18 @@ class EarlyWarningAdmin(admin.ModelAdmin):
         "evidence",
         "raised_at",
     ]
+
+
+@admin.register(ReportRun)
+class ReportRunAdmin(admin.ModelAdmin):
+    """Report runs are records of what was built: administrators read them, never edit."""
+
+    list_display = ["pk", "kind", "file_format", "requested_by", "state", "created_at", "sha256"]
+    list_filter = ["kind", "state", "trigger"]
+    search_fields = ["requested_by__username", "sha256"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

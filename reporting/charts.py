@@ -424,3 +424,54 @@ def _indicator_caption(
         if uncounted:
             text += f" and {uncounted} had no counted return"
     return text + "."
+
+
+# --- the named trends: one definition each, for the pages and the PDF reports ----------
+
+
+def contract_health_chart(series) -> Chart:
+    """A partnership's contract health (ContractHealth per month) on its page and in packs."""
+    return score_trend(
+        dom_id="contract-health-trend",
+        title="Contract health over the last 24 months",
+        labels=[h.period.short_label for h in series],
+        scores=[h.score for h in series],
+        rags=[h.rag for h in series],
+        noun="Contract health",
+    )
+
+
+def coordination_chart(series, subject: str, *, dom_id: str = "coordination-trend") -> Chart:
+    """A coordination index over months (Coordination per month), council or department."""
+    return score_trend(
+        dom_id=dom_id,
+        title=f"{subject} coordination index over the last 24 months",
+        labels=[c.period.short_label for c in series],
+        scores=[c.index for c in series],
+        rags=[c.rag for c in series],
+        noun="Coordination index",
+    )
+
+
+def partner_health_chart(health) -> Chart:
+    """Council-level partner health, (month, score) pairs, on the overview and in packs."""
+    from reporting.metrics.scores import rag_for_score
+
+    return score_trend(
+        dom_id="partner-health-trend",
+        title="Partner health over 24 months",
+        labels=[m.short_label for m, _ in health],
+        scores=[s for _, s in health],
+        rags=[rag_for_score(s) for _, s in health],
+        noun="Partner health",
+    )
+
+
+def rag_by_department_chart(month, departments, counts: dict) -> Chart:
+    """RAG counts of each department's indicators for the month (overview and packs)."""
+    return rag_stacked_bar(
+        dom_id="rag-by-department",
+        title=f"RAG by department, {month.short_label}",
+        names=[d.name for d in departments],
+        counts=[counts[d.pk] for d in departments],
+    )

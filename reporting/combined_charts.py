@@ -9,7 +9,14 @@ import plotly.graph_objects as go
 
 from departments.periods import Period
 from reporting.charts import Chart, _figure_json, _fmt, _layout, _threshold_lines
-from reporting.combined import ChangePoint, Spell, fitted_line
+from reporting.combined import (
+    ChangePoint,
+    Spell,
+    below_green_spells,
+    change_points,
+    combined_figures,
+    fitted_line,
+)
 from reporting.relation import Relation, Series
 
 HEALTH_COLOUR = "#1d4f91"
@@ -162,3 +169,67 @@ def change_scatter(
             for p in points
         ],
     )
+
+
+def combined_context(month, departments, partnership, council_wide: bool) -> dict:
+    """What the combined view shows (the page, and the monthly pack's section): the
+    council's figures and charts for council-wide readers, a department's own otherwise."""
+    figures = combined_figures(month, departments=departments, partnership=partnership)
+    health_noun = f"{partnership.name} contract health" if partnership else "Partner health"
+    context = {
+        "month": month,
+        "previous_month": month.previous(),
+        "next_month": month.next(),
+        "partnership": partnership,
+        "council_wide": council_wide,
+        "rows": figures.departments,
+        "spells": figures.spells,
+    }
+    if council_wide:
+        context.update(
+            relation=figures.relation,
+            finding=figures.finding(),
+            trend=combined_trend(
+                dom_id="combined-trend",
+                title=f"{health_noun} and the council coordination index, 24 months",
+                health=figures.health,
+                coordination=figures.coordination_series,
+                spells=figures.spells,
+                health_noun=health_noun,
+            ),
+            scatter=change_scatter(
+                dom_id="combined-changes",
+                title="Month-on-month changes: partner health against coordination",
+                points=figures.change_points(),
+                lag=figures.lag_shown,
+                relation=figures.relation,
+            ),
+            health_now=figures.health[-1][1],
+            coordination_now=figures.coordination[-1],
+        )
+    elif figures.departments:
+        # A department's own view: its dependency health against its coordination.
+        row = figures.departments[0]
+        spells = below_green_spells(row.dependency_series)
+        lag = row.relation.best.lag if row.relation.best else 0
+        context.update(
+            relation=row.relation,
+            finding=row.relation.finding(),
+            trend=combined_trend(
+                dom_id="combined-trend",
+                title=f"{row.department.name}: dependency health and coordination index",
+                health=row.dependency_series,
+                coordination=row.coordination_series,
+                spells=spells,
+                health_noun="Dependency health",
+            ),
+            scatter=change_scatter(
+                dom_id="combined-changes",
+                title="Month-on-month changes: dependency health against coordination",
+                points=change_points(row.dependency_series, row.coordination_series, lag),
+                lag=lag,
+                relation=row.relation,
+            ),
+            spells=spells,
+        )
+    return context

@@ -12,8 +12,7 @@ from departments import roles
 from departments.models import Department
 from partnerships.models import Partnership
 from reporting.cache import cached_if_signed_off
-from reporting.combined import below_green_spells, change_points, combined_figures
-from reporting.combined_charts import change_scatter, combined_trend
+from reporting.combined_charts import combined_context
 from reporting.metrics.health import trailing_months
 from reporting.models import EarlyWarning
 from reporting.partnership_views import chosen_month
@@ -52,7 +51,7 @@ def combined(request: HttpRequest) -> HttpResponse:
         name,
         month,
         trailing_months(month),
-        lambda: _combined_context(month, departments, partnership, scope.council_wide),
+        lambda: combined_context(month, departments, partnership, scope.council_wide),
     )
     warnings = (
         EarlyWarning.objects.visible_to(request.user)
@@ -73,65 +72,3 @@ def combined(request: HttpRequest) -> HttpResponse:
             "from_cache": from_cache,
         },
     )
-
-
-def _combined_context(month, departments, partnership, council_wide: bool) -> dict:
-    figures = combined_figures(month, departments=departments, partnership=partnership)
-    health_noun = f"{partnership.name} contract health" if partnership else "Partner health"
-    context = {
-        "month": month,
-        "previous_month": month.previous(),
-        "next_month": month.next(),
-        "partnership": partnership,
-        "council_wide": council_wide,
-        "rows": figures.departments,
-        "spells": figures.spells,
-    }
-    if council_wide:
-        context.update(
-            relation=figures.relation,
-            finding=figures.finding(),
-            trend=combined_trend(
-                dom_id="combined-trend",
-                title=f"{health_noun} and the council coordination index, 24 months",
-                health=figures.health,
-                coordination=figures.coordination_series,
-                spells=figures.spells,
-                health_noun=health_noun,
-            ),
-            scatter=change_scatter(
-                dom_id="combined-changes",
-                title="Month-on-month changes: partner health against coordination",
-                points=figures.change_points(),
-                lag=figures.lag_shown,
-                relation=figures.relation,
-            ),
-            health_now=figures.health[-1][1],
-            coordination_now=figures.coordination[-1],
-        )
-    elif figures.departments:
-        # A department's own view: its dependency health against its coordination.
-        row = figures.departments[0]
-        spells = below_green_spells(row.dependency_series)
-        lag = row.relation.best.lag if row.relation.best else 0
-        context.update(
-            relation=row.relation,
-            finding=row.relation.finding(),
-            trend=combined_trend(
-                dom_id="combined-trend",
-                title=f"{row.department.name}: dependency health and coordination index",
-                health=row.dependency_series,
-                coordination=row.coordination_series,
-                spells=spells,
-                health_noun="Dependency health",
-            ),
-            scatter=change_scatter(
-                dom_id="combined-changes",
-                title="Month-on-month changes: dependency health against coordination",
-                points=change_points(row.dependency_series, row.coordination_series, lag),
-                lag=lag,
-                relation=row.relation,
-            ),
-            spells=spells,
-        )
-    return context

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from departments import roles
 from departments.models import Council, Department
 from reporting.cache import cached_if_signed_off
-from reporting.charts import pair_heatmap, score_trend
+from reporting.charts import coordination_chart, pair_heatmap
 from reporting.metrics.coordination import (
     coordination_by_department,
     council_coordination,
@@ -64,14 +64,7 @@ def _coordination_context(month, months, departments, focus, council_wide: bool)
         series = council_coordination(periods=months, by_department=by_department)
     current = series[-1]
     subject = focus.name if focus else "Council"
-    chart = score_trend(
-        dom_id="coordination-trend",
-        title=f"{subject} coordination index over the last 24 months",
-        labels=[c.period.short_label for c in series],
-        scores=[c.index for c in series],
-        rags=[c.rag for c in series],
-        noun="Coordination index",
-    )
+    chart = coordination_chart(series, subject)
     dependencies = dependency_health(months=[month], department_ids=[d.pk for d in departments])
     rows = [
         (d, by_department[(d.pk, month.key)], dependencies[(d.pk, month.key)]) for d in departments

@@ -88,3 +88,120 @@ class EarlyWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_rule_display()}: {self.subject_label} from {self.starting_period}"
+
+
+class ReportState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Ready to download"
+    FAILED = "failed", "Failed"
+
+
+class ReportTrigger(models.TextChoices):
+    REQUEST = "request", "Requested"
+    SIGN_OFF = "sign_off", "Period sign-off"
+    SCHEDULE = "schedule", "Schedule"
+
+
+class ReportRunQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ReportRunQuerySet:
+        """People see the runs they requested; auditors and administrators see everyone's
+        (their scope is the whole council, so every run is within it)."""
+        scope = scope_for(user)
+        if scope.is_auditor or scope.is_admin:
+            return self.all()
+        if not scope.roles:
+            return self.none()
+        return self.filter(requested_by=user)
+
+
+def report_upload_path(run: ReportRun, filename: str) -> str:
+    return f"reports/{run.kind}/{filename}"
+
+
+class ReportRun(models.Model):
+    """One requested report file: stored first, then built by a Celery task.
+
+    The file is built with the requester's scope, so two people asking for the same
+    report may get different files. ``batch`` ties the files requested together (a
+    monthly pack's PDF and workbook) so one page follows them all.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="report_runs"
+    )
+    kind = models.CharField(max_length=30, help_text="The report's identifier, e.g. 'returns'.")
+    file_format = models.CharField(max_length=4)
+    parameters = models.JSONField(default=dict, blank=True)
+    batch = models.UUIDField(db_index=True)
+    trigger = models.CharField(
+        max_length=10, choices=ReportTrigger.choices, default=ReportTrigger.REQUEST
+    )
+    notify = models.BooleanField(
+        default=False, help_text="Email the recipients a link when the file is ready."
+    )
+    state = models.CharField(max_length=8, choices=ReportState.choices, default=ReportState.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, 0-100.")
+    file = models.FileField(upload_to=report_upload_path, blank=True)
+    filename = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReportRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["requested_by", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="report_run_progress_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="done") | ~Q(sha256=""), name="report_run_done_has_checksum"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.file_format}) #{self.pk}: {self.get_state_display()}"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (ReportState.DONE, ReportState.FAILED)
+
+    @property
+    def title(self) -> str:
+        from reporting.report_kinds import REPORTS  # the reports import the models
+
+        report = REPORTS.get(self.kind)
+        return report.title if report else self.kind
+
+    @property
+    def covers(self) -> str:
+        """What the run covers, in words, from its stored parameters."""
+        from departments.periods import Period
+
+        parts = []
+        for key in ("period", "year"):
+            if key in self.parameters:
+                parts.append(Period.parse(self.parameters[key]).label)
+        if "since" in self.parameters or "until" in self.parameters:
+            since = self.parameters.get("since", "the start")
+            parts.append(f"{since} to {self.parameters.get('until', 'today')}")
+        if "department" in self.parameters:
+            parts.append("one department")
+        if "partnership" in self.parameters:
+            parts.append("one partnership")
+        return ", ".join(parts) or "Everything in scope"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None

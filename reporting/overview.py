@@ -62,11 +62,12 @@ def overview_figures(month: Period, months: list[Period]) -> OverviewFigures:
         health=council_partner_health(months=months),
         coordination=council_coordination(periods=months),
         missing=[r for r in rows if r.missing],
-        late=[r for r in rows if _submitted_late(r)],
+        late=[r for r in rows if submitted_late(r)],
     )
 
 
-def _submitted_late(row: IndicatorRow) -> bool:
+def submitted_late(row: IndicatorRow) -> bool:
+    """Submitted, but after the deadline (a data-quality finding, like a missing one)."""
     submitted = row.kpi_return.submitted_at if row.kpi_return else None
     return bool(submitted and row.deadline and timezone.localtime(submitted).date() > row.deadline)
 

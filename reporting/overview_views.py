@@ -10,7 +10,12 @@ from django.shortcuts import render
 from departments import roles
 from partnerships.models import Partnership
 from reporting.cache import cached_if_signed_off
-from reporting.charts import rag_stacked_bar, score_trend, share_heatmap
+from reporting.charts import (
+    coordination_chart,
+    partner_health_chart,
+    rag_by_department_chart,
+    share_heatmap,
+)
 from reporting.metrics.health import trailing_months
 from reporting.metrics.scores import rag_for_score
 from reporting.models import EarlyWarning
@@ -52,12 +57,7 @@ def _overview_context(month, months) -> dict:
         "next_month": month.next(),
         "departments": figures.departments,
         "counts": figures.counts,
-        "rag_chart": rag_stacked_bar(
-            dom_id="rag-by-department",
-            title=f"RAG by department, {month.short_label}",
-            names=names,
-            counts=[figures.counts[d.pk] for d in figures.departments],
-        ),
+        "rag_chart": rag_by_department_chart(month, figures.departments, figures.counts),
         "dimension_chart": share_heatmap(
             dom_id="on-target-by-dimension",
             title=f"Share of indicators on target, {month.short_label}",
@@ -74,21 +74,9 @@ def _overview_context(month, months) -> dict:
         ),
         "statutory": figures.statutory,
         "travel": figures.travel,
-        "health_chart": score_trend(
-            dom_id="partner-health-trend",
-            title="Partner health over 24 months",
-            labels=[m.short_label for m, _ in health],
-            scores=[s for _, s in health],
-            rags=[rag_for_score(s) for _, s in health],
-            noun="Partner health",
-        ),
-        "coordination_chart": score_trend(
-            dom_id="coordination-index-trend",
-            title="Council coordination index over 24 months",
-            labels=[c.period.short_label for c in coordination],
-            scores=[c.index for c in coordination],
-            rags=[c.rag for c in coordination],
-            noun="Coordination index",
+        "health_chart": partner_health_chart(health),
+        "coordination_chart": coordination_chart(
+            coordination, "Council", dom_id="coordination-index-trend"
         ),
         "health_now": health[-1][1],
         "health_rag": rag_for_score(health[-1][1]),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from departments import periods, roles
 from partnerships.models import Partnership
 from partnerships.selectors import services_with_departments
-from reporting.charts import score_trend
+from reporting.charts import contract_health_chart
 from reporting.metrics.health import contract_health_series, credits_year_to_date, trailing_months
 
 
@@ -41,14 +41,7 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
     services = services_with_departments(partnership.pk)
     by_id = {s.service_id: s for s in current.services}
     ytd = credits_year_to_date(partnership=partnership, period=month)
-    chart = score_trend(
-        dom_id="contract-health-trend",
-        title="Contract health over the last 24 months",
-        labels=[h.period.short_label for h in series],
-        scores=[h.score for h in series],
-        rags=[h.rag for h in series],
-        noun="Contract health",
-    )
+    chart = contract_health_chart(series)
     today = timezone.localdate()
     remaining_days = (partnership.end_date - today).days
     return render(

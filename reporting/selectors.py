@@ -13,6 +13,7 @@ from departments.models import Department, KpiReturn, Membership, Target
 from departments.roles import Role, scope_for
 from departments.selectors import awaiting_approval_by_department, returns_due
 from partnerships.models import HIGH_RISK_SCORE, Escalation, Partnership, Risk, Sla, SlaResult
+from reporting.models import ReportRun
 
 
 @dataclass(frozen=True)
@@ -114,4 +115,7 @@ def home_context(user, today: date | None = None) -> dict:
         context["sla_results_due"] = sla_results_due(scope.partnership_ids, today)
     if scope.is_auditor or scope.is_admin:
         context["audit_entries"] = recent_audit_entries()
+        context["recent_reports"] = list(
+            ReportRun.objects.visible_to(user).select_related("requested_by")[:10]
+        )
     return context

@@ -1,6 +1,65 @@
 """Celery tasks of the reporting app. Tasks are thin: load, call, record."""
 
+from __future__ import annotations
+
 from celery import shared_task
+from django.db import DatabaseError
+
+# Worth another try: the database or the file storage was briefly unavailable.
+TRANSIENT_ERRORS = (DatabaseError, OSError)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    max_retries=3,
+    retry_backoff=30,
+    retry_backoff_max=600,
+)
+def build_report_run(self, run_id: int) -> str:
+    """Build one report run's file. Idempotent: a finished run is not built again, so a
+    redelivered task is harmless; a transient failure is retried three times, backing
+    off, and the run says why while it waits. Returns the run's state."""
+    from reporting import services
+    from reporting.models import ReportRun, ReportState
+
+    run = ReportRun.objects.select_related("requested_by").filter(pk=run_id).first()
+    if run is None:
+        return "missing"
+    if run.state == ReportState.DONE:
+        return run.state
+    try:
+        services.build_run(run)
+    except TRANSIENT_ERRORS as error:
+        services.record_failure(run, f"{type(error).__name__}: {error}")
+        raise  # autoretry_for queues it again
+    except Exception as error:  # a fault in the report itself: retrying will not help
+        services.record_failure(run, f"{type(error).__name__}: {error}")
+        return run.state
+    services.notify_when_batch_done(run)
+    return run.state
+
+
+@shared_task
+def queue_monthly_pack(sign_off_id: int) -> int:
+    """Queue the monthly pack of a council-wide sign-off (departments.services dispatches
+    this by name after the sign-off commits). Returns the number of runs queued."""
+    from departments.models import PeriodSignOff
+    from reporting import services
+
+    sign_off = PeriodSignOff.objects.select_related("signed_off_by").filter(pk=sign_off_id).first()
+    return len(services.queue_pack_for_sign_off(sign_off)) if sign_off else 0
+
+
+@shared_task
+def build_annual_report_when_due(on_date: str | None = None) -> int:
+    """Celery beat, daily: build the annual report of the year just ended when it is due
+    (see services.annual_report_due). Returns the number of runs queued."""
+    from datetime import date
+
+    from reporting import services
+
+    return len(services.annual_report_due(date.fromisoformat(on_date) if on_date else None))
 
 
 @shared_task(bind=True, max_retries=3, default_retry_delay=10 * 60)

@@ -1,12 +1,14 @@
 from django.urls import path
 
 from reporting import (
+    audit_views,
     combined_views,
     coordination_views,
     dashboard_views,
     indicator_views,
     overview_views,
     partnership_views,
+    report_views,
     warning_views,
 )
 
@@ -18,6 +20,21 @@ urlpatterns = [
     path("departments/<int:pk>/", dashboard_views.department_dashboard, name="department"),
     path("overview/", overview_views.overview, name="overview"),
     path("indicators/<int:pk>/", indicator_views.indicator_page, name="indicator"),
+    path("reports/", report_views.report_list, name="reports"),
+    path("reports/new/<slug:kind>/", report_views.report_request, name="report-request"),
+    path("reports/runs/<int:pk>/", report_views.report_run, name="report-run"),
+    path(
+        "reports/runs/<int:pk>/progress/",
+        report_views.report_run_progress,
+        name="report-run-progress",
+    ),
+    path(
+        "reports/runs/<int:pk>/download/",
+        report_views.report_run_download,
+        name="report-run-download",
+    ),
+    path("reports/runs/<int:pk>/retry/", report_views.report_run_retry, name="report-run-retry"),
+    path("audit-trail/", audit_views.audit_trail, name="audit-trail"),
     path("combined/", combined_views.combined, name="combined"),
     path("early-warnings/", warning_views.warning_list, name="early-warnings"),
     path("early-warnings/<int:pk>/", warning_views.warning_detail, name="early-warning"),

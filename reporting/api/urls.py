@@ -1,4 +1,4 @@
-from reporting.api import combined, dashboards, metrics
+from reporting.api import combined, dashboards, metrics, reports
 
 
 def register(router) -> None:
@@ -21,3 +21,4 @@ def register(router) -> None:
         "metrics/combined", combined.CombinedMetricsViewSet, basename="metrics-combined"
     )
     router.register("early-warnings", combined.EarlyWarningViewSet, basename="early-warning")
+    router.register("reports", reports.ReportRunViewSet, basename="report")

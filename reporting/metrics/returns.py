@@ -355,8 +355,13 @@ def rag_counts(
     missing, not as not rated). Indicators with no period of their kind ended yet in the
     month's year are not counted, though their department still appears. Three queries,
     as ``indicator_rows``."""
+    return counts_by_department(indicator_rows(indicators=indicators, month=month, today=today))
+
+
+def counts_by_department(rows: list[IndicatorRow]) -> dict[int, Counter]:
+    """``rag_counts`` of rows already read (a report that also shows the rows)."""
     result: dict[int, Counter] = {}
-    for row in indicator_rows(indicators=indicators, month=month, today=today):
+    for row in rows:
         tally = result.setdefault(row.department_id, Counter(dict.fromkeys(RAG_COUNT_KEYS, 0)))
         if row.period is None:
             continue

@@ -82,8 +82,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--keep", action="store_true", help="Reuse an existing council instead of reseeding it."
         )
+        parser.add_argument(
+            "--reports-only",
+            action="store_true",
+            help="Measure only the report builds (with --keep: on the council already there).",
+        )
 
-    def handle(self, *args, scale: str, repeat: int, keep: bool, **options) -> None:
+    def handle(
+        self, *args, scale: str, repeat: int, keep: bool, reports_only: bool, **options
+    ) -> None:
         if connection.vendor != "postgresql" and scale == "large":
             raise CommandError("The large council is measured on PostgreSQL: set DATABASE_URL.")
         self.stdout.write(f"Seeding the {scale} council on {connection.vendor}")
@@ -94,8 +101,20 @@ class Command(BaseCommand):
         self.stdout.write(f"Seeded in {seconds:.1f} s, peak memory {peak_mib:.0f} MiB")
         for name, count in report.counts.items():
             self.stdout.write(f"  {name}: {count:,}")
-        self._measure_pages(repeat)
-        self._measure_imports()
+        if not reports_only:
+            self._measure_pages(repeat)
+            self._measure_imports()
+        self._measure_reports()
+
+    def _measure_reports(self) -> None:
+        from demo.bench_reports import measure_reports
+
+        self.stdout.write("\nreports (built in memory as the auditor; nothing is kept)")
+        for result in measure_reports():
+            self.stdout.write(
+                f"{result.label:<34} {result.seconds:7.1f} s, {result.size_kib:8,.0f} KiB, "
+                f"peak traced memory {result.peak_mib:.1f} MiB"
+            )
 
     def _measure_imports(self) -> None:
         from demo.bench_imports import measure_referral_import, measure_returns_import

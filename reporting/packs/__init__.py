@@ -1,0 +1,1 @@
+"""Packs: reports of several sections (the monthly performance pack, the annual report)."""

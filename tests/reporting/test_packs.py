@@ -1,0 +1,209 @@
+"""The monthly pack and the Best Value annual report, read back with pdftotext and
+openpyxl: their figures are the metric functions', cut to the reader's scope."""
+
+import io
+import subprocess
+
+import pytest
+import time_machine
+from openpyxl import load_workbook
+
+from departments.models import PerformanceIndicator
+from departments.periods import Period
+from reporting.exports.parameters import ReportParameters
+from reporting.metrics.coordination import council_coordination
+from reporting.metrics.health import contract_health, council_partner_health, trailing_months
+from reporting.metrics.returns import indicator_rows
+from reporting.packs.annual import BestValueAnnualReport
+from reporting.packs.chart_images import NO_RENDERER
+from reporting.packs.monthly_files import MonthlyPackReport
+from reporting.relation import relation
+from tests.reporting.report_data import MONTH, NOW, build_evidence
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def evidence(housing, finance, partnership, sam):
+    return build_evidence(housing=housing, finance=finance, partnership=partnership, signer=sam)
+
+
+@pytest.fixture
+def no_chart_images(settings):
+    settings.REPORT_CHART_IMAGES = False
+
+
+def pdf_pages(content: bytes, tmp_path) -> list[str]:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(content)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return [" ".join(page.split()) for page in text.split("\f") if page.strip()]
+
+
+def monthly(user, **narrowing) -> MonthlyPackReport:
+    return MonthlyPackReport(user=user, parameters=ReportParameters(month=MONTH, **narrowing))
+
+
+def test_the_monthly_pack_pdf_has_every_section_and_the_dashboard_figures(
+    evidence, audrey, partnership, tmp_path, no_chart_images
+):
+    filename, content_type, content = monthly(audrey).build("pdf")
+    pages = pdf_pages(content, tmp_path)
+    text = " ".join(pages)
+    assert (filename, content_type) == ("monthly_pack-2025-26-P06.pdf", "application/pdf")
+    # The period, the generation time and the page number on every page.
+    for number, page in enumerate(pages, start=1):
+        assert "September 2025 (P06 2025/26)" in page
+        assert "Generated 28 November 2025 12:00" in page
+        assert f"Page {number} of {len(pages)}" in page
+    for heading in (
+        "Contents",
+        "Council overview",
+        "Departments' indicators",
+        "Contract health and service credits",
+        "Coordination",
+        "The combined view",
+        "Early warnings",
+        "Appendix: data quality",
+    ):
+        assert heading in text
+    # Commentary on red, and the figures of the metric functions.
+    assert "Improvement action: Recruit two caseworkers" in text
+    health = contract_health(partnership=partnership, period=MONTH)
+    assert f"Contract health in Sep 2025: {health.score}" in text
+    months = trailing_months(MONTH)
+    finding = relation(
+        council_partner_health(months=months),
+        [(c.period, c.index) for c in council_coordination(periods=months)],
+    ).finding()
+    assert finding in text
+    assert NO_RENDERER.split(" (")[0] in text  # the charts say they were left out
+    assert "FIN-02" in text.split("Appendix: data quality")[-1]  # missing return
+
+
+def test_the_monthly_pack_draws_the_pages_charts_with_kaleido(evidence, audrey, tmp_path):
+    _, _, content = monthly(audrey).build("pdf")
+    text = " ".join(pdf_pages(content, tmp_path))
+    assert NO_RENDERER.split(" (")[0] not in text
+    assert "Contract health over the last 24 months" in text
+
+
+def test_the_monthly_pack_workbook_holds_each_section(evidence, audrey, no_chart_images):
+    _, _, content = monthly(audrey).build("xlsx")
+    workbook = load_workbook(io.BytesIO(content))
+    assert workbook.sheetnames == [
+        "About",
+        "Overview",
+        "Indicators",
+        "Contract health",
+        "Service credits",
+        "Coordination",
+        "Combined view",
+        "Early warnings",
+        "Data quality",
+    ]
+    rows = list(workbook["Indicators"].iter_rows(values_only=True))
+    header = rows[0]
+    values = {r[1]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    expected = {
+        r.indicator.code: r
+        for r in indicator_rows(indicators=PerformanceIndicator.objects.all(), month=MONTH)
+    }
+    assert values["HOU-01"]["Value"] == float(expected["HOU-01"].value) == 95
+    overview = {r[0]: r for r in workbook["Overview"].iter_rows(values_only=True)}
+    assert overview["Housing"][1:4] == (1, 0, 1)  # green, amber, red
+    quality = list(workbook["Data quality"].iter_rows(values_only=True))
+    assert [(r[1], r[4]) for r in quality[1:]] == [("FIN-02", "Missing")]
+
+
+def test_the_monthly_pack_workbook_is_the_same_when_built_again(evidence, audrey, no_chart_images):
+    first = monthly(audrey).build("xlsx")[2]
+    with time_machine.travel("2026-02-01 09:00", tick=True):
+        second = monthly(audrey).build("xlsx")[2]
+    assert first == second
+
+
+def test_a_head_of_services_pack_covers_their_department(
+    evidence, harriet, tmp_path, no_chart_images
+):
+    _, _, content = monthly(harriet).build("pdf")
+    text = " ".join(pdf_pages(content, tmp_path))
+    assert "HOU-01" in text and "FIN-01" not in text and "FIN-02" not in text
+    assert "Council overview" not in text
+    assert "Contract health and service credits" not in text  # the contract is not theirs
+    assert "Housing: dependency health and coordination index" in text  # their combined view
+    workbook = load_workbook(io.BytesIO(monthly(harriet).build("xlsx")[2]))
+    departments = {r[0] for r in list(workbook["Indicators"].iter_rows(values_only=True))[1:]}
+    assert departments == {"Housing"}
+
+
+def test_the_partners_pack_has_their_contract_and_no_returns(
+    evidence, pat, tmp_path, no_chart_images
+):
+    _, _, content = monthly(pat).build("pdf")
+    text = " ".join(pdf_pages(content, tmp_path))
+    assert "Contract health and service credits" in text
+    assert "HOU-01" not in text and "Departments' indicators" not in text
+    assert "Coordination" not in text.split("Contents")[1].split("Early warnings")[0]
+    workbook = load_workbook(io.BytesIO(monthly(pat).build("xlsx")[2]))
+    assert "Indicators" not in workbook.sheetnames
+
+
+def test_the_annual_report_groups_statutory_indicators_by_dimension(
+    evidence, audrey, housing, tmp_path
+):
+    from tests.factories import IndicatorFactory, KpiReturnFactory, TargetFactory
+
+    annual = IndicatorFactory(
+        department=housing, code="BV-66", statutory=True, frequency="annual", dimension="economy"
+    )
+    TargetFactory(indicator=annual, financial_year=2024, annual_value=80, tolerance=5)
+    KpiReturnFactory(indicator=annual, period="2024-25", value=78, state="locked")
+    KpiReturnFactory(indicator=annual, period="2023-24", value=72, state="locked")
+    report = BestValueAnnualReport(user=audrey, parameters=ReportParameters(year=2024))
+    with time_machine.travel("2025-11-28 12:00", tick=False):
+        _, _, content = report.build("pdf")
+        workbook_bytes = report.build("xlsx")[2]
+    text = " ".join(pdf_pages(content, tmp_path))
+    assert "Best Value annual report" in text and "Financial year 2024/25" in text
+    economy = text.split("Economy")[1].split("Efficiency")[0]
+    assert "BV-66" in economy and "78.0" in economy and "Improved" in economy
+    rows = list(
+        load_workbook(io.BytesIO(workbook_bytes))["Statutory indicators"].iter_rows(
+            values_only=True
+        )
+    )
+    march = indicator_rows(
+        indicators=PerformanceIndicator.objects.filter(pk=annual.pk), month=Period.month(2024, 12)
+    )[0]
+    row = next(r for r in rows if r[2] == "BV-66")
+    assert (row[0], row[4], row[5], row[6], row[9]) == (
+        "Economy",
+        float(march.year_to_date.value),
+        float(march.year_to_date.target),
+        march.year_to_date.rag.label,
+        march.year_to_date_direction.label,
+    )
+
+
+def test_without_a_chart_renderer_the_pack_says_so_instead_of_failing(
+    evidence, audrey, tmp_path, monkeypatch
+):
+    import kaleido
+
+    def no_browser(*args, **kwargs):
+        raise RuntimeError("Chromium not found")
+
+    monkeypatch.setattr(kaleido, "start_sync_server", no_browser)
+    _, _, content = monthly(audrey).build("pdf")
+    text = " ".join(pdf_pages(content, tmp_path))
+    assert text.count("could not be drawn on this server") == 4  # RAG, contract, combined ×2
+    assert "Data behind “Contract health over the last 24 months”" in text
