@@ -9,6 +9,7 @@ records are out of scope.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,7 +19,7 @@ from departments.models import ImportJob, ReturnState
 from departments.roles import Role
 from departments.services import sign_off_period
 from departments.token_services import create_token
-from reporting.models import EarlyWarning, WarningRule
+from reporting.models import EarlyWarning, ReportRun, ReportState, WarningRule
 from tests.factories import (
     EscalationFactory,
     IndicatorFactory,
@@ -110,6 +111,16 @@ def build_council(housing, finance, partnership) -> Council:
             latest_period="2025-26-P06",
             department=housing,
             indicator=indicator,
+        ).pk,
+        # A run of the officer's that failed: its download answers 410, and it can be retried.
+        "report": ReportRun.objects.create(
+            kind="returns",
+            file_format="csv",
+            parameters={"period": "2025-26-P06"},
+            batch=uuid.uuid4(),
+            requested_by=officer,
+            state=ReportState.FAILED,
+            error="The database was unavailable.",
         ).pk,
         "import": ImportJob.objects.create(
             kind="returns", created_by=officer, original_name="returns.csv", file_format="csv"

@@ -213,6 +213,17 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/api/v1/early-warnings/"): EVERYONE,
     ("GET", "/api/v1/early-warnings/{id}/"): HOUSING_RECORD,
     ("POST", "/api/v1/early-warnings/{id}/acknowledge/"): SMT_ONLY_ON_HOUSING,
+    # Reports: everyone asks for report runs cut to their scope (an auditor too); people
+    # see their own runs, auditors and administrators everyone's. This run is the Housing
+    # officer's and failed, so its download answers 410.
+    ("GET", "/api/v1/reports/"): EVERYONE,
+    # A returns report: the partner's scope and Finance (no indicators in this council)
+    # hold no returns, so theirs is refused.
+    ("POST", "/api/v1/reports/"): expect(OK, partner=403, other_officer=403),
+    ("GET", "/api/v1/reports/{id}/"): expect(404, officer=OK, auditor=OK, admin=OK),
+    ("GET", "/api/v1/reports/{id}/download/"): expect(404, officer=410, auditor=410, admin=410),
+    # Retried by the one who asked for it, or an administrator; an auditor sees it only.
+    ("POST", "/api/v1/reports/{id}/retry/"): expect(404, officer=OK, admin=OK, auditor=403),
 }
 
 
@@ -228,6 +239,7 @@ RECORD_OF_PATH = {
     "slas": "sla",
     "imports": "import",
     "early-warnings": "warning",
+    "reports": "report",
     "referrals": "referral",
     "milestones": "milestone",
     "escalations": "escalation",
@@ -361,6 +373,11 @@ def _body(method: str, path: str, persona: str, c: Council) -> dict:
         ("POST", "/api/v1/sla-results/{id}/resolve-dispute/"): {"reason": "Agreed at board"},
         ("POST", "/api/v1/sla-results/import/"): {
             "rows": [{"sla_code": "SLA-01", "period": "2025-26-P09", "value": "99.9"}]
+        },
+        ("POST", "/api/v1/reports/"): {
+            "kind": "returns",
+            "file_format": "csv",
+            "parameters": {"period": "2025-26-P06"},
         },
         ("POST", "/api/v1/early-warnings/{id}/acknowledge/"): {
             "note": "Raised with the head of service; recovery plan due Friday."

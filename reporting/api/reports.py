@@ -11,11 +11,17 @@ from django.http import FileResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from departments.api.errors import error_responses
 from reporting import services
 from reporting.models import ReportRun, ReportState
 from reporting.report_kinds import REPORTS
@@ -99,11 +105,9 @@ class ReportRunViewSet(
     @extend_schema(
         summary="Ask for a report run",
         request=ReportRequestSerializer,
-        responses={
-            202: ReportRunSerializer,
-            400: OpenApiResponse(description="Unknown report or format, or bad parameters"),
-            403: OpenApiResponse(description="The report holds nothing within your scope"),
-        },
+        # 400: unknown report or format, or bad parameters; 403: the report holds nothing
+        # within your scope. Both in the API's shared error shapes.
+        responses={202: ReportRunSerializer, **error_responses(400, 403)},
     )
     def create(self, request, *args, **kwargs):
         """Stores the run and queues it; answers 202 with the run and its URL (Location)."""
@@ -123,8 +127,30 @@ class ReportRunViewSet(
         summary="Download the run's file",
         responses={
             (200, "application/octet-stream"): OpenApiTypes.BINARY,
-            409: ProblemSerializer,
-            410: ProblemSerializer,
+            409: OpenApiResponse(
+                ProblemSerializer,
+                description="The run is queued or running: try again shortly.",
+                examples=[
+                    OpenApiExample(
+                        "Running",
+                        value={"detail": "The report is running: try again shortly."},
+                        status_codes=["409"],
+                        response_only=True,
+                    )
+                ],
+            ),
+            410: OpenApiResponse(
+                ProblemSerializer,
+                description="The run failed; retry it.",
+                examples=[
+                    OpenApiExample(
+                        "Failed",
+                        value={"detail": "The database was unavailable."},
+                        status_codes=["410"],
+                        response_only=True,
+                    )
+                ],
+            ),
         },
     )
     @action(detail=True, methods=["get"])
