@@ -17,14 +17,16 @@ ENV PYTHONUNBUFFERED=1 \
     PYTHONPATH=/app \
     PORT=8000
 
-# Pango and a font now, for WeasyPrint's PDF rendering (to be added to the dependencies);
-# WeasyPrint also uses HarfBuzz's subsetter when it is there (else the slower fontTools).
+# Pango and a font for WeasyPrint's PDF reports (it also uses HarfBuzz's subsetter when
+# it is there, else the slower fontTools), and Debian's Chromium, through which kaleido
+# draws the reports' charts (without it a report says so in place of each chart).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 \
         libpangoft2-1.0-0 \
         libharfbuzz-subset0 \
         fonts-dejavu-core \
+        chromium \
     && rm -rf /var/lib/apt/lists/*
 
 # An unprivileged user to run every process; its home is writable (gunicorn puts its
