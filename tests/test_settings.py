@@ -85,3 +85,16 @@ def test_production_never_runs_with_debug_even_if_asked():
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["debug"] is False
+
+
+def test_every_beat_entry_names_a_registered_task():
+    """A typo in a schedule would only show as a beat error in production."""
+    from django.conf import settings
+
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert {"early-warnings", "annual-report", "return-reminders"} <= set(schedule)
+    missing = [entry["task"] for entry in schedule.values() if entry["task"] not in app.tasks]
+    assert missing == []
