@@ -149,10 +149,15 @@ class ServiceCreditsExporter(PartnershipExporter):
 
     def rows(self) -> Iterator[list]:
         month = self.parameters.month
-        for partnership in visible_partnerships(self):
-            months = service_months(partnership_ids=[partnership.pk], months=[month])
+        partnerships = visible_partnerships(self)
+        ids = [partnership.pk for partnership in partnerships]
+        months = service_months(partnership_ids=ids, months=[month])
+        services_of: dict[int, list[Service]] = {pk: [] for pk in ids}
+        for service in Service.objects.filter(partnership__in=ids).order_by("name"):
+            services_of[service.partnership_id].append(service)
+        for partnership in partnerships:
             to_date = credits_year_to_date(partnership=partnership, period=month)
-            for service in Service.objects.filter(partnership=partnership).order_by("name"):
+            for service in services_of[partnership.pk]:
                 figures = months[(service.pk, month.key)]
                 yield [
                     partnership.name,
