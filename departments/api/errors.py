@@ -45,100 +45,75 @@ class StaleVersionSerializer(serializers.Serializer):
     )
 
 
+def example_response(
+    code: int, serializer, description: str, example: str, value: dict
+) -> OpenApiResponse:
+    """A response for ``code`` with ``serializer``'s body and one named example of it."""
+    return OpenApiResponse(
+        serializer,
+        description=description,
+        examples=[
+            OpenApiExample(example, value=value, status_codes=[str(code)], response_only=True)
+        ],
+    )
+
+
 _RESPONSES = {
-    400: OpenApiResponse(
+    400: example_response(
+        400,
         ValidationErrorSerializer,
-        description="The request was refused: each field names what is wrong.",
-        examples=[
-            OpenApiExample(
-                "A field is wrong",
-                value={"period": ["Use a period key such as 2025-26-P06."]},
-                status_codes=["400"],
-                response_only=True,
-            )
-        ],
+        "The request was refused: each field names what is wrong.",
+        "A field is wrong",
+        {"period": ["Use a period key such as 2025-26-P06."]},
     ),
-    401: OpenApiResponse(
+    401: example_response(
+        401,
         ErrorDetailSerializer,
-        description="No credentials, or a revoked or unknown token.",
-        examples=[
-            OpenApiExample(
-                "Bad token",
-                value={"detail": "Invalid, revoked or expired token."},
-                status_codes=["401"],
-                response_only=True,
-            )
-        ],
+        "No credentials, or a revoked or unknown token.",
+        "Bad token",
+        {"detail": "Invalid, revoked or expired token."},
     ),
-    403: OpenApiResponse(
+    403: example_response(
+        403,
         ErrorDetailSerializer,
-        description="The user's role does not allow this action.",
-        examples=[
-            OpenApiExample(
-                "Not allowed",
-                value={"detail": "Only an administrator can change reference data."},
-                status_codes=["403"],
-                response_only=True,
-            )
-        ],
+        "The user's role does not allow this action.",
+        "Not allowed",
+        {"detail": "Only an administrator can change reference data."},
     ),
-    404: OpenApiResponse(
+    404: example_response(
+        404,
         ErrorDetailSerializer,
-        description="No such record in the user's scope (or no such page of a list).",
-        examples=[
-            OpenApiExample(
-                "Not found",
-                value={"detail": "No KpiReturn matches the given query."},
-                status_codes=["404"],
-                response_only=True,
-            )
-        ],
+        "No such record in the user's scope (or no such page of a list).",
+        "Not found",
+        {"detail": "No KpiReturn matches the given query."},
     ),
-    409: OpenApiResponse(
+    409: example_response(
+        409,
         StaleVersionSerializer,
-        description="The version is stale: someone saved in between. Nothing was written.",
-        examples=[
-            OpenApiExample(
-                "Stale version",
-                value={
-                    "detail": "Someone saved this return after you opened it.",
-                    "current_version": 3,
-                    "changes": [{"field": "value", "before": "91.5", "after": "88.0"}],
-                },
-                status_codes=["409"],
-                response_only=True,
-            )
-        ],
+        "The version is stale: someone saved in between. Nothing was written.",
+        "Stale version",
+        {
+            "detail": "Someone saved this return after you opened it.",
+            "current_version": 3,
+            "changes": [{"field": "value", "before": "91.5", "after": "88.0"}],
+        },
     ),
-    429: OpenApiResponse(
+    429: example_response(
+        429,
         ErrorDetailSerializer,
-        description="Too many requests; wait the seconds that Retry-After gives.",
-        examples=[
-            OpenApiExample(
-                "Throttled",
-                value={"detail": "Request was throttled. Expected available in 42 seconds."},
-                status_codes=["429"],
-                response_only=True,
-            )
-        ],
+        "Too many requests; wait the seconds that Retry-After gives.",
+        "Throttled",
+        {"detail": "Request was throttled. Expected available in 42 seconds."},
     ),
 }
 
 
-IN_USE = OpenApiResponse(
+IN_USE = example_response(
+    409,
     ErrorDetailSerializer,
-    description="Other records still refer to this one, so it is kept; nothing was deleted.",
-    examples=[
-        OpenApiExample(
-            "In use",
-            value={
-                "detail": "It is still used by performance indicators (12), so it cannot be "
-                "deleted."
-            },
-            status_codes=["409"],
-            response_only=True,
-        )
-    ],
+    "Other records still refer to this one, so it is kept; nothing was deleted.",
+    "In use",
+    {"detail": "It is still used by performance indicators (12), so it cannot be deleted."},
 )
 
 

@@ -11,17 +11,12 @@ from django.http import FileResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from departments.api.errors import error_responses
+from departments.api.errors import error_responses, example_response
 from reporting import services
 from reporting.models import ReportRun, ReportState
 from reporting.report_kinds import REPORTS
@@ -127,29 +122,19 @@ class ReportRunViewSet(
         summary="Download the run's file",
         responses={
             (200, "application/octet-stream"): OpenApiTypes.BINARY,
-            409: OpenApiResponse(
+            409: example_response(
+                409,
                 ProblemSerializer,
-                description="The run is queued or running: try again shortly.",
-                examples=[
-                    OpenApiExample(
-                        "Running",
-                        value={"detail": "The report is running: try again shortly."},
-                        status_codes=["409"],
-                        response_only=True,
-                    )
-                ],
+                "The run is queued or running: try again shortly.",
+                "Running",
+                {"detail": "The report is running: try again shortly."},
             ),
-            410: OpenApiResponse(
+            410: example_response(
+                410,
                 ProblemSerializer,
-                description="The run failed; retry it.",
-                examples=[
-                    OpenApiExample(
-                        "Failed",
-                        value={"detail": "The database was unavailable."},
-                        status_codes=["410"],
-                        response_only=True,
-                    )
-                ],
+                "The run failed; retry it.",
+                "Failed",
+                {"detail": "The database was unavailable."},
             ),
         },
     )
