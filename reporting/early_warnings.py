@@ -66,9 +66,18 @@ def evaluate(
         first = first.previous()
     window = periods_between(first, evaluated[-1])
     result = Evaluation(periods=[p.key for p in evaluated])
-    for detect in RULES.values():
-        for finding in detect(window, evaluated, today):
-            _record(finding, result)
+    for rule, detect in RULES.items():
+        findings = list(detect(window, evaluated, today))
+        # The warnings already recorded that these findings could continue: one query
+        # per rule rather than one per finding.
+        known = {
+            (w.subject_key, w.starting_period): w
+            for w in EarlyWarning.objects.filter(
+                rule=rule, starting_period__in={f.starting_period for f in findings}
+            )
+        }
+        for finding in findings:
+            _record(finding, known, result)
     if notify and result.raised:
         result.emailed = notify_smt(result.raised)
     return result
@@ -95,12 +104,10 @@ def evaluate_history(today: date | None = None, notify: bool = False) -> Evaluat
     return evaluate(periods_between(first, latest) or [latest], today=today, notify=notify)
 
 
-def _record(finding: Finding, result: Evaluation) -> None:
-    existing = EarlyWarning.objects.filter(
-        rule=finding.rule,
-        subject_key=finding.subject_key,
-        starting_period=finding.starting_period,
-    ).first()
+def _record(
+    finding: Finding, known: dict[tuple[str, str], EarlyWarning], result: Evaluation
+) -> None:
+    existing = known.get((finding.subject_key, finding.starting_period))
     if existing is not None:
         if Period.parse(finding.latest_period) > Period.parse(existing.latest_period):
             existing.latest_period = finding.latest_period
@@ -127,6 +134,7 @@ def _record(finding: Finding, result: Evaluation) -> None:
     except IntegrityError:  # a concurrent run recorded it first: still one warning
         result.unchanged += 1
         return
+    known[(finding.subject_key, finding.starting_period)] = warning
     result.raised.append(warning)
 
 

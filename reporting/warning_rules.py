@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -41,7 +41,6 @@ class Finding:
     indicator_id: int | None = None
     partnership_id: int | None = None
     service_id: int | None = None
-    links: list = field(default_factory=list)
 
 
 def _figure(value: Decimal | None) -> str | None:
