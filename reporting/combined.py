@@ -150,6 +150,22 @@ def fitted_line(points: list[ChangePoint]) -> tuple[float, float] | None:
     return slope, mean_y - slope * mean_x
 
 
+def narrowing_partnership(raw: str | None, *, council_wide: bool) -> Partnership | None:
+    """The partnership ``?partnership=`` narrows partner health to, or None for the
+    council's. Only council-wide readers may narrow; an unknown or refused id raises
+    ``Partnership.DoesNotExist`` (404 to the page and the API alike)."""
+    if not raw:
+        return None
+    if not (raw.isdigit() and council_wide):
+        raise Partnership.DoesNotExist("No such partnership.")
+    return Partnership.objects.get(pk=int(raw))
+
+
+def readable_departments(user) -> list[Department]:
+    """The active departments ``user`` may see, each with a row on the combined view."""
+    return list(Department.objects.visible_to(user).filter(is_active=True).order_by("name"))
+
+
 def partner_health_series(
     months: list[Period], partnership: Partnership | None, today: date | None = None
 ) -> Series:

@@ -9,9 +9,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from departments import roles
-from departments.models import Department
 from partnerships.models import Partnership
 from reporting.cache import cached_if_signed_off
+from reporting.combined import narrowing_partnership, readable_departments
 from reporting.combined_charts import combined_context
 from reporting.metrics.health import trailing_months
 from reporting.models import EarlyWarning
@@ -20,15 +20,10 @@ from reporting.partnership_views import chosen_month
 
 def chosen_partnership(request: HttpRequest, council_wide: bool) -> Partnership | None:
     """``?partnership=`` narrows the partner health to one partnership (404 if unknown)."""
-    raw = request.GET.get("partnership", "")
-    if not raw:
-        return None
-    if not (raw.isdigit() and council_wide):
-        raise Http404("No such partnership.")
-    partnership = Partnership.objects.filter(pk=int(raw)).first()
-    if partnership is None:
-        raise Http404("No such partnership.")
-    return partnership
+    try:
+        return narrowing_partnership(request.GET.get("partnership"), council_wide=council_wide)
+    except Partnership.DoesNotExist as error:
+        raise Http404("No such partnership.") from error
 
 
 @login_required
@@ -41,9 +36,7 @@ def combined(request: HttpRequest) -> HttpResponse:
         )
     month = chosen_month(request)
     partnership = chosen_partnership(request, scope.council_wide)
-    departments = list(
-        Department.objects.visible_to(request.user).filter(is_active=True).order_by("name")
-    )
+    departments = readable_departments(request.user)
     name = f"combined-{scope.council_wide}-{partnership.pk if partnership else 'all'}-" + "-".join(
         str(d.pk) for d in departments
     )

@@ -16,11 +16,10 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from departments import roles
-from departments.models import Department
 from partnerships.models import Partnership
 from reporting import early_warnings
 from reporting.api.metrics import PERIOD_PARAMETER, month_from
-from reporting.combined import combined_figures
+from reporting.combined import combined_figures, narrowing_partnership, readable_departments
 from reporting.models import EarlyWarning, WarningRule
 
 SCORE = {"max_digits": 5, "decimal_places": 1, "allow_null": True}
@@ -106,19 +105,13 @@ class CombinedMetricsViewSet(viewsets.ViewSet):
         if not (scope.council_wide or scope.department_ids):
             raise PermissionDenied("The combined view is for departments, the SMT and auditors.")
         month = month_from(request)
-        partnership = None
-        raw = request.query_params.get("partnership")
-        if raw:
-            partnership = (
-                Partnership.objects.filter(pk=int(raw)).first()
-                if raw.isdigit() and scope.council_wide
-                else None
+        try:
+            partnership = narrowing_partnership(
+                request.query_params.get("partnership"), council_wide=scope.council_wide
             )
-            if partnership is None:
-                raise NotFound("No such partnership.")
-        departments = list(
-            Department.objects.visible_to(request.user).filter(is_active=True).order_by("name")
-        )
+        except Partnership.DoesNotExist as error:
+            raise NotFound("No such partnership.") from error
+        departments = readable_departments(request.user)
         figures = combined_figures(month, departments=departments, partnership=partnership)
         council = scope.council_wide
         coordination = dict(figures.coordination_series)
