@@ -19,9 +19,9 @@ def navigation(request) -> dict:
         items.append(
             ("Department", reverse("reporting:department", args=[min(scope.department_ids)]))
         )
-    if scope.council_wide or scope.department_ids:
+    if scope.sees_departments:
         items.append(("Returns", reverse("departments:my-returns")))
-    if scope.council_wide or scope.department_ids:
+    if scope.sees_departments:
         items.append(("Referrals", reverse("departments:referrals")))
         items.append(("Coordination", reverse("reporting:coordination")))
         items.append(("Combined view", reverse("reporting:combined")))

@@ -52,7 +52,7 @@ class RaiseReferralForm(forms.Form):
 
 def _department_for(request) -> Department:
     scope = roles.scope_for(request.user)
-    if not (scope.council_wide or scope.department_ids):
+    if not scope.sees_departments:
         raise PermissionDenied("Referrals are the council's departments' records.")
     departments = Department.objects.visible_to(request.user)
     chosen = request.GET.get("department")

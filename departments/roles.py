@@ -52,6 +52,12 @@ class Scope:
         return bool(self.roles & set(COUNCIL_WIDE_ROLES))
 
     @property
+    def sees_departments(self) -> bool:
+        """Council-wide, or a member of at least one department: may see departments'
+        coordination (a partner manager alone may not)."""
+        return self.council_wide or bool(self.department_ids)
+
+    @property
     def primary_role(self) -> str | None:
         for role in (Role.ADMIN, Role.SMT, Role.AUDITOR, Role.HEAD, Role.OFFICER, Role.PARTNER):
             if role in self.roles:

@@ -29,7 +29,7 @@ def chosen_partnership(request: HttpRequest, council_wide: bool) -> Partnership 
 @login_required
 def combined(request: HttpRequest) -> HttpResponse:
     scope = roles.scope_for(request.user)
-    if not (scope.council_wide or scope.department_ids):
+    if not scope.sees_departments:
         raise PermissionDenied(
             "The combined view shows departments' coordination: it is for the council's "
             "departments, the SMT and auditors."

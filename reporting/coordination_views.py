@@ -25,7 +25,7 @@ from reporting.partnership_views import chosen_month
 def coordination(request: HttpRequest) -> HttpResponse:
     """SMT and auditors see the council; a head or officer their own department."""
     scope = roles.scope_for(request.user)
-    if not (scope.council_wide or scope.department_ids):
+    if not scope.sees_departments:
         raise PermissionDenied("Coordination is for the council's departments and SMT.")
     month = chosen_month(request)
     months = trailing_months(month)

@@ -102,7 +102,7 @@ class CombinedMetricsViewSet(viewsets.ViewSet):
     )
     def list(self, request):
         scope = roles.scope_for(request.user)
-        if not (scope.council_wide or scope.department_ids):
+        if not scope.sees_departments:
             raise PermissionDenied("The combined view is for departments, the SMT and auditors.")
         month = month_from(request)
         try:

@@ -141,7 +141,7 @@ class CoordinationMetricsViewSet(viewsets.ViewSet):
         )
 
         scope = roles.scope_for(request.user)
-        if not (scope.council_wide or scope.department_ids):
+        if not scope.sees_departments:
             raise PermissionDenied("Coordination is for the council's departments and SMT.")
         month = month_from(request)
         departments = list(
