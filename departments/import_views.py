@@ -199,6 +199,7 @@ def job_progress(job: ImportJob) -> dict:
         "text": text,
         "created": job.created_count,
         "updated": job.updated_count,
+        "unchanged": job.unchanged_count,
         "message": job.message,
         "errors": job.errors if job.status == ImportStatus.FAILED else [],
     }

@@ -30,7 +30,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 FileFormat = Literal["csv", "xlsx"]
-Outcome = Literal["created", "updated", "skipped"]
+Outcome = Literal["created", "updated", "unchanged", "skipped"]
 
 MAX_LISTED_ERRORS = 1000
 PROGRESS_EVERY = 500
@@ -70,10 +70,50 @@ class ImportRejected(Exception):
 
 @dataclass(frozen=True)
 class ImportSummary:
+    """What an import did: rows created, updated, left as they were (identical to what is
+    stored, so a re-import is harmless) and skipped (template rows without figures)."""
+
     created: int
     updated: int
     rows: int
     skipped: int = 0
+    unchanged: int = 0
+
+
+class CellText(str):
+    """The text of one cell as a person sees it, with what the spreadsheet said about it.
+
+    ``percent_format``: the cell was a number formatted as a percentage; the text is the
+    number shown (``96`` for a cell showing 96%, stored by Excel as 0.96). Only the row
+    handler knows whether a percentage belongs in that column (``percent_cell_problem``).
+    ``problem``: the cell cannot be read as it stands (a formula with no saved value);
+    the importer reports it as a row error naming the column and never calls the handler.
+    """
+
+    percent_format: bool = False
+    problem: str | None = None
+
+    @classmethod
+    def of(cls, text: str, *, percent_format: bool = False, problem: str | None = None):
+        cell = cls(text)
+        cell.percent_format = percent_format
+        cell.problem = problem
+        return cell
+
+
+def percent_cell_problem(cell: object, *, label: str, percent_allowed: bool) -> str | None:
+    """Why a percentage-formatted cell cannot be taken for this figure, or None.
+
+    A cell formatted as a percentage shows the number a person meant for a percent-unit
+    figure (96% is 96); for any other unit (a count, days, pounds) the format says the
+    figure is not what the column wants, so the row is refused rather than guessed.
+    """
+    if not getattr(cell, "percent_format", False) or percent_allowed:
+        return None
+    return (
+        f"{label} is formatted as a percentage ({cell}%) in the spreadsheet, but this figure "
+        "is not a percentage: format the cell as a number"
+    )
 
 
 class RowHandler(Protocol):
@@ -351,7 +391,7 @@ def run_import(
     it are still checked; at the end, any problem raises ImportRejected inside the outer
     transaction, which undoes the good rows too. Only the problems are kept in memory.
     """
-    created = updated = skipped = processed = 0
+    created = updated = skipped = unchanged = processed = 0
     errors: list[RowError] = []
     problems = 0
     with transaction.atomic():
@@ -383,6 +423,7 @@ def run_import(
                 created += outcome == "created"
                 updated += outcome == "updated"
                 skipped += outcome == "skipped"
+                unchanged += outcome == "unchanged"
             if progress is not None and processed % progress_every == 0:
                 progress(processed, total)
         if processed == 0:
@@ -399,7 +440,9 @@ def run_import(
             if more:
                 message += f" The first {len(errors):,} are listed; {more:,} more are not."
             raise ImportRejected(message, errors, more)
-    return ImportSummary(created=created, updated=updated, rows=processed, skipped=skipped)
+    return ImportSummary(
+        created=created, updated=updated, rows=processed, skipped=skipped, unchanged=unchanged
+    )
 
 
 def _check_columns(row_number: int, row: dict[str, str], handler: RowHandler) -> None:

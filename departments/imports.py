@@ -266,7 +266,10 @@ def run_job(job: ImportJob, *, progress: ProgressCallback | None = None) -> Impo
 def summary_message(summary: ImportSummary) -> str:
     """What the page says after a successful import: "6 rows read: 4 created, 1 updated."."""
     rows = "1 row" if summary.rows == 1 else f"{summary.rows:,} rows"
-    message = f"{rows} read: {summary.created:,} created, {summary.updated:,} updated."
+    message = f"{rows} read: {summary.created:,} created, {summary.updated:,} updated"
+    if summary.unchanged:
+        message += f", {summary.unchanged:,} unchanged (already stored as they are)"
+    message += "."
     if summary.skipped:
         were = "was" if summary.skipped == 1 else "were"
         message += f" {summary.skipped:,} without figures or text {were} skipped."

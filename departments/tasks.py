@@ -65,6 +65,7 @@ def run_import_job(job_id: int) -> str:
             processed_rows=summary.rows,
             created_count=summary.created,
             updated_count=summary.updated,
+            unchanged_count=summary.unchanged,
             message=imports.summary_message(summary),
         )
     return job.status

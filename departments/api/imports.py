@@ -37,6 +37,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "percent_done",
             "created_count",
             "updated_count",
+            "unchanged_count",
             "errors",
             "message",
             "created_at",

@@ -49,6 +49,9 @@ class ImportJob(models.Model):
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(
+        default=0, help_text="Rows identical to what was already stored: nothing written."
+    )
     errors = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -43,6 +43,7 @@ JOB_FIELDS = {
     "percent_done",
     "created_count",
     "updated_count",
+    "unchanged_count",
     "errors",
     "message",
     "created_at",
