@@ -38,3 +38,70 @@ def plain_figure(value: Decimal | None, places: int | None = None) -> str:
     if places is not None:
         return f"{round_half_up(value, places):f}"
     return f"{value.normalize():f}"
+
+
+# Every stored figure keeps at most this many significant digits: SQLite reads a decimal
+# column back through a 15-digit context, so a longer figure would come back changed on
+# the embedded default while PostgreSQL kept it (the same data must give the same figures).
+MAX_SIGNIFICANT_DIGITS = 15
+
+
+def _digits(number: Decimal) -> tuple[int, int]:
+    """(digits before the decimal point, decimal places) of a finite Decimal, as written
+    without trailing zeros: 1250 -> (4, 0), 0.0500 -> (0, 2)."""
+    sign, digits, exponent = number.normalize().as_tuple()
+    if not isinstance(exponent, int) or digits == (0,):
+        return 0, 0
+    places = max(0, -exponent)
+    return max(0, len(digits) + exponent), places
+
+
+def decimal_problem(
+    number: Decimal, *, label: str, max_digits: int, decimal_places: int
+) -> str | None:
+    """Why ``number`` cannot be stored in a field of ``max_digits`` and ``decimal_places``,
+    or None. The one limit check of every figure (returns, targets, SLA results and
+    levels, charges, percentages), called by forms, the API and imports alike.
+
+    Checks, in order: digits before the decimal point (at most ``max_digits -
+    decimal_places``), decimal places, and at most ``MAX_SIGNIFICANT_DIGITS`` digits in
+    all. Each message names the field and gives the limit.
+    """
+    before, places = _digits(number)
+    most_before = max_digits - decimal_places
+    if before > most_before:
+        return (
+            f"{label} is too large: it has {before} digits before the decimal point and "
+            f"the most is {most_before}"
+        )
+    if places > decimal_places:
+        plural = "place" if decimal_places == 1 else "places"
+        return f"{label} can have at most {decimal_places} decimal {plural}"
+    if before + places > MAX_SIGNIFICANT_DIGITS:
+        return (
+            f"{label} has {before + places} digits; the most is {MAX_SIGNIFICANT_DIGITS} "
+            "digits in all"
+        )
+    return None
+
+
+def percent_problem(number: Decimal, *, label: str) -> str | None:
+    """The one rule for percentages (DESIGN.md section 3, "SLA"): a percent-unit return,
+    SLA result or level, a credit or cap percentage lies between 0 and 100."""
+    if number < 0:
+        return f"{label} is a percentage and cannot be negative"
+    if number > 100:
+        return f"{label} is a percentage and cannot be more than 100"
+    return None
+
+
+# Free text (commentary, improvement actions, reasons, notes): long enough for a real
+# commentary, short enough that every export format holds it whole.
+TEXT_LIMIT = 10_000
+
+
+def text_problem(text: str, *, label: str, limit: int = TEXT_LIMIT) -> str | None:
+    """Why a free-text entry is too long, or None; the message gives the limit."""
+    if len(text) > limit:
+        return f"{label} can be at most {limit:,} characters (it has {len(text):,})"
+    return None
