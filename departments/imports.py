@@ -39,11 +39,13 @@ from departments.importer import (
     count_rows,
     iter_json_rows,
     iter_rows,
+    percent_cell_problem,
     run_import,
     safe_cell,
 )
-from departments.models import Department, ImportJob, KpiReturn, PerformanceIndicator
+from departments.models import Department, ImportJob, KpiReturn, PerformanceIndicator, Unit
 from departments.referral_imports import ReferralRowHandler
+from departments.validation import FIGURE_LABELS
 
 RETURN_COLUMNS = (
     "indicator_code",
@@ -83,7 +85,10 @@ class ReturnRowHandler:
 
     Indicators are looked up once, through ``visible_to(actor)``, so an indicator outside
     the user's scope reads exactly like one that does not exist. A row with no figures
-    and no text is skipped: it is a template row the officer left for later.
+    and no text is skipped: it is a template row the officer left for later. A column
+    the file does not have leaves the stored field as it was; an empty cell in a column
+    it has clears the field. A row identical to the stored return is "unchanged", even
+    when that return is submitted, approved or locked.
     """
 
     title = "KPI returns"
@@ -137,23 +142,41 @@ class ReturnRowHandler:
                     "a return can appear only once in a file"
                 }
             )
+        self._check_percent_cells(indicator, row)
         try:
             saved = services.save_return(
                 indicator=indicator,
                 period_key=period_key,
                 actor=self.actor,
-                value=row.get("value"),
-                numerator=row.get("numerator"),
-                denominator=row.get("denominator"),
-                commentary=row.get("commentary", ""),
-                improvement_action=row.get("improvement_action", ""),
+                # A column the file does not have keeps what is stored (issue 14).
+                **{
+                    name: row.get(name, services.KEEP)
+                    for name in _FIGURE_COLUMNS + _TEXT_COLUMNS
+                },
                 expected_version=None,
                 today=self.today,
             )
         except PermissionDenied as denied:
             raise ValidationError({"indicator_code": str(denied)}) from denied
+        if not saved.changed:
+            return "unchanged"
         # A new return is saved as version 1; an existing one moves past it.
         return "created" if saved.version == 1 else "updated"
+
+    @staticmethod
+    def _check_percent_cells(indicator: PerformanceIndicator, row: dict[str, str]) -> None:
+        """A cell formatted as a percentage is a percent-unit value (96% is 96); in any
+        other figure (a count, a ratio's numerator or denominator) it is refused."""
+        errors = {}
+        for name in _FIGURE_COLUMNS:
+            allowed = name == "value" and indicator.unit == Unit.PERCENT and not indicator.is_ratio
+            problem = percent_cell_problem(
+                row.get(name), label=FIGURE_LABELS[name], percent_allowed=allowed
+            )
+            if problem:
+                errors[name] = problem
+        if errors:
+            raise ValidationError(errors)
 
 
 IMPORT_KINDS: dict[str, type] = {"returns": ReturnRowHandler, "referrals": ReferralRowHandler}

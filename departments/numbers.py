@@ -46,14 +46,24 @@ def plain_figure(value: Decimal | None, places: int | None = None) -> str:
 MAX_SIGNIFICANT_DIGITS = 15
 
 
-def _digits(number: Decimal) -> tuple[int, int]:
+def decimal_digits(number: Decimal) -> tuple[int, int]:
     """(digits before the decimal point, decimal places) of a finite Decimal, as written
-    without trailing zeros: 1250 -> (4, 0), 0.0500 -> (0, 2)."""
-    sign, digits, exponent = number.normalize().as_tuple()
-    if not isinstance(exponent, int) or digits == (0,):
+    without trailing zeros: 1250 -> (4, 0), 0.0500 -> (0, 2), 1E+30 -> (31, 0).
+
+    Worked from the digit tuple, not ``normalize()``, which overflows for exponents
+    beyond the context's range (a file may hold "1e999999999")."""
+    _, digits, exponent = number.as_tuple()
+    if not isinstance(exponent, int):
         return 0, 0
-    places = max(0, -exponent)
-    return max(0, len(digits) + exponent), places
+    digits = list(digits)
+    while len(digits) > 1 and digits[-1] == 0 and exponent < 0:
+        digits.pop()
+        exponent += 1
+    if digits == [0]:
+        return 0, 0
+    while digits and digits[0] == 0:
+        digits.pop(0)
+    return max(0, len(digits) + exponent), max(0, -exponent)
 
 
 def decimal_problem(
@@ -67,7 +77,7 @@ def decimal_problem(
     decimal_places``), decimal places, and at most ``MAX_SIGNIFICANT_DIGITS`` digits in
     all. Each message names the field and gives the limit.
     """
-    before, places = _digits(number)
+    before, places = decimal_digits(number)
     most_before = max_digits - decimal_places
     if before > most_before:
         return (

@@ -195,37 +195,84 @@ def _require_explanation_if_red(kpi_return: KpiReturn) -> None:
         raise ValidationError(errors)
 
 
+class _Keep:
+    """The type of ``KEEP``."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+# "Leave the stored value as it is": what a PATCH or an import file without the column
+# means for a field (issue 14: an absent column never blanks what is stored).
+KEEP = _Keep()
+
+
+def _kept(given: object, stored: object, empty: object) -> object:
+    """``given``, or for KEEP the stored value (``empty`` when there is none yet)."""
+    if given is not KEEP:
+        return given
+    return empty if stored is None else stored
+
+
 @transaction.atomic
 def save_return(
     *,
     indicator: PerformanceIndicator,
     period_key: str,
     actor,
-    value=None,
-    numerator=None,
-    denominator=None,
-    commentary: str = "",
-    improvement_action: str = "",
+    value=KEEP,
+    numerator=KEEP,
+    denominator=KEEP,
+    commentary: str | _Keep = KEEP,
+    improvement_action: str | _Keep = KEEP,
     expected_version: int | None = None,
     submit: bool = False,
     today: date | None = None,
 ) -> KpiReturn:
     """Create or update a return's figures as a draft, and submit it if asked.
 
+    A field passed as ``KEEP`` (the default) keeps what is stored (empty for a new
+    return); ``None`` or "" clears it. A save that changes nothing (the same figures and
+    text, and no submission still to make) writes nothing and adds no version, whatever
+    the return's state: the returned return has ``changed`` False, so a re-imported file
+    is harmless. Only a save that would change a submitted, approved or locked return is
+    refused.
+
     Raises PermissionDenied (not the user's department), ValidationError (field name to
     message; nothing stored) or StaleVersion (someone saved in between).
     """
     if not roles.may_edit_returns(actor, indicator.department_id):
         raise PermissionDenied("Only officers and heads of the department can edit its returns.")
+    existing = KpiReturn.objects.filter(indicator=indicator, period=period_key).first()
+    if indicator.is_ratio and value is KEEP:
+        value = None  # a ratio's value is always worked out from its figures
+    value, numerator, denominator, commentary, improvement_action = (
+        _kept(given, getattr(existing, name, None), empty)
+        for given, name, empty in (
+            (value, "value", None),
+            (numerator, "numerator", None),
+            (denominator, "denominator", None),
+            (commentary, "commentary", ""),
+            (improvement_action, "improvement_action", ""),
+        )
+    )
     errors: dict[str, str] = {}
     problem = period_problem(indicator, period_key, today)
     if problem:
         errors["period"] = problem
     figures = clean_figures(indicator, value=value, numerator=numerator, denominator=denominator)
     errors.update(figures.errors)
+    commentary, improvement_action = (commentary or "").strip(), (improvement_action or "").strip()
     if errors:
         raise ValidationError(errors)
-    existing = KpiReturn.objects.filter(indicator=indicator, period=period_key).first()
+    # Nothing to write, so nothing to clobber: a stale version does not matter here.
+    if (
+        existing is not None
+        and _same_return(existing, figures, commentary, improvement_action)
+        and (not submit or existing.state not in EDITABLE_RETURN_STATES)
+    ):
+        existing.changed = False
+        return existing
     if existing is None:
         kpi_return = KpiReturn(
             indicator=indicator,
@@ -245,13 +292,29 @@ def save_return(
         figures.numerator,
         figures.denominator,
     )
-    kpi_return.commentary = commentary.strip()
-    kpi_return.improvement_action = improvement_action.strip()
+    kpi_return.commentary = commentary
+    kpi_return.improvement_action = improvement_action
     if submit:
         _require_explanation_if_red(kpi_return)
         _mark_submitted(kpi_return, actor)
         reason = f"{reason} and submitted"
-    return _save(kpi_return, actor, reason)
+    saved = _save(kpi_return, actor, reason)
+    saved.changed = True
+    return saved
+
+
+def _same_return(
+    kpi_return: KpiReturn, figures, commentary: str, improvement_action: str
+) -> bool:
+    """Whether these figures and texts are what the return already holds (Decimals
+    compare by value: 96 and 96.000000 are the same figure)."""
+    return (
+        kpi_return.value == figures.value
+        and kpi_return.numerator == figures.numerator
+        and kpi_return.denominator == figures.denominator
+        and kpi_return.commentary == commentary
+        and kpi_return.improvement_action == improvement_action
+    )
 
 
 def _not_editable_message(kpi_return: KpiReturn) -> str:
@@ -464,6 +527,7 @@ def _parse_period(period_key: str) -> periods.Period:
 
 __all__ = [
     "EDITABLE_RETURN_STATES",
+    "KEEP",
     "FieldChange",
     "SignOffOutcome",
     "StaleVersion",

@@ -12,7 +12,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 
-from departments.models import PerformanceIndicator, Unit
+from departments.models import KpiReturn, PerformanceIndicator, Unit
+from departments.numbers import decimal_digits, decimal_problem, percent_problem
 from departments.periods import Period
 
 UNIT_NAMES = {
@@ -25,6 +26,10 @@ UNIT_NAMES = {
     Unit.SCORE: "a score",
 }
 FIGURE_LABELS = {"value": "Value", "numerator": "Numerator", "denominator": "Denominator"}
+_VALUE_FIELD = KpiReturn._meta.get_field("value")
+_RATIO_FIELD = KpiReturn._meta.get_field("numerator")
+# Digits a return's value may have before the decimal point: what its column holds.
+VALUE_DIGITS_BEFORE_POINT = _VALUE_FIELD.max_digits - _VALUE_FIELD.decimal_places
 
 
 @dataclass
@@ -44,11 +49,16 @@ def parse_decimal(raw: object) -> Decimal | None:
     if raw is None:
         return None
     if isinstance(raw, Decimal):
+        if not raw.is_finite():
+            raise ValueError("not a number")
         return raw
     if isinstance(raw, bool):
         raise ValueError("not a number")
     if isinstance(raw, int | float):
-        return Decimal(str(raw))
+        number = Decimal(str(raw))
+        if not number.is_finite():
+            raise ValueError("not a number")
+        return number
     text = str(raw).strip().replace(",", "").replace(" ", "").replace("£", "")
     if text == "":
         return None
@@ -62,8 +72,7 @@ def parse_decimal(raw: object) -> Decimal | None:
 
 
 def _places(number: Decimal) -> int:
-    exponent = number.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
+    return decimal_digits(number)[1]
 
 
 def _plural(n: int, word: str) -> str:
@@ -104,24 +113,30 @@ def _clean_value(indicator, parsed, result: CleanedFigures) -> None:
     if number is None:
         result.errors["value"] = "Enter the value"
         return
-    problem = _range_problem(indicator, number, "Value")
+    problem = _range_problem(indicator, number, "Value") or _value_limit_problem(
+        indicator, number, "Value"
+    )
     if problem:
         result.errors["value"] = problem
         return
-    if _places(number) > indicator.decimal_places:
-        result.errors["value"] = (
-            f"Value can have at most {_plural(indicator.decimal_places, 'decimal place')} "
-            f"for {indicator.code}"
-        )
-        return
     result.value = number
+
+
+def _value_limit_problem(indicator, number: Decimal, label: str) -> str | None:
+    """The stored column's digits before the point, the indicator's decimal places."""
+    places = indicator.decimal_places
+    if _places(number) > places:
+        return f"{label} can have at most {_plural(places, 'decimal place')} for {indicator.code}"
+    return decimal_problem(
+        number, label=label, max_digits=VALUE_DIGITS_BEFORE_POINT + places, decimal_places=places
+    )
 
 
 def _range_problem(indicator, number: Decimal, label: str) -> str | None:
     if number < 0:
         return f"{label} cannot be negative: {indicator.code} is {UNIT_NAMES[indicator.unit]}"
-    if indicator.unit == Unit.PERCENT and number > 100:
-        return f"{label} is a percentage and cannot be more than 100"
+    if indicator.unit == Unit.PERCENT:
+        return percent_problem(number, label=label)
     return None
 
 
@@ -146,8 +161,15 @@ def _clean_ratio(indicator, parsed, result: CleanedFigures) -> None:
     for name, number in (("numerator", numerator), ("denominator", denominator)):
         if number < 0:
             result.errors[name] = f"{FIGURE_LABELS[name]} cannot be negative"
-        elif _places(number) > 6:
-            result.errors[name] = f"{FIGURE_LABELS[name]} can have at most 6 decimal places"
+            continue
+        problem = decimal_problem(
+            number,
+            label=FIGURE_LABELS[name],
+            max_digits=_RATIO_FIELD.max_digits,
+            decimal_places=_RATIO_FIELD.decimal_places,
+        )
+        if problem:
+            result.errors[name] = problem
     if result.errors:
         return
     if denominator == 0:
@@ -158,8 +180,16 @@ def _clean_ratio(indicator, parsed, result: CleanedFigures) -> None:
             "Numerator cannot be greater than the denominator for a percentage"
         )
         return
+    derived = indicator.derive_value(numerator, denominator)
+    problem = _value_limit_problem(indicator, derived, "The value worked out")
+    if problem:
+        result.errors["denominator"] = (
+            f"{problem} ({numerator.normalize():f} ÷ {denominator.normalize():f}): "
+            "check the denominator"
+        )
+        return
     result.numerator, result.denominator = numerator, denominator
-    result.value = indicator.derive_value(numerator, denominator)
+    result.value = derived
 
 
 def period_problem(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from departments import roles
-from departments.importer import Outcome
+from departments.importer import Outcome, percent_cell_problem
 from partnerships import services
 from partnerships.models import Sla
 
@@ -72,16 +72,24 @@ class SlaResultRowHandler:
                     f"{first}: a result can appear only once"
                 }
             )
+        problem = percent_cell_problem(
+            row.get("value"), label="Value", percent_allowed=sla.is_percent
+        )
+        if problem:
+            raise ValidationError({"value": problem})
         try:
             saved = services.enter_sla_result(
                 sla=sla,
                 period_key=period_key,
                 actor=self.actor,
                 value=row.get("value"),
-                commentary=row.get("commentary", ""),
+                # A file without the column keeps the stored commentary (issue 14).
+                commentary=row.get("commentary", services.KEEP),
                 today=self.today,
             )
         except PermissionDenied as denied:
             raise ValidationError({"sla_code": str(denied)}) from denied
+        if not saved.changed:
+            return "unchanged"
         # A new result is saved as version 1; a correction moves past it.
         return "created" if saved.version == 1 else "updated"

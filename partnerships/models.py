@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from departments import periods
 from departments.models import Council, Department, PeriodFields, Polarity
+from departments.numbers import percent_problem
 from partnerships.querysets import (
     PartnerQuerySet,
     PartnershipQuerySet,
@@ -22,6 +23,7 @@ from partnerships.querysets import (
     SlaResultQuerySet,
 )
 
+PERCENT_UNIT = "percent"
 PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
 
@@ -163,7 +165,7 @@ class Sla(models.Model):
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="slas")
     code = models.CharField(max_length=30)
     title = models.CharField(max_length=200)
-    unit = models.CharField(max_length=20, default="percent")
+    unit = models.CharField(max_length=20, default=PERCENT_UNIT)
     polarity = models.CharField(max_length=6, choices=Polarity.choices)
     expected_level = models.DecimalField(max_digits=14, decimal_places=4)
     minimum_level = models.DecimalField(
@@ -195,14 +197,38 @@ class Sla(models.Model):
                 name="sla_minimum_on_worse_side_of_expected",
             ),
             _percent_constraint("credit_percent", "sla_credit_percent_in_range"),
+            models.CheckConstraint(
+                condition=~Q(unit=PERCENT_UNIT)
+                | (
+                    Q(expected_level__gte=0, expected_level__lte=100)
+                    & Q(minimum_level__gte=0, minimum_level__lte=100)
+                ),
+                name="sla_percent_levels_in_range",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
 
+    @property
+    def is_percent(self) -> bool:
+        """A percent-unit SLA: its levels and results lie between 0 and 100."""
+        return self.unit == PERCENT_UNIT
+
     def clean(self) -> None:
         if self.expected_level is None or self.minimum_level is None:
             return
+        if self.is_percent:
+            errors = {
+                name: problem
+                for name, label in (
+                    ("expected_level", "The expected level"),
+                    ("minimum_level", "The minimum level"),
+                )
+                if (problem := percent_problem(getattr(self, name), label=label))
+            }
+            if errors:
+                raise ValidationError(errors)
         if self.polarity == Polarity.HIGHER and self.minimum_level > self.expected_level:
             raise ValidationError(
                 {

@@ -5,6 +5,7 @@ writes atomically and names who did it and why in the audit trail."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,7 +13,9 @@ from django.utils import timezone
 
 from departments import periods, roles
 from departments.concurrency import StaleWrite
+from departments.numbers import decimal_problem, percent_problem
 from departments.period_cache import touch_period
+from departments.services import KEEP
 from departments.validation import parse_decimal
 from partnerships.models import (
     Escalation,
@@ -44,7 +47,12 @@ def _audit(instance, actor, reason: str) -> None:
     instance._change_reason = reason
 
 
-def _figure(raw: object, field: str) -> object:
+_RESULT_FIELD = SlaResult._meta.get_field("reported_value")
+
+
+def _figure(raw: object, field: str, sla: Sla) -> Decimal:
+    """A result (reported or agreed) as a Decimal within the column's limits, and within
+    0-100 for a percent-unit SLA; ValidationError naming ``field`` otherwise."""
     try:
         number = parse_decimal(raw)
     except ValueError as error:
@@ -53,8 +61,16 @@ def _figure(raw: object, field: str) -> object:
         raise ValidationError({field: "Enter the result"})
     if number < 0:
         raise ValidationError({field: "The result cannot be negative"})
-    if number.as_tuple().exponent < -4:
-        raise ValidationError({field: "The result can have at most 4 decimal places"})
+    problem = decimal_problem(
+        number,
+        label="The result",
+        max_digits=_RESULT_FIELD.max_digits,
+        decimal_places=_RESULT_FIELD.decimal_places,
+    )
+    if problem is None and sla.is_percent:
+        problem = percent_problem(number, label="The result")
+    if problem:
+        raise ValidationError({field: problem})
     return number
 
 
@@ -86,23 +102,37 @@ def enter_sla_result(
     period_key: str,
     actor,
     value: object,
-    commentary: str = "",
+    commentary: str | object = "",
     expected_version: int | None = None,
     today: date | None = None,
 ) -> SlaResult:
     """The partner enters (or corrects, until verified) one month's result of one SLA.
 
     A failure needs commentary; a verified or disputed result can no longer be changed
-    by the partner.
+    by the partner. ``commentary=KEEP`` keeps the stored commentary. Entering what is
+    already stored (the same figure and commentary) writes nothing and adds no version,
+    whatever the verification: the returned result has ``changed`` False.
     """
     if not roles.may_enter_sla_results(actor, sla.service.partnership_id):
         raise PermissionDenied("Only the partner's contract manager enters SLA results.")
     month = _month(period_key, today)
-    number = _figure(value, "value")
+    number = _figure(value, "value", sla)
+    existing = SlaResult.objects.filter(sla=sla, period=month.key).first()
+    if commentary is KEEP:
+        commentary = existing.commentary if existing is not None else ""
+    commentary = commentary.strip()
+    if (
+        existing is not None
+        and existing.reported_value == number
+        and existing.commentary == commentary
+    ):
+        # Nothing to write, so nothing to clobber: a stale version does not matter here.
+        existing.changed = False
+        return existing
     outcome = outcome_of(
         number, polarity=sla.polarity, expected=sla.expected_level, minimum=sla.minimum_level
     )
-    if outcome != Outcome.MET and not commentary.strip():
+    if outcome != Outcome.MET and not commentary:
         raise ValidationError(
             {
                 "commentary": (
@@ -111,7 +141,6 @@ def enter_sla_result(
                 )
             }
         )
-    existing = SlaResult.objects.filter(sla=sla, period=month.key).first()
     if existing is None:
         result = SlaResult(
             sla=sla, period=month.key, entered_by=actor, entered_at=timezone.now(), version=0
@@ -130,11 +159,12 @@ def enter_sla_result(
             )
         reason = "Corrected"
     result.reported_value = number
-    result.commentary = commentary.strip()
+    result.commentary = commentary
     result.version += 1
     _audit(result, actor, reason)
     result.save()
     touch_period(result.period)
+    result.changed = True
     return result
 
 
@@ -199,7 +229,7 @@ def resolve_sla_dispute(
         raise ValidationError({"verification": "Only a disputed result can be resolved."})
     agreed = None
     if agreed_value not in (None, ""):
-        agreed = _figure(agreed_value, "agreed_value")
+        agreed = _figure(agreed_value, "agreed_value", result.sla)
     result.verification = Verification.RESOLVED
     result.agreed_value = agreed
     result.resolution_reason = reason.strip()

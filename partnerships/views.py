@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 
 from departments import periods, roles
 from departments.return_views import error_list
-from departments.validation import parse_decimal
 from partnerships import selectors, services
 from partnerships.forms import EscalationForm, MilestoneProgressForm, ReasonForm, RiskForm
 from partnerships.models import Escalation, Milestone, Partnership, Risk, SlaResult
@@ -80,12 +79,7 @@ def _enter_month(request, rows, month) -> tuple[list, dict]:
             value = request.POST.get(f"value-{row.sla.pk}", "").strip()
             commentary = request.POST.get(f"commentary-{row.sla.pk}", "")
             submitted[row.sla.pk] = {"value": value, "commentary": commentary}
-            unchanged = (
-                row.result is not None
-                and _same_number(value, row.result.reported_value)
-                and row.result.commentary == commentary.strip()
-            )
-            if not value or unchanged:
+            if not value:
                 continue
             version = request.POST.get(f"version-{row.sla.pk}", "")
             try:
@@ -107,13 +101,6 @@ def _enter_month(request, rows, month) -> tuple[list, dict]:
             # Nothing of the month is kept when any row is wrong.
             transaction.set_rollback(True)
     return errors, submitted
-
-
-def _same_number(text: str, number) -> bool:
-    try:
-        return parse_decimal(text) == number
-    except ValueError:
-        return False
 
 
 def _result(request, pk: int) -> SlaResult:

@@ -64,15 +64,23 @@ class KpiReturnSerializer(serializers.ModelSerializer):
 
 
 class ReturnWriteSerializer(serializers.Serializer):
-    """Figures of a return. Numbers are taken as strings, checked by the services."""
+    """Figures of a return. Numbers are taken as strings, checked by the services.
+
+    In a PATCH a field left out keeps its stored value; in a POST or PUT it is empty. A
+    percent-unit ratio indicator's value is 100 × numerator ÷ denominator, worked out
+    and rounded half-up to the indicator's decimal places (DESIGN.md section 3)."""
 
     indicator = serializers.PrimaryKeyRelatedField(queryset=PerformanceIndicator.objects.none())
     period = serializers.CharField(max_length=11, help_text="Period key, e.g. 2025-26-P06.")
     value = serializers.CharField(required=False, allow_blank=True, allow_null=True)
     numerator = serializers.CharField(required=False, allow_blank=True, allow_null=True)
     denominator = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    commentary = serializers.CharField(required=False, allow_blank=True, default="")
-    improvement_action = serializers.CharField(required=False, allow_blank=True, default="")
+    commentary = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False
+    )
+    improvement_action = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False
+    )
     version = serializers.IntegerField(
         required=False, allow_null=True, help_text="The version your change is based on."
     )
@@ -150,26 +158,23 @@ class ReturnViewSet(
                         }
                     )
                 data[name] = current
-        if instance is not None and partial:
-            # PATCH keeps what it does not name; PUT replaces the figures whole.
-            for name in ("value", "numerator", "denominator", "commentary", "improvement_action"):
-                current = getattr(instance, name)
-                if name not in data and current not in (None, ""):
-                    data[name] = str(current)
-            if instance.indicator.is_ratio:
-                data.pop("value", None)
         incoming = ReturnWriteSerializer(data=data, context={"request": request})
         incoming.is_valid(raise_exception=True)
         figures = incoming.validated_data
+        # PATCH keeps what it does not name (services.KEEP); POST and PUT give the whole
+        # return, so a field they leave out is empty.
+        absent = services.KEEP if partial else None
         saved = services.save_return(
             indicator=figures["indicator"],
             period_key=figures["period"],
             actor=request.user,
-            value=figures.get("value"),
-            numerator=figures.get("numerator"),
-            denominator=figures.get("denominator"),
-            commentary=figures["commentary"],
-            improvement_action=figures["improvement_action"],
+            value=figures.get("value", absent),
+            numerator=figures.get("numerator", absent),
+            denominator=figures.get("denominator", absent),
+            commentary=figures.get("commentary", services.KEEP if partial else ""),
+            improvement_action=figures.get(
+                "improvement_action", services.KEEP if partial else ""
+            ),
             expected_version=figures.get("version"),
             submit=figures["submit"],
         )

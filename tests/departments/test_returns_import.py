@@ -420,6 +420,7 @@ def test_the_progress_json_and_page_read_the_cache_while_running(client, alice, 
         "text": "1,500 of 10,000 rows checked",
         "created": 0,
         "updated": 0,
+        "unchanged": 0,
         "message": "",
         "errors": [],
     }
