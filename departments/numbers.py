@@ -95,6 +95,22 @@ def decimal_problem(
     return None
 
 
+def validate_significant_digits(value: Decimal | None) -> None:
+    """Model-field validator: at most ``MAX_SIGNIFICANT_DIGITS`` digits in all, so the
+    figure reads back the same on SQLite (forms, admin and the API run it)."""
+    from django.core.exceptions import ValidationError
+
+    if value is None or not value.is_finite():
+        return
+    before, places = decimal_digits(value)
+    if before + places > MAX_SIGNIFICANT_DIGITS:
+        raise ValidationError(
+            f"This figure has {before + places} digits; the most is "
+            f"{MAX_SIGNIFICANT_DIGITS} digits in all",
+            code="max_significant_digits",
+        )
+
+
 def percent_problem(number: Decimal, *, label: str) -> str | None:
     """The one rule for percentages (DESIGN.md section 3, "SLA"): a percent-unit return,
     SLA result or level, a credit or cap percentage lies between 0 and 100."""

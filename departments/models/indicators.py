@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -11,7 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from departments import periods
 from departments.models.organisation import Council, Department
-from departments.numbers import round_half_up
+from departments.numbers import percent_problem, round_half_up, validate_significant_digits
 from departments.querysets import (
     IndicatorQuerySet,
     TargetQuerySet,
@@ -119,12 +120,14 @@ class Target(models.Model):
         help_text="Calendar year in which the financial year starts: 2025 for 2025-26.",
         validators=[MinValueValidator(2000), MaxValueValidator(2100)],
     )
-    annual_value = models.DecimalField(max_digits=20, decimal_places=6)
+    annual_value = models.DecimalField(
+        max_digits=20, decimal_places=6, validators=[validate_significant_digits]
+    )
     tolerance = models.DecimalField(
         max_digits=20,
         decimal_places=6,
         default=Decimal(0),
-        validators=[MinValueValidator(Decimal(0))],
+        validators=[MinValueValidator(Decimal(0)), validate_significant_digits],
         help_text="Absolute amber tolerance, never negative.",
     )
     history = HistoricalRecords()
@@ -148,3 +151,12 @@ class Target(models.Model):
     @property
     def year_key(self) -> str:
         return periods.Period.financial_year(self.financial_year).key
+
+    def clean(self) -> None:
+        """A percent-unit indicator's target is a percentage: 0 to 100 (DESIGN.md 3)."""
+        if self.annual_value is None or not self.indicator_id:
+            return
+        if self.indicator.unit == Unit.PERCENT:
+            problem = percent_problem(self.annual_value, label="The annual target")
+            if problem:
+                raise ValidationError({"annual_value": problem})

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from departments.api.serializers import CleanedModelSerializer
 from partnerships.models import Partner, Partnership, Service, Sla
 
 
@@ -9,7 +10,7 @@ class PartnerSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "company_number"]
 
 
-class PartnershipSerializer(serializers.ModelSerializer):
+class PartnershipSerializer(CleanedModelSerializer):
     class Meta:
         model = Partnership
         fields = [
@@ -28,7 +29,7 @@ class PartnershipSerializer(serializers.ModelSerializer):
         ]
 
 
-class ServiceSerializer(serializers.ModelSerializer):
+class ServiceSerializer(CleanedModelSerializer):
     class Meta:
         model = Service
         fields = [
@@ -42,7 +43,7 @@ class ServiceSerializer(serializers.ModelSerializer):
         ]
 
 
-class SlaSerializer(serializers.ModelSerializer):
+class SlaSerializer(CleanedModelSerializer):
     class Meta:
         model = Sla
         fields = [
