@@ -55,11 +55,15 @@ def read_sheet(fileobj: IO[bytes], *, sheet_names: Sequence[str] = ()) -> Iterat
         title = sheet_to_read(formulas, sheet_names=sheet_names)
         if title is None:
             return
-        rows = zip(_sheet_rows(values[title]), _sheet_rows(formulas[title]), strict=True)
-        for value_cells, formula_cells in rows:
+        rows = zip(
+            _sheet_rows(values[title]),
+            _sheet_rows(formulas[title], values_only=True),
+            strict=True,
+        )
+        for cells, formulas_or_values in rows:
             yield [
-                sheet_cell(cell, formula_cell)
-                for cell, formula_cell in zip(value_cells, formula_cells, strict=True)
+                sheet_cell(cell, formula)
+                for cell, formula in zip(cells, formulas_or_values, strict=True)
             ]
     finally:
         values.close()
@@ -120,21 +124,24 @@ def sheet_to_read(workbook, *, sheet_names: Sequence[str] = ()) -> str | None:
     return chosen.title
 
 
-def sheet_cell(cell, formula_cell) -> str:
+def sheet_cell(cell, formula: object) -> str:
     """One cell as the text a person sees, from its saved value and from its formula.
 
-    ``cell`` comes from the workbook opened ``data_only``, ``formula_cell`` is the same
-    cell from the one opened with formulas (openpyxl read-only cells). Returns plain
-    text, or a CellText when the cell is a percentage or has a problem.
+    ``cell``: the openpyxl read-only cell from the workbook opened ``data_only``;
+    ``formula``: the same cell's value in the workbook opened with formulas (the
+    formula for a formula cell, else the same value as ``cell``). Returns plain text,
+    or a CellText when the cell is a percentage or has a problem.
     """
     value = cell.value
     if value is None:
-        # A formula whose result is empty text is saved as an empty "str" value.
-        if formula_cell.data_type == "f" and cell.data_type != "str":
+        # Only a formula can have a value with formulas and none without: the saved
+        # value is missing. A formula whose result is empty text is saved as an empty
+        # "str" value, and is an empty cell.
+        if formula is not None and cell.data_type != "str":
             return CellText.of(
                 "",
-                problem=f"Cell {formula_cell.coordinate} holds a formula with no saved value: "
-                "open the workbook in Excel, let it calculate and save it, or type the value",
+                problem=f"Cell {cell.coordinate} holds a formula with no saved value: open "
+                "the workbook in Excel, let it calculate and save it, or type the value",
             )
         return ""
     if cell.data_type == "e":
