@@ -11,6 +11,12 @@ JSON rows are numbered by position from 1. A required column missing from the he
 (or from the first JSON row) is one error on row 1; a later JSON row without it is an
 error on that row. A problem of the file as a whole (its type, size or number of rows)
 is the rejection's message, with no row.
+
+What a reader finds wrong with one row (a cell too many or too few, a formula with no
+saved value, a spreadsheet error) travels with the row (``Row.problem``,
+``CellText.problem``); ``run_import`` reports it as that row's error and never gives such
+a row to the handler, so every row is still checked and nothing is stored. What an
+XLSX cell reads as (percentages, dates, formulas, which sheet) is ``departments.workbooks``.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -84,10 +90,14 @@ class CellText(str):
     """The text of one cell as a person sees it, with what the spreadsheet said about it.
 
     ``percent_format``: the cell was a number formatted as a percentage; the text is the
-    number shown (``96`` for a cell showing 96%, stored by Excel as 0.96). Only the row
-    handler knows whether a percentage belongs in that column (``percent_cell_problem``).
-    ``problem``: the cell cannot be read as it stands (a formula with no saved value);
-    the importer reports it as a row error naming the column and never calls the handler.
+    number shown (``96`` for a cell showing 96%, stored by Excel as 0.96), exact and not
+    rounded to the places the format shows (0.965 under "0%" shows 97% but is ``96.5``:
+    the person typed 96.5, the format only decides how much of it is displayed). Only
+    the row handler knows whether a percentage belongs in that column
+    (``percent_cell_problem``).
+    ``problem``: the cell cannot be read as it stands (a formula with no saved value, a
+    spreadsheet error such as #DIV/0!); the importer reports it as a row error naming
+    the column and never calls the handler for that row.
     """
 
     percent_format: bool = False
@@ -99,6 +109,17 @@ class CellText(str):
         cell.percent_format = percent_format
         cell.problem = problem
         return cell
+
+
+class Row(dict):
+    """One data row as read, ``{column: text}``, and what is wrong with its shape.
+
+    ``problem``: the row has a cell beyond the header's last column, or (CSV) fewer
+    cells than the header has columns, so its values cannot be matched to columns;
+    ``run_import`` reports it as an error on the row and never calls the handler.
+    """
+
+    problem: str | None = None
 
 
 def percent_cell_problem(cell: object, *, label: str, percent_allowed: bool) -> str | None:
@@ -253,16 +274,21 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def iter_rows(fileobj: IO[bytes], file_format: FileFormat) -> Iterator[tuple[int, dict[str, str]]]:
+def iter_rows(
+    fileobj: IO[bytes], file_format: FileFormat, *, sheet_names: Sequence[str] = ()
+) -> Iterator[tuple[int, Row]]:
     """(row number, {column: text}) for each non-empty data row, read as a stream.
 
     Only one row is held at a time. Columns with an empty header are dropped; a header
-    that names a column twice is refused.
+    that names a column twice is refused. A row whose cells do not match the header's
+    columns comes with ``Row.problem`` (see ``_shape_problem``). ``sheet_names``: for a
+    workbook, the sheet titles the caller's template uses ("Returns"), the first found
+    read when several sheets hold data (``workbooks.sheet_to_read``); CSV ignores it.
     """
     if file_format == "csv":
         return _iter_csv(fileobj)
     if file_format == "xlsx":
-        return _iter_xlsx(fileobj)
+        return _iter_xlsx(fileobj, sheet_names=sheet_names)
     raise ValueError(f"unknown file format {file_format!r}")
 
 
@@ -277,11 +303,19 @@ def iter_json_rows(rows: Iterable[object]) -> Iterator[tuple[int, dict[str, str]
         yield number, {normalise_column(key): cell_text(value) for key, value in row.items()}
 
 
-def _rows_from_table(table: Iterator[list | tuple]) -> Iterator[tuple[int, dict[str, str]]]:
+def _filled(text: str) -> bool:
+    return bool(text) or getattr(text, "problem", None) is not None
+
+
+def _rows_from_table(
+    table: Iterator[Sequence[str]], file_format: FileFormat
+) -> Iterator[tuple[int, Row]]:
     header = next(table, None)
     if header is None:
         return
     columns = [normalise_column(name) for name in header]
+    while columns and not columns[-1]:
+        columns.pop()  # the empty cells a spreadsheet writes after the last heading
     named = [column for column in columns if column]
     repeated = sorted({column for column in named if named.count(column) > 1})
     if repeated:
@@ -292,19 +326,61 @@ def _rows_from_table(table: Iterator[list | tuple]) -> Iterator[tuple[int, dict[
                 for column in repeated
             ],
         )
-    for number, cells in enumerate(table, start=2):
-        texts = [cell_text(cell) for cell in cells]
-        if not any(texts):
+    width = len(columns)
+    for number, texts in enumerate(table, start=2):
+        if not any(_filled(text) for text in texts):
             continue
-        texts += [""] * (len(columns) - len(texts))
-        yield number, {column: text for column, text in zip(columns, texts, strict=False) if column}
+        problem = _shape_problem(number, texts, width, file_format)
+        texts = [*texts[:width], *[""] * (width - len(texts))]
+        row = Row((column, text) for column, text in zip(columns, texts, strict=True) if column)
+        row.problem = problem
+        yield number, row
 
 
-def _iter_csv(fileobj: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
+def _shape_problem(
+    number: int, texts: Sequence[str], width: int, file_format: FileFormat
+) -> str | None:
+    """Why a row's cells cannot be matched to the header's ``width`` columns, or None.
+
+    CSV: cells are told apart only by commas, so a cell too many (an unquoted 1,250) or
+    too few moves every value after it into the wrong column. Empty cells after the last
+    column are not extra: spreadsheets write them for any column ever used. XLSX: cells
+    have addresses and cannot move; a row is never short (an empty cell is an empty
+    cell, and openpyxl drops a row's trailing empties), but a value to the right of the
+    header is under no column name, so it is refused rather than dropped unseen.
+    """
+    filled = next((i + 1 for i in range(len(texts) - 1, -1, -1) if _filled(texts[i])), 0)
+    columns = _plural(width, "column")
+    if filled > width:
+        if file_format == "xlsx":
+            from openpyxl.utils import get_column_letter
+
+            first = next(i for i in range(width, len(texts)) if _filled(texts[i]))
+            return (
+                f"Row {number} has a value in cell {get_column_letter(first + 1)}{number}, "
+                f"to the right of the header's {columns}: name its column in row 1, or "
+                "clear the cell"
+            )
+        return (
+            f"Row {number} has {_plural(filled, 'cell')} but the header names {columns}: "
+            "a number with an unquoted thousands separator such as 1,250 splits into two "
+            "cells (so does any unquoted comma); put it in quotes or leave the comma out"
+        )
+    if file_format == "csv" and len(texts) < width:
+        return (
+            f"Row {number} has {_plural(len(texts), 'cell')} but the header names {columns}: "
+            "with a cell missing, the values after it would land in the wrong columns; give "
+            "every column its cell, even an empty one"
+        )
+    return None
+
+
+def _iter_csv(fileobj: IO[bytes]) -> Iterator[tuple[int, Row]]:
     # utf-8-sig drops the byte-order mark Excel writes at the start of "CSV UTF-8".
     text = io.TextIOWrapper(fileobj, encoding="utf-8-sig", newline="")
     try:
-        yield from _rows_from_table(csv.reader(text))
+        table = ([cell_text(cell) for cell in cells] for cells in csv.reader(text))
+        yield from _rows_from_table(table, "csv")
     except csv.Error as error:
         raise ImportRejected(f"The CSV file cannot be read: {error}.") from error
     except UnicodeDecodeError as error:
@@ -313,27 +389,24 @@ def _iter_csv(fileobj: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
         text.detach()  # the caller owns the file and closes it
 
 
-def _iter_xlsx(fileobj: IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
-    from openpyxl import load_workbook
+def _iter_xlsx(fileobj: IO[bytes], *, sheet_names: Sequence[str] = ()) -> Iterator[tuple[int, Row]]:
+    from departments import workbooks  # it builds on this module's CellText
 
+    table = workbooks.read_sheet(fileobj, sheet_names=sheet_names)
     try:
-        workbook = load_workbook(fileobj, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged workbook
-        raise ImportRejected("The workbook cannot be read; save it again from Excel.") from error
-    try:
-        # The first sheet, whatever sheet was open when the file was saved. Read-only
-        # worksheets fill gaps with empty rows, so enumerating gives Excel's row numbers.
-        sheet = workbook.worksheets[0]
-        yield from _rows_from_table(iter(sheet.iter_rows(values_only=True)))
+        yield from _rows_from_table(table, "xlsx")
     finally:
-        workbook.close()
+        table.close()  # the workbooks close now, not when the generator is collected
 
 
-def count_rows(fileobj: IO[bytes], file_format: FileFormat) -> int | None:
+def count_rows(
+    fileobj: IO[bytes], file_format: FileFormat, *, sheet_names: Sequence[str] = ()
+) -> int | None:
     """About how many data rows the file has, for the progress bar; None if unknown.
 
     CSV: lines after the header (a quoted cell spanning lines counts more than once);
-    XLSX: the sheet's recorded dimension. Leaves the file at offset 0.
+    XLSX: the recorded dimension of the sheet ``iter_rows`` reads, given the same
+    ``sheet_names``. Leaves the file at offset 0.
     """
     fileobj.seek(0)
     try:
@@ -345,13 +418,9 @@ def count_rows(fileobj: IO[bytes], file_format: FileFormat) -> int | None:
             if last and not last.endswith(b"\n"):
                 lines += 1
             return max(lines - 1, 0)
-        from openpyxl import load_workbook
+        from departments import workbooks
 
-        workbook = load_workbook(fileobj, read_only=True, data_only=True)
-        try:
-            max_row = workbook.worksheets[0].max_row
-        finally:
-            workbook.close()
+        max_row = workbooks.recorded_rows(fileobj, sheet_names=sheet_names)
         return max(max_row - 1, 0) if max_row else None
     except Exception:  # only an estimate: a damaged file is reported when it is read
         return None
@@ -372,6 +441,18 @@ def _errors_from(error: ValidationError, row_number: int, handler: RowHandler) -
     return [RowError(row_number, "", message) for message in error.messages]
 
 
+def _reading_errors(row_number: int, row: dict[str, str], read: set[str] | None) -> list[RowError]:
+    """What the reader found wrong with the row: its shape, then its cells, in order."""
+    found = []
+    if getattr(row, "problem", None):
+        found.append(RowError(row_number, "", row.problem))
+    for column, text in row.items():
+        problem = getattr(text, "problem", None)
+        if problem and (read is None or column in read):
+            found.append(RowError(row_number, column, problem))
+    return found
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
 
@@ -390,10 +471,16 @@ def run_import(
     Each row runs in a savepoint, so a bad row leaves nothing behind and the rows after
     it are still checked; at the end, any problem raises ImportRejected inside the outer
     transaction, which undoes the good rows too. Only the problems are kept in memory.
+    A row the reader found wrong (``Row.problem``, a cell's ``CellText.problem``) is
+    reported and never given to the handler; a cell problem counts only in a column the
+    handler reads (its ``columns`` and ``required_columns``; every column if it names
+    none), since a column the handler ignores cannot make a row wrong.
     """
     created = updated = skipped = unchanged = processed = 0
     errors: list[RowError] = []
     problems = 0
+    declared = getattr(handler, "columns", None)
+    read = None if declared is None else {*declared, *handler.required_columns}
     with transaction.atomic():
         for row_number, row in rows:
             if processed == 0:
@@ -404,19 +491,23 @@ def run_import(
                     f"The file has more than {max_rows:,} rows, the most one import takes. "
                     "Split it into smaller files."
                 )
+            found = _reading_errors(row_number, row, read)
             missing = [column for column in handler.required_columns if column not in row]
-            try:
-                if missing:
-                    raise ValidationError(dict.fromkeys(missing, "This column is missing"))
-                if getattr(handler, "writes_atomically", False):
-                    # The handler checks before it writes, and writes in one atomic step:
-                    # a savepoint per row here would only double the queries.
-                    outcome = handler.write_row(row_number, row)
-                else:
-                    with transaction.atomic():
+            if missing:
+                error = ValidationError(dict.fromkeys(missing, "This column is missing"))
+                found += _errors_from(error, row_number, handler)
+            if not found:
+                try:
+                    if getattr(handler, "writes_atomically", False):
+                        # The handler checks before it writes, and writes in one atomic
+                        # step: a savepoint per row here would only double the queries.
                         outcome = handler.write_row(row_number, row)
-            except ValidationError as error:
-                found = _errors_from(error, row_number, handler)
+                    else:
+                        with transaction.atomic():
+                            outcome = handler.write_row(row_number, row)
+                except ValidationError as error:
+                    found = _errors_from(error, row_number, handler)
+            if found:
                 problems += len(found)
                 errors.extend(found[: max(0, MAX_LISTED_ERRORS - len(errors))])
             else:

@@ -77,12 +77,14 @@ def test_csv_with_byte_order_mark_gives_normalised_columns_and_spreadsheet_row_n
     ]
 
 
-def test_csv_row_shorter_than_header_fills_empty_and_unnamed_columns_are_dropped():
-    data = b"name,,weight\nA,ignored,1\nB\n"
+def test_unnamed_columns_are_dropped_and_a_csv_row_shorter_than_the_header_is_refused():
+    rows = rows_of(b"name,,weight\nA,ignored,1\nB\n", "csv")
 
-    assert rows_of(data, "csv") == [
-        (2, {"name": "A", "weight": "1"}),
-        (3, {"name": "B", "weight": ""}),
+    assert rows == [(2, {"name": "A", "weight": "1"}), (3, {"name": "B", "weight": ""})]
+    assert [row.problem for _, row in rows] == [
+        None,
+        "Row 3 has 1 cell but the header names 3 columns: with a cell missing, the values "
+        "after it would land in the wrong columns; give every column its cell, even an empty one",
     ]
 
 
