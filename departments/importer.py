@@ -120,6 +120,7 @@ class Row(dict):
     """
 
     problem: str | None = None
+    problem_column: str = ""  # the column the problem is reported under
 
 
 def percent_cell_problem(cell: object, *, label: str, percent_allowed: bool) -> str | None:
@@ -300,7 +301,35 @@ def iter_json_rows(rows: Iterable[object]) -> Iterator[tuple[int, dict[str, str]
                 f"Row {number} is not an object of column names and values.",
                 [RowError(number, "", "This row is not an object of column names and values")],
             )
-        yield number, {normalise_column(key): cell_text(value) for key, value in row.items()}
+        yield number, {
+            normalise_column(key): _storable(cell_text(value)) for key, value in row.items()
+        }
+
+
+_NUL = "\x00"
+
+
+def _storable(text: str) -> str:
+    """The cell's text, or for a text no database column can hold (PostgreSQL refuses
+    the NUL character in any text) a cell problem, reported as a row error."""
+    if _NUL in text:
+        return CellText.of(
+            text.replace(_NUL, ""),
+            problem="The cell holds a NUL character (a byte of zeros), which cannot be "
+            "stored: remove it, or save the file again from the spreadsheet",
+        )
+    return text
+
+
+def _shape_column(texts: Sequence[str], width: int, columns: list[str]) -> str:
+    """The column a shape problem is reported under: the first column left without a
+    cell, or, for a cell too many, where it stands (spreadsheet letter, no heading)."""
+    from openpyxl.utils import get_column_letter
+
+    if len(texts) > width or any(_filled(text) for text in texts[width:]):
+        first = next((i for i in range(width, len(texts)) if _filled(texts[i])), width)
+        return f"{get_column_letter(first + 1)} (no heading)"
+    return next((c for c in columns[len(texts):] if c), columns[-1] if columns else "")
 
 
 def _filled(text: str) -> bool:
@@ -331,9 +360,12 @@ def _rows_from_table(
         if not any(_filled(text) for text in texts):
             continue
         problem = _shape_problem(number, texts, width, file_format)
+        problem_column = _shape_column(texts, width, columns) if problem else ""
         texts = [*texts[:width], *[""] * (width - len(texts))]
-        row = Row((column, text) for column, text in zip(columns, texts, strict=True) if column)
-        row.problem = problem
+        row = Row(
+            (column, _storable(text)) for column, text in zip(columns, texts, strict=True) if column
+        )
+        row.problem, row.problem_column = problem, problem_column
         yield number, row
 
 
@@ -445,7 +477,7 @@ def _reading_errors(row_number: int, row: dict[str, str], read: set[str] | None)
     """What the reader found wrong with the row: its shape, then its cells, in order."""
     found = []
     if getattr(row, "problem", None):
-        found.append(RowError(row_number, "", row.problem))
+        found.append(RowError(row_number, row.problem_column, row.problem))
     for column, text in row.items():
         problem = getattr(text, "problem", None)
         if problem and (read is None or column in read):

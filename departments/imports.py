@@ -92,6 +92,7 @@ class ReturnRowHandler:
     """
 
     title = "KPI returns"
+    sheet_names = ("Returns",)  # the template's sheet, read when a workbook has several
     writes_atomically = True  # save_return validates first and is atomic itself
     columns = RETURN_COLUMNS
     required_columns = ("indicator_code", "period")
@@ -260,8 +261,9 @@ def count_job_rows(job: ImportJob) -> int | None:
     """The number of rows of the job's file, for the progress bar (an estimate for CSV)."""
     if job.total_rows is not None or job.file_format == "json":
         return job.total_rows
+    sheet_names = getattr(handler_class_for(job.kind), "sheet_names", ())
     with job.file.open("rb") as stored:
-        return count_rows(stored, job.file_format)
+        return count_rows(stored, job.file_format, sheet_names=sheet_names)
 
 
 def run_job(job: ImportJob, *, progress: ProgressCallback | None = None) -> ImportSummary:
@@ -275,7 +277,9 @@ def run_job(job: ImportJob, *, progress: ProgressCallback | None = None) -> Impo
         if job.file_format == "json":
             rows = iter_json_rows(json.load(stored, parse_float=Decimal))
         else:
-            rows = iter_rows(stored, job.file_format)
+            rows = iter_rows(
+                stored, job.file_format, sheet_names=getattr(handler, "sheet_names", ())
+            )
         with closing(rows):  # release the reader before the file closes
             return run_import(
                 rows,

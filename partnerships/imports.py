@@ -18,6 +18,7 @@ class SlaResultRowHandler:
     """
 
     title = "SLA results"
+    sheet_names = ("SLA results",)  # read when a workbook has several sheets with data
     writes_atomically = True  # enter_sla_result validates first and is atomic itself
     columns = ("sla_code", "period", "value", "commentary")
     required_columns = ("sla_code", "period", "value")

@@ -1,13 +1,11 @@
-"""Where the real-world input cases live (``shared/cases``, beside the repository).
+"""Where the real-world input cases live: a copy of ``shared/cases`` kept in the
+repository (``tests/data/cases``), so the tests that replay them run in any checkout.
 
-The repository sits next to ``shared/`` in every place it runs: /work/main and the
-worktrees beside it, and CI's fresh clone with its copy of shared/. ``CASES_DIR`` in
-the environment points elsewhere when that is not so.
+``CASES_DIR`` in the environment points elsewhere, for instance at a newer
+``shared/cases`` holding cases not yet copied here.
 """
 
 import os
 from pathlib import Path
 
-CASES_DIR = Path(
-    os.environ.get("CASES_DIR", Path(__file__).resolve().parents[2] / "shared" / "cases")
-)
+CASES_DIR = Path(os.environ.get("CASES_DIR", Path(__file__).resolve().parent / "data" / "cases"))

@@ -64,7 +64,11 @@ def test_case_03_an_unquoted_thousands_separator_is_a_row_error_and_the_handler_
         run_import(iter_rows(upload, "csv"), handler, max_rows=10)
 
     assert caught.value.errors == [
-        RowError(2, "", f"Row 2 has 5 cells but the header names 4 columns: {THOUSANDS_HINT}")
+        RowError(
+            2,
+            "E (no heading)",
+            f"Row 2 has 5 cells but the header names 4 columns: {THOUSANDS_HINT}",
+        )
     ]
     assert handler.rows == []
 
@@ -144,8 +148,13 @@ def test_every_row_is_checked_and_nothing_is_stored_when_one_is_misshapen():
         run_import(csv_rows(text), handler, max_rows=10)
 
     assert caught.value.errors == [
-        RowError(3, "", f"Row 3 has 3 cells but the header names 2 columns: {THOUSANDS_HINT}"),
-        RowError(4, "", f"Row 4 has 1 cell but the header names 2 columns: {MISSING_HINT}"),
+        RowError(
+            3,
+            "C (no heading)",
+            f"Row 3 has 3 cells but the header names 2 columns: {THOUSANDS_HINT}",
+        ),
+        # The first column left without a cell names a short row.
+        RowError(4, "value", f"Row 4 has 1 cell but the header names 2 columns: {MISSING_HINT}"),
     ]
     assert caught.value.message == "Nothing was imported: 2 problems found."
     assert [number for number, _ in handler.rows] == [2, 5]
@@ -235,6 +244,6 @@ def test_an_xlsx_row_out_of_shape_is_a_row_error_and_the_others_still_run():
     with pytest.raises(ImportRejected) as caught:
         run_import(rows, handler, max_rows=10)
 
-    assert [(error.row, error.column) for error in caught.value.errors] == [(3, "")]
+    assert [(error.row, error.column) for error in caught.value.errors] == [(3, "C (no heading)")]
     assert [number for number, _ in handler.rows] == [2, 4]
     assert Council.objects.count() == 0
