@@ -1,9 +1,14 @@
-"""An SLA result's outcome, as SQL expressions and as plain Python.
+"""An SLA result's outcome, as SQL expressions and as plain Python, and the credits it earns.
 
 Met at or better than the expected level, a minor failure between expected and minimum
 (the minimum itself included), a serious failure worse than the minimum. The figure in
 force is the agreed value once a dispute is resolved with one, otherwise the partner's
 reported value (DESIGN.md section 3, "SLA").
+
+Credits are money and are worked out only in Python, with ``Decimal``: SQL counts the
+outcomes (exact on every database), Python multiplies. SQLite divides whole numbers as
+integers (35 * 116473 / 100 gives 40765) and reads other sums back through floats, so a
+credit computed in SQL would differ from PostgreSQL's.
 """
 
 from __future__ import annotations
@@ -11,10 +16,11 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import StrEnum
 
-from django.db.models import Case, CharField, DecimalField, ExpressionWrapper, F, Q, Value, When
+from django.db.models import Case, CharField, DecimalField, F, Q, Value, When
 from django.db.models.functions import Coalesce
 
 from departments.models import Polarity
+from departments.numbers import round_money
 
 
 class Outcome(StrEnum):
@@ -74,27 +80,33 @@ def outcome_expression(sla_prefix: str = "sla__"):
     )
 
 
-MONEY = DecimalField(max_digits=16, decimal_places=4)
+# A month without a serious failure earns this: pounds and pence like every credit, so
+# a total of credits always has two decimal places.
+NO_CREDIT = Decimal("0.00")
 
 
 def serious_failure_credit(*, credit_percent: Decimal, monthly_charge: Decimal) -> Decimal:
-    """A serious failure earns the SLA's credit percentage of the service's monthly charge,
-    rounded to the penny (before the service's monthly cap)."""
-    from departments.numbers import round_money
+    """The credit one SLA's serious failure earns, in GBP with two decimal places: the
+    SLA's credit percentage of the service's monthly charge, rounded half-up to the penny
+    (0.5% of £1,001.00 = £5.005 gives £5.01), before the service's monthly cap.
 
+    The one place the credit is worked out: the SLA results page, the service's month
+    (``reporting.metrics.health.service_months``), the exports and the packs all call it,
+    never SQL, whose arithmetic differs between SQLite and PostgreSQL (DESIGN.md
+    section 3, "SLA").
+    """
     return round_money(credit_percent * monthly_charge / 100)
 
 
-def serious_failure_credit_expression(sla_prefix: str = "sla__"):
-    """SQL: the same credit for a SlaResult row with an ``outcome`` annotation, else 0."""
-    credit = ExpressionWrapper(
-        F(f"{sla_prefix}credit_percent")
-        * F(f"{sla_prefix}service__monthly_charge")
-        / Value(Decimal(100)),
-        output_field=MONEY,
-    )
-    return Case(
-        When(outcome=Outcome.SERIOUS.value, then=credit),
-        default=Value(Decimal(0)),
-        output_field=MONEY,
-    )
+def credit_earned(outcome: Outcome, *, credit_percent: Decimal, monthly_charge: Decimal) -> Decimal:
+    """What one SLA's month earns: the serious-failure credit, else £0.00 (met, a minor
+    failure and a missing result earn nothing)."""
+    if outcome != Outcome.SERIOUS:
+        return NO_CREDIT
+    return serious_failure_credit(credit_percent=credit_percent, monthly_charge=monthly_charge)
+
+
+def credit_cap(*, monthly_charge: Decimal, cap_percent: Decimal) -> Decimal:
+    """A service's most credits in one month: its cap percentage of its monthly charge,
+    rounded half-up to the penny (GBP, two decimal places)."""
+    return round_money(monthly_charge * cap_percent / 100)

@@ -12,12 +12,13 @@ from django.utils import timezone
 from departments import periods
 from departments.models import Department
 from partnerships.models import Milestone, MilestoneState, Service, Sla, SlaResult
-from partnerships.outcomes import Outcome, outcome_of, serious_failure_credit
+from partnerships.outcomes import Outcome, credit_earned, outcome_of
 
 
 @dataclass(frozen=True)
 class SlaMonthRow:
-    """One SLA in one month: its result (if any), outcome and the credit it earned."""
+    """One SLA in one month: its result (if any), outcome and the credit it earned (GBP,
+    two decimal places, before the service's cap; see ``credit_earned``)."""
 
     sla: Sla
     result: SlaResult | None
@@ -67,11 +68,9 @@ def sla_month_rows(*, partnership_id: int, period: periods.Period) -> list[SlaMo
             expected=sla.expected_level,
             minimum=sla.minimum_level,
         )
-        credit = Decimal(0)
-        if outcome == Outcome.SERIOUS:
-            credit = serious_failure_credit(
-                credit_percent=sla.credit_percent, monthly_charge=sla.service.monthly_charge
-            )
+        credit = credit_earned(
+            outcome, credit_percent=sla.credit_percent, monthly_charge=sla.service.monthly_charge
+        )
         rows.append(SlaMonthRow(sla, result, outcome, credit))
     return rows
 

@@ -6,12 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from partnerships.models import Partnership, Service, SlaResult
-from partnerships.outcomes import (
-    Outcome,
-    outcome_expression,
-    serious_failure_credit_expression,
-    value_in_force,
-)
+from partnerships.outcomes import credit_earned, outcome_of
 from reporting.exports.base import (
     DATETIME,
     FIGURE,
@@ -93,13 +88,20 @@ class SlaResultsExporter(PartnershipExporter):
         cutoff = deadline_cutoff(month)
         results = (
             SlaResult.objects.filter(sla__service__partnership__in=partnerships, period=month.key)
-            .annotate(in_force=value_in_force(), outcome=outcome_expression())
-            .annotate(credit=serious_failure_credit_expression())
             .select_related("sla__service__partnership")
             .order_by("sla__service__partnership_id", "sla__service__name", "sla__code")
         )
         for result in results:
             sla, service = result.sla, result.sla.service
+            # The SLA results page's rule (partnerships.selectors.sla_month_rows), on the
+            # stored figures: the same outcome and the same credit, to the penny.
+            in_force = result.value_in_force
+            outcome = outcome_of(
+                in_force,
+                polarity=sla.polarity,
+                expected=sla.expected_level,
+                minimum=sla.minimum_level,
+            )
             yield [
                 service.partnership.name,
                 service.name,
@@ -109,12 +111,16 @@ class SlaResultsExporter(PartnershipExporter):
                 sla.minimum_level,
                 result.reported_value,
                 result.agreed_value,
-                result.in_force,
-                Outcome(result.outcome).label,
+                in_force,
+                outcome.label,
                 result.get_verification_display(),
                 result.entered_at,
                 result.entered_at < cutoff,
-                result.credit,
+                credit_earned(
+                    outcome,
+                    credit_percent=sla.credit_percent,
+                    monthly_charge=service.monthly_charge,
+                ),
                 result.commentary,
                 partnership_link(service.partnership_id, month.key),
             ]

@@ -1,7 +1,10 @@
 """Service credits, service health and contract health (DESIGN.md section 3).
 
-Each function aggregates in SQL (one grouped query per table) and returns small
-dataclasses; the pages, the API and the exports all call these.
+Each function counts in SQL (one grouped query per table) and returns small
+dataclasses; the pages, the API and the exports all call these. Arithmetic on the
+counts (credits, shares, scores) is done here in ``Decimal``, never in SQL: SQLite
+divides whole numbers as integers and reads sums back through floats, so the same data
+would give different pence or scores on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -15,17 +18,15 @@ from django.db.models import (
     Case,
     Count,
     DateTimeField,
-    DecimalField,
     F,
     Q,
-    Sum,
     Value,
     When,
 )
 from django.utils import timezone
 
 from departments import periods
-from departments.numbers import round_money, score
+from departments.numbers import score
 from departments.periods import Period
 from departments.rating import Rag
 from partnerships.models import (
@@ -38,9 +39,11 @@ from partnerships.models import (
     SlaResult,
 )
 from partnerships.outcomes import (
+    NO_CREDIT,
     Outcome,
+    credit_cap,
     outcome_expression,
-    serious_failure_credit_expression,
+    serious_failure_credit,
     value_in_force,
 )
 from reporting.metrics.scores import (
@@ -51,7 +54,7 @@ from reporting.metrics.scores import (
     weighted_score,
 )
 
-MONEY = DecimalField(max_digits=16, decimal_places=4)
+COUNTS = ("entered", "met", "minor", "serious", "on_time")
 
 
 def deadline_cutoff(period: Period) -> datetime:
@@ -72,7 +75,7 @@ class ServiceMonth:
     minor: int
     serious: int
     on_time: int
-    credits_uncapped: Decimal
+    credits_uncapped: Decimal  # the sum of the SLAs' credits, each rounded to the penny
     monthly_charge: Decimal
     cap_percent: Decimal
 
@@ -82,16 +85,17 @@ class ServiceMonth:
 
     @property
     def cap(self) -> Decimal:
-        return round_money(self.monthly_charge * self.cap_percent / 100)
+        return credit_cap(monthly_charge=self.monthly_charge, cap_percent=self.cap_percent)
 
     @property
     def credits(self) -> Decimal:
-        """The month's credits, capped at the service's cap percentage of its charge."""
-        return min(round_money(self.credits_uncapped), self.cap)
+        """The month's credits in GBP (two decimal places): the sum of the SLAs' rounded
+        credits, capped at the service's cap percentage of its charge."""
+        return min(self.credits_uncapped, self.cap)
 
     @property
     def capped(self) -> bool:
-        return round_money(self.credits_uncapped) > self.cap
+        return self.credits_uncapped > self.cap
 
     @property
     def health(self) -> Decimal | None:
@@ -108,7 +112,7 @@ class ServiceMonth:
             return "No serious failure: no credit"
         if self.capped:
             return (
-                f"Serious failures earned £{round_money(self.credits_uncapped):,.2f}, "
+                f"Serious failures earned £{self.credits_uncapped:,.2f}, "
                 f"capped at {self.cap_percent.normalize():f}% of the £{self.monthly_charge:,.2f} "
                 f"charge = £{self.cap:,.2f}"
             )
@@ -122,11 +126,16 @@ def service_months(*, partnership_ids, months: list[Period]) -> dict[tuple[int, 
     """Every service of the partnerships in every month, keyed (service id, period key).
 
     Two queries whatever the number of SLAs and months: the services with their SLA
-    counts, then the results grouped by service and month.
+    counts, then the results counted by service, month and SLA credit percentage. SQL
+    only counts; the credits are the counts of serious failures times
+    ``serious_failure_credit`` of each credit percentage, worked out here in ``Decimal``,
+    so each SLA's credit is rounded to the penny before the service's month adds them up
+    and SQLite gives the same pence as PostgreSQL (DESIGN.md section 3, "SLA").
     """
     services = list(
         Service.objects.filter(partnership__in=partnership_ids).annotate(sla_count=Count("slas"))
     )
+    charge_of = {service.pk: service.monthly_charge for service in services}
     keys = [m.key for m in months]
     cutoff = Case(
         *[When(period=m.key, then=Value(deadline_cutoff(m))) for m in months],
@@ -136,20 +145,28 @@ def service_months(*, partnership_ids, months: list[Period]) -> dict[tuple[int, 
         (
             SlaResult.objects.filter(sla__service__in=services, period__in=keys)
             .annotate(in_force=value_in_force(), outcome=outcome_expression(), cutoff=cutoff)
-            .values("sla__service", "period")
+            .values("sla__service", "period", "sla__credit_percent")
             .annotate(
                 entered=Count("pk"),
                 met=Count("pk", filter=Q(outcome=Outcome.MET)),
                 minor=Count("pk", filter=Q(outcome=Outcome.MINOR)),
                 serious=Count("pk", filter=Q(outcome=Outcome.SERIOUS)),
                 on_time=Count("pk", filter=Q(entered_at__lt=F("cutoff"))),
-                credits=Sum(serious_failure_credit_expression()),
             )
         )
         if services and months
         else []
     )
-    found = {(row["sla__service"], row["period"]): row for row in grouped}
+    found: dict[tuple[int, str], dict] = {}
+    for row in grouped:
+        key = (row["sla__service"], row["period"])
+        tally = found.setdefault(key, dict.fromkeys(COUNTS, 0) | {"credits": NO_CREDIT})
+        for name in COUNTS:
+            tally[name] += row[name]
+        # Every serious failure of an SLA with this percentage earns the same rounded credit.
+        tally["credits"] += row["serious"] * serious_failure_credit(
+            credit_percent=row["sla__credit_percent"], monthly_charge=charge_of[key[0]]
+        )
     result = {}
     for service in services:
         for month in months:
@@ -163,7 +180,7 @@ def service_months(*, partnership_ids, months: list[Period]) -> dict[tuple[int, 
                 minor=row.get("minor", 0),
                 serious=row.get("serious", 0),
                 on_time=row.get("on_time", 0),
-                credits_uncapped=Decimal(row.get("credits") or 0),
+                credits_uncapped=row.get("credits", NO_CREDIT),
                 monthly_charge=service.monthly_charge,
                 cap_percent=service.credit_cap_percent,
             )
@@ -261,8 +278,8 @@ def _health_of_month(
     entered = sum(s.entered for s in services)
     met = sum(s.met for s in services)
     minor = sum(s.minor for s in services)
-    credits = sum((s.credits for s in services), Decimal(0))
-    capacity = sum((s.cap for s in services), Decimal(0))
+    credits = sum((s.credits for s in services), NO_CREDIT)
+    capacity = sum((s.cap for s in services), NO_CREDIT)
     expected = sum(s.expected for s in services)
     on_time = sum(s.on_time for s in services)
     deadline_passed = today > m.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)
@@ -329,7 +346,7 @@ def trailing_months(last: Period, count: int = 24) -> list[Period]:
 def credits_year_to_date(*, partnership: Partnership, period: Period) -> dict[int, Decimal]:
     """Each service's capped credits from April up to and including ``period``."""
     months = period.periods_to_date()
-    totals: dict[int, Decimal] = defaultdict(Decimal)
+    totals: dict[int, Decimal] = defaultdict(lambda: NO_CREDIT)
     for (service_id, _), month in service_months(
         partnership_ids=[partnership.pk], months=months
     ).items():

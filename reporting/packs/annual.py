@@ -19,6 +19,7 @@ from departments.models import Dimension, KpiReturn, PerformanceIndicator
 from departments.numbers import score
 from departments.periods import Period
 from partnerships.models import Partnership
+from partnerships.outcomes import NO_CREDIT
 from reporting.exports.base import FIGURE, MONEY, SCORE, Column, page_link
 from reporting.exports.parameters import YEAR, ReportParameters
 from reporting.exports.records import MilestonesExporter
@@ -87,7 +88,7 @@ def annual_report(*, user, parameters: ReportParameters) -> AnnualReport:
                 partnership,
                 contract_health_series(partnership=partnership, months=year.months()),
                 sum(
-                    credits_year_to_date(partnership=partnership, period=march).values(), Decimal(0)
+                    credits_year_to_date(partnership=partnership, period=march).values(), NO_CREDIT
                 ),
                 len(milestones),
                 sum(1 for row in milestones if row[ON_TIME_COLUMN]),

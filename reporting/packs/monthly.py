@@ -22,6 +22,7 @@ from departments.models import Department, PerformanceIndicator
 from departments.periods import Period
 from departments.roles import scope_for
 from partnerships.models import Partnership, Service
+from partnerships.outcomes import NO_CREDIT
 from reporting.charts import (
     Chart,
     contract_health_chart,
@@ -211,7 +212,7 @@ def _partnership_section(
         partnership=partnership,
         series=series,
         services=services,
-        credits_to_date=sum(to_date.values(), Decimal(0)),
+        credits_to_date=sum(to_date.values(), NO_CREDIT),
         chart=contract_health_chart(series),
     )
 
