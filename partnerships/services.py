@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from departments import periods, roles
 from departments.concurrency import StaleWrite
+from departments.numbers import text_problem
 from departments.period_cache import touch_period
 from departments.validation import parse_decimal
 from partnerships.models import (
@@ -97,6 +98,8 @@ def enter_sla_result(
     """
     if not roles.may_enter_sla_results(actor, sla.service.partnership_id):
         raise PermissionDenied("Only the partner's contract manager enters SLA results.")
+    if problem := text_problem((commentary or "").strip(), label="Commentary"):
+        raise ValidationError({"commentary": problem})
     month = _month(period_key, today)
     number = _figure(value, "value")
     outcome = outcome_of(
@@ -167,6 +170,8 @@ def dispute_sla_result(
         raise PermissionDenied("Only SMT disputes SLA results.")
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for the dispute"})
+    if problem := text_problem(reason.strip(), label="Reason for the dispute"):
+        raise ValidationError({"reason": problem})
     result = _locked(result, expected_version)
     if result.verification not in (Verification.UNVERIFIED, Verification.VERIFIED):
         raise ValidationError({"verification": "This result is already disputed or resolved."})
@@ -194,6 +199,8 @@ def resolve_sla_dispute(
         raise PermissionDenied("Only SMT resolves disputes.")
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for the resolution"})
+    if problem := text_problem(reason.strip(), label="Reason for the resolution"):
+        raise ValidationError({"reason": problem})
     result = _locked(result, expected_version)
     if result.verification != Verification.DISPUTED:
         raise ValidationError({"verification": "Only a disputed result can be resolved."})
@@ -230,6 +237,12 @@ def update_milestone(
 
 
 RecordModel = type[Escalation] | type[Risk]
+# The free texts of escalations and risks (a risk alone has a mitigation), with their labels.
+RECORD_TEXTS = {
+    "description": "Description",
+    "resolution": "Resolution",
+    "mitigation": "Mitigation",
+}
 
 
 @transaction.atomic
@@ -237,6 +250,14 @@ def save_record(*, record: Escalation | Risk, actor, reason: str = "") -> Escala
     """Raise or update an escalation or a risk (SMT, admin, or that partner's manager)."""
     if not roles.may_manage_escalations(actor, record.partnership_id):
         raise PermissionDenied("Only SMT and the partner's manager raise escalations and risks.")
+    # The model's max_length does not reach full_clean() for a TextField: checked here.
+    long_texts = {
+        field: problem
+        for field, label in RECORD_TEXTS.items()
+        if (problem := text_problem(getattr(record, field, "") or "", label=label))
+    }
+    if long_texts:
+        raise ValidationError(long_texts)
     if record.pk is None:
         record.raised_by = actor
         reason = reason or "Raised"
