@@ -98,6 +98,9 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The audit trail keeps the whole reason ("Sent back: ..." with the reason typed, up to
+# TEXT_LIMIT): the default 100-character column refused longer ones on PostgreSQL.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 REDIS_URL = env("REDIS_URL", "")
 if REDIS_URL:

@@ -15,7 +15,9 @@ class ReturnForm(forms.Form):
     """Figures and explanation of one return.
 
     Numbers are taken as text so the services' plain-English messages reach the officer
-    instead of the generic "Enter a number".
+    instead of the generic "Enter a number". Texts have no max_length here: the services
+    refuse one over TEXT_LIMIT with the same message as the API and imports, and a browser
+    would otherwise cut a longer pasted text without a word.
     """
 
     value = forms.CharField(required=False, max_length=40)
@@ -24,13 +26,11 @@ class ReturnForm(forms.Form):
     commentary = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=4000,
         help_text="Explain the result. Required when the result is red.",
     )
     improvement_action = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=4000,
         label="Improvement action",
         help_text="What will be done, by whom and by when. Required when the result is red.",
     )
@@ -45,7 +45,6 @@ class ReturnForm(forms.Form):
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
         error_messages={"required": "Enter the reason"},
     )
 
@@ -86,7 +85,6 @@ class SignOffForm(forms.Form):
     reason = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=2000,
         label="Reason (needed to reopen)",
     )
     action = forms.ChoiceField(choices=[("sign_off", "Sign off"), ("reopen", "Reopen")])

@@ -37,6 +37,7 @@ from departments.importer import (
     cell_text,
     check_upload,
     count_rows,
+    fit_cell,
     iter_json_rows,
     iter_rows,
     percent_cell_problem,
@@ -395,7 +396,8 @@ def table_file(
     title: str = "Sheet1",
     widths: list[int] | None = None,
 ) -> tuple[str, bytes]:
-    """(content type, bytes) of a table as CSV or XLSX, every cell through safe_cell.
+    """(content type, bytes) of a table as CSV or XLSX, every cell through safe_cell
+    (in a workbook through fit_cell, which also marks a text cut to fit a cell).
 
     CSV starts with a byte-order mark so Excel opens it as UTF-8 (the pound sign, names
     with accents); XLSX has a bold, frozen header row and the given column widths.
@@ -419,7 +421,7 @@ def table_file(
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([safe_cell(cell) for cell in row])
+            sheet.append([fit_cell(cell) for cell in row])
         sheet.freeze_panes = "A2"
         for index, width in enumerate(widths or [], start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width

@@ -27,7 +27,7 @@ from departments.models import (
     ReturnState,
     Target,
 )
-from departments.numbers import format_figure
+from departments.numbers import format_figure, text_problem
 from departments.period_cache import touch_period
 from departments.rating import Rag, rate_period_value
 from departments.validation import clean_figures, period_problem
@@ -181,6 +181,17 @@ def rag_of(
     return rate_period_value(indicator, target, period, value)
 
 
+def _text_errors(**texts: tuple[str | None, str]) -> dict[str, str]:
+    """Field name to message for each free text, given as (text, label), that is longer
+    than TEXT_LIMIT once stripped (as it would be stored); {} when all fit. Checked before
+    anything is written, so the form, the API and imports get the same message."""
+    return {
+        field: problem
+        for field, (text, label) in texts.items()
+        if (problem := text_problem((text or "").strip(), label=label))
+    }
+
+
 def _require_explanation_if_red(kpi_return: KpiReturn) -> None:
     if rag_of(kpi_return.indicator, kpi_return.period, kpi_return.value) != Rag.RED:
         return
@@ -256,6 +267,11 @@ def save_return(
             (improvement_action, "improvement_action", ""),
         )
     )
+    if long_texts := _text_errors(
+        commentary=(commentary, "Commentary"),
+        improvement_action=(improvement_action, "Improvement action"),
+    ):
+        raise ValidationError(long_texts)
     errors: dict[str, str] = {}
     problem = period_problem(indicator, period_key, today)
     if problem:
@@ -395,6 +411,8 @@ def send_back_return(
         raise ValidationError({"state": "Only a submitted or approved return can be sent back."})
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason, so the officer knows what to change"})
+    if long_texts := _text_errors(reason=(reason, "Reason for sending back")):
+        raise ValidationError(long_texts)
     kpi_return.state = ReturnState.SENT_BACK
     kpi_return.sent_back_reason = reason.strip()
     kpi_return.approved_by = kpi_return.approved_at = None
@@ -411,6 +429,8 @@ def reopen_return(*, kpi_return: KpiReturn, actor, reason: str) -> KpiReturn:
         raise ValidationError({"state": "Only a locked return can be reopened."})
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for reopening the return"})
+    if long_texts := _text_errors(reason=(reason, "Reason for reopening")):
+        raise ValidationError(long_texts)
     kpi_return.state = ReturnState.SENT_BACK
     kpi_return.sent_back_reason = reason.strip()
     kpi_return.locked_at = None
@@ -486,6 +506,8 @@ def reopen_period(
     period = _parse_period(period_key)
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for reopening the period"})
+    if long_texts := _text_errors(reason=(reason, "Reason for reopening")):
+        raise ValidationError(long_texts)
     active = PeriodSignOff.objects.active().filter(period=period_key)
     if department is not None:
         if active.filter(department__isnull=True).exists():

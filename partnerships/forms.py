@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 
 from partnerships.models import Escalation, MilestoneState, Risk
+from partnerships.services import RECORD_TEXTS
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    # No max_length: the service refuses a reason over TEXT_LIMIT with its own message.
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
     agreed_value = forms.CharField(
         required=False,
         max_length=30,
@@ -23,7 +26,23 @@ class MilestoneProgressForm(forms.Form):
     delivered_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class EscalationForm(forms.ModelForm):
+class _TextsLimitedByTheService:
+    """The model's max_length on a free text would give the form Django's generic message
+    and the browser a maxlength that cuts a longer pasted text without a word; leave the
+    limit to ``services.save_record``, whose message names the field and the limit."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in RECORD_TEXTS:
+            if field := self.fields.get(name):
+                field.max_length = None
+                field.validators = [
+                    v for v in field.validators if not isinstance(v, MaxLengthValidator)
+                ]
+                field.widget.attrs.pop("maxlength", None)
+
+
+class EscalationForm(_TextsLimitedByTheService, forms.ModelForm):
     class Meta:
         model = Escalation
         fields = [
@@ -46,7 +65,7 @@ class EscalationForm(forms.ModelForm):
         }
 
 
-class RiskForm(forms.ModelForm):
+class RiskForm(_TextsLimitedByTheService, forms.ModelForm):
     class Meta:
         model = Risk
         fields = [

@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from departments import periods
 from departments.models import Council, Department, PeriodFields, Polarity
-from departments.numbers import percent_problem
+from departments.numbers import TEXT_LIMIT, percent_problem
 from partnerships.querysets import (
     PartnerQuerySet,
     PartnershipQuerySet,
@@ -262,12 +262,12 @@ class SlaResult(PeriodFields):
     sla = models.ForeignKey(Sla, on_delete=models.PROTECT, related_name="results")
     reported_value = models.DecimalField(max_digits=14, decimal_places=4)
     agreed_value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
-    commentary = models.TextField(blank=True)
+    commentary = models.TextField(blank=True, max_length=TEXT_LIMIT)
     verification = models.CharField(
         max_length=10, choices=Verification.choices, default=Verification.UNVERIFIED
     )
-    dispute_reason = models.TextField(blank=True)
-    resolution_reason = models.TextField(blank=True)
+    dispute_reason = models.TextField(blank=True, max_length=TEXT_LIMIT)
+    resolution_reason = models.TextField(blank=True, max_length=TEXT_LIMIT)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -332,7 +332,7 @@ class Milestone(models.Model):
         Partnership, on_delete=models.PROTECT, related_name="milestones"
     )
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=TEXT_LIMIT)
     owner = models.CharField(max_length=120)
     due_date = models.DateField()
     delivered_date = models.DateField(null=True, blank=True)
@@ -380,7 +380,7 @@ class _RaisedRecord(models.Model):
 
     partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="+")
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=TEXT_LIMIT)
     owner = models.CharField(max_length=120)
     raised_on = models.DateField()
     raised_by = models.ForeignKey(
@@ -389,7 +389,7 @@ class _RaisedRecord(models.Model):
     due_date = models.DateField(null=True, blank=True)
     state = models.CharField(max_length=10, choices=RecordState.choices, default=RecordState.OPEN)
     resolved_on = models.DateField(null=True, blank=True)
-    resolution = models.TextField(blank=True)
+    resolution = models.TextField(blank=True, max_length=TEXT_LIMIT)
 
     objects = PartnershipRecordQuerySet.as_manager()
 
@@ -454,7 +454,7 @@ class Risk(_RaisedRecord):
     partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="risks")
     likelihood = models.PositiveSmallIntegerField(validators=SCORE_VALIDATORS)
     impact = models.PositiveSmallIntegerField(validators=SCORE_VALIDATORS)
-    mitigation = models.TextField(blank=True)
+    mitigation = models.TextField(blank=True, max_length=TEXT_LIMIT)
     history = HistoricalRecords()
 
     class Meta:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from departments import periods, roles
 from departments.concurrency import StaleWrite
-from departments.numbers import decimal_problem, percent_problem
+from departments.numbers import decimal_problem, percent_problem, text_problem
 from departments.period_cache import touch_period
 from departments.services import KEEP
 from departments.validation import parse_decimal
@@ -120,7 +120,9 @@ def enter_sla_result(
     existing = SlaResult.objects.filter(sla=sla, period=month.key).first()
     if commentary is KEEP:
         commentary = existing.commentary if existing is not None else ""
-    commentary = commentary.strip()
+    commentary = (commentary or "").strip()
+    if problem := text_problem(commentary, label="Commentary"):
+        raise ValidationError({"commentary": problem})
     if (
         existing is not None
         and existing.reported_value == number
@@ -197,6 +199,8 @@ def dispute_sla_result(
         raise PermissionDenied("Only SMT disputes SLA results.")
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for the dispute"})
+    if problem := text_problem(reason.strip(), label="Reason for the dispute"):
+        raise ValidationError({"reason": problem})
     result = _locked(result, expected_version)
     if result.verification not in (Verification.UNVERIFIED, Verification.VERIFIED):
         raise ValidationError({"verification": "This result is already disputed or resolved."})
@@ -224,6 +228,8 @@ def resolve_sla_dispute(
         raise PermissionDenied("Only SMT resolves disputes.")
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for the resolution"})
+    if problem := text_problem(reason.strip(), label="Reason for the resolution"):
+        raise ValidationError({"reason": problem})
     result = _locked(result, expected_version)
     if result.verification != Verification.DISPUTED:
         raise ValidationError({"verification": "Only a disputed result can be resolved."})
@@ -260,6 +266,12 @@ def update_milestone(
 
 
 RecordModel = type[Escalation] | type[Risk]
+# The free texts of escalations and risks (a risk alone has a mitigation), with their labels.
+RECORD_TEXTS = {
+    "description": "Description",
+    "resolution": "Resolution",
+    "mitigation": "Mitigation",
+}
 
 
 @transaction.atomic
@@ -267,6 +279,14 @@ def save_record(*, record: Escalation | Risk, actor, reason: str = "") -> Escala
     """Raise or update an escalation or a risk (SMT, admin, or that partner's manager)."""
     if not roles.may_manage_escalations(actor, record.partnership_id):
         raise PermissionDenied("Only SMT and the partner's manager raise escalations and risks.")
+    # The model's max_length does not reach full_clean() for a TextField: checked here.
+    long_texts = {
+        field: problem
+        for field, label in RECORD_TEXTS.items()
+        if (problem := text_problem(getattr(record, field, "") or "", label=label))
+    }
+    if long_texts:
+        raise ValidationError(long_texts)
     if record.pk is None:
         record.raised_by = actor
         reason = reason or "Raised"

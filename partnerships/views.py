@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -180,12 +180,17 @@ def records(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.save_record(record=form.instance, actor=request.user)
             except ValidationError as error:
-                errors = error_list(error)
+                # The service's messages (a text over the limit) go beside their fields too.
+                for field, messages_ in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, messages_)
             else:
                 messages.success(request, f"{form.instance.title} recorded.")
                 return redirect("partnerships:records", pk=partnership.pk)
-        else:
-            errors = [(f, f"id_{form.prefix}-{f}", m) for f, ms in form.errors.items() for m in ms]
+        errors = [
+            (f, f"id_{form.prefix}-{f}" if f != NON_FIELD_ERRORS else "main", m)
+            for f, ms in form.errors.items()
+            for m in ms
+        ]
         if kind == "escalation":
             escalation_form = form
         else:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from departments import periods, roles
 from departments.models import KpiReturn, Referral, Role
+from departments.numbers import text_problem
 from departments.periods import Period, periods_between
 from partnerships.models import SlaResult
 from reporting.models import EarlyWarning
@@ -179,6 +180,8 @@ def acknowledge(warning: EarlyWarning, *, user, note: str) -> EarlyWarning:
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": ["Enter a note saying what the SMT will do."]})
+    if problem := text_problem(note, label="Note"):
+        raise ValidationError({"note": [problem]})
     with transaction.atomic():
         locked = EarlyWarning.objects.select_for_update().get(pk=warning.pk)
         if locked.acknowledged_at is not None:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from departments.numbers import TEXT_LIMIT
 from departments.roles import scope_for
 
 
@@ -68,7 +69,7 @@ class EarlyWarning(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledgement_note = models.TextField(blank=True)
+    acknowledgement_note = models.TextField(blank=True, max_length=TEXT_LIMIT)
 
     objects = EarlyWarningQuerySet.as_manager()
 

@@ -12,7 +12,12 @@ from simple_history.models import HistoricalRecords
 
 from departments import periods
 from departments.models.organisation import Council, Department
-from departments.numbers import percent_problem, round_half_up, validate_significant_digits
+from departments.numbers import (
+    TEXT_LIMIT,
+    percent_problem,
+    round_half_up,
+    validate_significant_digits,
+)
 from departments.querysets import (
     IndicatorQuerySet,
     TargetQuerySet,
@@ -59,7 +64,7 @@ class PerformanceIndicator(models.Model):
         max_length=30, help_text="Unique in the council, e.g. BV8 or LPI-HOU-03."
     )
     title = models.CharField(max_length=255)
-    definition = models.TextField()
+    definition = models.TextField(max_length=TEXT_LIMIT)
     unit = models.CharField(max_length=10, choices=Unit.choices)
     polarity = models.CharField(max_length=6, choices=Polarity.choices)
     frequency = models.CharField(max_length=10, choices=Frequency.choices)

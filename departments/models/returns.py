@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 from departments import periods
 from departments.models.indicators import PerformanceIndicator
 from departments.models.organisation import Department
+from departments.numbers import TEXT_LIMIT
 from departments.querysets import (
     KpiReturnQuerySet,
     SignOffQuerySet,
@@ -61,13 +62,13 @@ class KpiReturn(PeriodFields):
     value = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
     numerator = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
     denominator = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
-    commentary = models.TextField(blank=True)
-    improvement_action = models.TextField(blank=True)
+    commentary = models.TextField(blank=True, max_length=TEXT_LIMIT)
+    improvement_action = models.TextField(blank=True, max_length=TEXT_LIMIT)
     state = models.CharField(max_length=10, choices=ReturnState.choices, default=ReturnState.DRAFT)
     version = models.PositiveIntegerField(
         default=1, help_text="Raised by every save; a save based on an older version is refused."
     )
-    sent_back_reason = models.TextField(blank=True)
+    sent_back_reason = models.TextField(blank=True, max_length=TEXT_LIMIT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -157,7 +158,7 @@ class PeriodSignOff(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     reopened_at = models.DateTimeField(null=True, blank=True)
-    reopen_reason = models.TextField(blank=True)
+    reopen_reason = models.TextField(blank=True, max_length=TEXT_LIMIT)
     history = HistoricalRecords()
 
     objects = SignOffQuerySet.as_manager()

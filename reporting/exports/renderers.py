@@ -4,7 +4,9 @@ CSV and XLSX are data files that auditors verify by checksum, so the same rows g
 same bytes: they carry the period's sign-off time (never the time they were built), the
 workbook's properties and its zip entries' timestamps are fixed to that time, and rows
 come in the exporter's fixed order. Every text cell goes through ``safe_cell``, the
-importer's one rule against formula injection.
+importer's one rule against formula injection; in a workbook through ``fit_cell`` as well,
+which cuts a text longer than a cell can hold (32,767 characters) with a mark saying so.
+The CSV, which has no cell limit, always holds the whole text.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from departments.importer import safe_cell
+from departments.importer import fit_cell, safe_cell
 from departments.imports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from reporting.exports.base import DATE, DATETIME, Column, Exporter
 
@@ -124,7 +126,7 @@ def workbook_bytes(sheets: list[Sheet], *, fixed_time: datetime, title: str) -> 
     workbook.remove(workbook.active)
     for sheet_spec in sheets:
         sheet = workbook.create_sheet(sheet_spec.title)
-        sheet.append([safe_cell(column.heading) for column in sheet_spec.columns])
+        sheet.append([fit_cell(column.heading) for column in sheet_spec.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in sheet_spec.rows:
@@ -157,7 +159,7 @@ def _xlsx_cell(value: object) -> object:
         return local(value)
     if isinstance(value, bool):
         return "Yes" if value else "No"
-    return safe_cell(value)
+    return fit_cell(value)
 
 
 def _fixed_zip_times(content: bytes, when: datetime) -> bytes:
