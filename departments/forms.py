@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from django import forms
 
 from departments import periods
@@ -9,6 +11,28 @@ from departments.models import Department, ReturnState
 from departments.selectors import ROW_STATE_LABELS
 
 STATE_CHOICES = [("", "Any state"), *ROW_STATE_LABELS.items()]
+
+
+class LondonDateField(forms.DateField):
+    """A date as ``periods.london_date`` reads it, the one date rule of every entry point
+    (DESIGN.md section 3, "Periods"). A date picker (``<input type=date>``) sends ISO
+    dates; typed text may also be 01/04/2026 (day first, four-digit year) or a date-time,
+    an offset or ``Z`` being converted to Europe/London. Django's own en-GB formats are
+    not used: they would take 01/04/26 as 2026 and refuse a date-time."""
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            value = value.isoformat()  # an aware one is converted like typed text
+        elif isinstance(value, date):
+            return value
+        try:
+            return periods.london_date(str(value))
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
 
 
 class ReturnForm(forms.Form):
@@ -95,4 +119,11 @@ class SignOffForm(forms.Form):
             self.fields["department"].queryset = departments
 
 
-__all__ = ["ReasonForm", "ReturnForm", "ReturnState", "ReturnsFilterForm", "SignOffForm"]
+__all__ = [
+    "LondonDateField",
+    "ReasonForm",
+    "ReturnForm",
+    "ReturnState",
+    "ReturnsFilterForm",
+    "SignOffForm",
+]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -41,6 +42,7 @@ Outcome = Literal["created", "updated", "unchanged", "skipped"]
 
 MAX_LISTED_ERRORS = 1000
 PROGRESS_EVERY = 500
+LOOK_AHEAD_ROWS = 1000
 _CHUNK = 64 * 1024
 # A workbook is a zip; refuse one that unpacks to far more than any honest sheet would,
 # because openpyxl keeps the shared strings in memory even in read-only mode.
@@ -151,6 +153,10 @@ class RowHandler(Protocol):
     def column_for(self, field: str) -> str:
         """The file's column name for a field named in a ValidationError."""
         ...
+
+    # Optional: ``look_ahead(rows)`` is given each chunk of up to LOOK_AHEAD_ROWS
+    # (row number, row) pairs, unchecked, before their write_row calls, so a handler can
+    # read what they refer to in one query per chunk rather than one per row.
 
 
 ProgressCallback = Callable[[int, int | None], None]
@@ -515,7 +521,7 @@ def run_import(
     declared = getattr(handler, "columns", None)
     read = None if declared is None else {*declared, *handler.required_columns}
     with transaction.atomic():
-        for row_number, row in rows:
+        for row_number, row in _looked_ahead(rows, handler):
             if processed == 0:
                 _check_columns(row_number, row, handler)
             processed += 1
@@ -567,6 +573,20 @@ def run_import(
     return ImportSummary(
         created=created, updated=updated, rows=processed, skipped=skipped, unchanged=unchanged
     )
+
+
+def _looked_ahead(
+    rows: Iterable[tuple[int, dict[str, str]]], handler: RowHandler
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows as they come; a handler with ``look_ahead`` sees each chunk first."""
+    look_ahead = getattr(handler, "look_ahead", None)
+    if look_ahead is None:
+        yield from rows
+        return
+    rows = iter(rows)
+    while chunk := list(itertools.islice(rows, LOOK_AHEAD_ROWS)):
+        look_ahead(chunk)
+        yield from chunk
 
 
 def _check_columns(row_number: int, row: dict[str, str], handler: RowHandler) -> None:

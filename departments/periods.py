@@ -20,8 +20,10 @@ import calendar
 import functools
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import timezone as fixed_offset
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 import holidays
 from django.utils import timezone
@@ -368,3 +370,137 @@ def month_or_latest(key: str | None, today: date | None = None) -> Period:
     if period.kind != PeriodKind.MONTH:
         raise ValueError(f"'{key}' is not a month: use a month such as 2025-26-P06")
     return period
+
+
+# --- dates as people and systems write them --------------------------------------------------
+
+LONDON = ZoneInfo("Europe/London")
+# Dates a person can mean in this product's records; anything outside is a typing slip
+# ("0226" for 2026) that would otherwise be filed in a year nobody looks at.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+# Excel counts days from 30 December 1899 for every date after February 1900 (its day 60
+# is the 29 February 1900 that never was, kept from Lotus 1-2-3), so serial 46113 is
+# 1 April 2026. Only serials of 1990 to 2100 are taken: a small whole number in a date
+# column (2026, 45) is far likelier a slip than a date in the 1900s.
+_EXCEL_DAY_ZERO = date(1899, 12, 30)
+EXCEL_SERIAL_FIRST = (date(1990, 1, 1) - _EXCEL_DAY_ZERO).days  # 32874
+EXCEL_SERIAL_LAST = (date(2100, 12, 31) - _EXCEL_DAY_ZERO).days  # 73415
+
+_TIME = r"(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2})(?:[.,][0-9]+)?)?"
+_ISO_DATE_TIME_RE = re.compile(
+    r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})"
+    rf"(?:[Tt ]{_TIME}"
+    r"(?P<offset>[Zz]|(?P<sign>[+-])(?P<off_hour>[0-9]{2})(?::?(?P<off_minute>[0-9]{2}))?)?)?"
+)
+_UK_DATE_RE = re.compile(
+    rf"(?P<day>[0-9]{{1,2}})/(?P<month>[0-9]{{1,2}})/(?P<year>[0-9]{{4}})(?: {_TIME})?"
+)
+_UK_SHORT_YEAR_RE = re.compile(r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}(?: .*)?")
+_SERIAL_RE = re.compile(r"(?P<days>[0-9]{1,7})(?:\.[0-9]+)?")
+_DATE_FORMS = (
+    "write it as 2026-04-01 or 01/04/2026, or as a date and time such as 2026-04-01T09:30:00+01:00"
+)
+
+
+def _shown(text: str) -> str:
+    # Messages quote what was typed, but never a whole pasted paragraph.
+    return f"'{text}'" if len(text) <= 40 else f"'{text[:40]}…'"
+
+
+def _calendar_date(text: str, year: str, month: str, day: str, *, day_first: bool) -> date:
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        hint = " (dates are written day first, as 13/04/2026)" if day_first else ""
+        raise ValueError(f"{_shown(text)} is not a date in the calendar{hint}") from None
+
+
+def _check_time(text: str, match: re.Match) -> None:
+    hour, minute = int(match["hour"]), int(match["minute"])
+    second = int(match["second"] or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueError(f"{_shown(text)} does not have a time of day from 00:00 to 23:59")
+
+
+def london_date(text: str) -> date:
+    """The date in Europe/London of a date or date-time as people and systems write it.
+
+    Accepted (surrounding spaces ignored):
+
+    - an ISO date, ``2026-04-01``;
+    - an ISO date-time, with ``T`` or a space between date and time, seconds and
+      fractions optional: with an offset or ``Z`` it is an instant, converted to
+      Europe/London before the date is taken (``2026-03-31T23:30:00Z`` is 00:30 BST on
+      1 April, so 2026-04-01); without one it is London time already, so its date is
+      the date written (DESIGN.md section 3, "Periods");
+    - an en-GB written date, day first as UK councils type it, ``01/04/2026`` or
+      ``1/4/2026``, optionally with a London time ``01/04/2026 09:30``. A two-digit year
+      (``01/04/26``) is refused: it does not say its century;
+    - an Excel date serial, the whole number a date cell holds when its format is lost:
+      ``46113`` is 2026-04-01. A fraction is the London time of day and is dropped.
+      Only serials from 32874 (1 January 1990) to 73415 (31 December 2100) are taken.
+
+    Returns a ``datetime.date`` from 1 January 1900 to 31 December 2100. Raises
+    ValueError with a plain-English message quoting the text for anything else.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("Enter a date, such as 2026-04-01")
+    text = text.strip()
+    if match := _ISO_DATE_TIME_RE.fullmatch(text):
+        day = _calendar_date(text, match["year"], match["month"], match["day"], day_first=False)
+        if match["hour"] is not None:
+            _check_time(text, match)
+        if match["offset"]:
+            # Range first: a date-time at the edge of the calendar cannot be shifted.
+            day = _instant_in_london(text, match, _in_range(text, day))
+    elif match := _UK_DATE_RE.fullmatch(text):
+        day = _calendar_date(text, match["year"], match["month"], match["day"], day_first=True)
+        if match["hour"] is not None:
+            _check_time(text, match)
+    elif _UK_SHORT_YEAR_RE.fullmatch(text):
+        raise ValueError(
+            f"{_shown(text)} has a two-digit year: write the year in full, such as 01/04/2026"
+        )
+    elif match := _SERIAL_RE.fullmatch(text):
+        serial = int(match["days"])
+        if not EXCEL_SERIAL_FIRST <= serial <= EXCEL_SERIAL_LAST:
+            raise ValueError(
+                f"{_shown(text)} is not a date: a whole number is read as an Excel date "
+                f"serial, from {EXCEL_SERIAL_FIRST} (1 January 1990) to {EXCEL_SERIAL_LAST} "
+                "(31 December 2100)"
+            )
+        day = _EXCEL_DAY_ZERO + timedelta(days=serial)
+    else:
+        raise ValueError(f"{_shown(text)} is not a date: {_DATE_FORMS}")
+    return _in_range(text, day)
+
+
+def _in_range(text: str, day: date) -> date:
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValueError(
+            f"{_shown(text)} is outside the dates this product takes: "
+            "1 January 1900 to 31 December 2100"
+        )
+    return day
+
+
+def _instant_in_london(text: str, match: re.Match, day: date) -> date:
+    """The London date of a date-time written with an offset (``Z`` is +00:00)."""
+    offset = timedelta(0)
+    if match["sign"]:
+        hours, minutes = int(match["off_hour"]), int(match["off_minute"] or 0)
+        if hours > 23 or minutes > 59:
+            raise ValueError(f"{_shown(text)} has an offset that is not a time difference")
+        offset = timedelta(hours=hours, minutes=minutes)
+        offset = -offset if match["sign"] == "-" else offset
+    moment = datetime(
+        day.year,
+        day.month,
+        day.day,
+        int(match["hour"]),
+        int(match["minute"]),
+        int(match["second"] or 0),
+        tzinfo=fixed_offset(offset),
+    )
+    return moment.astimezone(LONDON).date()

@@ -3,6 +3,7 @@ the form, the API and the importer share. No resident's personal data is taken."
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,9 +14,13 @@ from django.utils import timezone
 
 from departments import roles
 from departments.models import Channel, Department, Referral
+from departments.numbers import text_problem
 from departments.period_cache import touch_period
 
 OFFLINE_CHANNELS = {Channel.EMAIL.value, Channel.PHONE.value, Channel.PAPER.value}
+CATEGORY_LIMIT = Referral._meta.get_field("category").max_length  # 80 characters
+REFERENCE_LIMIT = Referral._meta.get_field("reference").max_length  # 64 characters
+_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,14 @@ def _date_problems(*, raised_on, acknowledged_on, resolved_on, today: date) -> d
     return errors
 
 
+def _label_problem(text: str, *, label: str, limit: int) -> str | None:
+    """Why a one-line label cannot be stored, or None: too long, or holding a control
+    character (a line break, or a NUL that PostgreSQL cannot store at all)."""
+    if _CONTROL_CHARACTERS.search(text):
+        return f"{label} must be one line of text without control characters"
+    return text_problem(text, label=label, limit=limit)
+
+
 def build_referral(
     *,
     from_department: Department | None,
@@ -79,7 +92,12 @@ def build_referral(
     reference: str = "",
     today: date | None = None,
 ) -> Referral:
-    """Check a referral's fields and return it unsaved; ValidationError names each field."""
+    """Check a referral's fields and return it unsaved; ValidationError names each field.
+
+    Dates are London dates (``periods.london_date`` reads them at every entry point).
+    Category and reference are stripped of surrounding spaces and refused, with the
+    limit, when longer than their fields (80 and 64 characters); never cut.
+    """
     today = today or timezone.localdate()
     errors: dict[str, str] = {}
     if from_department is None:
@@ -88,8 +106,14 @@ def build_referral(
         errors["to_department"] = "Choose the department the referral goes to"
     elif from_department is not None and from_department.pk == to_department.pk:
         errors["to_department"] = "A department cannot refer work to itself"
-    if not category.strip():
+    category, reference = category.strip(), reference.strip()
+    # Checked, never cut: what a person entered is stored whole or refused with the limit.
+    if not category:
         errors["category"] = "Enter the category of work, such as 'Housing needs assessment'"
+    elif problem := _label_problem(category, label="Category", limit=CATEGORY_LIMIT):
+        errors["category"] = problem
+    if problem := _label_problem(reference, label="Reference", limit=REFERENCE_LIMIT):
+        errors["reference"] = problem
     if raised_on is None:
         errors["raised_on"] = "Enter the date the referral was raised"
     if agreed_days is None:
@@ -116,14 +140,14 @@ def build_referral(
     referral = Referral(
         from_department=from_department,
         to_department=to_department,
-        category=category.strip()[:80],
+        category=category,
         raised_on=raised_on,
         agreed_days=agreed_days,
         channel=choice.channel,
         service_id=choice.service_id,
         acknowledged_on=acknowledged_on,
         resolved_on=resolved_on,
-        reference=reference[:64],
+        reference=reference,
     )
     referral.set_derived_fields()
     return referral

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from departments import periods, referral_services, roles, selectors
+from departments.forms import LondonDateField
 from departments.models import Channel, Department, Referral
 from departments.return_views import error_list
 
@@ -28,9 +29,7 @@ class RaiseReferralForm(forms.Form):
     category = forms.CharField(
         max_length=80, help_text="The kind of work, never a resident's name or case details."
     )
-    raised_on = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), label="Raised on"
-    )
+    raised_on = LondonDateField(label="Raised on")
     agreed_days = forms.IntegerField(
         min_value=1, max_value=365, label="Agreed response time (calendar days)"
     )

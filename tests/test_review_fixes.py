@@ -99,7 +99,8 @@ def test_imported_dates_must_be_whole_dates(alice, housing, finance):
     with pytest.raises(ValidationError) as error:
         handler.write_row(2, row)
     assert error.value.message_dict["raised_on"] == [
-        "'2025-09-1234' is not a date: use the form 2025-09-30"
+        "'2025-09-1234' is not a date: write it as 2026-04-01 or 01/04/2026, or as a date "
+        "and time such as 2026-04-01T09:30:00+01:00"
     ]
 
 

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from departments import referral_services
 from departments.api.errors import request_example
+from departments.api.fields import LondonDateField
 from departments.api.imports import (
     IMPORT_EXAMPLES,
     IMPORT_PARSERS,
@@ -51,14 +52,17 @@ class RaiseReferralSerializer(serializers.Serializer):
     from_department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
     to_department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
     category = serializers.CharField(max_length=80)
-    raised_on = serializers.DateField()
+    raised_on = LondonDateField()
     agreed_days = serializers.IntegerField()
     channel = serializers.CharField(help_text="A partner service's code, or email, phone, paper.")
 
 
 class DateSerializer(serializers.Serializer):
-    on = serializers.DateField(
-        required=False, allow_null=True, help_text="The date; default today (Europe/London)."
+    on = LondonDateField(
+        required=False,
+        allow_null=True,
+        help_text="The date, default today (Europe/London); a date and time with an offset "
+        "or Z is converted to Europe/London before its date is taken.",
     )
 
 

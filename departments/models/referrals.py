@@ -54,7 +54,9 @@ class Referral(models.Model):
         help_text="The partner service the referral travelled through, when channel is a service.",
     )
     reference = models.CharField(
-        max_length=64, blank=True, help_text="Identifier in the source system, for imports."
+        max_length=64,
+        blank=True,
+        help_text="Identifier in the source system, for imports; unique when given.",
     )
     period = models.CharField(max_length=11, editable=False)
     # Derived on every write so coordination metrics can be computed in SQL the same way
@@ -94,6 +96,15 @@ class Referral(models.Model):
                 condition=Q(channel=Channel.SERVICE, service__isnull=False)
                 | (~Q(channel=Channel.SERVICE) & Q(service__isnull=True)),
                 name="referral_service_matches_channel",
+            ),
+            # The source system's reference identifies a referral within the council
+            # (DESIGN.md section 3, "Coordination"), so a re-import finds it instead of
+            # adding it again. Referrals raised in the product have none.
+            models.UniqueConstraint(
+                fields=["reference"],
+                condition=~Q(reference=""),
+                name="referral_reference_unique",
+                violation_error_message="Another referral already has this reference.",
             ),
         ]
         indexes = [

@@ -244,16 +244,48 @@ BAD_ROWS = [
         id="agreed-time-zero",
     ),
     pytest.param(
-        {"raised_on": "30/09/2025"},
+        {"raised_on": "30/09/25"},
         "raised_on",
-        "'30/09/2025' is not a date: use the form 2025-09-30",
-        id="raised-not-a-date",
+        "'30/09/25' has a two-digit year: write the year in full, such as 01/04/2026",
+        id="raised-with-a-two-digit-year",
+    ),
+    pytest.param(
+        {"raised_on": "09/30/2025"},
+        "raised_on",
+        "'09/30/2025' is not a date in the calendar (dates are written day first, as 13/04/2026)",
+        id="raised-written-month-first",
     ),
     pytest.param(
         {"resolved_on": "last Tuesday"},
         "resolved_on",
-        "'last Tuesday' is not a date: use the form 2025-09-30",
+        "'last Tuesday' is not a date: write it as 2026-04-01 or 01/04/2026, or as a date "
+        "and time such as 2026-04-01T09:30:00+01:00",
         id="resolved-not-a-date",
+    ),
+    pytest.param(
+        {"acknowledged_on": "2025"},
+        "acknowledged_on",
+        "'2025' is not a date: a whole number is read as an Excel date serial, from 32874 "
+        "(1 January 1990) to 73415 (31 December 2100)",
+        id="acknowledged-a-small-number",
+    ),
+    pytest.param(
+        {"category": "C" * 81},
+        "category",
+        "Category can be at most 80 characters (it has 81)",
+        id="category-too-long",
+    ),
+    pytest.param(
+        {"reference": "R" * 65},
+        "reference",
+        "Reference can be at most 64 characters (it has 65)",
+        id="reference-too-long",
+    ),
+    pytest.param(
+        {"agreed_days": "²"},
+        "agreed_days",
+        "'²' is not a whole number of days",
+        id="agreed-time-a-superscript-digit",
     ),
     pytest.param(
         {"raised_on": ""},

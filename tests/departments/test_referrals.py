@@ -139,6 +139,32 @@ def test_a_bad_referral_is_refused_with_a_message_and_nothing_stored(
     assert not Referral.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"category": "C" * 81}, "category", "Category can be at most 80 characters (it has 81)"),
+        (
+            {"category": "Rent\narrears"},
+            "category",
+            "Category must be one line of text without control characters",
+        ),
+        ({"category": "Rent\x00"}, "category", "Category must be one line of text without "
+         "control characters"),
+    ],
+)  # fmt: skip
+def test_a_category_is_refused_rather_than_cut(alice, housing, finance, overrides, field, message):
+    with pytest.raises(ValidationError) as error:
+        raise_(alice, housing, finance, **overrides)
+    assert messages_of(error) == {field: [message]}
+    assert not Referral.objects.exists()
+
+
+def test_a_category_of_exactly_80_characters_is_stored_whole(alice, housing, finance):
+    category = "Housing needs assessment, hospital discharge, the long version " + "x" * 17
+    assert len(category) == 80
+    assert raise_(alice, housing, finance, category=f"  {category} ").category == category
+
+
 def test_the_receiving_department_acknowledges_and_resolves(alice, bob, housing, finance):
     referral = raise_(alice, housing, finance, raised_on=date(2025, 10, 1), agreed_days=5)
     acknowledged = acknowledge_referral(
@@ -318,13 +344,30 @@ def test_the_form_raises_a_referral(client, alice, example):
 
 
 @pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("2025-10-01", date(2025, 10, 1)),  # what <input type=date> sends
+        ("1/10/2025", date(2025, 10, 1)),  # typed where the browser has no date picker
+        ("2025-09-30T23:30:00Z", date(2025, 10, 1)),  # 00:30 BST
+    ],
+)
+def test_the_form_takes_a_date_by_the_one_date_rule(client, alice, example, typed, expected):
+    client.force_login(alice)
+    response = client.post("/referrals/new/", form_data(example, raised_on=typed))
+    assert response.status_code == 302
+    referral = Referral.objects.latest("pk")
+    assert (referral.raised_on, referral.period) == (expected, "2025-26-P07")
+
+
+@pytest.mark.parametrize(
     ("overrides", "message"),
     [
         ({"to_department": "{housing}"}, "A department cannot refer work to itself"),
         ({"raised_on": "2025-10-11"}, "The raised date cannot be in the future"),
         ({"agreed_days": "0"}, "Ensure this value is greater than or equal to 1."),
         ({"channel": "fax"}, "Select a valid choice. fax is not one of the available choices."),
-        ({"raised_on": "yesterday"}, "Enter a valid date."),
+        ({"raised_on": "yesterday"}, "is not a date: write it as 2026-04-01 or 01/04/2026"),
+        ({"raised_on": "01/10/25"}, "has a two-digit year: write the year in full"),
         ({"from_department": "{finance}"}, "Select a valid choice."),
     ],
 )
@@ -634,6 +677,83 @@ def test_the_api_raises_a_referral(client, alice, example):
 
 
 @pytest.mark.parametrize(
+    ("raised_on", "expected", "period"),
+    [
+        # 23:30 UTC on 30 September is 00:30 BST on 1 October: October, P07.
+        ("2025-09-30T23:30:00Z", "2025-10-01", "2025-26-P07"),
+        ("2025-10-01T00:30:00+01:00", "2025-10-01", "2025-26-P07"),
+        # 22:59 UTC is 23:59 BST on 30 September: still September, P06.
+        ("2025-09-30T22:59:00Z", "2025-09-30", "2025-26-P06"),
+        # Without an offset the time is London time already.
+        ("2025-09-30T23:30:00", "2025-09-30", "2025-26-P06"),
+        ("2025-09-30 23:30", "2025-09-30", "2025-26-P06"),
+        ("01/10/2025", "2025-10-01", "2025-26-P07"),
+    ],
+)
+def test_the_api_takes_the_london_date_of_a_raised_time(
+    client, alice, example, raised_on, expected, period
+):
+    client.force_login(alice)
+    data = {
+        "from_department": example.housing.pk,
+        "to_department": example.asc.pk,
+        "category": "Hospital discharge housing check",
+        "raised_on": raised_on,
+        "agreed_days": 7,
+        "channel": "email",
+    }
+    response = client.post(API, data, content_type="application/json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["raised_on"], body["period"]) == (expected, period)
+    referral = Referral.objects.get(pk=body["id"])
+    assert (referral.raised_on.isoformat(), referral.period) == (expected, period)
+
+
+def test_the_api_acknowledges_and_resolves_on_the_london_date_of_a_time(client, alice, example):
+    r4 = example.refs["r4"]  # raised 25 September 2025
+    client.force_login(alice)
+    response = client.post(
+        f"{API}{r4.pk}/acknowledge/",
+        {"on": "2025-09-25T23:10:00Z"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["acknowledged_on"] == "2025-09-26"  # 00:10 BST
+    response = client.post(
+        f"{API}{r4.pk}/resolve/",
+        {"on": "2025-10-01T00:20:00+01:00"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.json()
+    assert (response.json()["resolved_on"], response.json()["resolution_days"]) == (
+        "2025-10-01",
+        6,
+    )
+    bad = client.post(
+        f"{API}{example.refs['r6'].pk}/resolve/",
+        {"on": "01/10/25"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400
+    assert bad.json() == {
+        "on": ["'01/10/25' has a two-digit year: write the year in full, such as 01/04/2026"]
+    }
+
+
+def test_the_schema_still_says_the_dates_are_dates():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+    raised_on = components["RaiseReferralRequest"]["properties"]["raised_on"]
+    on = components["DateRequest"]["properties"]["on"]
+    assert (raised_on["type"], raised_on["format"]) == ("string", "date")
+    assert (on["type"], on["format"]) == ("string", "date")
+    assert "Europe/London" in raised_on["description"]
+
+
+@pytest.mark.parametrize(
     ("overrides", "body"),
     [
         (
@@ -655,8 +775,18 @@ def test_the_api_raises_a_referral(client, alice, example):
         ),
         (
             {"raised_on": "yesterday"},
-            {"raised_on": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]},
+            {
+                "raised_on": [
+                    "'yesterday' is not a date: write it as 2026-04-01 or 01/04/2026, or as "
+                    "a date and time such as 2026-04-01T09:30:00+01:00"
+                ]
+            },
         ),
+        (
+            {"raised_on": "2025-10-10T23:30:00Z"},  # 00:30 BST on 11 October
+            {"raised_on": ["The raised date cannot be in the future"]},
+        ),
+        ({"raised_on": 45940}, {"raised_on": ["Enter the date as text, such as 2026-04-01"]}),
         ({"category": None}, {"category": ["This field may not be null."]}),
     ],
 )

@@ -1,0 +1,38 @@
+"""Serializer fields shared by the API's writes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from rest_framework import serializers
+
+from departments.periods import london_date
+
+
+class LondonDateField(serializers.DateField):
+    """A date as ``periods.london_date`` reads it, the one date rule of every entry point
+    (DESIGN.md section 3, "Periods"): ``2026-04-01``, or a date-time whose offset or ``Z``
+    is converted to Europe/London before the date is taken (``2026-03-31T23:30:00Z`` is
+    1 April), or without an offset London time. Answers give ISO dates, and the OpenAPI
+    schema still says ``format: date``, which every accepted ISO date satisfies.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            "A date, 2026-04-01; a date and time with an offset or Z is converted to "
+            "Europe/London before its date is taken, one without is London time.",
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value: object) -> date:
+        if isinstance(value, datetime):  # from Python callers only: JSON has no datetimes
+            value = value.isoformat()
+        elif isinstance(value, date):
+            return value
+        if not isinstance(value, str):
+            raise serializers.ValidationError("Enter the date as text, such as 2026-04-01")
+        try:
+            return london_date(value)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
