@@ -81,3 +81,8 @@ def test_an_unknown_api_address_answers_json(client, alice):
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
     assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
+
+
+def test_a_returns_value_says_how_a_percent_ratio_is_worked_out(schema_file):
+    value = schema_file["components"]["schemas"]["KpiReturn"]["properties"]["value"]
+    assert "numerator ÷ denominator, times 100 when the unit is percent" in value["description"]

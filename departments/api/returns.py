@@ -54,6 +54,15 @@ class KpiReturnSerializer(serializers.ModelSerializer):
             "rag",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "value": {
+                "help_text": "The return's figure. For a ratio indicator it is worked out: "
+                "numerator ÷ denominator, times 100 when the unit is percent, rounded "
+                "half-up to the indicator's decimal places (DESIGN.md section 3)."
+            },
+            "numerator": {"help_text": "A ratio indicator's numerator; empty otherwise."},
+            "denominator": {"help_text": "A ratio indicator's denominator; empty otherwise."},
+        }
 
     def get_rag(self, obj: KpiReturn) -> str:
         # The list prefetches the indicator's targets, so no query is made per row.

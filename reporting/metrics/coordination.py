@@ -59,6 +59,10 @@ class Coordination:
 
     @property
     def volume(self) -> int:
+        """Referrals received and sent; council-wide, the number of referrals, each
+        counted once (every referral is both sent and received within the council)."""
+        if self.department_id is None:
+            return self.received
         return self.received + self.sent
 
     @property

@@ -264,6 +264,9 @@ def test_council_wide_on_time_digital_reach_median_and_index(example):
     # All eight September referrals.
     assert council.department_id is None
     assert council.received == 8
+    # Council-wide volume is the number of referrals, each counted once (DESIGN.md 3),
+    # not received + sent, which would count every referral twice.
+    assert council.volume == 8
     # On time: r1, r3, s2 = 3. Late: r2, r5, s1 = 3. Pending: r4, r6 = 2.
     assert (council.on_time, council.late, council.pending) == (3, 3, 2)
     # On time 3 ÷ 6 = 50.0.
