@@ -78,6 +78,7 @@ class ReferralRowHandler:
     """
 
     title = "Referrals"
+    sheet_names = ("Referrals",)  # read when a workbook has several sheets with data
     writes_atomically = True  # rows are checked, then buffered; batches write in one go
     columns = (
         "from_department",
