@@ -105,12 +105,21 @@ class CellText(str):
 
     percent_format: bool = False
     problem: str | None = None
+    date_1904: bool = False  # a number in a workbook whose dates count from 1 January 1904
 
     @classmethod
-    def of(cls, text: str, *, percent_format: bool = False, problem: str | None = None):
+    def of(
+        cls,
+        text: str,
+        *,
+        percent_format: bool = False,
+        problem: str | None = None,
+        date_1904: bool = False,
+    ):
         cell = cls(text)
         cell.percent_format = percent_format
         cell.problem = problem
+        cell.date_1904 = date_1904
         return cell
 
 

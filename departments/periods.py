@@ -384,6 +384,8 @@ LATEST_DATE = date(2100, 12, 31)
 # 1 April 2026. Only serials of 1990 to 2100 are taken: a small whole number in a date
 # column (2026, 45) is far likelier a slip than a date in the 1900s.
 _EXCEL_DAY_ZERO = date(1899, 12, 30)
+# Old Mac Excel workbooks (the "1904 date system") count from 1 January 1904 instead.
+_EXCEL_1904_DAY_ZERO = date(1904, 1, 1)
 EXCEL_SERIAL_FIRST = (date(1990, 1, 1) - _EXCEL_DAY_ZERO).days  # 32874
 EXCEL_SERIAL_LAST = (date(2100, 12, 31) - _EXCEL_DAY_ZERO).days  # 73415
 
@@ -441,11 +443,16 @@ def london_date(text: str) -> date:
       ``46113`` is 2026-04-01. A fraction is the London time of day and is dropped.
       Only serials from 32874 (1 January 1990) to 73415 (31 December 2100) are taken.
 
+      A cell of a workbook that counts dates from 1904 (``text.date_1904``, set by the
+      importer's workbook reader) counts from 1 January 1904 instead, so the same serial
+      in both date systems gives the date the person saw.
+
     Returns a ``datetime.date`` from 1 January 1900 to 31 December 2100. Raises
     ValueError with a plain-English message quoting the text for anything else.
     """
     if not isinstance(text, str) or not text.strip():
         raise ValueError("Enter a date, such as 2026-04-01")
+    day_zero = _EXCEL_1904_DAY_ZERO if getattr(text, "date_1904", False) else _EXCEL_DAY_ZERO
     text = text.strip()
     if match := _ISO_DATE_TIME_RE.fullmatch(text):
         day = _calendar_date(text, match["year"], match["month"], match["day"], day_first=False)
@@ -464,13 +471,16 @@ def london_date(text: str) -> date:
         )
     elif match := _SERIAL_RE.fullmatch(text):
         serial = int(match["days"])
-        if not EXCEL_SERIAL_FIRST <= serial <= EXCEL_SERIAL_LAST:
+        first, last = (
+            (date(1990, 1, 1) - day_zero).days,
+            (date(2100, 12, 31) - day_zero).days,
+        )
+        if not first <= serial <= last:
             raise ValueError(
                 f"{_shown(text)} is not a date: a whole number is read as an Excel date "
-                f"serial, from {EXCEL_SERIAL_FIRST} (1 January 1990) to {EXCEL_SERIAL_LAST} "
-                "(31 December 2100)"
+                f"serial, from {first} (1 January 1990) to {last} (31 December 2100)"
             )
-        day = _EXCEL_DAY_ZERO + timedelta(days=serial)
+        day = day_zero + timedelta(days=serial)
     else:
         raise ValueError(f"{_shown(text)} is not a date: {_DATE_FORMS}")
     return _in_range(text, day)

@@ -6,6 +6,7 @@ want to read it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -40,11 +41,18 @@ class CleanedFigures:
     errors: dict[str, str] = field(default_factory=dict)
 
 
+# Commas are taken only as thousands separators in groups of three ("1,250",
+# "12,345.5"): a decimal comma ("4,5", as much of Europe writes it) or a stray one would
+# otherwise be read as a different number without a word.
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")
+
+
 def parse_decimal(raw: object) -> Decimal | None:
     """A Decimal from what a person typed or a file held; None when empty.
 
-    Thousands separators and spaces are allowed ("1,250"); anything else that is not a
-    number raises ValueError.
+    Spaces and a leading pound sign are allowed, and commas that separate thousands in
+    groups of three ("1,250"). Raises ValueError for anything that is not a number; its
+    message says why when a person could not tell (a decimal comma, a percent sign).
     """
     if raw is None:
         return None
@@ -59,9 +67,18 @@ def parse_decimal(raw: object) -> Decimal | None:
         if not number.is_finite():
             raise ValueError("not a number")
         return number
-    text = str(raw).strip().replace(",", "").replace(" ", "").replace("£", "")
+    text = str(raw).strip().replace(" ", "").replace("\u00a0", "").replace("£", "")
     if text == "":
         return None
+    if "," in text:
+        if not _GROUPED.fullmatch(text):
+            raise ValueError(
+                "has a comma that does not separate thousands: write decimals with a "
+                "point, like 4.5, and thousands as 1,250 or 1250"
+            )
+        text = text.replace(",", "")
+    if text.endswith("%"):
+        raise ValueError("has a percent sign: enter the number only, like 96.5")
     try:
         number = Decimal(text)
     except InvalidOperation as error:
@@ -69,6 +86,14 @@ def parse_decimal(raw: object) -> Decimal | None:
     if not number.is_finite():
         raise ValueError("not a number")
     return number
+
+
+def number_message(label: str, error: ValueError, example: str = "92.5") -> str:
+    """What to tell a person whose figure ``parse_decimal`` refused."""
+    reason = str(error)
+    if reason == "not a number":
+        return f"{label} must be a number, like {example}"
+    return f"{label} {reason}"
 
 
 def _places(number: Decimal) -> int:
@@ -92,8 +117,8 @@ def clean_figures(
     for name, raw in (("value", value), ("numerator", numerator), ("denominator", denominator)):
         try:
             parsed[name] = parse_decimal(raw)
-        except ValueError:
-            result.errors[name] = f"{FIGURE_LABELS[name]} must be a number, like 92.5"
+        except ValueError as error:
+            result.errors[name] = number_message(FIGURE_LABELS[name], error)
     if result.errors:
         return result
     if indicator.is_ratio:

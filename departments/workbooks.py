@@ -25,6 +25,8 @@ from collections.abc import Iterator, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import IO
 
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
 from departments.importer import CellText, ImportRejected, cell_text
 
 # Excel keeps 15 significant digits: a typed number never has more, so the digits a
@@ -60,9 +62,10 @@ def read_sheet(fileobj: IO[bytes], *, sheet_names: Sequence[str] = ()) -> Iterat
             _sheet_rows(formulas[title], values_only=True),
             strict=True,
         )
+        date_1904 = values.epoch == CALENDAR_MAC_1904
         for cells, formulas_or_values in rows:
             yield [
-                sheet_cell(cell, formula)
+                sheet_cell(cell, formula, date_1904=date_1904)
                 for cell, formula in zip(cells, formulas_or_values, strict=True)
             ]
     finally:
@@ -124,13 +127,15 @@ def sheet_to_read(workbook, *, sheet_names: Sequence[str] = ()) -> str | None:
     return chosen.title
 
 
-def sheet_cell(cell, formula: object) -> str:
+def sheet_cell(cell, formula: object, *, date_1904: bool = False) -> str:
     """One cell as the text a person sees, from its saved value and from its formula.
 
     ``cell``: the openpyxl read-only cell from the workbook opened ``data_only``;
     ``formula``: the same cell's value in the workbook opened with formulas (the
     formula for a formula cell, else the same value as ``cell``). Returns plain text,
-    or a CellText when the cell is a percentage or has a problem.
+    or a CellText when the cell is a percentage, has a problem, or is a number in a
+    workbook that counts dates from 1904 (``date_1904``: old Mac Excel), so a date serial
+    that lost its format is read from the right day zero.
     """
     value = cell.value
     if value is None:
@@ -155,6 +160,8 @@ def sheet_cell(cell, formula: object) -> str:
         if is_percent_format(cell.number_format):
             # 96.5% is stored as 0.965: the person typed 96.5, whatever places are shown.
             return CellText.of(decimal_text(number.scaleb(2)), percent_format=True)
+        if date_1904:
+            return CellText.of(decimal_text(number), date_1904=True)
         return decimal_text(number)
     return cell_text(value)
 

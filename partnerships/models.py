@@ -24,6 +24,15 @@ from partnerships.querysets import (
 )
 
 PERCENT_UNIT = "percent"
+# How people write "percent" in an SLA's unit: each is stored as "percent", so the 0-100
+# rule for percentages cannot be stepped round by spelling ("%", "Percent").
+_PERCENT_SPELLINGS = {"percent", "percentage", "per cent", "%", "pct", "percent (%)"}
+
+
+def normalised_unit(unit: str) -> str:
+    """An SLA unit as stored: any spelling of percent is "percent"; others stripped."""
+    text = " ".join((unit or "").split())
+    return PERCENT_UNIT if text.lower() in _PERCENT_SPELLINGS else text
 PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
 
@@ -210,10 +219,14 @@ class Sla(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
 
+    def save(self, *args, **kwargs) -> None:
+        self.unit = normalised_unit(self.unit)
+        super().save(*args, **kwargs)
+
     @property
     def is_percent(self) -> bool:
         """A percent-unit SLA: its levels and results lie between 0 and 100."""
-        return self.unit == PERCENT_UNIT
+        return normalised_unit(self.unit) == PERCENT_UNIT
 
     def clean(self) -> None:
         if self.expected_level is None or self.minimum_level is None:

@@ -16,7 +16,7 @@ from departments.concurrency import StaleWrite
 from departments.numbers import decimal_problem, percent_problem, text_problem
 from departments.period_cache import touch_period
 from departments.services import KEEP
-from departments.validation import parse_decimal
+from departments.validation import number_message, parse_decimal
 from partnerships.models import (
     Escalation,
     Milestone,
@@ -56,7 +56,12 @@ def _figure(raw: object, field: str, sla: Sla) -> Decimal:
     try:
         number = parse_decimal(raw)
     except ValueError as error:
-        raise ValidationError({field: "Enter the result as a number, like 99.5"}) from error
+        message = (
+            "Enter the result as a number, like 99.5"
+            if str(error) == "not a number"
+            else number_message("The result", error)
+        )
+        raise ValidationError({field: message}) from error
     if number is None:
         raise ValidationError({field: "Enter the result"})
     if number < 0:

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import template
 
+from departments import numbers
 from departments.numbers import format_figure
 
 register = template.Library()
@@ -15,6 +16,12 @@ def figure(value, places=1) -> str:
     if value is None or value == "":
         return "–"
     return format_figure(Decimal(value), int(places))
+
+
+@register.filter
+def breakable(text) -> str:
+    """Long unbroken text that wraps in print (departments.numbers.breakable)."""
+    return numbers.breakable("" if text is None else str(text))
 
 
 @register.filter

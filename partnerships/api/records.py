@@ -74,7 +74,12 @@ class SlaResultWriteSerializer(serializers.Serializer):
     sla = serializers.PrimaryKeyRelatedField(queryset=Sla.objects.none())
     period = serializers.CharField(max_length=11, help_text="Month key, e.g. 2025-26-P06.")
     value = serializers.CharField(help_text="The month's result, e.g. 99.62.")
-    commentary = serializers.CharField(required=False, allow_blank=True, default="")
+    commentary = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Left out: the stored commentary is kept (as an import without the column).",
+    )
     version = serializers.IntegerField(required=False, allow_null=True)
 
     def __init__(self, *args, **kwargs):
@@ -149,7 +154,7 @@ class SlaResultViewSet(
             period_key=data["period"],
             actor=request.user,
             value=data["value"],
-            commentary=data["commentary"],
+            commentary=data.get("commentary", services.KEEP),
             expected_version=data.get("version"),
         )
         return Response(SlaResultSerializer(result).data, status=status.HTTP_201_CREATED)

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from departments.importer import fit_cell, safe_cell
 from departments.imports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
+from departments.numbers import breakable
 from reporting.exports.base import DATE, DATETIME, Column, Exporter
 
 PDF_CONTENT_TYPE = "application/pdf"
@@ -205,7 +206,7 @@ def pdf_text(value: object) -> str:
         return value.strftime("%d %b %Y")
     if isinstance(value, Decimal):
         return f"{value:,f}"
-    return csv_text(value)
+    return breakable(csv_text(value))
 
 
 def pdf_from_html(html: str) -> bytes:

@@ -1,0 +1,220 @@
+"""Variants of issue 14's kinds of fault that a tester found after the cases were fixed.
+
+A decimal comma read as a thousands separator (case 03's kind: a figure changed without
+a word); a percent SLA spelt "%" escaping the 0-100 rule (case 09's); an SLA result
+written through the API without its commentary (case 15's); a date serial from a 1904
+workbook (case 07's); unbroken text running off a PDF page (point 8).
+
+Time is frozen on 29 November 2026: October 2026 (2026-27-P07) has ended.
+"""
+
+import io
+import re
+import subprocess
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+from departments.models import KpiReturn, Referral
+from departments.numbers import breakable
+from departments.services import save_return
+from partnerships.models import Sla, SlaResult
+from partnerships.services import enter_sla_result
+from tests.factories import DepartmentFactory, IndicatorFactory, ServiceFactory, SlaFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 29, 12, tzinfo=ZoneInfo("Europe/London"))
+P07 = "2026-27-P07"
+COMMA = (
+    "Value has a comma that does not separate thousands: write decimals with a point, "
+    "like 4.5, and thousands as 1,250 or 1250"
+)
+
+
+@pytest.fixture(autouse=True)
+def frozen_now():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def count(housing):
+    return IndicatorFactory(department=housing, code="LPI-HOU-01", unit="count", decimal_places=1)
+
+
+def _import(client, capture, url, upload):
+    with capture(execute=True):
+        response = client.post(url, {"file": upload})
+    assert response.status_code == 202, response.content
+    return client.get(response.json()["url"]).json()
+
+
+@pytest.mark.parametrize("typed", ["4,5", "12,5,0", "1,25", "2,"])
+def test_a_decimal_comma_is_refused_everywhere_rather_than_read_as_thousands(
+    client, alice, count, typed, django_capture_on_commit_callbacks
+):
+    kpi = save_return(indicator=count, period_key=P07, actor=alice, value="7")
+    client.force_login(alice)
+    upload = SimpleUploadedFile(
+        "r.csv", f'indicator_code,period,value\nLPI-HOU-01,{P07},"{typed}"\n'.encode()
+    )
+
+    api = client.patch(
+        f"/api/v1/returns/{kpi.pk}/", {"value": typed}, content_type="application/json"
+    )
+    job = _import(client, django_capture_on_commit_callbacks, "/api/v1/returns/import/", upload)
+
+    assert (api.status_code, api.json()) == (400, {"value": [COMMA]})
+    assert job["errors"] == [{"row": 2, "column": "value", "message": COMMA}]
+    assert KpiReturn.objects.get().value == Decimal("7")
+
+
+def test_thousands_in_groups_of_three_are_still_taken(client, alice, count):
+    client.force_login(alice)
+
+    response = client.post(
+        "/api/v1/returns/",
+        {"indicator": count.pk, "period": P07, "value": "1,250,000.5"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 201, response.content
+    assert KpiReturn.objects.get().value == Decimal("1250000.5")
+
+
+@pytest.mark.parametrize("spelling", ["%", "Percent", " percentage ", "PCT"])
+def test_any_spelling_of_percent_keeps_an_slas_levels_and_results_within_100(
+    client, ada, pat, partnership, spelling
+):
+    service = ServiceFactory(partnership=partnership, code="hosting", name="Hosting")
+    client.force_login(ada)
+    body = {
+        "service": service.pk,
+        "code": "U-1",
+        "title": "Availability",
+        "unit": spelling,
+        "polarity": "higher",
+        "expected_level": "995",
+        "minimum_level": "990",
+        "credit_percent": "1",
+    }
+
+    over = client.post("/api/v1/slas/", body, content_type="application/json")
+    fine = client.post(
+        "/api/v1/slas/",
+        {**body, "expected_level": "99.5", "minimum_level": "99"},
+        content_type="application/json",
+    )
+
+    assert over.status_code == 400
+    assert over.json()["expected_level"] == [
+        "The expected level is a percentage and cannot be more than 100"
+    ]
+    assert fine.status_code == 201, fine.content
+    assert (fine.json()["unit"], Sla.objects.get().unit) == ("percent", "percent")
+    with pytest.raises(Exception, match="cannot be more than 100"):
+        enter_sla_result(sla=Sla.objects.get(), period_key=P07, actor=pat, value="995")
+
+
+def test_an_sla_result_written_without_its_commentary_keeps_it(client, pat, partnership):
+    service = ServiceFactory(partnership=partnership, code="hosting", name="Hosting")
+    sla = SlaFactory(service=service, code="AV-01", expected_level=Decimal("99.5"))
+    enter_sla_result(sla=sla, period_key=P07, actor=pat, value="99.6", commentary="Smooth")
+    client.force_login(pat)
+
+    same = client.post(
+        "/api/v1/sla-results/",
+        {"sla": sla.pk, "period": P07, "value": "99.60"},
+        content_type="application/json",
+    )
+    changed = client.post(
+        "/api/v1/sla-results/",
+        {"sla": sla.pk, "period": P07, "value": "99.9"},
+        content_type="application/json",
+    )
+
+    assert same.status_code == 201 and changed.status_code == 201, changed.content
+    result = SlaResult.objects.get()
+    assert (result.reported_value, result.commentary, result.version) == (
+        Decimal("99.9"),
+        "Smooth",
+        2,
+    )
+
+
+def test_a_date_serial_in_a_1904_workbook_is_the_date_the_person_saw(
+    client, alice, housing, django_capture_on_commit_callbacks
+):
+    DepartmentFactory(council=housing.council, code="adults", name="Adult Social Care")
+    workbook = Workbook()
+    workbook.epoch = CALENDAR_MAC_1904
+    sheet = workbook.active
+    sheet.append(["from_department", "to_department", "category", "raised_on", "agreed_days",
+                  "channel", "reference"])  # fmt: skip
+    # 44838 days after 1 January 1904 is 5 October 2026 (46300 in Windows Excel).
+    sheet.append(["housing", "adults", "Care assessment", 44838, 7, "email", "MAC-1"])
+    sheet.append(["housing", "adults", "Care assessment", date(2026, 10, 5), 7, "email", "MAC-2"])
+    content = io.BytesIO()
+    workbook.save(content)
+    client.force_login(alice)
+
+    job = _import(
+        client,
+        django_capture_on_commit_callbacks,
+        "/api/v1/referrals/import/",
+        SimpleUploadedFile("mac.xlsx", content.getvalue()),
+    )
+
+    assert job["status"] == "succeeded", job["errors"]
+    assert sorted(Referral.objects.values_list("reference", "raised_on", "period")) == [
+        ("MAC-1", date(2026, 10, 5), "2026-27-P07"),
+        ("MAC-2", date(2026, 10, 5), "2026-27-P07"),
+    ]
+
+
+def test_unbroken_text_gets_break_opportunities_and_loses_nothing():
+    text = "short words " + "x" * 95 + " end"
+
+    shown = breakable(text)
+
+    assert shown.replace("\u200b", "") == text
+    assert [len(run) for run in shown.split()[2].split("\u200b")] == [30, 30, 30, 5]
+
+
+def test_a_pdf_export_wraps_an_unbroken_commentary_and_keeps_the_other_rows_whole(
+    pat, sam, partnership, tmp_path
+):
+    from reporting.exports.parameters import ReportParameters
+    from reporting.exports.partnership import SlaResultsExporter
+    from reporting.exports.renderers import render_pdf
+
+    service = ServiceFactory(partnership=partnership, code="hosting", name="Hosting")
+    unbroken = "".join(f"Z{n:04d}" for n in range(600))  # 3,000 characters, no space
+    prose = " ".join(f"word{n:03d}" for n in range(300)) + " FINIS"
+    for code, commentary in (("AV-01", unbroken), ("AV-02", prose)):
+        sla = SlaFactory(service=service, code=code, expected_level=Decimal("99.5"))
+        enter_sla_result(sla=sla, period_key=P07, actor=pat, value="90", commentary=commentary)
+    from departments.periods import Period
+
+    content = render_pdf(
+        SlaResultsExporter(user=sam, parameters=ReportParameters(month=Period.parse(P07)))
+    )[2]
+    path = tmp_path / "sla.pdf"
+    path.write_bytes(content)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+
+    assert re.findall(r"Z\d{4}", text) == [f"Z{n:04d}" for n in range(600)]
+    assert re.findall(r"word\d{3}", text) == [f"word{n:03d}" for n in range(300)]
+    assert text.count("FINIS") == 1
