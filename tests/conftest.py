@@ -106,6 +106,13 @@ def _eager_celery(request):
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture
+def media_in_tmp(settings, tmp_path):
+    """Uploaded imports and built reports go to the test's own folder, not ./media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """Hashing with PBKDF2's full work factor would dominate the suite's run time."""

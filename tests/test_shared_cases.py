@@ -22,7 +22,7 @@ from partnerships.models import SlaResult
 from tests.cases import CASES_DIR
 from tests.factories import DepartmentFactory, IndicatorFactory, ServiceFactory, SlaFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=ZoneInfo("Europe/London"))
 P07 = "2026-27-P07"
@@ -32,11 +32,6 @@ P07 = "2026-27-P07"
 def frozen_now():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def case_file(name: str) -> SimpleUploadedFile:

@@ -23,7 +23,7 @@ from departments.numbers import decimal_problem
 from partnerships.models import Sla, SlaResult
 from tests.factories import IndicatorFactory, ServiceFactory, SlaFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=ZoneInfo("Europe/London"))
 P07 = "2026-27-P07"
@@ -35,11 +35,6 @@ TOO_LARGE = "Value is too large: it has 23 digits before the decimal point and t
 def frozen_now():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from partnerships.models import Sla, SlaResult
 from partnerships.services import enter_sla_result
 from tests.factories import DepartmentFactory, IndicatorFactory, ServiceFactory, SlaFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=ZoneInfo("Europe/London"))
 P07 = "2026-27-P07"
@@ -42,11 +42,6 @@ COMMA = (
 def frozen_now():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
