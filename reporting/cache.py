@@ -5,14 +5,15 @@ when configured); a month not signed off is always computed, since its figures s
 The page and its API endpoint call the same cached builder, so they share one entry and
 answer alike:
 
-=============  ==========================================  ===============================
-figure         page and API                                builder
-=============  ==========================================  ===============================
-overview       /overview/, metrics/overview/               ``cached_overview_figures``
-department     /departments/{id}/, metrics/departments/    ``cached_department_figures``
-coordination   /coordination/, metrics/coordination/       ``cached_coordination_figures``
-combined       /combined/, metrics/combined/               ``cached_combined_figures``
-=============  ==========================================  ===============================
+- overview: /overview/ and metrics/overview/, ``overview.cached_overview_figures``;
+- department: /departments/{id}/ and metrics/departments/{id}/,
+  ``dashboard_views.cached_department_figures``;
+- coordination: /coordination/ and metrics/coordination/,
+  ``coordination_views.cached_coordination_figures``;
+- combined: /combined/ and metrics/combined/, ``combined.cached_combined_figures``
+  (all in ``reporting/``; the API under ``/api/v1/``).
+
+Whether a month is signed off is read from the database on every request, never cached.
 
 Their inputs, between them: KPI returns of the month, of every earlier month of the year
 (year to date), of the same periods a year earlier (direction of travel) and of the 12
@@ -37,8 +38,8 @@ write is reachable after it:
 - rows written in bulk, which send no signals: the referral importer and the demo seeding
   call ``figures_changed`` themselves (no other code writes an input in bulk or with
   ``QuerySet.update``);
-- data migrations and ``flush``: ``post_migrate``, which also drops figures cached by the
-  code a deploy replaces.
+- data migrations and ``flush``: ``post_migrate`` (and since a deploy runs ``migrate``,
+  figures cached by the code it replaces are dropped too).
 
 ``figures_changed`` explains why the generation changes both at once and after the commit.
 Figures are read and stored only on read paths, which run outside any transaction

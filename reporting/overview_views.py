@@ -25,8 +25,8 @@ from reporting.partnership_views import chosen_month
 def overview(request: HttpRequest) -> HttpResponse:
     """For SMT, auditors and administrators: the council for the chosen month.
 
-    A month the SMT has signed off for the whole council is served from the cache, which
-    any write of the figures' inputs empties (``reporting/cache.py``).
+    A month the SMT has signed off for the whole council is served from the cache; any
+    write of the figures' inputs retires what it holds (``reporting/cache.py``).
     """
     if not roles.scope_for(request.user).council_wide:
         raise PermissionDenied("The council overview is for SMT and auditors.")
