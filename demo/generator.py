@@ -26,6 +26,7 @@ from demo.referrals import Pair, build_referrals
 from demo.returns import ReturnFigures, Staff, build_returns, build_sign_offs, target_for
 from demo.scale import DEMO, Episode, Scale
 from departments import periods
+from departments.figure_generation import figures_changed
 from departments.models import (
     Council,
     Department,
@@ -88,6 +89,9 @@ def seed_council(
     exists = Council.objects.filter(name=reference.COUNCIL_NAME).exists()
     if not exists:
         _Builder(scale=scale, seed=seed, today=today, log=log).build()
+    if reset or not exists:
+        # Raw deletes and bulk inserts send no signals: retire every cached figure here.
+        figures_changed()
     ensure_demo_passwords()
     return SeedReport(
         scale=scale.name,

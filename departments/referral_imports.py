@@ -21,9 +21,9 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from departments import roles
+from departments.figure_generation import figures_changed
 from departments.importer import Outcome, percent_cell_problem
 from departments.models import Department, Referral
-from departments.period_cache import touch_period
 from departments.periods import london_date
 from departments.referral_services import build_referral, channel_choices
 
@@ -110,7 +110,6 @@ class ReferralRowHandler:
         self.channels = channel_choices()
         self.creations: list[Referral] = []
         self.updates: list[Referral] = []
-        self.periods: set[str] = set()  # periods the buffered writes leave or enter
         # The stored referrals named by the current chunk of rows, by reference.
         self.stored: dict[str, Referral] = {}
         # reference -> the row it first appeared on: one small entry per row, not the row.
@@ -223,17 +222,14 @@ class ReferralRowHandler:
         if stored is None:
             referral.raised_by = self.actor
             self.creations.append(referral)
-            self.periods.add(referral.period)
             outcome: Outcome = "created"
         elif all(getattr(referral, f) == getattr(stored, f) for f in COMPARED_FIELDS):
             return "unchanged"  # nothing written, nothing to recount
         else:
-            self.periods.add(stored.period)  # the month it leaves, if its raised date moved
             for field in COMPARED_FIELDS:
                 setattr(stored, field, getattr(referral, field))
             stored.set_derived_fields()
             self.updates.append(stored)
-            self.periods.add(stored.period)
             outcome = "updated"
         if len(self.creations) + len(self.updates) >= BATCH_SIZE:
             self.finish()
@@ -241,7 +237,6 @@ class ReferralRowHandler:
 
     def finish(self) -> None:
         """Write what is buffered (called every batch and once at the end)."""
-        touch_period(*self.periods)
         # With history, so the audit trail says who imported or changed each referral.
         if self.creations:
             bulk_create_with_history(
@@ -260,4 +255,8 @@ class ReferralRowHandler:
                 default_user=self.actor,
                 default_change_reason="Updated by import",
             )
-        self.creations, self.updates, self.periods = [], [], set()
+        if self.creations or self.updates:
+            # Bulk writes send no signals: cached figures are retired here (and again at
+            # the commit of the import's transaction, see ``figures_changed``).
+            figures_changed()
+        self.creations, self.updates = [], []

@@ -15,7 +15,6 @@ from django.utils import timezone
 from departments import roles
 from departments.models import Channel, Department, Referral
 from departments.numbers import text_problem
-from departments.period_cache import touch_period
 
 OFFLINE_CHANNELS = {Channel.EMAIL.value, Channel.PHONE.value, Channel.PAPER.value}
 CATEGORY_LIMIT = Referral._meta.get_field("category").max_length  # 80 characters
@@ -181,7 +180,6 @@ def raise_referral(
     referral._history_user = actor
     referral._change_reason = "Raised"
     referral.save()
-    touch_period(referral.period)
     return referral
 
 
@@ -213,7 +211,6 @@ def _record_step(
         referral.acknowledged_on = referral.resolved_on
     referral._history_user, referral._change_reason = actor, done
     referral.save()
-    touch_period(referral.period)
     return referral
 
 

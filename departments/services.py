@@ -28,7 +28,6 @@ from departments.models import (
     Target,
 )
 from departments.numbers import format_figure, text_problem
-from departments.period_cache import touch_period
 from departments.rating import Rag, rate_period_value
 from departments.validation import clean_figures, period_problem
 
@@ -157,7 +156,6 @@ def _save(kpi_return: KpiReturn, actor, reason: str) -> KpiReturn:
     kpi_return.version += 1
     _audit(kpi_return, actor, reason)
     kpi_return.save()
-    touch_period(kpi_return.period)
     return kpi_return
 
 
@@ -468,7 +466,6 @@ def sign_off_period(
     )
     sign_off._history_user = actor
     sign_off.save()
-    touch_period(period_key)
     returns = KpiReturn.objects.filter(period=period_key)
     if department is not None:
         returns = returns.filter(department=department)
@@ -528,7 +525,6 @@ def reopen_period(
         sign_off.reopen_reason = reason.strip()
         sign_off._history_user = actor
         sign_off.save()
-    touch_period(period_key)
     returns = KpiReturn.objects.filter(period=period_key, state=ReturnState.LOCKED)
     if department is not None:
         returns = returns.filter(department=department)

@@ -14,7 +14,6 @@ from django.utils import timezone
 from departments import periods, roles
 from departments.concurrency import StaleWrite
 from departments.numbers import decimal_problem, percent_problem, text_problem
-from departments.period_cache import touch_period
 from departments.services import KEEP
 from departments.validation import number_message, parse_decimal
 from partnerships.models import (
@@ -170,7 +169,6 @@ def enter_sla_result(
     result.version += 1
     _audit(result, actor, reason)
     result.save()
-    touch_period(result.period)
     result.changed = True
     return result
 
@@ -191,7 +189,6 @@ def verify_sla_result(
     result.version += 1
     _audit(result, actor, "Verified")
     result.save()
-    touch_period(result.period)
     return result
 
 
@@ -215,7 +212,6 @@ def dispute_sla_result(
     result.version += 1
     _audit(result, actor, f"Disputed: {reason.strip()}")
     result.save()
-    touch_period(result.period)
     return result
 
 
@@ -248,7 +244,6 @@ def resolve_sla_dispute(
     outcome = "agreed figure recorded" if agreed is not None else "partner's figure confirmed"
     _audit(result, actor, f"Dispute resolved, {outcome}: {reason.strip()}")
     result.save()
-    touch_period(result.period)
     return result
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from departments.models import Department
 from departments.periods import Period
 from partnerships.models import Partnership
+from reporting.cache import cached_figures
 from reporting.metrics.coordination import (
     Coordination,
     coordination_by_department,
@@ -174,6 +175,19 @@ def partner_health_series(
         return council_partner_health(months=months, today=today)
     series = contract_health_series(partnership=partnership, months=months, today=today)
     return [(h.period, h.score) for h in series]
+
+
+def cached_combined_figures(
+    month: Period, *, departments: list[Department], partnership: Partnership | None
+) -> tuple[CombinedFigures, bool]:
+    """``combined_figures``, cached for a signed-off month (``reporting/cache.py``): the
+    page and the API read the same entry, scoped by the partnership and the departments."""
+    return cached_figures(
+        "combined",
+        month=month,
+        scope=[partnership.pk if partnership else "all", *(d.pk for d in departments)],
+        build=lambda: combined_figures(month, departments=departments, partnership=partnership),
+    )
 
 
 def combined_figures(

@@ -11,6 +11,7 @@ from departments.periods import Period
 from reporting.charts import Chart, _figure_json, _fmt, _layout, _threshold_lines
 from reporting.combined import (
     ChangePoint,
+    CombinedFigures,
     Spell,
     below_green_spells,
     change_points,
@@ -171,10 +172,19 @@ def change_scatter(
     )
 
 
-def combined_context(month, departments, partnership, council_wide: bool) -> dict:
+def combined_context(
+    month,
+    departments,
+    partnership,
+    council_wide: bool,
+    *,
+    figures: CombinedFigures | None = None,
+) -> dict:
     """What the combined view shows (the page, and the monthly pack's section): the
-    council's figures and charts for council-wide readers, a department's own otherwise."""
-    figures = combined_figures(month, departments=departments, partnership=partnership)
+    council's figures and charts for council-wide readers, a department's own otherwise.
+    ``figures``: the page's cached ones; computed here when not given."""
+    if figures is None:
+        figures = combined_figures(month, departments=departments, partnership=partnership)
     health_noun = f"{partnership.name} contract health" if partnership else "Partner health"
     context = {
         "month": month,

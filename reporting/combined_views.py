@@ -10,10 +10,12 @@ from django.shortcuts import render
 
 from departments import roles
 from partnerships.models import Partnership
-from reporting.cache import cached_if_signed_off
-from reporting.combined import narrowing_partnership, readable_departments
+from reporting.combined import (
+    cached_combined_figures,
+    narrowing_partnership,
+    readable_departments,
+)
 from reporting.combined_charts import combined_context
-from reporting.metrics.health import trailing_months
 from reporting.models import EarlyWarning
 from reporting.partnership_views import chosen_month
 
@@ -37,14 +39,11 @@ def combined(request: HttpRequest) -> HttpResponse:
     month = chosen_month(request)
     partnership = chosen_partnership(request, scope.council_wide)
     departments = readable_departments(request.user)
-    name = f"combined-{scope.council_wide}-{partnership.pk if partnership else 'all'}-" + "-".join(
-        str(d.pk) for d in departments
+    figures, from_cache = cached_combined_figures(
+        month, departments=departments, partnership=partnership
     )
-    figures_context, from_cache = cached_if_signed_off(
-        name,
-        month,
-        trailing_months(month),
-        lambda: combined_context(month, departments, partnership, scope.council_wide),
+    figures_context = combined_context(
+        month, departments, partnership, scope.council_wide, figures=figures
     )
     warnings = (
         EarlyWarning.objects.visible_to(request.user)

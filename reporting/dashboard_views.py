@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 
 from departments import roles
 from departments.models import Department, PerformanceIndicator
-from reporting.cache import cached_if_signed_off
+from reporting.cache import cached_figures
 from reporting.metrics.coordination import coordination_by_department
 from reporting.metrics.health import dependency_health
 from reporting.metrics.returns import indicator_rows
@@ -23,13 +23,7 @@ def department_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         # A partner manager sees the departments its services serve by name only.
         raise Http404("No such department.")
     month = chosen_month(request)
-    # The department's figures are the same for everyone allowed to see them.
-    figures, from_cache = cached_if_signed_off(
-        f"department-{department.pk}",
-        month,
-        [month],
-        lambda: department_figures(department, month),
-    )
+    figures, from_cache = cached_department_figures(department, month)
     return render(
         request,
         "reporting/department.html",
@@ -41,6 +35,18 @@ def department_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "previous_month": month.previous(),
             "next_month": month.next(),
         },
+    )
+
+
+def cached_department_figures(department: Department, month) -> tuple[dict, bool]:
+    """``department_figures``, cached for a signed-off month (``reporting/cache.py``): the
+    page and the API read the same entry. The figures are the same for everyone allowed
+    to see the department, so the department is the whole scope."""
+    return cached_figures(
+        "department",
+        month=month,
+        scope=[department.pk],
+        build=lambda: department_figures(department, month),
     )
 
 

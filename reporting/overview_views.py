@@ -9,17 +9,15 @@ from django.shortcuts import render
 
 from departments import roles
 from partnerships.models import Partnership
-from reporting.cache import cached_if_signed_off
 from reporting.charts import (
     coordination_chart,
     partner_health_chart,
     rag_by_department_chart,
     share_heatmap,
 )
-from reporting.metrics.health import trailing_months
 from reporting.metrics.scores import rag_for_score
 from reporting.models import EarlyWarning
-from reporting.overview import DIMENSIONS, overview_figures
+from reporting.overview import DIMENSIONS, OverviewFigures, cached_overview_figures
 from reporting.partnership_views import chosen_month
 
 
@@ -28,16 +26,13 @@ def overview(request: HttpRequest) -> HttpResponse:
     """For SMT, auditors and administrators: the council for the chosen month.
 
     A month the SMT has signed off for the whole council is served from the cache; any
-    change in the 24 months it shows (a reopened return, an SLA result, a referral)
-    moves those months' generation on, so the figures are never stale.
+    write of the figures' inputs retires what it holds (``reporting/cache.py``).
     """
     if not roles.scope_for(request.user).council_wide:
         raise PermissionDenied("The council overview is for SMT and auditors.")
     month = chosen_month(request)
-    months = trailing_months(month)
-    context, from_cache = cached_if_signed_off(
-        "overview", month, months, lambda: _overview_context(month, months)
-    )
+    figures, from_cache = cached_overview_figures(month)
+    context = _overview_context(figures)
     warnings = EarlyWarning.objects.visible_to(request.user).open().order_by("-raised_at")[:20]
     return render(
         request,
@@ -46,9 +41,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _overview_context(month, months) -> dict:
+def _overview_context(figures: OverviewFigures) -> dict:
     """Everything the overview shows except what depends on the user."""
-    figures = overview_figures(month, months)
+    month = figures.month
     names = [d.name for d in figures.departments]
     health, coordination = figures.health, figures.coordination
     return {

@@ -21,8 +21,6 @@ def merge_repeated_references(apps, schema_editor):
     twice (issue 14). A later copy identical to the first is that mistake and is removed;
     a later referral that differs keeps its data and gets its reference marked "(2)",
     "(3)"... so that nothing a person entered is lost and someone can look at it."""
-    from departments.period_cache import touch_period
-
     referral = apps.get_model("departments", "Referral")
     repeated = (
         referral.objects.exclude(reference="")
@@ -31,19 +29,17 @@ def merge_repeated_references(apps, schema_editor):
         .filter(count__gt=1)
         .values_list("reference", flat=True)
     )
-    periods = set()
     for reference in list(repeated):
         first, *others = referral.objects.filter(reference=reference).order_by("pk")
         kept = {name: getattr(first, name) for name in _SAME}
         for number, other in enumerate(others, start=2):
-            periods.add(other.period)
             if {name: getattr(other, name) for name in _SAME} == kept:
                 other.delete()
             else:
                 mark = f" ({number})"
                 other.reference = reference[: 64 - len(mark)] + mark
                 other.save(update_fields=["reference"])
-    touch_period(*periods)
+    # Cached figures are retired by reporting's post_migrate receiver (reporting/cache.py).
 
 
 class Migration(migrations.Migration):

@@ -19,7 +19,11 @@ from departments import roles
 from partnerships.models import Partnership
 from reporting import early_warnings
 from reporting.api.metrics import PERIOD_PARAMETER, month_from
-from reporting.combined import combined_figures, narrowing_partnership, readable_departments
+from reporting.combined import (
+    cached_combined_figures,
+    narrowing_partnership,
+    readable_departments,
+)
 from reporting.models import EarlyWarning, WarningRule
 
 SCORE = {"max_digits": 5, "decimal_places": 1, "allow_null": True}
@@ -112,7 +116,9 @@ class CombinedMetricsViewSet(viewsets.ViewSet):
         except Partnership.DoesNotExist as error:
             raise NotFound("No such partnership.") from error
         departments = readable_departments(request.user)
-        figures = combined_figures(month, departments=departments, partnership=partnership)
+        figures, _ = cached_combined_figures(
+            month, departments=departments, partnership=partnership
+        )
         council = scope.council_wide
         coordination = dict(figures.coordination_series)
         body = {

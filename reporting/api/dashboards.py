@@ -25,8 +25,7 @@ from departments.api.errors import error_responses
 from departments.api.serializers import IndicatorSerializer
 from departments.models import Department, PerformanceIndicator
 from reporting.api.metrics import PERIOD_PARAMETER, CoordinationSerializer, month_from
-from reporting.cache import cached_if_signed_off
-from reporting.dashboard_views import department_figures
+from reporting.dashboard_views import cached_department_figures
 from reporting.indicator_views import indicator_history
 
 RAG_HELP = "green, amber, red or not_rated."
@@ -155,12 +154,7 @@ class DepartmentMetricsViewSet(viewsets.ViewSet):
         if department is None or not roles.may_see_department(request.user, department.pk):
             raise NotFound("No such department.")
         month = month_from(request)
-        figures, _ = cached_if_signed_off(
-            f"department-{department.pk}",
-            month,
-            [month],
-            lambda: department_figures(department, month),
-        )
+        figures, _ = cached_department_figures(department, month)
         body = {"department": department, "month": month, **figures}
         return Response(DepartmentMetricsSerializer(body).data)
 

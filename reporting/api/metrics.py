@@ -135,26 +135,23 @@ class CoordinationMetricsViewSet(viewsets.ViewSet):
     @extend_schema(parameters=[PERIOD_PARAMETER], responses={200: CoordinationMetricsSerializer})
     def list(self, request):
         from departments.models import Department
-        from reporting.metrics.coordination import (
-            coordination_by_department,
-            council_coordination,
-        )
+        from reporting.coordination_views import cached_coordination_figures
 
         scope = roles.scope_for(request.user)
         if not scope.sees_departments:
             raise PermissionDenied("Coordination is for the council's departments and SMT.")
         month = month_from(request)
+        # The page's departments and its cached figures: the page and the API answer alike.
         departments = list(
-            Department.objects.visible_to(request.user)
-            .filter(is_active=True)
-            .order_by("name")
-            .values_list("pk", flat=True)
+            Department.objects.visible_to(request.user).filter(is_active=True).order_by("name")
         )
-        per_department = coordination_by_department(periods=[month], department_ids=departments)
+        figures, _ = cached_coordination_figures(
+            month, departments, council_wide=scope.council_wide
+        )
         body = {
             "period": month.key,
-            "council": council_coordination(periods=[month])[0] if scope.council_wide else None,
-            "departments": [per_department[(pk, month.key)] for pk in departments],
+            "council": figures.council[-1] if figures.council else None,
+            "departments": [figures.by_department[(d.pk, month.key)] for d in departments],
         }
         return Response(CoordinationMetricsSerializer(body).data)
 
@@ -196,13 +193,12 @@ class OverviewMetricsViewSet(viewsets.ViewSet):
 
     @extend_schema(parameters=[PERIOD_PARAMETER], responses={200: OverviewSerializer})
     def list(self, request):
-        from reporting.metrics.health import trailing_months
-        from reporting.overview import overview_figures
+        from reporting.overview import cached_overview_figures
 
         if not roles.scope_for(request.user).council_wide:
             raise PermissionDenied("The council overview is for SMT and auditors.")
         month = month_from(request)
-        figures = overview_figures(month, trailing_months(month))
+        figures, _ = cached_overview_figures(month)
         body = {
             "period": month.key,
             "rag_by_department": [
