@@ -55,6 +55,7 @@ LABELS = {
     "partnerships.partnership.weight_escalations": "Escalations and risks weight",
     "partnerships.partnership.weight_timely": "Timely reporting weight",
     "partnerships.service.credit_cap_percent": "Credit cap",
+    "partnerships.slaresult.sla": "SLA",
     "partnerships.sla.credit_percent": "Credit for a serious failure",
 }
 MONEY_FIELDS = frozenset(
