@@ -9,6 +9,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from departments import periods
+from departments.history import ValueChange, versions_of
 from departments.models import (
     EDITABLE_RETURN_STATES,
     Department,
@@ -248,47 +249,26 @@ class HistoryEntry:
     when: object
     who: str
     reason: str
-    changes: list[tuple[str, object, object]]
+    action: str  # "Created", "Changed" or "Deleted"
+    changes: tuple[ValueChange, ...]  # each changed field, before and after
 
 
 def return_history(kpi_return: KpiReturn) -> list[HistoryEntry]:
-    """Every saved version of the return, newest first: who, when, why, which fields."""
-    from departments.services import FIELD_LABELS, TRACKED_FIELDS, shown_value
-
-    places = kpi_return.indicator.decimal_places
-    records = list(
-        kpi_return.history.select_related("history_user").order_by("history_date", "history_id")
+    """Every saved version of the return, newest first: who, when, why, and each changed
+    field's value before and after (``departments.history``, as on the audit trail)."""
+    rows = kpi_return.history.select_related("history_user", "indicator", "department").order_by(
+        "-history_date", "-history_id"
     )
-    entries = []
-    previous = None
-    for record in records:
-        changes = [
-            (
-                FIELD_LABELS[name],
-                shown_value(name, getattr(previous, name), places) if previous else None,
-                shown_value(name, getattr(record, name), places),
-            )
-            for name in TRACKED_FIELDS
-            if previous is None
-            and getattr(record, name) not in (None, "")
-            or previous is not None
-            and getattr(previous, name) != getattr(record, name)
-        ]
-        who = (
-            record.history_user.get_full_name() or record.history_user.username
-            if (record.history_user)
-            else "System (seeded or imported)"
+    return [
+        HistoryEntry(
+            version.row.history_date,
+            version.who or "System (seeded or imported)",
+            version.row.history_change_reason or version.action,
+            version.action,
+            version.changes,
         )
-        entries.append(
-            HistoryEntry(
-                record.history_date,
-                who,
-                record.history_change_reason or ("Created" if previous is None else "Changed"),
-                changes,
-            )
-        )
-        previous = record
-    return list(reversed(entries))
+        for version in versions_of(list(rows), complete=True)
+    ]
 
 
 @dataclass(frozen=True)

@@ -1,70 +1,238 @@
-"""The audit trail: every recorded change to returns, targets, SLA results, sign-offs and
-memberships, newest first, filtered and cut to the reader's scope.
+"""The audit trail: every recorded change to the audited records, with the value of each
+changed field before and after, newest first, filtered and cut to the reader's scope.
 
-django-simple-history keeps one history table per model; the trail reads each with one
-query (cut to what a page needs) and merges them by time. Times are stored in UTC and
-the date filters are whole days in Europe/London.
+django-simple-history keeps one history table per audited model; the trail reads each with
+one query (cut to what a page needs), merges them by time and reads the values of the
+entries it shows in bulk (``departments.history.versions_of``: the previous rows, the
+names and the places in one query per model, never one per row). Each kind of record is
+labelled by its model's verbose name. Times are stored in UTC and the date filters are
+whole days in Europe/London.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import capfirst
 
-from departments.models import KpiReturn, Membership, PeriodSignOff, Target
+from departments.history import ValueChange, person_name, versions_of
+from departments.models import (
+    ApiToken,
+    Council,
+    Department,
+    KpiReturn,
+    Membership,
+    PerformanceIndicator,
+    PeriodSignOff,
+    Referral,
+    Target,
+)
 from departments.roles import scope_for
-from partnerships.models import SlaResult
+from partnerships.models import (
+    Escalation,
+    Milestone,
+    Partner,
+    Partnership,
+    Risk,
+    Service,
+    Sla,
+    SlaResult,
+)
 from reporting.exports.base import page_path as page_link
 
-ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+# Entries read together: the values of this many are fetched in one set of queries.
+BATCH_SIZE = 500
+NO_USER = "System (import)"
+
+Described = tuple[str, str, str]  # (record, department name, link to the record's page)
+
+
+def _related(row, name: str):
+    """A related record of a history row, or None when it has since been deleted."""
+    try:
+        return getattr(row, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+def _name(obj, fallback: str = "") -> str:
+    return obj.name if obj is not None else fallback
+
+
+def _describe_return(row) -> Described:
+    indicator = _related(row, "indicator")
+    link = page_link("departments:return-detail", row.id) if row.history_type != "-" else ""
+    code = indicator.code if indicator else f"Indicator {row.indicator_id}"
+    return f"{code} {row.period}", _name(_related(row, "department")), link
+
+
+def _describe_target(row) -> Described:
+    indicator = _related(row, "indicator")
+    if indicator is None:
+        return f"Indicator {row.indicator_id} {row.financial_year}", "", ""
+    link = page_link("reporting:indicator", indicator.pk)
+    return f"{indicator.code} {row.financial_year}", indicator.department.name, link
+
+
+def _describe_indicator(row) -> Described:
+    link = page_link("reporting:indicator", row.id) if row.history_type != "-" else ""
+    return f"{row.code} {row.title}", _name(_related(row, "department")), link
+
+
+def _describe_sign_off(row) -> Described:
+    department = _related(row, "department") if row.department_id else None
+    where = department.name if department else "Whole council"
+    return f"{row.period} for {where}", _name(department), ""
+
+
+def _describe_referral(row) -> Described:
+    sender, receiver = _related(row, "from_department"), _related(row, "to_department")
+    reference = row.reference or f"#{row.id}"
+    # It belongs to both departments, as it does for their readers (ReferralQuerySet).
+    between = f"{_name(sender, '?')} to {_name(receiver, '?')}"
+    return f"{reference} {row.category}", between, ""
+
+
+def _describe_department(row) -> Described:
+    link = page_link("reporting:department", row.id) if row.history_type != "-" else ""
+    return row.name, row.name, link
+
+
+def _describe_membership(row) -> Described:
+    department = _related(row, "department") if row.department_id else None
+    partnership = _related(row, "partnership") if row.partnership_id else None
+    return f"{row.role} of {department or partnership or 'the council'}", _name(department), ""
+
+
+def _describe_token(row) -> Described:
+    owner = _related(row, "user")
+    return f"{row.name} ({row.prefix}…) of {person_name(owner) if owner else '?'}", "", ""
+
+
+def _describe_partnership(row) -> Described:
+    link = page_link("reporting:partnership", row.id) if row.history_type != "-" else ""
+    return row.name, "", link
+
+
+def _describe_sla_result(row) -> Described:
+    sla = _related(row, "sla")
+    if sla is None:
+        return f"SLA {row.sla_id} {row.period}", "", ""
+    link = page_link(
+        "reporting:partnership", sla.service.partnership_id, query=f"period={row.period}"
+    )
+    return f"{sla.code} {row.period}", "", link
+
+
+def _describe_partnership_record(row) -> Described:
+    """Milestones, escalations and risks: their title, on the partnership's records page."""
+    return row.title, "", page_link("partnerships:records", row.partnership_id)
+
+
+def _describe_plain(row) -> Described:
+    return str(getattr(row, "name", "") or row.id), "", ""
+
+
+def _describe_sla(row) -> Described:
+    return f"{row.code} {row.title}", "", ""
 
 
 @dataclass(frozen=True)
 class AuditSource:
-    """One audited model: its label, how its rows reach a department or a partnership."""
+    """One audited model: how its history rows reach a department or a partnership (for
+    the reader's scope and the department filter), and how a row is named."""
 
     key: str
-    label: str
     model: type
-    related: tuple[str, ...]
-    department: str | None  # lookup of the department id on the history row
-    partnership: str | None
+    describe: Callable[[object], Described]
+    related: tuple[str, ...] = ()  # select_related on the history rows, for describe
+    departments: tuple[str, ...] = ()  # lookups of the department ids on the history row
+    partnership: str | None = None  # lookup of the partnership id on the history row
+    personal: str | None = None  # a personal record: lookup of its user, who alone sees it
+    label_override: str = ""
+
+    @property
+    def label(self) -> str:
+        """The kind of record, as its model's verbose name ("SLA result", "Milestone")."""
+        return self.label_override or capfirst(self.model._meta.verbose_name)
 
 
 SOURCES = {
     source.key: source
     for source in (
         AuditSource(
-            "return", "KPI return", KpiReturn, ("indicator", "department"), "department_id", None
+            "return",
+            KpiReturn,
+            _describe_return,
+            ("indicator", "department"),
+            departments=("department_id",),
         ),
         AuditSource(
-            "target", "Target", Target, ("indicator__department",), "indicator__department_id", None
+            "target",
+            Target,
+            _describe_target,
+            ("indicator__department",),
+            departments=("indicator__department_id",),
         ),
         AuditSource(
-            "sla_result",
-            "SLA result",
-            SlaResult,
-            ("sla__service",),
-            None,
-            "sla__service__partnership_id",
+            "indicator",
+            PerformanceIndicator,
+            _describe_indicator,
+            ("department",),
+            departments=("department_id",),
         ),
         AuditSource(
-            "sign_off", "Period sign-off", PeriodSignOff, ("department",), "department_id", None
+            "sign_off",
+            PeriodSignOff,
+            _describe_sign_off,
+            ("department",),
+            departments=("department_id",),
+            # The model's verbose name is "period sign off"; people write the hyphen.
+            label_override="Period sign-off",
         ),
+        AuditSource(
+            "referral",
+            Referral,
+            _describe_referral,
+            ("from_department", "to_department"),
+            departments=("from_department_id", "to_department_id"),
+        ),
+        AuditSource("department", Department, _describe_department, departments=("id",)),
+        AuditSource("council", Council, _describe_plain),
         AuditSource(
             "membership",
-            "Membership",
             Membership,
+            _describe_membership,
             ("department", "partnership"),
-            "department_id",
-            None,
+            departments=("department_id",),
+            personal="user_id",
         ),
+        AuditSource("api_token", ApiToken, _describe_token, ("user",), personal="user_id"),
+        AuditSource("partner", Partner, _describe_plain),
+        AuditSource("partnership", Partnership, _describe_partnership, partnership="id"),
+        AuditSource("service", Service, _describe_plain, partnership="partnership_id"),
+        AuditSource("sla", Sla, _describe_sla, partnership="service__partnership_id"),
+        AuditSource(
+            "sla_result",
+            SlaResult,
+            _describe_sla_result,
+            ("sla__service",),
+            partnership="sla__service__partnership_id",
+        ),
+        AuditSource(
+            "milestone", Milestone, _describe_partnership_record, partnership="partnership_id"
+        ),
+        AuditSource(
+            "escalation", Escalation, _describe_partnership_record, partnership="partnership_id"
+        ),
+        AuditSource("risk", Risk, _describe_partnership_record, partnership="partnership_id"),
     )
 }
 OBJECT_TYPES = [(source.key, source.label) for source in SOURCES.values()]
@@ -75,43 +243,38 @@ class TrailEntry:
     when: datetime
     who: str
     who_id: int | None
-    object_type: str
+    kind: str  # the source's key, as in OBJECT_TYPES
+    object_type: str  # the kind of record as people read it ("SLA result")
+    record_id: int
     record: str
     department: str
-    action: str
+    action: str  # "Created", "Changed" or "Deleted"
     reason: str
     link: str  # the path of the record's page, "" when there is none
+    changes: tuple[ValueChange, ...]  # each changed field, before and after
+
+    @property
+    def history_link(self) -> str:
+        """The path of the record's history page."""
+        return page_link("reporting:record-history", self.kind, self.record_id)
 
 
-def _describe(source: AuditSource, row) -> tuple[str, str, str]:
-    """(record, department name, link) of one history row."""
-    if source.key == "return":
-        link = page_link("departments:return-detail", row.id) if row.history_type != "-" else ""
-        return f"{row.indicator.code} {row.period}", row.department.name, link
-    if source.key == "target":
-        indicator = row.indicator
-        link = page_link("reporting:indicator", indicator.pk)
-        return f"{indicator.code} {row.financial_year}", indicator.department.name, link
-    if source.key == "sla_result":
-        service = row.sla.service
-        link = page_link(
-            "reporting:partnership", service.partnership_id, query=f"period={row.period}"
-        )
-        return f"{row.sla.code} {row.period}", "", link
-    if source.key == "sign_off":
-        where = row.department.name if row.department else "Whole council"
-        return f"{row.period} for {where}", row.department.name if row.department else "", ""
-    target = row.department or row.partnership
-    return (
-        f"{row.role} of {target or 'the council'}",
-        row.department.name if row.department else "",
-        "",
-    )
+@dataclass(frozen=True)
+class _Pending:
+    """A history row merged into the trail, before its values are read."""
+
+    key: tuple
+    source: AuditSource
+    row: object
+    described: Described
 
 
 @dataclass
 class AuditTrail:
-    """The trail for one reader and set of filters; iterate it, count it, or page it."""
+    """The trail for one reader and set of filters; iterate it, count it, or page it.
+
+    ``record_id`` with ``object_type`` narrows it to one record: that record's history.
+    """
 
     user: object
     since: date | None = None
@@ -119,6 +282,7 @@ class AuditTrail:
     person_id: int | None = None
     object_type: str = ""
     department_id: int | None = None
+    record_id: int | None = None
 
     def _sources(self) -> list[AuditSource]:
         if self.object_type:
@@ -130,16 +294,17 @@ class AuditTrail:
         scope = scope_for(self.user)
         if not scope.council_wide:
             # Outside the council-wide roles: one's own departments' and partnership's
-            # records, and one's own memberships (as the records' own querysets allow).
-            allowed = Q(pk__in=[])
-            if source.department and source.key != "membership":
-                allowed |= Q(**{f"{source.department}__in": scope.department_ids})
-            if source.partnership:
-                allowed |= Q(**{f"{source.partnership}__in": scope.partnership_ids})
-            if source.key == "membership":
-                allowed = Q(user_id=self.user.pk)
-            if source.key == "sign_off":
-                allowed |= Q(department_id__isnull=True) if scope.department_ids else Q(pk__in=[])
+            # records, and one's own personal records (as the records' querysets allow).
+            if source.personal:
+                allowed = Q(**{source.personal: self.user.pk})
+            else:
+                allowed = Q(pk__in=[])
+                for lookup in source.departments:
+                    allowed |= Q(**{f"{lookup}__in": scope.department_ids})
+                if source.partnership:
+                    allowed |= Q(**{f"{source.partnership}__in": scope.partnership_ids})
+                if source.key == "sign_off" and scope.department_ids:
+                    allowed |= Q(department_id__isnull=True)
             queryset = queryset.filter(allowed)
         if self.since:
             queryset = queryset.filter(history_date__gte=_start_of(self.since))
@@ -148,9 +313,14 @@ class AuditTrail:
         if self.person_id:
             queryset = queryset.filter(history_user_id=self.person_id)
         if self.department_id:
-            if source.department is None:
+            if not source.departments:
                 return queryset.none()
-            queryset = queryset.filter(**{source.department: self.department_id})
+            in_department = Q(pk__in=[])
+            for lookup in source.departments:
+                in_department |= Q(**{lookup: self.department_id})
+            queryset = queryset.filter(in_department)
+        if self.record_id is not None:
+            queryset = queryset.filter(id=self.record_id)
         return queryset.select_related("history_user", *source.related).order_by(
             "-history_date", "-history_id"
         )
@@ -158,48 +328,56 @@ class AuditTrail:
     def count(self) -> int:
         return sum(self._queryset(source).count() for source in self._sources())
 
-    def _streams(self, limit: int | None) -> list[Iterator[TrailEntry]]:
+    def _merged(self, limit: int | None) -> Iterator[_Pending]:
         streams = []
         for source in self._sources():
             queryset = self._queryset(source)
             rows = queryset[:limit] if limit is not None else queryset.iterator(chunk_size=2000)
-            streams.append(_entries(source, rows))
-        return streams
+            streams.append(_pending(source, rows))
+        return heapq.merge(*streams, key=lambda pending: pending.key, reverse=True)
 
     def __iter__(self) -> Iterator[TrailEntry]:
         """Every entry, newest first; ties in time in a fixed order (kind, then record)."""
-        return heapq.merge(*self._streams(None), key=_order, reverse=True)
+        merged = self._merged(None)
+        while batch := list(itertools.islice(merged, BATCH_SIZE)):
+            yield from _entries(batch)
 
     def page(self, number: int, size: int) -> list[TrailEntry]:
-        """Entries of page ``number`` (from 1): each source is cut to what the page needs."""
+        """Entries of page ``number`` (from 1): each source is cut to what the page needs,
+        and only the page's entries have their values read."""
         needed = number * size
-        merged = heapq.merge(*self._streams(needed), key=_order, reverse=True)
-        return list(itertools.islice(merged, needed - size, needed))
+        return _entries(list(itertools.islice(self._merged(needed), needed - size, needed)))
 
 
-def _order(entry: TrailEntry) -> tuple:
-    return (entry.when, entry.object_type, entry.record)
-
-
-def _entries(source: AuditSource, rows) -> Iterator[TrailEntry]:
-    """One source's entries (a function, so each stream keeps its own source)."""
+def _pending(source: AuditSource, rows: Iterable) -> Iterator[_Pending]:
+    """One source's rows (a function, so each stream keeps its own source)."""
     for row in rows:
-        yield _entry(source, row)
+        described = source.describe(row)
+        yield _Pending((row.history_date, source.label, described[0]), source, row, described)
 
 
-def _entry(source: AuditSource, row) -> TrailEntry:
-    record, department, link = _describe(source, row)
+def _entries(batch: list[_Pending]) -> list[TrailEntry]:
+    versions = versions_of([pending.row for pending in batch])
+    return [_entry(pending, version) for pending, version in zip(batch, versions, strict=True)]
+
+
+def _entry(pending: _Pending, version) -> TrailEntry:
+    row, source = pending.row, pending.source
+    record, department, link = pending.described
     user = row.history_user
     return TrailEntry(
         when=row.history_date,
-        who=(user.get_full_name() or user.username) if user else "System (import)",
+        who=person_name(user) if user else NO_USER,
         who_id=user.pk if user else None,
+        kind=source.key,
         object_type=source.label,
+        record_id=row.id,
         record=record,
         department=department,
-        action=ACTIONS.get(row.history_type, row.history_type),
+        action=version.action,
         reason=row.history_change_reason or "",
         link=link,
+        changes=version.changes,
     )
 
 

@@ -1,18 +1,19 @@
 """The audit trail browser: filter by dates, person, kind of record and department;
-paginated; downloadable through the audit-trail exporter with the same filters."""
+paginated; downloadable through the audit-trail exporter with the same filters. And one
+record's history: every saved version with its values before and after."""
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from departments import roles
 from departments.models import Department
-from reporting.audit_trail import OBJECT_TYPES, AuditTrail
+from reporting.audit_trail import OBJECT_TYPES, SOURCES, AuditTrail
 from reporting.exports.parameters import DATE_RANGE, read_parameters
 
 PAGE_SIZE = 50
@@ -73,6 +74,26 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
             "people": people,
             "departments": departments,
         },
+    )
+
+
+@login_required
+@require_GET
+def record_history(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Every saved version of one record, newest first, with each changed field's value
+    before and after. The reader's scope is the trail's: a record outside it is a 404."""
+    if not roles.may_download_reports(request.user):
+        raise PermissionDenied("Your account has no role that may read the audit trail.")
+    source = SOURCES.get(kind)
+    if source is None:
+        raise Http404("No such kind of record.")
+    entries = list(AuditTrail(user=request.user, object_type=kind, record_id=pk))
+    if not entries:
+        raise Http404("No history of that record is yours to read.")
+    return render(
+        request,
+        "reporting/record_history.html",
+        {"entries": entries, "kind_label": source.label, "latest": entries[0]},
     )
 
 

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import heapq
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from django.db.models import F
 
 from departments import periods
-from departments.models import Department, KpiReturn, Membership, Target
+from departments.models import Department, Membership
 from departments.roles import Role, scope_for
 from departments.selectors import awaiting_approval_by_department, returns_due
-from partnerships.models import HIGH_RISK_SCORE, Escalation, Partnership, Risk, Sla, SlaResult
+from partnerships.models import HIGH_RISK_SCORE, Escalation, Partnership, Risk, Sla
+from reporting.audit_trail import AuditTrail, TrailEntry
 from reporting.models import ReportRun
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    when: datetime
-    who: str
-    record: str
-    action: str
-    reason: str
 
 
 def sla_results_due(partnership_ids, today: date | None = None) -> dict:
@@ -41,43 +31,10 @@ def sla_results_due(partnership_ids, today: date | None = None) -> dict:
     }
 
 
-def recent_audit_entries(limit: int = 20) -> list[AuditEntry]:
-    """The latest changes to returns, targets, SLA results and memberships, newest first.
-
-    One query per audited model, each cut to ``limit`` rows, merged by time.
-    """
-    sources = [
-        (KpiReturn.history.select_related("history_user", "indicator"), "KPI return"),
-        (Target.history.select_related("history_user", "indicator"), "Target"),
-        (SlaResult.history.select_related("history_user", "sla"), "SLA result"),
-        (Membership.history.select_related("history_user"), "Membership"),
-    ]
-    actions = {"+": "Created", "~": "Changed", "-": "Deleted"}
-    streams = []
-    for queryset, label in sources:
-        rows = queryset.order_by("-history_date")[:limit]
-        streams.append(
-            AuditEntry(
-                when=row.history_date,
-                who=row.history_user.get_full_name() if row.history_user else "System (import)",
-                record=f"{label} {_describe(row)}",
-                action=actions.get(row.history_type, row.history_type),
-                reason=row.history_change_reason or "",
-            )
-            for row in rows
-        )
-    merged = heapq.merge(*streams, key=lambda entry: entry.when, reverse=True)
-    return list(merged)[:limit]
-
-
-def _describe(row) -> str:
-    if hasattr(row, "indicator") and hasattr(row, "period"):
-        return f"{row.indicator.code} {row.period}"
-    if hasattr(row, "indicator"):
-        return f"{row.indicator.code} {row.financial_year}"
-    if hasattr(row, "sla"):
-        return f"{row.sla.code} {row.period}"
-    return str(row.instance_type.__name__ if hasattr(row, "instance_type") else row.pk)
+def recent_audit_entries(user, limit: int = 20) -> list[TrailEntry]:
+    """The latest changes the user may read, newest first: the audit trail's first page,
+    each labelled by its kind of record and with its values before and after."""
+    return AuditTrail(user=user).page(1, limit)
 
 
 def home_context(user, today: date | None = None) -> dict:
@@ -114,7 +71,7 @@ def home_context(user, today: date | None = None) -> dict:
     if Role.PARTNER in scope.roles:
         context["sla_results_due"] = sla_results_due(scope.partnership_ids, today)
     if scope.is_auditor or scope.is_admin:
-        context["audit_entries"] = recent_audit_entries()
+        context["audit_entries"] = recent_audit_entries(user)
         context["recent_reports"] = list(
             ReportRun.objects.visible_to(user).select_related("requested_by")[:10]
         )

@@ -35,6 +35,7 @@ urlpatterns = [
     ),
     path("reports/runs/<int:pk>/retry/", report_views.report_run_retry, name="report-run-retry"),
     path("audit-trail/", audit_views.audit_trail, name="audit-trail"),
+    path("audit-trail/<slug:kind>/<int:pk>/", audit_views.record_history, name="record-history"),
     path("combined/", combined_views.combined, name="combined"),
     path("early-warnings/", warning_views.warning_list, name="early-warnings"),
     path("early-warnings/<int:pk>/", warning_views.warning_detail, name="early-warning"),

@@ -1,4 +1,12 @@
-"""The audit trail as a download: the same entries, filters and scope as its browser."""
+"""The audit trail as a download: the same entries, filters and scope as its browser.
+
+One row per changed field (When … Change, then Field, Before, After), so that a
+spreadsheet filters and sorts on a field or a value; the other columns repeat on each
+row of one change. A change that lists no field (a deletion, or a save that changed
+nothing a reader sees) is one row with the three field columns empty. A created record's
+rows have an empty Before. Values read as on the page: figures to their places, money in
+pounds and pence, dates in words, choices by label, people and records by name.
+"""
 
 from __future__ import annotations
 
@@ -25,8 +33,10 @@ class AuditTrailExporter(Exporter):
     identifier = "audit_trail"
     title = "Audit trail"
     description = (
-        "Every recorded change to returns, targets, SLA results, sign-offs and "
-        "memberships: who, when, what and why, newest first."
+        "Every recorded change to returns, targets, indicators, SLA results, milestones, "
+        "escalations, risks, contracts and their weights, sign-offs, referrals and "
+        "memberships: who, when, what and why, one row per changed field with its value "
+        "before and after, newest first."
     )
     needs = DATE_RANGE
     columns = [
@@ -36,19 +46,26 @@ class AuditTrailExporter(Exporter):
         Column("Record", 30),
         Column("Department", 24),
         Column("Change", 10),
+        Column("Field", 24),
+        Column("Before", 30),
+        Column("After", 30),
         Column("Reason", 50),
         Column("Source", 40),
     ]
 
     def rows(self) -> Iterator[list]:
         for entry in trail_for(self):
-            yield [
+            first = [
                 entry.when,
                 entry.who,
                 entry.object_type,
                 entry.record,
                 entry.department,
                 entry.action,
-                entry.reason,
-                absolute(entry.link),
             ]
+            last = [entry.reason, absolute(entry.link)]
+            if not entry.changes:
+                yield [*first, "", "", "", *last]
+            for change in entry.changes:
+                before = "" if change.before is None else change.before
+                yield [*first, change.label, before, change.after, *last]

@@ -685,9 +685,14 @@ def test_the_return_page_shows_the_full_history(client, alice, harriet, indicato
     )
     assert submitted == (
         "Value: 91.5 → 84.0 Commentary: – → Caseworker vacancies. "
-        "Improvement action: – → Agency staff from December. State: Draft → Submitted"
+        "Improvement action: – → Agency staff from December. State: Draft → Submitted "
+        "Submitted by: – → Alice Archer Submitted at: – → 28 November 2026, 12:00"
     )
-    assert created == "Value: – → 91.5 State: – → Draft"
+    # A created return lists its values, with no "before" (departments.history).
+    assert created == (
+        "Period: October 2026 (P07 2026/27) Indicator: LPI-HOU-03 Homelessness cases prevented "
+        "Department: Housing Value: 91.5 State: Draft Created by: Alice Archer"
+    )
     text = _text(html)
     assert "Reason sent back Show the vacancy numbers." in text
     # The officer sees the reason on the form too.
