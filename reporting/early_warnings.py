@@ -32,7 +32,7 @@ from departments.numbers import text_problem
 from departments.periods import Period, periods_between
 from partnerships.models import SlaResult
 from reporting.models import EarlyWarning
-from reporting.warning_rules import RULES, Finding
+from reporting.warning_rules import RULES, Finding, evidence_when_resolved
 
 logger = logging.getLogger(__name__)
 
@@ -128,9 +128,12 @@ def evaluate(
                     result.updated += 1
                 else:
                     result.unchanged += 1
-        if gone:
-            EarlyWarning.objects.filter(pk__in=gone).update(resolved_by_data_on=as_of)
-            result.resolved += len(gone)
+        for warning in standing:
+            if warning.pk in gone:
+                warning.resolved_by_data_on = as_of
+                warning.evidence = evidence_when_resolved(warning, on=as_of)
+                warning.save(update_fields=["resolved_by_data_on", "evidence"])
+                result.resolved += 1
     if notify and result.raised:
         result.emailed = notify_smt(result.raised)
     return result

@@ -302,6 +302,27 @@ def missing_returns(
             )
 
 
+def evidence_when_resolved(warning, *, on: date) -> dict:
+    """The evidence of a warning whose condition no longer holds, as of ``on`` (a London
+    date). A missing-returns warning names no return any more, since none is missing; the
+    other rules keep the figures of the last evaluation that found the condition, and
+    say so."""
+    resolved = f"resolved by the data on {date_in_words(on)}"
+    if warning.rule == WarningRule.MISSING_RETURNS:
+        period = Period.parse(warning.starting_period)
+        return {
+            **warning.evidence,
+            "indicators": [],
+            "summary": f"No return for {period.in_words} is missing any more: {resolved}.",
+        }
+    summary = warning.evidence.get("summary", "")
+    return {
+        **warning.evidence,
+        "summary": f"{summary} The condition no longer holds: {resolved}; these are the "
+        "figures of the last evaluation that found it.".strip(),
+    }
+
+
 # Each rule: (months read, months evaluated, today) → findings.
 RULES: dict[WarningRule, Callable[..., Iterator[Finding]]] = {
     WarningRule.FALLING_TOGETHER: falling_together,
