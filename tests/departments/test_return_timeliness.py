@@ -126,9 +126,7 @@ def test_sent_back_after_the_deadline_is_missing_though_first_submitted_on_time(
     # Submitted on 18 November (on time), sent back on 25 November.
     sent_back = kpi_return(ReturnState.SENT_BACK, london(2026, 11, 18, 10))
 
-    assert judge(sent_back, date(2026, 11, 26)) == ReturnTimeliness(
-        MISSING, OCTOBER_DEADLINE, None
-    )
+    assert judge(sent_back, date(2026, 11, 26)) == ReturnTimeliness(MISSING, OCTOBER_DEADLINE, None)
 
 
 # --- submitted ----------------------------------------------------------------------------
@@ -252,9 +250,7 @@ def test_the_deadline_day_is_a_london_day(submitted_at, expected, on):
 
 
 @pytest.mark.django_db
-def test_a_return_sent_back_and_submitted_again_after_the_deadline_is_late(
-    alice, harriet, housing
-):
+def test_a_return_sent_back_and_submitted_again_after_the_deadline_is_late(alice, harriet, housing):
     indicator = IndicatorFactory(department=housing, code="LPI-HOU-01")
     with time_machine.travel(london(2026, 11, 18, 10), tick=False):
         kpi = save_return(

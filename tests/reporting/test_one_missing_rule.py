@@ -84,9 +84,7 @@ def returns(housing, alice):
     KpiReturnFactory(
         indicator=made("HOU-D"), period=P07.key, state="submitted", submitted_at=at(18)
     )
-    KpiReturnFactory(
-        indicator=made("HOU-E"), period=P07.key, state="approved", submitted_at=at(24)
-    )
+    KpiReturnFactory(indicator=made("HOU-E"), period=P07.key, state="approved", submitted_at=at(24))
     KpiReturnFactory(
         indicator=made("HOU-F", year_to_date="ratio"),
         period=P07.key,

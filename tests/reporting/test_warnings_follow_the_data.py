@@ -96,9 +96,7 @@ def test_the_next_evaluation_drops_a_return_submitted_since(september):
     assert list(EarlyWarning.objects.open()) == [warning]
 
 
-def test_a_warning_with_nothing_left_missing_is_resolved_by_the_data_with_the_date(
-    september, sam
-):
+def test_a_warning_with_nothing_left_missing_is_resolved_by_the_data_with_the_date(september, sam):
     evaluate([P06], notify=False)
     acknowledge(missing_warning(), user=sam, note="Chased at the departmental meeting.")
     submit(september["H1"], state="approved")
