@@ -8,9 +8,16 @@ from django import forms
 
 from departments import periods
 from departments.models import Department, ReturnState
+from departments.rating import Timeliness
 from departments.selectors import ROW_STATE_LABELS
 
-STATE_CHOICES = [("", "Any state"), *ROW_STATE_LABELS.items()]
+# One select, two groups: where a return is in the workflow, and where it stands against
+# its deadline (the one "missing" rule's vocabulary, departments.rating.Timeliness).
+STATE_CHOICES = [
+    ("", "Any state"),
+    ("Workflow", list(ROW_STATE_LABELS.items())),
+    ("Against the deadline", [(t.value, t.label) for t in Timeliness]),
+]
 
 
 class LondonDateField(forms.DateField):

@@ -191,6 +191,16 @@ class Period:
         return _year_label(self.year)
 
     @property
+    def in_words(self) -> str:
+        """How people read the period (DESIGN.md section 3, "Periods"): a month by its
+        name, "October 2026"; a quarter or a year by its label, "Q2 2025/26 (July to
+        September 2025)", "2025/26"."""
+        if self.kind is PeriodKind.MONTH:
+            cal_year, cal_month = _calendar_month(self.year, self.number)
+            return f"{_MONTH_NAMES[cal_month - 1]} {cal_year}"
+        return self.label
+
+    @property
     def start(self) -> date:
         """First day of the period (inclusive)."""
         first_month = (self.number - 1) * 12 // _PERIODS_IN_YEAR[self.kind] + 1
@@ -267,6 +277,11 @@ class Period:
         if not isinstance(other, Period):
             return NotImplemented
         return (self.start, _KIND_RANK[self.kind]) < (other.start, _KIND_RANK[other.kind])
+
+
+def date_in_words(d: date) -> str:
+    """A date as people read it (DESIGN.md section 3): "20 November 2026"."""
+    return f"{d.day} {_MONTH_NAMES[d.month - 1]} {d.year}"
 
 
 def financial_year_of(d: date) -> int:

@@ -1,16 +1,29 @@
-"""Rating a figure against its target (DESIGN.md section 3, "Target" and "RAG").
+"""Rating a figure against its target, and the one "missing" rule (DESIGN.md section 3,
+"Target" and "RAG").
 
-The base rule lives here because the return workflow needs it (a red return cannot be
-submitted without commentary and an improvement action); ``reporting`` builds every
-dashboard figure on these same functions.
+The base rules live here because the return workflow needs them (a red return cannot be
+submitted without commentary and an improvement action; reminders chase what is
+missing); ``reporting`` builds every dashboard figure, export and early warning on these
+same functions.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from departments.models import PerformanceIndicator, Polarity, Target, YearToDate
+from django.utils import timezone
+
+from departments.models import (
+    KpiReturn,
+    PerformanceIndicator,
+    Polarity,
+    ReturnState,
+    Target,
+    YearToDate,
+)
 from departments.numbers import round_half_up
 from departments.periods import Period
 
@@ -72,3 +85,129 @@ def rate_period_value(
         indicator.polarity,
         indicator.decimal_places,
     )
+
+
+# --- the one "missing" rule ------------------------------------------------------------
+
+# A return counts once it is submitted: submitted, approved or locked. A draft or a
+# sent-back return is still with the department (DESIGN.md section 3, "RAG").
+COUNTED_STATES = frozenset({ReturnState.SUBMITTED, ReturnState.APPROVED, ReturnState.LOCKED})
+
+
+def is_counted(indicator: PerformanceIndicator, kpi_return: KpiReturn | None) -> bool:
+    """Whether a return counts: submitted or later, with its figures (a ratio return
+    needs its numerator and denominator, as its value and year to date are built from
+    them; any other return its value)."""
+    if kpi_return is None or kpi_return.state not in COUNTED_STATES:
+        return False
+    if indicator.is_ratio:
+        return kpi_return.numerator is not None and kpi_return.denominator is not None
+    return kpi_return.value is not None
+
+
+class Timeliness(StrEnum):
+    """Where a return stands against its deadline: the one vocabulary of every page,
+    email, export, API field and early warning.
+
+    ``not_due``  "Not yet due": its period has not ended and it is not submitted.
+    ``due``      "Due": the period has ended, the deadline (the 15th working day after
+                 the period's last day) has not passed, and it is not submitted. The
+                 deadline day itself is still "Due".
+    ``missing``  "Missing": the deadline has passed and it is not submitted: never
+                 started, a draft, sent back (until it is submitted again), or submitted
+                 without its figures (a ratio return without numerator and denominator).
+                 DESIGN.md also says "overdue" of such a return; this product calls the
+                 state "Missing" everywhere and uses no other word for it.
+    ``on_time``  "Submitted on time": submitted (or approved or locked) on or before the
+                 deadline day, in London time.
+    ``late``     "Submitted late": submitted after the deadline day, in London time.
+    """
+
+    NOT_DUE = "not_due"
+    DUE = "due"
+    MISSING = "missing"
+    ON_TIME = "on_time"
+    LATE = "late"
+
+    @property
+    def label(self) -> str:
+        return TIMELINESS_LABELS[self]
+
+
+TIMELINESS_LABELS = {
+    Timeliness.NOT_DUE: "Not yet due",
+    Timeliness.DUE: "Due",
+    Timeliness.MISSING: "Missing",
+    Timeliness.ON_TIME: "Submitted on time",
+    Timeliness.LATE: "Submitted late",
+}
+
+
+@dataclass(frozen=True)
+class ReturnTimeliness:
+    """The rule's answer: the state, the deadline it judged by (a London date) and the
+    London date of the submission in force (None when not submitted as of the day, or
+    when a counted return carries no submission time)."""
+
+    state: Timeliness
+    deadline: date
+    submitted_on: date | None
+
+    @property
+    def label(self) -> str:
+        return self.state.label
+
+    @property
+    def missing(self) -> bool:
+        return self.state is Timeliness.MISSING
+
+    @property
+    def late(self) -> bool:
+        return self.state is Timeliness.LATE
+
+
+def return_timeliness(
+    *,
+    indicator: PerformanceIndicator,
+    kpi_return: KpiReturn | None,
+    period: Period,
+    today: date,
+) -> ReturnTimeliness:
+    """Whether ``indicator``'s return for ``period`` (a period of the indicator's own
+    kind: a month, quarter or year) is not yet due, due, missing, submitted on time or
+    submitted late as of ``today`` (a date in Europe/London). DESIGN.md section 3, "RAG".
+
+    ``kpi_return`` is the period's return in any state, or None when none was started.
+    The deadline is ``period.deadline()``: the 15th working day (England and Wales)
+    after the period's last day; a return is missing from the day after it.
+
+    Submitted means counted (``is_counted``): submitted, approved or locked, with its
+    figures. A sent-back return counts as not submitted until it is submitted again, so
+    a return that was sent back and submitted again is judged on its latest submission
+    (``submitted_at``, set by every submission): submitted again after the deadline, it
+    is "Submitted late" even if its first submission was on time, and while it is sent
+    back after the deadline it is "Missing". The submission time is read in London time
+    (``timezone.localtime``): 23:59 on the deadline day is on time, 00:00 the next day
+    late. A submission after ``today`` (judging an earlier day) did not exist yet, so the
+    return is judged as not submitted. A counted return with no submission time (a
+    record loaded without one) is taken as on time: lateness is never guessed.
+
+    No queries: the caller passes the indicator and the return it has already read.
+    """
+    deadline = period.deadline()
+    submitted_on = None
+    if is_counted(indicator, kpi_return):
+        if kpi_return.submitted_at is None:
+            return ReturnTimeliness(Timeliness.ON_TIME, deadline, None)
+        submitted_on = timezone.localtime(kpi_return.submitted_at).date()
+        if submitted_on <= today:
+            late = submitted_on > deadline
+            state = Timeliness.LATE if late else Timeliness.ON_TIME
+            return ReturnTimeliness(state, deadline, submitted_on)
+    if today <= period.end:
+        state = Timeliness.NOT_DUE
+    elif today <= deadline:
+        state = Timeliness.DUE
+    else:
+        state = Timeliness.MISSING
+    return ReturnTimeliness(state, deadline, None)

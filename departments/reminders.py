@@ -2,18 +2,20 @@
 
 Every morning each responsible officer (a user with an officer membership) gets one digest
 of the returns their departments owe: those due within the next 3 working days and those
-past their deadline. Each head of service gets one email listing their departments'
-overdue returns. Nobody with nothing to report gets an email.
+missing past their deadline. Each head of service gets one email listing their
+departments' missing returns. Nobody with nothing to report gets an email.
 
-A return is owed until it is submitted: no return yet, a draft or a sent-back return is
-owed; submitted, approved and locked ones are not (a draft does not count, DESIGN.md).
+Which returns are owed, due or missing is the one rule's answer
+(``departments.rating.return_timeliness``, the same as every page, export and early
+warning): no return yet, a draft, a sent-back return or a ratio return without its
+figures is owed; a counted return (submitted, approved or locked, with its figures) is not.
 Deadlines are the 15th working day after the period's last day (``periods.deadline``).
 Dates are ``datetime.date`` values in Europe/London.
 
-The window is bounded so the run never scans history: a return is "due soon" when its
-deadline falls from today to the 3rd working day after today, both inclusive (so the
-deadline day itself is reminded of), and "overdue" when its deadline is before today and
-no more than a year ago (on or after the same date a year earlier).
+The window is bounded so the run never scans history: a return "Due" is listed as due
+soon when its deadline falls from today to the 3rd working day after today, both
+inclusive (so the deadline day itself is reminded of); a "Missing" one is listed when its
+deadline is no more than a year ago (on or after the same date a year earlier).
 
 Each email is recorded as a ``ReminderLog`` row (user, kind, day) written in the same
 transaction as the send, so a rerun the same day sends nothing twice, two concurrent runs
@@ -38,7 +40,6 @@ from django.utils import timezone
 
 from departments import periods
 from departments.models import (
-    EDITABLE_RETURN_STATES,
     KpiReturn,
     Membership,
     PerformanceIndicator,
@@ -46,11 +47,14 @@ from departments.models import (
     ReturnState,
     Role,
 )
+from departments.rating import Timeliness, return_timeliness
 
 logger = logging.getLogger(__name__)
 
 OFFICER_DIGEST = "officer_digest"  # ReminderLog.kind of an officer's daily digest
-HEAD_OVERDUE = "head_overdue"  # ReminderLog.kind of a head of service's overdue list
+# ReminderLog.kind of a head of service's list of missing returns (the stored key keeps
+# its first name, so the logs of earlier days still stop a second send).
+HEAD_OVERDUE = "head_overdue"
 DUE_SOON_WORKING_DAYS = 3
 # A deadline is never more than two months after its period's last day (15 working days
 # plus weekends and bank holidays is about five weeks), so periods ending earlier than
@@ -83,34 +87,31 @@ class ReminderWindow:
     """The deadlines one run reminds people of, as London dates, both ends inclusive."""
 
     today: date
-    earliest_overdue: date  # the oldest deadline still listed as overdue
+    earliest_missing: date  # the oldest deadline whose missing returns are still listed
     due_by: date  # the last deadline listed as due soon
 
     def is_due_soon(self, deadline: date) -> bool:
         return self.today <= deadline <= self.due_by
 
-    def is_overdue(self, deadline: date) -> bool:
-        return self.earliest_overdue <= deadline < self.today
-
 
 def reminder_window(today: date) -> ReminderWindow:
-    """Due soon: today to 3 working days after it; overdue: the year before today."""
+    """Due soon: today to 3 working days after it; missing: the year before today."""
     try:
         a_year_ago = today.replace(year=today.year - 1)
     except ValueError:  # 29 February
         a_year_ago = today.replace(year=today.year - 1, day=28)
     due_by = periods.working_days_after(today, DUE_SOON_WORKING_DAYS)
-    return ReminderWindow(today=today, earliest_overdue=a_year_ago, due_by=due_by)
+    return ReminderWindow(today=today, earliest_missing=a_year_ago, due_by=due_by)
 
 
 def periods_in_window(kind: periods.PeriodKind, window: ReminderWindow) -> list[periods.Period]:
     """Periods of ``kind`` whose return deadline falls in the window, oldest first."""
-    first = periods.period_for_date(window.earliest_overdue - _LONGEST_DEADLINE_LAG, kind)
+    first = periods.period_for_date(window.earliest_missing - _LONGEST_DEADLINE_LAG, kind)
     last = periods.period_for_date(window.due_by, kind)  # later periods end after due_by
     return [
         period
         for period in periods.periods_between(first, last)
-        if window.earliest_overdue <= period.deadline() <= window.due_by
+        if window.earliest_missing <= period.deadline() <= window.due_by
     ]
 
 
@@ -130,7 +131,8 @@ class OwedReturn:
     indicator: PerformanceIndicator
     period: periods.Period
     deadline: date
-    state: str | None  # None when no return has been started
+    state: str | None  # the workflow state; None when no return has been started
+    timeliness: Timeliness  # due or missing, by the one rule
 
     @property
     def department_id(self) -> int:
@@ -149,7 +151,8 @@ class OwedReturn:
 def owed_returns(
     *, department_ids: set[int] | frozenset[int], window: ReminderWindow
 ) -> list[OwedReturn]:
-    """The unsubmitted returns of the departments' active indicators due in the window.
+    """The returns of the departments' active indicators in the window that the one
+    rule calls "Due" or "Missing" as of the window's day.
 
     Two queries whatever the number of departments and indicators: the indicators, then
     the returns of the window's periods. Sorted by deadline, then indicator code.
@@ -164,44 +167,59 @@ def owed_returns(
     )
     window_periods = {kind: periods_in_window(kind, window) for kind in periods.PeriodKind}
     keys = {period.key for kinds in window_periods.values() for period in kinds}
-    states = {}
+    found = {}
     if indicators and keys:
-        rows = KpiReturn.objects.filter(
-            indicator__in=[indicator.pk for indicator in indicators], period__in=keys
-        ).values_list("indicator_id", "period", "state")
-        states = {(indicator_id, key): state for indicator_id, key, state in rows}
+        # Whole returns (not just their states): the rule reads the figures and the
+        # submission time too.
+        found = {
+            (r.indicator_id, r.period): r
+            for r in KpiReturn.objects.filter(
+                indicator__in=[indicator.pk for indicator in indicators], period__in=keys
+            )
+        }
     owed = []
     for indicator in indicators:
         for period in window_periods[indicator.period_kind]:
-            state = states.get((indicator.pk, period.key))
-            if state is None or state in EDITABLE_RETURN_STATES:
-                owed.append(OwedReturn(indicator, period, period.deadline(), state))
+            kpi_return = found.get((indicator.pk, period.key))
+            timeliness = return_timeliness(
+                indicator=indicator, kpi_return=kpi_return, period=period, today=window.today
+            )
+            if timeliness.state in (Timeliness.DUE, Timeliness.MISSING):
+                owed.append(
+                    OwedReturn(
+                        indicator,
+                        period,
+                        timeliness.deadline,
+                        kpi_return.state if kpi_return else None,
+                        timeliness.state,
+                    )
+                )
     owed.sort(key=lambda item: (item.deadline, item.indicator.code))
     return owed
 
 
 @dataclass
 class _Email:
-    """One email to one person: their due-soon and overdue returns."""
+    """One email to one person: their due-soon and missing returns."""
 
     user: AbstractBaseUser
     kind: str
     department_names: list[str]
     due_soon: list[OwedReturn] = field(default_factory=list)
-    overdue: list[OwedReturn] = field(default_factory=list)
+    missing: list[OwedReturn] = field(default_factory=list)
 
     @property
     def return_count(self) -> int:
-        return len(self.due_soon) + len(self.overdue)
+        return len(self.due_soon) + len(self.missing)
 
     def subject(self) -> str:
         if self.kind == HEAD_OVERDUE:
-            return f"Overdue returns: {len(self.overdue)} in {', '.join(self.department_names)}"
+            return f"Missing returns: {len(self.missing)} in {', '.join(self.department_names)}"
         parts = []
         if self.due_soon:
             parts.append(f"{len(self.due_soon)} due soon")
-        if self.overdue:
-            parts.append(f"{len(self.overdue)} overdue")
+        if self.missing:
+            parts.append(f"{len(self.missing)} missing")
         return "Returns due: " + ", ".join(parts)
 
     def body(self, window: ReminderWindow) -> str:
@@ -213,7 +231,7 @@ class _Email:
             "departments": self.department_names,
             "show_department": len(self.department_names) > 1,
             "due_soon": self.due_soon,
-            "overdue": self.overdue,
+            "missing": self.missing,
             "due_soon_working_days": DUE_SOON_WORKING_DAYS,
             "today": window.today,
             "site_url": settings.SITE_URL.rstrip("/"),
@@ -252,9 +270,13 @@ def _emails(window: ReminderWindow) -> list[_Email]:
             (item for pk in department_ids for item in owed_by_department[pk]),
             key=lambda item: (item.deadline, item.indicator.code),
         )
-        email.overdue = [item for item in items if window.is_overdue(item.deadline)]
+        email.missing = [item for item in items if item.timeliness is Timeliness.MISSING]
         if kind == OFFICER_DIGEST:
-            email.due_soon = [item for item in items if window.is_due_soon(item.deadline)]
+            email.due_soon = [
+                item
+                for item in items
+                if item.timeliness is Timeliness.DUE and window.is_due_soon(item.deadline)
+            ]
         if email.return_count:
             emails.append(email)
     return emails

@@ -11,7 +11,6 @@ from django.utils import timezone
 from departments import periods
 from departments.history import ValueChange, versions_of
 from departments.models import (
-    EDITABLE_RETURN_STATES,
     Department,
     KpiReturn,
     PerformanceIndicator,
@@ -19,31 +18,43 @@ from departments.models import (
     ReturnState,
     Target,
 )
-from departments.rating import Rag, period_target, rate_period_value
+from departments.rating import (
+    Rag,
+    Timeliness,
+    period_target,
+    rate_period_value,
+    return_timeliness,
+)
 
 
 @dataclass(frozen=True)
 class ReturnDue:
-    """One return a department owes for the latest closed period of its indicator's kind."""
+    """One return a department owes for the latest closed period of its indicator's kind,
+    as the home page shows it: its workflow state and its timeliness (the one rule)."""
 
     indicator: PerformanceIndicator
     period: periods.Period
     deadline: date
     kpi_return: KpiReturn | None
+    today: date
+
+    @property
+    def state(self) -> str:
+        """The workflow state, or "not_started" when no return exists."""
+        return self.kpi_return.state if self.kpi_return is not None else "not_started"
 
     @property
     def state_label(self) -> str:
-        if self.kpi_return is not None:
-            return self.kpi_return.get_state_display()
-        return "Not started"
+        return ROW_STATE_LABELS[self.state]
 
     @property
-    def overdue(self) -> bool:
-        """Past its deadline without a submission: a draft does not count (DESIGN.md)."""
-        submitted = (
-            self.kpi_return is not None and self.kpi_return.state not in EDITABLE_RETURN_STATES
-        )
-        return not submitted and self.deadline < timezone.localdate()
+    def timeliness(self) -> Timeliness:
+        return return_timeliness(
+            indicator=self.indicator,
+            kpi_return=self.kpi_return,
+            period=self.period,
+            today=self.today,
+        ).state
 
 
 def returns_due(
@@ -52,7 +63,9 @@ def returns_due(
     """The returns the departments owe for the most recent closed period of each frequency.
 
     Two queries whatever the number of indicators: the indicators, then their returns.
+    ``today`` (default: today in Europe/London) decides the periods and the timeliness.
     """
+    today = today or timezone.localdate()
     indicators = list(
         PerformanceIndicator.objects.active()
         .filter(department__in=department_ids)
@@ -70,7 +83,13 @@ def returns_due(
     for indicator in indicators:
         period = latest[indicator.period_kind]
         rows.append(
-            ReturnDue(indicator, period, period.deadline(), found.get((indicator.pk, period.key)))
+            ReturnDue(
+                indicator,
+                period,
+                period.deadline(),
+                found.get((indicator.pk, period.key)),
+                today,
+            )
         )
     return rows
 
@@ -100,24 +119,32 @@ class ReturnRow:
 
     @property
     def state(self) -> str:
-        """The workflow state, or "missing" past the deadline, or "not_started" before it."""
-        if self.kpi_return is not None and self.kpi_return.state != ReturnState.DRAFT:
-            return self.kpi_return.state
-        if self.deadline < self.today:
-            return "missing"
-        return self.kpi_return.state if self.kpi_return else "not_started"
+        """The workflow state, or "not_started" when no return exists. Whether it is
+        missing is ``timeliness``'s answer, never the workflow state's."""
+        return self.kpi_return.state if self.kpi_return is not None else "not_started"
 
     @property
     def state_label(self) -> str:
         return ROW_STATE_LABELS[self.state]
 
     @property
+    def timeliness(self) -> Timeliness:
+        """Not yet due, due, missing, submitted on time or late: the one rule."""
+        return return_timeliness(
+            indicator=self.indicator,
+            kpi_return=self.kpi_return,
+            period=self.period,
+            today=self.today,
+        ).state
+
+    @property
     def period_target(self):
         return period_target(self.indicator, self.target, self.period)
 
 
-ROW_STATE_LABELS = {**dict(ReturnState.choices), "missing": "Missing", "not_started": "Not started"}
-# Heads of service see what waits for them first; then what needs the officer's work.
+ROW_STATE_LABELS = {"not_started": "Not started", **dict(ReturnState.choices)}
+# Heads of service see what waits for them first; then what needs the officer's work,
+# the missing before the rest.
 STATE_ORDER = {
     "submitted": 0,
     "sent_back": 1,
@@ -127,6 +154,12 @@ STATE_ORDER = {
     "approved": 5,
     "locked": 6,
 }
+
+
+def _order(row: ReturnRow) -> int:
+    if row.timeliness is Timeliness.MISSING and row.state != ReturnState.SENT_BACK:
+        return STATE_ORDER["missing"]
+    return STATE_ORDER[row.state]
 
 
 def periods_ending_with(period: periods.Period) -> dict[periods.PeriodKind, periods.Period]:
@@ -150,6 +183,9 @@ def return_rows(
     *, indicators, period: periods.Period, state: str | None = None, today: date | None = None
 ) -> list[ReturnRow]:
     """Rows for the indicators (an already scoped queryset) in ``period``.
+
+    ``state`` keeps the rows in that workflow state ("draft", "not_started") or, for a
+    ``Timeliness`` value ("missing", "late"), with that timeliness as of ``today``.
 
     Three queries whatever the number of indicators: indicators, their returns, targets.
     """
@@ -190,11 +226,12 @@ def return_rows(
                 today,
             )
         )
-    if state:
+    if state in ROW_STATE_LABELS:
         rows = [row for row in rows if row.state == state]
+    elif state:
+        rows = [row for row in rows if row.timeliness == state]
     return sorted(
-        rows,
-        key=lambda row: (row.indicator.department.name, STATE_ORDER[row.state], row.indicator.code),
+        rows, key=lambda row: (row.indicator.department.name, _order(row), row.indicator.code)
     )
 
 

@@ -12,6 +12,7 @@ class EarlyWarningAdmin(admin.ModelAdmin):
         "latest_period",
         "raised_at",
         "acknowledged_at",
+        "resolved_by_data_on",
     ]
     list_filter = ["rule"]
     search_fields = ["subject_label"]
@@ -23,6 +24,7 @@ class EarlyWarningAdmin(admin.ModelAdmin):
         "latest_period",
         "evidence",
         "raised_at",
+        "resolved_by_data_on",
     ]
 
 

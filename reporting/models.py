@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from departments.numbers import TEXT_LIMIT
+from departments.periods import Period, date_in_words
 from departments.roles import scope_for
 
 
@@ -30,11 +31,18 @@ class EarlyWarningQuerySet(models.QuerySet):
         )
 
     def open(self) -> EarlyWarningQuerySet:
-        return self.filter(acknowledged_at__isnull=True)
+        """Neither acknowledged by the SMT nor resolved by the data."""
+        return self.filter(acknowledged_at__isnull=True, resolved_by_data_on__isnull=True)
 
 
 class EarlyWarning(models.Model):
-    """One warning per rule, subject and starting period, with the evidence behind it."""
+    """One warning per rule, subject and starting period, with the evidence behind it.
+
+    Each evaluation looks again at the warnings not yet resolved by the data: it brings
+    their evidence up to date, and a warning whose condition no longer holds is marked
+    ``resolved_by_data_on`` (the London date of that evaluation); one that holds again
+    is reopened (``reporting.early_warnings``).
+    """
 
     rule = models.CharField(max_length=20, choices=WarningRule.choices)
     subject_key = models.CharField(
@@ -70,6 +78,11 @@ class EarlyWarning(models.Model):
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledgement_note = models.TextField(blank=True, max_length=TEXT_LIMIT)
+    resolved_by_data_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day an evaluation found the condition no longer holds (London date).",
+    )
 
     objects = EarlyWarningQuerySet.as_manager()
 
@@ -89,6 +102,23 @@ class EarlyWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_rule_display()}: {self.subject_label} from {self.starting_period}"
+
+    @property
+    def periods_in_words(self) -> str:
+        """The periods it covers as people read them: "October 2026", or "August 2026 to
+        October 2026" for a run."""
+        first = Period.parse(self.starting_period).in_words
+        if self.latest_period == self.starting_period:
+            return first
+        return f"{first} to {Period.parse(self.latest_period).in_words}"
+
+    @property
+    def state_label(self) -> str:
+        """The state in words: "Resolved by the data on 20 November 2026", "Acknowledged"
+        or "Open"."""
+        if self.resolved_by_data_on is not None:
+            return f"Resolved by the data on {date_in_words(self.resolved_by_data_on)}"
+        return "Acknowledged" if self.acknowledged_at is not None else "Open"
 
 
 class ReportState(models.TextChoices):

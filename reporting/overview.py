@@ -6,8 +6,6 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils import timezone
-
 from departments.models import Department, Dimension, PerformanceIndicator
 from departments.periods import Period
 from reporting.cache import cached_figures
@@ -27,8 +25,8 @@ class OverviewFigures:
     travel: list[tuple[Direction, int]]
     health: list[tuple[Period, Decimal | None]]  # council partner health, 24 months
     coordination: list[Coordination]  # council coordination, 24 months
-    missing: list[IndicatorRow]
-    late: list[IndicatorRow]  # submitted, but after the deadline
+    missing: list[IndicatorRow]  # the one rule's "Missing"
+    late: list[IndicatorRow]  # the one rule's "Submitted late"
 
     def on_target_share(self, department_id: int, dimension: str) -> Decimal | None:
         green, rated = self.on_target.get((department_id, dimension), (0, 0))
@@ -71,14 +69,8 @@ def overview_figures(month: Period, months: list[Period]) -> OverviewFigures:
         health=council_partner_health(months=months),
         coordination=council_coordination(periods=months),
         missing=[r for r in rows if r.missing],
-        late=[r for r in rows if submitted_late(r)],
+        late=[r for r in rows if r.late],
     )
-
-
-def submitted_late(row: IndicatorRow) -> bool:
-    """Submitted, but after the deadline (a data-quality finding, like a missing one)."""
-    submitted = row.kpi_return.submitted_at if row.kpi_return else None
-    return bool(submitted and row.deadline and timezone.localtime(submitted).date() > row.deadline)
 
 
 DIMENSIONS = list(Dimension)

@@ -4,6 +4,10 @@ Each rule looks at the months it is asked about and yields a ``Finding`` for eve
 where it fires, keyed by rule, subject and the period the run of bad figures started in.
 A run that goes on keeps its starting period, so it is one warning however long it lasts;
 its latest period and evidence move on. Fixed queries per rule whatever the data size.
+
+Evidence keeps period keys and ISO dates for the API; its summary and the subject label
+are for people, so they write periods and dates in words ("October 2026", "20 November
+2026"), as the pages do.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 
 from departments.models import Department, KpiReturn, PerformanceIndicator, Target
-from departments.periods import Period, periods_between
+from departments.periods import Period, date_in_words, periods_between
 from departments.rating import Rag, rate_period_value
 from partnerships.models import Partnership, Service
 from reporting.metrics.coordination import council_coordination
@@ -102,7 +106,7 @@ def falling_together(
                         f"{_figure(health[at])} and the council coordination index from "
                         f"{_figure(coordination[start.previous()])} to "
                         f"{_figure(coordination[at])}, in each month from "
-                        f"{start.short_label} to {at.short_label}."
+                        f"{start.in_words} to {at.in_words}."
                     ),
                 },
             )
@@ -138,8 +142,8 @@ def service_red(
                     for m in run
                 ],
                 "summary": (
-                    f"{service.name} was red in each month from {start.short_label} to "
-                    f"{at.short_label} (health "
+                    f"{service.name} was red in each month from {start.in_words} to "
+                    f"{at.in_words} (health "
                     + ", ".join(_figure(figures[(service.pk, m.key)].health) for m in run)
                     + ")."
                 ),
@@ -233,8 +237,8 @@ def statutory_red(
                         for p in shown
                     ],
                     "summary": (
-                        f"{indicator.code} was red in each period from {start.short_label} "
-                        f"to {at.short_label}."
+                        f"{indicator.code} was red in each period from {start.in_words} "
+                        f"to {at.in_words}."
                     ),
                 },
             )
@@ -248,7 +252,12 @@ def _plain(value: Decimal | None) -> str | None:
 def missing_returns(
     months: list[Period], evaluate: list[Period], today: date | None = None
 ) -> Iterator[Finding]:
-    """Returns missing past their deadline, one warning per department and period."""
+    """Returns missing past their deadline, one warning per department and period.
+
+    "Missing" is the one rule's answer (``departments.rating.return_timeliness``, read
+    through the dashboards' ``indicator_rows`` as of ``today``), so a warning names only
+    returns that every page also calls missing: a return submitted since drops out of
+    the evidence at the next evaluation."""
     del months  # read month by month: "missing" is the dashboards' own reading
     departments = {d.pk: d for d in Department.objects.all()}
     for at in evaluate:
@@ -265,24 +274,53 @@ def missing_returns(
             yield Finding(
                 rule=WarningRule.MISSING_RETURNS,
                 subject_key=f"department:{department_id}",
-                subject_label=f"{department.name}: returns for {period.short_label}",
+                subject_label=f"{department.name}: returns for {period.in_words}",
                 starting_period=period.key,
                 latest_period=period.key,
                 department_id=department_id,
                 evidence={
                     "deadline": rows[0].deadline.isoformat(),
                     "indicators": [
-                        {"code": r.indicator.code, "title": r.indicator.title} for r in rows
+                        {
+                            "code": r.indicator.code,
+                            "title": r.indicator.title,
+                            # The workflow state behind "missing": not started, a
+                            # draft, sent back, or submitted without its figures.
+                            "state": r.kpi_return.state if r.kpi_return else "not_started",
+                            "timeliness": r.timeliness.state.value,
+                        }
+                        for r in rows
                     ],
                     "summary": (
                         f"{len(rows)} return{'s' if len(rows) != 1 else ''} for "
-                        f"{period.short_label} missing past the deadline of "
-                        f"{rows[0].deadline:%-d %B %Y}: "
+                        f"{period.in_words} missing past the deadline of "
+                        f"{date_in_words(rows[0].deadline)}: "
                         + ", ".join(r.indicator.code for r in rows)
                         + "."
                     ),
                 },
             )
+
+
+def evidence_when_resolved(warning, *, on: date) -> dict:
+    """The evidence of a warning whose condition no longer holds, as of ``on`` (a London
+    date). A missing-returns warning names no return any more, since none is missing; the
+    other rules keep the figures of the last evaluation that found the condition, and
+    say so."""
+    resolved = f"resolved by the data on {date_in_words(on)}"
+    if warning.rule == WarningRule.MISSING_RETURNS:
+        period = Period.parse(warning.starting_period)
+        return {
+            **warning.evidence,
+            "indicators": [],
+            "summary": f"No return for {period.in_words} is missing any more: {resolved}.",
+        }
+    summary = warning.evidence.get("summary", "")
+    return {
+        **warning.evidence,
+        "summary": f"{summary} The condition no longer holds: {resolved}; these are the "
+        "figures of the last evaluation that found it.".strip(),
+    }
 
 
 # Each rule: (months read, months evaluated, today) → findings.

@@ -14,7 +14,12 @@ from departments import roles
 from reporting import early_warnings
 from reporting.models import EarlyWarning, WarningRule
 
-STATES = {"open": "Open", "acknowledged": "Acknowledged", "all": "All"}
+STATES = {
+    "open": "Open",
+    "acknowledged": "Acknowledged",
+    "resolved": "Resolved by the data",
+    "all": "All",
+}
 
 
 def _visible(request: HttpRequest):
@@ -32,9 +37,11 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "open")
     state = state if state in STATES else "open"
     if state == "open":
-        warnings = warnings.filter(acknowledged_at__isnull=True)
+        warnings = warnings.open()
     elif state == "acknowledged":
         warnings = warnings.filter(acknowledged_at__isnull=False)
+    elif state == "resolved":
+        warnings = warnings.filter(resolved_by_data_on__isnull=False)
     rule = request.GET.get("rule", "")
     if rule in WarningRule.values:
         warnings = warnings.filter(rule=rule)

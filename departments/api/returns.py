@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -19,11 +20,25 @@ from departments.api.imports import (
     start_import_response,
 )
 from departments.models import Department, KpiReturn, PerformanceIndicator, ReturnState
+from departments.rating import Timeliness, return_timeliness
+
+TIMELINESS_HELP = (
+    "Where the return stands against its deadline today (London time), by the one rule of "
+    "every page, export and early warning: "
+    + "; ".join(f"{t.value} ({t.label})" for t in Timeliness)
+    + ". A draft, a sent-back return and a ratio return without numerator and denominator "
+    "are not submitted; a return submitted again after being sent back is judged on that "
+    "latest submission."
+)
 
 
 class KpiReturnSerializer(serializers.ModelSerializer):
     indicator_code = serializers.CharField(source="indicator.code", read_only=True)
     rag = serializers.SerializerMethodField()
+    deadline = serializers.DateField(
+        read_only=True, help_text="The 15th working day after the period's last day."
+    )
+    timeliness = serializers.SerializerMethodField(help_text=TIMELINESS_HELP)
 
     class Meta:
         model = KpiReturn
@@ -52,6 +67,8 @@ class KpiReturnSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "rag",
+            "deadline",
+            "timeliness",
         ]
         read_only_fields = fields
         extra_kwargs = {
@@ -70,6 +87,15 @@ class KpiReturnSerializer(serializers.ModelSerializer):
             (t for t in obj.indicator.targets.all() if t.financial_year == obj.financial_year), None
         )
         return services.rag_of(obj.indicator, obj.period, obj.value, target=target).value
+
+    @extend_schema_field(serializers.ChoiceField(choices=[t.value for t in Timeliness]))
+    def get_timeliness(self, obj: KpiReturn) -> str:
+        return return_timeliness(
+            indicator=obj.indicator,
+            kpi_return=obj,
+            period=obj.period_obj,
+            today=timezone.localdate(),
+        ).state.value
 
 
 class ReturnWriteSerializer(serializers.Serializer):

@@ -192,6 +192,7 @@ class EarlyWarningSerializer(serializers.ModelSerializer):
             "acknowledged_by",
             "acknowledged_at",
             "acknowledgement_note",
+            "resolved_by_data_on",
         ]
         read_only_fields = fields
 
@@ -204,7 +205,14 @@ class AcknowledgeSerializer(serializers.Serializer):
 
 class EarlyWarningFilter(filters.FilterSet):
     state = filters.ChoiceFilter(
-        choices=[("open", "Open"), ("acknowledged", "Acknowledged")], method="by_state"
+        choices=[
+            ("open", "Open"),
+            ("acknowledged", "Acknowledged"),
+            ("resolved", "Resolved by the data"),
+        ],
+        method="by_state",
+        help_text="open: neither acknowledged nor resolved by the data; acknowledged: by "
+        "the SMT; resolved: a later evaluation found the condition no longer holds.",
     )
     rule = filters.ChoiceFilter(choices=WarningRule.choices)
     period = filters.CharFilter(
@@ -216,7 +224,11 @@ class EarlyWarningFilter(filters.FilterSet):
         fields = ["rule", "department", "indicator", "partnership", "service", "starting_period"]
 
     def by_state(self, queryset, name, value):
-        return queryset.filter(acknowledged_at__isnull=value == "open")
+        if value == "open":
+            return queryset.open()
+        if value == "resolved":
+            return queryset.filter(resolved_by_data_on__isnull=False)
+        return queryset.filter(acknowledged_at__isnull=False)
 
 
 class EarlyWarningViewSet(

@@ -24,6 +24,7 @@ from departments import roles
 from departments.api.errors import error_responses
 from departments.api.serializers import IndicatorSerializer
 from departments.models import Department, PerformanceIndicator
+from departments.rating import Timeliness
 from reporting.api.metrics import PERIOD_PARAMETER, CoordinationSerializer, month_from
 from reporting.dashboard_views import cached_department_figures
 from reporting.indicator_views import indicator_history
@@ -81,7 +82,17 @@ class IndicatorRowSerializer(serializers.Serializer):
     value = _figure(allow_null=True, help_text="Counted returns only: submitted or later.")
     period_target = _figure(allow_null=True)
     rag = serializers.CharField(source="rag.value", help_text=RAG_HELP)
-    missing = serializers.BooleanField(help_text="Past its deadline without a counted return.")
+    missing = serializers.BooleanField(
+        help_text="Past its deadline without a counted return: timeliness is missing."
+    )
+    timeliness = serializers.ChoiceField(
+        source="timeliness.state",
+        choices=[t.value for t in Timeliness],
+        allow_null=True,
+        help_text="Where the period's return stands against its deadline, by the one rule: "
+        + "; ".join(f"{t.value} ({t.label})" for t in Timeliness)
+        + ". Null when no period of the indicator's kind has ended yet in the year.",
+    )
     deadline = serializers.DateField(allow_null=True)
     year_to_date = IndicatorYearToDateSerializer(allow_null=True)
     previous_value = _figure(allow_null=True, help_text="The same period a year earlier.")

@@ -21,16 +21,18 @@ def scoped_indicator_rows(exporter: Exporter) -> list[IndicatorRow]:
 
 
 def rag_text(row: IndicatorRow) -> str:
-    """The RAG in words (a missing return is "Missing", never a colour)."""
-    return "Missing" if row.missing else row.rag.label
+    """The RAG in words (a missing return is "Missing", the one rule's word, never a
+    colour)."""
+    return row.timeliness.label if row.missing else row.rag.label
 
 
 class ReturnsExporter(Exporter):
     identifier = "returns"
     title = "KPI returns with RAG and commentary"
     description = (
-        "Every indicator's return for the month: value, target, RAG, year to date, "
-        "direction of travel against last year, commentary and improvement action."
+        "Every indicator's return for the month: state, where it stands against its "
+        "deadline, value, target, RAG, year to date, direction of travel against last "
+        "year, commentary and improvement action."
     )
     columns = [
         Column("Department", 24),
@@ -40,6 +42,7 @@ class ReturnsExporter(Exporter):
         Column("Statutory", 9),
         Column("Period", 12),
         Column("State", 12),
+        Column("Against the deadline", 18),
         Column("Value", 12, FIGURE),
         Column("Period target", 12, FIGURE),
         Column("RAG", 10),
@@ -70,6 +73,7 @@ class ReturnsExporter(Exporter):
                 indicator.statutory,
                 row.period.key,
                 kpi_return.get_state_display() if kpi_return else "Not started",
+                row.timeliness.label,
                 row.value,
                 row.period_target,
                 rag_text(row),

@@ -7,17 +7,20 @@ from collections.abc import Iterator
 
 from django.db.models import Q
 
-from reporting.exports.base import DATETIME, Column, Exporter, page_link
+from reporting.exports.base import DATE, DATETIME, Column, Exporter, page_link
 from reporting.exports.parameters import ReportParameters
 from reporting.models import EarlyWarning
 
 
 def warnings_for(user, parameters: ReportParameters) -> list[EarlyWarning]:
     """Warnings the user may see that had started by the month and still held in it or
-    are not yet acknowledged, oldest first. Period keys of one kind sort as text."""
+    are still open (neither acknowledged nor resolved by the data), oldest first. Period
+    keys of one kind sort as text."""
     key = parameters.month.key
     warnings = EarlyWarning.objects.visible_to(user).filter(
-        Q(latest_period__gte=key) | Q(acknowledged_at__isnull=True), starting_period__lte=key
+        Q(latest_period__gte=key)
+        | Q(acknowledged_at__isnull=True, resolved_by_data_on__isnull=True),
+        starting_period__lte=key,
     )
     if parameters.department:
         warnings = warnings.filter(department=parameters.department)
@@ -56,6 +59,7 @@ class EarlyWarningsExporter(Exporter):
         Column("Acknowledged at", 17, DATETIME),
         Column("Acknowledged by", 20),
         Column("Acknowledgement note", 40),
+        Column("Resolved by the data on", 14, DATE),
         Column("Evidence", 60),
         Column("Source", 40),
     ]
@@ -73,6 +77,7 @@ class EarlyWarningsExporter(Exporter):
                 warning.acknowledged_at,
                 (by.get_full_name() or by.username) if by else "",
                 warning.acknowledgement_note,
+                warning.resolved_by_data_on,
                 json.dumps(warning.evidence, sort_keys=True, default=str),
                 warning_link(warning, month.key),
             ]

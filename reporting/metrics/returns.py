@@ -2,9 +2,10 @@
 (DESIGN.md section 3, "Indicator", "Target", "RAG" and "Direction of travel").
 
 Which returns count: a return counts once it has been submitted, so its state is
-submitted, approved or locked. A draft, or a return sent back for correction, is still
-with the department: it gives no value, no RAG and no year-to-date contribution, and
-past its deadline the period is "missing".
+submitted, approved or locked, with its figures (``departments.rating.is_counted``). A
+draft, or a return sent back for correction, is still with the department: it gives no
+value, no RAG and no year-to-date contribution. Whether it is missing, due, submitted on
+time or late is the one rule's answer (``departments.rating.return_timeliness``).
 
 Rounding: every figure is rounded half-up to the indicator's decimal places before it is
 rated or compared (a period value, a year-to-date figure and its target, the values a
@@ -26,13 +27,21 @@ from enum import StrEnum
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from departments.models import KpiReturn, PerformanceIndicator, Polarity, ReturnState, Target
+from departments.models import KpiReturn, PerformanceIndicator, Polarity, Target
 from departments.models import YearToDate as YearToDateRule
 from departments.numbers import round_half_up
 from departments.periods import Period, PeriodKind, period_for_date
-from departments.rating import Rag, period_target, rate, rate_period_value
+from departments.rating import (
+    Rag,
+    ReturnTimeliness,
+    Timeliness,
+    is_counted,
+    period_target,
+    rate,
+    rate_period_value,
+    return_timeliness,
+)
 
-COUNTED_STATES = frozenset({ReturnState.SUBMITTED, ReturnState.APPROVED, ReturnState.LOCKED})
 SERIES_LENGTH = 12  # periods of the indicator's own kind in a sparkline
 RAG_COUNT_KEYS = ("green", "amber", "red", "not_rated", "missing")
 
@@ -51,16 +60,6 @@ class Direction(StrEnum):
             "worse": "Worse",
             "no_comparison": "No comparison",
         }[self]
-
-
-def is_counted(indicator: PerformanceIndicator, kpi_return: KpiReturn | None) -> bool:
-    """Whether a return counts: submitted or later, with its figures (a ratio return
-    needs its numerator and denominator, as its year to date is built from them)."""
-    if kpi_return is None or kpi_return.state not in COUNTED_STATES:
-        return False
-    if indicator.is_ratio:
-        return kpi_return.numerator is not None and kpi_return.denominator is not None
-    return kpi_return.value is not None
 
 
 def counted_value(indicator: PerformanceIndicator, kpi_return: KpiReturn | None) -> Decimal | None:
@@ -194,10 +193,11 @@ class IndicatorRow:
     ``period`` is None when no period of the indicator's kind has ended yet in the
     month's financial year; then only ``series`` is filled. ``value`` and the figures
     built on it use counted returns only; ``kpi_return`` is the period's return in any
-    state, so a page can say "Draft". ``missing``: past the deadline (15 working days
-    after the period ends) without a counted return; ``rag`` is then not rated, never
-    green. ``series`` is the last 12 periods of the indicator's kind up to the latest
-    that has ended by the month's end, oldest first, with counted values.
+    state, so a page can say "Draft". ``timeliness``: the one rule's answer for that
+    return (None without a period); ``missing`` and ``late`` read it. A missing return's
+    ``rag`` is not rated, never green. ``series`` is the last 12 periods of the
+    indicator's kind up to the latest that has ended by the month's end, oldest first,
+    with counted values.
     """
 
     indicator: PerformanceIndicator
@@ -206,7 +206,7 @@ class IndicatorRow:
     value: Decimal | None
     period_target: Decimal | None
     rag: Rag
-    missing: bool
+    timeliness: ReturnTimeliness | None
     deadline: date | None
     year_to_date: YearToDate | None
     previous_value: Decimal | None  # the same period a year earlier
@@ -220,6 +220,16 @@ class IndicatorRow:
     @property
     def department_id(self) -> int:
         return self.indicator.department_id
+
+    @property
+    def missing(self) -> bool:
+        """Past the deadline and not submitted (the one rule)."""
+        return self.timeliness is not None and self.timeliness.state is Timeliness.MISSING
+
+    @property
+    def late(self) -> bool:
+        """Submitted, but after the deadline day in London time (the one rule)."""
+        return self.timeliness is not None and self.timeliness.state is Timeliness.LATE
 
 
 def _trailing(last: Period, count: int) -> list[Period]:
@@ -259,7 +269,7 @@ def _row(
             value=None,
             period_target=None,
             rag=Rag.NOT_RATED,
-            missing=False,
+            timeliness=None,
             deadline=None,
             year_to_date=None,
             previous_value=None,
@@ -275,7 +285,9 @@ def _row(
     value = counted_value(indicator, kpi_return)
     this_target = period_target(indicator, target, period)
     rag = rate_period_value(indicator, target, period, value)
-    deadline = period.deadline()
+    timeliness = return_timeliness(
+        indicator=indicator, kpi_return=kpi_return, period=period, today=today
+    )
     last_year = period.same_period_last_year()
     previous_value = counted_value(indicator, own.get(last_year.key))
     ytd = year_to_date(indicator, own, period, target=target)
@@ -288,8 +300,8 @@ def _row(
         value=value,
         period_target=None if this_target is None else round_half_up(this_target, places),
         rag=rag,
-        missing=not is_counted(indicator, kpi_return) and today > deadline,
-        deadline=deadline,
+        timeliness=timeliness,
+        deadline=timeliness.deadline,
         year_to_date=ytd,
         previous_value=previous_value,
         previous_year_to_date=previous_ytd,

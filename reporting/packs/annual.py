@@ -18,6 +18,7 @@ from departments.imports import XLSX_CONTENT_TYPE
 from departments.models import Dimension, KpiReturn, PerformanceIndicator
 from departments.numbers import score
 from departments.periods import Period
+from departments.rating import COUNTED_STATES
 from partnerships.models import Partnership
 from partnerships.outcomes import NO_CREDIT
 from reporting.exports.base import FIGURE, MONEY, SCORE, Column, page_link
@@ -31,7 +32,7 @@ from reporting.exports.renderers import (
     workbook_bytes,
 )
 from reporting.metrics.health import ContractHealth, contract_health_series, credits_year_to_date
-from reporting.metrics.returns import COUNTED_STATES, IndicatorRow, indicator_rows
+from reporting.metrics.returns import IndicatorRow, indicator_rows
 from reporting.packs.base import Pack, Progress, no_progress
 
 ON_TIME_COLUMN = [c.heading for c in MilestonesExporter.columns].index("Delivered by its due date")

@@ -48,7 +48,6 @@ from reporting.metrics.health import (
 )
 from reporting.metrics.returns import IndicatorRow, counts_by_department, indicator_rows
 from reporting.models import EarlyWarning
-from reporting.overview import submitted_late
 from reporting.relation import Relation
 
 
@@ -191,7 +190,7 @@ def monthly_pack(*, user, parameters: ReportParameters) -> MonthlyPack:
         combined=combined,
         warnings=warnings,
         missing=[row for row in rows if row.missing],
-        late=[row for row in rows if submitted_late(row)],
+        late=[row for row in rows if row.late],
         overview_charts=overview_charts,
         statutory=[row for row in rows if row.indicator.statutory],
     )

@@ -148,7 +148,7 @@ def _data_quality_sheet(pack: MonthlyPack) -> Sheet:
             r.indicator.code,
             r.indicator.title,
             r.period.key,
-            "Missing",
+            r.timeliness.label,
             r.deadline,
             None,
         ]
@@ -159,7 +159,7 @@ def _data_quality_sheet(pack: MonthlyPack) -> Sheet:
             r.indicator.code,
             r.indicator.title,
             r.period.key,
-            "Submitted late",
+            r.timeliness.label,
             r.deadline,
             r.kpi_return.submitted_at,
         ]

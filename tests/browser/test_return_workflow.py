@@ -79,7 +79,8 @@ def test_an_officer_submits_a_red_return_and_the_head_approves_it(
 
     # Nothing entered yet: the row says so and leads straight to the form.
     row = page.get_by_role("row", name=re.compile("LPI-HOU-03"))
-    assert row.locator(".state").inner_text() == "Missing"
+    assert row.locator(".state").inner_text() == "Not started"
+    assert row.locator(".timeliness").inner_text() == "Missing"
     row.get_by_role("link", name="LPI-HOU-03 Homelessness cases prevented").click()
     page.wait_for_url(f"{base}/returns/enter/{indicator.pk}/{PERIOD}/")
     assert page.get_by_role("heading", level=1).inner_text() == (

@@ -7,13 +7,13 @@ is Wednesday 21 October 2026.
 
 - Wednesday 18 November is 2 working days before the P07 deadline: due within 3.
 - Monday 16 November is 4 working days before it: not yet due soon (due by Thu 19).
-- Saturday 21 November is the day after it: P07 is overdue.
+- Saturday 21 November is the day after it: P07 is missing.
 
 The Housing data (alice officer, harriet head) and Finance data (bob officer):
 
-- HOU-01 monthly: approved to P05 2026/27, P06 a draft (overdue), P07 not started;
+- HOU-01 monthly: approved to P05 2026/27, P06 a draft (missing), P07 not started;
 - HOU-02 monthly: approved to P05, P06 submitted (not listed), P07 not started;
-- HOU-03 quarterly: approved to Q1 2026/27, Q2 sent back (overdue);
+- HOU-03 quarterly: approved to Q1 2026/27, Q2 sent back (missing);
 - HOU-99 monthly but inactive, with no returns: never listed;
 - FIN-01 monthly: approved to P05, P06 and P07 not started.
 """
@@ -136,13 +136,13 @@ def test_worked_example_deadlines_by_hand():
 def test_window_reaches_three_working_days_ahead_and_a_year_back():
     window = reminder_window(TWO_WORKING_DAYS_BEFORE)
     assert window.due_by == date(2026, 11, 23)  # Thu 19, Fri 20, (weekend), Mon 23
-    assert window.earliest_overdue == date(2025, 11, 18)
+    assert window.earliest_missing == date(2025, 11, 18)
     assert window.is_due_soon(P07_DEADLINE)
     assert not reminder_window(FOUR_WORKING_DAYS_BEFORE).is_due_soon(P07_DEADLINE)
     assert reminder_window(P07_DEADLINE).is_due_soon(P07_DEADLINE)  # the deadline day
-    assert reminder_window(DAY_AFTER).is_overdue(P07_DEADLINE)
+    assert not reminder_window(DAY_AFTER).is_due_soon(P07_DEADLINE)
     # 29 February has no same day a year earlier: the window starts on 28 February.
-    assert reminder_window(date(2028, 2, 29)).earliest_overdue == date(2027, 2, 28)
+    assert reminder_window(date(2028, 2, 29)).earliest_missing == date(2027, 2, 28)
 
 
 def test_periods_in_window_of_each_frequency():
@@ -173,28 +173,28 @@ def test_today_defaults_to_the_london_date(people, housing):
 # --- who gets what ----------------------------------------------------------------------
 
 
-def test_officer_gets_one_digest_of_due_soon_and_overdue_returns(people, indicators):
+def test_officer_gets_one_digest_of_due_soon_and_missing_returns(people, indicators):
     summary = run_on(TWO_WORKING_DAYS_BEFORE)
 
     (digest,) = emails_to("alice@borsetshire.example")
-    assert digest.subject == "Returns due: 2 due soon, 2 overdue"
+    assert digest.subject == "Returns due: 2 due soon, 2 missing"
     assert digest.from_email == "performance@borsetshire.example"
     body = digest.body
-    due_soon, overdue = body.split("Overdue (2)")
+    due_soon, missing = body.split("Missing (2)")
     assert "Due soon (2)" in due_soon
     assert "HOU-01 Repairs & maintenance done on time" in due_soon  # not HTML-escaped
     assert "HOU-02 Homeless decisions" in due_soon
     assert "October 2026 (P07 2026/27)" in due_soon
     assert "Deadline: Friday 20 November 2026 (Not started)" in due_soon
-    # The draft past its deadline is overdue; the sent-back quarter too.
-    assert "HOU-01 Repairs & maintenance done on time" in overdue
-    assert "September 2026 (P06 2026/27)" in overdue
-    assert "Deadline: Wednesday 21 October 2026 (Draft)" in overdue
-    assert "HOU-03 Rent collected" in overdue
-    assert "Q2 2026/27 (July to September 2026)" in overdue
-    assert "(Sent back)" in overdue
+    # The draft past its deadline is missing; the sent-back quarter too.
+    assert "HOU-01 Repairs & maintenance done on time" in missing
+    assert "September 2026 (P06 2026/27)" in missing
+    assert "Deadline: Wednesday 21 October 2026 (Draft)" in missing
+    assert "HOU-03 Rent collected" in missing
+    assert "Q2 2026/27 (July to September 2026)" in missing
+    assert "(Sent back)" in missing
     # HOU-02 P06 was submitted, everything to P05 approved, HOU-99 is inactive.
-    assert "HOU-02" not in overdue
+    assert "HOU-02" not in missing
     assert "(P05 2026/27)" not in body
     assert "HOU-99" not in body
     hou1 = indicators["HOU-01"]
@@ -208,11 +208,11 @@ def test_officer_gets_one_digest_of_due_soon_and_overdue_returns(people, indicat
     assert len(mail.outbox) == 3
 
 
-def test_head_gets_the_overdue_list_of_their_department_only(people, indicators):
+def test_head_gets_the_missing_list_of_their_department_only(people, indicators):
     run_on(TWO_WORKING_DAYS_BEFORE)
 
     (email,) = emails_to("harriet@borsetshire.example")
-    assert email.subject == "Overdue returns: 2 in Housing"
+    assert email.subject == "Missing returns: 2 in Housing"
     assert "HOU-01" in email.body and "(P06 2026/27)" in email.body
     assert "HOU-03" in email.body and "Q2 2026/27" in email.body
     assert "(P07 2026/27)" not in email.body  # due soon is the officers' business
@@ -224,29 +224,29 @@ def test_finance_officer_sees_nothing_of_housing(people, indicators):
     run_on(TWO_WORKING_DAYS_BEFORE)
 
     (digest,) = emails_to("bob@borsetshire.example")
-    assert digest.subject == "Returns due: 1 due soon, 1 overdue"
+    assert digest.subject == "Returns due: 1 due soon, 1 missing"
     assert "FIN-01 Invoices paid in 30 days" in digest.body
     assert "HOU-" not in digest.body
     assert "Housing" not in digest.body
 
 
-def test_four_working_days_before_only_the_overdue_are_listed(people, indicators):
+def test_four_working_days_before_only_the_missing_are_listed(people, indicators):
     run_on(FOUR_WORKING_DAYS_BEFORE)
 
     (digest,) = emails_to("alice@borsetshire.example")
-    assert digest.subject == "Returns due: 2 overdue"
+    assert digest.subject == "Returns due: 2 missing"
     assert "Due soon" not in digest.body
     assert "(P07 2026/27)" not in digest.body
 
 
-def test_the_day_after_the_deadline_the_unstarted_return_is_overdue(people, indicators):
+def test_the_day_after_the_deadline_the_unstarted_return_is_missing(people, indicators):
     run_on(DAY_AFTER)
 
     (digest,) = emails_to("alice@borsetshire.example")
-    assert digest.subject == "Returns due: 4 overdue"
+    assert digest.subject == "Returns due: 4 missing"
     assert digest.body.count("(P07 2026/27)") == 2  # HOU-01 and HOU-02
     (head,) = emails_to("harriet@borsetshire.example")
-    assert head.subject == "Overdue returns: 4 in Housing"
+    assert head.subject == "Missing returns: 4 in Housing"
 
 
 def test_an_officer_of_two_departments_gets_one_digest_for_both(housing, finance, indicators):
@@ -257,7 +257,7 @@ def test_an_officer_of_two_departments_gets_one_digest_for_both(housing, finance
     run_on(TWO_WORKING_DAYS_BEFORE)
 
     (digest,) = emails_to("carol@borsetshire.example")
-    assert digest.subject == "Returns due: 3 due soon, 3 overdue"
+    assert digest.subject == "Returns due: 3 due soon, 3 missing"
     assert "your departments (Finance, Housing) owe" in digest.body
     assert "FIN-01 Invoices paid in 30 days (Finance)" in digest.body
     assert "HOU-01 Repairs & maintenance done on time (Housing)" in digest.body
@@ -269,9 +269,9 @@ def test_an_indicator_with_no_returns_lists_the_year_of_missing_periods(people, 
 
     run_on(TWO_WORKING_DAYS_BEFORE)
 
-    # P07 2025/26 to P06 2026/27 are overdue (12), P07 2026/27 is due soon.
+    # P07 2025/26 to P06 2026/27 are missing (12), P07 2026/27 is due soon.
     (digest,) = emails_to("alice@borsetshire.example")
-    assert digest.subject == "Returns due: 1 due soon, 12 overdue"
+    assert digest.subject == "Returns due: 1 due soon, 12 missing"
     assert "November 2025 (P08 2025/26)" in digest.body
     assert "October 2025 (P07 2025/26)" in digest.body
     assert "(P06 2025/26)" not in digest.body

@@ -132,8 +132,9 @@ def test_an_officer_sees_their_departments_returns_for_the_latest_closed_month(
     assert f'href="/returns/{kpi_return.pk}/"' in html
     assert f'href="{_form_url(second)}"' in html
     assert '<span class="state state-submitted">Submitted</span>' in html
-    # Not started and past the 20 November deadline: missing.
-    assert '<span class="state state-missing">Missing</span>' in html
+    # Not started and past the 20 November deadline: missing, by the one rule.
+    assert '<span class="state state-not_started">Not started</span>' in html
+    assert '<span class="timeliness timeliness-missing">Missing</span>' in html
     assert "20 Nov 2026" in html
 
 
@@ -159,7 +160,10 @@ def test_the_period_and_state_filters_live_in_the_url(client, alice, harriet, ho
 
     september_page = client.get("/returns/?period=2026-27-P06").content.decode()
     assert "<h1>Returns for September 2026 (P06 2026/27)</h1>" in september_page
-    assert '<span class="state state-draft">Draft</span>' not in september_page
+    # The draft is still a draft, and past the 21 October deadline it is missing.
+    assert '<span class="state state-draft">Draft</span>' in september_page
+    assert '<span class="timeliness timeliness-missing">Missing</span>' in september_page
+    assert '<span class="timeliness timeliness-on_time">' not in september_page
     assert "97.1" in september_page
 
 

@@ -711,7 +711,8 @@ def test_the_warning_pages_list_filter_and_show_the_evidence(client, sam, warnin
     assert detail.status_code == 200
     html = detail.content.decode()
     assert "Evidence for Housing: Shared case-management system." in html
-    assert "From 2025-26-P05 to 2025-26-P06" in html
+    assert "August 2025 to September 2025" in html  # periods in words, not keys
+    assert "2025-26-P05" not in html.split("<h2>Evidence</h2>")[0]
     assert 'name="note"' in html  # the SMT may acknowledge it
 
 

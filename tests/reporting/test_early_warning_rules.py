@@ -157,7 +157,7 @@ def test_falling_together_for_three_months_fires_once_with_the_figures(
     ]
     assert warning.evidence["summary"] == (
         "Contract health fell from 100.0 to 70.0 and the council coordination index from "
-        "75.0 to 37.5, in each month from Jul 2025 to Sep 2025."
+        "75.0 to 37.5, in each month from July 2025 to September 2025."
     )
     # The evidence is the metric functions' own figures.
     shown = periods_between(P03, P06)
@@ -262,7 +262,8 @@ def test_a_service_red_two_months_warns_each_department_that_depends_on_it(
             {"period": "2025-26-P06", "service_health": "0.0", "results": 2},
         ]
         assert warning.evidence["summary"] == (
-            "Shared case-management system was red in each month from Aug 2025 to Sep 2025 "
+            "Shared case-management system was red in each month from August 2025 to "
+            "September 2025 "
             "(health 50.0, 0.0)."
         )
     assert {w.subject_label for w in warnings} == {
@@ -314,7 +315,9 @@ def test_a_statutory_indicator_red_three_months_fires(housing):
         ("2025-26-P06", "70.0", returns["2025-26-P06"]),
     ]
     assert {Decimal(p["target"]) for p in warning.evidence["periods"]} == {Decimal("90")}
-    assert warning.evidence["summary"] == "BV-RED was red in each period from Jul 2025 to Sep 2025."
+    assert warning.evidence["summary"] == (
+        "BV-RED was red in each period from July 2025 to September 2025."
+    )
 
 
 def test_a_non_statutory_indicator_or_two_reds_then_amber_do_not_fire(housing):
@@ -396,10 +399,10 @@ def test_returns_missing_past_the_deadline_warn_once_per_department_and_period(
         w for w in warnings if w.department_id == housing.pk and w.starting_period == P06.key
     )
     assert housing_month.subject_key == f"department:{housing.pk}"
-    assert housing_month.subject_label == "Housing: returns for Sep 2025"
+    assert housing_month.subject_label == "Housing: returns for September 2025"
     assert housing_month.evidence["deadline"] == "2025-10-21"
     assert housing_month.evidence["summary"] == (
-        "2 returns for Sep 2025 missing past the deadline of 21 October 2025: H1, H2."
+        "2 returns for September 2025 missing past the deadline of 21 October 2025: H1, H2."
     )
 
 
@@ -459,8 +462,8 @@ def test_the_command_evaluates_one_month_without_email(every_rule, sam):
     call_command("evaluate_early_warnings", "--period", P06.key, "--no-email", stdout=out)
 
     assert out.getvalue().strip() == (
-        "Evaluated 1 month(s): 4 warning(s) raised, 0 carried forward, 0 already recorded; "
-        "0 SMT member(s) emailed."
+        "Evaluated 1 month(s): 4 warning(s) raised, 0 brought up to date, 0 already "
+        "recorded, 0 resolved by the data; 0 SMT member(s) emailed."
     )
     assert EarlyWarning.objects.count() == 4
     assert mail.outbox == []
@@ -475,8 +478,8 @@ def test_the_command_evaluates_every_month_with_all(every_rule):
     # back to 100.0 with no referrals); the service red P05-P06; BV-RED red P04-P06; F1
     # missing in P03, P04, P05, P06 and P07 (five warnings, one per period).
     assert out.getvalue().strip() == (
-        "Evaluated 5 month(s): 8 warning(s) raised, 0 carried forward, 0 already recorded; "
-        "0 SMT member(s) emailed."
+        "Evaluated 5 month(s): 8 warning(s) raised, 0 brought up to date, 0 already "
+        "recorded, 0 resolved by the data; 0 SMT member(s) emailed."
     )
     assert of_rule(WarningRule.MISSING_RETURNS).count() == 5
     statutory = of_rule(WarningRule.STATUTORY_RED).get()
@@ -499,6 +502,7 @@ def test_the_daily_task_evaluates_the_latest_closed_month(every_rule):
         "raised": 1,
         "updated": 0,
         "unchanged": 0,
+        "resolved": 0,
         "emailed": 0,
     }
     warning = EarlyWarning.objects.get()

@@ -39,6 +39,7 @@ class Command(BaseCommand):
         summary = result.as_dict()
         self.stdout.write(
             f"Evaluated {len(summary['periods'])} month(s): {summary['raised']} warning(s) "
-            f"raised, {summary['updated']} carried forward, {summary['unchanged']} already "
-            f"recorded; {summary['emailed']} SMT member(s) emailed."
+            f"raised, {summary['updated']} brought up to date, {summary['unchanged']} already "
+            f"recorded, {summary['resolved']} resolved by the data; {summary['emailed']} SMT "
+            "member(s) emailed."
         )
