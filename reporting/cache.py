@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.utils import timezone
 
 from departments.models import PeriodSignOff
 from departments.period_cache import generations_key
@@ -31,5 +32,8 @@ def cached_if_signed_off(
     also says whether the cache was used."""
     if not signed_off_for_council(month):
         return build(), False
-    key = f"{name}:{month.key}:{generations_key([m.key for m in months])}"
+    # Today's date is in the key too: whether a month is rated or provisional, and where
+    # month navigation stops, move on with the calendar, not only with writes.
+    today = timezone.localdate().isoformat()
+    key = f"{name}:{month.key}:{today}:{generations_key([m.key for m in months])}"
     return cache.get_or_set(key, build, timeout=CACHE_SECONDS), True

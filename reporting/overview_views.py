@@ -17,13 +17,14 @@ from reporting.charts import (
     share_heatmap,
 )
 from reporting.metrics.health import trailing_months
-from reporting.metrics.scores import rag_for_score
+from reporting.metrics.status import next_ended
 from reporting.models import EarlyWarning
 from reporting.overview import DIMENSIONS, overview_figures
-from reporting.partnership_views import chosen_month
+from reporting.partnership_views import chosen_month, for_ended_months
 
 
 @login_required
+@for_ended_months
 def overview(request: HttpRequest) -> HttpResponse:
     """For SMT, auditors and administrators: the council for the chosen month.
 
@@ -54,7 +55,7 @@ def _overview_context(month, months) -> dict:
     return {
         "month": month,
         "previous_month": month.previous(),
-        "next_month": month.next(),
+        "next_month": next_ended(month),
         "departments": figures.departments,
         "counts": figures.counts,
         "rag_chart": rag_by_department_chart(month, figures.departments, figures.counts),
@@ -78,9 +79,9 @@ def _overview_context(month, months) -> dict:
         "coordination_chart": coordination_chart(
             coordination, "Council", dom_id="coordination-index-trend"
         ),
-        "health_now": health[-1][1],
-        "health_rag": rag_for_score(health[-1][1]),
+        "health_now": health[-1],
         "coordination_now": coordination[-1],
+        "returns_status": figures.returns_status,
         "missing_rows": figures.missing,
         "late_rows": figures.late,
         "partnerships": list(Partnership.objects.order_by("pk")),

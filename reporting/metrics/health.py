@@ -51,7 +51,16 @@ from reporting.metrics.scores import (
     exact_share,
     rag_for_score,
     share_score,
-    weighted_score,
+    weighted_exact,
+)
+from reporting.metrics.status import (
+    FigureState,
+    FigureStatus,
+    in_words,
+    joined,
+    month_in_words,
+    plural,
+    unfinished,
 )
 
 COUNTS = ("entered", "met", "minor", "serious", "on_time")
@@ -189,16 +198,93 @@ def service_months(*, partnership_ids, months: list[Period]) -> dict[tuple[int, 
 
 @dataclass(frozen=True)
 class ContractHealth:
+    """A partnership's contract health in one month (DESIGN.md section 3).
+
+    ``exact`` is the unrounded weighted mean of the components, for figures built from it
+    (council partner health); ``score`` is it rounded half-up to one place, for display.
+    Both are None when the month has no figure: it has not ended, or it lies outside the
+    contract term (``status`` says which). ``components`` are worked out in every case,
+    so a page can still show what the records held.
+    """
+
     partnership_id: int
     period: Period
-    score: Decimal | None
+    exact: Decimal | None
+    status: FigureStatus
     components: list[Component]
     credits: Decimal
     services: list[ServiceMonth] = field(default_factory=list)
 
     @property
+    def score(self) -> Decimal | None:
+        return None if self.exact is None else score(self.exact)
+
+    @property
     def rag(self) -> Rag:
         return rag_for_score(self.score)
+
+
+def in_contract(partnership: Partnership, month: Period) -> bool:
+    """Whether ``month`` falls within the partnership's contract term: at least one of its
+    days lies between the start and end dates (both inclusive), so the month a contract
+    starts or ends in is rated."""
+    return month.start <= partnership.end_date and partnership.start_date <= month.end
+
+
+def contract_health_status(
+    *,
+    partnership: Partnership,
+    month: Period,
+    expected: int,
+    entered: int,
+    on_time: int,
+    has_score: bool,
+    today: date,
+) -> FigureStatus:
+    """The one rule for whether a partnership's month is rated (DESIGN.md section 3,
+    "Which months are rated"), in this order:
+
+    - not rated while the month has not ended (by ``today``, Europe/London);
+    - outside the contract when no day of the month is in the contract term;
+    - provisional until the SLA results deadline (10 working days after month end) has
+      passed, saying how many of the ``expected`` results (one per SLA) are ``entered``;
+    - rated after it, naming the results still missing as overdue and those entered
+      after the deadline (``entered`` - ``on_time``), as the timely-reporting component
+      counts them; not rated when no component has data (``has_score`` false).
+    """
+    if (status := unfinished(month, today)) is not None:
+        return status
+    if not in_contract(partnership, month):
+        return FigureStatus(
+            FigureState.OUTSIDE_CONTRACT,
+            f"{month_in_words(month)} is outside the contract term "
+            f"({in_words(partnership.start_date)} to {in_words(partnership.end_date)})",
+        )
+    deadline = month.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)
+    if today <= deadline:
+        return FigureStatus(
+            FigureState.PROVISIONAL,
+            f"SLA results due {in_words(deadline)}: {entered} of {expected} entered",
+        )
+    if not has_score:
+        return FigureStatus(FigureState.NOT_RATED, "No component of contract health has data")
+    missing = max(expected - entered, 0)
+    late = max(entered - on_time, 0)
+    if not missing and not late:
+        return FigureStatus(
+            FigureState.RATED, f"All {plural(expected, 'SLA result')} entered by the deadline"
+        )
+    return FigureStatus(
+        FigureState.RATED,
+        joined(
+            [
+                f"{missing} of {plural(expected, 'SLA result')} overdue since {in_words(deadline)}"
+                if missing
+                else "",
+                f"{plural(late, 'SLA result')} entered after the deadline" if late else "",
+            ]
+        ),
+    )
 
 
 def _twelve_months_before(month: Period) -> date:
@@ -326,8 +412,19 @@ def _health_of_month(
             f"{on_time} of {timely_total} results entered by the deadline",
         ),
     ]
-    value, shared = weighted_score(components)
-    return ContractHealth(partnership.pk, m, value, shared, credits, services)
+    value, shared = weighted_exact(components)
+    status = contract_health_status(
+        partnership=partnership,
+        month=m,
+        expected=expected,
+        entered=entered,
+        on_time=on_time,
+        has_score=value is not None,
+        today=today,
+    )
+    # A month that has not ended, or lies outside the contract, has no figure at all.
+    exact = value if status.has_figure else None
+    return ContractHealth(partnership.pk, m, exact, status, shared, credits, services)
 
 
 def contract_health(
@@ -362,16 +459,47 @@ class DependencyHealth:
     period: Period
     score: Decimal | None
     services: list[tuple[Service, ServiceMonth]]
+    status: FigureStatus
 
     @property
     def rag(self) -> Rag:
         return rag_for_score(self.score)
 
 
+def dependency_status(
+    *, month: Period, services: list[ServiceMonth], has_score: bool, today: date
+) -> FigureStatus:
+    """Whether a department's dependency health is rated: as contract health, it is built
+    on SLA results, so it is not rated while the month runs and provisional until their
+    deadline (10 working days after month end); after it, missing results are overdue."""
+    if (status := unfinished(month, today)) is not None:
+        return status
+    deadline = month.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)
+    expected = sum(s.expected for s in services)
+    entered = sum(s.entered for s in services)
+    if today <= deadline:
+        return FigureStatus(
+            FigureState.PROVISIONAL,
+            f"SLA results due {in_words(deadline)}: {entered} of {expected} entered",
+        )
+    if not has_score:
+        return FigureStatus(
+            FigureState.NOT_RATED, "No SLA result entered for the services it depends on"
+        )
+    missing = max(expected - entered, 0)
+    if missing:
+        return FigureStatus(
+            FigureState.RATED,
+            f"{missing} of {plural(expected, 'SLA result')} overdue since {in_words(deadline)}",
+        )
+    return FigureStatus(FigureState.RATED, f"All {plural(expected, 'SLA result')} entered")
+
+
 def dependency_health(
-    *, months: list[Period], department_ids: list[int] | None = None
+    *, months: list[Period], department_ids: list[int] | None = None, today: date | None = None
 ) -> dict[tuple[int, str], DependencyHealth]:
     """Each department's dependency health per month (four queries in all)."""
+    today = today or timezone.localdate()
     services = list(Service.objects.prefetch_related("departments").order_by("name"))
     by_service = service_months(partnership_ids=Partnership.objects.values("pk"), months=months)
     served: dict[int, list[Service]] = defaultdict(list)
@@ -394,36 +522,130 @@ def dependency_health(
                 if rated and charge
                 else None
             )
-            result[(department_id, m.key)] = DependencyHealth(department_id, m, value, rows)
+            status = dependency_status(
+                month=m, services=[sm for _, sm in rows], has_score=value is not None, today=today
+            )
+            result[(department_id, m.key)] = DependencyHealth(
+                department_id, m, value if status.has_figure else None, rows, status
+            )
     return result
+
+
+@dataclass(frozen=True)
+class CouncilPartnerHealth:
+    """Council-level partner health in one month (DESIGN.md section 3, "Contract health").
+
+    ``exact`` is the mean of the counted partnerships' exact contract health weighted by
+    annual contract value; ``score`` rounds it once, to one place. ``partnerships`` holds
+    every partnership's month, those left out (outside their contract term) included, so
+    a page can say which counted.
+    """
+
+    period: Period
+    exact: Decimal | None
+    status: FigureStatus
+    partnerships: list[tuple[Partnership, ContractHealth]]
+
+    @property
+    def score(self) -> Decimal | None:
+        return None if self.exact is None else score(self.exact)
+
+    @property
+    def rag(self) -> Rag:
+        return rag_for_score(self.score)
+
+    @property
+    def counted(self) -> list[tuple[Partnership, ContractHealth]]:
+        """The partnerships whose contract health went into the mean."""
+        return [(p, h) for p, h in self.partnerships if _counts(p, h)]
+
+
+def _counts(partnership: Partnership, health: ContractHealth) -> bool:
+    # Rated or provisional, with a figure; a contract of no value has no weight.
+    return health.status.has_figure and health.exact is not None and partnership.annual_value > 0
 
 
 def council_partner_health(
     *, months: list[Period], today: date | None = None
-) -> list[tuple[Period, Decimal | None]]:
-    """Council-level partner health per month: the partnerships' contract health, mean
-    weighted by annual contract value over those with a score (DESIGN.md section 3)."""
-    series_by_partnership = [
-        (
-            partnership.annual_value,
-            contract_health_series(partnership=partnership, months=months, today=today),
-        )
-        for partnership in Partnership.objects.order_by("pk")
+) -> list[CouncilPartnerHealth]:
+    """Council-level partner health per month: the exact contract health of the
+    partnerships within their contract term that month, mean weighted by annual contract
+    value, rounded once (DESIGN.md section 3). Five queries per partnership.
+
+    Its status: not rated while the month has not ended; outside the contract when no
+    partnership's term covers the month; provisional when any partnership counted is
+    provisional (with what each awaits); rated otherwise (with what is overdue). The
+    partnerships left out are named in the reason.
+    """
+    today = today or timezone.localdate()
+    partnerships = list(Partnership.objects.order_by("pk"))
+    series = {
+        partnership.pk: contract_health_series(partnership=partnership, months=months, today=today)
+        for partnership in partnerships
+    }
+    return [
+        _council_month(month, [(p, series[p.pk][index]) for p in partnerships], today)
+        for index, month in enumerate(months)
     ]
-    result = []
-    for index, month in enumerate(months):
-        rated = [
-            (value, series[index].score)
-            for value, series in series_by_partnership
-            if series[index].score is not None
-        ]
-        total = sum((value for value, _ in rated), Decimal(0))
-        result.append(
-            (
-                month,
-                score(sum((v * s for v, s in rated), Decimal(0)) / total)
-                if rated and total
-                else None,
-            )
+
+
+def _council_month(
+    month: Period, healths: list[tuple[Partnership, ContractHealth]], today: date
+) -> CouncilPartnerHealth:
+    counted = [(p, h) for p, h in healths if _counts(p, h)]
+    total = sum((p.annual_value for p, _ in counted), Decimal(0))
+    exact = (
+        sum((p.annual_value * h.exact for p, h in counted), Decimal(0)) / total
+        if counted
+        else None
+    )
+    status = _council_status(month, healths, counted, today)
+    return CouncilPartnerHealth(month, exact, status, healths)
+
+
+def _council_status(
+    month: Period,
+    healths: list[tuple[Partnership, ContractHealth]],
+    counted: list[tuple[Partnership, ContractHealth]],
+    today: date,
+) -> FigureStatus:
+    if (status := unfinished(month, today)) is not None:
+        return status
+    # With several partnerships each reason names its partnership.
+    def named(partnership: Partnership, reason: str) -> str:
+        return f"{partnership.name}: {reason}" if len(healths) > 1 else reason
+
+    if healths and all(h.status.outside_contract for _, h in healths):
+        return FigureStatus(
+            FigureState.OUTSIDE_CONTRACT,
+            f"No partnership's contract term covers {month_in_words(month)}",
         )
-    return result
+    left_out = [
+        f"{p.name} left out: outside its contract term"
+        if h.status.outside_contract
+        else f"{p.name} left out: no annual contract value to weight it by"
+        for p, h in healths
+        if not _counts(p, h) and (h.status.outside_contract or h.status.has_figure)
+    ]
+    if not counted:
+        return FigureStatus(
+            FigureState.NOT_RATED,
+            joined(
+                [f"No partnership has a contract health figure for {month_in_words(month)}"]
+                + [
+                    named(p, h.status.reason)
+                    for p, h in healths
+                    if not (h.status.has_figure or h.status.outside_contract)
+                ]
+                + left_out
+            ),
+        )
+    awaited = [(p, h) for p, h in counted if h.status.provisional]
+    if awaited:
+        return FigureStatus(
+            FigureState.PROVISIONAL,
+            joined([named(p, h.status.reason) for p, h in awaited] + left_out),
+        )
+    return FigureStatus(
+        FigureState.RATED, joined([named(p, h.status.reason) for p, h in counted] + left_out)
+    )

@@ -81,7 +81,7 @@ def test_the_monthly_pack_pdf_has_every_section_and_the_dashboard_figures(
     assert f"Contract health in Sep 2025: {health.score}" in text
     months = trailing_months(MONTH)
     finding = relation(
-        council_partner_health(months=months),
+        [(h.period, h.score) for h in council_partner_health(months=months)],
         [(c.period, c.index) for c in council_coordination(periods=months)],
     ).finding()
     assert finding in text
