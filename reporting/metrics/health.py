@@ -247,7 +247,8 @@ def contract_health_status(
     - not rated while the month has not ended (by ``today``, Europe/London);
     - outside the contract when no day of the month is in the contract term;
     - provisional until the SLA results deadline (10 working days after month end) has
-      passed, saying how many of the ``expected`` results (one per SLA) are ``entered``;
+      passed, saying how many of the ``expected`` results (one per SLA) are ``entered``
+      (a contract without SLAs awaits nothing, so is rated at once);
     - rated after it, naming the results still missing as overdue and those entered
       after the deadline (``entered`` - ``on_time``), as the timely-reporting component
       counts them; not rated when no component has data (``has_score`` false).
@@ -261,6 +262,11 @@ def contract_health_status(
             f"({in_words(partnership.start_date)} to {in_words(partnership.end_date)})",
         )
     deadline = month.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)
+    if not expected:
+        # No SLA, so no result is awaited: the month is judged on what the records hold.
+        if not has_score:
+            return FigureStatus(FigureState.NOT_RATED, "No component of contract health has data")
+        return FigureStatus(FigureState.RATED, "No SLA results are due: the contract has no SLAs")
     if today <= deadline:
         return FigureStatus(
             FigureState.PROVISIONAL,
@@ -477,6 +483,8 @@ def dependency_status(
     deadline = month.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)
     expected = sum(s.expected for s in services)
     entered = sum(s.entered for s in services)
+    if not expected:
+        return FigureStatus(FigureState.NOT_RATED, "It depends on no partner service with SLAs")
     if today <= deadline:
         return FigureStatus(
             FigureState.PROVISIONAL,
