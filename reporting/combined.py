@@ -19,13 +19,12 @@ from reporting.metrics.coordination import (
 )
 from reporting.metrics.health import (
     ContractHealth,
-    CouncilPartnerHealth,
     DependencyHealth,
     contract_health_series,
-    council_partner_health,
     dependency_health,
     trailing_months,
 )
+from reporting.metrics.partner_health import CouncilPartnerHealth, council_partner_health
 from reporting.metrics.scores import GREEN_FROM
 from reporting.metrics.status import FigureStatus
 from reporting.relation import WINDOW, Relation, Series, changes, relation

@@ -12,7 +12,7 @@ from django.utils import timezone
 from departments.models import Department, Dimension, PerformanceIndicator
 from departments.periods import Period
 from reporting.metrics.coordination import Coordination, council_coordination
-from reporting.metrics.health import CouncilPartnerHealth, council_partner_health
+from reporting.metrics.partner_health import CouncilPartnerHealth, council_partner_health
 from reporting.metrics.returns import Direction, IndicatorRow, indicator_rows
 from reporting.metrics.scores import share_score
 from reporting.metrics.status import FigureStatus, returns_status

@@ -17,7 +17,7 @@ This module holds the type, the rules shared by every figure kind (an unfinished
 dates in words) and the status of the figure kinds that have no dataclass of their own
 elsewhere (a returns month, a coordination month). Contract health decides its status in
 ``reporting.metrics.health.contract_health_status`` and council partner health in
-``reporting.metrics.health.council_partner_health``.
+``reporting.metrics.partner_health.council_partner_health``.
 """
 
 from __future__ import annotations

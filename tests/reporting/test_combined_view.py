@@ -44,10 +44,10 @@ from reporting.combined import (
 from reporting.metrics.coordination import coordination_by_department, council_coordination
 from reporting.metrics.health import (
     contract_health_series,
-    council_partner_health,
     dependency_health,
     trailing_months,
 )
+from reporting.metrics.partner_health import council_partner_health
 from reporting.models import EarlyWarning, WarningRule
 from reporting.relation import relation
 from tests.factories import (

@@ -12,7 +12,8 @@ from departments.models import PerformanceIndicator
 from departments.periods import Period
 from reporting.exports.parameters import ReportParameters
 from reporting.metrics.coordination import council_coordination
-from reporting.metrics.health import contract_health, council_partner_health, trailing_months
+from reporting.metrics.health import contract_health, trailing_months
+from reporting.metrics.partner_health import council_partner_health
 from reporting.metrics.returns import indicator_rows
 from reporting.packs.annual import BestValueAnnualReport
 from reporting.packs.chart_images import NO_RENDERER
