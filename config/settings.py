@@ -208,6 +208,7 @@ SPECTACULAR_SETTINGS = {
         "ReturnStateEnum": "departments.models.returns.ReturnState",
         "MilestoneStateEnum": "partnerships.models.MilestoneState",
         "RecordStateEnum": "partnerships.models.RecordState",
+        "FigureStatusEnum": "reporting.metrics.status.STATE_CHOICES",
     },
 }
 

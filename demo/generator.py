@@ -531,7 +531,7 @@ class _Builder:
             },
             dependency_health={
                 key: float(figure.score) / 100
-                for key, figure in dependency_health(months=self.months).items()
+                for key, figure in dependency_health(months=self.months, today=self.today).items()
                 if figure.score is not None
             },
             served=serves,

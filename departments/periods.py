@@ -387,6 +387,30 @@ def month_or_latest(key: str | None, today: date | None = None) -> Period:
     return period
 
 
+class MonthNotEnded(ValueError):
+    """A month key naming the current or a future month where only ended months have
+    figures (DESIGN.md section 3, "Which months are rated"). ``month`` is the month
+    asked for, ``latest`` the latest ended month to offer instead."""
+
+    def __init__(self, month: Period, latest: Period) -> None:
+        self.month, self.latest = month, latest
+        super().__init__(
+            f"{month.label} has not ended yet, so it has no figures: the latest ended "
+            f"month is {latest.label}, period {latest.key}"
+        )
+
+
+def ended_month_or_latest(key: str | None, today: date | None = None) -> Period:
+    """``month_or_latest``, refusing a month that has not ended by ``today`` (default:
+    London today) with ``MonthNotEnded``: figures pages and the metrics API rate ended
+    months only."""
+    month = month_or_latest(key, today)
+    latest = latest_closed(PeriodKind.MONTH, today)
+    if latest < month:
+        raise MonthNotEnded(month, latest)
+    return month
+
+
 # --- dates as people and systems write them --------------------------------------------------
 
 LONDON = ZoneInfo("Europe/London")

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from departments.rating import Rag
 from reporting.metrics.scores import AMBER_FROM, GREEN_FROM
+from reporting.metrics.status import FigureStatus
 
 RAG_COLOURS = {
     Rag.GREEN: "#00703c",
@@ -78,11 +79,22 @@ def score_trend(
     scores: list[Decimal | None],
     rags: list[Rag],
     noun: str,
+    statuses: list[FigureStatus] | None = None,
 ) -> Chart:
-    """A 0-100 score over months, markers shaped and labelled by RAG."""
-    rated = [
-        (label, s, r) for label, s, r in zip(labels, scores, rags, strict=True) if s is not None
-    ]
+    """A 0-100 score over months, markers shaped and labelled by RAG.
+
+    With ``statuses`` (one per month), a provisional point is drawn hollow and labelled
+    provisional, and a month without a figure (not ended, outside the contract) is a gap
+    that the hover text and the data table name; the table gains a Status column.
+    """
+    states = statuses or [None] * len(labels)
+    points = list(zip(labels, scores, rags, states, strict=True))
+    rated = [(label, s, r, st) for label, s, r, st in points if s is not None]
+
+    def symbol(rag: Rag, status: FigureStatus | None) -> str:
+        provisional = status is not None and status.provisional
+        return f"{RAG_SYMBOLS[rag]}-open" if provisional else RAG_SYMBOLS[rag]
+
     figure = go.Figure(
         data=[
             go.Scatter(
@@ -94,40 +106,70 @@ def score_trend(
                 line={"color": "#1d4f91", "width": 2},
                 marker={
                     "size": 10,
-                    "symbol": [RAG_SYMBOLS[r] for r in rags],
+                    "symbol": [symbol(r, st) for _, _, r, st in points],
                     "color": [RAG_COLOURS[r] for r in rags],
                 },
-                text=[f"{_fmt(s)} ({r.label})" for s, r in zip(scores, rags, strict=True)],
+                text=[_point_text(s, r, st) for _, s, r, st in points],
                 hovertemplate="%{x}: %{text}<extra></extra>",
             )
         ],
         layout={**_layout(title, f"{noun} (0-100)"), "shapes": _threshold_lines()},
     )
+    headers = ["Month", noun, "RAG"] + (["Status"] if statuses else [])
     return Chart(
         dom_id,
         title,
         _trend_caption(noun, rated),
         _figure_json(figure),
-        ["Month", noun, "RAG"],
-        [[label, _fmt(s), r.label] for label, s, r in zip(labels, scores, rags, strict=True)],
+        headers,
+        [
+            [label, _shown_score(s, st), r.label] + ([str(st)] if statuses else [])
+            for label, s, r, st in points
+        ],
     )
 
 
-def _trend_caption(noun: str, rated: list[tuple[str, Decimal, Rag]]) -> str:
+def _shown_score(value: Decimal | None, status: FigureStatus | None) -> str:
+    """The figure for a table cell; a month without one says why in a word or two."""
+    if value is None and status is not None and not status.has_figure:
+        return status.label.lower()
+    return _fmt(value)
+
+
+def _point_text(value: Decimal | None, rag: Rag, status: FigureStatus | None) -> str:
+    if status is None:
+        return f"{_fmt(value)} ({rag.label})"
+    if not status.has_figure:
+        return str(status)
+    if status.provisional:
+        return f"{_fmt(value)} ({rag.label}, provisional: {status.reason})"
+    return f"{_fmt(value)} ({rag.label})"
+
+
+def _trend_caption(
+    noun: str, rated: list[tuple[str, Decimal, Rag, FigureStatus | None]]
+) -> str:
+    """The latest figure, its change on the month before it that has a figure, and the
+    lowest of the range. The series ends at an ended month, so the change never steps
+    into a month that is still running; a change to or from a provisional month is said
+    to be provisional."""
     if not rated:
         return f"No month in this range has a {noun.lower()} figure."
-    last_label, last, last_rag = rated[-1]
-    low_label, low, low_rag = min(rated, key=lambda item: item[1])
-    text = f"{noun} was {last:.1f} ({last_rag.label.lower()}) in {last_label}"
+    last_label, last, last_rag, last_status = rated[-1]
+    low_label, low, low_rag, _ = min(rated, key=lambda item: item[1])
+    provisional = last_status is not None and last_status.provisional
+    state = f", provisional: {last_status.reason}" if provisional else ""
+    text = f"{noun} was {last:.1f} ({last_rag.label.lower()}{state}) in {last_label}"
     if len(rated) > 1:
-        previous = rated[-2][1]
+        previous_label, previous, _, previous_status = rated[-2]
         change = last - previous
         direction = "up" if change > 0 else "down" if change < 0 else "unchanged"
+        either = provisional or (previous_status is not None and previous_status.provisional)
         text += (
-            f", {direction} {abs(change):.1f} points on {rated[-2][0]}"
+            f", {direction} {abs(change):.1f} points on {previous_label}"
             if change
             else ", unchanged on the month before"
-        )
+        ) + (" (a provisional change)" if either else "")
     if len(rated) > 1:
         text += (
             f". Its lowest over these {len(rated)} months was {low:.1f} "
@@ -438,6 +480,7 @@ def contract_health_chart(series) -> Chart:
         scores=[h.score for h in series],
         rags=[h.rag for h in series],
         noun="Contract health",
+        statuses=[h.status for h in series],
     )
 
 
@@ -450,20 +493,21 @@ def coordination_chart(series, subject: str, *, dom_id: str = "coordination-tren
         scores=[c.index for c in series],
         rags=[c.rag for c in series],
         noun="Coordination index",
+        statuses=[c.status for c in series],
     )
 
 
 def partner_health_chart(health) -> Chart:
-    """Council-level partner health, (month, score) pairs, on the overview and in packs."""
-    from reporting.metrics.scores import rag_for_score
-
+    """Council-level partner health (CouncilPartnerHealth per month), on the overview and
+    in packs."""
     return score_trend(
         dom_id="partner-health-trend",
         title="Partner health over 24 months",
-        labels=[m.short_label for m, _ in health],
-        scores=[s for _, s in health],
-        rags=[rag_for_score(s) for _, s in health],
+        labels=[h.period.short_label for h in health],
+        scores=[h.score for h in health],
+        rags=[h.rag for h in health],
         noun="Partner health",
+        statuses=[h.status for h in health],
     )
 
 

@@ -5,7 +5,7 @@ of one follow the other. Shared by the page, the API, the exports and the early 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -19,13 +19,15 @@ from reporting.metrics.coordination import (
     council_coordination,
 )
 from reporting.metrics.health import (
+    ContractHealth,
     DependencyHealth,
     contract_health_series,
-    council_partner_health,
     dependency_health,
     trailing_months,
 )
+from reporting.metrics.partner_health import CouncilPartnerHealth, council_partner_health
 from reporting.metrics.scores import GREEN_FROM
+from reporting.metrics.status import FigureStatus
 from reporting.relation import WINDOW, Relation, Series, changes, relation
 
 # A fitted line needs the lag it is drawn for; without a best lag the scatter shows the
@@ -71,6 +73,7 @@ class ChangePoint:
     later: Period
     health_change: Decimal
     coordination_change: Decimal
+    provisional: bool = False  # the health change is to or from a provisional month
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class CombinedFigures:
     months: list[Period]
     partnership: Partnership | None  # None: the council's partner health
     health: Series  # partner health, council-level or the chosen partnership's
+    health_statuses: list[FigureStatus]  # of each month of ``health``
     coordination: list[Coordination]  # council-wide
     relation: Relation
     departments: list[DepartmentRelation]
@@ -95,8 +99,23 @@ class CombinedFigures:
     def lag_shown(self) -> int:
         return self.relation.best.lag if self.relation.best else DEFAULT_LAG
 
+    @property
+    def health_status(self) -> FigureStatus:
+        """The status of partner health in the chosen month."""
+        return self.health_statuses[-1]
+
     def change_points(self) -> list[ChangePoint]:
-        return change_points(self.health, self.coordination_series, self.lag_shown)
+        """The scatter's pairs, each health change to or from a provisional month so
+        labelled."""
+        provisional = {
+            month
+            for (month, _), status in zip(self.health, self.health_statuses, strict=True)
+            if status.provisional
+        }
+        return [
+            replace(point, provisional=bool({point.month, point.month.previous()} & provisional))
+            for point in change_points(self.health, self.coordination_series, self.lag_shown)
+        ]
 
     def finding(self) -> str:
         return self.relation.finding(WINDOW)
@@ -167,14 +186,22 @@ def readable_departments(user) -> list[Department]:
     return list(Department.objects.visible_to(user).filter(is_active=True).order_by("name"))
 
 
+def partner_health_months(
+    months: list[Period], partnership: Partnership | None, today: date | None = None
+) -> list[CouncilPartnerHealth] | list[ContractHealth]:
+    """Council-level partner health, or one partnership's contract health, per month;
+    each has ``period``, ``score``, ``rag`` and ``status``."""
+    if partnership is None:
+        return council_partner_health(months=months, today=today)
+    return contract_health_series(partnership=partnership, months=months, today=today)
+
+
 def partner_health_series(
     months: list[Period], partnership: Partnership | None, today: date | None = None
 ) -> Series:
-    """Council-level partner health, or one partnership's contract health."""
-    if partnership is None:
-        return council_partner_health(months=months, today=today)
-    series = contract_health_series(partnership=partnership, months=months, today=today)
-    return [(h.period, h.score) for h in series]
+    """``partner_health_months`` as (month, score) pairs; a month without a figure (outside
+    the contract, not ended) is None."""
+    return [(h.period, h.score) for h in partner_health_months(months, partnership, today)]
 
 
 def cached_combined_figures(
@@ -205,8 +232,10 @@ def combined_figures(
     # Every active department's coordination at once: the council series needs them all.
     by_department = coordination_by_department(periods=months, today=today)
     council = council_coordination(periods=months, today=today, by_department=by_department)
-    health = partner_health_series(months, partnership, today)
-    dependencies = dependency_health(months=months, department_ids=[d.pk for d in departments])
+    health_months = partner_health_months(months, partnership, today)
+    dependencies = dependency_health(
+        months=months, department_ids=[d.pk for d in departments], today=today
+    )
     rows = []
     for department in departments:
         coordination_series = [(m, by_department[(department.pk, m.key)].index) for m in months]
@@ -225,8 +254,11 @@ def combined_figures(
         month=month,
         months=months,
         partnership=partnership,
-        health=health,
+        health=[(h.period, h.score) for h in health_months],
+        health_statuses=[h.status for h in health_months],
         coordination=council,
-        relation=relation(health, [(c.period, c.index) for c in council]),
+        relation=relation(
+            [(h.period, h.score) for h in health_months], [(c.period, c.index) for c in council]
+        ),
         departments=rows,
     )

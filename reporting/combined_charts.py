@@ -18,6 +18,7 @@ from reporting.combined import (
     combined_figures,
     fitted_line,
 )
+from reporting.metrics.status import FigureStatus, next_ended
 from reporting.relation import Relation, Series
 
 HEALTH_COLOUR = "#1d4f91"
@@ -36,10 +37,14 @@ def combined_trend(
     coordination: Series,
     spells: list[Spell],
     health_noun: str,
+    health_statuses: list[FigureStatus] | None = None,
 ) -> Chart:
     """Partner health and the coordination index on one 0-100 axis; the lines differ in
-    dash and marker as well as colour, and the shaded spells are named in the caption."""
+    dash and marker as well as colour, and the shaded spells are named in the caption.
+    With ``health_statuses`` a provisional month's marker is hollow and the data table
+    says each month's status (a month outside the contract is a gap, so labelled)."""
     labels = [month.short_label for month, _ in health]
+    statuses = health_statuses or [None] * len(health)
     shading = [
         {
             "type": "rect",
@@ -64,7 +69,15 @@ def combined_trend(
                 name=health_noun,
                 mode="lines+markers",
                 line={"color": HEALTH_COLOUR, "width": 2},
-                marker={"symbol": "circle", "size": 8},
+                marker={
+                    "symbol": [
+                        "circle-open" if status is not None and status.provisional else "circle"
+                        for status in statuses
+                    ],
+                    "size": 8,
+                },
+                text=["" if status is None else str(status) for status in statuses],
+                hovertemplate="%{x}: %{y:.1f} %{text}<extra></extra>",
                 connectgaps=False,
             ),
             go.Scatter(
@@ -85,15 +98,17 @@ def combined_trend(
         title,
         _trend_caption(health_noun, spells),
         _figure_json(figure),
-        ["Month", health_noun, "Coordination index", "Partner health below green"],
+        ["Month", health_noun, "Coordination index", "Partner health below green"]
+        + ([f"{health_noun} status"] if health_statuses else []),
         [
             [
                 month.short_label,
-                _fmt(value),
+                _fmt(value) if status is None or status.has_figure else status.label.lower(),
                 _fmt(coordination_by_month.get(month)),
                 "yes" if any(_within(month, s) for s in spells) else "no",
             ]
-            for month, value in health
+            + ([str(status)] if health_statuses else [])
+            for (month, value), status in zip(health, statuses, strict=True)
         ],
     )
 
@@ -162,7 +177,7 @@ def change_scatter(
         ],
         [
             [
-                p.month.short_label,
+                p.month.short_label + (" (provisional)" if p.provisional else ""),
                 _signed(p.health_change),
                 p.later.short_label,
                 _signed(p.coordination_change),
@@ -189,7 +204,7 @@ def combined_context(
     context = {
         "month": month,
         "previous_month": month.previous(),
-        "next_month": month.next(),
+        "next_month": next_ended(month),
         "partnership": partnership,
         "council_wide": council_wide,
         "rows": figures.departments,
@@ -206,6 +221,7 @@ def combined_context(
                 coordination=figures.coordination_series,
                 spells=figures.spells,
                 health_noun=health_noun,
+                health_statuses=figures.health_statuses,
             ),
             scatter=change_scatter(
                 dom_id="combined-changes",
@@ -215,6 +231,7 @@ def combined_context(
                 relation=figures.relation,
             ),
             health_now=figures.health[-1][1],
+            health_status=figures.health_status,
             coordination_now=figures.coordination[-1],
         )
     elif figures.departments:

@@ -17,7 +17,7 @@ from reporting.combined import (
 )
 from reporting.combined_charts import combined_context
 from reporting.models import EarlyWarning
-from reporting.partnership_views import chosen_month
+from reporting.partnership_views import chosen_month, for_ended_months
 
 
 def chosen_partnership(request: HttpRequest, council_wide: bool) -> Partnership | None:
@@ -29,6 +29,7 @@ def chosen_partnership(request: HttpRequest, council_wide: bool) -> Partnership 
 
 
 @login_required
+@for_ended_months
 def combined(request: HttpRequest) -> HttpResponse:
     scope = roles.scope_for(request.user)
     if not scope.sees_departments:

@@ -23,10 +23,12 @@ from reporting.metrics.coordination import (
     department_matrix,
 )
 from reporting.metrics.health import DependencyHealth, dependency_health, trailing_months
-from reporting.partnership_views import chosen_month
+from reporting.metrics.status import next_ended
+from reporting.partnership_views import chosen_month, for_ended_months
 
 
 @login_required
+@for_ended_months
 def coordination(request: HttpRequest) -> HttpResponse:
     """SMT and auditors see the council; a head or officer their own department."""
     scope = roles.scope_for(request.user)
@@ -124,7 +126,7 @@ def _coordination_context(figures: CoordinationFigures, focus: Department | None
         "departments": figures.departments,
         "council": Council.objects.first(),
         "previous_month": month.previous(),
-        "next_month": month.next(),
+        "next_month": next_ended(month),
         "council_wide": council_wide,
     }
     if council_wide:

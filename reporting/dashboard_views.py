@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from departments import roles
 from departments.models import Department, PerformanceIndicator
@@ -13,10 +14,12 @@ from reporting.cache import cached_figures
 from reporting.metrics.coordination import coordination_by_department
 from reporting.metrics.health import dependency_health
 from reporting.metrics.returns import indicator_rows
-from reporting.partnership_views import chosen_month
+from reporting.metrics.status import next_ended, returns_status
+from reporting.partnership_views import chosen_month, for_ended_months
 
 
 @login_required
+@for_ended_months
 def department_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     department = get_object_or_404(Department.objects.visible_to(request.user), pk=pk)
     if not roles.may_see_department(request.user, department.pk):
@@ -33,7 +36,7 @@ def department_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             **figures,
             "from_cache": from_cache,
             "previous_month": month.previous(),
-            "next_month": month.next(),
+            "next_month": next_ended(month),
         },
     )
 
@@ -53,8 +56,10 @@ def cached_department_figures(department: Department, month) -> tuple[dict, bool
 def department_figures(department: Department, month) -> dict:
     """The indicator rows, coordination and dependency health of a department."""
     indicators = PerformanceIndicator.objects.filter(department=department)
+    rows = indicator_rows(indicators=indicators, month=month)
     return {
-        "rows": indicator_rows(indicators=indicators, month=month),
+        "rows": rows,
+        "returns_status": returns_status(month=month, rows=rows, today=timezone.localdate()),
         "coordination": coordination_by_department(periods=[month], department_ids=[department.pk])[
             (department.pk, month.key)
         ],

@@ -25,7 +25,8 @@ from departments.periods import Period, period_for_date, periods_between
 from departments.rating import Rag, period_target, rate_period_value
 from reporting.charts import indicator_trend
 from reporting.metrics.returns import IndicatorRow, counted_value, indicator_rows
-from reporting.partnership_views import chosen_month
+from reporting.metrics.status import next_ended
+from reporting.partnership_views import chosen_month, for_ended_months
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ def indicator_history(
 
 
 @login_required
+@for_ended_months
 def indicator_page(request: HttpRequest, pk: int) -> HttpResponse:
     indicators = PerformanceIndicator.objects.visible_to(request.user)
     indicator = get_object_or_404(indicators.select_related("department"), pk=pk)
@@ -169,6 +171,6 @@ def indicator_page(request: HttpRequest, pk: int) -> HttpResponse:
             "chart": chart,
             "openable": openable,
             "previous_month": month.previous(),
-            "next_month": month.next(),
+            "next_month": next_ended(month),
         },
     )

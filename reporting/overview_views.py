@@ -15,13 +15,14 @@ from reporting.charts import (
     rag_by_department_chart,
     share_heatmap,
 )
-from reporting.metrics.scores import rag_for_score
+from reporting.metrics.status import next_ended
 from reporting.models import EarlyWarning
 from reporting.overview import DIMENSIONS, OverviewFigures, cached_overview_figures
-from reporting.partnership_views import chosen_month
+from reporting.partnership_views import chosen_month, for_ended_months
 
 
 @login_required
+@for_ended_months
 def overview(request: HttpRequest) -> HttpResponse:
     """For SMT, auditors and administrators: the council for the chosen month.
 
@@ -49,7 +50,7 @@ def _overview_context(figures: OverviewFigures) -> dict:
     return {
         "month": month,
         "previous_month": month.previous(),
-        "next_month": month.next(),
+        "next_month": next_ended(month),
         "departments": figures.departments,
         "counts": figures.counts,
         "rag_chart": rag_by_department_chart(month, figures.departments, figures.counts),
@@ -73,9 +74,9 @@ def _overview_context(figures: OverviewFigures) -> dict:
         "coordination_chart": coordination_chart(
             coordination, "Council", dom_id="coordination-index-trend"
         ),
-        "health_now": health[-1][1],
-        "health_rag": rag_for_score(health[-1][1]),
+        "health_now": health[-1],
         "coordination_now": coordination[-1],
+        "returns_status": figures.returns_status,
         "missing_rows": figures.missing,
         "late_rows": figures.late,
         "partnerships": list(Partnership.objects.order_by("pk")),

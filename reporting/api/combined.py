@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from departments import roles
 from partnerships.models import Partnership
 from reporting import early_warnings
-from reporting.api.metrics import PERIOD_PARAMETER, month_from
+from reporting.api.metrics import PERIOD_PARAMETER, month_from, status_fields
 from reporting.combined import (
     cached_combined_figures,
     narrowing_partnership,
@@ -46,7 +46,11 @@ class RelationSerializer(serializers.Serializer):
 class MonthFigureSerializer(serializers.Serializer):
     period = serializers.CharField()
     partner_health = serializers.DecimalField(**SCORE)
+    partner_health_status, partner_health_status_reason = status_fields("health_status")
     coordination_index = serializers.DecimalField(**SCORE)
+    coordination_index_status, coordination_index_status_reason = status_fields(
+        "coordination_status"
+    )
 
 
 class SpellSerializer(serializers.Serializer):
@@ -60,13 +64,22 @@ class ChangePointSerializer(serializers.Serializer):
     later = serializers.CharField()
     health_change = serializers.DecimalField(max_digits=6, decimal_places=1)
     coordination_change = serializers.DecimalField(max_digits=6, decimal_places=1)
+    provisional = serializers.BooleanField(
+        help_text="The health change is to or from a provisional month."
+    )
 
 
 class DepartmentRelationSerializer(serializers.Serializer):
     department = serializers.IntegerField()
     name = serializers.CharField()
     coordination_index = serializers.DecimalField(**SCORE)
+    coordination_index_status, coordination_index_status_reason = status_fields(
+        "coordination_status"
+    )
     dependency_health = serializers.DecimalField(**SCORE)
+    dependency_health_status, dependency_health_status_reason = status_fields(
+        "dependency_status"
+    )
     relation = RelationSerializer()
 
 
@@ -120,7 +133,7 @@ class CombinedMetricsViewSet(viewsets.ViewSet):
             month, departments=departments, partnership=partnership
         )
         council = scope.council_wide
-        coordination = dict(figures.coordination_series)
+        coordination = {c.period: c for c in figures.coordination}
         body = {
             "period": month.key,
             "partnership": partnership.pk if partnership else None,
@@ -128,9 +141,11 @@ class CombinedMetricsViewSet(viewsets.ViewSet):
                 {
                     "period": m.key,
                     "partner_health": value,
-                    "coordination_index": coordination.get(m),
+                    "health_status": status,
+                    "coordination_index": coordination[m].index,
+                    "coordination_status": coordination[m].status,
                 }
-                for m, value in figures.health
+                for (m, value), status in zip(figures.health, figures.health_statuses, strict=True)
             ]
             if council
             else None,
@@ -147,6 +162,7 @@ class CombinedMetricsViewSet(viewsets.ViewSet):
                     "later": p.later.key,
                     "health_change": p.health_change,
                     "coordination_change": p.coordination_change,
+                    "provisional": p.provisional,
                 }
                 for p in figures.change_points()
             ]
@@ -157,7 +173,9 @@ class CombinedMetricsViewSet(viewsets.ViewSet):
                     "department": row.department.pk,
                     "name": row.department.name,
                     "coordination_index": row.coordination.index,
+                    "coordination_status": row.coordination.status,
                     "dependency_health": row.dependency.score,
+                    "dependency_status": row.dependency.status,
                     "relation": _relation(row.relation),
                 }
                 for row in figures.departments

@@ -25,7 +25,12 @@ from departments.api.errors import error_responses
 from departments.api.serializers import IndicatorSerializer
 from departments.models import Department, PerformanceIndicator
 from departments.rating import Timeliness
-from reporting.api.metrics import PERIOD_PARAMETER, CoordinationSerializer, month_from
+from reporting.api.metrics import (
+    PERIOD_PARAMETER,
+    CoordinationSerializer,
+    month_from,
+    status_fields,
+)
 from reporting.dashboard_views import cached_department_figures
 from reporting.indicator_views import indicator_history
 
@@ -130,6 +135,7 @@ class DependencyHealthSerializer(serializers.Serializer):
         help_text="Mean health of the rated services, weighted by monthly charge.",
     )
     rag = serializers.CharField(source="rag.value", help_text=RAG_HELP)
+    status, status_reason = status_fields("status")
     services = serializers.SerializerMethodField()
 
     @extend_schema_field(DependencyServiceSerializer(many=True))
@@ -142,6 +148,7 @@ class DepartmentMetricsSerializer(serializers.Serializer):
     department = serializers.IntegerField(source="department.pk")
     name = serializers.CharField(source="department.name")
     period = serializers.CharField(source="month.key")
+    returns_status, returns_status_reason = status_fields("returns_status")
     indicators = IndicatorRowSerializer(many=True, source="rows")
     coordination = CoordinationSerializer()
     dependency_health = DependencyHealthSerializer(source="dependency")

@@ -11,21 +11,40 @@ from rest_framework.response import Response
 from departments import periods, roles
 from partnerships.models import Partnership
 from reporting.metrics.health import contract_health, credits_year_to_date
+from reporting.metrics.status import REASON_HELP, STATE_CHOICES, STATE_HELP
 
 PERIOD_PARAMETER = OpenApiParameter(
     "period",
     OpenApiTypes.STR,
-    description="Month key such as 2025-26-P06; default: the latest closed month.",
+    description=(
+        "Month key such as 2025-26-P06; default: the latest closed month. A month that "
+        "has not ended (the current one or a future one) answers 400: only ended months "
+        "have figures."
+    ),
     required=False,
 )
 
 
 def month_from(request) -> periods.Period:
-    """The ``?period=`` month (default: the latest closed); 400 naming the problem."""
+    """The ``?period=`` month (default: the latest closed); 400 naming the problem, for
+    a bad key and for a month that has not ended alike ({"period": [message]})."""
     try:
-        return periods.month_or_latest(request.query_params.get("period"))
+        return periods.ended_month_or_latest(request.query_params.get("period"))
     except ValueError as error:
         raise ValidationError({"period": [str(error)]}) from error
+
+
+def status_fields(source: str) -> tuple[serializers.ChoiceField, serializers.CharField]:
+    """The ``status`` and ``status_reason`` fields of a figure whose ``FigureStatus`` is
+    at ``source`` (DESIGN.md section 3, "Which months are rated")."""
+    return (
+        serializers.ChoiceField(
+            choices=STATE_CHOICES,
+            source=f"{source}.state",
+            help_text=STATE_HELP,
+        ),
+        serializers.CharField(source=f"{source}.reason", help_text=REASON_HELP),
+    )
 
 
 class ComponentSerializer(serializers.Serializer):
@@ -56,8 +75,14 @@ class ServiceMonthSerializer(serializers.Serializer):
 class PartnershipMetricsSerializer(serializers.Serializer):
     partnership = serializers.IntegerField()
     period = serializers.CharField()
-    score = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    score = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        allow_null=True,
+        help_text="Null when the month is outside the contract term or has no data.",
+    )
     rag = serializers.CharField()
+    status, status_reason = status_fields("status")
     components = ComponentSerializer(many=True)
     credits = serializers.DecimalField(max_digits=12, decimal_places=2)
     credits_year_to_date = serializers.DecimalField(max_digits=12, decimal_places=2)
@@ -83,6 +108,7 @@ class PartnershipMetricsViewSet(viewsets.ViewSet):
             "period": month.key,
             "score": health.score,
             "rag": health.rag.value,
+            "status": health.status,
             "components": health.components,
             "credits": health.credits,
             "credits_year_to_date": sum(ytd.values()),
@@ -118,6 +144,7 @@ class CoordinationSerializer(serializers.Serializer):
     counterparts = serializers.IntegerField()
     index = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
     rag = serializers.CharField(source="rag.value")
+    status, status_reason = status_fields("status")
     components = ComponentSerializer(many=True)
 
 
@@ -167,8 +194,16 @@ class DepartmentRagSerializer(serializers.Serializer):
 
 
 class TrendPointSerializer(serializers.Serializer):
-    period = serializers.CharField()
-    score = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    """One month of a score's trend (``CouncilPartnerHealth`` or ``Coordination``)."""
+
+    period = serializers.CharField(source="period.key")
+    score = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        allow_null=True,
+        help_text="Null when the month is not rated or outside every contract.",
+    )
+    status, status_reason = status_fields("status")
 
 
 class MissingReturnSerializer(serializers.Serializer):
@@ -183,7 +218,13 @@ class OverviewSerializer(serializers.Serializer):
     period = serializers.CharField()
     rag_by_department = DepartmentRagSerializer(many=True)
     statutory_direction = serializers.DictField(child=serializers.IntegerField())
-    partner_health = TrendPointSerializer(many=True)
+    returns_status, returns_status_reason = status_fields("returns")
+    partner_health = TrendPointSerializer(
+        many=True,
+        help_text="Council partner health over 24 months: the contract-value-weighted mean "
+        "of the partnerships' exact contract health, rounded once; a partnership outside "
+        "its contract term that month is left out.",
+    )
     coordination_index = TrendPointSerializer(many=True)
     missing_returns = MissingReturnSerializer(many=True)
 
@@ -213,9 +254,11 @@ class OverviewMetricsViewSet(viewsets.ViewSet):
                 for d in figures.departments
             ],
             "statutory_direction": {d.value: n for d, n in figures.travel},
-            "partner_health": [{"period": m.key, "score": s} for m, s in figures.health],
+            "returns": figures.returns_status,
+            "partner_health": figures.health,
             "coordination_index": [
-                {"period": c.period.key, "score": c.index} for c in figures.coordination
+                {"period": c.period, "score": c.index, "status": c.status}
+                for c in figures.coordination
             ],
             "missing_returns": [
                 {

@@ -191,13 +191,16 @@ class ContractHealthExporter(PartnershipExporter):
     title = "Contract health with its components"
     description = (
         "Contract health of each partnership for the 24 months to the chosen month, with "
-        "every component's score and its weight after sharing out."
+        "every component's score and its weight after sharing out, and whether each month "
+        "is rated, provisional (SLA results still due) or outside the contract."
     )
     columns = [
         Column("Partnership", 30),
         Column("Month", 12),
         Column("Contract health", 10, SCORE),
         Column("RAG", 10),
+        Column("Status", 12),
+        Column("Status reason", 40),
         Column("Credits", 12, MONEY),
         *[
             column
@@ -220,6 +223,8 @@ class ContractHealthExporter(PartnershipExporter):
                     health.period.key,
                     health.score,
                     health.rag.label,
+                    health.status.label,
+                    health.status.reason,
                     health.credits,
                     *[
                         value

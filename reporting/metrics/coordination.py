@@ -27,6 +27,7 @@ from reporting.metrics.scores import (
     share_score,
     weighted_score,
 )
+from reporting.metrics.status import FigureStatus, coordination_status
 
 
 def decided(today: date) -> tuple[Q, Q]:
@@ -56,6 +57,7 @@ class Coordination:
     median_days: Decimal | None
     index: Decimal | None
     components: list[Component]
+    status: FigureStatus  # not rated while the month runs or without referrals
 
     @property
     def volume(self) -> int:
@@ -191,6 +193,9 @@ def coordination_by_department(
             on_time, late = r.get("on_time", 0), r.get("late", 0)
             digital = r.get("digital", 0) + s.get("digital", 0)
             index, components = _index(weights, on_time, late, digital, volume, reach)
+            status = coordination_status(
+                month=period, index=index, referrals=r.get("n", 0) + s.get("n", 0), today=today
+            )
             result[k] = Coordination(
                 period,
                 department_id,
@@ -203,8 +208,9 @@ def coordination_by_department(
                 counterparts,
                 len(departments),
                 _median(histograms.get(k, {})),
-                index,
+                index if status.has_figure else None,
                 components,
+                status,
             )
     return result
 
@@ -250,6 +256,7 @@ def council_coordination(
         reach = sum(reaches) / len(reaches) if reaches else None
         n, on_time, late = t.get("n", 0), t.get("on_time", 0), t.get("late", 0)
         index, components = _index(weights, on_time, late, t.get("digital", 0), n, reach)
+        status = coordination_status(month=period, index=index, referrals=n, today=today)
         departments = next(iter(by_department.values())).departments if by_department else 0
         series.append(
             Coordination(
@@ -264,8 +271,9 @@ def council_coordination(
                 len(rated),
                 departments,
                 _median(histograms.get(period.key, {})),
-                index,
+                index if status.has_figure else None,
                 components,
+                status,
             )
         )
     return series

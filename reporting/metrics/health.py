@@ -51,7 +51,16 @@ from reporting.metrics.scores import (
     exact_share,
     rag_for_score,
     share_score,
-    weighted_score,
+    weighted_exact,
+)
+from reporting.metrics.status import (
+    FigureState,
+    FigureStatus,
+    in_words,
+    joined,
+    month_in_words,
+    plural,
+    unfinished,
 )
 
 COUNTS = ("entered", "met", "minor", "serious", "on_time")
@@ -189,16 +198,99 @@ def service_months(*, partnership_ids, months: list[Period]) -> dict[tuple[int, 
 
 @dataclass(frozen=True)
 class ContractHealth:
+    """A partnership's contract health in one month (DESIGN.md section 3).
+
+    ``exact`` is the unrounded weighted mean of the components, for figures built from it
+    (council partner health); ``score`` is it rounded half-up to one place, for display.
+    Both are None when the month has no figure: it has not ended, or it lies outside the
+    contract term (``status`` says which). ``components`` are worked out in every case,
+    so a page can still show what the records held.
+    """
+
     partnership_id: int
     period: Period
-    score: Decimal | None
+    exact: Decimal | None
+    status: FigureStatus
     components: list[Component]
     credits: Decimal
     services: list[ServiceMonth] = field(default_factory=list)
 
     @property
+    def score(self) -> Decimal | None:
+        return None if self.exact is None else score(self.exact)
+
+    @property
     def rag(self) -> Rag:
         return rag_for_score(self.score)
+
+
+def in_contract(partnership: Partnership, month: Period) -> bool:
+    """Whether ``month`` falls within the partnership's contract term: at least one of its
+    days lies between the start and end dates (both inclusive), so the month a contract
+    starts or ends in is rated."""
+    return month.start <= partnership.end_date and partnership.start_date <= month.end
+
+
+def contract_health_status(
+    *,
+    partnership: Partnership,
+    month: Period,
+    expected: int,
+    entered: int,
+    on_time: int,
+    has_score: bool,
+    today: date,
+) -> FigureStatus:
+    """The one rule for whether a partnership's month is rated (DESIGN.md section 3,
+    "Which months are rated"), in this order:
+
+    - not rated while the month has not ended (by ``today``, Europe/London);
+    - outside the contract when no day of the month is in the contract term;
+    - provisional until the SLA results deadline (10 working days after month end) has
+      passed, saying how many of the ``expected`` results (one per SLA) are ``entered``
+      (a contract without SLAs awaits nothing, so is rated at once);
+    - rated after it, naming the results still missing as overdue and those entered
+      after the deadline (``entered`` - ``on_time``), as the timely-reporting component
+      counts them; not rated when no component has data (``has_score`` false).
+    """
+    if (status := unfinished(month, today)) is not None:
+        return status
+    if not in_contract(partnership, month):
+        return FigureStatus(
+            FigureState.OUTSIDE_CONTRACT,
+            f"{month_in_words(month)} is outside the contract term "
+            f"({in_words(partnership.start_date)} to {in_words(partnership.end_date)})",
+        )
+    deadline = month.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)
+    if not expected:
+        # No SLA, so no result is awaited: the month is judged on what the records hold.
+        if not has_score:
+            return FigureStatus(FigureState.NOT_RATED, "No component of contract health has data")
+        return FigureStatus(FigureState.RATED, "No SLA results are due: the contract has no SLAs")
+    if today <= deadline:
+        return FigureStatus(
+            FigureState.PROVISIONAL,
+            f"SLA results due {in_words(deadline)}: {entered} of {expected} entered",
+        )
+    if not has_score:
+        return FigureStatus(FigureState.NOT_RATED, "No component of contract health has data")
+    missing = max(expected - entered, 0)
+    late = max(entered - on_time, 0)
+    if not missing and not late:
+        return FigureStatus(
+            FigureState.RATED, f"All {plural(expected, 'SLA result')} entered by the deadline"
+        )
+    return FigureStatus(
+        FigureState.RATED,
+        joined(
+            [
+                f"{missing} of {plural(expected, 'SLA result')} overdue since {in_words(deadline)}"
+                if missing
+                else "",
+                f"{plural(late, 'SLA result')} entered after the deadline" if late else "",
+            ]
+        ),
+    )
 
 
 def _twelve_months_before(month: Period) -> date:
@@ -326,8 +418,19 @@ def _health_of_month(
             f"{on_time} of {timely_total} results entered by the deadline",
         ),
     ]
-    value, shared = weighted_score(components)
-    return ContractHealth(partnership.pk, m, value, shared, credits, services)
+    value, shared = weighted_exact(components)
+    status = contract_health_status(
+        partnership=partnership,
+        month=m,
+        expected=expected,
+        entered=entered,
+        on_time=on_time,
+        has_score=value is not None,
+        today=today,
+    )
+    # A month that has not ended, or lies outside the contract, has no figure at all.
+    exact = value if status.has_figure else None
+    return ContractHealth(partnership.pk, m, exact, status, shared, credits, services)
 
 
 def contract_health(
@@ -362,16 +465,49 @@ class DependencyHealth:
     period: Period
     score: Decimal | None
     services: list[tuple[Service, ServiceMonth]]
+    status: FigureStatus
 
     @property
     def rag(self) -> Rag:
         return rag_for_score(self.score)
 
 
+def dependency_status(
+    *, month: Period, services: list[ServiceMonth], has_score: bool, today: date
+) -> FigureStatus:
+    """Whether a department's dependency health is rated: as contract health, it is built
+    on SLA results, so it is not rated while the month runs and provisional until their
+    deadline (10 working days after month end); after it, missing results are overdue."""
+    if (status := unfinished(month, today)) is not None:
+        return status
+    deadline = month.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)
+    expected = sum(s.expected for s in services)
+    entered = sum(s.entered for s in services)
+    if not expected:
+        return FigureStatus(FigureState.NOT_RATED, "It depends on no partner service with SLAs")
+    if today <= deadline:
+        return FigureStatus(
+            FigureState.PROVISIONAL,
+            f"SLA results due {in_words(deadline)}: {entered} of {expected} entered",
+        )
+    if not has_score:
+        return FigureStatus(
+            FigureState.NOT_RATED, "No SLA result entered for the services it depends on"
+        )
+    missing = max(expected - entered, 0)
+    if missing:
+        return FigureStatus(
+            FigureState.RATED,
+            f"{missing} of {plural(expected, 'SLA result')} overdue since {in_words(deadline)}",
+        )
+    return FigureStatus(FigureState.RATED, f"All {plural(expected, 'SLA result')} entered")
+
+
 def dependency_health(
-    *, months: list[Period], department_ids: list[int] | None = None
+    *, months: list[Period], department_ids: list[int] | None = None, today: date | None = None
 ) -> dict[tuple[int, str], DependencyHealth]:
     """Each department's dependency health per month (four queries in all)."""
+    today = today or timezone.localdate()
     services = list(Service.objects.prefetch_related("departments").order_by("name"))
     by_service = service_months(partnership_ids=Partnership.objects.values("pk"), months=months)
     served: dict[int, list[Service]] = defaultdict(list)
@@ -394,36 +530,10 @@ def dependency_health(
                 if rated and charge
                 else None
             )
-            result[(department_id, m.key)] = DependencyHealth(department_id, m, value, rows)
-    return result
-
-
-def council_partner_health(
-    *, months: list[Period], today: date | None = None
-) -> list[tuple[Period, Decimal | None]]:
-    """Council-level partner health per month: the partnerships' contract health, mean
-    weighted by annual contract value over those with a score (DESIGN.md section 3)."""
-    series_by_partnership = [
-        (
-            partnership.annual_value,
-            contract_health_series(partnership=partnership, months=months, today=today),
-        )
-        for partnership in Partnership.objects.order_by("pk")
-    ]
-    result = []
-    for index, month in enumerate(months):
-        rated = [
-            (value, series[index].score)
-            for value, series in series_by_partnership
-            if series[index].score is not None
-        ]
-        total = sum((value for value, _ in rated), Decimal(0))
-        result.append(
-            (
-                month,
-                score(sum((v * s for v, s in rated), Decimal(0)) / total)
-                if rated and total
-                else None,
+            status = dependency_status(
+                month=m, services=[sm for _, sm in rows], has_score=value is not None, today=today
             )
-        )
+            result[(department_id, m.key)] = DependencyHealth(
+                department_id, m, value if status.has_figure else None, rows, status
+            )
     return result

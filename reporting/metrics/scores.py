@@ -61,11 +61,18 @@ class Component:
 
 
 def weighted_score(components: list[Component]) -> tuple[Decimal | None, list[Component]]:
-    """The weighted mean of the components that have data.
+    """The weighted mean of the components that have data, to one decimal place.
 
     Weights of components without data are shared out in proportion among the others;
     each component is returned with its effective weight (percent, one decimal place).
     """
+    value, shared = weighted_exact(components)
+    return (None if value is None else score(value)), shared
+
+
+def weighted_exact(components: list[Component]) -> tuple[Decimal | None, list[Component]]:
+    """``weighted_score`` unrounded: for a figure built from this one (council partner
+    health from contract health), which must use exact values and round once."""
     with_data = [c for c in components if c.has_data and c.weight > 0]
     total = sum(c.weight for c in with_data)
     if not total:
@@ -82,4 +89,4 @@ def weighted_score(components: list[Component]) -> tuple[Decimal | None, list[Co
         )
         for c in components
     ]
-    return score(value), shared
+    return value, shared

@@ -48,8 +48,10 @@ class PartnershipYear:
 
     @property
     def mean_health(self) -> Decimal | None:
-        """The mean of the rated months' contract health, to one decimal place."""
-        rated = [m.score for m in self.months if m.score is not None]
+        """The mean of the exact contract health of the months that have a figure (rated
+        or provisional: not those outside the contract or not yet ended), rounded once
+        to one decimal place."""
+        rated = [m.exact for m in self.months if m.exact is not None]
         return score(sum(rated, Decimal(0)) / len(rated)) if rated else None
 
 
@@ -176,10 +178,20 @@ class BestValueAnnualReport(Pack):
                 Column("Month", 12),
                 Column("Contract health", 10, SCORE),
                 Column("RAG", 10),
+                Column("Status", 12),
+                Column("Status reason", 40),
                 Column("Credits", 12, MONEY),
             ],
             [
-                [p.partnership.name, m.period.key, m.score, m.rag.label, m.credits]
+                [
+                    p.partnership.name,
+                    m.period.key,
+                    m.score,
+                    m.rag.label,
+                    m.status.label,
+                    m.status.reason,
+                    m.credits,
+                ]
                 for p in report.partnerships
                 for m in p.months
             ],

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.utils import timezone
+
 from departments.models import Department, PerformanceIndicator
 from departments.periods import Period
 from departments.roles import scope_for
@@ -47,6 +49,7 @@ from reporting.metrics.health import (
     trailing_months,
 )
 from reporting.metrics.returns import IndicatorRow, counts_by_department, indicator_rows
+from reporting.metrics.status import FigureStatus, returns_status
 from reporting.models import EarlyWarning
 from reporting.relation import Relation
 
@@ -85,6 +88,8 @@ class CombinedSection:
     trend: Chart
     scatter: Chart
     departments: list[DepartmentRelation] = field(default_factory=list)
+    health_now: Decimal | None = None  # the council's: partner health in the pack's month
+    health_status: FigureStatus | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,7 @@ class MonthlyPack:
     late: list[IndicatorRow]
     overview_charts: list[Chart] = field(default_factory=list)
     statutory: list[IndicatorRow] = field(default_factory=list)
+    returns_status: FigureStatus | None = None  # of the month's returns in the pack
 
 
 def _pack_departments(user, parameters: ReportParameters, council_wide: bool) -> list[Department]:
@@ -193,6 +199,7 @@ def monthly_pack(*, user, parameters: ReportParameters) -> MonthlyPack:
         late=[row for row in rows if row.late],
         overview_charts=overview_charts,
         statutory=[row for row in rows if row.indicator.statutory],
+        returns_status=returns_status(month=month, rows=rows, today=timezone.localdate()),
     )
 
 
@@ -226,4 +233,6 @@ def _combined_section(subject: str, context: dict) -> CombinedSection:
         trend=context["trend"],
         scatter=context["scatter"],
         departments=context["rows"] if context["council_wide"] else [],
+        health_now=context.get("health_now"),
+        health_status=context.get("health_status"),
     )

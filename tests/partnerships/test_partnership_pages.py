@@ -229,10 +229,15 @@ def test_the_partnership_page_shows_health_components_weights_and_the_trend(
     chart = response.context["chart"]
     assert chart.caption.startswith("Contract health was 67.9 (amber) in Sep 2025")
     assert chart.caption in text
-    assert chart.headers == ["Month", "Contract health", "RAG"]
+    assert chart.headers == ["Month", "Contract health", "RAG", "Status"]
     assert len(chart.rows) == 24
-    assert chart.rows[-1] == ["Sep 2025", "67.9", "Amber"]
-    assert "<td>Sep 2025</td><td>67.9</td><td>Amber</td>" in response.content.decode()
+    # September's deadline (14 October) has passed: rated, with the late entry named.
+    status = "Rated: 1 SLA result entered after the deadline"
+    assert chart.rows[-1] == ["Sep 2025", "67.9", "Amber", status]
+    assert f"<td>Sep 2025</td><td>67.9</td><td>Amber</td><td>{status}</td>" in (
+        response.content.decode()
+    )
+    assert f"{status}" in text
     assert "Show the data behind this chart" in text
 
 

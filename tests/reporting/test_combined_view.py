@@ -44,10 +44,10 @@ from reporting.combined import (
 from reporting.metrics.coordination import coordination_by_department, council_coordination
 from reporting.metrics.health import (
     contract_health_series,
-    council_partner_health,
     dependency_health,
     trailing_months,
 )
+from reporting.metrics.partner_health import council_partner_health
 from reporting.models import EarlyWarning, WarningRule
 from reporting.relation import relation
 from tests.factories import (
@@ -177,7 +177,7 @@ def test_the_council_relation_is_the_relation_of_partner_health_and_coordination
 ):
     figures = figures_for(finance, housing)
 
-    health = council_partner_health(months=MONTHS)
+    health = [(h.period, h.score) for h in council_partner_health(months=MONTHS)]
     coordination = [(c.period, c.index) for c in council_coordination(periods=MONTHS)]
     assert figures.months == MONTHS
     assert figures.health == health
@@ -254,8 +254,9 @@ def test_narrowed_to_one_partnership_the_health_is_that_partnerships(
     assert narrowed.health == [
         (h.period, h.score) for h in contract_health_series(partnership=other, months=MONTHS)
     ]
-    ict = contract_health_series(partnership=partnership, months=MONTHS)[-1].score
-    # Council-wide: the mean of the two, weighted by equal annual values.
+    ict = contract_health_series(partnership=partnership, months=MONTHS)[-1].exact
+    # Council-wide: the mean of the two exact scores, weighted by equal annual values,
+    # rounded once.
     assert council.health[-1][1] == ((ict + D("90.0")) / 2).quantize(D("0.1"))
     assert narrowed.relation == relation(narrowed.health, narrowed.coordination_series)
 

@@ -12,7 +12,8 @@ from departments.models import PerformanceIndicator
 from departments.periods import Period
 from reporting.exports.parameters import ReportParameters
 from reporting.metrics.coordination import council_coordination
-from reporting.metrics.health import contract_health, council_partner_health, trailing_months
+from reporting.metrics.health import contract_health, trailing_months
+from reporting.metrics.partner_health import council_partner_health
 from reporting.metrics.returns import indicator_rows
 from reporting.packs.annual import BestValueAnnualReport
 from reporting.packs.chart_images import NO_RENDERER
@@ -81,7 +82,7 @@ def test_the_monthly_pack_pdf_has_every_section_and_the_dashboard_figures(
     assert f"Contract health in Sep 2025: {health.score}" in text
     months = trailing_months(MONTH)
     finding = relation(
-        council_partner_health(months=months),
+        [(h.period, h.score) for h in council_partner_health(months=months)],
         [(c.period, c.index) for c in council_coordination(periods=months)],
     ).finding()
     assert finding in text
