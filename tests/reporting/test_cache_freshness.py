@@ -36,7 +36,7 @@ from departments.services import (
 from partnerships.services import enter_sla_result
 from reporting.cache import FIGURE_INPUTS, NOT_FIGURE_INPUTS, figure_cache_key
 from reporting.metrics.coordination import coordination_by_department, council_coordination
-from reporting.metrics.health import council_partner_health
+from reporting.metrics.partner_health import council_partner_health
 from tests.factories import (
     EscalationFactory,
     IndicatorFactory,
@@ -194,11 +194,16 @@ def partner_health(client) -> Decimal:
     checked against the metric function."""
     overview_page, overview_api = overview(client)
     combined_page, combined_api = combined(client)
-    score = overview_page["health_now"]
+    score = overview_page["health_now"].score
     assert combined_page["health_now"] == score
-    assert overview_api["partner_health"][-1] == {"period": P06.key, "score": _shown(score)}
+    latest = overview_api["partner_health"][-1]
+    assert (latest["period"], latest["score"], latest["status"]) == (
+        P06.key,
+        _shown(score),
+        "rated",
+    )
     assert combined_api["months"][-1]["partner_health"] == _shown(score)
-    assert council_partner_health(months=[P06])[0][1] == score
+    assert council_partner_health(months=[P06])[0].score == score
     return score
 
 
@@ -313,7 +318,7 @@ def test_sla_results_of_an_earlier_month_move_the_partner_health_trend(client, w
         (month,) = [m for m in combined_api["months"] if m["period"] == P02.key]
         assert month["partner_health"] == point["score"]
         (row,) = [r for r in overview_page["health_chart"].rows if r[0] == P02.short_label]
-        expected = council_partner_health(months=[P02])[0][1]
+        expected = council_partner_health(months=[P02])[0].score
         assert point["score"] == _shown(expected)
         assert row[1] == ("not rated" if expected is None else f"{expected}")
         return point["score"]
