@@ -217,6 +217,12 @@ def cached_combined_figures(
     )
 
 
+def exact_health(health) -> Decimal | None:
+    """A month's partner health unrounded, or None where it has no figure (not ended,
+    outside the contract): the lag correlation is measured on exact values."""
+    return health.exact if health.score is not None else None
+
+
 def combined_figures(
     month: Period,
     *,
@@ -245,7 +251,12 @@ def combined_figures(
                 department=department,
                 coordination=by_department[(department.pk, month.key)],
                 dependency=dependencies[(department.pk, month.key)],
-                relation=relation(dependency_series, coordination_series),
+                # The relation uses the exact monthly figures (DESIGN.md 3, "Combined
+                # view"); the series shown beside it are the rounded ones people read.
+                relation=relation(
+                    [(m, dependencies[(department.pk, m.key)].exact) for m in months],
+                    [(m, by_department[(department.pk, m.key)].index_exact) for m in months],
+                ),
                 coordination_series=coordination_series,
                 dependency_series=dependency_series,
             )
@@ -258,7 +269,8 @@ def combined_figures(
         health_statuses=[h.status for h in health_months],
         coordination=council,
         relation=relation(
-            [(h.period, h.score) for h in health_months], [(c.period, c.index) for c in council]
+            [(h.period, exact_health(h)) for h in health_months],
+            [(c.period, c.index_exact) for c in council],
         ),
         departments=rows,
     )

@@ -25,7 +25,7 @@ from reporting.metrics.scores import (
     exact_share,
     rag_for_score,
     share_score,
-    weighted_score,
+    weighted_exact,
 )
 from reporting.metrics.status import FigureStatus, coordination_status
 
@@ -58,6 +58,8 @@ class Coordination:
     index: Decimal | None
     components: list[Component]
     status: FigureStatus  # not rated while the month runs or without referrals
+    # The index unrounded, for figures built from it (the lag correlation: DESIGN.md 3).
+    index_exact: Decimal | None = None
 
     @property
     def volume(self) -> int:
@@ -130,7 +132,7 @@ def _index(
         ),
         Component("reach", "Reach", reach, weights["reach"], "Departments worked with"),
     ]
-    return weighted_score(components)
+    return weighted_exact(components)
 
 
 def coordination_by_department(
@@ -192,7 +194,8 @@ def coordination_by_department(
             reach = exact_share(counterparts, len(departments) - 1) if volume else None
             on_time, late = r.get("on_time", 0), r.get("late", 0)
             digital = r.get("digital", 0) + s.get("digital", 0)
-            index, components = _index(weights, on_time, late, digital, volume, reach)
+            exact, components = _index(weights, on_time, late, digital, volume, reach)
+            index = None if exact is None else score(exact)
             status = coordination_status(
                 month=period, index=index, referrals=r.get("n", 0) + s.get("n", 0), today=today
             )
@@ -211,6 +214,7 @@ def coordination_by_department(
                 index if status.has_figure else None,
                 components,
                 status,
+                exact if status.has_figure else None,
             )
     return result
 
@@ -255,7 +259,8 @@ def council_coordination(
         reaches = [c.components[2].exact for c in rated if c.components[2].exact is not None]
         reach = sum(reaches) / len(reaches) if reaches else None
         n, on_time, late = t.get("n", 0), t.get("on_time", 0), t.get("late", 0)
-        index, components = _index(weights, on_time, late, t.get("digital", 0), n, reach)
+        exact, components = _index(weights, on_time, late, t.get("digital", 0), n, reach)
+        index = None if exact is None else score(exact)
         status = coordination_status(month=period, index=index, referrals=n, today=today)
         departments = next(iter(by_department.values())).departments if by_department else 0
         series.append(
@@ -274,6 +279,7 @@ def council_coordination(
                 index if status.has_figure else None,
                 components,
                 status,
+                exact if status.has_figure else None,
             )
         )
     return series

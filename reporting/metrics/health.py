@@ -112,6 +112,11 @@ class ServiceMonth:
         return share_score(Decimal(self.met) + Decimal(self.minor) / 2, self.entered)
 
     @property
+    def health_exact(self) -> Decimal | None:
+        """``health`` unrounded, for figures built from it (dependency health)."""
+        return exact_share(Decimal(self.met) + Decimal(self.minor) / 2, self.entered)
+
+    @property
     def rag(self) -> Rag:
         return rag_for_score(self.health)
 
@@ -466,6 +471,7 @@ class DependencyHealth:
     score: Decimal | None
     services: list[tuple[Service, ServiceMonth]]
     status: FigureStatus
+    exact: Decimal | None = None  # unrounded, for the lag correlation (DESIGN.md 3)
 
     @property
     def rag(self) -> Rag:
@@ -525,15 +531,22 @@ def dependency_health(
             ]
             rated = [(s, sm) for s, sm in rows if sm.health is not None]
             charge = sum((s.monthly_charge for s, _ in rated), Decimal(0))
-            value = (
-                score(sum((s.monthly_charge * sm.health for s, sm in rated), Decimal(0)) / charge)
+            # The charge-weighted mean of the services' exact health, rounded once.
+            exact = (
+                sum((s.monthly_charge * sm.health_exact for s, sm in rated), Decimal(0)) / charge
                 if rated and charge
                 else None
             )
+            value = None if exact is None else score(exact)
             status = dependency_status(
                 month=m, services=[sm for _, sm in rows], has_score=value is not None, today=today
             )
             result[(department_id, m.key)] = DependencyHealth(
-                department_id, m, value if status.has_figure else None, rows, status
+                department_id,
+                m,
+                value if status.has_figure else None,
+                rows,
+                status,
+                exact if status.has_figure else None,
             )
     return result

@@ -177,12 +177,18 @@ def test_the_council_relation_is_the_relation_of_partner_health_and_coordination
 ):
     figures = figures_for(finance, housing)
 
-    health = [(h.period, h.score) for h in council_partner_health(months=MONTHS)]
-    coordination = [(c.period, c.index) for c in council_coordination(periods=MONTHS)]
+    health_months = council_partner_health(months=MONTHS)
+    council = council_coordination(periods=MONTHS)
+    health = [(h.period, h.score) for h in health_months]
+    coordination = [(c.period, c.index) for c in council]
     assert figures.months == MONTHS
     assert figures.health == health
     assert figures.coordination_series == coordination
-    assert figures.relation == relation(health, coordination)
+    # The relation is measured on the exact monthly figures, not the rounded ones shown.
+    assert figures.relation == relation(
+        [(h.period, h.exact) for h in health_months],
+        [(c.period, c.index_exact) for c in council],
+    )
     assert figures.finding() == figures.relation.finding(24)
     # Council-wide on time counts all four referrals: in September Housing had S1[22] ÷ 50
     # = 1 on time and Finance S2[23] ÷ 50 = 1: 2 of 4 = 50, index 25 + 0.5 × 50 = 50.0.
@@ -794,3 +800,43 @@ def test_the_overview_lists_open_warnings_until_acknowledged(client, sam, warnin
     assert link not in after.content.decode()
     assert warnings["housing_service"] not in after.context["warnings"]
     assert warnings["housing_missing"] in after.context["warnings"]
+
+
+def test_the_lag_correlation_is_fed_the_exact_monthly_figures(
+    episode, housing, finance, monkeypatch
+):
+    import reporting.combined as combined_module
+
+    fed = []
+    real = combined_module.relation
+
+    def recording(health, coordination):
+        fed.append((health, coordination))
+        return real(health, coordination)
+
+    monkeypatch.setattr(combined_module, "relation", recording)
+    figures_for(finance, housing)
+
+    *departments, (health, coordination) = fed
+    exact_health = [h.exact for h in council_partner_health(months=MONTHS)]
+    exact_index = [c.index_exact for c in council_coordination(periods=MONTHS)]
+    assert [value for _, value in health] == exact_health
+    assert [value for _, value in coordination] == exact_index
+    # Some of them have more places than the one shown: rounded figures were not used.
+    assert any(value != value.quantize(D("0.1")) for value in exact_health + exact_index)
+    # Each department's relation too: its exact dependency health and index.
+    from reporting.metrics.coordination import coordination_by_department
+    from reporting.metrics.health import dependency_health
+
+    ids = [finance.pk, housing.pk]
+    by_department = coordination_by_department(periods=MONTHS, department_ids=ids)
+    dependencies = dependency_health(months=MONTHS, department_ids=ids)
+    expected = [
+        (
+            [dependencies[(pk, m.key)].exact for m in MONTHS],
+            [by_department[(pk, m.key)].index_exact for m in MONTHS],
+        )
+        for pk in ids
+    ]
+    fed_values = [([v for _, v in dep], [v for _, v in idx]) for dep, idx in departments]
+    assert sorted(fed_values, key=str) == sorted(expected, key=str)
