@@ -674,7 +674,9 @@ def test_the_page_and_its_api_read_one_cached_entry(
 
     monkeypatch.setattr(module, name, counted)
     client.force_login(sam)
-    client.get(page.format(housing=housing.pk) + f"?period={P06.key}")
+    response = client.get(page.format(housing=housing.pk) + f"?period={P06.key}")
+    assert response.status_code == 200
+    assert calls == [name]  # the page built the figures
     _api(client, api.format(housing=housing.pk))
     _api(client, api.format(housing=housing.pk))
     assert calls == [name]  # built once for the page; the API read the same entry
