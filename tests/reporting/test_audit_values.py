@@ -556,3 +556,22 @@ def test_the_trail_page_makes_the_same_number_of_queries_however_many_rows(
     assert shown == 50
     assert queries <= large <= 60
     assert _page_queries(client, "/audit-trail/?page=2")[0] <= large
+
+
+def test_a_date_beyond_the_products_range_is_a_clear_message_not_a_server_error(
+    client, audrey
+):
+    client.force_login(audrey)
+
+    page = client.get("/audit-trail/?until=9999-12-31")
+    report = client.post(
+        "/api/v1/reports/",
+        {"kind": "audit_trail", "file_format": "csv", "parameters": {"until": "9999-12-31"}},
+        content_type="application/json",
+    )
+
+    message = "'9999-12-31' is outside the dates this product takes: 1900 to 2100"
+    assert page.status_code == 200
+    assert page.context["errors"] == {"until": message}
+    assert report.status_code == 400
+    assert message in str(report.json())
