@@ -66,10 +66,36 @@ from reporting.metrics.status import (
 COUNTS = ("entered", "met", "minor", "serious", "on_time")
 
 
+def sla_results_deadline(month: Period) -> date:
+    """The day a month's SLA results are due: 10 working days after it ends (DESIGN.md 3)."""
+    return month.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)
+
+
 def deadline_cutoff(period: Period) -> datetime:
     """Results entered before midnight (London) at the end of the deadline day are on time."""
-    deadline = period.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)
+    deadline = sla_results_deadline(period)
     return timezone.make_aware(datetime.combine(deadline + timedelta(days=1), time.min))
+
+
+def _before_rating(
+    month: Period, *, expected: int, entered: int, has_score: bool, today: date, no_score: str
+) -> FigureStatus | None:
+    """The part of the SLA-results rule that contract health and dependency health share:
+    with no figure the month is not rated (saying what is awaited while the deadline has
+    not passed, ``no_score`` after it); with one, it is provisional until the deadline.
+    None once the deadline has passed with a figure: the caller words the rated status."""
+    deadline = sla_results_deadline(month)
+    awaited = f"SLA results due {in_words(deadline)}: {entered} of {expected} entered"
+    if not has_score:
+        return FigureStatus(FigureState.NOT_RATED, awaited if today <= deadline else no_score)
+    if today <= deadline:
+        return FigureStatus(FigureState.PROVISIONAL, awaited)
+    return None
+
+
+def _overdue(missing: int, expected: int, month: Period) -> str:
+    deadline = in_words(sla_results_deadline(month))
+    return f"{missing} of {plural(expected, 'SLA result')} overdue since {deadline}"
 
 
 @dataclass(frozen=True)
@@ -266,19 +292,21 @@ def contract_health_status(
             f"{month_in_words(month)} is outside the contract term "
             f"({in_words(partnership.start_date)} to {in_words(partnership.end_date)})",
         )
-    deadline = month.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)
+    no_data = "No component of contract health has data"
     if not expected:
         # No SLA, so no result is awaited: the month is judged on what the records hold.
         if not has_score:
-            return FigureStatus(FigureState.NOT_RATED, "No component of contract health has data")
+            return FigureStatus(FigureState.NOT_RATED, no_data)
         return FigureStatus(FigureState.RATED, "No SLA results are due: the contract has no SLAs")
-    if today <= deadline:
-        return FigureStatus(
-            FigureState.PROVISIONAL,
-            f"SLA results due {in_words(deadline)}: {entered} of {expected} entered",
-        )
-    if not has_score:
-        return FigureStatus(FigureState.NOT_RATED, "No component of contract health has data")
+    if status := _before_rating(
+        month,
+        expected=expected,
+        entered=entered,
+        has_score=has_score,
+        today=today,
+        no_score=no_data,
+    ):
+        return status
     missing = max(expected - entered, 0)
     late = max(entered - on_time, 0)
     if not missing and not late:
@@ -289,9 +317,7 @@ def contract_health_status(
         FigureState.RATED,
         joined(
             [
-                f"{missing} of {plural(expected, 'SLA result')} overdue since {in_words(deadline)}"
-                if missing
-                else "",
+                _overdue(missing, expected, month) if missing else "",
                 f"{plural(late, 'SLA result')} entered after the deadline" if late else "",
             ]
         ),
@@ -379,7 +405,7 @@ def _health_of_month(
     capacity = sum((s.cap for s in services), NO_CREDIT)
     expected = sum(s.expected for s in services)
     on_time = sum(s.on_time for s in services)
-    deadline_passed = today > m.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)
+    deadline_passed = today > sla_results_deadline(m)
     # Before the deadline only what is entered can be judged; after it, every SLA counts.
     timely_total = expected if deadline_passed else entered
     open_penalty = 20 * records["high"] + 10 * records["medium"] + 20 * records["risks"]
@@ -486,26 +512,22 @@ def dependency_status(
     deadline (10 working days after month end); after it, missing results are overdue."""
     if (status := unfinished(month, today)) is not None:
         return status
-    deadline = month.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)
     expected = sum(s.expected for s in services)
     entered = sum(s.entered for s in services)
     if not expected:
         return FigureStatus(FigureState.NOT_RATED, "It depends on no partner service with SLAs")
-    if today <= deadline:
-        return FigureStatus(
-            FigureState.PROVISIONAL,
-            f"SLA results due {in_words(deadline)}: {entered} of {expected} entered",
-        )
-    if not has_score:
-        return FigureStatus(
-            FigureState.NOT_RATED, "No SLA result entered for the services it depends on"
-        )
+    if status := _before_rating(
+        month,
+        expected=expected,
+        entered=entered,
+        has_score=has_score,
+        today=today,
+        no_score="No SLA result entered for the services it depends on",
+    ):
+        return status
     missing = max(expected - entered, 0)
     if missing:
-        return FigureStatus(
-            FigureState.RATED,
-            f"{missing} of {plural(expected, 'SLA result')} overdue since {in_words(deadline)}",
-        )
+        return FigureStatus(FigureState.RATED, _overdue(missing, expected, month))
     return FigureStatus(FigureState.RATED, f"All {plural(expected, 'SLA result')} entered")
 
 
@@ -514,7 +536,11 @@ def dependency_health(
 ) -> dict[tuple[int, str], DependencyHealth]:
     """Each department's dependency health per month (four queries in all)."""
     today = today or timezone.localdate()
-    services = list(Service.objects.prefetch_related("departments").order_by("name"))
+    services = list(
+        Service.objects.select_related("partnership")
+        .prefetch_related("departments")
+        .order_by("name")
+    )
     by_service = service_months(partnership_ids=Partnership.objects.values("pk"), months=months)
     served: dict[int, list[Service]] = defaultdict(list)
     for service in services:
@@ -524,10 +550,12 @@ def dependency_health(
     result = {}
     for department_id in wanted:
         for m in months:
+            # A service counts only within its partnership's contract term: outside it
+            # its SLAs are due nothing, as the partnership's own contract health says.
             rows = [
                 (s, by_service[(s.pk, m.key)])
                 for s in served.get(department_id, [])
-                if (s.pk, m.key) in by_service
+                if (s.pk, m.key) in by_service and in_contract(s.partnership, m)
             ]
             rated = [(s, sm) for s, sm in rows if sm.health is not None]
             charge = sum((s.monthly_charge for s, _ in rated), Decimal(0))

@@ -487,3 +487,52 @@ def test_a_cached_signed_off_overview_moves_from_provisional_to_rated_with_the_c
     assert again.context["from_cache"] is True
     assert f"Partner health 72.9 Amber Provisional: {PROVISIONAL}" in text_of(before)
     assert f"Partner health 64.1 Amber Rated: {OVERDUE}" in text_of(after)
+
+
+def test_a_service_of_a_contract_that_has_ended_does_not_count_in_dependency_health(
+    october, council, housing
+):
+    """A department relying on a service of a partnership whose term ended: that
+    service's SLAs are due nothing, as its own contract health says (outside the contract),
+    so they are neither counted nor called overdue."""
+    october.services.get().departments.set([housing])
+    ended = PartnershipFactory(
+        council=council, name="Ended", start_date=date(2020, 4, 1), end_date=date(2026, 3, 31)
+    )
+    old = ServiceFactory(partnership=ended, name="Old system")
+    for n in range(3):
+        SlaFactory(service=old, code=f"OLD-{n}")
+    old.departments.set([housing])
+    month = Period.parse(OCTOBER)
+
+    after = dependency_health(
+        months=[month], department_ids=[housing.pk], today=AFTER_DEADLINE.date()
+    )[(housing.pk, OCTOBER)]
+
+    assert [service.name for service, _ in after.services] == ["Desktop"]
+    assert (after.score, str(after.status)) == (Decimal("62.5"), f"Rated: {OVERDUE}")
+    assert contract_health(partnership=ended, period=month).status.outside_contract
+
+
+def test_a_month_with_no_figure_is_not_rated_and_says_what_is_awaited(council):
+    """Weights that leave only the SLA components, and no result entered yet: there is no
+    figure, so nothing is provisional; the reason still says what is awaited, and council
+    partner health names it rather than blaming the contract value."""
+    only_slas = PartnershipFactory(
+        council=council, name="SLAs only", weight_milestones=0, weight_escalations=0
+    )
+    SlaFactory(service=ServiceFactory(partnership=only_slas), code="AV-1")
+    month = Period.parse(OCTOBER)
+
+    health = contract_health(partnership=only_slas, period=month)
+    (council_health,) = council_partner_health(months=[month])
+
+    assert (health.score, str(health.status)) == (
+        None,
+        "Not rated: SLA results due 13 November 2026: 0 of 1 entered",
+    )
+    assert council_health.score is None
+    assert council_health.status.reason == (
+        "No partnership has a contract health figure for October 2026; "
+        "SLA results due 13 November 2026: 0 of 1 entered"
+    )
