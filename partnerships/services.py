@@ -99,6 +99,21 @@ def _locked(result: SlaResult, expected_version: int | None) -> SlaResult:
     return current
 
 
+def result_unchanged(result: SlaResult | None, *, value: object, commentary: str) -> bool:
+    """Whether entering ``value`` and ``commentary`` would leave ``result`` as stored: the
+    same figure (96 and 96.0000 are the same) and the same commentary once stripped. A
+    value that is not a number is a change (the service then says why it is refused).
+    One rule for the service and for the entry grid, which skips unchanged rows without
+    a query."""
+    if result is None:
+        return False
+    try:
+        number = parse_decimal(value)
+    except ValueError:
+        return False
+    return result.reported_value == number and result.commentary == commentary.strip()
+
+
 @transaction.atomic
 def enter_sla_result(
     *,
@@ -127,11 +142,7 @@ def enter_sla_result(
     commentary = (commentary or "").strip()
     if problem := text_problem(commentary, label="Commentary"):
         raise ValidationError({"commentary": problem})
-    if (
-        existing is not None
-        and existing.reported_value == number
-        and existing.commentary == commentary
-    ):
+    if result_unchanged(existing, value=number, commentary=commentary):
         # Nothing to write, so nothing to clobber: a stale version does not matter here.
         existing.changed = False
         return existing

@@ -79,7 +79,11 @@ def _enter_month(request, rows, month) -> tuple[list, dict]:
             value = request.POST.get(f"value-{row.sla.pk}", "").strip()
             commentary = request.POST.get(f"commentary-{row.sla.pk}", "")
             submitted[row.sla.pk] = {"value": value, "commentary": commentary}
-            if not value:
+            # The grid sends every row back: an unchanged one is skipped here, from the
+            # result already read, rather than costing the service three queries.
+            if not value or services.result_unchanged(
+                row.result, value=value, commentary=commentary
+            ):
                 continue
             version = request.POST.get(f"version-{row.sla.pk}", "")
             try:
