@@ -59,14 +59,14 @@ def parse_decimal(raw: object) -> Decimal | None:
     if isinstance(raw, Decimal):
         if not raw.is_finite():
             raise ValueError("not a number")
-        return raw
+        return _zero_plain(raw)
     if isinstance(raw, bool):
         raise ValueError("not a number")
     if isinstance(raw, int | float):
         number = Decimal(str(raw))
         if not number.is_finite():
             raise ValueError("not a number")
-        return number
+        return _zero_plain(number)
     text = str(raw).strip().replace(" ", "").replace("\u00a0", "").replace("£", "")
     if text == "":
         return None
@@ -85,7 +85,13 @@ def parse_decimal(raw: object) -> Decimal | None:
         raise ValueError("not a number") from error
     if not number.is_finite():
         raise ValueError("not a number")
-    return number
+    return _zero_plain(number)
+
+
+def _zero_plain(number: Decimal) -> Decimal:
+    """Zero as plain 0: "0E-20000" or "-0" is zero, but its exponent would overflow
+    PostgreSQL's numeric type (a server error) while SQLite stored it."""
+    return number if number else Decimal(0)
 
 
 def number_message(label: str, error: ValueError, example: str = "92.5") -> str:

@@ -336,3 +336,25 @@ def test_an_identical_reimport_of_an_approved_return_is_unchanged_and_a_change_i
         3,
         ReturnState.APPROVED,
     )
+
+
+@pytest.mark.parametrize("zero", ["0E-20000", "0E-999999999", "-0", "0.000"])
+def test_a_zero_written_with_any_exponent_is_stored_as_zero_on_both_databases(
+    client, alice, pat, count_indicator, availability, zero
+):
+    client.force_login(alice)
+    kpi = client.post(
+        "/api/v1/returns/",
+        {"indicator": count_indicator.pk, "period": P07, "value": zero},
+        content_type="application/json",
+    )
+    client.force_login(pat)
+    result = client.post(
+        "/api/v1/sla-results/",
+        {"sla": availability.pk, "period": P07, "value": zero, "commentary": "Outage"},
+        content_type="application/json",
+    )
+
+    assert (kpi.status_code, result.status_code) == (201, 201)
+    assert KpiReturn.objects.get().value == 0
+    assert SlaResult.objects.get().reported_value == 0
