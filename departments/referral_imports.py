@@ -189,8 +189,20 @@ class ReferralRowHandler:
         dates = {name: self._date(row.get(name, ""), name, errors) for name in DATE_COLUMNS}
         if stored is not None:
             for name in STEP_COLUMNS:
+                recorded = getattr(stored, name)
                 if dates[name] is None and name not in errors:
-                    dates[name] = getattr(stored, name)
+                    dates[name] = recorded
+                elif (
+                    recorded is not None
+                    and dates[name] != recorded
+                    and not roles.may_handle_referral(self.actor, stored.to_department_id)
+                ):
+                    # Acknowledging and resolving are the receiving department's steps
+                    # (DESIGN.md section 4): a sender's file cannot move a recorded one.
+                    errors[name] = (
+                        f"Only the receiving department can change a date it recorded: "
+                        f"{recorded.isoformat()} is kept"
+                    )
         agreed_days = self._agreed_days(row.get("agreed_days", ""), errors)
         if (
             source is not None

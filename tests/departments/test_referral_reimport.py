@@ -203,9 +203,10 @@ def test_a_changed_row_updates_the_referral_with_history_and_both_periods(
     assert job["status"] == "succeeded", job["errors"]
     assert (job["created_count"], job["updated_count"]) == (0, 2)
     assert Referral.objects.count() == 2
-    first.refresh_from_db()
+    first_pk = first.pk
+    first = Referral.objects.get(reference="CMS-2026-104551")
     assert (first.pk, first.raised_on, first.period, first.due_on, first.resolution_days) == (
-        first.pk,
+        first_pk,
         date(2026, 9, 30),
         "2026-27-P06",
         date(2026, 10, 14),
@@ -463,3 +464,35 @@ def test_the_migration_removes_repeated_imports_and_keeps_differing_referrals():
         alone.pk: "CMS-2",
     }
     assert len(stored) == 5
+
+
+def test_a_senders_file_cannot_move_a_date_the_receiving_department_recorded(
+    client, alice, housing, revenues, service, django_capture_on_commit_callbacks
+):
+    """Acknowledging and resolving are the receiver's steps (DESIGN.md section 4): the
+    sender's re-import may fill a date still empty, never change one recorded."""
+    from departments.referral_services import resolve_referral
+    from departments.roles import Role
+    from tests.factories import MembershipFactory, UserFactory
+
+    client.force_login(alice)
+    post_file(client, django_capture_on_commit_callbacks, CASE_10)
+    rita = UserFactory(username="rita")
+    MembershipFactory(user=rita, role=Role.OFFICER, department=revenues)
+    pending = Referral.objects.get(reference="CMS-2026-104552")
+    resolve_referral(actor=rita, referral=pending, on=date(2026, 10, 30), today=TODAY)
+    earlier = CASE_10.replace("2026-10-12,2026-10-12,,10,", "2026-10-12,2026-10-12,2026-10-14,10,")
+
+    job = post_file(client, django_capture_on_commit_callbacks, earlier)
+
+    assert job["status"] == "failed"
+    assert job["errors"] == [
+        {
+            "row": 3,
+            "column": "resolved_on",
+            "message": "Only the receiving department can change a date it recorded: "
+            "2026-10-30 is kept",
+        }
+    ]
+    pending.refresh_from_db()
+    assert pending.resolved_on == date(2026, 10, 30)
