@@ -151,3 +151,11 @@ def breakable(text: str) -> str:
         ),
         text,
     )
+
+
+def whole_number(text: str | None) -> int | None:
+    """A whole number typed in a URL or form field ("12"), or None. ``str.isdigit`` alone
+    also accepts digits such as "²" that ``int`` refuses, which answered server errors."""
+    if text and text.isascii() and text.isdigit():
+        return int(text)
+    return None

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from departments import periods, referral_services, roles, selectors
 from departments.forms import LondonDateField
 from departments.models import Channel, Department, Referral
+from departments.numbers import whole_number
 from departments.return_views import error_list
 
 
@@ -55,8 +56,8 @@ def _department_for(request) -> Department:
         raise PermissionDenied("Referrals are the council's departments' records.")
     departments = Department.objects.visible_to(request.user)
     chosen = request.GET.get("department")
-    if chosen and chosen.isdigit():
-        return get_object_or_404(departments, pk=int(chosen))
+    if (chosen_id := whole_number(chosen)) is not None:
+        return get_object_or_404(departments, pk=chosen_id)
     if scope.department_ids:
         return departments.get(pk=min(scope.department_ids))
     first = departments.order_by("name").first()
@@ -83,7 +84,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         period_key=period_key,
         state=request.GET.get("state") or None,
         channel=request.GET.get("channel") or None,
-        counterpart_id=int(counterpart) if counterpart and counterpart.isdigit() else None,
+        counterpart_id=whole_number(counterpart),
     )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from departments import periods, roles, selectors, services
 from departments.forms import ReasonForm, ReturnForm, ReturnsFilterForm, SignOffForm
 from departments.models import Department, KpiReturn, PerformanceIndicator, PeriodSignOff
-from departments.numbers import plain_figure
+from departments.numbers import plain_figure, whole_number
 from departments.services import StaleVersion
 
 FIELD_IDS = {
@@ -229,8 +229,8 @@ def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _workflow_action(request, pk: int, action, success: str, needs_reason: bool = False):
     kpi_return = _visible_return(request, pk)
     kwargs = {"kpi_return": kpi_return, "actor": request.user}
-    if "version" in request.POST and request.POST["version"].isdigit():
-        kwargs["expected_version"] = int(request.POST["version"])
+    if (version := whole_number(request.POST.get("version"))) is not None:
+        kwargs["expected_version"] = version
     if needs_reason:
         kwargs["reason"] = request.POST.get("reason", "")
     try:

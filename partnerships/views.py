@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from departments import periods, roles
+from departments.numbers import whole_number
 from departments.return_views import error_list
 from partnerships import selectors, services
 from partnerships.forms import EscalationForm, MilestoneProgressForm, ReasonForm, RiskForm
@@ -93,7 +94,7 @@ def _enter_month(request, rows, month) -> tuple[list, dict]:
                     actor=request.user,
                     value=value,
                     commentary=commentary,
-                    expected_version=int(version) if version.isdigit() else None,
+                    expected_version=whole_number(version),
                 )
             except ValidationError as error:
                 for field, _, message in error_list(error):

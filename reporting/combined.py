@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from departments.models import Department
+from departments.numbers import whole_number
 from departments.periods import Period
 from partnerships.models import Partnership
 from reporting.cache import cached_figures
@@ -176,9 +177,10 @@ def narrowing_partnership(raw: str | None, *, council_wide: bool) -> Partnership
     ``Partnership.DoesNotExist`` (404 to the page and the API alike)."""
     if not raw:
         return None
-    if not (raw.isdigit() and council_wide):
+    partnership_id = whole_number(raw)
+    if partnership_id is None or not council_wide:
         raise Partnership.DoesNotExist("No such partnership.")
-    return Partnership.objects.get(pk=int(raw))
+    return Partnership.objects.get(pk=partnership_id)
 
 
 def readable_departments(user) -> list[Department]:

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 
 from departments import roles
 from departments.models import Council, Department
+from departments.numbers import whole_number
 from departments.periods import Period
 from reporting.cache import cached_figures
 from reporting.charts import coordination_chart, pair_heatmap
@@ -39,10 +40,8 @@ def coordination(request: HttpRequest) -> HttpResponse:
         Department.objects.visible_to(request.user).filter(is_active=True).order_by("name")
     )
     focus = None
-    if request.GET.get("department", "").isdigit():
-        focus = get_object_or_404(
-            Department.objects.visible_to(request.user), pk=int(request.GET["department"])
-        )
+    if (department_id := whole_number(request.GET.get("department"))) is not None:
+        focus = get_object_or_404(Department.objects.visible_to(request.user), pk=department_id)
     elif not scope.council_wide:
         focus = departments[0]
     figures, _ = cached_coordination_figures(month, departments, council_wide=scope.council_wide)

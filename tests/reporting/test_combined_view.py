@@ -840,3 +840,20 @@ def test_the_lag_correlation_is_fed_the_exact_monthly_figures(
     ]
     fed_values = [([v for _, v in dep], [v for _, v in idx]) for dep, idx in departments]
     assert sorted(fed_values, key=str) == sorted(expected, key=str)
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/combined/?partnership=²", 404),
+        ("/api/v1/metrics/combined/?partnership=²", 404),
+        ("/coordination/?department=²", 200),  # not a department id: the council's view
+        ("/referrals/?department=²", 404),  # SMT belongs to no department to default to
+    ],
+)
+def test_an_id_of_unicode_digits_is_not_a_server_error(client, sam, url, status):
+    client.force_login(sam)
+
+    response = client.get(url)
+
+    assert response.status_code == status
