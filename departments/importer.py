@@ -310,16 +310,24 @@ def iter_rows(
 
 
 def iter_json_rows(rows: Iterable[object]) -> Iterator[tuple[int, dict[str, str]]]:
-    """JSON rows (a list of objects) numbered from 1, with keys and values as text."""
+    """JSON rows (a list of objects) numbered from 1, with keys and values as text; a row
+    whose keys name one column twice ("Value" and "value ") comes with ``Row.problem``."""
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
             raise ImportRejected(
                 f"Row {number} is not an object of column names and values.",
                 [RowError(number, "", "This row is not an object of column names and values")],
             )
-        yield number, {
-            normalise_column(key): _storable(cell_text(value)) for key, value in row.items()
-        }
+        read = Row()
+        for key, value in row.items():
+            column = normalise_column(key)
+            if column in read and not read.problem:
+                # "Value" and "value " name one column: which figure was meant is unknown,
+                # as with a CSV header naming a column twice.
+                read.problem = f"Row {number} names the column '{column}' more than once"
+                read.problem_column = column
+            read[column] = _storable(cell_text(value))
+        yield number, read
 
 
 _NUL = "\x00"

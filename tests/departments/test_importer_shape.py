@@ -12,7 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from departments.importer import ImportRejected, Row, RowError, iter_rows, run_import
+from departments.importer import (
+    ImportRejected,
+    Row,
+    RowError,
+    iter_json_rows,
+    iter_rows,
+    run_import,
+)
 from departments.models import Council
 from tests.cases import CASES_DIR
 
@@ -247,3 +254,17 @@ def test_an_xlsx_row_out_of_shape_is_a_row_error_and_the_others_still_run():
     assert [(error.row, error.column) for error in caught.value.errors] == [(3, "C (no heading)")]
     assert [number for number, _ in handler.rows] == [2, 4]
     assert Council.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_json_row_naming_a_column_twice_is_a_row_error_never_a_guess():
+    handler = RecordingHandler()
+    rows = iter_json_rows([{"name": "A", "Value": "5", "value ": "7"}, {"name": "B", "value": "1"}])
+
+    with pytest.raises(ImportRejected) as caught:
+        run_import(rows, handler, max_rows=10)
+
+    assert caught.value.errors == [
+        RowError(1, "value", "Row 1 names the column 'value' more than once")
+    ]
+    assert [number for number, _ in handler.rows] == [2]
