@@ -134,6 +134,17 @@ def text_problem(text: str, *, label: str, limit: int = TEXT_LIMIT) -> str | Non
     return None
 
 
+def text_errors(**texts: tuple[str | None, str]) -> dict[str, str]:
+    """Field name to message for each free text, given as ``field=(text, label)``, that is
+    longer than TEXT_LIMIT once stripped (as it is stored); {} when all fit. Services
+    check before writing, so the form, the API and imports get the same message."""
+    return {
+        field: problem
+        for field, (text, label) in texts.items()
+        if (problem := text_problem((text or "").strip(), label=label))
+    }
+
+
 # A run of characters with no break opportunity longer than this gets zero-width
 # spaces, so a PDF wraps it instead of running it off the page (and pushing the other
 # columns of its table out of sight) — WeasyPrint's own overflow-wrap is far too slow.

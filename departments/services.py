@@ -27,7 +27,7 @@ from departments.models import (
     ReturnState,
     Target,
 )
-from departments.numbers import format_figure, text_problem
+from departments.numbers import format_figure, text_errors
 from departments.rating import Rag, rate_period_value
 from departments.validation import clean_figures, period_problem
 
@@ -179,17 +179,6 @@ def rag_of(
     return rate_period_value(indicator, target, period, value)
 
 
-def _text_errors(**texts: tuple[str | None, str]) -> dict[str, str]:
-    """Field name to message for each free text, given as (text, label), that is longer
-    than TEXT_LIMIT once stripped (as it would be stored); {} when all fit. Checked before
-    anything is written, so the form, the API and imports get the same message."""
-    return {
-        field: problem
-        for field, (text, label) in texts.items()
-        if (problem := text_problem((text or "").strip(), label=label))
-    }
-
-
 def _require_explanation_if_red(kpi_return: KpiReturn) -> None:
     if rag_of(kpi_return.indicator, kpi_return.period, kpi_return.value) != Rag.RED:
         return
@@ -265,12 +254,11 @@ def save_return(
             (improvement_action, "improvement_action", ""),
         )
     )
-    if long_texts := _text_errors(
+    # Every problem at once: an over-long text does not hide a bad figure.
+    errors = text_errors(
         commentary=(commentary, "Commentary"),
         improvement_action=(improvement_action, "Improvement action"),
-    ):
-        raise ValidationError(long_texts)
-    errors: dict[str, str] = {}
+    )
     problem = period_problem(indicator, period_key, today)
     if problem:
         errors["period"] = problem
@@ -409,7 +397,7 @@ def send_back_return(
         raise ValidationError({"state": "Only a submitted or approved return can be sent back."})
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason, so the officer knows what to change"})
-    if long_texts := _text_errors(reason=(reason, "Reason for sending back")):
+    if long_texts := text_errors(reason=(reason, "Reason for sending back")):
         raise ValidationError(long_texts)
     kpi_return.state = ReturnState.SENT_BACK
     kpi_return.sent_back_reason = reason.strip()
@@ -427,7 +415,7 @@ def reopen_return(*, kpi_return: KpiReturn, actor, reason: str) -> KpiReturn:
         raise ValidationError({"state": "Only a locked return can be reopened."})
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for reopening the return"})
-    if long_texts := _text_errors(reason=(reason, "Reason for reopening")):
+    if long_texts := text_errors(reason=(reason, "Reason for reopening")):
         raise ValidationError(long_texts)
     kpi_return.state = ReturnState.SENT_BACK
     kpi_return.sent_back_reason = reason.strip()
@@ -503,7 +491,7 @@ def reopen_period(
     period = _parse_period(period_key)
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for reopening the period"})
-    if long_texts := _text_errors(reason=(reason, "Reason for reopening")):
+    if long_texts := text_errors(reason=(reason, "Reason for reopening")):
         raise ValidationError(long_texts)
     active = PeriodSignOff.objects.active().filter(period=period_key)
     if department is not None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from departments import periods, roles
 from departments.concurrency import StaleWrite
-from departments.numbers import decimal_problem, percent_problem, text_problem
+from departments.numbers import decimal_problem, percent_problem, text_errors, text_problem
 from departments.services import KEEP
 from departments.validation import number_message, parse_decimal
 from partnerships.models import (
@@ -291,12 +291,9 @@ def save_record(*, record: Escalation | Risk, actor, reason: str = "") -> Escala
     if not roles.may_manage_escalations(actor, record.partnership_id):
         raise PermissionDenied("Only SMT and the partner's manager raise escalations and risks.")
     # The model's max_length does not reach full_clean() for a TextField: checked here.
-    long_texts = {
-        field: problem
-        for field, label in RECORD_TEXTS.items()
-        if (problem := text_problem(getattr(record, field, "") or "", label=label))
-    }
-    if long_texts:
+    if long_texts := text_errors(
+        **{field: (getattr(record, field, ""), label) for field, label in RECORD_TEXTS.items()}
+    ):
         raise ValidationError(long_texts)
     if record.pk is None:
         record.raised_by = actor

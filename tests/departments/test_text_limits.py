@@ -237,3 +237,19 @@ def test_reasons_for_reopening_a_return_and_a_period_have_the_same_limit(
     assert PeriodSignOff.objects.get().reopen_reason == LONGEST
     reopened = KpiReturn.objects.get()
     assert reopened.history.latest().history_change_reason == f"Period reopened: {LONGEST}"
+
+
+def test_a_text_over_the_limit_does_not_hide_a_bad_figure(client, alice, indicator):
+    client.force_login(alice)
+
+    refused = client.post(
+        "/api/v1/returns/",
+        {"indicator": indicator.pk, "period": P07, "value": "lots", "commentary": TOO_LONG},
+        content_type="application/json",
+    )
+
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "commentary": [too_long("Commentary")],
+        "value": ["Value must be a number, like 92.5"],
+    }
