@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.db import models
 from rest_framework import serializers
 
 from departments.periods import london_date
@@ -36,3 +37,14 @@ class LondonDateField(serializers.DateField):
             return london_date(value)
         except ValueError as error:
             raise serializers.ValidationError(str(error)) from None
+
+
+class LondonDatesMixin:
+    """For a ModelSerializer: every model date field is a ``LondonDateField``, so records
+    written through the API (escalations, risks, milestones, contracts) read dates by the
+    same rule as referrals."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateField: LondonDateField,
+    }

@@ -1,10 +1,11 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from departments.api.fields import LondonDatesMixin
 from departments.models import Department, PerformanceIndicator, Target
 
 
-class CleanedModelSerializer(serializers.ModelSerializer):
+class CleanedModelSerializer(LondonDatesMixin, serializers.ModelSerializer):
     """A ModelSerializer that also runs the model's ``clean()``: the rules that span
     fields (an SLA's minimum on the worse side, a percentage target within 0-100) live
     once, on the model, for the admin, forms and the API alike. DRF does not call

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from departments import roles
 from departments.api.errors import error_responses, request_example
+from departments.api.fields import LondonDateField, LondonDatesMixin
 from departments.api.imports import (
     IMPORT_EXAMPLES,
     IMPORT_PARSERS,
@@ -216,7 +217,7 @@ class SlaResultViewSet(
         return start_import_response(request, "sla_results")
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class MilestoneSerializer(LondonDatesMixin, serializers.ModelSerializer):
     late = serializers.SerializerMethodField()
 
     class Meta:
@@ -244,7 +245,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
 class MilestoneProgressSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=Milestone._meta.get_field("state").choices)
-    delivered_date = serializers.DateField(required=False, allow_null=True)
+    delivered_date = LondonDateField(required=False, allow_null=True)
 
 
 class MilestoneFilter(filters.FilterSet):
@@ -315,7 +316,7 @@ class _RecordViewSet(
         return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)
 
 
-class EscalationSerializer(serializers.ModelSerializer):
+class EscalationSerializer(LondonDatesMixin, serializers.ModelSerializer):
     class Meta:
         model = Escalation
         fields = [
@@ -335,7 +336,7 @@ class EscalationSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "raised_by"]
 
 
-class RiskSerializer(serializers.ModelSerializer):
+class RiskSerializer(LondonDatesMixin, serializers.ModelSerializer):
     score = serializers.IntegerField(read_only=True)
 
     class Meta:

@@ -817,3 +817,24 @@ def test_list_endpoints_make_the_same_number_of_queries_at_two_sizes(
         counts.append(sizes)
 
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("2025-11-09T23:30:00Z", date(2025, 11, 9)),  # GMT: 23:30 in London too
+        ("2025-11-09T23:30:00-01:00", date(2025, 11, 10)),  # 00:30 on the 10th in London
+        ("10/11/2025", date(2025, 11, 10)),
+    ],
+)
+def test_record_dates_are_read_by_the_one_london_date_rule(
+    client, sam, partnership, written, stored
+):
+    client.force_login(sam)
+
+    escalation = _post(client, ESCALATIONS, _escalation(partnership, raised_on=written))
+    risk = _post(client, RISKS, _risk(partnership, raised_on=written))
+
+    assert (escalation.status_code, risk.status_code) == (201, 201), risk.content
+    assert Escalation.objects.get().raised_on == stored
+    assert Risk.objects.get().raised_on == stored
