@@ -28,9 +28,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from django.utils import dateformat
-
-from departments.periods import Period
+from departments.periods import Period, date_in_words
 
 
 class FigureState(StrEnum):
@@ -95,15 +93,13 @@ class FigureStatus:
         return f"{self.label}: {self.reason}" if self.reason else self.label
 
 
-def in_words(day: date) -> str:
-    """A date as people read it: "13 November 2026" (en-GB, no leading zero)."""
-    return dateformat.format(day, "j F Y")
+# Dates and months in words are the periods module's (DESIGN.md section 3, "Periods").
+in_words = date_in_words
 
 
 def month_in_words(month: Period) -> str:
-    """A month as people read it: "October 2026"."""
-    return dateformat.format(month.start, "F Y")
-
+    """A month as people read it: "October 2026" (``Period.in_words``)."""
+    return month.in_words
 
 def unfinished(month: Period, today: date) -> FigureStatus | None:
     """Not rated when ``month`` has not ended by ``today`` (Europe/London): a month is
