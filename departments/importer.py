@@ -25,7 +25,6 @@ import codecs
 import csv
 import io
 import itertools
-import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -637,9 +636,6 @@ _CUT_MARK = (
     " … [cut to fit a spreadsheet cell ({limit:,} characters): the full text of {length:,} "
     "characters is in the CSV download]"
 )
-# Control characters a workbook cannot hold (XML 1.0 forbids them; openpyxl refuses the
-# whole file): tab, line feed and carriage return are allowed.
-_NOT_IN_WORKBOOKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _utf16_length(text: str) -> int:
@@ -664,7 +660,12 @@ def fit_cell(value: object, limit: int = XLSX_CELL_LIMIT) -> object:
     if not isinstance(cell, str):
         return cell
     # Shown as the replacement character, so the reader sees something was there.
-    cell = _NOT_IN_WORKBOOKS.sub("\ufffd", cell)
+    # openpyxl's own list of the control characters a workbook cannot hold (XML 1.0
+    # forbids them, and openpyxl refuses the whole file): tab, line feed and carriage
+    # return are allowed.
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cell = ILLEGAL_CHARACTERS_RE.sub("\ufffd", cell)
     if _utf16_length(cell) <= limit:
         return cell
     mark = _CUT_MARK.format(limit=limit, length=len(str(value)))

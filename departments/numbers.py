@@ -134,6 +134,12 @@ def text_problem(text: str, *, label: str, limit: int = TEXT_LIMIT) -> str | Non
     return None
 
 
+def quoted(text: str) -> str:
+    """What a person typed, quoted in a message: whole when short, never a whole pasted
+    paragraph ('…' after 40 characters)."""
+    return f"'{text}'" if len(text) <= 40 else f"'{text[:40]}…'"
+
+
 def text_errors(**texts: tuple[str | None, str]) -> dict[str, str]:
     """Field name to message for each free text, given as ``field=(text, label)``, that is
     longer than TEXT_LIMIT once stripped (as it is stored); {} when all fit. Services

@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfo
 import holidays
 from django.utils import timezone
 
+from departments.numbers import quoted
+
 RETURN_DEADLINE_WORKING_DAYS = 15  # KPI return deadline after period end
 SLA_RESULT_DEADLINE_WORKING_DAYS = 10  # SLA results are due 10 working days after month end
 
@@ -425,8 +427,6 @@ LATEST_DATE = date(2100, 12, 31)
 _EXCEL_DAY_ZERO = date(1899, 12, 30)
 # Old Mac Excel workbooks (the "1904 date system") count from 1 January 1904 instead.
 _EXCEL_1904_DAY_ZERO = date(1904, 1, 1)
-EXCEL_SERIAL_FIRST = (date(1990, 1, 1) - _EXCEL_DAY_ZERO).days  # 32874
-EXCEL_SERIAL_LAST = (date(2100, 12, 31) - _EXCEL_DAY_ZERO).days  # 73415
 
 _TIME = r"(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2})(?:[.,][0-9]+)?)?"
 _ISO_DATE_TIME_RE = re.compile(
@@ -444,24 +444,19 @@ _DATE_FORMS = (
 )
 
 
-def _shown(text: str) -> str:
-    # Messages quote what was typed, but never a whole pasted paragraph.
-    return f"'{text}'" if len(text) <= 40 else f"'{text[:40]}…'"
-
-
 def _calendar_date(text: str, year: str, month: str, day: str, *, day_first: bool) -> date:
     try:
         return date(int(year), int(month), int(day))
     except ValueError:
         hint = " (dates are written day first, as 13/04/2026)" if day_first else ""
-        raise ValueError(f"{_shown(text)} is not a date in the calendar{hint}") from None
+        raise ValueError(f"{quoted(text)} is not a date in the calendar{hint}") from None
 
 
 def _check_time(text: str, match: re.Match) -> None:
     hour, minute = int(match["hour"]), int(match["minute"])
     second = int(match["second"] or 0)
     if hour > 23 or minute > 59 or second > 59:
-        raise ValueError(f"{_shown(text)} does not have a time of day from 00:00 to 23:59")
+        raise ValueError(f"{quoted(text)} does not have a time of day from 00:00 to 23:59")
 
 
 def london_date(text: str) -> date:
@@ -506,7 +501,7 @@ def london_date(text: str) -> date:
             _check_time(text, match)
     elif _UK_SHORT_YEAR_RE.fullmatch(text):
         raise ValueError(
-            f"{_shown(text)} has a two-digit year: write the year in full, such as 01/04/2026"
+            f"{quoted(text)} has a two-digit year: write the year in full, such as 01/04/2026"
         )
     elif match := _SERIAL_RE.fullmatch(text):
         serial = int(match["days"])
@@ -516,19 +511,19 @@ def london_date(text: str) -> date:
         )
         if not first <= serial <= last:
             raise ValueError(
-                f"{_shown(text)} is not a date: a whole number is read as an Excel date "
+                f"{quoted(text)} is not a date: a whole number is read as an Excel date "
                 f"serial, from {first} (1 January 1990) to {last} (31 December 2100)"
             )
         day = day_zero + timedelta(days=serial)
     else:
-        raise ValueError(f"{_shown(text)} is not a date: {_DATE_FORMS}")
+        raise ValueError(f"{quoted(text)} is not a date: {_DATE_FORMS}")
     return _in_range(text, day)
 
 
 def _in_range(text: str, day: date) -> date:
     if not EARLIEST_DATE <= day <= LATEST_DATE:
         raise ValueError(
-            f"{_shown(text)} is outside the dates this product takes: "
+            f"{quoted(text)} is outside the dates this product takes: "
             "1 January 1900 to 31 December 2100"
         )
     return day
@@ -540,7 +535,7 @@ def _instant_in_london(text: str, match: re.Match, day: date) -> date:
     if match["sign"]:
         hours, minutes = int(match["off_hour"]), int(match["off_minute"] or 0)
         if hours > 23 or minutes > 59:
-            raise ValueError(f"{_shown(text)} has an offset that is not a time difference")
+            raise ValueError(f"{quoted(text)} has an offset that is not a time difference")
         offset = timedelta(hours=hours, minutes=minutes)
         offset = -offset if match["sign"] == "-" else offset
     moment = datetime(

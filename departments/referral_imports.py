@@ -24,6 +24,7 @@ from departments import roles
 from departments.figure_generation import figures_changed
 from departments.importer import Outcome, percent_cell_problem
 from departments.models import Department, Referral
+from departments.numbers import quoted
 from departments.periods import london_date
 from departments.referral_services import build_referral, channel_choices
 
@@ -59,10 +60,6 @@ UPDATED_FIELDS = (
 )
 # A whole number of days as a spreadsheet may write it ("5", or "5.0" from JSON).
 _DAYS_RE = re.compile(r"(?P<digits>[0-9]+)(?:\.0+)?")
-
-
-def _quoted(text: str) -> str:
-    return f"'{text}'" if len(text) <= 40 else f"'{text[:40]}…'"
 
 
 class ReferralRowHandler:
@@ -156,7 +153,7 @@ class ReferralRowHandler:
             return None
         match = _DAYS_RE.fullmatch(text)
         if match is None:
-            errors["agreed_days"] = f"{_quoted(text)} is not a whole number of days"
+            errors["agreed_days"] = f"{quoted(text)} is not a whole number of days"
             return None
         # More digits than any number of days has: out of range all the same (and int()
         # of thousands of digits is refused by Python itself).
@@ -176,12 +173,12 @@ class ReferralRowHandler:
             first_row = self.seen.setdefault(reference, row_number)
             if first_row != row_number:
                 errors["reference"] = (
-                    f"The reference {_quoted(reference)} is also on row {first_row}: "
+                    f"The reference {quoted(reference)} is also on row {first_row}: "
                     "a referral can appear only once in a file"
                 )
             elif stored is not None and not self._may_change(stored):
                 errors["reference"] = (
-                    f"The reference {_quoted(reference)} is a referral between departments "
+                    f"The reference {quoted(reference)} is a referral between departments "
                     "that are not yours: you cannot change it"
                 )
         source = self._department(row.get("from_department", ""), "from_department", errors)
