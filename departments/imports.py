@@ -37,15 +37,14 @@ from departments.importer import (
     cell_text,
     check_upload,
     count_rows,
-    fit_cell,
     iter_json_rows,
     iter_rows,
     percent_cell_problem,
     run_import,
-    safe_cell,
 )
 from departments.models import Department, ImportJob, KpiReturn, PerformanceIndicator, Unit
 from departments.referral_imports import ReferralRowHandler
+from departments.spreadsheet_cells import fit_cell, safe_cell
 from departments.validation import FIGURE_LABELS
 
 RETURN_COLUMNS = (

@@ -4,9 +4,9 @@ CSV and XLSX are data files that auditors verify by checksum, so the same rows g
 same bytes: they carry the period's sign-off time (never the time they were built), the
 workbook's properties and its zip entries' timestamps are fixed to that time, and rows
 come in the exporter's fixed order. Every text cell goes through ``safe_cell``, the
-importer's one rule against formula injection; in a workbook through ``fit_cell`` as well,
-which cuts a text longer than a cell can hold (32,767 characters) with a mark saying so.
-The CSV, which has no cell limit, always holds the whole text.
+one rule against formula injection (``departments.spreadsheet_cells``); in a workbook
+through ``fit_cell`` as well, which cuts a text longer than a cell can hold (32,767
+characters) with a mark saying so. The CSV, which has no cell limit, always holds the whole text.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from departments.importer import fit_cell, safe_cell
 from departments.imports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from departments.numbers import breakable
+from departments.spreadsheet_cells import fit_cell, safe_cell
 from reporting.exports.base import DATE, DATETIME, Column, Exporter
 
 PDF_CONTENT_TYPE = "application/pdf"

@@ -27,9 +27,9 @@ from departments.importer import (
     iter_json_rows,
     iter_rows,
     run_import,
-    safe_cell,
 )
 from departments.models import Council
+from departments.spreadsheet_cells import safe_cell
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02"
 

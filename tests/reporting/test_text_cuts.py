@@ -16,9 +16,9 @@ import pytest
 import time_machine
 from openpyxl import load_workbook
 
-from departments.importer import XLSX_CELL_LIMIT, fit_cell
 from departments.models import KpiReturn
 from departments.numbers import TEXT_LIMIT
+from departments.spreadsheet_cells import XLSX_CELL_LIMIT, fit_cell
 from reporting.exports.audit import AuditTrailExporter
 from reporting.exports.parameters import ReportParameters
 from reporting.exports.renderers import render_csv, render_pdf, render_xlsx
