@@ -106,6 +106,25 @@ def credit_earned(outcome: Outcome, *, credit_percent: Decimal, monthly_charge: 
     return serious_failure_credit(credit_percent=credit_percent, monthly_charge=monthly_charge)
 
 
+def sla_outcome(sla, result) -> Outcome:
+    """The outcome of an SLA's month from its result (a ``SlaResult`` or None): the
+    figure in force against the SLA's expected and minimum levels. The SLA results page,
+    its export and the API all read it here."""
+    return outcome_of(
+        result.value_in_force if result is not None else None,
+        polarity=sla.polarity,
+        expected=sla.expected_level,
+        minimum=sla.minimum_level,
+    )
+
+
+def sla_credit(sla, outcome: Outcome) -> Decimal:
+    """What the SLA's month earns for ``outcome``, from its service's monthly charge."""
+    return credit_earned(
+        outcome, credit_percent=sla.credit_percent, monthly_charge=sla.service.monthly_charge
+    )
+
+
 def credit_cap(*, monthly_charge: Decimal, cap_percent: Decimal) -> Decimal:
     """A service's most credits in one month: its cap percentage of its monthly charge,
     rounded half-up to the penny (GBP, two decimal places)."""

@@ -12,7 +12,7 @@ from django.utils import timezone
 from departments import periods
 from departments.models import Department
 from partnerships.models import Milestone, MilestoneState, Service, Sla, SlaResult
-from partnerships.outcomes import Outcome, credit_earned, outcome_of
+from partnerships.outcomes import Outcome, sla_credit, sla_outcome
 
 
 @dataclass(frozen=True)
@@ -62,16 +62,8 @@ def sla_month_rows(*, partnership_id: int, period: periods.Period) -> list[SlaMo
     rows = []
     for sla in slas:
         result = results.get(sla.pk)
-        outcome = outcome_of(
-            result.value_in_force if result else None,
-            polarity=sla.polarity,
-            expected=sla.expected_level,
-            minimum=sla.minimum_level,
-        )
-        credit = credit_earned(
-            outcome, credit_percent=sla.credit_percent, monthly_charge=sla.service.monthly_charge
-        )
-        rows.append(SlaMonthRow(sla, result, outcome, credit))
+        outcome = sla_outcome(sla, result)
+        rows.append(SlaMonthRow(sla, result, outcome, sla_credit(sla, outcome)))
     return rows
 
 

@@ -23,7 +23,7 @@ from departments.api.imports import (
 from departments.filters import FinancialYearFilter
 from partnerships import services
 from partnerships.models import Escalation, Milestone, Risk, Sla, SlaResult, Verification
-from partnerships.outcomes import outcome_of
+from partnerships.outcomes import sla_outcome
 
 CONFLICT = error_responses(409)[409]
 
@@ -59,13 +59,7 @@ class SlaResultSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_outcome(self, result: SlaResult) -> str:
-        sla = result.sla
-        return outcome_of(
-            result.value_in_force,
-            polarity=sla.polarity,
-            expected=sla.expected_level,
-            minimum=sla.minimum_level,
-        ).value
+        return sla_outcome(result.sla, result).value
 
     def get_disputed(self, result: SlaResult) -> bool:
         return result.verification == Verification.DISPUTED

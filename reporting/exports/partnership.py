@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from partnerships.models import Partnership, Service, SlaResult
-from partnerships.outcomes import credit_earned, outcome_of
+from partnerships.outcomes import sla_credit, sla_outcome
 from reporting.exports.base import (
     DATETIME,
     FIGURE,
@@ -95,13 +95,7 @@ class SlaResultsExporter(PartnershipExporter):
             sla, service = result.sla, result.sla.service
             # The SLA results page's rule (partnerships.selectors.sla_month_rows), on the
             # stored figures: the same outcome and the same credit, to the penny.
-            in_force = result.value_in_force
-            outcome = outcome_of(
-                in_force,
-                polarity=sla.polarity,
-                expected=sla.expected_level,
-                minimum=sla.minimum_level,
-            )
+            outcome = sla_outcome(sla, result)
             yield [
                 service.partnership.name,
                 service.name,
@@ -111,16 +105,12 @@ class SlaResultsExporter(PartnershipExporter):
                 sla.minimum_level,
                 result.reported_value,
                 result.agreed_value,
-                in_force,
+                result.value_in_force,
                 outcome.label,
                 result.get_verification_display(),
                 result.entered_at,
                 result.entered_at < cutoff,
-                credit_earned(
-                    outcome,
-                    credit_percent=sla.credit_percent,
-                    monthly_charge=service.monthly_charge,
-                ),
+                sla_credit(sla, outcome),
                 result.commentary,
                 partnership_link(service.partnership_id, month.key),
             ]
