@@ -21,6 +21,10 @@ class WarningRule(models.TextChoices):
     MISSING_RETURNS = "missing_returns", "Returns missing past their deadline"
 
 
+# An open warning: neither acknowledged by the SMT nor resolved by the data.
+OPEN_WARNING = Q(acknowledged_at__isnull=True, resolved_by_data_on__isnull=True)
+
+
 class EarlyWarningQuerySet(models.QuerySet):
     def visible_to(self, user) -> EarlyWarningQuerySet:
         scope = scope_for(user)
@@ -32,7 +36,21 @@ class EarlyWarningQuerySet(models.QuerySet):
 
     def open(self) -> EarlyWarningQuerySet:
         """Neither acknowledged by the SMT nor resolved by the data."""
-        return self.filter(acknowledged_at__isnull=True, resolved_by_data_on__isnull=True)
+        return self.filter(OPEN_WARNING)
+
+    def in_state(self, state: str) -> EarlyWarningQuerySet:
+        """The warnings of one state, as the page and the API filter them: "open",
+        "acknowledged" (by the SMT), "resolved" (by the data) or "all". ValueError for
+        any other."""
+        states = {
+            "open": OPEN_WARNING,
+            "acknowledged": Q(acknowledged_at__isnull=False),
+            "resolved": Q(resolved_by_data_on__isnull=False),
+            "all": Q(),
+        }
+        if state not in states:
+            raise ValueError(f"{state!r} is not a state of early warnings")
+        return self.filter(states[state])
 
 
 class EarlyWarning(models.Model):

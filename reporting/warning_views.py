@@ -36,12 +36,7 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     warnings = _visible(request)
     state = request.GET.get("state", "open")
     state = state if state in STATES else "open"
-    if state == "open":
-        warnings = warnings.open()
-    elif state == "acknowledged":
-        warnings = warnings.filter(acknowledged_at__isnull=False)
-    elif state == "resolved":
-        warnings = warnings.filter(resolved_by_data_on__isnull=False)
+    warnings = warnings.in_state(state)
     rule = request.GET.get("rule", "")
     if rule in WarningRule.values:
         warnings = warnings.filter(rule=rule)

@@ -242,11 +242,7 @@ class EarlyWarningFilter(filters.FilterSet):
         fields = ["rule", "department", "indicator", "partnership", "service", "starting_period"]
 
     def by_state(self, queryset, name, value):
-        if value == "open":
-            return queryset.open()
-        if value == "resolved":
-            return queryset.filter(resolved_by_data_on__isnull=False)
-        return queryset.filter(acknowledged_at__isnull=False)
+        return queryset.in_state(value)
 
 
 class EarlyWarningViewSet(

@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from reporting.exports.base import DATE, DATETIME, Column, Exporter, page_link
 from reporting.exports.parameters import ReportParameters
-from reporting.models import EarlyWarning
+from reporting.models import OPEN_WARNING, EarlyWarning
 
 
 def warnings_for(user, parameters: ReportParameters) -> list[EarlyWarning]:
@@ -18,8 +18,7 @@ def warnings_for(user, parameters: ReportParameters) -> list[EarlyWarning]:
     keys of one kind sort as text."""
     key = parameters.month.key
     warnings = EarlyWarning.objects.visible_to(user).filter(
-        Q(latest_period__gte=key)
-        | Q(acknowledged_at__isnull=True, resolved_by_data_on__isnull=True),
+        Q(latest_period__gte=key) | OPEN_WARNING,
         starting_period__lte=key,
     )
     if parameters.department:
