@@ -1,4 +1,7 @@
-"""Celery tasks of the departments app. Tasks are thin: load, call, record."""
+"""Celery tasks of the departments app. Tasks are thin: load, call, record.
+
+Each task has an explicit name, so that moving a module never breaks a task already
+queued or an entry of the beat schedule (config/settings.py)."""
 
 from datetime import date
 
@@ -9,7 +12,7 @@ from django.utils import timezone
 HEARTBEAT_CACHE_KEY = "worker-heartbeat"
 
 
-@shared_task
+@shared_task(name="departments.tasks.record_worker_heartbeat")
 def record_worker_heartbeat() -> str:
     """Record that a worker ran a task now; /healthz reports the last time it did.
 
@@ -27,7 +30,7 @@ IMPORT_CRASH_MESSAGE = (
 )
 
 
-@shared_task
+@shared_task(name="departments.tasks.run_import_job")
 def run_import_job(job_id: int) -> str:
     """Run one import job, all or nothing, and record the outcome on the job.
 
@@ -81,7 +84,12 @@ def _finish_import(job, status: str, **fields) -> None:
     forget_progress(job.pk)
 
 
-@shared_task(bind=True, max_retries=3, default_retry_delay=15 * 60)
+@shared_task(
+    name="departments.tasks.send_return_reminders",
+    bind=True,
+    max_retries=3,
+    default_retry_delay=15 * 60,
+)
 def send_return_reminders(self, on_date: str | None = None) -> dict[str, int]:
     """Send the day's return reminder emails; Celery beat runs it on weekday mornings.
 

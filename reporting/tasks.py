@@ -1,4 +1,7 @@
-"""Celery tasks of the reporting app. Tasks are thin: load, call, record."""
+"""Celery tasks of the reporting app. Tasks are thin: load, call, record.
+
+Each task has an explicit name, so that moving a module never breaks a task already
+queued, the beat schedule or the monthly pack that a sign-off dispatches by name."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ TRANSIENT_ERRORS = (DatabaseError, OSError)
 
 
 @shared_task(
+    name="reporting.tasks.build_report_run",
     bind=True,
     autoretry_for=TRANSIENT_ERRORS,
     max_retries=3,
@@ -40,7 +44,7 @@ def build_report_run(self, run_id: int) -> str:
     return run.state
 
 
-@shared_task
+@shared_task(name="reporting.tasks.queue_monthly_pack")
 def queue_monthly_pack(sign_off_id: int) -> int:
     """Queue the monthly pack of a council-wide sign-off (departments.services dispatches
     this by name after the sign-off commits). Returns the number of runs queued."""
@@ -51,7 +55,7 @@ def queue_monthly_pack(sign_off_id: int) -> int:
     return len(services.queue_pack_for_sign_off(sign_off)) if sign_off else 0
 
 
-@shared_task
+@shared_task(name="reporting.tasks.build_annual_report_when_due")
 def build_annual_report_when_due(on_date: str | None = None) -> int:
     """Celery beat, daily: build the annual report of the year just ended when it is due
     (see services.annual_report_due). Returns the number of runs queued."""
@@ -62,7 +66,12 @@ def build_annual_report_when_due(on_date: str | None = None) -> int:
     return len(services.annual_report_due(date.fromisoformat(on_date) if on_date else None))
 
 
-@shared_task(bind=True, max_retries=3, default_retry_delay=10 * 60)
+@shared_task(
+    name="reporting.tasks.evaluate_early_warnings",
+    bind=True,
+    max_retries=3,
+    default_retry_delay=10 * 60,
+)
 def evaluate_early_warnings(self) -> dict:
     """The daily evaluation of the early-warning rules for the latest closed month.
 
