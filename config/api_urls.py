@@ -3,8 +3,8 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from departments.api.tokens import ObtainTokenView
 from departments.api.urls import register as register_departments
+from departments.tokens.api import ObtainTokenView
 from partnerships.api.urls import register as register_partnerships
 from reporting.api.urls import register as register_reporting
 

@@ -149,7 +149,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "reporting.staticfiles.PlotlyFinder",
+    "core.staticfiles.PlotlyFinder",
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -172,19 +172,19 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 REST_FRAMEWORK = {
     # Tokens first: an anonymous request then answers 401 with WWW-Authenticate: Token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "departments.api.authentication.ApiTokenAuthentication",
+        "departments.tokens.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "departments.api.pagination.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     # Per user (however signed in) and per token; counts in the default cache.
     "DEFAULT_THROTTLE_CLASSES": [
-        "departments.api.throttling.UserThrottle",
-        "departments.api.throttling.TokenThrottle",
+        "departments.tokens.throttling.UserThrottle",
+        "departments.tokens.throttling.TokenThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "user": env("API_THROTTLE_USER", "3600/hour"),
@@ -192,8 +192,8 @@ REST_FRAMEWORK = {
         # Password guesses at POST /api/v1/auth/token/, per client address.
         "token_create": env("API_THROTTLE_TOKEN_CREATE", "10/minute"),
     },
-    "DEFAULT_SCHEMA_CLASS": "departments.api.schema.GovernanceAutoSchema",
-    "EXCEPTION_HANDLER": "departments.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.GovernanceAutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Partnership governance dashboard API",

@@ -3,12 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from departments import views as department_views
-from reporting import views as reporting_views
+from core import web
+from reporting.pages import home as reporting_views
 
 urlpatterns = [
     path("", reporting_views.home, name="home"),
-    path("healthz", department_views.healthz, name="healthz"),
+    path("healthz", web.healthz, name="healthz"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -24,6 +24,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
-handler403 = "departments.views.permission_denied"
-handler404 = "departments.views.page_not_found"
-handler500 = "departments.views.server_error"
+handler403 = "core.web.permission_denied"
+handler404 = "core.web.page_not_found"
+handler500 = "core.web.server_error"

@@ -15,11 +15,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from core.importer import ImportRejected, iter_rows, run_import
 from departments import periods
-from departments.importer import ImportRejected, iter_rows, run_import
-from departments.imports import ReturnRowHandler
 from departments.models import Department, PerformanceIndicator
-from departments.referral_imports import ReferralRowHandler
+from departments.referrals.imports import ReferralRowHandler
+from departments.returns.imports import ReturnRowHandler
 
 
 @dataclass(frozen=True)

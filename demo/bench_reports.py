@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 
 from departments import periods
-from reporting.exports.parameters import ReportParameters
-from reporting.report_kinds import build_file, report_class
+from reporting.reports.exports.parameters import ReportParameters
+from reporting.reports.kinds import build_file, report_class
 
 
 @dataclass(frozen=True)

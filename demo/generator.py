@@ -21,12 +21,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from core.figure_generation import figures_changed
 from demo import contract, reference
 from demo.referrals import Pair, build_referrals
 from demo.returns import ReturnFigures, Staff, build_returns, build_sign_offs, target_for
 from demo.scale import DEMO, Episode, Scale
 from departments import periods
-from departments.figure_generation import figures_changed
 from departments.models import (
     Council,
     Department,
@@ -48,9 +48,9 @@ from partnerships.models import (
     Sla,
     SlaResult,
 )
-from reporting.early_warnings import evaluate_history
 from reporting.metrics.health import dependency_health, service_months
 from reporting.models import EarlyWarning
+from reporting.warnings.evaluation import evaluate_history
 
 # username, first name, last name, role, department code (officer and head are in Housing)
 DEMO_USERS = [

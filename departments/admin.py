@@ -1,7 +1,6 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from departments import token_services
 from departments.models import (
     ApiToken,
     Council,
@@ -13,6 +12,7 @@ from departments.models import (
     Referral,
     Target,
 )
+from departments.tokens import services as token_services
 
 
 @admin.register(Council)

@@ -110,6 +110,14 @@ class Version:
         return "; ".join(str(change) for change in self.changes) or self.action
 
 
+def attribute(instance, actor, reason: str = "") -> None:
+    """Name who makes the change to ``instance`` and why (when given), for the history row
+    that its next ``save()`` writes: django-simple-history reads these two attributes."""
+    instance._history_user = actor
+    if reason:
+        instance._change_reason = reason
+
+
 def person_name(user) -> str:
     return user.get_full_name() or user.username
 

@@ -9,7 +9,7 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
-HEARTBEAT_CACHE_KEY = "worker-heartbeat"
+from core.health import HEARTBEAT_CACHE_KEY
 
 
 @shared_task(name="departments.tasks.record_worker_heartbeat")
@@ -38,8 +38,8 @@ def run_import_job(job_id: int) -> str:
     job left "running" by a worker that died is run again, which is safe because its
     transaction was rolled back. Returns the job's final status.
     """
-    from departments import imports
-    from departments.importer import ImportRejected
+    from core.importer import ImportRejected
+    from departments.imports import services as imports
     from departments.models import ImportJob, ImportStatus
 
     job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
@@ -75,7 +75,7 @@ def run_import_job(job_id: int) -> str:
 
 
 def _finish_import(job, status: str, **fields) -> None:
-    from departments.imports import forget_progress
+    from core.progress import forget_progress
 
     job.status, job.finished_at = status, timezone.now()
     for name, value in fields.items():

@@ -1,7 +1,8 @@
 from django.urls import include, path
 
-from departments import referral_views, token_views
-from departments import return_views as views
+from departments.referrals import views as referral_views
+from departments.returns import views
+from departments.tokens import views as token_views
 
 app_name = "departments"
 
@@ -15,7 +16,7 @@ urlpatterns = [
         "returns/enter/<int:indicator_id>/<str:period_key>/", views.return_edit, name="return-edit"
     ),
     path("periods/<str:period_key>/sign-off/", views.period_sign_off, name="period-sign-off"),
-    path("imports/", include("departments.import_urls")),
+    path("imports/", include("departments.imports.urls")),
     path("referrals/", referral_views.referral_list, name="referrals"),
     path("referrals/new/", referral_views.referral_new, name="referral-new"),
     path(
@@ -24,8 +25,6 @@ urlpatterns = [
         name="referral-acknowledge",
     ),
     path("account/tokens/", token_views.token_list, name="api-tokens"),
-    path(
-        "account/tokens/<int:pk>/revoke/", token_views.token_revoke, name="api-token-revoke"
-    ),
+    path("account/tokens/<int:pk>/revoke/", token_views.token_revoke, name="api-token-revoke"),
     path("referrals/<int:pk>/resolve/", referral_views.referral_resolve, name="referral-resolve"),
 ]

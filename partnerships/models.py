@@ -33,6 +33,8 @@ def normalised_unit(unit: str) -> str:
     """An SLA unit as stored: any spelling of percent is "percent"; others stripped."""
     text = " ".join((unit or "").split())
     return PERCENT_UNIT if text.lower() in _PERCENT_SPELLINGS else text
+
+
 PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
 

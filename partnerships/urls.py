@@ -1,16 +1,19 @@
 from django.urls import path
 
-from partnerships import views
+from partnerships.records import views as records
+from partnerships.sla_results import views as sla_results
 
 app_name = "partnerships"
 
 urlpatterns = [
     path(
-        "partnerships/<int:pk>/sla-results/<str:period_key>/", views.sla_results, name="sla-results"
+        "partnerships/<int:pk>/sla-results/<str:period_key>/",
+        sla_results.sla_results,
+        name="sla-results",
     ),
-    path("partnerships/<int:pk>/records/", views.records, name="records"),
-    path("sla-results/<int:pk>/verify/", views.result_verify, name="result-verify"),
-    path("sla-results/<int:pk>/dispute/", views.result_dispute, name="result-dispute"),
-    path("sla-results/<int:pk>/resolve/", views.result_resolve, name="result-resolve"),
-    path("milestones/<int:pk>/progress/", views.milestone_progress, name="milestone-progress"),
+    path("partnerships/<int:pk>/records/", records.records, name="records"),
+    path("sla-results/<int:pk>/verify/", sla_results.result_verify, name="result-verify"),
+    path("sla-results/<int:pk>/dispute/", sla_results.result_dispute, name="result-dispute"),
+    path("sla-results/<int:pk>/resolve/", sla_results.result_resolve, name="result-resolve"),
+    path("milestones/<int:pk>/progress/", records.milestone_progress, name="milestone-progress"),
 ]

@@ -6,6 +6,6 @@ class ReportingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from reporting.cache import connect_figure_inputs
+        from reporting.figures.cache import connect_figure_inputs
 
         connect_figure_inputs()

@@ -59,7 +59,7 @@ class EarlyWarning(models.Model):
     Each evaluation looks again at the warnings not yet resolved by the data: it brings
     their evidence up to date, and a warning whose condition no longer holds is marked
     ``resolved_by_data_on`` (the London date of that evaluation); one that holds again
-    is reopened (``reporting.early_warnings``).
+    is reopened (``reporting.warnings.evaluation``).
     """
 
     rule = models.CharField(max_length=20, choices=WarningRule.choices)
@@ -226,7 +226,7 @@ class ReportRun(models.Model):
 
     @property
     def title(self) -> str:
-        from reporting.report_kinds import REPORTS  # the reports import the models
+        from reporting.reports.kinds import REPORTS  # the reports import the models
 
         report = REPORTS.get(self.kind)
         return report.title if report else self.kind

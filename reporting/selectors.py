@@ -8,10 +8,10 @@ from django.db.models import F
 
 from departments import periods
 from departments.models import Department, Membership
+from departments.returns.selectors import awaiting_approval_by_department, returns_due
 from departments.roles import Role, scope_for
-from departments.selectors import awaiting_approval_by_department, returns_due
 from partnerships.models import HIGH_RISK_SCORE, Escalation, Partnership, Risk, Sla
-from reporting.audit_trail import AuditTrail, TrailEntry
+from reporting.audit.selectors import AuditTrail, TrailEntry
 from reporting.models import ReportRun
 
 

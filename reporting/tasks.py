@@ -24,8 +24,8 @@ def build_report_run(self, run_id: int) -> str:
     """Build one report run's file. Idempotent: a finished run is not built again, so a
     redelivered task is harmless; a transient failure is retried three times, backing
     off, and the run says why while it waits. Returns the run's state."""
-    from reporting import services
     from reporting.models import ReportRun, ReportState
+    from reporting.reports import services
 
     run = ReportRun.objects.select_related("requested_by").filter(pk=run_id).first()
     if run is None:
@@ -46,10 +46,10 @@ def build_report_run(self, run_id: int) -> str:
 
 @shared_task(name="reporting.tasks.queue_monthly_pack")
 def queue_monthly_pack(sign_off_id: int) -> int:
-    """Queue the monthly pack of a council-wide sign-off (departments.services dispatches
+    """Queue the monthly pack of a council-wide sign-off (departments.returns.services dispatches
     this by name after the sign-off commits). Returns the number of runs queued."""
     from departments.models import PeriodSignOff
-    from reporting import services
+    from reporting.reports import services
 
     sign_off = PeriodSignOff.objects.select_related("signed_off_by").filter(pk=sign_off_id).first()
     return len(services.queue_pack_for_sign_off(sign_off)) if sign_off else 0
@@ -61,7 +61,7 @@ def build_annual_report_when_due(on_date: str | None = None) -> int:
     (see services.annual_report_due). Returns the number of runs queued."""
     from datetime import date
 
-    from reporting import services
+    from reporting.reports import services
 
     return len(services.annual_report_due(date.fromisoformat(on_date) if on_date else None))
 
@@ -78,7 +78,7 @@ def evaluate_early_warnings(self) -> dict:
     Idempotent: a warning already recorded is not raised again, so a retry or a second
     run the same day emails nobody twice.
     """
-    from reporting.early_warnings import evaluate_latest
+    from reporting.warnings.evaluation import evaluate_latest
 
     try:
         return evaluate_latest().as_dict()

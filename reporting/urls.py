@@ -1,16 +1,14 @@
 from django.urls import path
 
-from reporting import (
-    audit_views,
-    combined_views,
-    coordination_views,
-    dashboard_views,
-    indicator_views,
-    overview_views,
-    partnership_views,
-    report_views,
-    warning_views,
-)
+from reporting.audit import views as audit_views
+from reporting.pages import combined as combined_views
+from reporting.pages import coordination as coordination_views
+from reporting.pages import dashboard as dashboard_views
+from reporting.pages import indicator as indicator_views
+from reporting.pages import overview as overview_views
+from reporting.pages import partnership as partnership_views
+from reporting.reports import views as report_views
+from reporting.warnings import views as warning_views
 
 app_name = "reporting"
 

@@ -16,9 +16,9 @@ from datetime import date
 from django.utils import timezone
 
 from departments.models import ImportJob, ReturnState
+from departments.returns.services import sign_off_period
 from departments.roles import Role
-from departments.services import sign_off_period
-from departments.token_services import create_token
+from departments.tokens.services import create_token
 from reporting.models import EarlyWarning, ReportRun, ReportState, WarningRule
 from tests.factories import (
     EscalationFactory,

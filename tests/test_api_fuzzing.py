@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from departments.token_services import create_token
+from departments.tokens.services import create_token
 from tests.api_council import build_council
 from tests.conftest import FUZZING_CALLS
 

@@ -25,12 +25,12 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from departments.importer import ImportRejected, iter_json_rows, iter_rows, run_import
-from departments.imports import ReturnRowHandler
+from core.importer import ImportRejected, iter_json_rows, iter_rows, run_import
 from departments.models import KpiReturn, Referral
-from departments.referral_imports import ReferralRowHandler
-from partnerships.imports import SlaResultRowHandler
+from departments.referrals.imports import ReferralRowHandler
+from departments.returns.imports import ReturnRowHandler
 from partnerships.models import SlaResult
+from partnerships.sla_results.imports import SlaResultRowHandler
 from tests.factories import DepartmentFactory, IndicatorFactory, ServiceFactory, SlaFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,10 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from departments.models import Referral
-from departments.referral_imports import ReferralRowHandler
-from departments.referral_services import build_referral, channel_choices
-from partnerships.imports import SlaResultRowHandler
-from partnerships.services import enter_sla_result
+from departments.referrals.imports import ReferralRowHandler
+from departments.referrals.services import build_referral, channel_choices
+from partnerships.sla_results.imports import SlaResultRowHandler
+from partnerships.sla_results.services import enter_sla_result
 from reporting.metrics.coordination import coordination_by_department
 from reporting.metrics.scores import Component, weighted_score
 from tests.factories import DepartmentFactory, ReferralFactory, ServiceFactory, SlaFactory

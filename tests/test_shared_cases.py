@@ -17,7 +17,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from departments.models import KpiReturn, Referral
-from departments.services import save_return
+from departments.returns.services import save_return
 from partnerships.models import SlaResult
 from tests.cases import CASES_DIR
 from tests.factories import DepartmentFactory, IndicatorFactory, ServiceFactory, SlaFactory

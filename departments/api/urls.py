@@ -1,4 +1,8 @@
-from departments.api import imports, referrals, returns, tokens, views
+from departments.api import views
+from departments.imports import api as imports
+from departments.referrals import api as referrals
+from departments.returns import api as returns
+from departments.tokens import api as tokens
 
 
 def register(router) -> None:

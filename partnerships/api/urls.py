@@ -1,4 +1,6 @@
-from partnerships.api import records, views
+from partnerships.api import views
+from partnerships.records import api as records
+from partnerships.sla_results import api as sla_results
 
 
 def register(router) -> None:
@@ -6,7 +8,7 @@ def register(router) -> None:
     router.register("partnerships", views.PartnershipViewSet)
     router.register("services", views.ServiceViewSet)
     router.register("slas", views.SlaViewSet)
-    router.register("sla-results", records.SlaResultViewSet, basename="slaresult")
+    router.register("sla-results", sla_results.SlaResultViewSet, basename="slaresult")
     router.register("milestones", records.MilestoneViewSet, basename="milestone")
     router.register("escalations", records.EscalationViewSet, basename="escalation")
     router.register("risks", records.RiskViewSet, basename="risk")

@@ -17,14 +17,14 @@ from rest_framework.response import Response
 
 from departments import roles
 from partnerships.models import Partnership
-from reporting import early_warnings
 from reporting.api.metrics import PERIOD_PARAMETER, month_from, status_fields
-from reporting.combined import (
+from reporting.metrics.combined import (
     cached_combined_figures,
     narrowing_partnership,
     readable_departments,
 )
 from reporting.models import EarlyWarning, WarningRule
+from reporting.warnings import evaluation as early_warnings
 
 SCORE = {"max_digits": 5, "decimal_places": 1, "allow_null": True}
 
@@ -77,9 +77,7 @@ class DepartmentRelationSerializer(serializers.Serializer):
         "coordination_status"
     )
     dependency_health = serializers.DecimalField(**SCORE)
-    dependency_health_status, dependency_health_status_reason = status_fields(
-        "dependency_status"
-    )
+    dependency_health_status, dependency_health_status_reason = status_fields("dependency_status")
     relation = RelationSerializer()
 
 

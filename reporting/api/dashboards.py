@@ -1,6 +1,6 @@
 """The dashboards' figures as JSON: a department's indicators, coordination and dependency
 health, and one indicator's row with its trend. Built by the same functions as the pages
-(``reporting/dashboard_views.py`` and ``reporting/indicator_views.py``), so the numbers are
+(``reporting/pages/dashboard.py`` and ``reporting/pages/indicator.py``), so the numbers are
 the pages' numbers.
 
 Figures are decimal strings with the indicator's own decimal places ("83.1"), scores to
@@ -20,8 +20,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from core.api.errors import error_responses
 from departments import roles
-from departments.api.errors import error_responses
 from departments.api.serializers import IndicatorSerializer
 from departments.models import Department, PerformanceIndicator
 from departments.rating import Timeliness
@@ -31,8 +31,8 @@ from reporting.api.metrics import (
     month_from,
     status_fields,
 )
-from reporting.dashboard_views import cached_department_figures
-from reporting.indicator_views import indicator_history
+from reporting.pages.dashboard import cached_department_figures
+from reporting.pages.indicator import indicator_history
 
 RAG_HELP = "green, amber, red or not_rated."
 DIRECTION_HELP = "improved, unchanged, worse or no_comparison, against the same period last year."

@@ -162,7 +162,7 @@ class CoordinationMetricsViewSet(viewsets.ViewSet):
     @extend_schema(parameters=[PERIOD_PARAMETER], responses={200: CoordinationMetricsSerializer})
     def list(self, request):
         from departments.models import Department
-        from reporting.coordination_views import cached_coordination_figures
+        from reporting.pages.coordination import cached_coordination_figures
 
         scope = roles.scope_for(request.user)
         if not scope.sees_departments:
@@ -234,7 +234,7 @@ class OverviewMetricsViewSet(viewsets.ViewSet):
 
     @extend_schema(parameters=[PERIOD_PARAMETER], responses={200: OverviewSerializer})
     def list(self, request):
-        from reporting.overview import cached_overview_figures
+        from reporting.metrics.overview import cached_overview_figures
 
         if not roles.scope_for(request.user).council_wide:
             raise PermissionDenied("The council overview is for SMT and auditors.")

@@ -1,6 +1,6 @@
 """The ``reports`` endpoint: ask for a report run (202), follow it, download its file.
 
-The same service as the pages (reporting.services.request_report); Django's
+The same service as the pages (reporting.reports.services.request_report); Django's
 ValidationError and PermissionDenied become 400 and 403 through the API's one error
 handler. A run outside the caller's scope is a 404.
 """
@@ -16,10 +16,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from departments.api.errors import error_responses, example_response
-from reporting import services
+from core.api.errors import error_responses, example_response
 from reporting.models import ReportRun, ReportState
-from reporting.report_kinds import REPORTS
+from reporting.reports import services
+from reporting.reports.kinds import REPORTS
 
 
 class ReportRunSerializer(serializers.ModelSerializer):

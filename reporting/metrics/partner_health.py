@@ -93,9 +93,7 @@ def _council_month(
     counted = [(p, h) for p, h in healths if _counts(p, h)]
     total = sum((p.annual_value for p, _ in counted), Decimal(0))
     exact = (
-        sum((p.annual_value * h.exact for p, h in counted), Decimal(0)) / total
-        if counted
-        else None
+        sum((p.annual_value * h.exact for p, h in counted), Decimal(0)) / total if counted else None
     )
     status = _council_status(month, healths, counted, today)
     return CouncilPartnerHealth(month, exact, status, healths)
@@ -109,6 +107,7 @@ def _council_status(
 ) -> FigureStatus:
     if (status := unfinished(month, today)) is not None:
         return status
+
     # With several partnerships each reason names its partnership.
     def named(partnership: Partnership, reason: str) -> str:
         return f"{partnership.name}: {reason}" if len(healths) > 1 else reason

@@ -89,7 +89,7 @@ class FigureStatus:
         return self.state is FigureState.OUTSIDE_CONTRACT
 
     def __str__(self) -> str:
-        """"Provisional: SLA results due 13 November 2026: 4 of 16 entered"."""
+        """ "Provisional: SLA results due 13 November 2026: 4 of 16 entered"."""
         return f"{self.label}: {self.reason}" if self.reason else self.label
 
 
@@ -100,6 +100,7 @@ in_words = date_in_words
 def month_in_words(month: Period) -> str:
     """A month as people read it: "October 2026" (``Period.in_words``)."""
     return month.in_words
+
 
 def unfinished(month: Period, today: date) -> FigureStatus | None:
     """Not rated when ``month`` has not ended by ``today`` (Europe/London): a month is
@@ -167,7 +168,5 @@ def coordination_status(
     if (status := unfinished(month, today)) is not None:
         return status
     if index is None:
-        return FigureStatus(
-            FigureState.NOT_RATED, f"No referrals in {month_in_words(month)}"
-        )
+        return FigureStatus(FigureState.NOT_RATED, f"No referrals in {month_in_words(month)}")
     return FigureStatus(FigureState.RATED, f"From {plural(referrals, 'referral')}")

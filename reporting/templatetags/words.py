@@ -10,7 +10,7 @@ from django import template
 
 from departments.periods import Period, date_in_words
 from departments.rating import Timeliness
-from departments.selectors import ROW_STATE_LABELS
+from departments.returns.selectors import ROW_STATE_LABELS
 
 register = template.Library()
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from partnerships import services
+from partnerships.sla_results import services
 from tests.conftest import PASSWORD
 from tests.factories import ServiceFactory, SlaFactory
 

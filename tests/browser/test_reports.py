@@ -5,8 +5,8 @@ import hashlib
 
 import pytest
 
-from reporting import services
 from reporting.models import ReportRun
+from reporting.reports import services
 from reporting.tasks import build_report_run
 from tests.conftest import PASSWORD
 from tests.reporting.report_data import MONTH, build_evidence

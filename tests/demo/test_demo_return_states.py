@@ -23,14 +23,14 @@ from departments.models import Department, KpiReturn, PerformanceIndicator
 from departments.periods import Period
 from departments.rating import Timeliness, return_timeliness
 from departments.reminders import owed_returns, reminder_window
-from departments.selectors import returns_due
-from reporting.early_warnings import evaluate
-from reporting.exports.parameters import ReportParameters
-from reporting.exports.returns import ReturnsExporter
+from departments.returns.selectors import returns_due
 from reporting.metrics.health import trailing_months
+from reporting.metrics.overview import overview_figures
 from reporting.metrics.returns import indicator_period_for
 from reporting.models import EarlyWarning, WarningRule
-from reporting.overview import overview_figures
+from reporting.reports.exports.parameters import ReportParameters
+from reporting.reports.exports.returns import ReturnsExporter
+from reporting.warnings.evaluation import evaluate
 
 TODAY = date(2026, 11, 28)
 NOW = datetime(2026, 11, 28, 12, tzinfo=ZoneInfo("Europe/London"))

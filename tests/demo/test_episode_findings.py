@@ -14,9 +14,9 @@ from demo.scale import DEMO, Episode
 from departments import periods
 from departments.models import Department
 from partnerships.models import Service
-from reporting.combined import combined_figures
-from reporting.early_warnings import evaluate_history
+from reporting.metrics.combined import combined_figures
 from reporting.models import EarlyWarning, WarningRule
+from reporting.warnings.evaluation import evaluate_history
 
 TODAY = date(2026, 11, 28)  # latest closed month: October 2026 (2026-27-P07)
 EPISODE = Episode(year=2025)

@@ -11,7 +11,7 @@ from django.test import override_settings
 from rest_framework.settings import api_settings
 
 from departments.models import ApiToken
-from departments.token_services import create_token
+from departments.tokens.services import create_token
 from tests.conftest import PASSWORD
 from tests.factories import IndicatorFactory, KpiReturnFactory
 

@@ -141,7 +141,7 @@ def test_a_ratio_whose_worked_out_value_would_be_too_large_is_refused_on_the_den
 
 
 def test_the_largest_figures_read_back_exactly_on_both_databases(alice, housing):
-    from departments.services import save_return
+    from departments.returns.services import save_return
 
     big = IndicatorFactory(department=housing, code="GBP-1", unit="gbp", decimal_places=2)
     ratio = IndicatorFactory(department=housing, code="R-1", unit="rate", year_to_date="ratio")
@@ -250,7 +250,7 @@ def test_case_09_a_percentage_over_100_is_refused_by_the_api_the_import_and_the_
 def test_a_huge_sla_result_is_refused_with_the_limit(pat, availability):
     from django.core.exceptions import ValidationError
 
-    from partnerships.services import enter_sla_result
+    from partnerships.sla_results.services import enter_sla_result
 
     with pytest.raises(ValidationError) as refused:
         enter_sla_result(sla=availability, period_key=P07, actor=pat, value=HUGE)

@@ -17,9 +17,9 @@ import pytest
 import time_machine
 
 from departments.models import KpiReturn, ReturnState
-from departments.services import save_return
+from departments.returns.services import save_return
 from partnerships.models import SlaResult, Verification
-from partnerships.services import enter_sla_result, verify_sla_result
+from partnerships.sla_results.services import enter_sla_result, verify_sla_result
 from tests.factories import IndicatorFactory, ServiceFactory, SlaFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]

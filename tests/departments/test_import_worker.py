@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from departments import periods
-from departments.imports import start_import
+from departments.imports.services import start_import
 from departments.models import ImportJob, ImportStatus, KpiReturn
 from departments.tasks import run_import_job
 from tests.factories import IndicatorFactory

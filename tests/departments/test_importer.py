@@ -16,8 +16,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 from openpyxl import Workbook
 
-from departments import importer
-from departments.importer import (
+from core import importer
+from core.importer import (
     ImportRejected,
     RowError,
     cell_text,
@@ -28,8 +28,8 @@ from departments.importer import (
     iter_rows,
     run_import,
 )
+from core.tabular import safe_cell
 from departments.models import Council
-from departments.spreadsheet_cells import safe_cell
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02"
 

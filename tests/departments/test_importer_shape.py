@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from departments.importer import (
+from core.importer import (
     ImportRejected,
     Row,
     RowError,

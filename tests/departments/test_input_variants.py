@@ -23,9 +23,9 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from departments.models import KpiReturn, Referral
 from departments.numbers import breakable
-from departments.services import save_return
+from departments.returns.services import save_return
 from partnerships.models import Sla, SlaResult
-from partnerships.services import enter_sla_result
+from partnerships.sla_results.services import enter_sla_result
 from tests.factories import DepartmentFactory, IndicatorFactory, ServiceFactory, SlaFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
@@ -191,9 +191,9 @@ def test_unbroken_text_gets_break_opportunities_and_loses_nothing():
 def test_a_pdf_export_wraps_an_unbroken_commentary_and_keeps_the_other_rows_whole(
     pat, sam, partnership, tmp_path
 ):
-    from reporting.exports.parameters import ReportParameters
-    from reporting.exports.partnership import SlaResultsExporter
-    from reporting.exports.renderers import render_pdf
+    from reporting.reports.exports.parameters import ReportParameters
+    from reporting.reports.exports.partnership import SlaResultsExporter
+    from reporting.reports.renderers import render_pdf
 
     service = ServiceFactory(partnership=partnership, code="hosting", name="Hosting")
     unbroken = "".join(f"Z{n:04d}" for n in range(600))  # 3,000 characters, no space

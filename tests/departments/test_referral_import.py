@@ -23,7 +23,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from demo import reference
-from departments.imports import start_import
+from departments.imports.services import start_import
 from departments.models import ImportJob, ImportStatus, Referral
 from tests.factories import DepartmentFactory, ServiceFactory
 

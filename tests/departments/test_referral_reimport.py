@@ -21,12 +21,13 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
-from departments import importer, referral_imports
-from departments.figure_generation import figures_generation
-from departments.importer import CellText, ImportRejected, iter_json_rows, run_import
+from core import importer
+from core.figure_generation import figures_generation
+from core.importer import CellText, ImportRejected, iter_json_rows, run_import
 from departments.models import ImportJob, Referral
 from departments.periods import Period
-from departments.referral_imports import ReferralRowHandler
+from departments.referrals import imports as referral_imports
+from departments.referrals.imports import ReferralRowHandler
 from reporting.metrics.coordination import coordination_by_department, council_coordination
 from tests.factories import DepartmentFactory, ReferralFactory, ServiceFactory
 
@@ -471,7 +472,7 @@ def test_a_senders_file_cannot_move_a_date_the_receiving_department_recorded(
 ):
     """Acknowledging and resolving are the receiver's steps (DESIGN.md section 4): the
     sender's re-import may fill a date still empty, never change one recorded."""
-    from departments.referral_services import resolve_referral
+    from departments.referrals.services import resolve_referral
     from departments.roles import Role
     from tests.factories import MembershipFactory, UserFactory
 

@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 
 from departments.models import Referral
 from departments.periods import Period
-from departments.referral_services import (
+from departments.referrals.services import (
     acknowledge_referral,
     raise_referral,
     resolve_referral,

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from departments.models import KpiReturn, PeriodSignOff, ReturnState
-from departments.services import (
+from departments.returns.services import (
     approve_return,
     save_return,
     sign_off_period,

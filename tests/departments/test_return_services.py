@@ -17,8 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from departments import periods
 from departments.models import KpiReturn, PeriodSignOff, ReturnState
 from departments.rating import Rag, period_target
-from departments.roles import Role
-from departments.services import (
+from departments.returns.services import (
     StaleVersion,
     approve_return,
     is_signed_off,
@@ -30,6 +29,7 @@ from departments.services import (
     sign_off_period,
     submit_return,
 )
+from departments.roles import Role
 from tests.factories import (
     IndicatorFactory,
     KpiReturnFactory,

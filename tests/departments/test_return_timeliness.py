@@ -31,7 +31,7 @@ from departments.rating import (
     Timeliness,
     return_timeliness,
 )
-from departments.services import save_return, send_back_return, submit_return
+from departments.returns.services import save_return, send_back_return, submit_return
 from tests.factories import IndicatorFactory
 
 LONDON = ZoneInfo("Europe/London")

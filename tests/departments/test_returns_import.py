@@ -17,16 +17,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from departments import imports, tasks
-from departments.importer import ImportRejected
-from departments.imports import (
-    cache_progress,
-    forget_progress,
-    read_progress,
-    returns_template,
-    start_import,
-)
+from core.importer import ImportRejected
+from core.progress import cache_progress, forget_progress, read_progress
+from departments import tasks
+from departments.imports import services as imports
+from departments.imports.services import start_import
 from departments.models import ImportJob, ImportStatus, KpiReturn, ReturnState
+from departments.returns.imports import returns_template
 from tests.factories import IndicatorFactory, KpiReturnFactory, TargetFactory
 
 TODAY = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

@@ -15,10 +15,10 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from departments.imports import start_import
+from departments.imports.services import start_import
 from departments.models import ImportStatus, KpiReturn, PeriodSignOff, ReturnState
 from departments.numbers import TEXT_LIMIT
-from departments.services import (
+from departments.returns.services import (
     approve_return,
     reopen_period,
     reopen_return,

@@ -1,4 +1,4 @@
-"""XLSX cells as a person sees them, and the sheet a person means (departments.workbooks).
+"""XLSX cells as a person sees them, and the sheet a person means (core.workbooks).
 
 Workbooks are built here with openpyxl, which never saves a formula's value, so a
 formula written by it is exactly the "formula with no saved value" of a script-made
@@ -13,7 +13,7 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
-from departments.importer import (
+from core.importer import (
     CellText,
     ImportRejected,
     RowError,

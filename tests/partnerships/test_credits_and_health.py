@@ -19,10 +19,10 @@ from django.test.utils import CaptureQueriesContext
 
 from departments.periods import Period
 from departments.rating import Rag
-from partnerships import services
 from partnerships.models import SlaResult
 from partnerships.outcomes import Outcome, outcome_of, serious_failure_credit
-from partnerships.selectors import sla_month_rows
+from partnerships.sla_results import services
+from partnerships.sla_results.selectors import sla_month_rows
 from reporting.metrics.health import (
     contract_health,
     contract_health_series,

@@ -34,14 +34,7 @@ from departments.models import Channel
 from departments.periods import Period
 from partnerships.models import Service, Sla
 from partnerships.outcomes import credit_cap, serious_failure_credit
-from partnerships.selectors import sla_month_rows
-from reporting.exports.parameters import ReportParameters
-from reporting.exports.partnership import (
-    ContractHealthExporter,
-    ServiceCreditsExporter,
-    SlaResultsExporter,
-)
-from reporting.exports.renderers import render_csv, render_xlsx
+from partnerships.sla_results.selectors import sla_month_rows
 from reporting.metrics.coordination import coordination_by_department, council_coordination
 from reporting.metrics.health import (
     contract_health,
@@ -50,7 +43,14 @@ from reporting.metrics.health import (
     service_months,
 )
 from reporting.models import ReportRun
-from reporting.packs.monthly import monthly_pack
+from reporting.reports.exports.parameters import ReportParameters
+from reporting.reports.exports.partnership import (
+    ContractHealthExporter,
+    ServiceCreditsExporter,
+    SlaResultsExporter,
+)
+from reporting.reports.packs.monthly import monthly_pack
+from reporting.reports.renderers import render_csv, render_xlsx
 from tests.factories import (
     DepartmentFactory,
     ReferralFactory,

@@ -17,8 +17,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from departments.roles import Role
-from partnerships import services
 from partnerships.models import Escalation, Milestone, Risk, SlaResult
+from partnerships.sla_results import services
 from tests.factories import (
     EscalationFactory,
     MembershipFactory,

@@ -21,8 +21,8 @@ from openpyxl import Workbook
 
 from departments.models import ImportJob, ImportStatus
 from departments.roles import Role
-from partnerships import services
 from partnerships.models import SlaResult
+from partnerships.sla_results import services
 from tests.factories import (
     MembershipFactory,
     PartnershipFactory,

@@ -15,8 +15,8 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from departments.roles import Role
-from partnerships import services
 from partnerships.models import Escalation, Milestone, Risk, SlaResult, Verification
+from partnerships.sla_results import services
 from tests.factories import (
     EscalationFactory,
     MembershipFactory,

@@ -17,11 +17,11 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from departments.imports import start_import
+from departments.imports.services import start_import
 from departments.models import ImportStatus
 from departments.numbers import TEXT_LIMIT
-from partnerships import services
 from partnerships.models import Escalation, Risk, SlaResult, Verification
+from partnerships.sla_results import services
 from tests.factories import ServiceFactory, SlaFactory
 
 pytestmark = pytest.mark.django_db

@@ -25,11 +25,11 @@ from openpyxl import load_workbook
 
 from departments.history import ValueChange, value_changes, versions_of
 from departments.models import KpiReturn, Referral
-from departments.services import save_return
-from partnerships import services as partner_services
-from reporting.exports.audit import AuditTrailExporter
-from reporting.exports.parameters import ReportParameters
-from reporting.exports.renderers import render_csv, render_xlsx
+from departments.returns.services import save_return
+from partnerships.sla_results import services as partner_services
+from reporting.reports.exports.audit import AuditTrailExporter
+from reporting.reports.exports.parameters import ReportParameters
+from reporting.reports.renderers import render_csv, render_xlsx
 from tests.factories import (
     DepartmentFactory,
     EscalationFactory,
@@ -540,7 +540,7 @@ def test_the_trail_page_makes_the_same_number_of_queries_however_many_rows(
     made = {"partnership": partnership, "indicator": indicator, "pat": pat, "sam": sam}
     client.force_login(audrey)
     # Every entry on one page, so both pages show the same kinds of record.
-    monkeypatch.setattr("reporting.audit_views.PAGE_SIZE", 1000)
+    monkeypatch.setattr("reporting.audit.views.PAGE_SIZE", 1000)
     _changes_of_every_kind(1, start=0, **made)
     client.get("/audit-trail/")
     small, few = _page_queries(client, "/audit-trail/")
@@ -551,16 +551,14 @@ def test_the_trail_page_makes_the_same_number_of_queries_however_many_rows(
     assert small == large
     # One count and one page of rows per kind of record, then for the page's entries:
     # previous rows, names and places, one query per model; never one per row.
-    monkeypatch.setattr("reporting.audit_views.PAGE_SIZE", 50)
+    monkeypatch.setattr("reporting.audit.views.PAGE_SIZE", 50)
     queries, shown = _page_queries(client, "/audit-trail/")
     assert shown == 50
     assert queries <= large <= 60
     assert _page_queries(client, "/audit-trail/?page=2")[0] <= large
 
 
-def test_a_date_beyond_the_products_range_is_a_clear_message_not_a_server_error(
-    client, audrey
-):
+def test_a_date_beyond_the_products_range_is_a_clear_message_not_a_server_error(client, audrey):
     client.force_login(audrey)
 
     page = client.get("/audit-trail/?until=9999-12-31")

@@ -1,4 +1,4 @@
-"""Cached figures are never stale (issue 15, point 4; ``reporting/cache.py``).
+"""Cached figures are never stale (issue 15, point 4; ``reporting/figures/cache.py``).
 
 Each test signs September 2025 (P06) off for the whole council, so its figures come from
 the cache, reads a page and its API endpoint, changes one kind of input through its usual
@@ -21,11 +21,11 @@ import time_machine
 from django.apps import apps
 from django.conf import settings
 
-from departments.figure_generation import figures_generation
+from core.figure_generation import figures_generation
 from departments.models import Department, PeriodSignOff
 from departments.periods import Period
-from departments.referral_services import resolve_referral
-from departments.services import (
+from departments.referrals.services import resolve_referral
+from departments.returns.services import (
     approve_return,
     reopen_period,
     reopen_return,
@@ -33,8 +33,8 @@ from departments.services import (
     send_back_return,
     sign_off_period,
 )
-from partnerships.services import enter_sla_result
-from reporting.cache import FIGURE_INPUTS, NOT_FIGURE_INPUTS, figure_cache_key
+from partnerships.sla_results.services import enter_sla_result
+from reporting.figures.cache import FIGURE_INPUTS, NOT_FIGURE_INPUTS, figure_cache_key
 from reporting.metrics.coordination import coordination_by_department, council_coordination
 from reporting.metrics.partner_health import council_partner_health
 from tests.factories import (
@@ -652,13 +652,13 @@ def test_a_deadline_passing_overnight_is_not_hidden_by_the_cache(client, world, 
     ("builder", "page", "api"),
     [
         (
-            "reporting.dashboard_views.department_figures",
+            "reporting.pages.dashboard.department_figures",
             "/departments/{housing}/",
             "departments/{housing}/",
         ),
-        ("reporting.overview.overview_figures", "/overview/", "overview/"),
-        ("reporting.coordination_views.coordination_figures", "/coordination/", "coordination/"),
-        ("reporting.combined.combined_figures", "/combined/", "combined/"),
+        ("reporting.metrics.overview.overview_figures", "/overview/", "overview/"),
+        ("reporting.pages.coordination.coordination_figures", "/coordination/", "coordination/"),
+        ("reporting.metrics.combined.combined_figures", "/combined/", "combined/"),
     ],
 )
 def test_the_page_and_its_api_read_one_cached_entry(

@@ -34,7 +34,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from departments.periods import Period
-from reporting.combined import (
+from reporting.metrics.combined import (
     ChangePoint,
     below_green_spells,
     change_points,
@@ -48,8 +48,8 @@ from reporting.metrics.health import (
     trailing_months,
 )
 from reporting.metrics.partner_health import council_partner_health
+from reporting.metrics.relation import relation
 from reporting.models import EarlyWarning, WarningRule
-from reporting.relation import relation
 from tests.factories import (
     DepartmentFactory,
     EscalationFactory,
@@ -805,7 +805,7 @@ def test_the_overview_lists_open_warnings_until_acknowledged(client, sam, warnin
 def test_the_lag_correlation_is_fed_the_exact_monthly_figures(
     episode, housing, finance, monkeypatch
 ):
-    import reporting.combined as combined_module
+    import reporting.metrics.combined as combined_module
 
     fed = []
     real = combined_module.relation

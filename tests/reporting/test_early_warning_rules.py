@@ -29,11 +29,11 @@ from django.test.utils import CaptureQueriesContext
 
 from departments.periods import Period, periods_between
 from departments.roles import Role
-from reporting.early_warnings import evaluate
 from reporting.metrics.coordination import council_coordination
 from reporting.metrics.health import contract_health_series, service_months
 from reporting.models import EarlyWarning, WarningRule
 from reporting.tasks import evaluate_early_warnings
+from reporting.warnings.evaluation import evaluate
 from tests.factories import (
     DepartmentFactory,
     EscalationFactory,

@@ -13,20 +13,20 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from departments.models import PerformanceIndicator
-from reporting.exports.audit import AuditTrailExporter
-from reporting.exports.coordination import CoordinationExporter, ReferralsExporter
-from reporting.exports.parameters import ReportParameters, read_parameters
-from reporting.exports.partnership import (
+from reporting.metrics.coordination import council_coordination
+from reporting.metrics.health import contract_health, service_months, trailing_months
+from reporting.metrics.returns import indicator_rows
+from reporting.reports.exports.audit import AuditTrailExporter
+from reporting.reports.exports.coordination import CoordinationExporter, ReferralsExporter
+from reporting.reports.exports.parameters import ReportParameters, read_parameters
+from reporting.reports.exports.partnership import (
     ContractHealthExporter,
     ServiceCreditsExporter,
     SlaResultsExporter,
 )
-from reporting.exports.records import EscalationsExporter, MilestonesExporter
-from reporting.exports.renderers import render_csv, render_pdf, render_xlsx
-from reporting.exports.returns import ReturnsExporter
-from reporting.metrics.coordination import council_coordination
-from reporting.metrics.health import contract_health, service_months, trailing_months
-from reporting.metrics.returns import indicator_rows
+from reporting.reports.exports.records import EscalationsExporter, MilestonesExporter
+from reporting.reports.exports.returns import ReturnsExporter
+from reporting.reports.renderers import render_csv, render_pdf, render_xlsx
 from tests.factories import IndicatorFactory, KpiReturnFactory, TargetFactory
 from tests.reporting.report_data import INJECTION, MONTH, NOW, SIGNED_OFF_AT, build_evidence
 

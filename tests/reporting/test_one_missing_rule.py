@@ -29,13 +29,13 @@ from django.core import mail
 from departments.periods import Period
 from departments.rating import Timeliness
 from departments.reminders import owed_returns, reminder_window, send_return_reminders
-from reporting.early_warnings import evaluate
-from reporting.exports.parameters import ReportParameters
-from reporting.exports.returns import ReturnsExporter
 from reporting.metrics.health import trailing_months
+from reporting.metrics.overview import overview_figures
 from reporting.models import EarlyWarning, WarningRule
-from reporting.overview import overview_figures
-from reporting.packs.monthly import monthly_pack
+from reporting.reports.exports.parameters import ReportParameters
+from reporting.reports.exports.returns import ReturnsExporter
+from reporting.reports.packs.monthly import monthly_pack
+from reporting.warnings.evaluation import evaluate
 from tests.factories import IndicatorFactory, KpiReturnFactory
 
 pytestmark = pytest.mark.django_db

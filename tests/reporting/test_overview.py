@@ -83,7 +83,7 @@ def test_the_overview_makes_the_same_number_of_queries_at_two_sizes(client, sam,
 
 
 def test_a_signed_off_month_is_served_from_the_cache_until_it_changes(client, sam, housing):
-    from departments.services import reopen_period, sign_off_period
+    from departments.returns.services import reopen_period, sign_off_period
 
     indicator = _indicator(housing, "H1", "95")
     sign_off_period(period_key="2025-26-P06", actor=sam)
@@ -168,7 +168,7 @@ def test_a_return_submitted_after_its_deadline_is_listed_late(client, sam, housi
 
 
 def test_a_signed_off_months_coordination_page_comes_from_the_cache(client, sam, housing):
-    from departments.services import sign_off_period
+    from departments.returns.services import sign_off_period
 
     _indicator(housing, "H1", "95")
     sign_off_period(period_key="2025-26-P06", actor=sam)

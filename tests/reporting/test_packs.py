@@ -10,15 +10,15 @@ from openpyxl import load_workbook
 
 from departments.models import PerformanceIndicator
 from departments.periods import Period
-from reporting.exports.parameters import ReportParameters
 from reporting.metrics.coordination import council_coordination
 from reporting.metrics.health import contract_health, trailing_months
 from reporting.metrics.partner_health import council_partner_health
+from reporting.metrics.relation import relation
 from reporting.metrics.returns import indicator_rows
-from reporting.packs.annual import BestValueAnnualReport
-from reporting.packs.chart_images import NO_RENDERER
-from reporting.packs.monthly_files import MonthlyPackReport
-from reporting.relation import relation
+from reporting.reports.exports.parameters import ReportParameters
+from reporting.reports.packs.annual import BestValueAnnualReport
+from reporting.reports.packs.chart_images import NO_RENDERER
+from reporting.reports.packs.monthly_files import MonthlyPackReport
 from tests.reporting.report_data import MONTH, NOW, build_evidence
 
 pytestmark = pytest.mark.django_db

@@ -35,12 +35,12 @@ import time_machine
 
 from departments.models import PeriodSignOff
 from departments.periods import Period
-from reporting.exports.parameters import ReportParameters
-from reporting.exports.partnership import ContractHealthExporter
 from reporting.metrics.coordination import council_coordination
 from reporting.metrics.health import contract_health, dependency_health
 from reporting.metrics.partner_health import council_partner_health
 from reporting.metrics.status import FigureState
+from reporting.reports.exports.parameters import ReportParameters
+from reporting.reports.exports.partnership import ContractHealthExporter
 from tests.factories import (
     IndicatorFactory,
     KpiReturnFactory,

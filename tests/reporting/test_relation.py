@@ -5,7 +5,7 @@ import statistics
 from decimal import ROUND_HALF_UP, Decimal
 
 from departments.periods import Period
-from reporting.relation import changes, lagged_pairs, pearson, relation
+from reporting.metrics.relation import changes, lagged_pairs, pearson, relation
 
 START = Period.parse("2024-25-P08")
 

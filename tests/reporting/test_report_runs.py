@@ -9,9 +9,9 @@ import time_machine
 from django.core import mail
 
 from departments.models import PeriodSignOff
-from departments.services import sign_off_period
-from reporting import services
+from departments.returns.services import sign_off_period
 from reporting.models import ReportRun, ReportState, ReportTrigger
+from reporting.reports import services
 from tests.reporting.report_data import LONDON, MONTH, NOW, build_evidence
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +89,7 @@ def test_a_run_waits_queued_until_the_request_commits(evidence, audrey):
 def test_a_failed_run_shows_why_and_can_be_retried(
     client, evidence, audrey, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from reporting import report_kinds
+    from reporting.reports import kinds as report_kinds
 
     real = report_kinds.build_file
     monkeypatch.setattr(

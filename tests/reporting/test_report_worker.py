@@ -13,8 +13,8 @@ import pytest
 import time_machine
 from django.db import connection
 
-from reporting import services
 from reporting.models import ReportRun, ReportState
+from reporting.reports import services
 from reporting.tasks import build_report_run
 from tests.departments.test_import_worker import test_database_url
 from tests.reporting.report_data import MONTH, NOW, build_evidence

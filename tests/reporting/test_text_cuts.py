@@ -16,14 +16,14 @@ import pytest
 import time_machine
 from openpyxl import load_workbook
 
+from core.tabular import XLSX_CELL_LIMIT, fit_cell
 from departments.models import KpiReturn
 from departments.numbers import TEXT_LIMIT
-from departments.spreadsheet_cells import XLSX_CELL_LIMIT, fit_cell
-from reporting.exports.audit import AuditTrailExporter
-from reporting.exports.parameters import ReportParameters
-from reporting.exports.renderers import render_csv, render_pdf, render_xlsx
-from reporting.exports.returns import ReturnsExporter
 from reporting.models import EarlyWarning, WarningRule
+from reporting.reports.exports.audit import AuditTrailExporter
+from reporting.reports.exports.parameters import ReportParameters
+from reporting.reports.exports.returns import ReturnsExporter
+from reporting.reports.renderers import render_csv, render_pdf, render_xlsx
 from tests.reporting.report_data import INJECTION, MONTH, NOW, build_evidence
 
 pytestmark = pytest.mark.django_db

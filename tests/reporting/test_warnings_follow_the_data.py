@@ -22,8 +22,8 @@ from django.core import mail
 
 from departments.models import KpiReturn
 from departments.periods import Period
-from reporting.early_warnings import acknowledge, evaluate
 from reporting.models import EarlyWarning, WarningRule
+from reporting.warnings.evaluation import acknowledge, evaluate
 from tests.factories import IndicatorFactory, KpiReturnFactory, TargetFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from departments.periods import Period, PeriodKind
-from reporting.early_warnings import evaluate, evaluate_history, evaluate_latest
+from reporting.warnings.evaluation import evaluate, evaluate_history, evaluate_latest
 
 
 class Command(BaseCommand):

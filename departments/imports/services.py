@@ -1,0 +1,174 @@
+"""Import jobs that run any kind of rows: start one, run it, say how it went.
+
+The tabular mechanics live in ``core.importer``; each kind of rows (returns, referrals,
+SLA results) has its row handler beside its services. ``IMPORT_KINDS`` is a plain dict
+of the kinds of rows an import job can hold.
+
+JSON rows (from the API) are stored as a JSON file on the ImportJob, like an uploaded
+file, so the task reads every kind of job the same way and the job row stays small.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from contextlib import closing
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from core.importer import (
+    ImportRejected,
+    ImportSummary,
+    ProgressCallback,
+    RowError,
+    check_upload,
+    count_rows,
+    iter_json_rows,
+    iter_rows,
+    run_import,
+)
+from core.progress import cache_progress
+from departments.models import ImportJob
+
+# Every kind of import and the row handler that reads it, declared here where it is read.
+# Handlers are named by dotted path because this app imports no other (DESIGN.md section
+# 2): partnerships' SLA results are a kind of import like returns and referrals.
+IMPORT_KINDS: dict[str, str] = {
+    "returns": "departments.returns.imports.ReturnRowHandler",
+    "referrals": "departments.referrals.imports.ReferralRowHandler",
+    "sla_results": "partnerships.sla_results.imports.SlaResultRowHandler",
+}
+
+
+def handler_class_for(kind: str) -> type:
+    """The row handler class of a kind of import. ValueError for an unknown kind."""
+    try:
+        return import_string(IMPORT_KINDS[kind])
+    except KeyError:
+        raise ValueError(
+            f"{kind!r} is not a kind of import: expected one of " + ", ".join(IMPORT_KINDS)
+        ) from None
+
+
+def import_kinds() -> dict[str, type]:
+    """Every kind of import with its row handler class, in the order above."""
+    return {kind: handler_class_for(kind) for kind in IMPORT_KINDS}
+
+
+# --- jobs ----------------------------------------------------------------------------------
+
+
+def start_import(
+    *, kind: str, actor, uploaded_file=None, rows: list[dict] | None = None
+) -> ImportJob:
+    """Check the file (or JSON rows), keep it on a new ImportJob and queue the import.
+
+    Raises PermissionDenied (the user may not import this kind) or ImportRejected (too
+    big, wrong type, malformed rows): nothing is kept then. The task is dispatched only
+    once the job is committed, so the worker always finds it.
+    """
+    from departments.tasks import run_import_job  # tasks import this module
+
+    handler_class = handler_class_for(kind)
+    if not handler_class.may_import(actor):
+        raise PermissionDenied(handler_class.refusal)
+    if (uploaded_file is None) == (rows is None):
+        raise ValueError("start_import takes either an uploaded file or JSON rows")
+    if uploaded_file is not None:
+        file_format = check_upload(uploaded_file)
+        content, name, total = uploaded_file, uploaded_file.name or "upload", None
+    else:
+        content, total = _json_rows_file(rows)
+        file_format, name = "json", f"JSON rows ({total:,})"
+    with transaction.atomic():
+        job = ImportJob(
+            kind=kind,
+            created_by=actor,
+            original_name=name[-255:],
+            file_format=file_format,
+            total_rows=total,
+        )
+        # A random stored name: the person's file name is kept for display only.
+        job.file.save(f"{uuid.uuid4().hex}.{file_format}", content, save=False)
+        job.save()
+        transaction.on_commit(lambda: run_import_job.delay(job.pk))
+    return job
+
+
+def _json_rows_file(rows: object) -> tuple[ContentFile, int]:
+    if not isinstance(rows, list):
+        raise ImportRejected("Send the rows as a list of objects.")
+    if not rows:
+        raise ImportRejected("There are no rows to import.")
+    if len(rows) > settings.IMPORT_MAX_ROWS:
+        raise ImportRejected(
+            f"There are {len(rows):,} rows; one import takes at most "
+            f"{settings.IMPORT_MAX_ROWS:,}. Send them in smaller batches."
+        )
+    not_objects = [n for n, row in enumerate(rows, start=1) if not isinstance(row, dict)]
+    if not_objects:
+        raise ImportRejected(
+            "Every row must be an object of column names and values.",
+            [
+                RowError(n, "", "This row is not an object of column names and values")
+                for n in not_objects[:1000]
+            ],
+        )
+    data = json.dumps(rows, default=str).encode()
+    if len(data) > settings.IMPORT_MAX_UPLOAD_BYTES:
+        raise ImportRejected("The rows are larger than the upload size limit; send fewer rows.")
+    return ContentFile(data), len(rows)
+
+
+def count_job_rows(job: ImportJob) -> int | None:
+    """The number of rows of the job's file, for the progress bar (an estimate for CSV)."""
+    if job.total_rows is not None or job.file_format == "json":
+        return job.total_rows
+    sheet_names = getattr(handler_class_for(job.kind), "sheet_names", ())
+    with job.file.open("rb") as stored:
+        return count_rows(stored, job.file_format, sheet_names=sheet_names)
+
+
+def run_job(job: ImportJob, *, progress: ProgressCallback | None = None) -> ImportSummary:
+    """Import the job's rows, all or nothing, as the user who started it.
+
+    Raises ImportRejected with every problem when any row is bad. Progress goes to the
+    cache (see cache_progress) unless another callback is given.
+    """
+    handler = handler_class_for(job.kind)(job.created_by)
+    with job.file.open("rb") as stored:
+        if job.file_format == "json":
+            rows = iter_json_rows(json.load(stored, parse_float=Decimal))
+        else:
+            rows = iter_rows(
+                stored, job.file_format, sheet_names=getattr(handler, "sheet_names", ())
+            )
+        with closing(rows):  # release the reader before the file closes
+            return run_import(
+                rows,
+                handler,
+                max_rows=settings.IMPORT_MAX_ROWS,
+                progress=progress or cache_progress(job.pk),
+                total=job.total_rows,
+            )
+
+
+def summary_message(summary: ImportSummary) -> str:
+    """What the page says after a successful import: "6 rows read: 4 created, 1 updated."."""
+    rows = "1 row" if summary.rows == 1 else f"{summary.rows:,} rows"
+    message = f"{rows} read: {summary.created:,} created, {summary.updated:,} updated"
+    if summary.unchanged:
+        message += f", {summary.unchanged:,} unchanged (already stored as they are)"
+    message += "."
+    if summary.skipped:
+        were = "was" if summary.skipped == 1 else "were"
+        message += f" {summary.skipped:,} without figures or text {were} skipped."
+    return message
+
+
+# --- the template --------------------------------------------------------------------------

@@ -1,0 +1,225 @@
+"""Bulk import pages: upload a file, download a template, watch the import run.
+
+The views wire forms to ``departments.imports.services``; the rules (who may import, what a
+good row is) live there and in the services it calls.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from core.importer import ImportRejected
+from core.progress import read_progress
+from departments import periods
+from departments.imports.services import import_kinds, start_import
+from departments.models import Department, ImportJob, ImportStatus
+from departments.returns.imports import editable_departments, returns_template
+
+NOT_ALLOWED = (
+    "Only officers and heads of service can import returns: your role does not let you "
+    "change any department's returns."
+)
+FORMAT_CHOICES = [("xlsx", "Excel workbook (.xlsx)"), ("csv", "CSV")]
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label="What the file holds")
+    file = forms.FileField(
+        label="File to import",
+        error_messages={
+            "required": "Choose a CSV or Excel file to import",
+            "empty": "The file is empty",
+        },
+    )
+
+    def __init__(self, *args, kinds: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kinds
+        self.fields["kind"].initial = kinds[0][0]
+
+
+class TemplateForm(forms.Form):
+    """Which template to download: a department the user may edit and a period."""
+
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.none(),
+        empty_label=None,
+        error_messages={"invalid_choice": "Choose one of your departments"},
+    )
+    period = forms.CharField(
+        label="Period",
+        help_text=(
+            "A month such as 2025-26-P06 lists the monthly indicators; a quarter such as "
+            "2025-26-Q2 the quarterly ones; a year such as 2025-26 the annual ones."
+        ),
+        error_messages={"required": "Enter the period, such as 2025-26-P06"},
+    )
+    file_format = forms.ChoiceField(label="Format", choices=FORMAT_CHOICES, initial="xlsx")
+
+    def __init__(self, *args, departments: list[Department], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.filter(
+            pk__in=[department.pk for department in departments]
+        )
+
+    def clean_period(self) -> periods.Period:
+        key = self.cleaned_data["period"].strip()
+        try:
+            return periods.Period.parse(key)
+        except ValueError:
+            raise ValidationError(
+                f"'{key}' is not a period: use a form such as 2025-26-P06, 2025-26-Q2 or 2025-26"
+            ) from None
+
+
+def _importable_kinds(user) -> list[tuple[str, str]]:
+    return [
+        (kind, handler.title)
+        for kind, handler in import_kinds().items()
+        if handler.may_import(user)
+    ]
+
+
+def _start_page(
+    request: HttpRequest, *, form: UploadForm, template_form: TemplateForm
+) -> HttpResponse:
+    errors = [
+        (f"id_{name}", message)
+        for bound_form in (template_form, form)
+        if bound_form.is_bound
+        for name, messages in bound_form.errors.items()
+        for message in messages
+    ]
+    recent = ImportJob.objects.filter(created_by=request.user)[:10]
+    context = {
+        "form": form,
+        "template_form": template_form,
+        "errors": errors,
+        "recent": recent,
+        "max_megabytes": settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024),
+        "max_rows": settings.IMPORT_MAX_ROWS,
+    }
+    return render(request, "departments/imports/start.html", context)
+
+
+def _template_form(data, departments: list[Department]) -> TemplateForm:
+    latest = periods.latest_closed(periods.PeriodKind.MONTH)
+    initial = {"period": latest.key, "file_format": "xlsx"}
+    if departments:
+        initial["department"] = departments[0].pk
+    return TemplateForm(data, departments=departments, initial=initial)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_start(request: HttpRequest) -> HttpResponse:
+    """The upload form, with the template download beside it."""
+    kinds = _importable_kinds(request.user)
+    if not kinds:
+        raise PermissionDenied(NOT_ALLOWED)
+    departments = editable_departments(request.user)
+    form = UploadForm(request.POST or None, request.FILES or None, kinds=kinds)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = start_import(
+                kind=form.cleaned_data["kind"],
+                actor=request.user,
+                uploaded_file=form.cleaned_data["file"],
+            )
+        except ImportRejected as rejected:
+            form.add_error("file", rejected.message)
+        else:
+            return redirect("departments:import-status", pk=job.pk)
+    template_form = _template_form(None, departments)
+    return _start_page(request, form=form, template_form=template_form)
+
+
+@login_required
+@require_GET
+def import_template(request: HttpRequest) -> HttpResponse:
+    """A returns template for one of the user's departments and a period, CSV or XLSX."""
+    departments = editable_departments(request.user)
+    if not departments:
+        raise PermissionDenied(NOT_ALLOWED)
+    template_form = _template_form(request.GET, departments)
+    if not template_form.is_valid():
+        form = UploadForm(kinds=_importable_kinds(request.user))
+        return _start_page(request, form=form, template_form=template_form)
+    filename, content_type, content = returns_template(
+        department=template_form.cleaned_data["department"],
+        period_key=template_form.cleaned_data["period"].key,
+        file_format=template_form.cleaned_data["file_format"],
+    )
+    return HttpResponse(
+        content,
+        content_type=content_type,
+        headers={"Content-Disposition": content_disposition_header(True, filename)},
+    )
+
+
+def _visible_job(request: HttpRequest, pk: int) -> ImportJob:
+    """The job if the user started it (or is an administrator); 404 otherwise."""
+    jobs = ImportJob.objects.visible_to(request.user).select_related("created_by")
+    return get_object_or_404(jobs, pk=pk)
+
+
+def job_progress(job: ImportJob) -> dict:
+    """Where the job is, for the status page and its JSON: the cache first, then the row.
+
+    A running import's counts are only in the cache (see imports.cache_progress: its
+    transaction hides the job row's updates); once finished, the row holds the outcome.
+    """
+    if not job.finished and (cached := read_progress(job.pk)):
+        job.processed_rows = cached["processed"]
+        job.total_rows = cached["total"] if cached["total"] is not None else job.total_rows
+    processed, total = job.processed_rows, job.total_rows
+    if job.status == ImportStatus.PENDING:
+        text = "Waiting to start"
+    elif total and not job.finished:
+        text = f"{processed:,} of {total:,} rows checked"
+    else:
+        text = f"{processed:,} rows checked"
+    return {
+        "status": job.status,
+        "status_label": job.get_status_display(),
+        "finished": job.finished,
+        "processed": processed,
+        "total": total,
+        "percent": job.percent_done,
+        "text": text,
+        "created": job.created_count,
+        "updated": job.updated_count,
+        "unchanged": job.unchanged_count,
+        "message": job.message,
+        "errors": job.errors if job.status == ImportStatus.FAILED else [],
+    }
+
+
+@login_required
+@require_GET
+@never_cache
+def import_status(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _visible_job(request, pk)
+    context = {"job": job, "progress": job_progress(job), "kind_title": _kind_title(job.kind)}
+    return render(request, "departments/imports/status.html", context)
+
+
+@login_required
+@require_GET
+@never_cache
+def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    """The JSON that static/js/progress.js polls every second while the import runs."""
+    return JsonResponse(job_progress(_visible_job(request, pk)))
+
+
+def _kind_title(kind: str) -> str:
+    handler = import_kinds().get(kind)
+    return handler.title if handler else kind

@@ -1,0 +1,40 @@
+"""Forms of the referral pages. They collect input; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+
+from departments import roles
+from departments.form_fields import LondonDateField
+from departments.models import Department
+from departments.referrals import services as referral_services
+
+
+class RaiseReferralForm(forms.Form):
+    from_department = forms.ModelChoiceField(
+        queryset=Department.objects.none(), label="From department"
+    )
+    to_department = forms.ModelChoiceField(
+        queryset=Department.objects.none(), label="To department"
+    )
+    category = forms.CharField(
+        max_length=80, help_text="The kind of work, never a resident's name or case details."
+    )
+    raised_on = LondonDateField(label="Raised on")
+    agreed_days = forms.IntegerField(
+        min_value=1, max_value=365, label="Agreed response time (calendar days)"
+    )
+    channel = forms.ChoiceField(label="Channel")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = roles.scope_for(user)
+        own = Department.objects.filter(is_active=True)
+        if not scope.is_admin:
+            own = own.filter(pk__in=scope.department_ids)
+        self.fields["from_department"].queryset = own
+        self.fields["to_department"].queryset = Department.objects.filter(is_active=True)
+        choices = referral_services.channel_choices()
+        self.fields["channel"].choices = [
+            (name, name.replace("-", " ").capitalize()) for name in sorted(choices)
+        ]

@@ -1,0 +1,271 @@
+"""The referrals import: records exported from case-management systems.
+
+Rows are checked one by one with the same rules as the form and written in batches with
+bulk inserts and updates inside the importer's transaction, so 100,000 rows need neither
+100,000 queries nor 100,000 rows in memory.
+
+A row's ``reference`` (the source system's identifier) names the referral within the
+council (DESIGN.md section 3, "Coordination"): a row whose reference is stored already
+leaves that referral as it is when nothing differs ("unchanged") or updates it through the
+same checks ("updated"); it never adds a second one. The stored referrals of each chunk of
+rows are read in one query (``look_ahead``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from core.figure_generation import figures_changed
+from core.importer import Outcome, percent_cell_problem
+from departments import roles
+from departments.models import Department, Referral
+from departments.numbers import quoted
+from departments.periods import london_date
+from departments.referrals.services import build_referral, channel_choices
+
+BATCH_SIZE = 2000
+DATE_COLUMNS = ("raised_on", "acknowledged_on", "resolved_on")
+# Steps the receiving department has recorded; an empty cell does not undo them.
+STEP_COLUMNS = ("acknowledged_on", "resolved_on")
+# What an import can change on a stored referral, besides what is derived from it.
+COMPARED_FIELDS = (
+    "from_department_id",
+    "to_department_id",
+    "category",
+    "raised_on",
+    "acknowledged_on",
+    "resolved_on",
+    "agreed_days",
+    "channel",
+    "service_id",
+)
+UPDATED_FIELDS = (
+    "from_department",
+    "to_department",
+    "category",
+    "raised_on",
+    "acknowledged_on",
+    "resolved_on",
+    "agreed_days",
+    "channel",
+    "service",
+    "period",
+    "due_on",
+    "resolution_days",
+)
+# A whole number of days as a spreadsheet may write it ("5", or "5.0" from JSON).
+_DAYS_RE = re.compile(r"(?P<digits>[0-9]+)(?:\.0+)?")
+
+
+class ReferralRowHandler:
+    """Columns: from_department and to_department (department codes), category,
+    raised_on, acknowledged_on, resolved_on (dates as ``periods.london_date`` reads
+    them: ISO dates, date-times with or without an offset, 01/04/2026, Excel serials),
+    agreed_days, channel (a partner service's code, or email, phone, paper) and an
+    optional reference that identifies the referral in the source system.
+
+    For a referral already stored under the row's reference, an acknowledged or resolved
+    date left empty (or a column the file does not have) keeps the date recorded: the
+    product has no step that undoes an acknowledgement or a resolution.
+    """
+
+    title = "Referrals"
+    sheet_names = ("Referrals",)  # read when a workbook has several sheets with data
+    writes_atomically = True  # rows are checked, then buffered; batches write in one go
+    columns = (
+        "from_department",
+        "to_department",
+        "category",
+        "raised_on",
+        "acknowledged_on",
+        "resolved_on",
+        "agreed_days",
+        "channel",
+        "reference",
+    )
+    required_columns = (
+        "from_department",
+        "to_department",
+        "category",
+        "raised_on",
+        "agreed_days",
+        "channel",
+    )
+    refusal = "Only officers, heads of service and administrators can import referrals."
+
+    def __init__(self, actor, *, today: date | None = None):
+        self.actor = actor
+        # Read once: the London date costs more than the rest of a row's checks, and one
+        # "today" for the whole file is what the person meant when they sent it.
+        self.today = today or timezone.localdate()
+        self.departments = {d.code: d for d in Department.objects.all()}
+        self.channels = channel_choices()
+        self.creations: list[Referral] = []
+        self.updates: list[Referral] = []
+        # The stored referrals named by the current chunk of rows, by reference.
+        self.stored: dict[str, Referral] = {}
+        # reference -> the row it first appeared on: one small entry per row, not the row.
+        self.seen: dict[str, int] = {}
+
+    @classmethod
+    def may_import(cls, user) -> bool:
+        scope = roles.scope_for(user)
+        return scope.is_admin or bool(scope.department_ids)
+
+    def column_for(self, field: str) -> str:
+        return {"__all__": ""}.get(field, field)
+
+    def look_ahead(self, rows: list[tuple[int, dict[str, str]]]) -> None:
+        """Read the stored referrals that a chunk of rows names, in one query."""
+        references = {row.get("reference", "").strip() for _, row in rows} - {""}
+        self.stored = (
+            {r.reference: r for r in Referral.objects.filter(reference__in=references)}
+            if references
+            else {}
+        )
+
+    def _department(self, code: str, field: str, errors: dict) -> Department | None:
+        department = self.departments.get(code.strip())
+        if department is None:
+            errors[field] = f"Unknown department '{code}'" if code else "Enter the department code"
+        return department
+
+    def _date(self, text: str, field: str, errors: dict) -> date | None:
+        if not text.strip():
+            return None
+        try:
+            return london_date(text)
+        except ValueError as error:
+            errors[field] = str(error)
+            return None
+
+    def _agreed_days(self, cell: str, errors: dict) -> int | None:
+        if problem := percent_cell_problem(cell, label="Agreed days", percent_allowed=False):
+            errors["agreed_days"] = problem
+            return None
+        text = cell.strip()
+        if not text:
+            return None
+        match = _DAYS_RE.fullmatch(text)
+        if match is None:
+            errors["agreed_days"] = f"{quoted(text)} is not a whole number of days"
+            return None
+        # More digits than any number of days has: out of range all the same (and int()
+        # of thousands of digits is refused by Python itself).
+        digits = match["digits"].lstrip("0") or "0"
+        return int(digits) if len(digits) <= 9 else 10**9
+
+    def _may_change(self, referral: Referral) -> bool:
+        return roles.may_raise_referral(
+            self.actor, referral.from_department_id
+        ) or roles.may_handle_referral(self.actor, referral.to_department_id)
+
+    def write_row(self, row_number: int, row: dict[str, str]) -> Outcome:
+        errors: dict[str, str] = {}
+        reference = row.get("reference", "").strip()
+        stored = self.stored.get(reference) if reference else None
+        if reference:
+            first_row = self.seen.setdefault(reference, row_number)
+            if first_row != row_number:
+                errors["reference"] = (
+                    f"The reference {quoted(reference)} is also on row {first_row}: "
+                    "a referral can appear only once in a file"
+                )
+            elif stored is not None and not self._may_change(stored):
+                errors["reference"] = (
+                    f"The reference {quoted(reference)} is a referral between departments "
+                    "that are not yours: you cannot change it"
+                )
+        source = self._department(row.get("from_department", ""), "from_department", errors)
+        target = self._department(row.get("to_department", ""), "to_department", errors)
+        dates = {name: self._date(row.get(name, ""), name, errors) for name in DATE_COLUMNS}
+        if stored is not None:
+            for name in STEP_COLUMNS:
+                recorded = getattr(stored, name)
+                if dates[name] is None and name not in errors:
+                    dates[name] = recorded
+                elif (
+                    recorded is not None
+                    and dates[name] != recorded
+                    and not roles.may_handle_referral(self.actor, stored.to_department_id)
+                ):
+                    # Acknowledging and resolving are the receiving department's steps
+                    # (DESIGN.md section 4): a sender's file cannot move a recorded one.
+                    errors[name] = (
+                        f"Only the receiving department can change a date it recorded: "
+                        f"{recorded.isoformat()} is kept"
+                    )
+        agreed_days = self._agreed_days(row.get("agreed_days", ""), errors)
+        if (
+            source is not None
+            and not roles.may_raise_referral(self.actor, source.pk)
+            and (target is None or not roles.may_handle_referral(self.actor, target.pk))
+        ):
+            errors["from_department"] = (
+                "You can import referrals only to or from your own department"
+            )
+        try:
+            referral = build_referral(
+                from_department=source,
+                to_department=target,
+                category=row.get("category", ""),
+                raised_on=dates["raised_on"],
+                agreed_days=agreed_days,
+                channel=row.get("channel", ""),
+                channels=self.channels,
+                acknowledged_on=dates["acknowledged_on"],
+                resolved_on=dates["resolved_on"],
+                reference=reference,
+                today=self.today,
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                errors.setdefault(field, messages[0])
+        if errors:
+            raise ValidationError(errors)
+        if stored is None:
+            referral.raised_by = self.actor
+            self.creations.append(referral)
+            outcome: Outcome = "created"
+        elif all(getattr(referral, f) == getattr(stored, f) for f in COMPARED_FIELDS):
+            return "unchanged"  # nothing written, nothing to recount
+        else:
+            for field in COMPARED_FIELDS:
+                setattr(stored, field, getattr(referral, field))
+            stored.set_derived_fields()
+            self.updates.append(stored)
+            outcome = "updated"
+        if len(self.creations) + len(self.updates) >= BATCH_SIZE:
+            self.finish()
+        return outcome
+
+    def finish(self) -> None:
+        """Write what is buffered (called every batch and once at the end)."""
+        # With history, so the audit trail says who imported or changed each referral.
+        if self.creations:
+            bulk_create_with_history(
+                self.creations,
+                Referral,
+                batch_size=BATCH_SIZE,
+                default_user=self.actor,
+                default_change_reason="Imported",
+            )
+        if self.updates:
+            bulk_update_with_history(
+                self.updates,
+                Referral,
+                fields=list(UPDATED_FIELDS),
+                batch_size=BATCH_SIZE,
+                default_user=self.actor,
+                default_change_reason="Updated by import",
+            )
+        if self.creations or self.updates:
+            # Bulk writes send no signals: cached figures are retired here (and again at
+            # the commit of the import's transaction, see ``figures_changed``).
+            figures_changed()
+        self.creations, self.updates = [], []

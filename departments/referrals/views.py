@@ -1,0 +1,139 @@
+"""Referral pages: a department's incoming and outgoing lists, raising one, and the
+receiving department's acknowledge and resolve actions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.form_errors import error_list
+from departments import periods, roles
+from departments.models import Channel, Department, Referral
+from departments.numbers import whole_number
+from departments.referrals import selectors
+from departments.referrals import services as referral_services
+from departments.referrals.forms import RaiseReferralForm
+
+
+def _department_for(request) -> Department:
+    scope = roles.scope_for(request.user)
+    if not scope.sees_departments:
+        raise PermissionDenied("Referrals are the council's departments' records.")
+    departments = Department.objects.visible_to(request.user)
+    chosen = request.GET.get("department")
+    if (chosen_id := whole_number(chosen)) is not None:
+        return get_object_or_404(departments, pk=chosen_id)
+    if scope.department_ids:
+        return departments.get(pk=min(scope.department_ids))
+    first = departments.order_by("name").first()
+    if first is None:
+        raise Http404("You have no department's referrals to see.")
+    return first
+
+
+@login_required
+def referral_list(request: HttpRequest) -> HttpResponse:
+    department = _department_for(request)
+    direction = "outgoing" if request.GET.get("direction") == "outgoing" else "incoming"
+    period_key = request.GET.get("period") or None
+    if period_key:
+        try:
+            periods.Period.parse(period_key)
+        except ValueError as error:
+            raise Http404(str(error)) from error
+    counterpart = request.GET.get("counterpart")
+    rows = selectors.referral_list(
+        user=request.user,
+        department_id=department.pk,
+        direction=direction,
+        period_key=period_key,
+        state=request.GET.get("state") or None,
+        channel=request.GET.get("channel") or None,
+        counterpart_id=whole_number(counterpart),
+    )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "departments/referrals.html",
+        {
+            "department": department,
+            "direction": direction,
+            "page": page,
+            "today": timezone.localdate(),
+            "states": selectors.REFERRAL_STATES,
+            "channels": Channel.choices,
+            "departments": Department.objects.visible_to(request.user),
+            "all_departments": Department.objects.filter(is_active=True),
+            "filters": request.GET,
+            "may_handle": roles.may_handle_referral(request.user, department.pk),
+            "may_raise": roles.may_raise_referral(request.user, department.pk),
+        },
+    )
+
+
+@login_required
+def referral_new(request: HttpRequest) -> HttpResponse:
+    form = RaiseReferralForm(
+        request.POST or None, user=request.user, initial={"raised_on": timezone.localdate()}
+    )
+    if not form.fields["from_department"].queryset.exists():
+        raise PermissionDenied("Only officers and heads of service raise referrals.")
+    errors: list = []
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                referral = referral_services.raise_referral(
+                    actor=request.user,
+                    from_department=data["from_department"],
+                    to_department=data["to_department"],
+                    category=data["category"],
+                    raised_on=data["raised_on"],
+                    agreed_days=data["agreed_days"],
+                    channel=data["channel"],
+                )
+            except ValidationError as error:
+                errors = [(f, f"id_{f}", m) for f, _, m in error_list(error)]
+            else:
+                messages.success(request, f"Referral to {referral.to_department} raised.")
+                return redirect(
+                    f"/referrals/?department={referral.from_department_id}&direction=outgoing"
+                )
+        else:
+            errors = [(f, f"id_{f}", m) for f, ms in form.errors.items() for m in ms]
+    return render(
+        request,
+        "departments/referral_form.html",
+        {"form": form, "errors": errors},
+        status=400 if errors else 200,
+    )
+
+
+def _handle(request, pk: int, action, done: str) -> HttpResponse:
+    referral = get_object_or_404(Referral.objects.visible_to(request.user), pk=pk)
+    try:
+        action(actor=request.user, referral=referral)
+    except ValidationError as error:
+        for _, _, message in error_list(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, done)
+    return redirect(f"/referrals/?department={referral.to_department_id}&direction=incoming")
+
+
+@login_required
+@require_POST
+def referral_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    return _handle(request, pk, referral_services.acknowledge_referral, "Referral acknowledged.")
+
+
+@login_required
+@require_POST
+def referral_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _handle(request, pk, referral_services.resolve_referral, "Referral resolved.")

@@ -1,0 +1,200 @@
+"""KPI returns as a kind of import: the columns of a returns file, how one row becomes a
+call of ``services.save_return`` (so the form's rules, permissions and audit trail apply
+to every imported row), and the pre-filled template to fill in and upload."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from core.importer import (
+    Outcome,
+    percent_cell_problem,
+)
+from core.tabular import table_file
+from departments import periods, roles
+from departments.models import Department, KpiReturn, PerformanceIndicator, Unit
+from departments.returns import services
+from departments.validation import FIGURE_LABELS
+
+RETURN_COLUMNS = (
+    "indicator_code",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "commentary",
+    "improvement_action",
+)
+
+
+_FIGURE_COLUMNS = ("value", "numerator", "denominator")
+
+
+_TEXT_COLUMNS = ("commentary", "improvement_action")
+
+
+# Shown in the template for information; the importer ignores columns it does not know.
+TEMPLATE_INFO_COLUMNS = (
+    "title (ignored)",
+    "unit (ignored)",
+    "how to enter (ignored)",
+    "current value (ignored)",
+    "state (ignored)",
+)
+
+
+def editable_departments(user) -> list[Department]:
+    """The active departments whose returns the user may edit (roles.may_edit_returns)."""
+    return [
+        department
+        for department in Department.objects.visible_to(user).filter(is_active=True)
+        if roles.may_edit_returns(user, department.pk)
+    ]
+
+
+class ReturnRowHandler:
+    """One row of a returns file: ``indicator_code`` and ``period`` name the return.
+
+    Indicators are looked up once, through ``visible_to(actor)``, so an indicator outside
+    the user's scope reads exactly like one that does not exist. A row with no figures
+    and no text is skipped: it is a template row the officer left for later. A column
+    the file does not have leaves the stored field as it was; an empty cell in a column
+    it has clears the field. A row identical to the stored return is "unchanged", even
+    when that return is submitted, approved or locked.
+    """
+
+    title = "KPI returns"
+    sheet_names = ("Returns",)  # the template's sheet, read when a workbook has several
+    writes_atomically = True  # save_return validates first and is atomic itself
+    columns = RETURN_COLUMNS
+    required_columns = ("indicator_code", "period")
+    refusal = (
+        "Only officers and heads of service can import returns: your role does not let "
+        "you change any department's returns."
+    )
+
+    def __init__(self, actor, *, today: date | None = None):
+        self.actor = actor
+        self.today = today
+        self._indicators = {
+            indicator.code: indicator
+            for indicator in PerformanceIndicator.objects.visible_to(actor)
+        }
+        # (indicator id, period) -> first row: the same return twice in one file is a
+        # mistake whichever figure was meant. One small entry per row, not the row.
+        self._seen: dict[tuple[int, str], int] = {}
+
+    @classmethod
+    def may_import(cls, user) -> bool:
+        return bool(editable_departments(user))
+
+    def column_for(self, field: str) -> str:
+        return {"indicator": "indicator_code", "__all__": ""}.get(field, field)
+
+    def write_row(self, row_number: int, row: dict[str, str]) -> Outcome:
+        if not any(row.get(column) for column in _FIGURE_COLUMNS + _TEXT_COLUMNS):
+            return "skipped"
+        code, period_key = row.get("indicator_code", ""), row.get("period", "")
+        indicator = self._indicators.get(code)
+        errors = {}
+        if not code:
+            errors["indicator_code"] = "Enter the indicator code"
+        elif indicator is None:
+            errors["indicator_code"] = (
+                f"Unknown indicator code '{code}' (or not in your departments)"
+            )
+        if not period_key:
+            errors["period"] = "Enter the period, such as 2025-26-P06"
+        if errors:
+            raise ValidationError(errors)
+        first_row = self._seen.setdefault((indicator.pk, period_key), row_number)
+        if first_row != row_number:
+            raise ValidationError(
+                {
+                    "period": f"{code} for {period_key} is also on row {first_row}: "
+                    "a return can appear only once in a file"
+                }
+            )
+        self._check_percent_cells(indicator, row)
+        try:
+            saved = services.save_return(
+                indicator=indicator,
+                period_key=period_key,
+                actor=self.actor,
+                # A column the file does not have keeps what is stored (issue 14).
+                **{name: row.get(name, services.KEEP) for name in _FIGURE_COLUMNS + _TEXT_COLUMNS},
+                expected_version=None,
+                today=self.today,
+            )
+        except PermissionDenied as denied:
+            raise ValidationError({"indicator_code": str(denied)}) from denied
+        if not saved.changed:
+            return "unchanged"
+        # A new return is saved as version 1; an existing one moves past it.
+        return "created" if saved.version == 1 else "updated"
+
+    @staticmethod
+    def _check_percent_cells(indicator: PerformanceIndicator, row: dict[str, str]) -> None:
+        """A cell formatted as a percentage is a percent-unit value (96% is 96); in any
+        other figure (a count, a ratio's numerator or denominator) it is refused."""
+        errors = {}
+        for name in _FIGURE_COLUMNS:
+            allowed = name == "value" and indicator.unit == Unit.PERCENT and not indicator.is_ratio
+            problem = percent_cell_problem(
+                row.get(name), label=FIGURE_LABELS[name], percent_allowed=allowed
+            )
+            if problem:
+                errors[name] = problem
+        if errors:
+            raise ValidationError(errors)
+
+
+def returns_template(
+    *, department: Department, period_key: str, file_format: str
+) -> tuple[str, str, bytes]:
+    """A returns file for one department and period, ready to fill in and upload.
+
+    One row per active indicator of the department reported at the period's frequency
+    (a quarter key lists the quarterly indicators), with ``indicator_code`` and
+    ``period`` filled in. The columns marked "(ignored)" are there to help: the title,
+    unit, how to enter the figure and the current value and state, if a return exists.
+    Raises ValueError for a malformed period key.
+    """
+    period = periods.Period.parse(period_key)
+    frequencies = [f for f, kind in periods.FREQUENCY_KINDS.items() if kind == period.kind]
+    indicators = list(
+        PerformanceIndicator.objects.active()
+        .filter(department=department, frequency__in=frequencies)
+        .order_by("code")
+    )
+    existing = {
+        kpi_return.indicator_id: kpi_return
+        for kpi_return in KpiReturn.objects.filter(indicator__in=indicators, period=period.key)
+    }
+    rows = [
+        _template_row(indicator, period.key, existing.get(indicator.pk)) for indicator in indicators
+    ]
+    header = [*RETURN_COLUMNS, *TEMPLATE_INFO_COLUMNS]
+    widths = [16, 13, 10, 11, 13, 40, 40, 50, 10, 34, 18, 12]
+    content_type, content = table_file(header, rows, file_format, title="Returns", widths=widths)
+    return f"returns-{department.code}-{period.key}.{file_format}", content_type, content
+
+
+def _template_row(
+    indicator: PerformanceIndicator, period_key: str, kpi_return: KpiReturn | None
+) -> list:
+    if indicator.is_ratio:
+        how = "numerator and denominator; the value is worked out"
+    else:
+        places = indicator.decimal_places
+        how = f"value, up to {places} decimal place{'' if places == 1 else 's'}"
+    current = state = ""
+    if kpi_return is not None:
+        current = "" if kpi_return.value is None else format(kpi_return.value.normalize(), "f")
+        state = kpi_return.get_state_display()
+    return [
+        indicator.code, period_key, "", "", "", "", "",
+        indicator.title, indicator.get_unit_display(), how, current, state,
+    ]  # fmt: skip

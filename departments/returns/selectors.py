@@ -1,0 +1,349 @@
+"""Reads of the departments app. Callers pass what the user's scope allows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from departments import periods
+from departments.history import ValueChange, versions_of
+from departments.models import (
+    Department,
+    KpiReturn,
+    PerformanceIndicator,
+    PeriodSignOff,
+    ReturnState,
+    Target,
+)
+from departments.rating import (
+    Rag,
+    Timeliness,
+    period_target,
+    rate_period_value,
+    return_timeliness,
+)
+
+
+@dataclass(frozen=True)
+class ReturnDue:
+    """One return a department owes for the latest closed period of its indicator's kind,
+    as the home page shows it: its workflow state and its timeliness (the one rule)."""
+
+    indicator: PerformanceIndicator
+    period: periods.Period
+    deadline: date
+    kpi_return: KpiReturn | None
+    today: date
+
+    @property
+    def state(self) -> str:
+        """The workflow state, or "not_started" when no return exists."""
+        return self.kpi_return.state if self.kpi_return is not None else "not_started"
+
+    @property
+    def state_label(self) -> str:
+        return ROW_STATE_LABELS[self.state]
+
+    @property
+    def timeliness(self) -> Timeliness:
+        return return_timeliness(
+            indicator=self.indicator,
+            kpi_return=self.kpi_return,
+            period=self.period,
+            today=self.today,
+        ).state
+
+
+def returns_due(
+    *, department_ids: set[int] | frozenset[int], today: date | None = None
+) -> list[ReturnDue]:
+    """The returns the departments owe for the most recent closed period of each frequency.
+
+    Two queries whatever the number of indicators: the indicators, then their returns.
+    ``today`` (default: today in Europe/London) decides the periods and the timeliness.
+    """
+    today = today or timezone.localdate()
+    indicators = list(
+        PerformanceIndicator.objects.active()
+        .filter(department__in=department_ids)
+        .select_related("department")
+        .order_by("department__name", "code")
+    )
+    latest = {kind: periods.latest_closed(kind, today) for kind in periods.PeriodKind}
+    wanted = Q()
+    for indicator in indicators:
+        wanted |= Q(indicator=indicator, period=latest[indicator.period_kind].key)
+    found = {}
+    if indicators:
+        found = {(r.indicator_id, r.period): r for r in KpiReturn.objects.filter(wanted)}
+    rows = []
+    for indicator in indicators:
+        period = latest[indicator.period_kind]
+        rows.append(
+            ReturnDue(
+                indicator,
+                period,
+                period.deadline(),
+                found.get((indicator.pk, period.key)),
+                today,
+            )
+        )
+    return rows
+
+
+def awaiting_approval_by_department(department_queryset) -> list[tuple[Department, int]]:
+    """Submitted returns waiting for approval, per department (one query)."""
+    departments = department_queryset.annotate(
+        waiting=Count("returns", filter=Q(returns__state=ReturnState.SUBMITTED))
+    ).order_by("-waiting", "name")
+    return [(department, department.waiting) for department in departments]
+
+
+# --- returns pages ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReturnRow:
+    """One return a department owes for a period, as "My returns" and the API show it."""
+
+    indicator: PerformanceIndicator
+    period: periods.Period
+    kpi_return: KpiReturn | None
+    target: Target | None
+    rag: Rag
+    deadline: date
+    today: date
+
+    @property
+    def state(self) -> str:
+        """The workflow state, or "not_started" when no return exists. Whether it is
+        missing is ``timeliness``'s answer, never the workflow state's."""
+        return self.kpi_return.state if self.kpi_return is not None else "not_started"
+
+    @property
+    def state_label(self) -> str:
+        return ROW_STATE_LABELS[self.state]
+
+    @property
+    def timeliness(self) -> Timeliness:
+        """Not yet due, due, missing, submitted on time or late: the one rule."""
+        return return_timeliness(
+            indicator=self.indicator,
+            kpi_return=self.kpi_return,
+            period=self.period,
+            today=self.today,
+        ).state
+
+    @property
+    def period_target(self):
+        return period_target(self.indicator, self.target, self.period)
+
+
+ROW_STATE_LABELS = {"not_started": "Not started", **dict(ReturnState.choices)}
+# Heads of service see what waits for them first; then what needs the officer's work,
+# the missing before the rest.
+STATE_ORDER = {
+    "submitted": 0,
+    "sent_back": 1,
+    "missing": 2,
+    "draft": 3,
+    "not_started": 4,
+    "approved": 5,
+    "locked": 6,
+}
+
+
+def _order(row: ReturnRow) -> int:
+    if row.timeliness is Timeliness.MISSING and row.state != ReturnState.SENT_BACK:
+        return STATE_ORDER["missing"]
+    return STATE_ORDER[row.state]
+
+
+def periods_ending_with(period: periods.Period) -> dict[periods.PeriodKind, periods.Period]:
+    """The periods of each kind that end when ``period`` ends.
+
+    A month owes its monthly returns, and also the quarter's and the year's when it
+    closes them (September closes Q2; March closes Q4 and the year). A quarter or a year
+    chosen directly owes only returns of that kind.
+    """
+    if period.kind != periods.PeriodKind.MONTH:
+        return {period.kind: period}
+    owed = {periods.PeriodKind.MONTH: period}
+    for kind in (periods.PeriodKind.QUARTER, periods.PeriodKind.YEAR):
+        containing = periods.period_for_date(period.end, kind)
+        if containing.end == period.end:
+            owed[kind] = containing
+    return owed
+
+
+def return_rows(
+    *, indicators, period: periods.Period, state: str | None = None, today: date | None = None
+) -> list[ReturnRow]:
+    """Rows for the indicators (an already scoped queryset) in ``period``.
+
+    ``state`` keeps the rows in that workflow state ("draft", "not_started") or, for a
+    ``Timeliness`` value ("missing", "late"), with that timeliness as of ``today``.
+
+    Three queries whatever the number of indicators: indicators, their returns, targets.
+    """
+    today = today or timezone.localdate()
+    owed = periods_ending_with(period)
+    frequencies = [frequency for frequency, kind in periods.FREQUENCY_KINDS.items() if kind in owed]
+    chosen = list(
+        indicators.active()
+        .filter(frequency__in=frequencies)
+        .select_related("department")
+        .order_by("department__name", "code")
+    )
+    keys = {p.key for p in owed.values()}
+    returns = {
+        (r.indicator_id, r.period): r
+        for r in KpiReturn.objects.filter(indicator__in=chosen, period__in=keys).select_related(
+            "submitted_by"
+        )
+    }
+    targets = {
+        t.indicator_id: t
+        for t in Target.objects.filter(indicator__in=chosen, financial_year=period.year)
+    }
+    rows = []
+    for indicator in chosen:
+        indicator_period = owed[indicator.period_kind]
+        kpi_return = returns.get((indicator.pk, indicator_period.key))
+        target = targets.get(indicator.pk)
+        value = kpi_return.value if kpi_return else None
+        rows.append(
+            ReturnRow(
+                indicator,
+                indicator_period,
+                kpi_return,
+                target,
+                rate_period_value(indicator, target, indicator_period, value),
+                indicator_period.deadline(),
+                today,
+            )
+        )
+    if state in ROW_STATE_LABELS:
+        rows = [row for row in rows if row.state == state]
+    elif state:
+        rows = [row for row in rows if row.timeliness == state]
+    return sorted(
+        rows, key=lambda row: (row.indicator.department.name, _order(row), row.indicator.code)
+    )
+
+
+@dataclass(frozen=True)
+class PastFigure:
+    period: periods.Period
+    value: object
+    state: str
+    rag: Rag
+
+
+def indicator_context(indicator: PerformanceIndicator, period: periods.Period) -> dict:
+    """What the return form shows beside the fields: target, last year, recent periods.
+
+    Two queries: the targets of this and last year, and the recent returns.
+    """
+    last_year = period.same_period_last_year()
+    recent_periods = [period.previous()]
+    for _ in range(2):
+        recent_periods.append(recent_periods[-1].previous())
+    keys = [last_year.key] + [p.key for p in recent_periods]
+    targets = {
+        t.financial_year: t
+        for t in Target.objects.filter(
+            indicator=indicator,
+            financial_year__in={period.year, last_year.year, *[p.year for p in recent_periods]},
+        )
+    }
+    past = {r.period: r for r in KpiReturn.objects.filter(indicator=indicator, period__in=keys)}
+
+    def figure(p: periods.Period) -> PastFigure:
+        found = past.get(p.key)
+        value = found.value if found else None
+        return PastFigure(
+            p,
+            value,
+            found.get_state_display() if found else "No return",
+            rate_period_value(indicator, targets.get(p.year), p, value),
+        )
+
+    target = targets.get(period.year)
+    return {
+        "target": target,
+        "period_target": period_target(indicator, target, period),
+        "last_year": figure(last_year),
+        "recent": [figure(p) for p in recent_periods],
+    }
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: object
+    who: str
+    reason: str
+    action: str  # "Created", "Changed" or "Deleted"
+    changes: tuple[ValueChange, ...]  # each changed field, before and after
+
+
+def return_history(kpi_return: KpiReturn) -> list[HistoryEntry]:
+    """Every saved version of the return, newest first: who, when, why, and each changed
+    field's value before and after (``departments.history``, as on the audit trail)."""
+    rows = kpi_return.history.select_related("history_user", "indicator", "department").order_by(
+        "-history_date", "-history_id"
+    )
+    return [
+        HistoryEntry(
+            version.row.history_date,
+            version.who or "System (seeded or imported)",
+            version.row.history_change_reason or version.action,
+            version.action,
+            version.changes,
+        )
+        for version in versions_of(list(rows), complete=True)
+    ]
+
+
+@dataclass(frozen=True)
+class DepartmentSignOffRow:
+    department: Department
+    counts: dict[str, int]
+    signed_off: bool
+
+    @property
+    def being_prepared(self) -> int:
+        """Returns still with the department: drafts and those sent back."""
+        return self.counts.get("draft", 0) + self.counts.get("sent_back", 0)
+
+
+def sign_off_summary(period: periods.Period, departments) -> list[DepartmentSignOffRow]:
+    """Per department: its returns of exactly this period key by state, and whether it is
+    signed off (a quarter or a year is signed off under its own key, as the service does).
+
+    Three queries: departments, returns grouped by department and state, sign-offs.
+    """
+    counts: dict[int, dict[str, int]] = {}
+    for department_id, state, n in (
+        KpiReturn.objects.filter(
+            period=period.key,
+            department__in=departments,
+        )
+        .values_list("department", "state")
+        .annotate(n=Count("id"))
+        .values_list("department", "state", "n")
+    ):
+        counts.setdefault(department_id, {})[state] = n
+    active = PeriodSignOff.objects.active().filter(period=period.key)
+    council = any(s.department_id is None for s in active)
+    signed = {s.department_id for s in active}
+    return [
+        DepartmentSignOffRow(d, counts.get(d.pk, {}), council or d.pk in signed)
+        for d in departments.order_by("name")
+    ]
+
+
+# --- referrals ----------------------------------------------------------------------------

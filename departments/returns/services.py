@@ -1,0 +1,542 @@
+"""Writes of the return workflow (DESIGN.md section 3, "Return workflow").
+
+Every transition is one function here: it checks the role (departments.roles), the
+state and the version, writes atomically and leaves an audit entry with who and why.
+The HTML views, the API and the importer all call these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from core.concurrency import StaleWrite
+from departments import history, periods, roles
+from departments.models import (
+    EDITABLE_RETURN_STATES,
+    Department,
+    KpiReturn,
+    PerformanceIndicator,
+    PeriodSignOff,
+    ReturnState,
+    Target,
+)
+from departments.numbers import format_figure, text_errors
+from departments.rating import Rag, rate_period_value
+from departments.validation import clean_figures, period_problem
+
+TRACKED_FIELDS = (
+    "value",
+    "numerator",
+    "denominator",
+    "commentary",
+    "improvement_action",
+    "state",
+    "sent_back_reason",
+)
+FIELD_LABELS = {
+    "value": "Value",
+    "numerator": "Numerator",
+    "denominator": "Denominator",
+    "commentary": "Commentary",
+    "improvement_action": "Improvement action",
+    "state": "State",
+    "sent_back_reason": "Reason for sending back",
+}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    label: str
+    old: object
+    new: object
+    who: str
+    when: object
+    places: int = 6
+
+    @property
+    def old_shown(self) -> str:
+        return shown_value(self.field, self.old, self.places)
+
+    @property
+    def new_shown(self) -> str:
+        return shown_value(self.field, self.new, self.places)
+
+
+def shown_value(field: str, value: object, places: int) -> str:
+    """A tracked value as people read it: figures to the indicator's places, states by
+    their label, – for nothing."""
+    if value is None or value == "":
+        return "–"
+    if field == "value":
+        return format_figure(value, places)
+    if field in ("numerator", "denominator"):
+        return f"{value.normalize():f}"
+    if field == "state":
+        return ReturnState(value).label
+    return str(value)
+
+
+class StaleVersion(StaleWrite):
+    """A save based on an older version: someone else changed the return meanwhile."""
+
+    def __init__(self, current: KpiReturn, changes: list[FieldChange]):
+        self.current = current
+        self.current_version = current.version
+        self.changes = changes
+        names = ", ".join(change.label.lower() for change in changes) or "the return"
+        super().__init__(
+            f"Someone else saved this return while you were editing it (now version "
+            f"{current.version}); they changed {names}. Nothing of yours was saved: "
+            "review their change and enter yours again."
+        )
+
+    def change_list(self) -> list[dict]:
+        return [
+            {
+                "field": c.field,
+                "old": None if c.old is None else str(c.old),
+                "new": None if c.new is None else str(c.new),
+                "by": c.who,
+                "at": c.when.isoformat() if c.when else None,
+            }
+            for c in self.changes
+        ]
+
+
+def changes_since(kpi_return: KpiReturn, version: int) -> list[FieldChange]:
+    """What changed in the return after ``version``, field by field, with who and when."""
+    records = list(kpi_return.history.filter(version__gte=version).order_by("history_date"))
+    if not records:
+        return []
+    base, latest = records[0], records[-1]
+    who = latest.history_user.get_full_name() if latest.history_user else "another user"
+    return [
+        FieldChange(
+            name,
+            FIELD_LABELS[name],
+            getattr(base, name),
+            getattr(latest, name),
+            who,
+            latest.history_date,
+            kpi_return.indicator.decimal_places,
+        )
+        for name in TRACKED_FIELDS
+        if getattr(base, name) != getattr(latest, name)
+    ]
+
+
+def _locked_for_update(kpi_return: KpiReturn, expected_version: int | None) -> KpiReturn:
+    current = (
+        KpiReturn.objects.select_for_update().select_related("indicator").get(pk=kpi_return.pk)
+    )
+    _require_version(current, expected_version)
+    return current
+
+
+def _require_version(current: KpiReturn, expected_version: int | None) -> None:
+    if expected_version is not None and current.version != expected_version:
+        raise StaleVersion(current, changes_since(current, expected_version))
+
+
+def _save(kpi_return: KpiReturn, actor, reason: str) -> KpiReturn:
+    kpi_return.version += 1
+    history.attribute(kpi_return, actor, reason)
+    kpi_return.save()
+    return kpi_return
+
+
+def target_for(indicator: PerformanceIndicator, period: periods.Period) -> Target | None:
+    return Target.objects.filter(indicator=indicator, financial_year=period.year).first()
+
+
+_LOOK_UP = object()  # "find the target" as opposed to "there is no target"
+
+
+def rag_of(
+    indicator: PerformanceIndicator,
+    period_key: str,
+    value: Decimal | None,
+    target: Target | None | object = _LOOK_UP,
+) -> Rag:
+    """The RAG of a value; pass ``target`` (even None) when it is already known."""
+    period = periods.Period.parse(period_key)
+    if target is _LOOK_UP:
+        target = target_for(indicator, period)
+    return rate_period_value(indicator, target, period, value)
+
+
+def _require_explanation_if_red(kpi_return: KpiReturn) -> None:
+    if rag_of(kpi_return.indicator, kpi_return.period, kpi_return.value) != Rag.RED:
+        return
+    errors = {}
+    if not kpi_return.commentary.strip():
+        errors["commentary"] = "Explain why the result is red: a red return needs commentary"
+    if not kpi_return.improvement_action.strip():
+        errors["improvement_action"] = (
+            "Say what will be done about it: a red return needs an improvement action"
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+class _Keep:
+    """The type of ``KEEP``."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+# "Leave the stored value as it is": what a PATCH or an import file without the column
+# means for a field (issue 14: an absent column never blanks what is stored).
+KEEP = _Keep()
+
+
+def _kept(given: object, stored: object, empty: object) -> object:
+    """``given``, or for KEEP the stored value (``empty`` when there is none yet)."""
+    if given is not KEEP:
+        return given
+    return empty if stored is None else stored
+
+
+@transaction.atomic
+def save_return(
+    *,
+    indicator: PerformanceIndicator,
+    period_key: str,
+    actor,
+    value=KEEP,
+    numerator=KEEP,
+    denominator=KEEP,
+    commentary: str | _Keep = KEEP,
+    improvement_action: str | _Keep = KEEP,
+    expected_version: int | None = None,
+    submit: bool = False,
+    today: date | None = None,
+) -> KpiReturn:
+    """Create or update a return's figures as a draft, and submit it if asked.
+
+    A field passed as ``KEEP`` (the default) keeps what is stored (empty for a new
+    return); ``None`` or "" clears it. A save that changes nothing (the same figures and
+    text, and no submission still to make) writes nothing and adds no version, whatever
+    the return's state: the returned return has ``changed`` False, so a re-imported file
+    is harmless. Only a save that would change a submitted, approved or locked return is
+    refused.
+
+    Raises PermissionDenied (not the user's department), ValidationError (field name to
+    message; nothing stored) or StaleVersion (someone saved in between).
+    """
+    if not roles.may_edit_returns(actor, indicator.department_id):
+        raise PermissionDenied("Only officers and heads of the department can edit its returns.")
+    existing = KpiReturn.objects.filter(indicator=indicator, period=period_key).first()
+    if indicator.is_ratio and value is KEEP:
+        value = None  # a ratio's value is always worked out from its figures
+    value, numerator, denominator, commentary, improvement_action = (
+        _kept(given, getattr(existing, name, None), empty)
+        for given, name, empty in (
+            (value, "value", None),
+            (numerator, "numerator", None),
+            (denominator, "denominator", None),
+            (commentary, "commentary", ""),
+            (improvement_action, "improvement_action", ""),
+        )
+    )
+    # Every problem at once: an over-long text does not hide a bad figure.
+    errors = text_errors(
+        commentary=(commentary, "Commentary"),
+        improvement_action=(improvement_action, "Improvement action"),
+    )
+    problem = period_problem(indicator, period_key, today)
+    if problem:
+        errors["period"] = problem
+    figures = clean_figures(indicator, value=value, numerator=numerator, denominator=denominator)
+    errors.update(figures.errors)
+    commentary, improvement_action = (commentary or "").strip(), (improvement_action or "").strip()
+    if errors:
+        raise ValidationError(errors)
+    # Nothing to write, so nothing to clobber: a stale version does not matter here.
+    if (
+        existing is not None
+        and _same_return(existing, figures, commentary, improvement_action)
+        and (not submit or existing.state not in EDITABLE_RETURN_STATES)
+    ):
+        existing.changed = False
+        return existing
+    if existing is None:
+        kpi_return = KpiReturn(
+            indicator=indicator,
+            department_id=indicator.department_id,
+            period=period_key,
+            created_by=actor,
+            version=0,
+        )
+        reason = "Created"
+    else:
+        kpi_return = _locked_for_update(existing, expected_version)
+        if not kpi_return.is_editable:
+            raise ValidationError({"period": _not_editable_message(kpi_return)})
+        reason = "Edited"
+    kpi_return.value, kpi_return.numerator, kpi_return.denominator = (
+        figures.value,
+        figures.numerator,
+        figures.denominator,
+    )
+    kpi_return.commentary = commentary
+    kpi_return.improvement_action = improvement_action
+    if submit:
+        _require_explanation_if_red(kpi_return)
+        _mark_submitted(kpi_return, actor)
+        reason = f"{reason} and submitted"
+    saved = _save(kpi_return, actor, reason)
+    saved.changed = True
+    return saved
+
+
+def _same_return(kpi_return: KpiReturn, figures, commentary: str, improvement_action: str) -> bool:
+    """Whether these figures and texts are what the return already holds (Decimals
+    compare by value: 96 and 96.000000 are the same figure)."""
+    return (
+        kpi_return.value == figures.value
+        and kpi_return.numerator == figures.numerator
+        and kpi_return.denominator == figures.denominator
+        and kpi_return.commentary == commentary
+        and kpi_return.improvement_action == improvement_action
+    )
+
+
+def _not_editable_message(kpi_return: KpiReturn) -> str:
+    if kpi_return.state == ReturnState.LOCKED:
+        return "This return is locked because its period is signed off; ask SMT to reopen it"
+    return (
+        f"This return is {kpi_return.get_state_display().lower()} and cannot be edited; "
+        "it can be changed again if it is sent back"
+    )
+
+
+def _mark_submitted(kpi_return: KpiReturn, actor) -> None:
+    kpi_return.state = ReturnState.SUBMITTED
+    kpi_return.submitted_by = actor
+    kpi_return.submitted_at = timezone.now()
+
+
+@transaction.atomic
+def submit_return(
+    *, kpi_return: KpiReturn, actor, expected_version: int | None = None
+) -> KpiReturn:
+    if not roles.may_edit_returns(actor, kpi_return.department_id):
+        raise PermissionDenied("Only officers and heads of the department can submit its returns.")
+    kpi_return = _locked_for_update(kpi_return, expected_version)
+    if not kpi_return.is_editable:
+        raise ValidationError({"state": _not_editable_message(kpi_return)})
+    if kpi_return.value is None:
+        raise ValidationError({"value": "Enter the value before submitting"})
+    _require_explanation_if_red(kpi_return)
+    _mark_submitted(kpi_return, actor)
+    return _save(kpi_return, actor, "Submitted")
+
+
+def is_signed_off(period_key: str, department_id: int) -> bool:
+    """Whether SMT has signed the period off for this department or the whole council."""
+    covering = Q(department_id=department_id) | Q(department__isnull=True)
+    return PeriodSignOff.objects.active().filter(covering, period=period_key).exists()
+
+
+@transaction.atomic
+def approve_return(
+    *, kpi_return: KpiReturn, actor, expected_version: int | None = None
+) -> KpiReturn:
+    """Approve a submitted return; in a signed-off period it locks at once."""
+    kpi_return = _locked_for_update(kpi_return, None)
+    if not roles.may_approve_return(
+        actor, department_id=kpi_return.department_id, submitted_by_id=kpi_return.submitted_by_id
+    ):
+        if kpi_return.submitted_by_id == actor.pk:
+            raise PermissionDenied("You cannot approve a return you submitted yourself.")
+        raise PermissionDenied("Only the department's head of service or SMT can approve it.")
+    _require_version(kpi_return, expected_version)  # the role first: a 403 beats a 409
+    if kpi_return.state != ReturnState.SUBMITTED:
+        raise ValidationError({"state": "Only a submitted return can be approved."})
+    kpi_return.state = ReturnState.APPROVED
+    kpi_return.approved_by, kpi_return.approved_at = actor, timezone.now()
+    reason = "Approved"
+    if is_signed_off(kpi_return.period, kpi_return.department_id):
+        kpi_return.state, kpi_return.locked_at = ReturnState.LOCKED, timezone.now()
+        reason = "Approved and locked (period already signed off)"
+    return _save(kpi_return, actor, reason)
+
+
+@transaction.atomic
+def send_back_return(
+    *, kpi_return: KpiReturn, actor, reason: str, expected_version: int | None = None
+) -> KpiReturn:
+    kpi_return = _locked_for_update(kpi_return, None)
+    if not roles.may_approve_return(
+        actor, department_id=kpi_return.department_id, submitted_by_id=kpi_return.submitted_by_id
+    ):
+        raise PermissionDenied(
+            "Only the department's head of service or SMT can send it back, "
+            "and never a return they submitted themselves."
+        )
+    _require_version(kpi_return, expected_version)
+    if kpi_return.state not in (ReturnState.SUBMITTED, ReturnState.APPROVED):
+        raise ValidationError({"state": "Only a submitted or approved return can be sent back."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Give the reason, so the officer knows what to change"})
+    if long_texts := text_errors(reason=(reason, "Reason for sending back")):
+        raise ValidationError(long_texts)
+    kpi_return.state = ReturnState.SENT_BACK
+    kpi_return.sent_back_reason = reason.strip()
+    kpi_return.approved_by = kpi_return.approved_at = None
+    return _save(kpi_return, actor, f"Sent back: {reason.strip()}")
+
+
+@transaction.atomic
+def reopen_return(*, kpi_return: KpiReturn, actor, reason: str) -> KpiReturn:
+    """SMT reopens a locked return for correction: it goes back to the officer."""
+    if not roles.may_sign_off(actor):
+        raise PermissionDenied("Only SMT can reopen a locked return.")
+    kpi_return = _locked_for_update(kpi_return, None)
+    if kpi_return.state != ReturnState.LOCKED:
+        raise ValidationError({"state": "Only a locked return can be reopened."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Give the reason for reopening the return"})
+    if long_texts := text_errors(reason=(reason, "Reason for reopening")):
+        raise ValidationError(long_texts)
+    kpi_return.state = ReturnState.SENT_BACK
+    kpi_return.sent_back_reason = reason.strip()
+    kpi_return.locked_at = None
+    return _save(kpi_return, actor, f"Reopened: {reason.strip()}")
+
+
+@dataclass(frozen=True)
+class SignOffOutcome:
+    sign_off: PeriodSignOff
+    locked: int
+    not_signed_off: int  # returns still open: they lock when approved
+
+
+@transaction.atomic
+def sign_off_period(
+    *, period_key: str, actor, department: Department | None = None, today: date | None = None
+) -> SignOffOutcome:
+    """SMT signs a period off for one department or the whole council.
+
+    Approved returns lock; the others stay open, flagged "not signed off", and lock when
+    they are approved.
+    """
+    if not roles.may_sign_off(actor):
+        raise PermissionDenied("Only SMT can sign a period off.")
+    period = _parse_period(period_key)
+    if not period.has_ended(today or timezone.localdate()):
+        raise ValidationError({"period": f"{period.label} has not ended yet."})
+    active = PeriodSignOff.objects.active().filter(period=period_key)
+    if active.filter(department__isnull=True).exists() or (
+        department and active.filter(department=department).exists()
+    ):
+        raise ValidationError({"period": f"{period.label} is already signed off."})
+    sign_off = PeriodSignOff(
+        period=period_key, department=department, signed_off_by=actor, signed_off_at=timezone.now()
+    )
+    sign_off._history_user = actor
+    sign_off.save()
+    returns = KpiReturn.objects.filter(period=period_key)
+    if department is not None:
+        returns = returns.filter(department=department)
+    locked = 0
+    for kpi_return in returns.filter(state=ReturnState.APPROVED).select_for_update():
+        kpi_return.state, kpi_return.locked_at = ReturnState.LOCKED, timezone.now()
+        _save(kpi_return, actor, f"Locked: {period.short_label} signed off")
+        locked += 1
+    open_count = returns.exclude(state=ReturnState.LOCKED).count()
+    if department is None:
+        transaction.on_commit(lambda: _queue_monthly_pack(sign_off.pk))
+    return SignOffOutcome(sign_off, locked, open_count)
+
+
+MONTHLY_PACK_TASK = "reporting.tasks.queue_monthly_pack"
+
+
+def _queue_monthly_pack(sign_off_id: int) -> None:
+    """A council-wide sign-off builds the month's pack. The task is found by name in the
+    Celery registry because departments never imports reporting (DESIGN.md section 2)."""
+    from celery import current_app
+
+    # Importing every app's tasks module registers them (a web process has not yet).
+    current_app.loader.import_default_modules()
+    current_app.tasks[MONTHLY_PACK_TASK].delay(sign_off_id)
+
+
+@transaction.atomic
+def reopen_period(
+    *, period_key: str, actor, reason: str, department: Department | None = None
+) -> int:
+    """SMT reopens a signed-off period: its locked returns go back to approved."""
+    if not roles.may_sign_off(actor):
+        raise PermissionDenied("Only SMT can reopen a period.")
+    period = _parse_period(period_key)
+    if not reason.strip():
+        raise ValidationError({"reason": "Give the reason for reopening the period"})
+    if long_texts := text_errors(reason=(reason, "Reason for reopening")):
+        raise ValidationError(long_texts)
+    active = PeriodSignOff.objects.active().filter(period=period_key)
+    if department is not None:
+        if active.filter(department__isnull=True).exists():
+            raise ValidationError(
+                {
+                    "department": (
+                        f"{period.label} is signed off for the whole council: reopen it for the "
+                        "council instead"
+                    )
+                }
+            )
+        active = active.filter(department=department)
+    if not active.exists():
+        raise ValidationError({"period": f"{period.label} is not signed off."})
+    now = timezone.now()
+    for sign_off in active:
+        sign_off.reopened_by, sign_off.reopened_at = actor, now
+        sign_off.reopen_reason = reason.strip()
+        sign_off._history_user = actor
+        sign_off.save()
+    returns = KpiReturn.objects.filter(period=period_key, state=ReturnState.LOCKED)
+    if department is not None:
+        returns = returns.filter(department=department)
+    reopened = 0
+    for kpi_return in returns.select_for_update():
+        kpi_return.state, kpi_return.locked_at = ReturnState.APPROVED, None
+        _save(kpi_return, actor, f"Period reopened: {reason.strip()}")
+        reopened += 1
+    return reopened
+
+
+def _parse_period(period_key: str) -> periods.Period:
+    try:
+        return periods.Period.parse(period_key)
+    except ValueError as error:
+        raise ValidationError({"period": str(error)}) from error
+
+
+__all__ = [
+    "EDITABLE_RETURN_STATES",
+    "KEEP",
+    "FieldChange",
+    "SignOffOutcome",
+    "StaleVersion",
+    "approve_return",
+    "changes_since",
+    "rag_of",
+    "reopen_period",
+    "reopen_return",
+    "save_return",
+    "send_back_return",
+    "sign_off_period",
+    "submit_return",
+    "target_for",
+]

@@ -1,0 +1,323 @@
+"""The returns pages: My returns, entering a return, its page and history, the workflow
+actions and SMT's sign-off. Views wire forms to the services and selectors; no rule
+lives here."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from core.form_errors import error_list, form_error_list
+from departments import periods, roles
+from departments.models import Department, KpiReturn, PerformanceIndicator, PeriodSignOff
+from departments.numbers import plain_figure, whole_number
+from departments.returns import selectors, services
+from departments.returns.forms import ReasonForm, ReturnForm, ReturnsFilterForm, SignOffForm
+from departments.returns.services import StaleVersion
+
+FIELD_IDS = {
+    "value": "id_value",
+    "numerator": "id_numerator",
+    "denominator": "id_denominator",
+    "commentary": "id_commentary",
+    "improvement_action": "id_improvement_action",
+    "reason": "id_reason",
+    "period": "period-error",
+    "state": "state-error",
+    "department": "id_department",
+    "__all__": "main",
+}
+
+
+@login_required
+def my_returns(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    scope = roles.scope_for(user)
+    departments = Department.objects.visible_to(user)
+    form = ReturnsFilterForm(request.GET or None, departments=departments)
+    period = periods.latest_closed(periods.PeriodKind.MONTH)
+    state = department = None
+    if form.is_bound and form.is_valid():
+        period = form.cleaned_data["period"]
+        state = form.cleaned_data["state"] or None
+        department = form.cleaned_data["department"]
+    indicators = PerformanceIndicator.objects.visible_to(user)
+    if department is not None:
+        indicators = indicators.filter(department=department)
+    rows = selectors.return_rows(indicators=indicators, period=period, state=state)
+    groups: dict[Department, list] = {}
+    for row in rows:
+        groups.setdefault(row.indicator.department, []).append(row)
+    return render(
+        request,
+        "departments/my_returns.html",
+        {
+            "form": form,
+            "period": period,
+            "groups": groups,
+            "row_count": len(rows),
+            "errors": form_error_list(form) if form.is_bound else [],
+            "field_errors": dict(form.errors.items()) if form.is_bound else {},
+            "can_sign_off": roles.may_sign_off(user),
+            "council_wide": scope.council_wide,
+            "previous_period": period.previous(),
+            "next_period": period.next(),
+        },
+    )
+
+
+def _editable_indicator(request, indicator_id: int) -> PerformanceIndicator:
+    return get_object_or_404(
+        PerformanceIndicator.objects.visible_to(request.user).select_related("department"),
+        pk=indicator_id,
+    )
+
+
+@login_required
+def return_edit(request: HttpRequest, indicator_id: int, period_key: str) -> HttpResponse:
+    indicator = _editable_indicator(request, indicator_id)
+    try:
+        period = periods.Period.parse(period_key)
+    except ValueError as error:
+        raise Http404(str(error)) from error
+    kpi_return = KpiReturn.objects.filter(indicator=indicator, period=period.key).first()
+    may_edit = roles.may_edit_returns(request.user, indicator.department_id)
+    errors: list = []
+    stale: StaleVersion | None = None
+    form = ReturnForm(initial=_initial(kpi_return))
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied("You can read this return but not change it.")
+        form = ReturnForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                saved = services.save_return(
+                    indicator=indicator,
+                    period_key=period.key,
+                    actor=request.user,
+                    value=data["value"],
+                    numerator=data["numerator"],
+                    denominator=data["denominator"],
+                    commentary=data["commentary"],
+                    improvement_action=data["improvement_action"],
+                    expected_version=data["version"] if kpi_return else None,
+                    submit=data["action"] == "submit",
+                )
+            except ValidationError as error:
+                errors = error_list(error, FIELD_IDS)
+            except StaleVersion as conflict:
+                stale = conflict
+                kpi_return = conflict.current
+                errors = [("__all__", "stale-summary", str(conflict))]
+                # Keep what the user typed, now based on the version that was saved, so
+                # saving again (after checking the other person's change) succeeds.
+                data = request.POST.copy()
+                data["version"] = conflict.current.version
+                form = ReturnForm(data)
+                form.is_valid()
+            else:
+                submitted = data["action"] == "submit"
+                messages.success(
+                    request,
+                    f"{indicator.code} {period.short_label} "
+                    f"{'submitted for approval' if submitted else 'saved as draft'}.",
+                )
+                return redirect("departments:return-detail", pk=saved.pk)
+        else:
+            errors = form_error_list(form)
+    context = selectors.indicator_context(indicator, period)
+    return render(
+        request,
+        "departments/return_form.html",
+        {
+            "indicator": indicator,
+            "period": period,
+            "kpi_return": kpi_return,
+            "form": form,
+            "errors": errors,
+            "error_fields": {field for field, _, _ in errors},
+            "field_errors": {field: message for field, _, message in errors},
+            "stale": stale,
+            "may_edit": may_edit and (kpi_return is None or kpi_return.is_editable),
+            "preview_rag": services.rag_of(indicator, period.key, kpi_return.value)
+            if kpi_return and kpi_return.value is not None
+            else None,
+            **context,
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _initial(kpi_return: KpiReturn | None) -> dict:
+    if kpi_return is None:
+        return {}
+    places = kpi_return.indicator.decimal_places
+    return {
+        "value": "" if kpi_return.indicator.is_ratio else plain_figure(kpi_return.value, places),
+        "numerator": plain_figure(kpi_return.numerator),
+        "denominator": plain_figure(kpi_return.denominator),
+        "commentary": kpi_return.commentary,
+        "improvement_action": kpi_return.improvement_action,
+        "version": kpi_return.version,
+    }
+
+
+def _visible_return(request, pk: int) -> KpiReturn:
+    return get_object_or_404(
+        KpiReturn.objects.visible_to(request.user).select_related(
+            "indicator", "department", "submitted_by", "approved_by"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    kpi_return = _visible_return(request, pk)
+    user = request.user
+    period = periods.Period.parse(kpi_return.period)
+    return render(
+        request,
+        "departments/return_detail.html",
+        {
+            "kpi_return": kpi_return,
+            "indicator": kpi_return.indicator,
+            "period": period,
+            "rag": services.rag_of(kpi_return.indicator, kpi_return.period, kpi_return.value),
+            "history": selectors.return_history(kpi_return),
+            "signed_off": services.is_signed_off(kpi_return.period, kpi_return.department_id),
+            "may_edit": roles.may_edit_returns(user, kpi_return.department_id)
+            and kpi_return.is_editable,
+            "may_approve": kpi_return.state == "submitted"
+            and roles.may_approve_return(
+                user,
+                department_id=kpi_return.department_id,
+                submitted_by_id=kpi_return.submitted_by_id,
+            ),
+            "own_submission": kpi_return.submitted_by_id == user.pk,
+            "may_reopen": kpi_return.state == "locked" and roles.may_sign_off(user),
+            "reason_form": ReasonForm(),
+            **selectors.indicator_context(kpi_return.indicator, period),
+        },
+    )
+
+
+def _workflow_action(request, pk: int, action, success: str, needs_reason: bool = False):
+    kpi_return = _visible_return(request, pk)
+    kwargs = {"kpi_return": kpi_return, "actor": request.user}
+    if (version := whole_number(request.POST.get("version"))) is not None:
+        kwargs["expected_version"] = version
+    if needs_reason:
+        kwargs["reason"] = request.POST.get("reason", "")
+    try:
+        action(**kwargs)
+    except (ValidationError, StaleVersion) as error:
+        for _, _, message in (
+            error_list(error, FIELD_IDS)
+            if isinstance(error, ValidationError)
+            else [("", "", str(error))]
+        ):
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
+    return redirect("departments:return-detail", pk=kpi_return.pk)
+
+
+@login_required
+@require_POST
+def return_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _workflow_action(request, pk, services.approve_return, "Return approved.")
+
+
+@login_required
+@require_POST
+def return_send_back(request: HttpRequest, pk: int) -> HttpResponse:
+    return _workflow_action(
+        request,
+        pk,
+        services.send_back_return,
+        "Return sent back to the department with your reason.",
+        needs_reason=True,
+    )
+
+
+@login_required
+@require_POST
+def return_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    return _workflow_action(
+        request,
+        pk,
+        services.reopen_return,
+        "Return reopened and sent back to the department.",
+        needs_reason=True,
+    )
+
+
+@login_required
+def period_sign_off(request: HttpRequest, period_key: str) -> HttpResponse:
+    if not roles.may_sign_off(request.user):
+        raise PermissionDenied("Only SMT can sign periods off.")
+    try:
+        period = periods.Period.parse(period_key)
+    except ValueError as error:
+        raise Http404(str(error)) from error
+    departments = Department.objects.visible_to(request.user)
+    form = SignOffForm(request.POST or None, departments=departments)
+    errors: list = []
+    if request.method == "POST" and form.is_valid():
+        department = form.cleaned_data["department"]
+        try:
+            if form.cleaned_data["action"] == "sign_off":
+                outcome = services.sign_off_period(
+                    period_key=period.key, actor=request.user, department=department
+                )
+                messages.success(
+                    request,
+                    (
+                        f"{period.label} signed off for {department or 'the whole council'}: "
+                        f"{_count(outcome.locked, 'return')} locked, "
+                        f"{outcome.not_signed_off} still open (they lock when approved)."
+                    ),
+                )
+            else:
+                reopened = services.reopen_period(
+                    period_key=period.key,
+                    actor=request.user,
+                    department=department,
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(
+                    request, f"{period.label} reopened: {_count(reopened, 'return')} unlocked."
+                )
+        except ValidationError as error:
+            errors = error_list(error, FIELD_IDS)
+        else:
+            return redirect(reverse("departments:period-sign-off", args=[period.key]))
+    elif request.method == "POST":
+        errors = form_error_list(form)
+    summary = selectors.sign_off_summary(period, departments)
+    return render(
+        request,
+        "departments/sign_off.html",
+        {
+            "period": period,
+            "form": form,
+            "errors": errors,
+            "field_errors": {field: message for field, _, message in errors},
+            "summary": summary,
+            "sign_offs": PeriodSignOff.objects.filter(period=period.key).select_related(
+                "department", "signed_off_by", "reopened_by"
+            ),
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

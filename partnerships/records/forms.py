@@ -1,0 +1,80 @@
+"""Forms of the records page (milestones, escalations, risks). They collect input; the
+services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import MaxLengthValidator
+
+from partnerships.models import Escalation, MilestoneState, Risk
+from partnerships.records.services import RECORD_TEXTS
+
+
+class MilestoneProgressForm(forms.Form):
+    state = forms.ChoiceField(choices=MilestoneState.choices)
+    delivered_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class _TextsLimitedByTheService:
+    """The model's max_length on a free text would give the form Django's generic message
+    and the browser a maxlength that cuts a longer pasted text without a word; leave the
+    limit to ``services.save_record``, whose message names the field and the limit."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in RECORD_TEXTS:
+            if field := self.fields.get(name):
+                field.max_length = None
+                field.validators = [
+                    v for v in field.validators if not isinstance(v, MaxLengthValidator)
+                ]
+                field.widget.attrs.pop("maxlength", None)
+
+
+class EscalationForm(_TextsLimitedByTheService, forms.ModelForm):
+    class Meta:
+        model = Escalation
+        fields = [
+            "title",
+            "severity",
+            "description",
+            "owner",
+            "raised_on",
+            "due_date",
+            "state",
+            "resolved_on",
+            "resolution",
+        ]
+        widgets = {
+            "raised_on": forms.DateInput(attrs={"type": "date"}),
+            "due_date": forms.DateInput(attrs={"type": "date"}),
+            "resolved_on": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "resolution": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class RiskForm(_TextsLimitedByTheService, forms.ModelForm):
+    class Meta:
+        model = Risk
+        fields = [
+            "title",
+            "likelihood",
+            "impact",
+            "description",
+            "mitigation",
+            "owner",
+            "raised_on",
+            "due_date",
+            "state",
+            "resolved_on",
+            "resolution",
+        ]
+        widgets = {
+            "raised_on": forms.DateInput(attrs={"type": "date"}),
+            "due_date": forms.DateInput(attrs={"type": "date"}),
+            "resolved_on": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "mitigation": forms.Textarea(attrs={"rows": 2}),
+            "resolution": forms.Textarea(attrs={"rows": 2}),
+        }

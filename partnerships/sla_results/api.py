@@ -1,0 +1,206 @@
+"""SLA results through the API: the same services and scopes as the pages."""
+
+from __future__ import annotations
+
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.api.errors import error_responses, request_example
+from departments.imports.api import (
+    IMPORT_EXAMPLES,
+    IMPORT_PARSERS,
+    IMPORT_REQUEST,
+    IMPORT_RESPONSES,
+    start_import_response,
+)
+from partnerships.models import Sla, SlaResult, Verification
+from partnerships.outcomes import sla_outcome
+from partnerships.sla_results import services
+
+CONFLICT = error_responses(409)[409]
+
+
+class SlaResultSerializer(serializers.ModelSerializer):
+    sla_code = serializers.CharField(source="sla.code", read_only=True)
+    value_in_force = serializers.DecimalField(max_digits=14, decimal_places=4, read_only=True)
+    outcome = serializers.SerializerMethodField()
+    disputed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SlaResult
+        fields = [
+            "id",
+            "sla",
+            "sla_code",
+            "period",
+            "reported_value",
+            "agreed_value",
+            "value_in_force",
+            "outcome",
+            "disputed",
+            "commentary",
+            "verification",
+            "dispute_reason",
+            "resolution_reason",
+            "entered_by",
+            "entered_at",
+            "verified_by",
+            "verified_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+    def get_outcome(self, result: SlaResult) -> str:
+        return sla_outcome(result.sla, result).value
+
+    def get_disputed(self, result: SlaResult) -> bool:
+        return result.verification == Verification.DISPUTED
+
+
+class SlaResultWriteSerializer(serializers.Serializer):
+    sla = serializers.PrimaryKeyRelatedField(queryset=Sla.objects.none())
+    period = serializers.CharField(max_length=11, help_text="Month key, e.g. 2025-26-P06.")
+    value = serializers.CharField(help_text="The month's result, e.g. 99.62.")
+    commentary = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Left out: the stored commentary is kept (as an import without the column).",
+    )
+    version = serializers.IntegerField(required=False, allow_null=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["sla"].queryset = Sla.objects.visible_to(request.user)
+
+
+class ResultVersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False, allow_null=True)
+
+
+class DisputeSerializer(ResultVersionSerializer):
+    reason = serializers.CharField()
+
+
+class ResolveSerializer(DisputeSerializer):
+    agreed_value = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Empty confirms the partner's figure.",
+    )
+
+
+class SlaResultFilter(filters.FilterSet):
+    partnership = filters.NumberFilter(field_name="sla__service__partnership")
+    service = filters.NumberFilter(field_name="sla__service")
+
+    class Meta:
+        model = SlaResult
+        fields = ["period", "financial_year", "sla", "verification"]
+
+
+class SlaResultViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = SlaResultSerializer
+    filterset_class = SlaResultFilter
+    ordering_fields = ["period_start", "entered_at"]
+    ordering = ["-period_start", "sla__code"]
+
+    def get_queryset(self):
+        return SlaResult.objects.visible_to(self.request.user).select_related("sla")
+
+    @extend_schema(
+        request=SlaResultWriteSerializer,
+        responses={201: SlaResultSerializer, 409: CONFLICT},
+        examples=[
+            request_example(
+                "A month's result",
+                {
+                    "sla": 4,
+                    "period": "2025-26-P06",
+                    "value": "99.62",
+                    "commentary": "Two short outages.",
+                },
+            )
+        ],
+    )
+    def create(self, request, *args, **kwargs):
+        """Enter (or correct, until verified) one month's result of one SLA."""
+        incoming = SlaResultWriteSerializer(data=request.data, context={"request": request})
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        result = services.enter_sla_result(
+            sla=data["sla"],
+            period_key=data["period"],
+            actor=request.user,
+            value=data["value"],
+            commentary=data.get("commentary", services.KEEP),
+            expected_version=data.get("version"),
+        )
+        return Response(SlaResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+    def _act(self, request, serializer_class, service, **fixed):
+        result = self.get_object()
+        incoming = serializer_class(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        kwargs = {
+            "result": result,
+            "actor": request.user,
+            **fixed,
+            **{k: v for k, v in incoming.validated_data.items() if k != "version"},
+        }
+        kwargs["expected_version"] = incoming.validated_data.get("version")
+        return Response(SlaResultSerializer(service(**kwargs)).data)
+
+    @extend_schema(
+        request=ResultVersionSerializer,
+        responses={200: SlaResultSerializer, 409: CONFLICT},
+        examples=[request_example("Verify", {"version": 1})],
+    )
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        return self._act(request, ResultVersionSerializer, services.verify_sla_result)
+
+    @extend_schema(
+        request=DisputeSerializer,
+        responses={200: SlaResultSerializer, 409: CONFLICT},
+        examples=[
+            request_example("Dispute", {"reason": "Our monitoring shows 97.9.", "version": 1})
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def dispute(self, request, pk=None):
+        return self._act(request, DisputeSerializer, services.dispute_sla_result)
+
+    @extend_schema(
+        request=ResolveSerializer,
+        responses={200: SlaResultSerializer, 409: CONFLICT},
+        examples=[
+            request_example(
+                "Agreed figure",
+                {"reason": "Agreed at the contract board.", "agreed_value": "98.4", "version": 2},
+            ),
+            request_example(
+                "Partner's figure stands", {"reason": "Monitoring gap confirmed.", "version": 2}
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post"], url_path="resolve-dispute")
+    def resolve_dispute(self, request, pk=None):
+        return self._act(request, ResolveSerializer, services.resolve_sla_dispute)
+
+    @extend_schema(request=IMPORT_REQUEST, responses=IMPORT_RESPONSES, examples=IMPORT_EXAMPLES)
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=IMPORT_PARSERS)
+    def import_rows(self, request):
+        """Import SLA results from a CSV or XLSX file, or JSON rows: all or nothing."""
+        return start_import_response(request, "sla_results")

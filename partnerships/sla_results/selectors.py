@@ -1,0 +1,62 @@
+"""Reads of the partnership side, each in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from departments import periods
+from partnerships.models import Sla, SlaResult
+from partnerships.outcomes import Outcome, sla_credit, sla_outcome
+
+
+@dataclass(frozen=True)
+class SlaMonthRow:
+    """One SLA in one month: its result (if any), outcome and the credit it earned (GBP,
+    two decimal places, before the service's cap; see ``credit_earned``)."""
+
+    sla: Sla
+    result: SlaResult | None
+    outcome: Outcome
+    credit: Decimal
+
+    @property
+    def value(self) -> Decimal | None:
+        return self.result.value_in_force if self.result else None
+
+    @property
+    def disputed(self) -> bool:
+        return self.result is not None and self.result.verification == "disputed"
+
+    @property
+    def credit_rule(self) -> str:
+        if self.outcome == Outcome.MISSING:
+            return "No result: no credit (counts against timely reporting)"
+        if self.outcome != Outcome.SERIOUS:
+            return f"{self.outcome.label}: no credit"
+        charge = self.sla.service.monthly_charge
+        return (
+            f"Serious failure: {self.sla.credit_percent.normalize():f}% of the "
+            f"£{charge:,.2f} monthly charge = £{self.credit:,.2f} (before the service cap)"
+        )
+
+
+def sla_month_rows(*, partnership_id: int, period: periods.Period) -> list[SlaMonthRow]:
+    """Every SLA of the partnership with its result for ``period`` (two queries)."""
+    slas = list(
+        Sla.objects.filter(service__partnership_id=partnership_id)
+        .select_related("service")
+        .order_by("service__name", "code")
+    )
+    results = {
+        r.sla_id: r
+        for r in SlaResult.objects.filter(sla__in=slas, period=period.key).select_related(
+            "entered_by", "verified_by"
+        )
+    }
+    rows = []
+    for sla in slas:
+        result = results.get(sla.pk)
+        outcome = sla_outcome(sla, result)
+        rows.append(SlaMonthRow(sla, result, outcome, sla_credit(sla, outcome)))
+    return rows

@@ -1,0 +1,152 @@
+"""The SLA results pages: a month's grid for the partner to enter, and verifying,
+disputing and resolving a result. Views wire forms to the services; no rule lives here."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from core.form_errors import error_list
+from departments import periods, roles
+from departments.numbers import whole_number
+from partnerships.models import SlaResult
+from partnerships.pages import partnership_or_404
+from partnerships.sla_results import selectors, services
+from partnerships.sla_results.forms import ReasonForm
+
+
+def _month(period_key: str) -> periods.Period:
+    try:
+        return periods.month_or_latest(period_key)
+    except ValueError as error:
+        raise Http404(str(error)) from error
+
+
+@login_required
+def sla_results(request: HttpRequest, pk: int, period_key: str) -> HttpResponse:
+    """One month's results of every SLA: the partner enters them, SMT verifies them."""
+    partnership = partnership_or_404(request, pk)
+    month = _month(period_key)
+    may_enter = roles.may_enter_sla_results(request.user, partnership.pk)
+    errors: list = []
+    submitted: dict[int, dict[str, str]] = {}
+    if request.method == "POST":
+        if not may_enter:
+            raise PermissionDenied("Only the partner's contract manager enters SLA results.")
+        rows = selectors.sla_month_rows(partnership_id=partnership.pk, period=month)
+        errors, submitted = _enter_month(request, rows, month)
+        if not errors:
+            messages.success(request, f"SLA results for {month.label} saved.")
+            return redirect("partnerships:sla-results", pk=partnership.pk, period_key=month.key)
+    rows = selectors.sla_month_rows(partnership_id=partnership.pk, period=month)
+    return render(
+        request,
+        "partnerships/sla_results.html",
+        {
+            "partnership": partnership,
+            "month": month,
+            "rows": rows,
+            "errors": errors,
+            "submitted": submitted,
+            "may_enter": may_enter,
+            "may_verify": roles.may_verify_sla_results(request.user),
+            "deadline": month.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS),
+            "previous_month": month.previous(),
+            "next_month": month.next(),
+            "month_ended": month.has_ended(),
+            "reason_form": ReasonForm(),
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _enter_month(request, rows, month) -> tuple[list, dict]:
+    """Save every filled-in SLA row of the form, all or nothing."""
+    errors, submitted = [], {}
+    with transaction.atomic():
+        for row in rows:
+            value = request.POST.get(f"value-{row.sla.pk}", "").strip()
+            commentary = request.POST.get(f"commentary-{row.sla.pk}", "")
+            submitted[row.sla.pk] = {"value": value, "commentary": commentary}
+            # The grid sends every row back: an unchanged one is skipped here, from the
+            # result already read, rather than costing the service three queries.
+            if not value or services.result_unchanged(
+                row.result, value=value, commentary=commentary
+            ):
+                continue
+            version = request.POST.get(f"version-{row.sla.pk}", "")
+            try:
+                services.enter_sla_result(
+                    sla=row.sla,
+                    period_key=month.key,
+                    actor=request.user,
+                    value=value,
+                    commentary=commentary,
+                    expected_version=whole_number(version),
+                )
+            except ValidationError as error:
+                for field, _, message in error_list(error):
+                    anchor = f"{field}-{row.sla.pk}" if field in ("value", "commentary") else "main"
+                    errors.append((field, anchor, f"{row.sla.code}: {message}"))
+            except services.StaleResult as conflict:
+                errors.append(("value", f"value-{row.sla.pk}", f"{row.sla.code}: {conflict}"))
+        if errors:
+            # Nothing of the month is kept when any row is wrong.
+            transaction.set_rollback(True)
+    return errors, submitted
+
+
+def _result(request, pk: int) -> SlaResult:
+    result = get_object_or_404(
+        SlaResult.objects.visible_to(request.user).select_related("sla__service"), pk=pk
+    )
+    if not roles.may_see_partnership(request.user, result.sla.service.partnership_id):
+        raise Http404("No such result.")
+    return result
+
+
+def _result_action(request, pk: int, action, success: str) -> HttpResponse:
+    result = _result(request, pk)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    kwargs = {"result": result, "actor": request.user, "expected_version": data.get("version")}
+    if action is not services.verify_sla_result:
+        kwargs["reason"] = data.get("reason", request.POST.get("reason", ""))
+    if action is services.resolve_sla_dispute:
+        kwargs["agreed_value"] = data.get("agreed_value")
+    try:
+        action(**kwargs)
+    except ValidationError as error:
+        for _, _, message in error_list(error):
+            messages.error(request, f"{result.sla.code}: {message}")
+    except services.StaleResult as conflict:
+        messages.error(request, str(conflict))
+    else:
+        messages.success(request, f"{result.sla.code}: {success}")
+    return redirect(
+        "partnerships:sla-results", pk=result.sla.service.partnership_id, period_key=result.period
+    )
+
+
+@login_required
+@require_POST
+def result_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    return _result_action(request, pk, services.verify_sla_result, "result verified.")
+
+
+@login_required
+@require_POST
+def result_dispute(request: HttpRequest, pk: int) -> HttpResponse:
+    return _result_action(request, pk, services.dispute_sla_result, "result disputed.")
+
+
+@login_required
+@require_POST
+def result_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _result_action(request, pk, services.resolve_sla_dispute, "dispute resolved.")

@@ -1,0 +1,385 @@
+"""The audit trail: every recorded change to the audited records, with the value of each
+changed field before and after, newest first, filtered and cut to the reader's scope.
+
+django-simple-history keeps one history table per audited model; the trail reads each with
+one query (cut to what a page needs), merges them by time and reads the values of the
+entries it shows in bulk (``departments.history.versions_of``: the previous rows, the
+names and the places in one query per model, never one per row). Each kind of record is
+labelled by its model's verbose name. Times are stored in UTC and the date filters are
+whole days in Europe/London.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import capfirst
+
+from departments.history import ValueChange, person_name, versions_of
+from departments.models import (
+    ApiToken,
+    Council,
+    Department,
+    KpiReturn,
+    Membership,
+    PerformanceIndicator,
+    PeriodSignOff,
+    Referral,
+    Target,
+)
+from departments.roles import scope_for
+from partnerships.models import (
+    Escalation,
+    Milestone,
+    Partner,
+    Partnership,
+    Risk,
+    Service,
+    Sla,
+    SlaResult,
+)
+from reporting.reports.exports.base import page_path as page_link
+
+# Entries read together: the values of this many are fetched in one set of queries.
+BATCH_SIZE = 500
+NO_USER = "System (import)"
+
+Described = tuple[str, str, str]  # (record, department name, link to the record's page)
+
+
+def _related(row, name: str):
+    """A related record of a history row, or None when it has since been deleted."""
+    try:
+        return getattr(row, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+def _name(obj, fallback: str = "") -> str:
+    return obj.name if obj is not None else fallback
+
+
+def _describe_return(row) -> Described:
+    indicator = _related(row, "indicator")
+    link = page_link("departments:return-detail", row.id) if row.history_type != "-" else ""
+    code = indicator.code if indicator else f"Indicator {row.indicator_id}"
+    return f"{code} {row.period}", _name(_related(row, "department")), link
+
+
+def _describe_target(row) -> Described:
+    indicator = _related(row, "indicator")
+    if indicator is None:
+        return f"Indicator {row.indicator_id} {row.financial_year}", "", ""
+    link = page_link("reporting:indicator", indicator.pk)
+    return f"{indicator.code} {row.financial_year}", indicator.department.name, link
+
+
+def _describe_indicator(row) -> Described:
+    link = page_link("reporting:indicator", row.id) if row.history_type != "-" else ""
+    return f"{row.code} {row.title}", _name(_related(row, "department")), link
+
+
+def _describe_sign_off(row) -> Described:
+    department = _related(row, "department") if row.department_id else None
+    where = department.name if department else "Whole council"
+    return f"{row.period} for {where}", _name(department), ""
+
+
+def _describe_referral(row) -> Described:
+    sender, receiver = _related(row, "from_department"), _related(row, "to_department")
+    reference = row.reference or f"#{row.id}"
+    # It belongs to both departments, as it does for their readers (ReferralQuerySet).
+    between = f"{_name(sender, '?')} to {_name(receiver, '?')}"
+    return f"{reference} {row.category}", between, ""
+
+
+def _describe_department(row) -> Described:
+    link = page_link("reporting:department", row.id) if row.history_type != "-" else ""
+    return row.name, row.name, link
+
+
+def _describe_membership(row) -> Described:
+    department = _related(row, "department") if row.department_id else None
+    partnership = _related(row, "partnership") if row.partnership_id else None
+    return f"{row.role} of {department or partnership or 'the council'}", _name(department), ""
+
+
+def _describe_token(row) -> Described:
+    owner = _related(row, "user")
+    return f"{row.name} ({row.prefix}…) of {person_name(owner) if owner else '?'}", "", ""
+
+
+def _describe_partnership(row) -> Described:
+    link = page_link("reporting:partnership", row.id) if row.history_type != "-" else ""
+    return row.name, "", link
+
+
+def _describe_sla_result(row) -> Described:
+    sla = _related(row, "sla")
+    if sla is None:
+        return f"SLA {row.sla_id} {row.period}", "", ""
+    link = page_link(
+        "reporting:partnership", sla.service.partnership_id, query=f"period={row.period}"
+    )
+    return f"{sla.code} {row.period}", "", link
+
+
+def _describe_partnership_record(row) -> Described:
+    """Milestones, escalations and risks: their title, on the partnership's records page."""
+    return row.title, "", page_link("partnerships:records", row.partnership_id)
+
+
+def _describe_plain(row) -> Described:
+    return str(getattr(row, "name", "") or row.id), "", ""
+
+
+def _describe_sla(row) -> Described:
+    return f"{row.code} {row.title}", "", ""
+
+
+@dataclass(frozen=True)
+class AuditSource:
+    """One audited model: how its history rows reach a department or a partnership (for
+    the reader's scope and the department filter), and how a row is named."""
+
+    key: str
+    model: type
+    describe: Callable[[object], Described]
+    related: tuple[str, ...] = ()  # select_related on the history rows, for describe
+    departments: tuple[str, ...] = ()  # lookups of the department ids on the history row
+    partnership: str | None = None  # lookup of the partnership id on the history row
+    personal: str | None = None  # a personal record: lookup of its user, who alone sees it
+    label_override: str = ""
+
+    @property
+    def label(self) -> str:
+        """The kind of record, as its model's verbose name ("SLA result", "Milestone")."""
+        return self.label_override or capfirst(self.model._meta.verbose_name)
+
+
+SOURCES = {
+    source.key: source
+    for source in (
+        AuditSource(
+            "return",
+            KpiReturn,
+            _describe_return,
+            ("indicator", "department"),
+            departments=("department_id",),
+        ),
+        AuditSource(
+            "target",
+            Target,
+            _describe_target,
+            ("indicator__department",),
+            departments=("indicator__department_id",),
+        ),
+        AuditSource(
+            "indicator",
+            PerformanceIndicator,
+            _describe_indicator,
+            ("department",),
+            departments=("department_id",),
+        ),
+        AuditSource(
+            "sign_off",
+            PeriodSignOff,
+            _describe_sign_off,
+            ("department",),
+            departments=("department_id",),
+            # The model's verbose name is "period sign off"; people write the hyphen.
+            label_override="Period sign-off",
+        ),
+        AuditSource(
+            "referral",
+            Referral,
+            _describe_referral,
+            ("from_department", "to_department"),
+            departments=("from_department_id", "to_department_id"),
+        ),
+        AuditSource("department", Department, _describe_department, departments=("id",)),
+        AuditSource("council", Council, _describe_plain),
+        AuditSource(
+            "membership",
+            Membership,
+            _describe_membership,
+            ("department", "partnership"),
+            departments=("department_id",),
+            personal="user_id",
+        ),
+        AuditSource("api_token", ApiToken, _describe_token, ("user",), personal="user_id"),
+        AuditSource("partner", Partner, _describe_plain),
+        AuditSource("partnership", Partnership, _describe_partnership, partnership="id"),
+        AuditSource("service", Service, _describe_plain, partnership="partnership_id"),
+        AuditSource("sla", Sla, _describe_sla, partnership="service__partnership_id"),
+        AuditSource(
+            "sla_result",
+            SlaResult,
+            _describe_sla_result,
+            ("sla__service",),
+            partnership="sla__service__partnership_id",
+        ),
+        AuditSource(
+            "milestone", Milestone, _describe_partnership_record, partnership="partnership_id"
+        ),
+        AuditSource(
+            "escalation", Escalation, _describe_partnership_record, partnership="partnership_id"
+        ),
+        AuditSource("risk", Risk, _describe_partnership_record, partnership="partnership_id"),
+    )
+}
+OBJECT_TYPES = [(source.key, source.label) for source in SOURCES.values()]
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    when: datetime
+    who: str
+    who_id: int | None
+    kind: str  # the source's key, as in OBJECT_TYPES
+    object_type: str  # the kind of record as people read it ("SLA result")
+    record_id: int
+    record: str
+    department: str
+    action: str  # "Created", "Changed" or "Deleted"
+    reason: str
+    link: str  # the path of the record's page, "" when there is none
+    changes: tuple[ValueChange, ...]  # each changed field, before and after
+
+    @property
+    def history_link(self) -> str:
+        """The path of the record's history page."""
+        return page_link("reporting:record-history", self.kind, self.record_id)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A history row merged into the trail, before its values are read."""
+
+    key: tuple
+    source: AuditSource
+    row: object
+    described: Described
+
+
+@dataclass
+class AuditTrail:
+    """The trail for one reader and set of filters; iterate it, count it, or page it.
+
+    ``record_id`` with ``object_type`` narrows it to one record: that record's history.
+    """
+
+    user: object
+    since: date | None = None
+    until: date | None = None
+    person_id: int | None = None
+    object_type: str = ""
+    department_id: int | None = None
+    record_id: int | None = None
+
+    def _sources(self) -> list[AuditSource]:
+        if self.object_type:
+            return [SOURCES[self.object_type]] if self.object_type in SOURCES else []
+        return list(SOURCES.values())
+
+    def _queryset(self, source: AuditSource):
+        queryset = source.model.history.all()
+        scope = scope_for(self.user)
+        if not scope.council_wide:
+            # Outside the council-wide roles: one's own departments' and partnership's
+            # records, and one's own personal records (as the records' querysets allow).
+            if source.personal:
+                allowed = Q(**{source.personal: self.user.pk})
+            else:
+                allowed = Q(pk__in=[])
+                for lookup in source.departments:
+                    allowed |= Q(**{f"{lookup}__in": scope.department_ids})
+                if source.partnership:
+                    allowed |= Q(**{f"{source.partnership}__in": scope.partnership_ids})
+                if source.key == "sign_off" and scope.department_ids:
+                    allowed |= Q(department_id__isnull=True)
+            queryset = queryset.filter(allowed)
+        if self.since:
+            queryset = queryset.filter(history_date__gte=_start_of(self.since))
+        if self.until:
+            queryset = queryset.filter(history_date__lt=_start_of(self.until + timedelta(days=1)))
+        if self.person_id:
+            queryset = queryset.filter(history_user_id=self.person_id)
+        if self.department_id:
+            if not source.departments:
+                return queryset.none()
+            in_department = Q(pk__in=[])
+            for lookup in source.departments:
+                in_department |= Q(**{lookup: self.department_id})
+            queryset = queryset.filter(in_department)
+        if self.record_id is not None:
+            queryset = queryset.filter(id=self.record_id)
+        return queryset.select_related("history_user", *source.related).order_by(
+            "-history_date", "-history_id"
+        )
+
+    def count(self) -> int:
+        return sum(self._queryset(source).count() for source in self._sources())
+
+    def _merged(self, limit: int | None) -> Iterator[_Pending]:
+        streams = []
+        for source in self._sources():
+            queryset = self._queryset(source)
+            rows = queryset[:limit] if limit is not None else queryset.iterator(chunk_size=2000)
+            streams.append(_pending(source, rows))
+        return heapq.merge(*streams, key=lambda pending: pending.key, reverse=True)
+
+    def __iter__(self) -> Iterator[TrailEntry]:
+        """Every entry, newest first; ties in time in a fixed order (kind, then record)."""
+        merged = self._merged(None)
+        while batch := list(itertools.islice(merged, BATCH_SIZE)):
+            yield from _entries(batch)
+
+    def page(self, number: int, size: int) -> list[TrailEntry]:
+        """Entries of page ``number`` (from 1): each source is cut to what the page needs,
+        and only the page's entries have their values read."""
+        needed = number * size
+        return _entries(list(itertools.islice(self._merged(needed), needed - size, needed)))
+
+
+def _pending(source: AuditSource, rows: Iterable) -> Iterator[_Pending]:
+    """One source's rows (a function, so each stream keeps its own source)."""
+    for row in rows:
+        described = source.describe(row)
+        yield _Pending((row.history_date, source.label, described[0]), source, row, described)
+
+
+def _entries(batch: list[_Pending]) -> list[TrailEntry]:
+    versions = versions_of([pending.row for pending in batch])
+    return [_entry(pending, version) for pending, version in zip(batch, versions, strict=True)]
+
+
+def _entry(pending: _Pending, version) -> TrailEntry:
+    row, source = pending.row, pending.source
+    record, department, link = pending.described
+    user = row.history_user
+    return TrailEntry(
+        when=row.history_date,
+        who=person_name(user) if user else NO_USER,
+        who_id=user.pk if user else None,
+        kind=source.key,
+        object_type=source.label,
+        record_id=row.id,
+        record=record,
+        department=department,
+        action=version.action,
+        reason=row.history_change_reason or "",
+        link=link,
+        changes=version.changes,
+    )
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))

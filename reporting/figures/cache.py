@@ -1,0 +1,154 @@
+"""Cached figures: one key builder, one generation, never stale (issue 15, point 4).
+
+Figures of a month the SMT has signed off for the whole council come from the cache (Redis
+when configured); a month not signed off is always computed, since its figures still move.
+The page and its API endpoint call the same cached builder, so they share one entry and
+answer alike:
+
+- overview: /overview/ and metrics/overview/, ``overview.cached_overview_figures``;
+- department: /departments/{id}/ and metrics/departments/{id}/,
+  ``dashboard_views.cached_department_figures``;
+- coordination: /coordination/ and metrics/coordination/,
+  ``coordination_views.cached_coordination_figures``;
+- combined: /combined/ and metrics/combined/, ``combined.cached_combined_figures``
+  (all in ``reporting/``; the API under ``/api/v1/``).
+
+Whether a month is signed off is read from the database on every request, never cached.
+
+Their inputs, between them: KPI returns of the month, of every earlier month of the year
+(year to date), of the same periods a year earlier (direction of travel) and of the 12
+periods of each sparkline; sign-offs (which lock and reopen returns); indicators, targets
+and tolerances; the council's coordination weights; departments, active or not (reach
+divides by their number); partnerships (contract-health weights, annual value, contract
+dates), services (charges, caps, the departments they serve), SLAs and SLA results;
+milestones, escalations and risks; referrals of every month of the 24-month window; and
+today's date in London (deadlines passed, referrals late).
+
+Why no reader is ever served a stale figure. A key (``figure_cache_key``) holds the
+figure's name, month and scope, today's date and the council's figures generation
+(``core/figure_generation.py``), and nothing is cached under any other key. Every
+write of a row of an input model changes that generation, so no figure cached before the
+write is reachable after it:
+
+- a row saved or deleted, one by one, through a service, an importer that calls the
+  services, the admin, an API ModelViewSet or ``loaddata``: the receivers below, connected
+  once to every model in ``FIGURE_INPUTS`` (``tests/reporting/test_cache_freshness.py``
+  fails when a model of ``departments`` or ``partnerships`` is in neither list);
+- a service's departments changed: ``m2m_changed`` of ``Service.departments``;
+- rows written in bulk, which send no signals: the referral importer and the demo seeding
+  call ``figures_changed`` themselves (no other code writes an input in bulk or with
+  ``QuerySet.update``);
+- data migrations and ``flush``: ``post_migrate`` (and since a deploy runs ``migrate``,
+  figures cached by the code it replaces are dropped too).
+
+``figures_changed`` explains why the generation changes both at once and after the commit.
+Figures are read and stored only on read paths, which run outside any transaction
+(``ATOMIC_REQUESTS`` is off); a figure stored inside a writing transaction that then
+rolled back would outlive it, so no service calls these builders.
+
+Why one council-wide generation, not one per month as before: a figure draws on many
+months (year to date, a year earlier, 24-month trends, 12 periods of a quarterly
+indicator's sparkline) and on reference data that belongs to no month, and one list of
+months per figure was exactly what went wrong. One generation is right whatever a figure
+reads. The price is that any write, even to this month's drafts, recomputes cached months
+on their next reading, which is never slower than a month not signed off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from django.apps import apps
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.utils import timezone
+
+from core.figure_generation import figures_changed, figures_generation
+from departments.models import PeriodSignOff
+from departments.periods import Period
+
+T = TypeVar("T")
+CACHE_SECONDS = 60 * 60 * 24
+
+# Every model whose rows a cached figure reads, directly or through a related row.
+FIGURE_INPUTS = (
+    "departments.Council",
+    "departments.Department",
+    "departments.PerformanceIndicator",
+    "departments.Target",
+    "departments.KpiReturn",
+    "departments.PeriodSignOff",
+    "departments.Referral",
+    "partnerships.Partner",
+    "partnerships.Partnership",
+    "partnerships.Service",
+    "partnerships.Sla",
+    "partnerships.SlaResult",
+    "partnerships.Milestone",
+    "partnerships.Escalation",
+    "partnerships.Risk",
+)
+# Models of the same apps that no cached figure reads: people and their roles (the scope
+# of a reader is part of the key instead), tokens, import jobs and reminders (written
+# often, so counting them would only empty the cache), warnings and report runs (shown
+# beside the figures, never cached).
+NOT_FIGURE_INPUTS = (
+    "departments.Membership",
+    "departments.ApiToken",
+    "departments.ImportJob",
+    "departments.ReminderLog",
+    "reporting.EarlyWarning",
+    "reporting.ReportRun",
+)
+
+
+def signed_off_for_council(month: Period) -> bool:
+    return PeriodSignOff.objects.active().filter(period=month.key, department__isnull=True).exists()
+
+
+def figure_cache_key(name: str, *, month: Period, scope: Iterable[object] = ()) -> str:
+    """The one key of a cached figure: ``name`` (such as "overview"), the month, the scope
+    (what the figure is narrowed to: department ids, a partnership id), today's date in
+    London and the figures generation. A long scope is hashed, to keep keys short."""
+    scope_text = "-".join(str(part) for part in scope)
+    if len(scope_text) > 64:
+        scope_text = hashlib.sha256(scope_text.encode()).hexdigest()[:32]
+    today = timezone.localdate().isoformat()
+    return f"figures:{name}:{month.key}:{scope_text}:{today}:{figures_generation()}"
+
+
+def cached_figures(
+    name: str, *, month: Period, scope: Iterable[object] = (), build: Callable[[], T]
+) -> tuple[T, bool]:
+    """``build()``'s result, from the cache when ``month`` is signed off council-wide;
+    also says whether the cache was used. The key is taken before ``build`` runs, so a
+    write during the build leaves its result under a generation no longer asked for."""
+    if not signed_off_for_council(month):
+        return build(), False
+    key = figure_cache_key(name, month=month, scope=scope)
+    return cache.get_or_set(key, build, timeout=CACHE_SECONDS), True
+
+
+def _input_written(**kwargs) -> None:
+    figures_changed()
+
+
+def connect_figure_inputs() -> None:
+    """Connect the receivers that change the figures generation (from ``ready()``).
+
+    Signals are kept out of domain flow (STYLE.md point 13); this is cache bookkeeping,
+    and a receiver that sees every save is the one place a new write path cannot forget.
+    """
+    for label in FIGURE_INPUTS:
+        model = apps.get_model(label)
+        post_save.connect(_input_written, sender=model, dispatch_uid=f"figures-save-{label}")
+        post_delete.connect(_input_written, sender=model, dispatch_uid=f"figures-delete-{label}")
+    service = apps.get_model("partnerships.Service")
+    m2m_changed.connect(
+        _input_written, sender=service.departments.through, dispatch_uid="figures-m2m-services"
+    )
+    post_migrate.connect(
+        _input_written, sender=apps.get_app_config("reporting"), dispatch_uid="figures-migrate"
+    )

@@ -1,0 +1,88 @@
+"""The council overview's figures for a month, shared by the page and the API."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.utils import timezone
+
+from departments.models import Department, Dimension, PerformanceIndicator
+from departments.periods import Period
+from reporting.figures.cache import cached_figures
+from reporting.metrics.coordination import Coordination, council_coordination
+from reporting.metrics.health import trailing_months
+from reporting.metrics.partner_health import CouncilPartnerHealth, council_partner_health
+from reporting.metrics.returns import Direction, IndicatorRow, indicator_rows
+from reporting.metrics.scores import share_score
+from reporting.metrics.status import FigureStatus, returns_status
+
+
+@dataclass(frozen=True)
+class OverviewFigures:
+    month: Period
+    departments: list[Department]
+    counts: dict[int, Counter]  # department id → green, amber, red, not_rated, missing
+    on_target: dict[tuple[int, str], tuple[int, int]]  # (department, dimension) → (green, rated)
+    statutory: list[IndicatorRow]
+    travel: list[tuple[Direction, int]]
+    health: list[CouncilPartnerHealth]  # council partner health, 24 months
+    coordination: list[Coordination]  # council coordination, 24 months
+    missing: list[IndicatorRow]  # the one rule's "Missing"
+    late: list[IndicatorRow]  # the one rule's "Submitted late"
+    returns_status: FigureStatus  # of the RAG counts and on-target shares of the month
+
+    def on_target_share(self, department_id: int, dimension: str) -> Decimal | None:
+        green, rated = self.on_target.get((department_id, dimension), (0, 0))
+        return share_score(green, rated)
+
+
+def cached_overview_figures(month: Period) -> tuple[OverviewFigures, bool]:
+    """``overview_figures`` over the 24 months to ``month``, cached for a signed-off month
+    (``reporting/figures/cache.py``): the page and the API read the same entry."""
+    return cached_figures(
+        "overview", month=month, build=lambda: overview_figures(month, trailing_months(month))
+    )
+
+
+def overview_figures(
+    month: Period, months: list[Period], today: date | None = None
+) -> OverviewFigures:
+    """Everything the overview shows, from the metric functions (fixed queries).
+    ``today`` (default: London today) decides which deadlines have passed, and so which
+    figures are rated and which provisional."""
+    today = today or timezone.localdate()
+    departments = list(Department.objects.filter(is_active=True).order_by("name"))
+    rows = indicator_rows(indicators=PerformanceIndicator.objects.all(), month=month, today=today)
+    counts: dict[int, Counter] = {d.pk: Counter() for d in departments}
+    on_target: dict[tuple[int, str], tuple[int, int]] = {}
+    for row in rows:
+        if row.period is None:
+            continue
+        counts.setdefault(row.department_id, Counter())[
+            "missing" if row.missing else row.rag.value
+        ] += 1
+        if row.rag.value in ("green", "amber", "red"):
+            key = (row.department_id, row.indicator.dimension)
+            green, rated = on_target.get(key, (0, 0))
+            on_target[key] = (green + (row.rag.value == "green"), rated + 1)
+    statutory = [r for r in rows if r.indicator.statutory and r.period is not None]
+    travel = Counter(r.direction for r in statutory)
+    return OverviewFigures(
+        month=month,
+        departments=departments,
+        counts=counts,
+        on_target=on_target,
+        statutory=statutory,
+        travel=[(d, travel.get(d, 0)) for d in Direction],
+        health=council_partner_health(months=months, today=today),
+        coordination=council_coordination(periods=months, today=today),
+        missing=[r for r in rows if r.missing],
+        late=[r for r in rows if r.late],
+        returns_status=returns_status(month=month, rows=rows, today=today),
+    )
+
+
+DIMENSIONS = list(Dimension)

@@ -1,0 +1,67 @@
+"""The combined view: partner health and coordination side by side, and how one follows
+the other. SMT and auditors see the council; a head or officer their own departments."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from departments import roles
+from partnerships.models import Partnership
+from reporting.charts.combined import combined_context
+from reporting.metrics.combined import (
+    cached_combined_figures,
+    narrowing_partnership,
+    readable_departments,
+)
+from reporting.models import EarlyWarning
+from reporting.pages.partnership import chosen_month, for_ended_months
+
+
+def chosen_partnership(request: HttpRequest, council_wide: bool) -> Partnership | None:
+    """``?partnership=`` narrows the partner health to one partnership (404 if unknown)."""
+    try:
+        return narrowing_partnership(request.GET.get("partnership"), council_wide=council_wide)
+    except Partnership.DoesNotExist as error:
+        raise Http404("No such partnership.") from error
+
+
+@login_required
+@for_ended_months
+def combined(request: HttpRequest) -> HttpResponse:
+    scope = roles.scope_for(request.user)
+    if not scope.sees_departments:
+        raise PermissionDenied(
+            "The combined view shows departments' coordination: it is for the council's "
+            "departments, the SMT and auditors."
+        )
+    month = chosen_month(request)
+    partnership = chosen_partnership(request, scope.council_wide)
+    departments = readable_departments(request.user)
+    figures, from_cache = cached_combined_figures(
+        month, departments=departments, partnership=partnership
+    )
+    figures_context = combined_context(
+        month, departments, partnership, scope.council_wide, figures=figures
+    )
+    warnings = (
+        EarlyWarning.objects.visible_to(request.user)
+        .open()
+        .select_related("department", "partnership", "service", "indicator")
+        .order_by("-raised_at")[:20]
+    )
+    return render(
+        request,
+        "reporting/combined.html",
+        {
+            **figures_context,
+            "warnings": list(warnings),
+            "may_acknowledge": roles.may_acknowledge_warnings(request.user),
+            "partnerships": list(Partnership.objects.order_by("name"))
+            if scope.council_wide
+            else [],
+            "from_cache": from_cache,
+        },
+    )

@@ -1,0 +1,150 @@
+"""The coordination page: the index over 24 months, the department matrix, and the
+partner services each department depends on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from departments import roles
+from departments.models import Council, Department
+from departments.numbers import whole_number
+from departments.periods import Period
+from reporting.charts.dashboards import coordination_chart, pair_heatmap
+from reporting.figures.cache import cached_figures
+from reporting.metrics.coordination import (
+    Coordination,
+    PairCell,
+    coordination_by_department,
+    council_coordination,
+    department_matrix,
+)
+from reporting.metrics.health import DependencyHealth, dependency_health, trailing_months
+from reporting.metrics.status import next_ended
+from reporting.pages.partnership import chosen_month, for_ended_months
+
+
+@login_required
+@for_ended_months
+def coordination(request: HttpRequest) -> HttpResponse:
+    """SMT and auditors see the council; a head or officer their own department."""
+    scope = roles.scope_for(request.user)
+    if not scope.sees_departments:
+        raise PermissionDenied("Coordination is for the council's departments and SMT.")
+    month = chosen_month(request)
+    departments = list(
+        Department.objects.visible_to(request.user).filter(is_active=True).order_by("name")
+    )
+    focus = None
+    if (department_id := whole_number(request.GET.get("department"))) is not None:
+        focus = get_object_or_404(Department.objects.visible_to(request.user), pk=department_id)
+    elif not scope.council_wide:
+        focus = departments[0]
+    figures, _ = cached_coordination_figures(month, departments, council_wide=scope.council_wide)
+    return render(request, "reporting/coordination.html", _coordination_context(figures, focus))
+
+
+@dataclass(frozen=True)
+class CoordinationFigures:
+    """The coordination page's figures for a month (and its API's): every department shown,
+    over the 24 months to the month."""
+
+    month: Period
+    months: list[Period]
+    departments: list[Department]  # those shown: the active ones the reader may see
+    by_department: dict[tuple[int, str], Coordination]  # (department id, month key)
+    council: list[Coordination] | None  # the council's series, for council-wide readers
+    dependencies: dict[tuple[int, str], DependencyHealth]  # the month only
+    everyone: list[Department]  # every active department, for the matrix
+    matrix: dict[tuple[int, int], PairCell] | None  # council-wide readers only
+
+
+def cached_coordination_figures(
+    month: Period, departments: list[Department], *, council_wide: bool
+) -> tuple[CoordinationFigures, bool]:
+    """``coordination_figures``, cached for a signed-off month (``reporting/figures/cache.py``):
+    the page and the API read the same entry. The figures depend on the departments shown
+    and on whether the council's are wanted, never on the person."""
+    return cached_figures(
+        "coordination",
+        month=month,
+        scope=[council_wide, *(d.pk for d in departments)],
+        build=lambda: coordination_figures(month, departments, council_wide=council_wide),
+    )
+
+
+def coordination_figures(
+    month: Period, departments: list[Department], *, council_wide: bool
+) -> CoordinationFigures:
+    months = trailing_months(month)
+    # Every department shown over the 24 months, aggregated once; the trends, the council
+    # series and the table all read from it.
+    by_department = coordination_by_department(
+        periods=months, department_ids=[d.pk for d in departments]
+    )
+    return CoordinationFigures(
+        month=month,
+        months=months,
+        departments=departments,
+        by_department=by_department,
+        council=council_coordination(periods=months, by_department=by_department)
+        if council_wide
+        else None,
+        dependencies=dependency_health(months=[month], department_ids=[d.pk for d in departments]),
+        everyone=list(Department.objects.filter(is_active=True).order_by("name"))
+        if council_wide
+        else [],
+        matrix=department_matrix(period=month) if council_wide else None,
+    )
+
+
+def _coordination_context(figures: CoordinationFigures, focus: Department | None) -> dict:
+    month, months, by_department = figures.month, figures.months, figures.by_department
+    if focus is not None:
+        series = [by_department[(focus.pk, m.key)] for m in months]
+    else:
+        series = figures.council
+    current = series[-1]
+    subject = focus.name if focus else "Council"
+    chart = coordination_chart(series, subject)
+    rows = [
+        (d, by_department[(d.pk, month.key)], figures.dependencies[(d.pk, month.key)])
+        for d in figures.departments
+    ]
+    council_wide = figures.council is not None
+    context = {
+        "month": month,
+        "focus": focus,
+        "current": current,
+        "chart": chart,
+        "rows": rows,
+        "departments": figures.departments,
+        "council": Council.objects.first(),
+        "previous_month": month.previous(),
+        "next_month": next_ended(month),
+        "council_wide": council_wide,
+    }
+    if council_wide:
+        everyone, matrix = figures.everyone, figures.matrix
+        names = [d.name for d in everyone]
+        context["matrix"] = pair_heatmap(
+            dom_id="coordination-matrix",
+            title=f"Referrals between departments, {month.short_label}",
+            names=names,
+            volumes=[
+                [matrix[(a.pk, b.pk)].volume if (a.pk, b.pk) in matrix else 0 for b in everyone]
+                for a in everyone
+            ],
+            shares=[
+                [
+                    matrix[(a.pk, b.pk)].on_time_share if (a.pk, b.pk) in matrix else None
+                    for b in everyone
+                ]
+                for a in everyone
+            ],
+        )
+    return context

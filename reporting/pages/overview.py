@@ -1,0 +1,83 @@
+"""The council overview: SMT's home for a month, every tile linking to the page behind."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from departments import roles
+from partnerships.models import Partnership
+from reporting.charts.dashboards import (
+    coordination_chart,
+    partner_health_chart,
+    rag_by_department_chart,
+    share_heatmap,
+)
+from reporting.metrics.overview import DIMENSIONS, OverviewFigures, cached_overview_figures
+from reporting.metrics.status import next_ended
+from reporting.models import EarlyWarning
+from reporting.pages.partnership import chosen_month, for_ended_months
+
+
+@login_required
+@for_ended_months
+def overview(request: HttpRequest) -> HttpResponse:
+    """For SMT, auditors and administrators: the council for the chosen month.
+
+    A month the SMT has signed off for the whole council is served from the cache; any
+    write of the figures' inputs retires what it holds (``reporting/figures/cache.py``).
+    """
+    if not roles.scope_for(request.user).council_wide:
+        raise PermissionDenied("The council overview is for SMT and auditors.")
+    month = chosen_month(request)
+    figures, from_cache = cached_overview_figures(month)
+    context = _overview_context(figures)
+    warnings = EarlyWarning.objects.visible_to(request.user).open().order_by("-raised_at")[:20]
+    return render(
+        request,
+        "reporting/overview.html",
+        {**context, "warnings": list(warnings), "from_cache": from_cache},
+    )
+
+
+def _overview_context(figures: OverviewFigures) -> dict:
+    """Everything the overview shows except what depends on the user."""
+    month = figures.month
+    names = [d.name for d in figures.departments]
+    health, coordination = figures.health, figures.coordination
+    return {
+        "month": month,
+        "previous_month": month.previous(),
+        "next_month": next_ended(month),
+        "departments": figures.departments,
+        "counts": figures.counts,
+        "rag_chart": rag_by_department_chart(month, figures.departments, figures.counts),
+        "dimension_chart": share_heatmap(
+            dom_id="on-target-by-dimension",
+            title=f"Share of indicators on target, {month.short_label}",
+            rows=names,
+            columns=[d.label for d in DIMENSIONS],
+            shares=[
+                [figures.on_target_share(d.pk, dim.value) for dim in DIMENSIONS]
+                for d in figures.departments
+            ],
+            counts=[
+                [figures.on_target.get((d.pk, dim.value), (0, 0))[1] for dim in DIMENSIONS]
+                for d in figures.departments
+            ],
+        ),
+        "statutory": figures.statutory,
+        "travel": figures.travel,
+        "health_chart": partner_health_chart(health),
+        "coordination_chart": coordination_chart(
+            coordination, "Council", dom_id="coordination-index-trend"
+        ),
+        "health_now": health[-1],
+        "coordination_now": coordination[-1],
+        "returns_status": figures.returns_status,
+        "missing_rows": figures.missing,
+        "late_rows": figures.late,
+        "partnerships": list(Partnership.objects.order_by("pk")),
+    }

@@ -1,0 +1,222 @@
+"""The Best Value annual report for a financial year.
+
+Statutory indicators with their outturn (the year-to-date figure at the year's last
+period, formed as each indicator defines), target, RAG and direction of travel against
+last year, grouped by economy, efficiency and effectiveness; the partnership's year
+(contract health month by month, service credits, milestones); and the improvement
+actions recorded on the year's returns. Figures come from the metric functions the
+pages use, read at March (P12) of the year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+
+from core.tabular import XLSX_CONTENT_TYPE
+from departments.models import Dimension, KpiReturn, PerformanceIndicator
+from departments.numbers import score
+from departments.periods import Period
+from departments.rating import COUNTED_STATES
+from partnerships.models import Partnership
+from partnerships.outcomes import NO_CREDIT
+from reporting.metrics.health import ContractHealth, contract_health_series, credits_year_to_date
+from reporting.metrics.returns import IndicatorRow, indicator_rows
+from reporting.reports.exports.base import FIGURE, MONEY, SCORE, Column, page_link
+from reporting.reports.exports.parameters import YEAR, ReportParameters
+from reporting.reports.exports.records import MilestonesExporter
+from reporting.reports.packs.base import Pack, Progress, no_progress
+from reporting.reports.renderers import (
+    PDF_CONTENT_TYPE,
+    Sheet,
+    about_rows,
+    about_sheet,
+    workbook_bytes,
+)
+
+ON_TIME_COLUMN = [c.heading for c in MilestonesExporter.columns].index("Delivered by its due date")
+
+
+@dataclass(frozen=True)
+class PartnershipYear:
+    partnership: Partnership
+    months: list[ContractHealth]
+    credits: Decimal
+    milestones_due: int
+    milestones_on_time: int
+
+    @property
+    def mean_health(self) -> Decimal | None:
+        """The mean of the exact contract health of the months that have a figure (rated
+        or provisional: not those outside the contract or not yet ended), rounded once
+        to one decimal place."""
+        rated = [m.exact for m in self.months if m.exact is not None]
+        return score(sum(rated, Decimal(0)) / len(rated)) if rated else None
+
+
+@dataclass(frozen=True)
+class AnnualReport:
+    year: Period
+    statutory: dict[str, list[IndicatorRow]]  # dimension label → rows
+    partnerships: list[PartnershipYear]
+    improvement_actions: list[KpiReturn]
+    signed_off_at: datetime | None
+
+
+def annual_report(*, user, parameters: ReportParameters) -> AnnualReport:
+    year = Period.financial_year(parameters.year)
+    march = Period.month(parameters.year, 12)
+    indicators = PerformanceIndicator.objects.visible_to(user).filter(statutory=True)
+    if parameters.department:
+        indicators = indicators.filter(department=parameters.department)
+    rows = [r for r in indicator_rows(indicators=indicators, month=march) if r.period]
+    statutory = {
+        dimension.label: [r for r in rows if r.indicator.dimension == dimension.value]
+        for dimension in Dimension
+    }
+    partnerships = Partnership.objects.visible_to(user).order_by("pk")
+    if parameters.partnership:
+        partnerships = partnerships.filter(pk=parameters.partnership.pk)
+    month_parameters = _at_march(parameters)
+    years = []
+    for partnership in partnerships:
+        milestones = list(
+            MilestonesExporter(
+                user=user, parameters=replace(month_parameters, partnership=partnership)
+            ).rows()
+        )
+        years.append(
+            PartnershipYear(
+                partnership,
+                contract_health_series(partnership=partnership, months=year.months()),
+                sum(
+                    credits_year_to_date(partnership=partnership, period=march).values(), NO_CREDIT
+                ),
+                len(milestones),
+                sum(1 for row in milestones if row[ON_TIME_COLUMN]),
+            )
+        )
+    actions = (
+        KpiReturn.objects.visible_to(user)
+        .filter(financial_year=parameters.year, state__in=COUNTED_STATES)
+        .exclude(improvement_action="")
+        .select_related("indicator", "department")
+        .order_by("department__name", "indicator__code", "period_start")
+    )
+    if parameters.department:
+        actions = actions.filter(department=parameters.department)
+    return AnnualReport(year, statutory, years, list(actions), month_parameters.signed_off_at())
+
+
+def _at_march(parameters: ReportParameters) -> ReportParameters:
+    """The year's parameters read at its last month (P12), for the monthly row sources."""
+    return replace(parameters, year=None, month=Period.month(parameters.year, 12))
+
+
+class BestValueAnnualReport(Pack):
+    identifier = "annual_report"
+    title = "Best Value annual report"
+    description = (
+        "For a financial year: statutory indicators with outturn, target, RAG and direction "
+        "of travel by Best Value dimension; the partnership's year; improvement actions."
+    )
+    needs = YEAR
+
+    def signed_off_at(self) -> datetime | None:
+        return _at_march(self.parameters).signed_off_at()
+
+    def build(self, file_format: str, progress: Progress = no_progress) -> tuple[str, str, bytes]:
+        report = annual_report(user=self.user, parameters=self.parameters)
+        progress(50)
+        if file_format == "pdf":
+            content = self.pdf("reporting/reports/annual_report.html", {"report": report})
+            return self.filename("pdf"), PDF_CONTENT_TYPE, content
+        if file_format == "xlsx":
+            return self.filename("xlsx"), XLSX_CONTENT_TYPE, self._workbook(report)
+        raise ValueError(f"the annual report has no {file_format} format")
+
+    def _workbook(self, report: AnnualReport) -> bytes:
+        march = Period.month(report.year.year, 12)
+        statutory = Sheet(
+            "Statutory indicators",
+            [
+                Column("Dimension", 14),
+                Column("Department", 24),
+                Column("Indicator", 12),
+                Column("Title", 40),
+                Column("Outturn", 12, FIGURE),
+                Column("Target", 12, FIGURE),
+                Column("RAG", 10),
+                Column("Outturn incomplete", 10),
+                Column("Last year", 12, FIGURE),
+                Column("Direction of travel", 14),
+                Column("Source", 40),
+            ],
+            [
+                [
+                    dimension,
+                    r.indicator.department.name,
+                    r.indicator.code,
+                    r.indicator.title,
+                    r.year_to_date.value,
+                    r.year_to_date.target,
+                    r.year_to_date.rag.label,
+                    r.year_to_date.incomplete,
+                    r.previous_year_to_date,
+                    r.year_to_date_direction.label,
+                    page_link("reporting:indicator", r.indicator.pk, query=f"period={march.key}"),
+                ]
+                for dimension, rows in report.statutory.items()
+                for r in rows
+            ],
+        )
+        partnership = Sheet(
+            "Partnership year",
+            [
+                Column("Partnership", 30),
+                Column("Month", 12),
+                Column("Contract health", 10, SCORE),
+                Column("RAG", 10),
+                Column("Status", 12),
+                Column("Status reason", 40),
+                Column("Credits", 12, MONEY),
+            ],
+            [
+                [
+                    p.partnership.name,
+                    m.period.key,
+                    m.score,
+                    m.rag.label,
+                    m.status.label,
+                    m.status.reason,
+                    m.credits,
+                ]
+                for p in report.partnerships
+                for m in p.months
+            ],
+        )
+        actions = Sheet(
+            "Improvement actions",
+            [
+                Column("Department", 24),
+                Column("Indicator", 12),
+                Column("Period", 12),
+                Column("Commentary", 50),
+                Column("Improvement action", 50),
+            ],
+            [
+                [a.department.name, a.indicator.code, a.period, a.commentary, a.improvement_action]
+                for a in report.improvement_actions
+            ],
+        )
+        sheets = [
+            about_sheet(about_rows(self.title, self.parameters.describe(), report.signed_off_at)),
+            statutory,
+            partnership,
+        ]
+        if MilestonesExporter.may_run(self.user):
+            milestones = MilestonesExporter(user=self.user, parameters=_at_march(self.parameters))
+            sheets.append(Sheet("Milestones", milestones.columns, milestones.rows()))
+        sheets.append(actions)
+        return workbook_bytes(sheets, fixed_time=self.fixed_time(), title=self.title)
