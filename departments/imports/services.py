@@ -26,13 +26,13 @@ from core.importer import (
     ImportSummary,
     ProgressCallback,
     RowError,
-    check_upload,
     count_rows,
     iter_json_rows,
     iter_rows,
     run_import,
 )
 from core.progress import cache_progress
+from core.uploads import check_upload
 from departments.models import ImportJob
 
 # Every kind of import and the row handler that reads it, declared here where it is read.

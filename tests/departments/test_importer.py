@@ -21,14 +21,13 @@ from core.importer import (
     ImportRejected,
     RowError,
     cell_text,
-    check_upload,
     count_rows,
-    detect_format,
     iter_json_rows,
     iter_rows,
     run_import,
 )
 from core.tabular import safe_cell
+from core.uploads import check_upload, detect_format
 from departments.models import Council
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02"
