@@ -4,7 +4,7 @@ Every write goes through partnerships.records.services, as the records page does
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django_filters import rest_framework as filters
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -13,9 +13,10 @@ from rest_framework.response import Response
 from core.api.errors import request_example
 from departments import roles
 from departments.api.fields import LondonDateField, LondonDatesMixin
-from departments.filters import FinancialYearFilter
 from partnerships.models import Escalation, Milestone, Risk
 from partnerships.records import services
+from partnerships.records.filters import EscalationFilter, MilestoneFilter, RiskFilter
+from partnerships.records.selectors import MilestoneRow
 
 
 class MilestoneSerializer(LondonDatesMixin, serializers.ModelSerializer):
@@ -37,24 +38,12 @@ class MilestoneSerializer(LondonDatesMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "late"]
 
     def get_late(self, milestone: Milestone) -> bool:
-        from django.utils import timezone
-
-        from partnerships.records.selectors import MilestoneRow
-
         return MilestoneRow(milestone, timezone.localdate()).late
 
 
 class MilestoneProgressSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=Milestone._meta.get_field("state").choices)
     delivered_date = LondonDateField(required=False, allow_null=True)
-
-
-class MilestoneFilter(filters.FilterSet):
-    financial_year = FinancialYearFilter(field_name="due_date")
-
-    class Meta:
-        model = Milestone
-        fields = ["partnership", "state", "financial_year"]
 
 
 class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -160,22 +149,6 @@ class RiskSerializer(LondonDatesMixin, serializers.ModelSerializer):
             "resolution",
         ]
         read_only_fields = ["id", "raised_by", "score"]
-
-
-class EscalationFilter(filters.FilterSet):
-    financial_year = FinancialYearFilter(field_name="raised_on")
-
-    class Meta:
-        model = Escalation
-        fields = ["partnership", "state", "severity", "financial_year"]
-
-
-class RiskFilter(filters.FilterSet):
-    financial_year = FinancialYearFilter(field_name="raised_on")
-
-    class Meta:
-        model = Risk
-        fields = ["partnership", "state", "financial_year"]
 
 
 class EscalationViewSet(_RecordViewSet):
