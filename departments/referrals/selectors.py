@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from django.db.models import F
 
+from departments import roles
+from departments.models import Department
 from departments.querysets import ReferralQuerySet
+
+
+def source_departments(user) -> list[Department]:
+    """The active departments the user may raise referrals from (roles.may_raise_referral):
+    their own, or every one for an administrator."""
+    return [
+        department
+        for department in Department.objects.visible_to(user).filter(is_active=True)
+        if roles.may_raise_referral(user, department.pk)
+    ]
 
 
 def open_first(referrals: ReferralQuerySet) -> ReferralQuerySet:

@@ -3,7 +3,6 @@ Every write goes through partnerships.records.services, as the records page does
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -11,8 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.errors import request_example
-from departments import roles
 from departments.api.fields import LondonDateField, LondonDatesMixin
+from departments.numbers import whole_number
 from partnerships.models import Escalation, Milestone, Risk
 from partnerships.records import services
 from partnerships.records.filters import EscalationFilter, MilestoneFilter, RiskFilter
@@ -89,6 +88,11 @@ class _RecordViewSet(
     def get_queryset(self):
         return self.model.objects.visible_to(self.request.user)
 
+    def update(self, request, *args, **kwargs):
+        # The permission before the body, as on the records page.
+        services.check_may_manage_records(request.user, self.get_object().partnership_id)
+        return super().update(request, *args, **kwargs)
+
     def perform_update(self, serializer):
         record = serializer.instance
         for name, value in serializer.validated_data.items():
@@ -97,11 +101,13 @@ class _RecordViewSet(
         services.save_record(record=record, actor=self.request.user, reason="Updated")
 
     def create(self, request, *args, **kwargs):
+        # The permission before the body, as on the records page: the partnership named in
+        # it (none, or not a number, is one nobody but SMT and admins manages).
+        partnership = request.data.get("partnership") if hasattr(request.data, "get") else None
+        services.check_may_manage_records(request.user, whole_number(str(partnership)))
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         record = self.model(**serializer.validated_data)
-        if not roles.may_see_partnership(request.user, record.partnership_id):
-            raise PermissionDenied("You cannot raise records for that partnership.")
         services.save_record(record=record, actor=request.user)
         return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)
 

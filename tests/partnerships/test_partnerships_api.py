@@ -583,6 +583,25 @@ def test_auditors_and_officers_may_not_raise_records(request, client, partnershi
     assert not Risk.objects.exists()
 
 
+@pytest.mark.parametrize("who", ["audrey", "alice", "pat"])
+def test_the_permission_is_asked_before_the_body_is_read(
+    request, client, partnership, other_partnership, who
+):
+    # As on the records page: one without the role is told so, not what is wrong with
+    # the form (pat manages their own partnership's records, not the other's).
+    client.force_login(request.getfixturevalue(who))
+    target = other_partnership if who == "pat" else partnership
+    escalation = EscalationFactory(partnership=target, severity="medium")
+
+    raised = _post(client, ESCALATIONS, _escalation(target, severity="urgent"))
+    risk = _post(client, RISKS, _risk(target, likelihood=6))
+    updated = _patch(client, f"{ESCALATIONS}{escalation.pk}/", {"severity": "urgent"})
+
+    assert (raised.status_code, risk.status_code) == (403, 403)
+    # Updating a record one cannot see is a 404 first; the auditor sees it and is refused.
+    assert updated.status_code == (403 if who == "audrey" else 404)
+
+
 def test_the_partner_may_not_raise_a_record_for_another_partnership(client, pat, other_partnership):
     client.force_login(pat)
 
