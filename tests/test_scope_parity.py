@@ -31,16 +31,15 @@ from django.db import transaction
 from django.test import override_settings
 
 from departments.models import Department, ImportJob, ReturnState
-from departments.roles import Role
 from departments.tokens.services import create_token
 from reporting.models import EarlyWarning, ReportRun, ReportState, WarningRule
+from tests.api_council import personas
 from tests.factories import (
     CouncilFactory,
     DepartmentFactory,
     EscalationFactory,
     IndicatorFactory,
     KpiReturnFactory,
-    MembershipFactory,
     MilestoneFactory,
     PartnershipFactory,
     ReferralFactory,
@@ -49,7 +48,6 @@ from tests.factories import (
     SlaFactory,
     SlaResultFactory,
     TargetFactory,
-    UserFactory,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -64,12 +62,6 @@ class Council:
     """The module's records by name (``c.returns["submitted"]``), and its people."""
 
 
-def _person(username: str, role: str, **scope):
-    user = UserFactory(username=username)
-    MembershipFactory(user=user, role=role, **{"department": None, **scope})
-    return user
-
-
 def _build() -> Council:
     c = Council()
     council = CouncilFactory()
@@ -78,15 +70,9 @@ def _build() -> Council:
     c.planning = DepartmentFactory(council=council, name="Planning", code="planning")
     c.partnership = PartnershipFactory(council=council, name="ICT partnership")
     c.other_partnership = PartnershipFactory(council=council, name="Waste partnership")
-    c.people = {
-        "alice": _person("alice", Role.OFFICER, department=c.housing),
-        "bob": _person("bob", Role.OFFICER, department=c.finance),
-        "harriet": _person("harriet", Role.HEAD, department=c.housing),
-        "sam": _person("sam", Role.SMT),
-        "pat": _person("pat", Role.PARTNER, partnership=c.partnership),
-        "audrey": _person("audrey", Role.AUDITOR),
-        "ada": _person("ada", Role.ADMIN),
-    }
+    # The personas of tests/conftest.py, by name (the API sweeps' council names them by role).
+    people = personas(c.housing, c.finance, c.partnership)
+    c.people = {user.username: user for user in people.values()}
     alice = c.people["alice"]
 
     repairs = IndicatorFactory(department=c.housing, code="HOU-01", title="Repairs on time")
@@ -129,9 +115,12 @@ def _build() -> Council:
 
     def referral(source, target, raised, agreed, **dates):
         return ReferralFactory(
-            from_department=source, to_department=target, raised_on=raised, agreed_days=agreed,
+            from_department=source,
+            to_department=target,
+            raised_on=raised,
+            agreed_days=agreed,
             **dates,
-        )  # fmt: skip
+        )
 
     h, f, p = c.housing, c.finance, c.planning
     c.referrals = {
@@ -144,7 +133,7 @@ def _build() -> Council:
             5,
             acknowledged_on=date(2025, 9, 12),
             resolved_on=date(2025, 9, 12),
-        ),  # fmt: skip
+        ),
         "planning": referral(f, p, date(2025, 10, 2), 10),
     }
 
@@ -247,18 +236,36 @@ def _page_shows(response, contains) -> str:
     return answer
 
 
+# Kinds with a page of their own: the page and the API addresses, by the record's pk.
+ONE_RECORD_PAGES = {
+    "return": ("/returns/{}/", ["/api/v1/returns/{}/"]),
+    "import job": ("/imports/{}/", ["/api/v1/imports/{}/"]),
+    "department": ("/departments/{}/", ["/api/v1/metrics/departments/{}/"]),
+    "partnership": (
+        "/partnerships/{}/",
+        ["/api/v1/partnerships/{}/", "/api/v1/metrics/partnerships/{}/"],
+    ),
+    "indicator": ("/indicators/{}/", ["/api/v1/indicators/{}/", "/api/v1/metrics/indicators/{}/"]),
+    "early warning": ("/early-warnings/{}/", ["/api/v1/early-warnings/{}/"]),
+    "report run": ("/reports/runs/{}/", ["/api/v1/reports/{}/"]),
+}
+
+
 def _detail_pairs(c: Council):
     """(kind, label, page URL, API URLs, what the page must hold to show the record)."""
-    for label, kpi_return in c.returns.items():
-        yield (
-            "return",
-            label,
-            f"/returns/{kpi_return.pk}/",
-            [f"/api/v1/returns/{kpi_return.pk}/"],
-            None,
-        )
-    for label, job in c.jobs.items():
-        yield "import job", label, f"/imports/{job.pk}/", [f"/api/v1/imports/{job.pk}/"], None
+    records = {
+        "return": c.returns,
+        "import job": c.jobs,
+        "department": {"housing": c.housing, "finance": c.finance},
+        "partnership": {"ours": c.partnership, "theirs": c.other_partnership},
+        "indicator": c.indicators,
+        "early warning": {"housing": c.warning},
+        "report run": {"alice's": c.report},
+    }
+    for kind, (page, apis) in ONE_RECORD_PAGES.items():
+        for label, record in records[kind].items():
+            yield kind, label, page.format(record.pk), [api.format(record.pk) for api in apis], None
+    # Pages of several records: the month's SLA results, a partnership's records.
     for label, result in c.results.items():
         partnership = result.sla.service.partnership_id
         yield (
@@ -273,8 +280,7 @@ def _detail_pairs(c: Council):
         listed = {"milestone": "milestones", "escalation": "escalations", "risk": "risks"}[kind]
 
         def holds(context, pk=record.pk, listed=listed):
-            rows = context[listed]
-            return pk in {getattr(row, "milestone", row).pk for row in rows}
+            return pk in {getattr(row, "milestone", row).pk for row in context[listed]}
 
         yield (
             kind,
@@ -283,47 +289,6 @@ def _detail_pairs(c: Council):
             [f"/api/v1/{listed}/{record.pk}/"],
             holds,
         )
-    for department in (c.housing, c.finance):
-        yield (
-            "department",
-            department.name,
-            f"/departments/{department.pk}/",
-            [f"/api/v1/metrics/departments/{department.pk}/"],
-            None,
-        )
-    for partnership in (c.partnership, c.other_partnership):
-        yield (
-            "partnership",
-            partnership.name,
-            f"/partnerships/{partnership.pk}/",
-            [
-                f"/api/v1/partnerships/{partnership.pk}/",
-                f"/api/v1/metrics/partnerships/{partnership.pk}/",
-            ],
-            None,
-        )
-    for label, indicator in c.indicators.items():
-        yield (
-            "indicator",
-            label,
-            f"/indicators/{indicator.pk}/",
-            [f"/api/v1/indicators/{indicator.pk}/", f"/api/v1/metrics/indicators/{indicator.pk}/"],
-            None,
-        )
-    yield (
-        "early warning",
-        "",
-        f"/early-warnings/{c.warning.pk}/",
-        [f"/api/v1/early-warnings/{c.warning.pk}/"],
-        None,
-    )
-    yield (
-        "report run",
-        "",
-        f"/reports/runs/{c.report.pk}/",
-        [f"/api/v1/reports/{c.report.pk}/"],
-        None,
-    )
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
