@@ -1,5 +1,6 @@
 """The API tokens page: make a named token (its key shown once), see when each was last
-used, revoke one. Administrators revoke anyone's too (here, through the API or in Django admin)."""
+used, revoke one. An administrator may revoke anyone's: here, through the API or in
+Django admin."""
 
 from __future__ import annotations
 
