@@ -1,10 +1,45 @@
-"""FilterSets shared by list pages and API viewsets."""
+"""FilterSets of the reference data, and the filters every capability's FilterSet shares.
+
+Each capability keeps its one FilterSet in its own ``filters.py`` (``returns/filters.py``,
+``referrals/filters.py``...), read by its list page and its API viewset alike, so both
+take the same parameter names and values."""
 
 from datetime import date
 
 import django_filters
+from django import forms
 
+from departments import periods
 from departments.models import Department, PerformanceIndicator, Target
+
+
+class PeriodKeyField(forms.CharField):
+    """A period key (``2025-26``, ``2025-26-P06``, ``2025-26-Q2``), cleaned to a Period;
+    empty is None. A key that is not one is refused with the periods module's message."""
+
+    def clean(self, value) -> periods.Period | None:
+        key = super().clean(value)
+        if not key:
+            return None
+        try:
+            return periods.Period.parse(key.strip())
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
+
+
+class PeriodFilter(django_filters.CharFilter):
+    """Rows of exactly one period, given by its key."""
+
+    field_class = PeriodKeyField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("help_text", "Period key: 2025-26-P06 (a month), 2025-26-Q2 or 2025-26.")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        return qs.filter(**{self.field_name: value.key})
 
 
 class FinancialYearFilter(django_filters.NumberFilter):

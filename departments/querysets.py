@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import models
 from django.db.models import Q
 
@@ -71,6 +73,23 @@ class ReferralQuerySet(models.QuerySet):
             return self.all()
         ids = scope.department_ids
         return self.filter(Q(from_department__in=ids) | Q(to_department__in=ids))
+
+    # Where a referral stands, each rule written once (departments.referrals.filters).
+
+    def open(self) -> ReferralQuerySet:
+        """Not resolved yet, acknowledged or not."""
+        return self.filter(resolved_on__isnull=True)
+
+    def acknowledged(self) -> ReferralQuerySet:
+        """Acknowledged by the receiving department and not resolved yet."""
+        return self.open().filter(acknowledged_on__isnull=False)
+
+    def resolved(self) -> ReferralQuerySet:
+        return self.filter(resolved_on__isnull=False)
+
+    def overdue(self, today: date) -> ReferralQuerySet:
+        """Open past its due date (raised date + agreed days) on ``today``, a London date."""
+        return self.open().filter(due_on__lt=today)
 
 
 class MembershipQuerySet(models.QuerySet):

@@ -76,15 +76,13 @@ def scope_for(user) -> Scope:
     cached = getattr(user, _CACHE_ATTRIBUTE, None)
     if cached is not None:
         return cached
-    from departments.models import Membership  # the models import this module
-
     roles: set[str] = set()
     departments: set[int] = set()
     heads: set[int] = set()
     partnerships: set[int] = set()
-    rows = Membership.objects.filter(user=user).values_list(
-        "role", "department_id", "partnership_id"
-    )
+    # Through the user's reverse relation, not the Membership model: the models import
+    # this module for Role, so this module does not import them back.
+    rows = user.memberships.values_list("role", "department_id", "partnership_id")
     for role, department_id, partnership_id in rows:
         roles.add(role)
         if department_id:

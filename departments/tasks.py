@@ -10,6 +10,11 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from core.health import HEARTBEAT_CACHE_KEY
+from core.importer import ImportRejected
+from core.progress import forget_progress
+from departments import periods, reminders
+from departments.imports import services as imports
+from departments.models import ImportJob, ImportStatus
 
 
 @shared_task(name="departments.tasks.record_worker_heartbeat")
@@ -38,10 +43,6 @@ def run_import_job(job_id: int) -> str:
     job left "running" by a worker that died is run again, which is safe because its
     transaction was rolled back. Returns the job's final status.
     """
-    from core.importer import ImportRejected
-    from departments.imports import services as imports
-    from departments.models import ImportJob, ImportStatus
-
     job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
     if job is None or job.finished:
         return job.status if job else "missing"
@@ -75,8 +76,6 @@ def run_import_job(job_id: int) -> str:
 
 
 def _finish_import(job, status: str, **fields) -> None:
-    from core.progress import forget_progress
-
     job.status, job.finished_at = status, timezone.now()
     for name, value in fields.items():
         setattr(job, name, value)
@@ -98,8 +97,6 @@ def send_return_reminders(self, on_date: str | None = None) -> dict[str, int]:
     reads them. Idempotent: emails already logged for the day are not sent again, so a
     retry only sends what failed.
     """
-    from departments import periods, reminders
-
     on_date = on_date or timezone.localdate().isoformat()
     if not periods.is_working_day(date.fromisoformat(on_date)):
         return {"emails_sent": 0, "skipped_not_working_day": 1}

@@ -11,8 +11,12 @@ class _PartnershipOwnedQuerySet(models.QuerySet):
     """Rows that belong to one partnership through ``partnership_lookup``.
 
     SMT, auditors and admins see every partnership; a partner manager their own; an
-    officer or head of service sees the services their department depends on and the
-    SLAs and results of those (for dependency health), nothing else of the contract.
+    officer or head of service sees the services their department depends on and their
+    SLAs (what the department relies on, by name and level), nothing else of the
+    contract. Dependency health reaches them as a figure on their department's dashboard
+    (DESIGN.md section 3); the results it is built from are the partnership's records
+    (section 4: records are seen by the partnership's own people and council-wide roles),
+    so the SLA results page and the API answer 404 to an officer alike.
     """
 
     partnership_lookup = "partnership"
@@ -49,8 +53,9 @@ class SlaQuerySet(_PartnershipOwnedQuerySet):
 
 
 class SlaResultQuerySet(_PartnershipOwnedQuerySet):
+    """The partnership's records: departments see none (see above)."""
+
     partnership_lookup = "sla__service__partnership"
-    served_departments_lookup = "sla__service__departments"
 
 
 class PartnershipRecordQuerySet(_PartnershipOwnedQuerySet):

@@ -79,14 +79,14 @@ EDIT_HOUSING_RETURN = expect(403, officer=OK, head=OK, admin=OK, partner=404, ot
 APPROVE_HOUSING_RETURN = expect(403, head=OK, smt=OK, admin=OK, partner=404, other_officer=404)
 SMT_ONLY_ON_HOUSING = expect(403, smt=OK, admin=OK, partner=404, other_officer=404)
 # The partnership's records: council-wide roles and the partner's manager see them; the
-# Housing officer and head see the services (and their SLAs and results) Housing depends
-# on, nothing else of the contract.
+# Housing officer and head see the services (and their SLAs) Housing depends on, nothing
+# else of the contract: not the SLA results, as on the results page.
 CONTRACT_RECORD = expect(OK, officer=404, head=404, other_officer=404)
 SERVED_RECORD = expect(OK, other_officer=404)
 # Escalations and risks are raised and updated by SMT, admins and the partner's manager.
 MANAGE_RECORDS = expect(403, smt=OK, partner=OK, admin=OK)
 MANAGE_RECORD = expect(404, smt=OK, partner=OK, admin=OK, auditor=403)
-SMT_ON_RESULT = expect(403, smt=OK, admin=OK, other_officer=404)
+SMT_ON_RESULT = expect(403, smt=OK, admin=OK, officer=404, head=404, other_officer=404)
 
 EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     # Personal API tokens: everyone (an auditor too) obtains and lists their own; a token
@@ -178,7 +178,7 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/api/v1/sla-results/"): EVERYONE,
     # Housing's people can name the SLA of a service Housing depends on, and are refused.
     ("POST", "/api/v1/sla-results/"): expect(403, partner=OK, admin=OK, other_officer=400),
-    ("GET", "/api/v1/sla-results/{id}/"): SERVED_RECORD,
+    ("GET", "/api/v1/sla-results/{id}/"): CONTRACT_RECORD,
     ("POST", "/api/v1/sla-results/{id}/verify/"): SMT_ON_RESULT,
     ("POST", "/api/v1/sla-results/{id}/dispute/"): SMT_ON_RESULT,
     ("POST", "/api/v1/sla-results/{id}/resolve-dispute/"): SMT_ON_RESULT,

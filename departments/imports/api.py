@@ -15,6 +15,7 @@ from rest_framework.reverse import reverse
 from core.api.errors import error_responses, request_example
 from core.importer import ImportRejected
 from core.progress import read_progress
+from departments.imports.filters import ImportJobFilter
 from departments.imports.services import start_import
 from departments.models import ImportJob
 
@@ -64,7 +65,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     """The imports the user started (administrators: all), newest first."""
 
     serializer_class = ImportJobSerializer
-    filterset_fields = ["kind", "status"]
+    filterset_class = ImportJobFilter
 
     def get_queryset(self):
         return ImportJob.objects.visible_to(self.request.user)

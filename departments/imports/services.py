@@ -15,6 +15,7 @@ import uuid
 from contextlib import closing
 from decimal import Decimal
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -43,6 +44,9 @@ IMPORT_KINDS: dict[str, str] = {
     "referrals": "departments.referrals.imports.ReferralRowHandler",
     "sla_results": "partnerships.sla_results.imports.SlaResultRowHandler",
 }
+# The task that runs a job, found by its explicit name in the Celery registry: the tasks
+# module imports this one, so this one does not import it back.
+RUN_IMPORT_TASK = "departments.tasks.run_import_job"
 
 
 def handler_class_for(kind: str) -> type:
@@ -72,8 +76,6 @@ def start_import(
     big, wrong type, malformed rows): nothing is kept then. The task is dispatched only
     once the job is committed, so the worker always finds it.
     """
-    from departments.tasks import run_import_job  # tasks import this module
-
     handler_class = handler_class_for(kind)
     if not handler_class.may_import(actor):
         raise PermissionDenied(handler_class.refusal)
@@ -96,8 +98,14 @@ def start_import(
         # A random stored name: the person's file name is kept for display only.
         job.file.save(f"{uuid.uuid4().hex}.{file_format}", content, save=False)
         job.save()
-        transaction.on_commit(lambda: run_import_job.delay(job.pk))
+        transaction.on_commit(lambda: _queue_import(job.pk))
     return job
+
+
+def _queue_import(job_id: int) -> None:
+    # Importing every app's tasks module registers them (a web process has not yet).
+    current_app.loader.import_default_modules()
+    current_app.tasks[RUN_IMPORT_TASK].delay(job_id)
 
 
 def _json_rows_file(rows: object) -> tuple[ContentFile, int]:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.importer import ImportRejected
 from core.progress import read_progress
 from departments import periods
+from departments.imports.filters import ImportJobFilter
 from departments.imports.services import import_kinds, start_import
 from departments.models import Department, ImportJob, ImportStatus
 from departments.returns.imports import editable_departments, returns_template
@@ -98,7 +99,10 @@ def _start_page(
         for name, messages in bound_form.errors.items()
         for message in messages
     ]
-    recent = ImportJob.objects.filter(created_by=request.user)[:10]
+    own = ImportJobFilter(
+        {"created_by": request.user.pk}, queryset=ImportJob.objects.visible_to(request.user)
+    )
+    recent = own.qs[:10]
     context = {
         "form": form,
         "template_form": template_form,

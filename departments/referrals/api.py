@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -11,7 +9,6 @@ from rest_framework.response import Response
 
 from core.api.errors import request_example
 from departments.api.fields import LondonDateField
-from departments.filters import FinancialYearFilter
 from departments.imports.api import (
     IMPORT_EXAMPLES,
     IMPORT_PARSERS,
@@ -19,8 +16,9 @@ from departments.imports.api import (
     IMPORT_RESPONSES,
     start_import_response,
 )
-from departments.models import Channel, Department, Referral
+from departments.models import Department, Referral
 from departments.referrals import services as referral_services
+from departments.referrals.filters import ReferralFilter
 
 
 class ReferralSerializer(serializers.ModelSerializer):
@@ -64,27 +62,6 @@ class DateSerializer(serializers.Serializer):
         help_text="The date, default today (Europe/London); a date and time with an offset "
         "or Z is converted to Europe/London before its date is taken.",
     )
-
-
-class ReferralFilter(filters.FilterSet):
-    department = filters.NumberFilter(
-        method="either_department", help_text="Sent or received by this department."
-    )
-    state = filters.ChoiceFilter(
-        choices=[("open", "Open"), ("resolved", "Resolved")], method="by_state"
-    )
-    channel = filters.ChoiceFilter(choices=Channel.choices)
-    financial_year = FinancialYearFilter(field_name="raised_on")
-
-    class Meta:
-        model = Referral
-        fields = ["period", "from_department", "to_department", "channel", "service"]
-
-    def either_department(self, queryset, name, value):
-        return queryset.filter(Q(from_department=value) | Q(to_department=value))
-
-    def by_state(self, queryset, name, value):
-        return queryset.filter(resolved_on__isnull=value == "open")
 
 
 class ReferralViewSet(

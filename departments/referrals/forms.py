@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
-from departments import roles
 from departments.form_fields import LondonDateField
 from departments.models import Department
 from departments.referrals import services as referral_services
+from departments.referrals.selectors import source_departments
 
 
 class RaiseReferralForm(forms.Form):
@@ -28,11 +28,9 @@ class RaiseReferralForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        scope = roles.scope_for(user)
-        own = Department.objects.filter(is_active=True)
-        if not scope.is_admin:
-            own = own.filter(pk__in=scope.department_ids)
-        self.fields["from_department"].queryset = own
+        self.fields["from_department"].queryset = Department.objects.filter(
+            pk__in=[department.pk for department in source_departments(user)]
+        )
         self.fields["to_department"].queryset = Department.objects.filter(is_active=True)
         choices = referral_services.channel_choices()
         self.fields["channel"].choices = [

@@ -26,6 +26,7 @@ from departments import roles
 from departments.models import Department, Referral
 from departments.numbers import quoted
 from departments.periods import london_date
+from departments.referrals.selectors import source_departments
 from departments.referrals.services import build_referral, channel_choices
 
 BATCH_SIZE = 2000
@@ -114,8 +115,8 @@ class ReferralRowHandler:
 
     @classmethod
     def may_import(cls, user) -> bool:
-        scope = roles.scope_for(user)
-        return scope.is_admin or bool(scope.department_ids)
+        """Whether the user raises referrals from at least one department."""
+        return bool(source_departments(user))
 
     def column_for(self, field: str) -> str:
         return {"__all__": ""}.get(field, field)

@@ -1,54 +1,27 @@
-"""Reads of referrals for the list page: one department's referrals in a state, in scope."""
+"""Reads of referrals for the list page."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.db.models import F
-from django.utils import timezone
 
-REFERRAL_STATES = {
-    "open": "Open",
-    "acknowledged": "Acknowledged",
-    "resolved": "Resolved",
-    "overdue": "Open past its due date",
-}
+from departments import roles
+from departments.models import Department
+from departments.querysets import ReferralQuerySet
 
 
-def referral_list(
-    *,
-    user,
-    department_id: int,
-    direction: str,
-    period_key: str | None,
-    state: str | None,
-    channel: str | None,
-    counterpart_id: int | None,
-    today: date | None = None,
-):
-    """A department's incoming or outgoing referrals, open ones first (one query)."""
-    from departments.models import Referral
+def source_departments(user) -> list[Department]:
+    """The active departments the user may raise referrals from (roles.may_raise_referral):
+    their own, or every one for an administrator."""
+    return [
+        department
+        for department in Department.objects.visible_to(user).filter(is_active=True)
+        if roles.may_raise_referral(user, department.pk)
+    ]
 
-    today = today or timezone.localdate()
-    own = "to_department" if direction == "incoming" else "from_department"
-    other = "from_department" if direction == "incoming" else "to_department"
-    rows = (
-        Referral.objects.visible_to(user)
-        .filter(**{own: department_id})
-        .select_related("from_department", "to_department", "service")
+
+def open_first(referrals: ReferralQuerySet) -> ReferralQuerySet:
+    """Open referrals first, the soonest due first; then the resolved ones, the latest
+    resolved first (one query, with both departments and the service)."""
+    return referrals.select_related("from_department", "to_department", "service").order_by(
+        F("resolved_on").desc(nulls_first=True), "due_on", "-pk"
     )
-    if period_key:
-        rows = rows.filter(period=period_key)
-    if channel:
-        rows = rows.filter(channel=channel)
-    if counterpart_id:
-        rows = rows.filter(**{other: counterpart_id})
-    if state == "open":
-        rows = rows.filter(resolved_on__isnull=True)
-    elif state == "acknowledged":
-        rows = rows.filter(resolved_on__isnull=True, acknowledged_on__isnull=False)
-    elif state == "resolved":
-        rows = rows.filter(resolved_on__isnull=False)
-    elif state == "overdue":
-        rows = rows.filter(resolved_on__isnull=True, due_on__lt=today)
-    return rows.order_by(F("resolved_on").desc(nulls_first=True), "due_on", "-pk")

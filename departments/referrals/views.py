@@ -13,11 +13,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.form_errors import error_list
-from departments import periods, roles
+from departments import roles
 from departments.models import Channel, Department, Referral
 from departments.numbers import whole_number
 from departments.referrals import selectors
 from departments.referrals import services as referral_services
+from departments.referrals.filters import REFERRAL_STATES, ReferralFilter
 from departments.referrals.forms import RaiseReferralForm
 
 
@@ -39,25 +40,16 @@ def _department_for(request) -> Department:
 
 @login_required
 def referral_list(request: HttpRequest) -> HttpResponse:
+    """One department's referrals received or sent, with the filters of the API's
+    referrals list (``ReferralFilter``); a filter value it does not know is a 404."""
     department = _department_for(request)
     direction = "outgoing" if request.GET.get("direction") == "outgoing" else "incoming"
-    period_key = request.GET.get("period") or None
-    if period_key:
-        try:
-            periods.Period.parse(period_key)
-        except ValueError as error:
-            raise Http404(str(error)) from error
-    counterpart = request.GET.get("counterpart")
-    rows = selectors.referral_list(
-        user=request.user,
-        department_id=department.pk,
-        direction=direction,
-        period_key=period_key,
-        state=request.GET.get("state") or None,
-        channel=request.GET.get("channel") or None,
-        counterpart_id=whole_number(counterpart),
-    )
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    wanted = request.GET.copy()
+    wanted["department"], wanted["direction"] = str(department.pk), direction
+    filters = ReferralFilter(wanted, queryset=Referral.objects.visible_to(request.user))
+    if not filters.is_valid():
+        raise Http404(" ".join(m for ms in filters.form.errors.values() for m in ms))
+    page = Paginator(selectors.open_first(filters.qs), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "departments/referrals.html",
@@ -66,7 +58,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
             "direction": direction,
             "page": page,
             "today": timezone.localdate(),
-            "states": selectors.REFERRAL_STATES,
+            "states": REFERRAL_STATES,
             "channels": Channel.choices,
             "departments": Department.objects.visible_to(request.user),
             "all_departments": Department.objects.filter(is_active=True),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -18,9 +17,10 @@ from departments.imports.api import (
     IMPORT_RESPONSES,
     start_import_response,
 )
-from departments.models import Department, KpiReturn, PerformanceIndicator, ReturnState
+from departments.models import Department, KpiReturn, PerformanceIndicator
 from departments.rating import Timeliness, return_timeliness
 from departments.returns import services
+from departments.returns.filters import ReturnFilter
 
 TIMELINESS_HELP = (
     "Where the return stands against its deadline today (London time), by the one rule of "
@@ -135,18 +135,6 @@ class VersionSerializer(serializers.Serializer):
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
     version = serializers.IntegerField(required=False, allow_null=True)
-
-
-class ReturnFilter(filters.FilterSet):
-    period = filters.CharFilter(help_text="Period key, e.g. 2025-26-P06.")
-    financial_year = filters.NumberFilter(help_text="Start year: 2025 for 2025-26.")
-    department = filters.ModelChoiceFilter(queryset=Department.objects.all())
-    indicator = filters.ModelChoiceFilter(queryset=PerformanceIndicator.objects.all())
-    state = filters.ChoiceFilter(choices=ReturnState.choices)
-
-    class Meta:
-        model = KpiReturn
-        fields = ["period", "financial_year", "department", "indicator", "state"]
 
 
 CONFLICT = error_responses(409)[409]

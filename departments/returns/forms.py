@@ -4,18 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from departments import periods
 from departments.models import Department, ReturnState
-from departments.rating import Timeliness
-from departments.returns.selectors import ROW_STATE_LABELS
-
-# One select, two groups: where a return is in the workflow, and where it stands against
-# its deadline (the one "missing" rule's vocabulary, departments.rating.Timeliness).
-STATE_CHOICES = [
-    ("", "Any state"),
-    ("Workflow", list(ROW_STATE_LABELS.items())),
-    ("Against the deadline", [(t.value, t.label) for t in Timeliness]),
-]
 
 
 class ReturnForm(forms.Form):
@@ -56,32 +45,6 @@ class ReasonForm(forms.Form):
     )
 
 
-class ReturnsFilterForm(forms.Form):
-    """The filters of "My returns", kept in the URL so a link can be shared."""
-
-    period = forms.CharField(
-        required=False, label="Period", help_text="For example 2026-27-P07, 2026-27-Q2 or 2025-26"
-    )
-    state = forms.ChoiceField(required=False, choices=STATE_CHOICES)
-    department = forms.ModelChoiceField(
-        queryset=Department.objects.none(), required=False, empty_label="All departments"
-    )
-
-    def __init__(self, *args, departments=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if departments is not None:
-            self.fields["department"].queryset = departments
-
-    def clean_period(self) -> periods.Period:
-        key = self.cleaned_data.get("period")
-        if not key:
-            return periods.latest_closed(periods.PeriodKind.MONTH)
-        try:
-            return periods.Period.parse(key.strip())
-        except ValueError as error:
-            raise forms.ValidationError(str(error)) from error
-
-
 class SignOffForm(forms.Form):
     department = forms.ModelChoiceField(
         queryset=Department.objects.none(),
@@ -106,6 +69,5 @@ __all__ = [
     "ReasonForm",
     "ReturnForm",
     "ReturnState",
-    "ReturnsFilterForm",
     "SignOffForm",
 ]

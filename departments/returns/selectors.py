@@ -41,7 +41,7 @@ class ReturnDue:
     @property
     def state(self) -> str:
         """The workflow state, or "not_started" when no return exists."""
-        return self.kpi_return.state if self.kpi_return is not None else "not_started"
+        return self.kpi_return.state if self.kpi_return is not None else NOT_STARTED
 
     @property
     def state_label(self) -> str:
@@ -121,7 +121,7 @@ class ReturnRow:
     def state(self) -> str:
         """The workflow state, or "not_started" when no return exists. Whether it is
         missing is ``timeliness``'s answer, never the workflow state's."""
-        return self.kpi_return.state if self.kpi_return is not None else "not_started"
+        return self.kpi_return.state if self.kpi_return is not None else NOT_STARTED
 
     @property
     def state_label(self) -> str:
@@ -142,7 +142,9 @@ class ReturnRow:
         return period_target(self.indicator, self.target, self.period)
 
 
-ROW_STATE_LABELS = {"not_started": "Not started", **dict(ReturnState.choices)}
+# A row of an indicator whose return for the period nobody has begun.
+NOT_STARTED = "not_started"
+ROW_STATE_LABELS = {NOT_STARTED: "Not started", **dict(ReturnState.choices)}
 # Heads of service see what waits for them first; then what needs the officer's work,
 # the missing before the rest.
 STATE_ORDER = {
@@ -150,7 +152,7 @@ STATE_ORDER = {
     "sent_back": 1,
     "missing": 2,
     "draft": 3,
-    "not_started": 4,
+    NOT_STARTED: 4,
     "approved": 5,
     "locked": 6,
 }

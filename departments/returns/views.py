@@ -17,7 +17,8 @@ from departments import periods, roles
 from departments.models import Department, KpiReturn, PerformanceIndicator, PeriodSignOff
 from departments.numbers import plain_figure, whole_number
 from departments.returns import selectors, services
-from departments.returns.forms import ReasonForm, ReturnForm, ReturnsFilterForm, SignOffForm
+from departments.returns.filters import ReturnFilter
+from departments.returns.forms import ReasonForm, ReturnForm, SignOffForm
 from departments.returns.services import StaleVersion
 
 FIELD_IDS = {
@@ -36,20 +37,24 @@ FIELD_IDS = {
 
 @login_required
 def my_returns(request: HttpRequest) -> HttpResponse:
+    """The returns owed for one period (by default the latest closed month), with the
+    filters of the API's returns list (``ReturnFilter``); a row may have no return yet."""
     user = request.user
     scope = roles.scope_for(user)
-    departments = Department.objects.visible_to(user)
-    form = ReturnsFilterForm(request.GET or None, departments=departments)
-    period = periods.latest_closed(periods.PeriodKind.MONTH)
-    state = department = None
-    if form.is_bound and form.is_valid():
-        period = form.cleaned_data["period"]
-        state = form.cleaned_data["state"] or None
-        department = form.cleaned_data["department"]
+    filters = ReturnFilter(request.GET or None, queryset=KpiReturn.objects.visible_to(user))
+    form = filters.form
+    wanted = form.cleaned_data if filters.is_bound and filters.is_valid() else {}
+    period = wanted.get("period") or periods.latest_closed(periods.PeriodKind.MONTH)
     indicators = PerformanceIndicator.objects.visible_to(user)
-    if department is not None:
-        indicators = indicators.filter(department=department)
-    rows = selectors.return_rows(indicators=indicators, period=period, state=state)
+    if wanted.get("department") is not None:
+        indicators = indicators.filter(department=wanted["department"])
+    if wanted.get("indicator") is not None:
+        indicators = indicators.filter(pk=wanted["indicator"].pk)
+    rows = selectors.return_rows(
+        indicators=indicators, period=period, state=wanted.get("state") or None
+    )
+    if wanted.get("financial_year") not in (None, period.year):
+        rows = []  # every row of the page belongs to the period's financial year
     groups: dict[Department, list] = {}
     for row in rows:
         groups.setdefault(row.indicator.department, []).append(row)

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from core.api.errors import error_responses
 from departments.models import ApiToken
 from departments.tokens import services as token_services
+from departments.tokens.filters import ApiTokenFilter
 from departments.tokens.throttling import TokenCreationThrottle
 
 
@@ -124,6 +125,7 @@ class ApiTokenViewSet(
     """One's own API tokens (administrators: everyone's); DELETE revokes one."""
 
     serializer_class = ApiTokenSerializer
+    filterset_class = ApiTokenFilter
     ordering_fields = ["created_at", "last_used_at", "name"]
 
     def get_queryset(self):

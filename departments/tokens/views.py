@@ -1,5 +1,6 @@
 """The API tokens page: make a named token (its key shown once), see when each was last
-used, revoke one. Administrators revoke anyone's in Django admin."""
+used, revoke one. An administrator may revoke anyone's: here, through the API or in
+Django admin."""
 
 from __future__ import annotations
 
@@ -12,10 +13,15 @@ from django.views.decorators.http import require_POST
 
 from departments.models import ApiToken
 from departments.tokens import services as token_services
+from departments.tokens.filters import ApiTokenFilter
 
 
 def _page(request, *, errors=(), name: str = "", new_key: str = "", status: int = 200):
-    tokens = ApiToken.objects.filter(user=request.user).select_related("revoked_by")
+    # One's own tokens, as the API's /api/v1/tokens/?user=<own id> lists them.
+    own = ApiTokenFilter(
+        {"user": request.user.pk}, queryset=ApiToken.objects.visible_to(request.user)
+    )
+    tokens = own.qs.select_related("revoked_by")
     return render(
         request,
         "departments/api_tokens.html",
@@ -41,8 +47,9 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    # Only one's own tokens on this page: anyone else's is a 404, never a hint it exists.
-    token = get_object_or_404(ApiToken.objects.filter(user=request.user), pk=pk)
+    # As the API: a token outside one's scope is a 404, never a hint that it exists; who
+    # may revoke one is the service's question (roles.may_revoke_token).
+    token = get_object_or_404(ApiToken.objects.visible_to(request.user), pk=pk)
     token_services.revoke_token(token=token, actor=request.user)
     messages.success(request, f"The token '{token.name}' is revoked: it no longer works.")
     return redirect("departments:api-tokens")

@@ -3,19 +3,19 @@ Every write goes through partnerships.records.services, as the records page does
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-from django_filters import rest_framework as filters
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.errors import request_example
-from departments import roles
 from departments.api.fields import LondonDateField, LondonDatesMixin
-from departments.filters import FinancialYearFilter
+from departments.numbers import whole_number
 from partnerships.models import Escalation, Milestone, Risk
 from partnerships.records import services
+from partnerships.records.filters import EscalationFilter, MilestoneFilter, RiskFilter
+from partnerships.records.selectors import MilestoneRow
 
 
 class MilestoneSerializer(LondonDatesMixin, serializers.ModelSerializer):
@@ -37,24 +37,12 @@ class MilestoneSerializer(LondonDatesMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "late"]
 
     def get_late(self, milestone: Milestone) -> bool:
-        from django.utils import timezone
-
-        from partnerships.records.selectors import MilestoneRow
-
         return MilestoneRow(milestone, timezone.localdate()).late
 
 
 class MilestoneProgressSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=Milestone._meta.get_field("state").choices)
     delivered_date = LondonDateField(required=False, allow_null=True)
-
-
-class MilestoneFilter(filters.FilterSet):
-    financial_year = FinancialYearFilter(field_name="due_date")
-
-    class Meta:
-        model = Milestone
-        fields = ["partnership", "state", "financial_year"]
 
 
 class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -100,6 +88,11 @@ class _RecordViewSet(
     def get_queryset(self):
         return self.model.objects.visible_to(self.request.user)
 
+    def update(self, request, *args, **kwargs):
+        # The permission before the body, as on the records page.
+        services.check_may_manage_records(request.user, self.get_object().partnership_id)
+        return super().update(request, *args, **kwargs)
+
     def perform_update(self, serializer):
         record = serializer.instance
         for name, value in serializer.validated_data.items():
@@ -108,11 +101,13 @@ class _RecordViewSet(
         services.save_record(record=record, actor=self.request.user, reason="Updated")
 
     def create(self, request, *args, **kwargs):
+        # The permission before the body, as on the records page: the partnership named in
+        # it (none, or not a number, is one nobody but SMT and admins manages).
+        partnership = request.data.get("partnership") if hasattr(request.data, "get") else None
+        services.check_may_manage_records(request.user, whole_number(str(partnership)))
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         record = self.model(**serializer.validated_data)
-        if not roles.may_see_partnership(request.user, record.partnership_id):
-            raise PermissionDenied("You cannot raise records for that partnership.")
         services.save_record(record=record, actor=request.user)
         return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)
 
@@ -160,22 +155,6 @@ class RiskSerializer(LondonDatesMixin, serializers.ModelSerializer):
             "resolution",
         ]
         read_only_fields = ["id", "raised_by", "score"]
-
-
-class EscalationFilter(filters.FilterSet):
-    financial_year = FinancialYearFilter(field_name="raised_on")
-
-    class Meta:
-        model = Escalation
-        fields = ["partnership", "state", "severity", "financial_year"]
-
-
-class RiskFilter(filters.FilterSet):
-    financial_year = FinancialYearFilter(field_name="raised_on")
-
-    class Meta:
-        model = Risk
-        fields = ["partnership", "state", "financial_year"]
 
 
 class EscalationViewSet(_RecordViewSet):

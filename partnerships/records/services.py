@@ -47,11 +47,20 @@ RECORD_TEXTS = {
 }
 
 
+def check_may_manage_records(actor, partnership_id: int | None) -> None:
+    """PermissionDenied unless ``actor`` may raise and update the escalations and risks of
+    the partnership (roles.may_manage_escalations: SMT, admins, that partner's manager).
+
+    The records page and the API ask it before they read what was sent, so a person
+    without the role is told so rather than what is wrong with the form."""
+    if not roles.may_manage_escalations(actor, partnership_id):
+        raise PermissionDenied("Only SMT and the partner's manager raise escalations and risks.")
+
+
 @transaction.atomic
 def save_record(*, record: Escalation | Risk, actor, reason: str = "") -> Escalation | Risk:
     """Raise or update an escalation or a risk (SMT, admin, or that partner's manager)."""
-    if not roles.may_manage_escalations(actor, record.partnership_id):
-        raise PermissionDenied("Only SMT and the partner's manager raise escalations and risks.")
+    check_may_manage_records(actor, record.partnership_id)
     # The model's max_length does not reach full_clean() for a TextField: checked here.
     if long_texts := text_errors(
         **{field: (getattr(record, field, ""), label) for field, label in RECORD_TEXTS.items()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -30,10 +30,7 @@ def records(request: HttpRequest, pk: int) -> HttpResponse:
     risk_form = RiskForm(prefix="risk", initial={"raised_on": timezone.localdate()})
     errors: list = []
     if request.method == "POST":
-        if not may_manage:
-            raise PermissionDenied(
-                "Only SMT and the partner's manager raise escalations and risks."
-            )
+        services.check_may_manage_records(request.user, partnership.pk)
         kind = request.POST.get("kind")
         form = (
             EscalationForm(request.POST, prefix="escalation")

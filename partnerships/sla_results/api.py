@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -19,6 +18,7 @@ from departments.imports.api import (
 from partnerships.models import Sla, SlaResult, Verification
 from partnerships.outcomes import sla_outcome
 from partnerships.sla_results import services
+from partnerships.sla_results.filters import SlaResultFilter
 
 CONFLICT = error_responses(409)[409]
 
@@ -94,15 +94,6 @@ class ResolveSerializer(DisputeSerializer):
         allow_null=True,
         help_text="Empty confirms the partner's figure.",
     )
-
-
-class SlaResultFilter(filters.FilterSet):
-    partnership = filters.NumberFilter(field_name="sla__service__partnership")
-    service = filters.NumberFilter(field_name="sla__service")
-
-    class Meta:
-        model = SlaResult
-        fields = ["period", "financial_year", "sla", "verification"]
 
 
 class SlaResultViewSet(

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.importer import Outcome, percent_cell_problem
 from departments import roles
-from partnerships.models import Sla
+from partnerships.models import Partnership, Sla
 from partnerships.sla_results import services
 
 
@@ -37,9 +37,10 @@ class SlaResultRowHandler:
 
     @classmethod
     def may_import(cls, user) -> bool:
-        scope = roles.scope_for(user)
-        return scope.is_admin or any(
-            roles.may_enter_sla_results(user, pk) for pk in scope.partnership_ids
+        """Whether the user enters the results of at least one partnership."""
+        return any(
+            roles.may_enter_sla_results(user, pk)
+            for pk in Partnership.objects.visible_to(user).values_list("pk", flat=True)
         )
 
     def column_for(self, field: str) -> str:

@@ -152,6 +152,23 @@ def test_the_tokens_page_makes_shows_once_and_revokes(client, alice, bob):
     assert client.get(f"{PAGE}{token.pk}/revoke/").status_code == 405
 
 
+def test_an_administrator_revokes_anyones_token_on_the_page_as_through_the_api(client, alice, ada):
+    alices = create_token(user=alice, name="Spreadsheet")
+    admins = create_token(user=ada, name="Admin")
+    client.force_login(ada)
+
+    page = client.get(PAGE)
+    listed = client.get("/api/v1/tokens/", {"user": ada.pk}, **_auth(admins.key)).json()
+    revoked = client.post(f"{PAGE}{alices.token.pk}/revoke/")
+
+    # The page lists one's own tokens: the API's ?user=<own id>.
+    assert [t.pk for t in page.context["tokens"]] == [r["id"] for r in listed["results"]]
+    assert [r["id"] for r in listed["results"]] == [admins.token.pk]
+    assert revoked.status_code == 302
+    alices.token.refresh_from_db()
+    assert alices.token.revoked_by == ada
+
+
 def test_the_page_needs_a_signed_in_user(client, db):
     response = client.get(PAGE)
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")

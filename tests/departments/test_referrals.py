@@ -308,6 +308,15 @@ def test_a_malformed_period_is_not_found(client, alice, example):
     assert client.get("/referrals/?period=September").status_code == 404
 
 
+@pytest.mark.parametrize("query", ["state=late", "channel=fax", "counterpart=housing"])
+def test_a_filter_value_the_api_would_refuse_is_not_found(client, alice, example, query):
+    # The page and the API read one FilterSet: what the API answers 400 for, the page
+    # answers as it answers a malformed period.
+    client.force_login(alice)
+    assert client.get(f"{API}?{query}").status_code == 400
+    assert client.get(f"/referrals/?{query}").status_code == 404
+
+
 # --- raising one in the browser ---------------------------------------------------------------
 
 
@@ -639,11 +648,20 @@ def test_the_api_shows_the_derived_fields(client, alice, example):
         ("from_department={asc}", ["r2", "r5"]),
         ("to_department={asc}&state=open", ["r6"]),
         ("period=2025-26-P06&channel=service&state=resolved", ["r1", "s1", "s2"]),
+        # The page's vocabulary: open past the due date on 10 October, acknowledged and
+        # still open, one department's received or sent, and the department at the
+        # other end (either way without a direction).
+        ("state=overdue", ["r5"]),
+        ("state=acknowledged", []),
+        ("department={housing}&direction=incoming", ["r1", "r2", "r3", "r4", "r5"]),
+        ("department={housing}&direction=outgoing&counterpart={asc}", ["r6"]),
+        ("department={housing}&counterpart={finance}", ["r1", "r3", "r4", "s1", "s2", "a1"]),
+        ("counterpart={asc}", ["r2", "r5", "r6"]),
     ],
 )
 def test_the_api_filters(client, alice, example, query, expected):
     client.force_login(alice)
-    query = query.format(asc=example.asc.pk, finance=example.finance.pk)
+    query = query.format(asc=example.asc.pk, finance=example.finance.pk, housing=example.housing.pk)
     response = client.get(f"{API}?{query}")
     assert response.status_code == 200, response.json()
     assert ids(response) == names(example, *expected)

@@ -174,6 +174,19 @@ def test_a_listed_return_carries_its_figures_state_and_rag(client, alice, indica
             ],
         ),
         ({"department": "finance"}, []),  # outside alice's scope: nothing, never a leak
+        # The page's vocabulary: against the deadline (20 November for October), by the
+        # one rule; a draft past it is missing, a return nobody began is no stored row.
+        (
+            {"state": "missing"},
+            [
+                ("LPI-HOU-05", P07),
+                ("LPI-HOU-03", "2026-27-P06"),
+                ("LPI-HOU-03", "2026-27-P05"),
+            ],
+        ),
+        ({"state": "late"}, [("LPI-HOU-03", P07)]),
+        ({"state": "on_time"}, []),
+        ({"state": "not_started"}, []),
     ],
 )
 def test_the_list_filters(client, alice, housing, finance, five_returns, query, expected):
@@ -185,6 +198,22 @@ def test_the_list_filters(client, alice, housing, finance, five_returns, query, 
 
     assert response.status_code == 200
     assert _codes_and_periods(response.json()) == expected
+
+
+def test_a_period_that_is_no_period_key_answers_400_with_the_pages_message(
+    client, alice, five_returns
+):
+    client.force_login(alice)
+
+    response = client.get(RETURNS, {"period": "2026-27-P13"})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "period": [
+            "'2026-27-P13' is not a period key: expected a financial year such as 2025-26, "
+            "a month such as 2025-26-P06 or a quarter such as 2025-26-Q2"
+        ]
+    }
 
 
 def _housing_returns(housing, alice, count: int, start: int = 0) -> None:

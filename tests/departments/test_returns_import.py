@@ -23,7 +23,7 @@ from departments import tasks
 from departments.imports import services as imports
 from departments.imports.services import start_import
 from departments.models import ImportJob, ImportStatus, KpiReturn, ReturnState
-from departments.returns.imports import returns_template
+from departments.returns.imports import ReturnRowHandler, returns_template
 from tests.factories import IndicatorFactory, KpiReturnFactory, TargetFactory
 
 TODAY = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -189,7 +189,7 @@ def test_missing_columns_are_reported_on_row_1(
 
 def test_an_smt_member_sees_the_permission_problem_per_row(sam, indicators):
     # SMT may see every indicator but edit none: the service's refusal becomes a row error.
-    handler = imports.ReturnRowHandler(sam)
+    handler = ReturnRowHandler(sam)
 
     with pytest.raises(Exception) as caught:
         handler.write_row(2, {"indicator_code": "HOU-01", "period": "2026-27-P06", "value": "90"})

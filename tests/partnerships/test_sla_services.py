@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from departments.roles import Role
 from partnerships.models import Escalation, Milestone, Risk, SlaResult, Verification
+from partnerships.records import services as record_services
 from partnerships.sla_results import services
 from tests.factories import (
     EscalationFactory,
@@ -498,8 +499,8 @@ def milestone(partnership):
 
 
 def test_the_partner_records_milestone_progress(milestone, pat):
-    services.update_milestone(milestone=milestone, actor=pat, state="in_progress")
-    delivered = services.update_milestone(
+    record_services.update_milestone(milestone=milestone, actor=pat, state="in_progress")
+    delivered = record_services.update_milestone(
         milestone=milestone, actor=pat, state="delivered", delivered_date=date(2025, 11, 3)
     )
 
@@ -514,11 +515,11 @@ def test_the_partner_records_milestone_progress(milestone, pat):
 
 def test_a_delivered_milestone_needs_a_date_that_is_not_in_the_future(milestone, pat):
     with pytest.raises(ValidationError) as caught:
-        services.update_milestone(milestone=milestone, actor=pat, state="delivered")
+        record_services.update_milestone(milestone=milestone, actor=pat, state="delivered")
     assert messages_of(caught) == {"delivered_date": ["Give the date the milestone was delivered."]}
 
     with pytest.raises(ValidationError) as caught:
-        services.update_milestone(
+        record_services.update_milestone(
             milestone=milestone, actor=pat, state="delivered", delivered_date=date(2025, 11, 16)
         )
     assert messages_of(caught) == {"delivered_date": ["The delivery date cannot be in the future"]}
@@ -529,7 +530,7 @@ def test_a_delivered_milestone_needs_a_date_that_is_not_in_the_future(milestone,
 @pytest.mark.parametrize("who", ["sam", "audrey", "alice", "quinn"])
 def test_only_the_partner_records_milestone_progress(request, milestone, who):
     with pytest.raises(PermissionDenied):
-        services.update_milestone(
+        record_services.update_milestone(
             milestone=milestone, actor=request.getfixturevalue(who), state="in_progress"
         )
 
@@ -565,8 +566,8 @@ def new_risk(partnership, **kwargs) -> Risk:
 def test_smt_and_the_partner_raise_escalations_and_risks(request, partnership, who):
     actor = request.getfixturevalue(who)
 
-    escalation = services.save_record(record=new_escalation(partnership), actor=actor)
-    risk = services.save_record(record=new_risk(partnership), actor=actor)
+    escalation = record_services.save_record(record=new_escalation(partnership), actor=actor)
+    risk = record_services.save_record(record=new_risk(partnership), actor=actor)
 
     for record in (escalation, risk):
         record.refresh_from_db()
@@ -582,7 +583,7 @@ def test_nobody_else_raises_escalations_or_risks(request, partnership, who):
 
     for record in (new_escalation(partnership), new_risk(partnership)):
         with pytest.raises(PermissionDenied):
-            services.save_record(record=record, actor=actor)
+            record_services.save_record(record=record, actor=actor)
 
     assert not Escalation.objects.exists()
     assert not Risk.objects.exists()
@@ -595,7 +596,7 @@ def test_resolving_a_record_dates_it_today_and_keeps_the_reason(partnership, pat
     for record in (escalation, risk):
         record.state = "resolved"
         record.resolution = "Circuits replaced"
-        services.save_record(record=record, actor=sam, reason="Closed at the board")
+        record_services.save_record(record=record, actor=sam, reason="Closed at the board")
         record.refresh_from_db()
         assert (record.state, record.resolved_on) == ("resolved", date(2025, 11, 15))
         last = record.history.latest()
@@ -606,7 +607,7 @@ def test_the_partner_updates_an_escalation_of_their_partnership(partnership, pat
     escalation = EscalationFactory(partnership=partnership, severity="medium")
     escalation.severity = "high"
 
-    services.save_record(record=escalation, actor=pat)
+    record_services.save_record(record=escalation, actor=pat)
 
     escalation.refresh_from_db()
     assert escalation.severity == "high"
@@ -618,7 +619,7 @@ def test_a_record_cannot_be_resolved_before_it_was_raised(partnership, sam):
     escalation = new_escalation(partnership, state="resolved", resolved_on=date(2025, 11, 1))
 
     with pytest.raises(ValidationError) as caught:
-        services.save_record(record=escalation, actor=sam)
+        record_services.save_record(record=escalation, actor=sam)
 
     assert messages_of(caught) == {
         "resolved_on": ["The resolved date cannot be before the raised date."]
@@ -628,7 +629,7 @@ def test_a_record_cannot_be_resolved_before_it_was_raised(partnership, sam):
 
 def test_a_risk_scores_likelihood_and_impact_from_1_to_5(partnership, sam):
     with pytest.raises(ValidationError) as caught:
-        services.save_record(record=new_risk(partnership, likelihood=6), actor=sam)
+        record_services.save_record(record=new_risk(partnership, likelihood=6), actor=sam)
 
     assert list(messages_of(caught)) == ["likelihood"]
     assert not Risk.objects.exists()

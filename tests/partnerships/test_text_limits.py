@@ -21,6 +21,7 @@ from departments.imports.services import start_import
 from departments.models import ImportStatus
 from departments.numbers import TEXT_LIMIT
 from partnerships.models import Escalation, Risk, SlaResult, Verification
+from partnerships.records import services as record_services
 from partnerships.sla_results import services
 from tests.factories import ServiceFactory, SlaFactory
 
@@ -273,7 +274,7 @@ def test_save_record_refuses_every_text_over_the_limit(sam, partnership):
     )
 
     with pytest.raises(ValidationError) as refused:
-        services.save_record(record=risk, actor=sam)
+        record_services.save_record(record=risk, actor=sam)
 
     assert refused.value.message_dict == {
         "description": [too_long("Description")],

@@ -1,0 +1,18 @@
+"""The one FilterSet of import jobs: /api/v1/imports/, and the import page's list of one's
+recent imports, which is the API's ``?created_by=<own id>``."""
+
+from __future__ import annotations
+
+import django_filters
+
+from departments.models import ImportJob
+
+
+class ImportJobFilter(django_filters.FilterSet):
+    created_by = django_filters.NumberFilter(
+        help_text="The user who started the import (an administrator sees everyone's)."
+    )
+
+    class Meta:
+        model = ImportJob
+        fields = ["kind", "status", "created_by"]
