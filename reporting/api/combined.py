@@ -18,11 +18,8 @@ from rest_framework.response import Response
 from departments import roles
 from partnerships.models import Partnership
 from reporting.api.metrics import PERIOD_PARAMETER, month_from, status_fields
-from reporting.metrics.combined import (
-    cached_combined_figures,
-    narrowing_partnership,
-    readable_departments,
-)
+from reporting.figures.combined import cached_combined_figures
+from reporting.metrics.combined import narrowing_partnership, readable_departments
 from reporting.models import EarlyWarning, WarningRule
 from reporting.warnings import evaluation as early_warnings
 

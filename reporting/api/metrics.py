@@ -9,7 +9,10 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.response import Response
 
 from departments import periods, roles
+from departments.models import Department
 from partnerships.models import Partnership
+from reporting.figures.coordination import cached_coordination_figures
+from reporting.figures.overview import cached_overview_figures
 from reporting.metrics.health import contract_health, credits_year_to_date
 from reporting.metrics.status import REASON_HELP, STATE_CHOICES, STATE_HELP
 
@@ -161,9 +164,6 @@ class CoordinationMetricsViewSet(viewsets.ViewSet):
 
     @extend_schema(parameters=[PERIOD_PARAMETER], responses={200: CoordinationMetricsSerializer})
     def list(self, request):
-        from departments.models import Department
-        from reporting.pages.coordination import cached_coordination_figures
-
         scope = roles.scope_for(request.user)
         if not scope.sees_departments:
             raise PermissionDenied("Coordination is for the council's departments and SMT.")
@@ -234,8 +234,6 @@ class OverviewMetricsViewSet(viewsets.ViewSet):
 
     @extend_schema(parameters=[PERIOD_PARAMETER], responses={200: OverviewSerializer})
     def list(self, request):
-        from reporting.metrics.overview import cached_overview_figures
-
         if not roles.scope_for(request.user).council_wide:
             raise PermissionDenied("The council overview is for SMT and auditors.")
         month = month_from(request)

@@ -15,7 +15,6 @@ from reporting.metrics.combined import (
     Spell,
     below_green_spells,
     change_points,
-    combined_figures,
     fitted_line,
 )
 from reporting.metrics.relation import Relation, Series
@@ -187,19 +186,11 @@ def change_scatter(
     )
 
 
-def combined_context(
-    month,
-    departments,
-    partnership,
-    council_wide: bool,
-    *,
-    figures: CombinedFigures | None = None,
-) -> dict:
-    """What the combined view shows (the page, and the monthly pack's section): the
-    council's figures and charts for council-wide readers, a department's own otherwise.
-    ``figures``: the page's cached ones; computed here when not given."""
-    if figures is None:
-        figures = combined_figures(month, departments=departments, partnership=partnership)
+def combined_context(figures: CombinedFigures, *, council_wide: bool) -> dict:
+    """What the combined view shows (the page, and the monthly pack's section) from its
+    figures (``reporting/figures/combined.py``): the council's figures and charts for
+    council-wide readers, a department's own otherwise."""
+    month, partnership = figures.month, figures.partnership
     health_noun = f"{partnership.name} contract health" if partnership else "Partner health"
     context = {
         "month": month,

@@ -13,7 +13,6 @@ from departments.models import Department
 from departments.numbers import whole_number
 from departments.periods import Period
 from partnerships.models import Partnership
-from reporting.figures.cache import cached_figures
 from reporting.metrics.coordination import (
     Coordination,
     coordination_by_department,
@@ -204,19 +203,6 @@ def partner_health_series(
     """``partner_health_months`` as (month, score) pairs; a month without a figure (outside
     the contract, not ended) is None."""
     return [(h.period, h.score) for h in partner_health_months(months, partnership, today)]
-
-
-def cached_combined_figures(
-    month: Period, *, departments: list[Department], partnership: Partnership | None
-) -> tuple[CombinedFigures, bool]:
-    """``combined_figures``, cached for a signed-off month (``reporting/figures/cache.py``): the
-    page and the API read the same entry, scoped by the partnership and the departments."""
-    return cached_figures(
-        "combined",
-        month=month,
-        scope=[partnership.pk if partnership else "all", *(d.pk for d in departments)],
-        build=lambda: combined_figures(month, departments=departments, partnership=partnership),
-    )
 
 
 def exact_health(health) -> Decimal | None:

@@ -11,11 +11,8 @@ from django.shortcuts import render
 from departments import roles
 from partnerships.models import Partnership
 from reporting.charts.combined import combined_context
-from reporting.metrics.combined import (
-    cached_combined_figures,
-    narrowing_partnership,
-    readable_departments,
-)
+from reporting.figures.combined import cached_combined_figures
+from reporting.metrics.combined import narrowing_partnership, readable_departments
 from reporting.models import EarlyWarning
 from reporting.pages.partnership import chosen_month, for_ended_months
 
@@ -43,9 +40,7 @@ def combined(request: HttpRequest) -> HttpResponse:
     figures, from_cache = cached_combined_figures(
         month, departments=departments, partnership=partnership
     )
-    figures_context = combined_context(
-        month, departments, partnership, scope.council_wide, figures=figures
-    )
+    figures_context = combined_context(figures, council_wide=scope.council_wide)
     warnings = (
         EarlyWarning.objects.visible_to(request.user)
         .open()

@@ -25,12 +25,13 @@ from departments.periods import Period
 from departments.roles import scope_for
 from partnerships.models import Partnership, Service
 from partnerships.outcomes import NO_CREDIT
-from reporting.charts.combined import combined_context as combined_page_context
+from reporting.charts.combined import combined_context
 from reporting.charts.dashboards import (
     Chart,
     contract_health_chart,
     rag_by_department_chart,
 )
+from reporting.figures.combined import cached_combined_figures
 from reporting.metrics.combined import DepartmentRelation
 from reporting.metrics.coordination import (
     Coordination,
@@ -177,13 +178,17 @@ def monthly_pack(*, user, parameters: ReportParameters) -> MonthlyPack:
                 month, departments, {d.pk: counts.get(d.pk, Counter()) for d in departments}
             ),
         ]
-        context = combined_page_context(month, departments, parameters.partnership, True)
-        combined.append(_combined_section("Council", context))
+        figures, _ = cached_combined_figures(
+            month, departments=departments, partnership=parameters.partnership
+        )
+        combined.append(_combined_section("Council", combined_context(figures, council_wide=True)))
     else:
         coordination_rows = [s.coordination for s in sections if s.coordination]
         for d in departments:
-            context = combined_page_context(month, [d], None, False)
-            combined.append(_combined_section(d.name, context))
+            figures, _ = cached_combined_figures(month, departments=[d], partnership=None)
+            combined.append(
+                _combined_section(d.name, combined_context(figures, council_wide=False))
+            )
     warnings = warnings_for(user, parameters)
     return MonthlyPack(
         month=month,
@@ -224,8 +229,8 @@ def _partnership_section(
 
 
 def _combined_section(subject: str, context: dict) -> CombinedSection:
-    """The combined view page's own figures and charts (reporting.pages.combined), so the
-    pack says what the page says."""
+    """The combined view page's own figures and charts (``combined_context`` of the
+    page's cached figures), so the pack says what the page says."""
     return CombinedSection(
         subject=subject,
         relation=context["relation"],
