@@ -10,7 +10,6 @@ from datetime import date
 from decimal import Decimal
 
 from departments.models import Department
-from departments.numbers import whole_number
 from departments.periods import Period
 from partnerships.models import Partnership
 from reporting.metrics.coordination import (
@@ -168,18 +167,6 @@ def fitted_line(points: list[ChangePoint]) -> tuple[float, float] | None:
         return None
     slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sxx
     return slope, mean_y - slope * mean_x
-
-
-def narrowing_partnership(raw: str | None, *, council_wide: bool) -> Partnership | None:
-    """The partnership ``?partnership=`` narrows partner health to, or None for the
-    council's. Only council-wide readers may narrow; an unknown or refused id raises
-    ``Partnership.DoesNotExist`` (404 to the page and the API alike)."""
-    if not raw:
-        return None
-    partnership_id = whole_number(raw)
-    if partnership_id is None or not council_wide:
-        raise Partnership.DoesNotExist("No such partnership.")
-    return Partnership.objects.get(pk=partnership_id)
 
 
 def readable_departments(user) -> list[Department]:

@@ -14,7 +14,7 @@ from departments.numbers import whole_number
 from reporting.charts.dashboards import coordination_chart, pair_heatmap
 from reporting.figures.coordination import CoordinationFigures, cached_coordination_figures
 from reporting.metrics.status import next_ended
-from reporting.pages.partnership import chosen_month, for_ended_months
+from reporting.pages.parameters import chosen_month, for_ended_months
 
 
 @login_required

@@ -11,7 +11,7 @@ from departments import roles
 from departments.models import Department
 from reporting.figures.department import cached_department_figures
 from reporting.metrics.status import next_ended
-from reporting.pages.partnership import chosen_month, for_ended_months
+from reporting.pages.parameters import chosen_month, for_ended_months
 
 
 @login_required

@@ -15,7 +15,7 @@ from departments.models import PerformanceIndicator
 from reporting.charts.dashboards import indicator_trend
 from reporting.figures.indicator import indicator_history
 from reporting.metrics.status import next_ended
-from reporting.pages.partnership import chosen_month, for_ended_months
+from reporting.pages.parameters import chosen_month, for_ended_months
 
 
 @login_required
