@@ -8,7 +8,15 @@ from decimal import Decimal
 import plotly.graph_objects as go
 
 from departments.periods import Period
-from reporting.charts.dashboards import Chart, _figure_json, _fmt, _layout, _threshold_lines
+from reporting.charts.base import (
+    Chart,
+    base_layout,
+    figure_json,
+    score_cell,
+    score_text,
+    status_symbol,
+    threshold_lines,
+)
 from reporting.metrics.combined import (
     ChangePoint,
     CombinedFigures,
@@ -69,10 +77,7 @@ def combined_trend(
                 mode="lines+markers",
                 line={"color": HEALTH_COLOUR, "width": 2},
                 marker={
-                    "symbol": [
-                        "circle-open" if status is not None and status.provisional else "circle"
-                        for status in statuses
-                    ],
+                    "symbol": [status_symbol("circle", status) for status in statuses],
                     "size": 8,
                 },
                 text=["" if status is None else str(status) for status in statuses],
@@ -89,21 +94,21 @@ def combined_trend(
                 connectgaps=False,
             ),
         ],
-        layout={**_layout(title, "Score (0-100)"), "shapes": shading + _threshold_lines()},
+        layout={**base_layout(title, "Score (0-100)"), "shapes": shading + threshold_lines()},
     )
     coordination_by_month = dict(coordination)
     return Chart(
         dom_id,
         title,
         _trend_caption(health_noun, spells),
-        _figure_json(figure),
+        figure_json(figure),
         ["Month", health_noun, "Coordination index", "Partner health below green"]
         + ([f"{health_noun} status"] if health_statuses else []),
         [
             [
                 month.short_label,
-                _fmt(value) if status is None or status.has_figure else status.label.lower(),
-                _fmt(coordination_by_month.get(month)),
+                score_cell(value, status),
+                score_text(coordination_by_month.get(month)),
                 "yes" if any(_within(month, s) for s in spells) else "no",
             ]
             + ([str(status)] if health_statuses else [])
@@ -160,14 +165,14 @@ def change_scatter(
                 hoverinfo="skip",
             )
         )
-    layout = _layout(title, f"Coordination change {later} (points)")
+    layout = base_layout(title, f"Coordination change {later} (points)")
     layout["yaxis"] = {"title": f"Coordination change {later} (points)", "zeroline": True}
     layout["xaxis"] = {"title": "Partner health change (points)", "zeroline": True}
     return Chart(
         dom_id,
         title,
         relation.finding(),
-        _figure_json(go.Figure(data=data, layout=layout)),
+        figure_json(go.Figure(data=data, layout=layout)),
         [
             "Health change in",
             "Partner health change",

@@ -25,12 +25,9 @@ from departments.periods import Period
 from departments.roles import scope_for
 from partnerships.models import Partnership, Service
 from partnerships.outcomes import NO_CREDIT
+from reporting.charts.base import Chart
 from reporting.charts.combined import combined_context
-from reporting.charts.dashboards import (
-    Chart,
-    contract_health_chart,
-    rag_by_department_chart,
-)
+from reporting.charts.dashboards import contract_health_chart, rag_by_department_chart
 from reporting.figures.combined import cached_combined_figures
 from reporting.metrics.combined import DepartmentRelation
 from reporting.metrics.coordination import (
