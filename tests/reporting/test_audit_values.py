@@ -26,6 +26,7 @@ from openpyxl import load_workbook
 from departments.history import ValueChange, value_changes, versions_of
 from departments.models import KpiReturn, Referral
 from departments.returns.services import save_return
+from partnerships.records import services as record_services
 from partnerships.sla_results import services as partner_services
 from reporting.reports.exports.audit import AuditTrailExporter
 from reporting.reports.exports.parameters import ReportParameters
@@ -315,7 +316,7 @@ def test_partnership_weights_changed_in_the_admin_show_before_and_after(
 
 def test_a_milestone_delivered_shows_its_state_and_date(client, pat, audrey, partnership):
     milestone = MilestoneFactory(partnership=partnership, title="Data centre migration")
-    partner_services.update_milestone(
+    record_services.update_milestone(
         milestone=milestone, actor=pat, state="delivered", delivered_date=date(2025, 9, 26)
     )
     delivered = [("Delivered date", "–", "26 September 2025"), ("State", "Planned", "Delivered")]
