@@ -19,9 +19,9 @@ from departments import roles
 from partnerships.models import Partnership
 from reporting.api.metrics import PERIOD_PARAMETER, month_from, status_fields
 from reporting.figures.combined import cached_combined_figures
-from reporting.metrics.combined import readable_departments
 from reporting.models import EarlyWarning, WarningRule
 from reporting.pages.parameters import narrowing_partnership
+from reporting.selectors import readable_departments
 from reporting.warnings import evaluation as early_warnings
 
 SCORE = {"max_digits": 5, "decimal_places": 1, "allow_null": True}

@@ -9,12 +9,12 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.response import Response
 
 from departments import periods, roles
-from departments.models import Department
 from partnerships.models import Partnership
 from reporting.figures.coordination import cached_coordination_figures
 from reporting.figures.overview import cached_overview_figures
 from reporting.metrics.health import contract_health, credits_year_to_date
 from reporting.metrics.status import REASON_HELP, STATE_CHOICES, STATE_HELP
+from reporting.selectors import readable_departments
 
 PERIOD_PARAMETER = OpenApiParameter(
     "period",
@@ -169,9 +169,7 @@ class CoordinationMetricsViewSet(viewsets.ViewSet):
             raise PermissionDenied("Coordination is for the council's departments and SMT.")
         month = month_from(request)
         # The page's departments and its cached figures: the page and the API answer alike.
-        departments = list(
-            Department.objects.visible_to(request.user).filter(is_active=True).order_by("name")
-        )
+        departments = readable_departments(request.user)
         figures, _ = cached_coordination_figures(
             month, departments, council_wide=scope.council_wide
         )

@@ -169,11 +169,6 @@ def fitted_line(points: list[ChangePoint]) -> tuple[float, float] | None:
     return slope, mean_y - slope * mean_x
 
 
-def readable_departments(user) -> list[Department]:
-    """The active departments ``user`` may see, each with a row on the combined view."""
-    return list(Department.objects.visible_to(user).filter(is_active=True).order_by("name"))
-
-
 def partner_health_months(
     months: list[Period], partnership: Partnership | None, today: date | None = None
 ) -> list[CouncilPartnerHealth] | list[ContractHealth]:

@@ -12,9 +12,9 @@ from departments import roles
 from partnerships.models import Partnership
 from reporting.charts.combined import combined_context
 from reporting.figures.combined import cached_combined_figures
-from reporting.metrics.combined import readable_departments
 from reporting.models import EarlyWarning
 from reporting.pages.parameters import chosen_month, chosen_partnership, for_ended_months
+from reporting.selectors import readable_departments
 
 
 @login_required

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from departments import roles
 from departments.models import Council, Department
@@ -15,6 +15,7 @@ from reporting.charts.dashboards import coordination_chart, pair_heatmap
 from reporting.figures.coordination import CoordinationFigures, cached_coordination_figures
 from reporting.metrics.status import next_ended
 from reporting.pages.parameters import chosen_month, for_ended_months
+from reporting.selectors import readable_departments
 
 
 @login_required
@@ -25,12 +26,13 @@ def coordination(request: HttpRequest) -> HttpResponse:
     if not scope.sees_departments:
         raise PermissionDenied("Coordination is for the council's departments and SMT.")
     month = chosen_month(request)
-    departments = list(
-        Department.objects.visible_to(request.user).filter(is_active=True).order_by("name")
-    )
+    departments = readable_departments(request.user)
     focus = None
     if (department_id := whole_number(request.GET.get("department"))) is not None:
-        focus = get_object_or_404(Department.objects.visible_to(request.user), pk=department_id)
+        # One of the departments shown: those have figures (an inactive one has none).
+        focus = next((d for d in departments if d.pk == department_id), None)
+        if focus is None:
+            raise Http404("No such department.")
     elif not scope.council_wide:
         focus = departments[0]
     figures, _ = cached_coordination_figures(month, departments, council_wide=scope.council_wide)

@@ -23,8 +23,7 @@ STATES = {
 
 
 def _visible(request: HttpRequest):
-    scope = roles.scope_for(request.user)
-    if not (scope.council_wide or scope.department_ids or scope.partnership_ids):
+    if not roles.may_see_early_warnings(request.user):
         raise PermissionDenied("You have no access to early warnings.")
     return EarlyWarning.objects.visible_to(request.user).select_related(
         "department", "indicator", "partnership", "service", "acknowledged_by"

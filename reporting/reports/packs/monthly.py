@@ -50,6 +50,7 @@ from reporting.metrics.status import FigureStatus, returns_status
 from reporting.models import EarlyWarning
 from reporting.reports.exports.parameters import ReportParameters
 from reporting.reports.exports.warnings import warnings_for
+from reporting.selectors import readable_departments
 
 
 @dataclass(frozen=True)
@@ -108,14 +109,12 @@ class MonthlyPack:
     returns_status: FigureStatus | None = None  # of the month's returns in the pack
 
 
-def _pack_departments(user, parameters: ReportParameters, council_wide: bool) -> list[Department]:
-    departments = Department.objects.visible_to(user).filter(is_active=True)
-    if not council_wide:
-        # A partner manager sees the departments their services serve by name only.
-        departments = departments.filter(pk__in=scope_for(user).department_ids)
+def _pack_departments(user, parameters: ReportParameters) -> list[Department]:
+    # A partner manager sees the departments their services serve by name only.
+    departments = readable_departments(user)
     if parameters.department:
-        departments = departments.filter(pk=parameters.department.pk)
-    return list(departments.order_by("name"))
+        departments = [d for d in departments if d.pk == parameters.department.pk]
+    return departments
 
 
 def _pack_partnerships(user, parameters: ReportParameters) -> list[Partnership]:
@@ -131,7 +130,7 @@ def monthly_pack(*, user, parameters: ReportParameters) -> MonthlyPack:
     months = trailing_months(month)
     council_wide = scope_for(user).council_wide
     whole_council = council_wide and parameters.department is None
-    departments = _pack_departments(user, parameters, council_wide)
+    departments = _pack_departments(user, parameters)
     ids = [d.pk for d in departments]
     rows = (
         indicator_rows(
