@@ -8,15 +8,8 @@ from decimal import Decimal
 import plotly.graph_objects as go
 
 from departments.periods import Period
-from reporting.charts.base import (
-    Chart,
-    base_layout,
-    figure_json,
-    score_cell,
-    score_text,
-    status_symbol,
-    threshold_lines,
-)
+from reporting.charts import base
+from reporting.charts.base import Chart
 from reporting.metrics.combined import (
     ChangePoint,
     CombinedFigures,
@@ -77,7 +70,7 @@ def combined_trend(
                 mode="lines+markers",
                 line={"color": HEALTH_COLOUR, "width": 2},
                 marker={
-                    "symbol": [status_symbol("circle", status) for status in statuses],
+                    "symbol": [base.status_symbol("circle", status) for status in statuses],
                     "size": 8,
                 },
                 text=["" if status is None else str(status) for status in statuses],
@@ -94,21 +87,24 @@ def combined_trend(
                 connectgaps=False,
             ),
         ],
-        layout={**base_layout(title, "Score (0-100)"), "shapes": shading + threshold_lines()},
+        layout={
+            **base.base_layout(title, "Score (0-100)"),
+            "shapes": shading + base.threshold_lines(),
+        },
     )
     coordination_by_month = dict(coordination)
     return Chart(
         dom_id,
         title,
         _trend_caption(health_noun, spells),
-        figure_json(figure),
+        base.figure_json(figure),
         ["Month", health_noun, "Coordination index", "Partner health below green"]
         + ([f"{health_noun} status"] if health_statuses else []),
         [
             [
                 month.short_label,
-                score_cell(value, status),
-                score_text(coordination_by_month.get(month)),
+                base.score_cell(value, status),
+                base.score_text(coordination_by_month.get(month)),
                 "yes" if any(_within(month, s) for s in spells) else "no",
             ]
             + ([str(status)] if health_statuses else [])
@@ -165,14 +161,14 @@ def change_scatter(
                 hoverinfo="skip",
             )
         )
-    layout = base_layout(title, f"Coordination change {later} (points)")
+    layout = base.base_layout(title, f"Coordination change {later} (points)")
     layout["yaxis"] = {"title": f"Coordination change {later} (points)", "zeroline": True}
     layout["xaxis"] = {"title": "Partner health change (points)", "zeroline": True}
     return Chart(
         dom_id,
         title,
         relation.finding(),
-        figure_json(go.Figure(data=data, layout=layout)),
+        base.figure_json(go.Figure(data=data, layout=layout)),
         [
             "Health change in",
             "Partner health change",
