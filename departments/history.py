@@ -102,7 +102,7 @@ class Version:
 
     @property
     def who(self) -> str:
-        return person_name(self.row.history_user) if self.row.history_user_id else ""
+        return person_name(self.row.history_user) if self.row.history_user_id else NO_USER
 
     @property
     def summary(self) -> str:
@@ -120,6 +120,11 @@ def attribute(instance, actor, reason: str = "") -> None:
 
 def person_name(user) -> str:
     return user.get_full_name() or user.username
+
+
+# Who wrote a change that no signed-in person made: the demo seeding, a bulk import or a
+# data migration.
+NO_USER = "System (seeded or imported)"
 
 
 @dataclass

@@ -187,6 +187,11 @@ def may_manage_escalations(user, partnership_id: int) -> bool:
     )
 
 
+def may_see_early_warnings(user) -> bool:
+    """Everyone with a role sees the early warnings within their scope."""
+    return bool(scope_for(user).roles)
+
+
 def may_acknowledge_warnings(user) -> bool:
     scope = scope_for(user)
     return scope.is_smt or scope.is_admin

@@ -225,13 +225,6 @@ class ReportRun(models.Model):
         return self.state in (ReportState.DONE, ReportState.FAILED)
 
     @property
-    def title(self) -> str:
-        from reporting.reports.kinds import REPORTS  # the reports import the models
-
-        report = REPORTS.get(self.kind)
-        return report.title if report else self.kind
-
-    @property
     def covers(self) -> str:
         """What the run covers, in words, from its stored parameters."""
         from departments.periods import Period

@@ -1,4 +1,5 @@
-"""Reads that combine both apps for the role home pages."""
+"""Reads that combine both apps: the departments a reader's figures cover, and the role
+home pages."""
 
 from __future__ import annotations
 
@@ -6,13 +7,24 @@ from datetime import date
 
 from django.db.models import F
 
-from departments import periods
+from departments import periods, roles
 from departments.models import Department, Membership
 from departments.returns.selectors import awaiting_approval_by_department, returns_due
 from departments.roles import Role, scope_for
 from partnerships.models import HIGH_RISK_SCORE, Escalation, Partnership, Risk, Sla
 from reporting.audit.selectors import AuditTrail, TrailEntry
 from reporting.models import ReportRun
+
+
+def readable_departments(user, *, active_only: bool = True) -> list[Department]:
+    """The departments whose own figures and records ``user`` may read, by name: every one
+    for the council-wide roles, their own for a head or officer. A partner manager's scope
+    names the departments their services serve (``visible_to``) but opens none of them
+    (``roles.may_see_department``). Inactive ones too when ``active_only`` is False."""
+    departments = Department.objects.visible_to(user).order_by("name")
+    if active_only:
+        departments = departments.filter(is_active=True)
+    return [d for d in departments if roles.may_see_department(user, d.pk)]
 
 
 def sla_results_due(partnership_ids, today: date | None = None) -> dict:
@@ -50,11 +62,15 @@ def home_context(user, today: date | None = None) -> dict:
     }
     if scope.department_ids:
         context["returns_due"] = returns_due(department_ids=scope.department_ids, today=today)
-    if scope.head_department_ids or scope.is_smt or scope.is_admin:
-        departments = Department.objects.visible_to(user)
-        if not (scope.is_smt or scope.is_admin):
-            departments = departments.filter(pk__in=scope.head_department_ids)
-        context["awaiting_approval"] = awaiting_approval_by_department(departments)
+    awaiting = [
+        (department, waiting)
+        for department, waiting in awaiting_approval_by_department(
+            Department.objects.visible_to(user)
+        )
+        if roles.may_approve_return(user, department_id=department.pk, submitted_by_id=None)
+    ]
+    if awaiting:  # the departments whose returns the user approves
+        context["awaiting_approval"] = awaiting
     if scope.council_wide or Role.PARTNER in scope.roles:
         partnerships = Partnership.objects.visible_to(user)
         context["open_escalations"] = list(

@@ -5,8 +5,15 @@ queued, the beat schedule or the monthly pack that a sign-off dispatches by name
 
 from __future__ import annotations
 
+from datetime import date
+
 from celery import shared_task
 from django.db import DatabaseError
+
+from departments.models import PeriodSignOff
+from reporting.models import ReportRun, ReportState
+from reporting.reports import services
+from reporting.warnings.evaluation import evaluate_latest
 
 # Worth another try: the database or the file storage was briefly unavailable.
 TRANSIENT_ERRORS = (DatabaseError, OSError)
@@ -24,9 +31,6 @@ def build_report_run(self, run_id: int) -> str:
     """Build one report run's file. Idempotent: a finished run is not built again, so a
     redelivered task is harmless; a transient failure is retried three times, backing
     off, and the run says why while it waits. Returns the run's state."""
-    from reporting.models import ReportRun, ReportState
-    from reporting.reports import services
-
     run = ReportRun.objects.select_related("requested_by").filter(pk=run_id).first()
     if run is None:
         return "missing"
@@ -48,9 +52,6 @@ def build_report_run(self, run_id: int) -> str:
 def queue_monthly_pack(sign_off_id: int) -> int:
     """Queue the monthly pack of a council-wide sign-off (departments.returns.services dispatches
     this by name after the sign-off commits). Returns the number of runs queued."""
-    from departments.models import PeriodSignOff
-    from reporting.reports import services
-
     sign_off = PeriodSignOff.objects.select_related("signed_off_by").filter(pk=sign_off_id).first()
     return len(services.queue_pack_for_sign_off(sign_off)) if sign_off else 0
 
@@ -59,10 +60,6 @@ def queue_monthly_pack(sign_off_id: int) -> int:
 def build_annual_report_when_due(on_date: str | None = None) -> int:
     """Celery beat, daily: build the annual report of the year just ended when it is due
     (see services.annual_report_due). Returns the number of runs queued."""
-    from datetime import date
-
-    from reporting.reports import services
-
     return len(services.annual_report_due(date.fromisoformat(on_date) if on_date else None))
 
 
@@ -78,8 +75,6 @@ def evaluate_early_warnings(self) -> dict:
     Idempotent: a warning already recorded is not raised again, so a retry or a second
     run the same day emails nobody twice.
     """
-    from reporting.warnings.evaluation import evaluate_latest
-
     try:
         return evaluate_latest().as_dict()
     except Exception as error:  # a database blip: try again later in the day

@@ -301,7 +301,7 @@ def return_history(kpi_return: KpiReturn) -> list[HistoryEntry]:
     return [
         HistoryEntry(
             version.row.history_date,
-            version.who or "System (seeded or imported)",
+            version.who,
             version.row.history_change_reason or version.action,
             version.action,
             version.changes,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -18,13 +17,12 @@ from rest_framework.response import Response
 from departments import roles
 from partnerships.models import Partnership
 from reporting.api.metrics import PERIOD_PARAMETER, month_from, status_fields
-from reporting.metrics.combined import (
-    cached_combined_figures,
-    narrowing_partnership,
-    readable_departments,
-)
-from reporting.models import EarlyWarning, WarningRule
+from reporting.figures.combined import cached_combined_figures
+from reporting.models import EarlyWarning
+from reporting.pages.parameters import narrowing_partnership
+from reporting.selectors import readable_departments
 from reporting.warnings import evaluation as early_warnings
+from reporting.warnings.filters import EarlyWarningFilter
 
 SCORE = {"max_digits": 5, "decimal_places": 1, "allow_null": True}
 
@@ -217,30 +215,6 @@ class AcknowledgeSerializer(serializers.Serializer):
     note = serializers.CharField(
         allow_blank=True, help_text="What the SMT will do about the warning (required)."
     )
-
-
-class EarlyWarningFilter(filters.FilterSet):
-    state = filters.ChoiceFilter(
-        choices=[
-            ("open", "Open"),
-            ("acknowledged", "Acknowledged"),
-            ("resolved", "Resolved by the data"),
-        ],
-        method="by_state",
-        help_text="open: neither acknowledged nor resolved by the data; acknowledged: by "
-        "the SMT; resolved: a later evaluation found the condition no longer holds.",
-    )
-    rule = filters.ChoiceFilter(choices=WarningRule.choices)
-    period = filters.CharFilter(
-        field_name="latest_period", help_text="The latest period the warning covers."
-    )
-
-    class Meta:
-        model = EarlyWarning
-        fields = ["rule", "department", "indicator", "partnership", "service", "starting_period"]
-
-    def by_state(self, queryset, name, value):
-        return queryset.in_state(value)
 
 
 class EarlyWarningViewSet(

@@ -1,7 +1,7 @@
 """The dashboards' figures as JSON: a department's indicators, coordination and dependency
 health, and one indicator's row with its trend. Built by the same functions as the pages
-(``reporting/pages/dashboard.py`` and ``reporting/pages/indicator.py``), so the numbers are
-the pages' numbers.
+(``reporting/figures/department.py`` and ``reporting/figures/indicator.py``), so the numbers
+are the pages' numbers.
 
 Figures are decimal strings with the indicator's own decimal places ("83.1"), scores to
 one place; ``period`` is a month key such as ``2025-26-P06`` (default: the latest closed
@@ -31,8 +31,8 @@ from reporting.api.metrics import (
     month_from,
     status_fields,
 )
-from reporting.pages.dashboard import cached_department_figures
-from reporting.pages.indicator import indicator_history
+from reporting.figures.department import cached_department_figures
+from reporting.figures.indicator import indicator_history
 
 RAG_HELP = "green, amber, red or not_rated."
 DIRECTION_HELP = "improved, unchanged, worse or no_comparison, against the same period last year."

@@ -10,8 +10,11 @@ from rest_framework.response import Response
 
 from departments import periods, roles
 from partnerships.models import Partnership
+from reporting.figures.coordination import cached_coordination_figures
+from reporting.figures.overview import cached_overview_figures
 from reporting.metrics.health import contract_health, credits_year_to_date
 from reporting.metrics.status import REASON_HELP, STATE_CHOICES, STATE_HELP
+from reporting.selectors import readable_departments
 
 PERIOD_PARAMETER = OpenApiParameter(
     "period",
@@ -161,17 +164,12 @@ class CoordinationMetricsViewSet(viewsets.ViewSet):
 
     @extend_schema(parameters=[PERIOD_PARAMETER], responses={200: CoordinationMetricsSerializer})
     def list(self, request):
-        from departments.models import Department
-        from reporting.pages.coordination import cached_coordination_figures
-
         scope = roles.scope_for(request.user)
         if not scope.sees_departments:
             raise PermissionDenied("Coordination is for the council's departments and SMT.")
         month = month_from(request)
         # The page's departments and its cached figures: the page and the API answer alike.
-        departments = list(
-            Department.objects.visible_to(request.user).filter(is_active=True).order_by("name")
-        )
+        departments = readable_departments(request.user)
         figures, _ = cached_coordination_figures(
             month, departments, council_wide=scope.council_wide
         )
@@ -234,8 +232,6 @@ class OverviewMetricsViewSet(viewsets.ViewSet):
 
     @extend_schema(parameters=[PERIOD_PARAMETER], responses={200: OverviewSerializer})
     def list(self, request):
-        from reporting.metrics.overview import cached_overview_figures
-
         if not roles.scope_for(request.user).council_wide:
             raise PermissionDenied("The council overview is for SMT and auditors.")
         month = month_from(request)

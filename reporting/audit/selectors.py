@@ -49,7 +49,6 @@ from reporting.reports.exports.base import page_path as page_link
 
 # Entries read together: the values of this many are fetched in one set of queries.
 BATCH_SIZE = 500
-NO_USER = "System (import)"
 
 Described = tuple[str, str, str]  # (record, department name, link to the record's page)
 
@@ -367,7 +366,7 @@ def _entry(pending: _Pending, version) -> TrailEntry:
     user = row.history_user
     return TrailEntry(
         when=row.history_date,
-        who=person_name(user) if user else NO_USER,
+        who=version.who,
         who_id=user.pk if user else None,
         kind=source.key,
         object_type=source.label,

@@ -12,9 +12,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from departments import roles
-from departments.models import Department
 from reporting.audit.selectors import OBJECT_TYPES, SOURCES, AuditTrail
 from reporting.reports.exports.parameters import DATE_RANGE, read_parameters
+from reporting.selectors import readable_departments
 
 PAGE_SIZE = 50
 FILTERS = ("since", "until", "person", "object_type", "department")
@@ -55,9 +55,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     people = get_user_model().objects.filter(is_active=True).order_by("last_name", "username")
     if not scope.council_wide:
         people = people.filter(pk=request.user.pk)
-    departments = Department.objects.visible_to(request.user).order_by("name")
-    if not scope.council_wide:
-        departments = departments.filter(pk__in=scope.department_ids)
+    departments = readable_departments(request.user, active_only=False)
     return render(
         request,
         "reporting/audit_trail.html",

@@ -8,14 +8,14 @@ from decimal import Decimal
 import plotly.graph_objects as go
 
 from departments.periods import Period
-from reporting.charts.dashboards import Chart, _figure_json, _fmt, _layout, _threshold_lines
+from reporting.charts import base
+from reporting.charts.base import Chart
 from reporting.metrics.combined import (
     ChangePoint,
     CombinedFigures,
     Spell,
     below_green_spells,
     change_points,
-    combined_figures,
     fitted_line,
 )
 from reporting.metrics.relation import Relation, Series
@@ -70,10 +70,7 @@ def combined_trend(
                 mode="lines+markers",
                 line={"color": HEALTH_COLOUR, "width": 2},
                 marker={
-                    "symbol": [
-                        "circle-open" if status is not None and status.provisional else "circle"
-                        for status in statuses
-                    ],
+                    "symbol": [base.status_symbol("circle", status) for status in statuses],
                     "size": 8,
                 },
                 text=["" if status is None else str(status) for status in statuses],
@@ -90,21 +87,24 @@ def combined_trend(
                 connectgaps=False,
             ),
         ],
-        layout={**_layout(title, "Score (0-100)"), "shapes": shading + _threshold_lines()},
+        layout={
+            **base.base_layout(title, "Score (0-100)"),
+            "shapes": shading + base.threshold_lines(),
+        },
     )
     coordination_by_month = dict(coordination)
     return Chart(
         dom_id,
         title,
         _trend_caption(health_noun, spells),
-        _figure_json(figure),
+        base.figure_json(figure),
         ["Month", health_noun, "Coordination index", "Partner health below green"]
         + ([f"{health_noun} status"] if health_statuses else []),
         [
             [
                 month.short_label,
-                _fmt(value) if status is None or status.has_figure else status.label.lower(),
-                _fmt(coordination_by_month.get(month)),
+                base.score_cell(value, status),
+                base.score_text(coordination_by_month.get(month)),
                 "yes" if any(_within(month, s) for s in spells) else "no",
             ]
             + ([str(status)] if health_statuses else [])
@@ -161,14 +161,14 @@ def change_scatter(
                 hoverinfo="skip",
             )
         )
-    layout = _layout(title, f"Coordination change {later} (points)")
+    layout = base.base_layout(title, f"Coordination change {later} (points)")
     layout["yaxis"] = {"title": f"Coordination change {later} (points)", "zeroline": True}
     layout["xaxis"] = {"title": "Partner health change (points)", "zeroline": True}
     return Chart(
         dom_id,
         title,
         relation.finding(),
-        _figure_json(go.Figure(data=data, layout=layout)),
+        base.figure_json(go.Figure(data=data, layout=layout)),
         [
             "Health change in",
             "Partner health change",
@@ -187,19 +187,11 @@ def change_scatter(
     )
 
 
-def combined_context(
-    month,
-    departments,
-    partnership,
-    council_wide: bool,
-    *,
-    figures: CombinedFigures | None = None,
-) -> dict:
-    """What the combined view shows (the page, and the monthly pack's section): the
-    council's figures and charts for council-wide readers, a department's own otherwise.
-    ``figures``: the page's cached ones; computed here when not given."""
-    if figures is None:
-        figures = combined_figures(month, departments=departments, partnership=partnership)
+def combined_context(figures: CombinedFigures, *, council_wide: bool) -> dict:
+    """What the combined view shows (the page, and the monthly pack's section) from its
+    figures (``reporting/figures/combined.py``): the council's figures and charts for
+    council-wide readers, a department's own otherwise."""
+    month, partnership = figures.month, figures.partnership
     health_noun = f"{partnership.name} contract health" if partnership else "Partner health"
     context = {
         "month": month,

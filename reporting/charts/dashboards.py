@@ -6,13 +6,20 @@ the data table behind it, and shows RAG by marker shape and text as well as colo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 import plotly.graph_objects as go
 
 from departments.rating import Rag
-from reporting.metrics.scores import AMBER_FROM, GREEN_FROM
+from reporting.charts.base import (
+    Chart,
+    base_layout,
+    figure_json,
+    score_cell,
+    score_text,
+    status_symbol,
+    threshold_lines,
+)
 from reporting.metrics.status import FigureStatus
 
 RAG_COLOURS = {
@@ -22,53 +29,6 @@ RAG_COLOURS = {
     Rag.NOT_RATED: "#505a5f",
 }
 RAG_SYMBOLS = {Rag.GREEN: "circle", Rag.AMBER: "triangle-up", Rag.RED: "square", Rag.NOT_RATED: "x"}
-
-
-@dataclass(frozen=True)
-class Chart:
-    dom_id: str
-    title: str
-    caption: str
-    figure_json: str
-    headers: list[str]
-    rows: list[list[str]]
-
-
-def _figure_json(figure: go.Figure) -> str:
-    """The figure as JSON, with "<" escaped so no string can close the <script> it sits in."""
-    return figure.to_json().replace("<", "\\u003c")
-
-
-def _layout(title: str, y_title: str) -> dict:
-    return {
-        "title": {"text": title, "x": 0},
-        "margin": {"l": 56, "r": 16, "t": 48, "b": 48},
-        "height": 340,
-        "yaxis": {"title": y_title, "range": [0, 105]},
-        "xaxis": {"type": "category"},
-        "legend": {"orientation": "h", "y": -0.2},
-        "font": {"family": "system-ui, sans-serif", "size": 13},
-        "plot_bgcolor": "#ffffff",
-    }
-
-
-def _threshold_lines() -> list[dict]:
-    return [
-        {
-            "type": "line",
-            "xref": "paper",
-            "x0": 0,
-            "x1": 1,
-            "y0": float(level),
-            "y1": float(level),
-            "line": {"dash": "dot", "width": 1, "color": "#505a5f"},
-        }
-        for level in (GREEN_FROM, AMBER_FROM)
-    ]
-
-
-def _fmt(value: Decimal | None) -> str:
-    return "not rated" if value is None else f"{value:.1f}"
 
 
 def score_trend(
@@ -91,10 +51,6 @@ def score_trend(
     points = list(zip(labels, scores, rags, states, strict=True))
     rated = [(label, s, r, st) for label, s, r, st in points if s is not None]
 
-    def symbol(rag: Rag, status: FigureStatus | None) -> str:
-        provisional = status is not None and status.provisional
-        return f"{RAG_SYMBOLS[rag]}-open" if provisional else RAG_SYMBOLS[rag]
-
     figure = go.Figure(
         data=[
             go.Scatter(
@@ -106,44 +62,37 @@ def score_trend(
                 line={"color": "#1d4f91", "width": 2},
                 marker={
                     "size": 10,
-                    "symbol": [symbol(r, st) for _, _, r, st in points],
+                    "symbol": [status_symbol(RAG_SYMBOLS[r], st) for _, _, r, st in points],
                     "color": [RAG_COLOURS[r] for r in rags],
                 },
                 text=[_point_text(s, r, st) for _, s, r, st in points],
                 hovertemplate="%{x}: %{text}<extra></extra>",
             )
         ],
-        layout={**_layout(title, f"{noun} (0-100)"), "shapes": _threshold_lines()},
+        layout={**base_layout(title, f"{noun} (0-100)"), "shapes": threshold_lines()},
     )
     headers = ["Month", noun, "RAG"] + (["Status"] if statuses else [])
     return Chart(
         dom_id,
         title,
         _trend_caption(noun, rated),
-        _figure_json(figure),
+        figure_json(figure),
         headers,
         [
-            [label, _shown_score(s, st), r.label] + ([str(st)] if statuses else [])
+            [label, score_cell(s, st), r.label] + ([str(st)] if statuses else [])
             for label, s, r, st in points
         ],
     )
 
 
-def _shown_score(value: Decimal | None, status: FigureStatus | None) -> str:
-    """The figure for a table cell; a month without one says why in a word or two."""
-    if value is None and status is not None and not status.has_figure:
-        return status.label.lower()
-    return _fmt(value)
-
-
 def _point_text(value: Decimal | None, rag: Rag, status: FigureStatus | None) -> str:
     if status is None:
-        return f"{_fmt(value)} ({rag.label})"
+        return f"{score_text(value)} ({rag.label})"
     if not status.has_figure:
         return str(status)
     if status.provisional:
-        return f"{_fmt(value)} ({rag.label}, provisional: {status.reason})"
-    return f"{_fmt(value)} ({rag.label})"
+        return f"{score_text(value)} ({rag.label}, provisional: {status.reason})"
+    return f"{score_text(value)} ({rag.label})"
 
 
 def _trend_caption(noun: str, rated: list[tuple[str, Decimal, Rag, FigureStatus | None]]) -> str:
@@ -188,7 +137,7 @@ def pair_heatmap(
     share and the volume, so the figure reads without colour."""
     text = [
         [
-            ("–" if v == 0 else f"{_fmt(s) if s is not None else 'n/a'}%<br>{v}")
+            ("–" if v == 0 else f"{score_text(s) if s is not None else 'n/a'}%<br>{v}")
             for v, s in zip(row_v, row_s, strict=True)
         ]
         for row_v, row_s in zip(volumes, shares, strict=True)
@@ -210,7 +159,7 @@ def pair_heatmap(
             )
         ],
         layout={
-            **_layout(title, "From"),
+            **base_layout(title, "From"),
             "height": 120 + 48 * len(names),
             "yaxis": {"title": "From", "autorange": "reversed", "type": "category"},
             "xaxis": {"title": "To", "type": "category"},
@@ -228,21 +177,21 @@ def pair_heatmap(
     if busiest:
         caption = (
             f"The busiest route was {busiest[0]} to {busiest[1]} ({busiest[2]} "
-            f"referrals, {_fmt(busiest[3])}% on time)"
+            f"referrals, {score_text(busiest[3])}% on time)"
         )
         if worst and worst is not busiest:
             caption += (
                 f"; the least timely was {worst[0]} to {worst[1]} "
-                f"({_fmt(worst[3])}% on time over {worst[2]})"
+                f"({score_text(worst[3])}% on time over {worst[2]})"
             )
         caption += "."
     return Chart(
         dom_id,
         title,
         caption,
-        _figure_json(figure),
+        figure_json(figure),
         ["From", "To", "Referrals", "On time %"],
-        [[a, b, str(v), _fmt(s)] for a, b, v, s in pairs],
+        [[a, b, str(v), score_text(s)] for a, b, v, s in pairs],
     )
 
 
@@ -270,7 +219,7 @@ def rag_stacked_bar(*, dom_id: str, title: str, names: list[str], counts: list[d
             for key, label, colour, pattern in RAG_STACK
         ],
         layout={
-            **_layout(title, "Indicators"),
+            **base_layout(title, "Indicators"),
             "barmode": "stack",
             "yaxis": {"title": "Indicators"},
         },
@@ -287,7 +236,7 @@ def rag_stacked_bar(*, dom_id: str, title: str, names: list[str], counts: list[d
         dom_id,
         title,
         caption + ".",
-        _figure_json(figure),
+        figure_json(figure),
         ["Department", *[label for _, label, *_ in RAG_STACK]],
         [
             [n, *[str(c.get(key, 0)) for key, *_ in RAG_STACK]]
@@ -308,7 +257,7 @@ def share_heatmap(
     """Share of indicators on target, department × Best Value dimension, with the figure
     written in each cell."""
     text = [
-        [("–" if n == 0 else f"{_fmt(s)}%<br>of {n}") for s, n in zip(rs, rc, strict=True)]
+        [("–" if n == 0 else f"{score_text(s)}%<br>of {n}") for s, n in zip(rs, rc, strict=True)]
         for rs, rc in zip(shares, counts, strict=True)
     ]
     figure = go.Figure(
@@ -327,7 +276,7 @@ def share_heatmap(
             )
         ],
         layout={
-            **_layout(title, "Department"),
+            **base_layout(title, "Department"),
             "height": 140 + 40 * len(rows),
             "yaxis": {"autorange": "reversed", "type": "category"},
             "xaxis": {"type": "category"},
@@ -346,15 +295,15 @@ def share_heatmap(
     if low:
         caption = (
             f"The lowest share on target is {low[0]}'s {low[1].lower()} indicators: "
-            f"{_fmt(low[2])}% of {low[3]}."
+            f"{score_text(low[2])}% of {low[3]}."
         )
     return Chart(
         dom_id,
         title,
         caption,
-        _figure_json(figure),
+        figure_json(figure),
         ["Department", "Dimension", "On target %", "Rated indicators"],
-        [[r, c, _fmt(s), str(n)] for r, c, s, n in cells],
+        [[r, c, score_text(s), str(n)] for r, c, s, n in cells],
     )
 
 
@@ -419,13 +368,13 @@ def indicator_trend(
                 hovertemplate="%{x}: %{text}<extra></extra>",
             ),
         ],
-        layout={**_layout(title, unit), "yaxis": {"title": unit, "rangemode": "tozero"}},
+        layout={**base_layout(title, unit), "yaxis": {"title": unit, "rangemode": "tozero"}},
     )
     return Chart(
         dom_id,
         title,
         _indicator_caption(code, points, decimal_places),
-        _figure_json(figure),
+        figure_json(figure),
         ["Period", "Value", "Target", "RAG"],
         [
             [label, shown(v, "No counted return"), shown(t, "No target"), r.label]

@@ -2,16 +2,16 @@
 
 Figures of a month the SMT has signed off for the whole council come from the cache (Redis
 when configured); a month not signed off is always computed, since its figures still move.
-The page and its API endpoint call the same cached builder, so they share one entry and
-answer alike:
+The page and its API endpoint call the same cached builder, one module of
+``reporting/figures/`` per page, so they share one entry and answer alike:
 
 - overview: /overview/ and metrics/overview/, ``overview.cached_overview_figures``;
 - department: /departments/{id}/ and metrics/departments/{id}/,
-  ``dashboard_views.cached_department_figures``;
+  ``department.cached_department_figures``;
 - coordination: /coordination/ and metrics/coordination/,
-  ``coordination_views.cached_coordination_figures``;
-- combined: /combined/ and metrics/combined/, ``combined.cached_combined_figures``
-  (all in ``reporting/``; the API under ``/api/v1/``).
+  ``coordination.cached_coordination_figures``;
+- combined: /combined/ and metrics/combined/, ``combined.cached_combined_figures``, which
+  the monthly pack's combined sections read too (the API under ``/api/v1/``).
 
 Whether a month is signed off is read from the database on every request, never cached.
 

@@ -10,10 +10,8 @@ from datetime import date
 from decimal import Decimal
 
 from departments.models import Department
-from departments.numbers import whole_number
 from departments.periods import Period
 from partnerships.models import Partnership
-from reporting.figures.cache import cached_figures
 from reporting.metrics.coordination import (
     Coordination,
     coordination_by_department,
@@ -171,23 +169,6 @@ def fitted_line(points: list[ChangePoint]) -> tuple[float, float] | None:
     return slope, mean_y - slope * mean_x
 
 
-def narrowing_partnership(raw: str | None, *, council_wide: bool) -> Partnership | None:
-    """The partnership ``?partnership=`` narrows partner health to, or None for the
-    council's. Only council-wide readers may narrow; an unknown or refused id raises
-    ``Partnership.DoesNotExist`` (404 to the page and the API alike)."""
-    if not raw:
-        return None
-    partnership_id = whole_number(raw)
-    if partnership_id is None or not council_wide:
-        raise Partnership.DoesNotExist("No such partnership.")
-    return Partnership.objects.get(pk=partnership_id)
-
-
-def readable_departments(user) -> list[Department]:
-    """The active departments ``user`` may see, each with a row on the combined view."""
-    return list(Department.objects.visible_to(user).filter(is_active=True).order_by("name"))
-
-
 def partner_health_months(
     months: list[Period], partnership: Partnership | None, today: date | None = None
 ) -> list[CouncilPartnerHealth] | list[ContractHealth]:
@@ -204,19 +185,6 @@ def partner_health_series(
     """``partner_health_months`` as (month, score) pairs; a month without a figure (outside
     the contract, not ended) is None."""
     return [(h.period, h.score) for h in partner_health_months(months, partnership, today)]
-
-
-def cached_combined_figures(
-    month: Period, *, departments: list[Department], partnership: Partnership | None
-) -> tuple[CombinedFigures, bool]:
-    """``combined_figures``, cached for a signed-off month (``reporting/figures/cache.py``): the
-    page and the API read the same entry, scoped by the partnership and the departments."""
-    return cached_figures(
-        "combined",
-        month=month,
-        scope=[partnership.pk if partnership else "all", *(d.pk for d in departments)],
-        build=lambda: combined_figures(month, departments=departments, partnership=partnership),
-    )
 
 
 def exact_health(health) -> Decimal | None:

@@ -1,4 +1,5 @@
-"""The council overview's figures for a month, shared by the page and the API."""
+"""The council overview's figures for a month, shared by the page and the API (cached in
+``reporting/figures/overview.py``)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,7 @@ from django.utils import timezone
 
 from departments.models import Department, Dimension, PerformanceIndicator
 from departments.periods import Period
-from reporting.figures.cache import cached_figures
 from reporting.metrics.coordination import Coordination, council_coordination
-from reporting.metrics.health import trailing_months
 from reporting.metrics.partner_health import CouncilPartnerHealth, council_partner_health
 from reporting.metrics.returns import Direction, IndicatorRow, indicator_rows
 from reporting.metrics.scores import share_score
@@ -37,14 +36,6 @@ class OverviewFigures:
     def on_target_share(self, department_id: int, dimension: str) -> Decimal | None:
         green, rated = self.on_target.get((department_id, dimension), (0, 0))
         return share_score(green, rated)
-
-
-def cached_overview_figures(month: Period) -> tuple[OverviewFigures, bool]:
-    """``overview_figures`` over the 24 months to ``month``, cached for a signed-off month
-    (``reporting/figures/cache.py``): the page and the API read the same entry."""
-    return cached_figures(
-        "overview", month=month, build=lambda: overview_figures(month, trailing_months(month))
-    )
 
 
 def overview_figures(

@@ -170,3 +170,19 @@ def coordination_status(
     if index is None:
         return FigureStatus(FigureState.NOT_RATED, f"No referrals in {month_in_words(month)}")
     return FigureStatus(FigureState.RATED, f"From {plural(referrals, 'referral')}")
+
+
+def mean_status(counted: list[FigureStatus]) -> FigureStatus:
+    """The status of a mean over months (the annual report's mean contract health) from
+    the statuses of the months counted in it, those with a figure: not rated when no month
+    is counted; provisional when any counted month is, saying how many; rated otherwise."""
+    if not counted:
+        return FigureStatus(FigureState.NOT_RATED, "No month has a figure to count")
+    provisional = sum(1 for status in counted if status.provisional)
+    if provisional:
+        verb = "is" if provisional == 1 else "are"
+        return FigureStatus(
+            FigureState.PROVISIONAL,
+            f"{provisional} of the {plural(len(counted), 'month')} counted {verb} provisional",
+        )
+    return FigureStatus(FigureState.RATED, f"From {plural(len(counted), 'rated month')}")

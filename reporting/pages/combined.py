@@ -5,27 +5,16 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from departments import roles
 from partnerships.models import Partnership
 from reporting.charts.combined import combined_context
-from reporting.metrics.combined import (
-    cached_combined_figures,
-    narrowing_partnership,
-    readable_departments,
-)
+from reporting.figures.combined import cached_combined_figures
 from reporting.models import EarlyWarning
-from reporting.pages.partnership import chosen_month, for_ended_months
-
-
-def chosen_partnership(request: HttpRequest, council_wide: bool) -> Partnership | None:
-    """``?partnership=`` narrows the partner health to one partnership (404 if unknown)."""
-    try:
-        return narrowing_partnership(request.GET.get("partnership"), council_wide=council_wide)
-    except Partnership.DoesNotExist as error:
-        raise Http404("No such partnership.") from error
+from reporting.pages.parameters import chosen_month, chosen_partnership, for_ended_months
+from reporting.selectors import readable_departments
 
 
 @login_required
@@ -43,9 +32,7 @@ def combined(request: HttpRequest) -> HttpResponse:
     figures, from_cache = cached_combined_figures(
         month, departments=departments, partnership=partnership
     )
-    figures_context = combined_context(
-        month, departments, partnership, scope.council_wide, figures=figures
-    )
+    figures_context = combined_context(figures, council_wide=scope.council_wide)
     warnings = (
         EarlyWarning.objects.visible_to(request.user)
         .open()

@@ -3,29 +3,19 @@ partner services each department depends on."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from departments import roles
 from departments.models import Council, Department
 from departments.numbers import whole_number
-from departments.periods import Period
 from reporting.charts.dashboards import coordination_chart, pair_heatmap
-from reporting.figures.cache import cached_figures
-from reporting.metrics.coordination import (
-    Coordination,
-    PairCell,
-    coordination_by_department,
-    council_coordination,
-    department_matrix,
-)
-from reporting.metrics.health import DependencyHealth, dependency_health, trailing_months
+from reporting.figures.coordination import CoordinationFigures, cached_coordination_figures
 from reporting.metrics.status import next_ended
-from reporting.pages.partnership import chosen_month, for_ended_months
+from reporting.pages.parameters import chosen_month, for_ended_months
+from reporting.selectors import readable_departments
 
 
 @login_required
@@ -36,70 +26,17 @@ def coordination(request: HttpRequest) -> HttpResponse:
     if not scope.sees_departments:
         raise PermissionDenied("Coordination is for the council's departments and SMT.")
     month = chosen_month(request)
-    departments = list(
-        Department.objects.visible_to(request.user).filter(is_active=True).order_by("name")
-    )
+    departments = readable_departments(request.user)
     focus = None
     if (department_id := whole_number(request.GET.get("department"))) is not None:
-        focus = get_object_or_404(Department.objects.visible_to(request.user), pk=department_id)
+        # One of the departments shown: those have figures (an inactive one has none).
+        focus = next((d for d in departments if d.pk == department_id), None)
+        if focus is None:
+            raise Http404("No such department.")
     elif not scope.council_wide:
         focus = departments[0]
     figures, _ = cached_coordination_figures(month, departments, council_wide=scope.council_wide)
     return render(request, "reporting/coordination.html", _coordination_context(figures, focus))
-
-
-@dataclass(frozen=True)
-class CoordinationFigures:
-    """The coordination page's figures for a month (and its API's): every department shown,
-    over the 24 months to the month."""
-
-    month: Period
-    months: list[Period]
-    departments: list[Department]  # those shown: the active ones the reader may see
-    by_department: dict[tuple[int, str], Coordination]  # (department id, month key)
-    council: list[Coordination] | None  # the council's series, for council-wide readers
-    dependencies: dict[tuple[int, str], DependencyHealth]  # the month only
-    everyone: list[Department]  # every active department, for the matrix
-    matrix: dict[tuple[int, int], PairCell] | None  # council-wide readers only
-
-
-def cached_coordination_figures(
-    month: Period, departments: list[Department], *, council_wide: bool
-) -> tuple[CoordinationFigures, bool]:
-    """``coordination_figures``, cached for a signed-off month (``reporting/figures/cache.py``):
-    the page and the API read the same entry. The figures depend on the departments shown
-    and on whether the council's are wanted, never on the person."""
-    return cached_figures(
-        "coordination",
-        month=month,
-        scope=[council_wide, *(d.pk for d in departments)],
-        build=lambda: coordination_figures(month, departments, council_wide=council_wide),
-    )
-
-
-def coordination_figures(
-    month: Period, departments: list[Department], *, council_wide: bool
-) -> CoordinationFigures:
-    months = trailing_months(month)
-    # Every department shown over the 24 months, aggregated once; the trends, the council
-    # series and the table all read from it.
-    by_department = coordination_by_department(
-        periods=months, department_ids=[d.pk for d in departments]
-    )
-    return CoordinationFigures(
-        month=month,
-        months=months,
-        departments=departments,
-        by_department=by_department,
-        council=council_coordination(periods=months, by_department=by_department)
-        if council_wide
-        else None,
-        dependencies=dependency_health(months=[month], department_ids=[d.pk for d in departments]),
-        everyone=list(Department.objects.filter(is_active=True).order_by("name"))
-        if council_wide
-        else [],
-        matrix=department_matrix(period=month) if council_wide else None,
-    )
 
 
 def _coordination_context(figures: CoordinationFigures, focus: Department | None) -> dict:

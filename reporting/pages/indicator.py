@@ -1,140 +1,21 @@
-"""The indicator page: one indicator for a chosen month (value against the period target,
-the same period last year, the year to date as the indicator defines it, direction of
-travel), its trend against target over every period with returns, and its commentary and
-improvement actions over time, each return linked to its page and audit trail.
-
-``indicator_history`` gathers the figures for this page and for
-``GET /api/v1/metrics/indicators/{id}/``, so the two cannot disagree.
+"""The indicator page: one indicator for a chosen month, its trend against target over
+every period with returns, and its commentary and improvement actions over time, each
+return linked to its page and audit trail. The figures are ``indicator_history``'s
+(``reporting/figures/indicator.py``), as the API's are.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
-
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from departments import roles
-from departments.models import KpiReturn, PerformanceIndicator, Target
-from departments.numbers import round_half_up
-from departments.periods import Period, period_for_date, periods_between
-from departments.rating import Rag, period_target, rate_period_value
+from departments.models import PerformanceIndicator
 from reporting.charts.dashboards import indicator_trend
-from reporting.metrics.returns import IndicatorRow, counted_value, indicator_rows
+from reporting.figures.indicator import indicator_history
 from reporting.metrics.status import next_ended
-from reporting.pages.partnership import chosen_month, for_ended_months
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    """One period of an indicator's trend.
-
-    ``value`` is the counted value (None without a counted return: no return, a draft or a
-    return sent back) and ``target`` the period target, both rounded half-up to the
-    indicator's places; ``rag`` rates the one against the other. ``kpi_return`` is the
-    period's return in any state, or None.
-    """
-
-    period: Period
-    value: Decimal | None
-    target: Decimal | None
-    rag: Rag
-    kpi_return: KpiReturn | None
-
-    @property
-    def commentary(self) -> str:
-        return self.kpi_return.commentary if self.value is not None else ""
-
-    @property
-    def improvement_action(self) -> str:
-        return self.kpi_return.improvement_action if self.value is not None else ""
-
-
-@dataclass(frozen=True)
-class IndicatorHistory:
-    """An indicator as of a chosen month.
-
-    ``row`` is the indicator's row from ``indicator_rows`` (None for an inactive indicator,
-    which the dashboards leave out). ``trend`` runs from the first period of the
-    indicator's kind with a return up to the latest period of its kind that has ended by
-    the month's last day, oldest first, every period in between included so that a gap
-    shows. ``returns`` is every return of the indicator for a period ending by then,
-    newest first, in any state.
-    """
-
-    indicator: PerformanceIndicator
-    month: Period
-    row: IndicatorRow | None
-    trend: list[TrendPoint]
-    returns: list[KpiReturn]
-
-    @property
-    def commentary(self) -> list[TrendPoint]:
-        """Counted returns with commentary or an improvement action, newest first."""
-        return [
-            point for point in reversed(self.trend) if point.commentary or point.improvement_action
-        ]
-
-
-def indicator_history(
-    *,
-    indicators: QuerySet,
-    indicator: PerformanceIndicator,
-    month: Period,
-    today: date | None = None,
-) -> IndicatorHistory:
-    """The indicator's figures as of ``month``; ``indicators`` is the user's scoped
-    queryset and ``indicator`` one of it.
-
-    Five queries whatever the number of periods: the three of ``indicator_rows``, then the
-    indicator's returns and its targets for every year. Every figure comes from the metric
-    functions: the row's from ``indicator_rows``, each trend point's from
-    ``counted_value``, ``period_target`` and ``rate_period_value``.
-    """
-    rows = indicator_rows(indicators=indicators.filter(pk=indicator.pk), month=month, today=today)
-    kind = indicator.period_kind
-    last = period_for_date(month.end, kind)
-    if last.end > month.end:  # still running at the month's end: the one before has ended
-        last = last.previous()
-    returns = list(
-        KpiReturn.objects.filter(indicator=indicator, period_end__lte=month.end).order_by(
-            "-period_end", "-period_start"
-        )
-    )
-    targets = {t.financial_year: t for t in Target.objects.filter(indicator=indicator)}
-    own = {r.period: r for r in returns if Period.parse(r.period).kind == kind}
-    trend = []
-    if own:
-        first = min(Period.parse(key) for key in own)
-        for period in periods_between(first, last):
-            kpi_return = own.get(period.key)
-            target = targets.get(period.year)
-            value = counted_value(indicator, kpi_return)
-            this_target = period_target(indicator, target, period)
-            trend.append(
-                TrendPoint(
-                    period=period,
-                    value=value,
-                    target=(
-                        None
-                        if this_target is None
-                        else round_half_up(this_target, indicator.decimal_places)
-                    ),
-                    rag=rate_period_value(indicator, target, period, value),
-                    kpi_return=kpi_return,
-                )
-            )
-    return IndicatorHistory(
-        indicator=indicator,
-        month=month,
-        row=rows[0] if rows else None,
-        trend=trend,
-        returns=returns,
-    )
+from reporting.pages.parameters import chosen_month, for_ended_months
 
 
 @login_required

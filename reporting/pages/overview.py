@@ -15,10 +15,11 @@ from reporting.charts.dashboards import (
     rag_by_department_chart,
     share_heatmap,
 )
-from reporting.metrics.overview import DIMENSIONS, OverviewFigures, cached_overview_figures
+from reporting.figures.overview import cached_overview_figures
+from reporting.metrics.overview import DIMENSIONS, OverviewFigures
 from reporting.metrics.status import next_ended
 from reporting.models import EarlyWarning
-from reporting.pages.partnership import chosen_month, for_ended_months
+from reporting.pages.parameters import chosen_month, for_ended_months
 
 
 @login_required

@@ -47,6 +47,13 @@ def report_class(kind: str) -> type[Exporter]:
         ) from None
 
 
+def report_title(kind: str) -> str:
+    """A run's report by its title ("Monthly performance pack"), or its stored identifier
+    when no report has that identifier any more."""
+    report = REPORTS.get(kind)
+    return report.title if report else kind
+
+
 def available_reports(user) -> list[type[Exporter]]:
     return [report for report in REPORTS.values() if report.may_run(user)]
 

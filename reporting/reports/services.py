@@ -1,7 +1,7 @@
 """Writes of reporting's own records: report runs (request, build, retry, notify).
 
 A run is stored first, then built by a Celery task dispatched once the run is committed
-(reporting.tasks.build_report_run), so the worker always finds it. Building reads the
+(the task named ``BUILD_REPORT_TASK``), so the worker always finds it. Building reads the
 figures with the requester's scope and keeps the file with its size and SHA-256.
 """
 
@@ -12,6 +12,7 @@ import logging
 import uuid
 from datetime import date
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -88,10 +89,19 @@ def request_report(
     return runs
 
 
-def _dispatch_after_commit(run: ReportRun) -> None:
-    from reporting.tasks import build_report_run  # the tasks call this module
+BUILD_REPORT_TASK = "reporting.tasks.build_report_run"
 
-    transaction.on_commit(lambda: build_report_run.delay(run.pk))
+
+def _dispatch_after_commit(run: ReportRun) -> None:
+    """Queue the run's build once it is committed. The task is found by its name in the
+    Celery registry: the tasks call this module, so it does not import them."""
+    transaction.on_commit(lambda: _queue_build(run.pk))
+
+
+def _queue_build(run_id: int) -> None:
+    # Importing every app's tasks module registers them (a web process has not yet).
+    current_app.loader.import_default_modules()
+    current_app.tasks[BUILD_REPORT_TASK].delay(run_id)
 
 
 def retry_run(*, run: ReportRun, actor) -> ReportRun:

@@ -16,12 +16,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments import periods, roles
-from departments.models import Department
 from partnerships.models import Partnership
 from reporting.models import ReportRun, ReportState
 from reporting.reports import services
 from reporting.reports.exports.parameters import DATE_RANGE, MONTH, YEAR
 from reporting.reports.kinds import FORMAT_LABELS, available_reports, report_class
+from reporting.selectors import readable_departments
 
 RECENT_RUNS = 50
 
@@ -81,20 +81,13 @@ def report_request(request: HttpRequest, kind: str) -> HttpResponse:
             "errors": errors,
             "error_list": [(f"id_{field}", message) for field, message in errors.items()],
             "formats": [(f, FORMAT_LABELS[f]) for f in report.formats],
-            "departments": Department.objects.visible_to(request.user)
-            .filter(is_active=True, pk__in=_department_ids(request.user))
-            .order_by("name"),
+            "departments": readable_departments(request.user),
             "partnerships": Partnership.objects.visible_to(request.user).order_by("name"),
             "MONTH": MONTH,
             "YEAR": YEAR,
             "DATE_RANGE": DATE_RANGE,
         },
     )
-
-
-def _department_ids(user):
-    scope = roles.scope_for(user)
-    return Department.objects.values("pk") if scope.council_wide else scope.department_ids
 
 
 def _initial(report) -> dict:

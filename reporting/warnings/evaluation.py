@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from departments import periods, roles
+from departments.history import person_name
 from departments.models import KpiReturn, Referral, Role
 from departments.numbers import text_problem
 from departments.periods import Period, periods_between
@@ -269,7 +270,7 @@ def acknowledge(warning: EarlyWarning, *, user, note: str) -> EarlyWarning:
     with transaction.atomic():
         locked = EarlyWarning.objects.select_for_update().get(pk=warning.pk)
         if locked.acknowledged_at is not None:
-            who = locked.acknowledged_by.get_full_name() or locked.acknowledged_by.username
+            who = person_name(locked.acknowledged_by)
             raise ValidationError({"note": [f"This warning was already acknowledged by {who}."]})
         locked.acknowledged_by = user
         locked.acknowledged_at = timezone.now()

@@ -23,10 +23,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from departments.history import ValueChange, value_changes, versions_of
+from departments.history import NO_USER, ValueChange, value_changes, versions_of
 from departments.models import KpiReturn, Referral
+from departments.returns.selectors import return_history
 from departments.returns.services import save_return
+from partnerships.records import services as record_services
 from partnerships.sla_results import services as partner_services
+from reporting.audit.selectors import AuditTrail
 from reporting.reports.exports.audit import AuditTrailExporter
 from reporting.reports.exports.parameters import ReportParameters
 from reporting.reports.renderers import render_csv, render_xlsx
@@ -34,6 +37,7 @@ from tests.factories import (
     DepartmentFactory,
     EscalationFactory,
     IndicatorFactory,
+    KpiReturnFactory,
     MilestoneFactory,
     RiskFactory,
     ServiceFactory,
@@ -315,7 +319,7 @@ def test_partnership_weights_changed_in_the_admin_show_before_and_after(
 
 def test_a_milestone_delivered_shows_its_state_and_date(client, pat, audrey, partnership):
     milestone = MilestoneFactory(partnership=partnership, title="Data centre migration")
-    partner_services.update_milestone(
+    record_services.update_milestone(
         milestone=milestone, actor=pat, state="delivered", delivered_date=date(2025, 9, 26)
     )
     delivered = [("Delivered date", "–", "26 September 2025"), ("State", "Planned", "Delivered")]
@@ -573,3 +577,15 @@ def test_a_date_beyond_the_products_range_is_a_clear_message_not_a_server_error(
     assert page.context["errors"] == {"until": message}
     assert report.status_code == 400
     assert message in str(report.json())
+
+
+def test_a_change_no_one_signed_in_made_reads_alike_on_the_trail_and_the_returns_history(
+    indicator, sam
+):
+    """A return written with no user (the demo seeding, a bulk import) is attributed in one
+    wording by the audit trail and by the return's own history."""
+    kpi_return = KpiReturnFactory(indicator=indicator, period=SEPTEMBER)
+
+    (entry,) = AuditTrail(user=sam, object_type="return", record_id=kpi_return.pk)
+    (history,) = return_history(kpi_return)
+    assert entry.who == history.who == NO_USER == "System (seeded or imported)"

@@ -20,6 +20,8 @@ import pytest
 import time_machine
 from django.apps import apps
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core.figure_generation import figures_generation
 from departments.models import Department, PeriodSignOff
@@ -652,12 +654,12 @@ def test_a_deadline_passing_overnight_is_not_hidden_by_the_cache(client, world, 
     ("builder", "page", "api"),
     [
         (
-            "reporting.pages.dashboard.department_figures",
+            "reporting.figures.department.department_figures",
             "/departments/{housing}/",
             "departments/{housing}/",
         ),
         ("reporting.metrics.overview.overview_figures", "/overview/", "overview/"),
-        ("reporting.pages.coordination.coordination_figures", "/coordination/", "coordination/"),
+        ("reporting.figures.coordination.coordination_figures", "/coordination/", "coordination/"),
         ("reporting.metrics.combined.combined_figures", "/combined/", "combined/"),
     ],
 )
@@ -680,6 +682,60 @@ def test_the_page_and_its_api_read_one_cached_entry(
     _api(client, api.format(housing=housing.pk))
     _api(client, api.format(housing=housing.pk))
     assert calls == [name]  # built once for the page; the API read the same entry
+
+
+def _same_as_the_page(endpoint: str, page: dict, api: dict, housing) -> None:
+    """The figures the endpoint answers are the page's: RAG counts and partner health on
+    the overview, H1's row with coordination and dependency health on the department
+    dashboard, Housing's index on the coordination page, the council partner health and
+    Housing's dependency health on the combined view."""
+    if endpoint == "overview":
+        (row,) = [r for r in api["rag_by_department"] if r["department"] == housing.pk]
+        assert {k: row[k] for k in ("green", "amber", "red", "missing")} == {
+            k: page["counts"][housing.pk][k] for k in ("green", "amber", "red", "missing")
+        }
+        assert api["partner_health"][-1]["score"] == _shown(page["health_now"].score)
+    elif endpoint == "department":
+        ((row,), (body,)) = page["rows"], api["indicators"]
+        assert (body["value"], body["rag"]) == (_shown(row.value), row.rag.value)
+        assert api["coordination"]["index"] == _shown(page["coordination"].index)
+        assert api["dependency_health"]["score"] == _shown(page["dependency"].score)
+    elif endpoint == "coordination":
+        (row,) = [r for r in page["rows"] if r[0].pk == housing.pk]
+        (body,) = [d for d in api["departments"] if d["department"] == housing.pk]
+        assert body["index"] == _shown(row[1].index)
+    else:
+        assert api["months"][-1]["partner_health"] == _shown(page["health_now"])
+        (row,) = [r for r in page["rows"] if r.department.pk == housing.pk]
+        (body,) = [d for d in api["departments"] if d["department"] == housing.pk]
+        assert body["dependency_health"] == _shown(row.dependency.score)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "page", "api"),
+    [
+        ("overview", "/overview/", "overview/"),
+        ("department", "/departments/{housing}/", "departments/{housing}/"),
+        ("coordination", "/coordination/", "coordination/"),
+        ("combined", "/combined/", "combined/"),
+    ],
+)
+def test_the_api_of_a_cached_page_is_cached(client, world, housing, sam, endpoint, page, api):
+    """A second identical request to the endpoint reads the figures from the cache, so it
+    makes fewer queries than the first, and both answer the page's numbers."""
+    client.force_login(sam)
+    url = api.format(housing=housing.pk)
+    with CaptureQueriesContext(connection) as first:
+        body = _api(client, url)
+    with CaptureQueriesContext(connection) as second:
+        again = _api(client, url)
+    assert again == body
+    # The second reads the user, their scope, the sign-off and the departments shown;
+    # the figures' own queries (a dozen or more) are gone.
+    assert len(second) <= 6 < len(first)
+    shown = client.get(page.format(housing=housing.pk), {"period": P06.key})
+    assert shown.status_code == 200
+    _same_as_the_page(endpoint, shown.context, body, housing)
 
 
 # --- the bookkeeping itself ----------------------------------------------------------------------

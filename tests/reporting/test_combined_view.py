@@ -723,6 +723,46 @@ def test_the_warning_pages_list_filter_and_show_the_evidence(client, sam, warnin
     assert 'name="note"' in html  # the SMT may acknowledge it
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "state=open",
+        "state=acknowledged",
+        "state=resolved",
+        "state=all",
+        "state=all&rule=falling_together",
+        "state=all&department={housing}",
+        "state=open&partnership={partnership}",
+        "state=all&service={service}",
+        "state=all&period=2025-26-P06",
+    ],
+)
+def test_the_warning_page_and_the_api_take_one_vocabulary(client, sam, warnings, query):
+    """One FilterSet (reporting/warnings/filters.py): the same parameters and values give
+    the same warnings on the list page and through the API."""
+    EarlyWarning.objects.filter(pk=warnings["ict_falling"].pk).update(
+        acknowledged_by=sam, acknowledged_at=NOW, acknowledgement_note="On the board agenda."
+    )
+    EarlyWarning.objects.filter(pk=warnings["finance_missing"].pk).update(
+        resolved_by_data_on=NOW.date()
+    )
+    service = warnings["housing_service"]
+    query = query.format(
+        housing=service.department_id,
+        partnership=service.partnership_id,
+        service=service.service_id,
+    )
+    client.force_login(sam)
+
+    page = client.get(f"/early-warnings/?{query}")
+    api = client.get(f"{WARNINGS_API}?{query}")
+
+    assert page.status_code == api.status_code == 200
+    listed = {w.pk for w in page.context["page"]}
+    assert listed == {row["id"] for row in api.json()["results"]}
+    assert listed  # every query here finds at least one
+
+
 def test_a_department_cannot_open_another_departments_warning(client, harriet, warnings):
     client.force_login(harriet)
     assert client.get(f"/early-warnings/{warnings['finance_missing'].pk}/").status_code == 404

@@ -179,3 +179,19 @@ def test_a_signed_off_months_coordination_page_comes_from_the_cache(client, sam,
     with CaptureQueriesContext(connection) as second:
         assert client.get(url).status_code == 200
     assert len(second) < len(first)
+
+
+def test_the_coordination_page_focuses_only_on_a_department_it_shows(
+    client, sam, alice, housing, finance
+):
+    """``?department=`` names one of the departments the page shows: an inactive one has no
+    figures (it was a server error), and another department's is not an officer's."""
+    url = "/coordination/?period=2025-26-P06&department={}"
+    finance.is_active = False
+    finance.save()
+    client.force_login(sam)
+    assert client.get(url.format(housing.pk)).status_code == 200
+    assert client.get(url.format(finance.pk)).status_code == 404
+    client.force_login(alice)
+    assert client.get(url.format(housing.pk)).status_code == 200
+    assert client.get(url.format(finance.pk)).status_code == 404

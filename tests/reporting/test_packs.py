@@ -15,6 +15,7 @@ from reporting.metrics.health import contract_health, trailing_months
 from reporting.metrics.partner_health import council_partner_health
 from reporting.metrics.relation import relation
 from reporting.metrics.returns import indicator_rows
+from reporting.metrics.status import FigureState, FigureStatus, mean_status
 from reporting.reports.exports.parameters import ReportParameters
 from reporting.reports.packs.annual import BestValueAnnualReport
 from reporting.reports.packs.chart_images import NO_RENDERER
@@ -193,6 +194,38 @@ def test_the_annual_report_groups_statutory_indicators_by_dimension(
         march.year_to_date.rag.label,
         march.year_to_date_direction.label,
     )
+
+
+@pytest.mark.parametrize(
+    ("when", "year", "shown"),
+    [
+        # October's SLA results are still due (14 November): its 40.0 counts, provisional.
+        ("2025-11-05 12:00", 2025, "56.3 (Provisional: 1 of the 7 months counted is provisional)"),
+        # Past that deadline October is rated, at 30.0 with its results overdue.
+        ("2025-11-28 12:00", 2025, "54.9 (Rated: From 7 rated months)"),
+        # The contract began in April 2020: no month of 2019/20 has a figure.
+        ("2025-11-28 12:00", 2019, "not rated (Not rated: No month has a figure to count)"),
+    ],
+)
+def test_the_annual_reports_mean_contract_health_says_its_status(
+    evidence, audrey, tmp_path, no_chart_images, when, year, shown
+):
+    report = BestValueAnnualReport(user=audrey, parameters=ReportParameters(year=year))
+    with time_machine.travel(when, tick=False):
+        _, _, content = report.build("pdf")
+    text = " ".join(pdf_pages(content, tmp_path))
+    assert f"Mean contract health over the year: {shown}." in text
+
+
+def test_a_mean_over_months_is_provisional_if_any_month_counted_is():
+    rated = FigureStatus(FigureState.RATED, "All in")
+    provisional = FigureStatus(FigureState.PROVISIONAL, "Due")
+    assert mean_status([]) == FigureStatus(FigureState.NOT_RATED, "No month has a figure to count")
+    assert mean_status([rated, provisional, provisional]).state is FigureState.PROVISIONAL
+    assert str(mean_status([rated, provisional, provisional])) == (
+        "Provisional: 2 of the 3 months counted are provisional"
+    )
+    assert mean_status([rated]) == FigureStatus(FigureState.RATED, "From 1 rated month")
 
 
 def test_without_a_chart_renderer_the_pack_says_so_instead_of_failing(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from departments.models import Department, Referral
+from departments.models import Referral
 from departments.roles import scope_for
 from reporting.metrics.coordination import (
     Coordination,
@@ -12,6 +12,7 @@ from reporting.metrics.coordination import (
     council_coordination,
 )
 from reporting.reports.exports.base import DATE, SCORE, WHOLE, Column, Exporter, page_link
+from reporting.selectors import readable_departments
 
 
 class ReferralsExporter(Exporter):
@@ -39,7 +40,8 @@ class ReferralsExporter(Exporter):
 
     @classmethod
     def may_run(cls, user) -> bool:
-        return _has_department_scope(user)
+        # Referrals are the departments': the partner manager sees none of them.
+        return scope_for(user).sees_departments
 
     def rows(self) -> Iterator[list]:
         month = self.parameters.month
@@ -67,12 +69,6 @@ class ReferralsExporter(Exporter):
                 referral.resolution_days,
                 link,
             ]
-
-
-def _has_department_scope(user) -> bool:
-    """Referrals are the departments': the partner manager sees none of them."""
-    scope = scope_for(user)
-    return scope.council_wide or bool(scope.department_ids)
 
 
 class CoordinationExporter(Exporter):
@@ -104,14 +100,16 @@ class CoordinationExporter(Exporter):
 
     @classmethod
     def may_run(cls, user) -> bool:
-        return _has_department_scope(user)
+        # Referrals are the departments': the partner manager sees none of them.
+        return scope_for(user).sees_departments
 
     def rows(self) -> Iterator[list]:
         month = self.parameters.month
-        departments = Department.objects.visible_to(self.user).filter(is_active=True)
+        # The partner manager sees the departments their services serve, but not their
+        # referrals (DESIGN.md section 4).
+        departments = readable_departments(self.user)
         if self.parameters.department:
-            departments = departments.filter(pk=self.parameters.department.pk)
-        departments = [d for d in departments.order_by("name") if _sees_referrals(self, d)]
+            departments = [d for d in departments if d.pk == self.parameters.department.pk]
         every = coordination_by_department(periods=[month])
         link = page_link("reporting:coordination", query=f"period={month.key}")
         if self.scope.council_wide and not self.parameters.department:
@@ -119,13 +117,6 @@ class CoordinationExporter(Exporter):
             yield coordination_row("Council", council, link)
         for department in departments:
             yield coordination_row(department.name, every[(department.pk, month.key)], link)
-
-
-def _sees_referrals(exporter: Exporter, department: Department) -> bool:
-    """The partner manager sees the departments their services serve, but not their
-    referrals (DESIGN.md section 4)."""
-    scope = exporter.scope
-    return scope.council_wide or department.pk in scope.department_ids
 
 
 def coordination_row(name: str, figures: Coordination, link: str) -> list:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from django.db.models import Q
 
+from departments.history import person_name
 from reporting.models import OPEN_WARNING, EarlyWarning
 from reporting.reports.exports.base import DATE, DATETIME, Column, Exporter, page_link
 from reporting.reports.exports.parameters import ReportParameters
@@ -74,7 +75,7 @@ class EarlyWarningsExporter(Exporter):
                 warning.latest_period,
                 warning.raised_at,
                 warning.acknowledged_at,
-                (by.get_full_name() or by.username) if by else "",
+                person_name(by) if by else "",
                 warning.acknowledgement_note,
                 warning.resolved_by_data_on,
                 json.dumps(warning.evidence, sort_keys=True, default=str),

@@ -23,6 +23,7 @@ from partnerships.models import Partnership
 from partnerships.outcomes import NO_CREDIT
 from reporting.metrics.health import ContractHealth, contract_health_series, credits_year_to_date
 from reporting.metrics.returns import IndicatorRow, indicator_rows
+from reporting.metrics.status import FigureStatus, mean_status
 from reporting.reports.exports.base import FIGURE, MONEY, SCORE, Column, page_link
 from reporting.reports.exports.parameters import YEAR, ReportParameters
 from reporting.reports.exports.records import MilestonesExporter
@@ -47,12 +48,22 @@ class PartnershipYear:
     milestones_on_time: int
 
     @property
+    def counted_months(self) -> list[ContractHealth]:
+        """The months that have a figure (rated or provisional: not those outside the
+        contract or not yet ended)."""
+        return [m for m in self.months if m.exact is not None]
+
+    @property
     def mean_health(self) -> Decimal | None:
-        """The mean of the exact contract health of the months that have a figure (rated
-        or provisional: not those outside the contract or not yet ended), rounded once
-        to one decimal place."""
-        rated = [m.exact for m in self.months if m.exact is not None]
-        return score(sum(rated, Decimal(0)) / len(rated)) if rated else None
+        """The mean of the exact contract health of the counted months, rounded once to one
+        decimal place."""
+        counted = [m.exact for m in self.counted_months]
+        return score(sum(counted, Decimal(0)) / len(counted)) if counted else None
+
+    @property
+    def mean_health_status(self) -> FigureStatus:
+        """Provisional when any counted month is, not rated when none is counted."""
+        return mean_status([m.status for m in self.counted_months])
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from departments.history import person_name
 from departments.models import Council
 from reporting.reports.exports.base import Exporter
 from reporting.reports.renderers import pdf_from_html
@@ -43,7 +44,7 @@ class Pack(Exporter):
                 "signed_off_at": self.signed_off_at(),
                 "site_url": settings.SITE_URL.rstrip("/"),
                 "council_name": council.name if council else "",
-                "reader": self.user.get_full_name() or self.user.username,
+                "reader": person_name(self.user),
                 **context,
             },
         )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from reporting.charts.dashboards import Chart
+from reporting.charts.base import Chart
 
 logger = logging.getLogger(__name__)
 

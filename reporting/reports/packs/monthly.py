@@ -25,12 +25,10 @@ from departments.periods import Period
 from departments.roles import scope_for
 from partnerships.models import Partnership, Service
 from partnerships.outcomes import NO_CREDIT
-from reporting.charts.combined import combined_context as combined_page_context
-from reporting.charts.dashboards import (
-    Chart,
-    contract_health_chart,
-    rag_by_department_chart,
-)
+from reporting.charts.base import Chart
+from reporting.charts.combined import combined_context
+from reporting.charts.dashboards import contract_health_chart, rag_by_department_chart
+from reporting.figures.combined import cached_combined_figures
 from reporting.metrics.combined import DepartmentRelation
 from reporting.metrics.coordination import (
     Coordination,
@@ -52,6 +50,7 @@ from reporting.metrics.status import FigureStatus, returns_status
 from reporting.models import EarlyWarning
 from reporting.reports.exports.parameters import ReportParameters
 from reporting.reports.exports.warnings import warnings_for
+from reporting.selectors import readable_departments
 
 
 @dataclass(frozen=True)
@@ -110,14 +109,12 @@ class MonthlyPack:
     returns_status: FigureStatus | None = None  # of the month's returns in the pack
 
 
-def _pack_departments(user, parameters: ReportParameters, council_wide: bool) -> list[Department]:
-    departments = Department.objects.visible_to(user).filter(is_active=True)
-    if not council_wide:
-        # A partner manager sees the departments their services serve by name only.
-        departments = departments.filter(pk__in=scope_for(user).department_ids)
+def _pack_departments(user, parameters: ReportParameters) -> list[Department]:
+    # A partner manager sees the departments their services serve by name only.
+    departments = readable_departments(user)
     if parameters.department:
-        departments = departments.filter(pk=parameters.department.pk)
-    return list(departments.order_by("name"))
+        departments = [d for d in departments if d.pk == parameters.department.pk]
+    return departments
 
 
 def _pack_partnerships(user, parameters: ReportParameters) -> list[Partnership]:
@@ -133,7 +130,7 @@ def monthly_pack(*, user, parameters: ReportParameters) -> MonthlyPack:
     months = trailing_months(month)
     council_wide = scope_for(user).council_wide
     whole_council = council_wide and parameters.department is None
-    departments = _pack_departments(user, parameters, council_wide)
+    departments = _pack_departments(user, parameters)
     ids = [d.pk for d in departments]
     rows = (
         indicator_rows(
@@ -177,13 +174,17 @@ def monthly_pack(*, user, parameters: ReportParameters) -> MonthlyPack:
                 month, departments, {d.pk: counts.get(d.pk, Counter()) for d in departments}
             ),
         ]
-        context = combined_page_context(month, departments, parameters.partnership, True)
-        combined.append(_combined_section("Council", context))
+        figures, _ = cached_combined_figures(
+            month, departments=departments, partnership=parameters.partnership
+        )
+        combined.append(_combined_section("Council", combined_context(figures, council_wide=True)))
     else:
         coordination_rows = [s.coordination for s in sections if s.coordination]
         for d in departments:
-            context = combined_page_context(month, [d], None, False)
-            combined.append(_combined_section(d.name, context))
+            figures, _ = cached_combined_figures(month, departments=[d], partnership=None)
+            combined.append(
+                _combined_section(d.name, combined_context(figures, council_wide=False))
+            )
     warnings = warnings_for(user, parameters)
     return MonthlyPack(
         month=month,
@@ -224,8 +225,8 @@ def _partnership_section(
 
 
 def _combined_section(subject: str, context: dict) -> CombinedSection:
-    """The combined view page's own figures and charts (reporting.pages.combined), so the
-    pack says what the page says."""
+    """The combined view page's own figures and charts (``combined_context`` of the
+    page's cached figures), so the pack says what the page says."""
     return CombinedSection(
         subject=subject,
         relation=context["relation"],

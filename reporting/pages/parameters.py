@@ -1,0 +1,79 @@
+"""What the figures pages read from the query string, one rule each: the month
+(``?period=``), and the partnership the combined view narrows partner health to
+(``?partnership=``, read by the API the same way)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from departments import periods
+from departments.numbers import whole_number
+from partnerships.models import Partnership
+
+
+def chosen_month(request: HttpRequest) -> periods.Period:
+    """The month in ``?period=`` (404 for a bad key), else the latest closed month.
+
+    A month that has not ended raises ``periods.MonthNotEnded``, which a view wrapped in
+    ``for_ended_months`` answers with a page saying so.
+    """
+    try:
+        return periods.ended_month_or_latest(request.GET.get("period"))
+    except periods.MonthNotEnded:
+        raise
+    except ValueError as error:
+        raise Http404(str(error)) from error
+
+
+def for_ended_months(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Figures pages rate ended months only (DESIGN.md section 3, "Which months are
+    rated"). Asked for the current or a future month, the page answers 404 (there is no
+    page for that month yet, as for any other month key it cannot show) with a message
+    saying the month has not ended and a link to the same page for the latest ended
+    month, never a figure."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except periods.MonthNotEnded as error:
+            query = request.GET.copy()
+            query["period"] = error.latest.key
+            return render(
+                request,
+                "reporting/month_not_ended.html",
+                {
+                    "month": error.month,
+                    "latest": error.latest,
+                    "latest_url": f"{request.path}?{query.urlencode()}",
+                    "first_day": error.month.end + timedelta(days=1),
+                },
+                status=404,
+            )
+
+    return wrapped
+
+
+def narrowing_partnership(raw: str | None, *, council_wide: bool) -> Partnership | None:
+    """The partnership ``?partnership=`` narrows partner health to, or None for the
+    council's. Only council-wide readers may narrow; an unknown or refused id raises
+    ``Partnership.DoesNotExist`` (404 to the page and the API alike)."""
+    if not raw:
+        return None
+    partnership_id = whole_number(raw)
+    if partnership_id is None or not council_wide:
+        raise Partnership.DoesNotExist("No such partnership.")
+    return Partnership.objects.get(pk=partnership_id)
+
+
+def chosen_partnership(request: HttpRequest, council_wide: bool) -> Partnership | None:
+    """``?partnership=`` narrows the partner health to one partnership (404 if unknown)."""
+    try:
+        return narrowing_partnership(request.GET.get("partnership"), council_wide=council_wide)
+    except Partnership.DoesNotExist as error:
+        raise Http404("No such partnership.") from error
