@@ -9,7 +9,7 @@ import csv
 import io
 from collections.abc import Iterable
 
-from core.importer import cell_text
+from core.cells import cell_text
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

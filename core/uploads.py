@@ -10,7 +10,8 @@ from typing import IO
 
 from django.conf import settings
 
-from core.importer import READ_CHUNK_BYTES, FileFormat, ImportRejected
+from core.cells import ImportRejected
+from core.importer import READ_CHUNK_BYTES, FileFormat
 
 # A workbook is a zip; refuse one that unpacks to far more than any honest sheet would,
 # because openpyxl keeps the shared strings in memory even in read-only mode.

@@ -27,7 +27,7 @@ from typing import IO
 
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from core.importer import CellText, ImportRejected, cell_text
+from core.cells import CellText, ImportRejected, cell_text
 
 # Excel keeps 15 significant digits: a typed number never has more, so the digits a
 # calculation leaves beyond them (0.1 + 0.2 = 0.30000000000000004) are binary noise that

@@ -15,7 +15,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from core.importer import ImportRejected, iter_rows, run_import
+from core.cells import ImportRejected
+from core.importer import iter_rows, run_import
 from departments import periods
 from departments.models import Department, PerformanceIndicator
 from departments.referrals.imports import ReferralRowHandler

@@ -9,8 +9,8 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from core.cells import ImportRejected
 from core.health import HEARTBEAT_CACHE_KEY
-from core.importer import ImportRejected
 from core.progress import forget_progress
 from departments import periods, reminders
 from departments.imports import services as imports

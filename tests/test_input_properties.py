@@ -25,7 +25,8 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.importer import ImportRejected, iter_json_rows, iter_rows, run_import
+from core.cells import ImportRejected
+from core.importer import iter_json_rows, iter_rows, run_import
 from departments.models import KpiReturn, Referral
 from departments.referrals.imports import ReferralRowHandler
 from departments.returns.imports import ReturnRowHandler

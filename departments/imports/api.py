@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from core.api.errors import error_responses, request_example
-from core.importer import ImportRejected
+from core.cells import ImportRejected
 from core.progress import read_progress
 from departments.imports.filters import ImportJobFilter
 from departments.imports.services import start_import

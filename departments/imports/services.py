@@ -22,11 +22,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from core.cells import ImportRejected, RowError
 from core.importer import (
-    ImportRejected,
     ImportSummary,
     ProgressCallback,
-    RowError,
     count_rows,
     iter_json_rows,
     iter_rows,

@@ -16,7 +16,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.importer import ImportRejected
+from core.cells import ImportRejected
 from core.progress import read_progress
 from departments import periods
 from departments.imports.filters import ImportJobFilter

@@ -17,15 +17,8 @@ from django.db import IntegrityError
 from openpyxl import Workbook
 
 from core import importer
-from core.importer import (
-    ImportRejected,
-    RowError,
-    cell_text,
-    count_rows,
-    iter_json_rows,
-    iter_rows,
-    run_import,
-)
+from core.cells import ImportRejected, RowError, cell_text
+from core.importer import count_rows, iter_json_rows, iter_rows, run_import
 from core.tabular import safe_cell
 from core.uploads import check_upload, detect_format
 from departments.models import Council

@@ -12,14 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from core.importer import (
-    ImportRejected,
-    Row,
-    RowError,
-    iter_json_rows,
-    iter_rows,
-    run_import,
-)
+from core.cells import ImportRejected, RowError
+from core.importer import Row, iter_json_rows, iter_rows, run_import
 from departments.models import Council
 from tests.cases import CASES_DIR
 

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from core.importer import ImportRejected
+from core.cells import ImportRejected
 from core.progress import cache_progress, forget_progress, read_progress
 from departments import tasks
 from departments.imports import services as imports

@@ -13,14 +13,8 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
-from core.importer import (
-    CellText,
-    ImportRejected,
-    RowError,
-    count_rows,
-    iter_rows,
-    run_import,
-)
+from core.cells import CellText, ImportRejected, RowError
+from core.importer import count_rows, iter_rows, run_import
 from departments.models import Council
 from tests.cases import CASES_DIR
 
