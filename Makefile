@@ -27,9 +27,16 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# The suite runs in parallel, one pytest-xdist worker per core (TEST_WORKERS=0 for one
+# process). --dist worksteal hands each worker a run of consecutive tests, so a module's
+# shared rows (tests/shared_rows.py) are mostly built once, and moves tests to a worker
+# that runs out. (The scope-grouping modes would run one of schemathesis's operations
+# only: on pytest 9 they all share one node id.) Each worker has its own test database
+# and, with REDIS_URL, the next Redis database after the one given (config/settings.py).
 # pytest exits 5 when it collects no test: treat that as a failure, never as green.
+TEST_WORKERS ?= auto
 test: install lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 bench: install

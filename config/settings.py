@@ -8,6 +8,7 @@ hardening on and refuses to start without a real secret key.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -104,6 +105,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 REDIS_URL = env("REDIS_URL", "")
+if REDIS_URL and env("PYTEST_XDIST_WORKER", ""):
+    # Tests in parallel (pytest-xdist workers gw0, gw1, ...): each worker takes the next
+    # Redis database after the one given, so one worker's cache.clear() (a FLUSHDB) never
+    # empties another's cache or Celery queues.
+    _redis = urlsplit(REDIS_URL)
+    _db = int(_redis.path.strip("/") or 0) + int(env("PYTEST_XDIST_WORKER").removeprefix("gw"))
+    REDIS_URL = urlunsplit(_redis._replace(path=f"/{_db}"))
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -14,6 +14,7 @@ from tests.factories import (
     PartnershipFactory,
     UserFactory,
 )
+from tests.shared_rows import OPEN as OPEN_SHARED_ROWS
 
 PASSWORD = "correct-horse-battery"
 # Requests the schemathesis run sent (tests/test_api_fuzzing.py), for the closing summary.
@@ -113,10 +114,30 @@ def media_in_tmp(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher():
+    """Hashing with PBKDF2's full work factor would dominate the suite's run time. For the
+    whole session, so rows shared by a module's tests are hashed the same way too."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    """Hashing with PBKDF2's full work factor would dominate the suite's run time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _shared_rows_only_where_asked(request):
+    """A module's shared rows (tests/shared_rows.py) are seen only by the tests that ask for
+    them, and only by tests that roll back their own writes: a test that would see rows it
+    did not ask for, or flush them for the tests after it, fails here instead."""
+    unasked = [name for name in OPEN_SHARED_ROWS if name not in request.fixturenames]
+    if unasked:
+        pytest.fail(f"this test would see the shared rows of {', '.join(unasked)}: ask for them")
+    marker = request.node.get_closest_marker("django_db")
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if OPEN_SHARED_ROWS and transactional:
+        pytest.fail("a transactional test cannot run on shared rows: it would flush them")
 
 
 @pytest.fixture(autouse=True)

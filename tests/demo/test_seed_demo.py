@@ -1,15 +1,13 @@
 """The demo council: counts, workflow spread, idempotency and the deterioration episode,
-all checked from the raw rows."""
+all checked from the raw rows of one council seeded for the whole module (each test's
+own writes are rolled back after it: tests/shared_rows.py)."""
 
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import date
-from statistics import mean
 
 import pytest
-from django.core.management import call_command
 
 from demo.generator import DEMO_USERS, row_counts, seed_council
-from demo.reference import EPISODE_SERVICES
 from demo.scale import DEMO, Episode
 from departments.models import (
     Department,
@@ -18,54 +16,22 @@ from departments.models import (
     PerformanceIndicator,
     PeriodSignOff,
     Referral,
-    Target,
 )
 from partnerships.models import Service, SlaResult
+from tests.shared_rows import shared_rows
 
 TODAY = date(2026, 11, 28)  # latest closed month: October 2026 (2026-27-P07)
 EPISODE = Episode(year=2025)
 
-
-@pytest.fixture
-def demo(db):
-    return seed_council(scale=DEMO, seed=2025, today=TODAY)
+pytestmark = pytest.mark.django_db
 
 
-def met_share_by_month(service_code: str) -> dict[str, float]:
-    totals, met = Counter(), Counter()
-    for result in SlaResult.objects.filter(sla__service__code=service_code).select_related("sla"):
-        sla, value = result.sla, result.value_in_force
-        ok = (
-            value >= sla.expected_level
-            if sla.polarity == "higher"
-            else (value <= sla.expected_level)
-        )
-        totals[result.period] += 1
-        met[result.period] += ok
-    return {period: met[period] / totals[period] for period in totals}
-
-
-def on_time_counts(departments) -> tuple[Counter, Counter]:
-    """Resolved referrals received by ``departments``, and those on time, by month key."""
-    totals, on_time = Counter(), Counter()
-    rows = Referral.objects.filter(to_department__in=departments, resolved_on__isnull=False)
-    for period, raised, resolved, agreed in rows.values_list(
-        "period", "raised_on", "resolved_on", "agreed_days"
-    ):
-        totals[period] += 1
-        on_time[period] += (resolved - raised).days <= agreed
-    return totals, on_time
-
-
-def on_time_by_month(department: Department) -> dict[str, float]:
-    totals, on_time = on_time_counts([department])
-    return {period: 100 * on_time[period] / totals[period] for period in totals}
-
-
-def pooled_on_time(departments, months) -> float:
-    """The on-time share of a group of departments over some months, pooled."""
-    totals, on_time = on_time_counts(departments)
-    return 100 * sum(on_time[m.key] for m in months) / sum(totals[m.key] for m in months)
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with shared_rows(django_db_blocker, "demo"):
+        with django_db_blocker.unblock():
+            report = seed_council(scale=DEMO, seed=2025, today=TODAY)
+        yield report
 
 
 def test_demo_has_the_council_the_design_describes(demo):
@@ -145,81 +111,6 @@ def test_seeding_twice_changes_nothing(demo):
     assert second.created is False
     assert row_counts() == before
     assert list(KpiReturn.objects.order_by("pk").values_list("value", flat=True)) == values
-
-
-def test_the_command_is_idempotent(db, capsys):
-    call_command("seed_demo")
-    first = row_counts()
-    call_command("seed_demo")
-    assert row_counts() == first
-    assert "already exists" in capsys.readouterr().out
-
-
-def _fingerprint() -> tuple:
-    return (
-        sorted(KpiReturn.objects.values_list("indicator__code", "period", "value", "state")),
-        sorted(SlaResult.objects.values_list("sla__code", "period", "reported_value")),
-        sorted(
-            Referral.objects.values_list(
-                "from_department__code",
-                "to_department__code",
-                "raised_on",
-                "resolved_on",
-                "channel",
-            ),
-            key=repr,  # an unresolved referral's None does not compare with a date
-        ),
-        sorted(Target.objects.values_list("indicator__code", "financial_year", "annual_value")),
-    )
-
-
-def test_the_same_seed_gives_the_same_figures(db):
-    seed_council(scale=DEMO, seed=7, today=TODAY)
-    first = _fingerprint()
-    seed_council(scale=DEMO, seed=7, today=TODAY, reset=True)
-    assert _fingerprint() == first
-    seed_council(scale=DEMO, seed=8, today=TODAY, reset=True)
-    assert _fingerprint() != first
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_the_deterioration_episode_is_in_the_raw_rows(db, seed):
-    seed_council(scale=DEMO, seed=seed, today=TODAY)
-    episode_keys = [month.key for month in EPISODE.service_months]
-
-    for code in EPISODE_SERVICES:
-        shares = met_share_by_month(code)
-        for key in episode_keys:
-            assert shares[key] < 0.6, (code, key, shares[key])
-
-    dependent = Department.objects.filter(services__code__in=EPISODE_SERVICES).distinct()
-    assert dependent.count() >= 4
-    first_failure = EPISODE.service_months[0]
-    before = [first_failure]
-    for _ in range(6):
-        before.insert(0, before[0].previous())
-    before = before[:-1]  # the six months before the services fail
-    falls_start = defaultdict(list)
-    for department in dependent:
-        shares = on_time_by_month(department)
-        baseline = mean(shares[m.key] for m in before)
-        one_later, two_later = first_failure.next(), first_failure.next().next()
-        assert shares[first_failure.key] > baseline - 15, department.code  # not yet falling
-        fell = [m for m in (one_later, two_later) if shares[m.key] <= baseline - 15]
-        assert fell, (department.code, baseline, shares[one_later.key], shares[two_later.key])
-        falls_start[department.code] = fell[0].key
-
-    # The group of departments recovers after the fall, and the control group (departments
-    # not using the failing systems) does not fall, on average: both pooled, as a small
-    # department's month is a handful of referrals and another service's ordinary bad
-    # month also shows in the month after it.
-    after = [EPISODE.coordination_months[-1].next()]
-    while len(after) < 3:
-        after.append(after[-1].next())
-    assert pooled_on_time(dependent, after) > pooled_on_time(dependent, before) - 8
-    independent = Department.objects.exclude(pk__in=dependent)
-    baseline = pooled_on_time(independent, before)
-    assert pooled_on_time(independent, EPISODE.coordination_months) > baseline - 8
 
 
 def test_the_episode_shows_as_a_fall_in_contract_health_and_coordination(demo):

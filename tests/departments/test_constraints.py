@@ -12,7 +12,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
 
 from departments.models import (
     Council,
@@ -25,6 +24,7 @@ from departments.models import (
     Target,
 )
 from reporting.models import EarlyWarning
+from tests.constraints import refused
 from tests.factories import (
     CouncilFactory,
     IndicatorFactory,
@@ -36,18 +36,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 SIGNED_OFF_AT = datetime(2025, 10, 24, 16, 30, tzinfo=UTC)
-
-
-def refused(create, constraint: str) -> None:
-    """Run ``create`` in a savepoint and demand that ``constraint`` makes the database refuse it.
-
-    PostgreSQL names the constraint; SQLite names a CHECK constraint but only the columns of
-    a violated unique index.
-    """
-    with pytest.raises(IntegrityError) as caught, transaction.atomic():
-        create()
-    message = str(caught.value)
-    assert constraint in message or message.startswith("UNIQUE constraint failed"), message
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
@@ -25,6 +26,7 @@ from openpyxl import Workbook
 from demo import reference
 from departments.imports.services import start_import
 from departments.models import ImportJob, ImportStatus, Referral
+from departments.referrals.imports import ReferralRowHandler
 from tests.factories import DepartmentFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -554,3 +556,41 @@ def test_100000_rows_with_one_bad_row_near_the_end_store_nothing(
     assert job.message == "Nothing was imported: 1 problem found."
     assert job.total_rows == 100_000
     assert not Referral.objects.exists()
+
+
+def test_imported_dates_must_be_whole_dates(alice, housing, finance):
+    handler = ReferralRowHandler(alice, today=date(2025, 11, 15))
+    row = {
+        "from_department": "housing",
+        "to_department": "finance",
+        "category": "Invoice",
+        "raised_on": "2025-09-1234",
+        "agreed_days": "5",
+        "channel": "email",
+    }
+    with pytest.raises(ValidationError) as error:
+        handler.write_row(2, row)
+    assert error.value.message_dict["raised_on"] == [
+        "'2025-09-1234' is not a date: write it as 2026-04-01 or 01/04/2026, or as a date "
+        "and time such as 2026-04-01T09:30:00+01:00"
+    ]
+
+
+def test_imported_referrals_name_who_imported_them(alice, housing, finance):
+    handler = ReferralRowHandler(alice, today=date(2025, 11, 15))
+    handler.write_row(
+        2,
+        {
+            "from_department": "housing",
+            "to_department": "finance",
+            "category": "Invoice query",
+            "raised_on": "2025-09-30T09:15:00",
+            "agreed_days": "5",
+            "channel": "email",
+        },
+    )
+    handler.finish()
+    referral = Referral.objects.get()
+    assert referral.raised_on == date(2025, 9, 30)
+    record = referral.history.get()
+    assert (record.history_user, record.history_change_reason) == (alice, "Imported")

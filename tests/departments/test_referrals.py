@@ -22,6 +22,8 @@ from departments.models import Referral
 from departments.periods import Period
 from departments.referrals.services import (
     acknowledge_referral,
+    build_referral,
+    channel_choices,
     raise_referral,
     resolve_referral,
 )
@@ -982,3 +984,33 @@ def test_metrics_make_a_fixed_number_of_queries(client, sam, example):
     large = _count_queries(client, url)
     print(f"{METRICS}: {small} queries at 29 referrals, {large} at 309")
     assert small == large
+
+
+def test_acknowledged_after_resolved_is_refused(housing, finance):
+    with pytest.raises(ValidationError) as error:
+        build_referral(
+            from_department=housing,
+            to_department=finance,
+            category="Invoice",
+            raised_on=date(2025, 9, 1),
+            agreed_days=5,
+            channel="email",
+            channels=channel_choices(),
+            acknowledged_on=date(2025, 9, 5),
+            resolved_on=date(2025, 9, 3),
+            today=date(2025, 11, 15),
+        )
+    assert error.value.message_dict["acknowledged_on"] == [
+        "The acknowledged date cannot be after the resolved date"
+    ]
+
+
+def test_the_raise_form_shows_today_in_the_date_field(client, alice):
+    client.force_login(alice)
+    html = client.get("/referrals/new/").content.decode()
+    assert 'value="2025-10-10"' in html  # the clock this module freezes
+
+
+def test_the_partner_is_refused_the_referral_lists(client, pat):
+    client.force_login(pat)
+    assert client.get("/referrals/").status_code == 403

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from partnerships.models import (
@@ -24,6 +23,7 @@ from partnerships.models import (
     Sla,
     SlaResult,
 )
+from tests.constraints import refused
 from tests.factories import (
     EscalationFactory,
     MilestoneFactory,
@@ -36,20 +36,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def refused(create, *constraints: str) -> None:
-    """Run ``create`` in a savepoint and demand that one of ``constraints`` refuses it.
-
-    PostgreSQL names the constraint; SQLite names a CHECK constraint but only the columns of
-    a violated unique index.
-    """
-    with pytest.raises(IntegrityError) as caught, transaction.atomic():
-        create()
-    message = str(caught.value)
-    assert any(name in message for name in constraints) or message.startswith(
-        "UNIQUE constraint failed"
-    ), message
 
 
 @pytest.fixture

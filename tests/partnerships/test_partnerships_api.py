@@ -859,3 +859,14 @@ def test_record_dates_are_read_by_the_one_london_date_rule(
     assert (escalation.status_code, risk.status_code) == (201, 201), risk.content
     assert Escalation.objects.get().raised_on == stored
     assert Risk.objects.get().raised_on == stored
+
+
+def test_a_stale_sla_result_write_answers_409(client, pat, sam, partnership):
+    sla = SlaFactory(service=ServiceFactory(partnership=partnership))
+    result = services.enter_sla_result(sla=sla, period_key="2025-26-P06", actor=pat, value="99.7")
+    client.force_login(sam)
+    response = client.post(
+        f"/api/v1/sla-results/{result.pk}/verify/", {"version": 7}, content_type="application/json"
+    )
+    assert response.status_code == 409
+    assert response.json()["current_version"] == 1

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
@@ -23,6 +24,7 @@ from departments.models import ImportJob, ImportStatus
 from departments.roles import Role
 from partnerships.models import SlaResult
 from partnerships.sla_results import services
+from partnerships.sla_results.imports import SlaResultRowHandler
 from tests.factories import (
     MembershipFactory,
     PartnershipFactory,
@@ -299,3 +301,15 @@ def test_the_partner_of_another_partnership_sees_pats_codes_as_unknown(
         (3, "sla_code", "Unknown SLA code 'AV-01' (or not in your partnership)")
     ]
     assert not SlaResult.objects.exists()
+
+
+def test_an_sla_code_two_services_share_is_refused_not_guessed(pat, partnership):
+    for name in ("Network", "Hosting"):
+        SlaFactory(service=ServiceFactory(partnership=partnership, name=name), code="AV-01")
+    handler = SlaResultRowHandler(pat)
+    with pytest.raises(ValidationError) as error:
+        handler.write_row(2, {"sla_code": "AV-01", "period": "2025-26-P06", "value": "99.9"})
+    assert error.value.message_dict["sla_code"] == [
+        "SLA code 'AV-01' is used by more than one service (Hosting, Network): ask an "
+        "administrator to make the codes distinct"
+    ]

@@ -47,7 +47,7 @@ from reporting.metrics.coordination import (
     council_coordination,
     department_matrix,
 )
-from reporting.metrics.scores import rag_for_score
+from reporting.metrics.scores import Component, rag_for_score, weighted_score
 from tests.factories import DepartmentFactory, ReferralFactory, ServiceFactory
 
 SEP = Period.parse("2025-26-P06")
@@ -506,3 +506,38 @@ def test_bulk_inserted_referrals_give_the_same_figures_as_saved_ones(four_depart
     for referral in Referral.objects.all():
         referral.save()  # recomputes period, due_on and resolution_days
     assert coordination_by_department(periods=[SEP], today=TODAY) == bulk
+
+
+def test_reach_counts_only_active_departments(council, housing, finance):
+    asc = DepartmentFactory(council=council, name="Adult Social Care", code="asc")
+    planning = DepartmentFactory(council=council, name="Planning", code="planning")
+    for other in (finance, asc, planning):
+        ReferralFactory(
+            from_department=housing,
+            to_department=other,
+            raised_on=date(2025, 9, 3),
+            resolved_on=date(2025, 9, 4),
+        )
+    planning.is_active = False
+    planning.save()
+
+    figures = coordination_by_department(
+        periods=[Period.parse("2025-26-P06")], today=date(2025, 11, 15)
+    )
+    housing_figures = figures[(housing.pk, "2025-26-P06")]
+    # Active departments: Housing, Finance, ASC → reach = 2 of the 2 others = 100.0.
+    assert housing_figures.counterparts == 2
+    assert housing_figures.components[2].score == Decimal("100.0")
+
+
+def test_the_index_is_rounded_once_from_exact_shares():
+    # 0.5 × 0 + 0.25 × 66.67 + 0.25 × 66.67 = 33.33 → 33.3 (not 33.4 from 66.7 and 66.7)
+    two_thirds = Decimal(200) / Decimal(3)
+    value, _ = weighted_score(
+        [
+            Component("on_time", "On time", Decimal(0), 50, ""),
+            Component("digital", "Digital share", two_thirds, 25, ""),
+            Component("reach", "Reach", two_thirds, 25, ""),
+        ]
+    )
+    assert value == Decimal("33.3")
