@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from core.tabular import DATETIME, Column
 from reporting.audit.selectors import AuditTrail
-from reporting.reports.exports.base import DATETIME, Column, Exporter, absolute
+from reporting.reports.exports.base import Exporter, absolute
 from reporting.reports.exports.parameters import DATE_RANGE
 
 

@@ -10,33 +10,14 @@ the pages use (reporting.metrics), so a report equals the dashboard.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.urls import reverse
 
+from core.tabular import Column
 from departments.roles import Scope, scope_for
 from reporting.reports.exports.parameters import MONTH, ReportParameters
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column: its heading, its width in characters in a workbook, and how a number
-    in it is shown there (an Excel number format; None leaves the cell's type to say)."""
-
-    heading: str
-    width: int = 14
-    number_format: str | None = None
-
-
-TEXT = None
-WHOLE = "#,##0"
-SCORE = "0.0"
-MONEY = "£#,##0.00"
-FIGURE = "#,##0.####"
-DATE = "yyyy-mm-dd"
-DATETIME = "yyyy-mm-dd hh:mm"
 
 
 def page_path(name: str, *args, query: str = "") -> str:

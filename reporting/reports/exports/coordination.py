@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from core.tabular import DATE, SCORE, WHOLE, Column
 from departments.models import Referral
 from departments.roles import scope_for
 from reporting.metrics.coordination import (
@@ -11,7 +12,7 @@ from reporting.metrics.coordination import (
     coordination_by_department,
     council_coordination,
 )
-from reporting.reports.exports.base import DATE, SCORE, WHOLE, Column, Exporter, page_link
+from reporting.reports.exports.base import Exporter, page_link
 from reporting.selectors import readable_departments
 
 

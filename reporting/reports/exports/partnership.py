@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from core.tabular import DATETIME, FIGURE, MONEY, SCORE, WHOLE, Column
 from partnerships.models import Partnership, Service, SlaResult
 from partnerships.outcomes import sla_credit, sla_outcome
 from reporting.metrics.health import (
@@ -14,16 +15,7 @@ from reporting.metrics.health import (
     service_months,
     trailing_months,
 )
-from reporting.reports.exports.base import (
-    DATETIME,
-    FIGURE,
-    MONEY,
-    SCORE,
-    WHOLE,
-    Column,
-    Exporter,
-    page_link,
-)
+from reporting.reports.exports.base import Exporter, page_link
 
 COMPONENT_KEYS = ("sla", "credits", "milestones", "escalations", "timely")
 COMPONENT_LABELS = {

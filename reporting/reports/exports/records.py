@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from django.db.models import F, Q
 
+from core.tabular import DATE, WHOLE, Column
 from partnerships.models import HIGH_RISK_SCORE, Escalation, Milestone, Risk
-from reporting.reports.exports.base import DATE, WHOLE, Column
 from reporting.reports.exports.partnership import (
     PartnershipExporter,
     partnership_link,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from core.tabular import DATETIME, FIGURE, TEXT, Column
 from departments.models import PerformanceIndicator
 from reporting.metrics.returns import IndicatorRow, indicator_rows
-from reporting.reports.exports.base import DATETIME, FIGURE, TEXT, Column, Exporter, page_link
+from reporting.reports.exports.base import Exporter, page_link
 
 
 def scoped_indicator_rows(exporter: Exporter) -> list[IndicatorRow]:

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 from django.db.models import Q
 
+from core.tabular import DATE, DATETIME, Column
 from departments.history import person_name
 from reporting.models import OPEN_WARNING, EarlyWarning
-from reporting.reports.exports.base import DATE, DATETIME, Column, Exporter, page_link
+from reporting.reports.exports.base import Exporter, page_link
 from reporting.reports.exports.parameters import ReportParameters
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
-from core.tabular import XLSX_CONTENT_TYPE
+from core.tabular import FIGURE, MONEY, SCORE, XLSX_CONTENT_TYPE, Column, Sheet, workbook_bytes
 from departments.models import Dimension, KpiReturn, PerformanceIndicator
 from departments.numbers import score
 from departments.periods import Period
@@ -24,17 +24,11 @@ from partnerships.outcomes import NO_CREDIT
 from reporting.metrics.health import ContractHealth, contract_health_series, credits_year_to_date
 from reporting.metrics.returns import IndicatorRow, indicator_rows
 from reporting.metrics.status import FigureStatus, mean_status
-from reporting.reports.exports.base import FIGURE, MONEY, SCORE, Column, page_link
+from reporting.reports.exports.base import page_link
 from reporting.reports.exports.parameters import YEAR, ReportParameters
 from reporting.reports.exports.records import MilestonesExporter
 from reporting.reports.packs.base import Pack, Progress, no_progress
-from reporting.reports.renderers import (
-    PDF_CONTENT_TYPE,
-    Sheet,
-    about_rows,
-    about_sheet,
-    workbook_bytes,
-)
+from reporting.reports.renderers import PDF_CONTENT_TYPE, about_rows, about_sheet
 
 ON_TIME_COLUMN = [c.heading for c in MilestonesExporter.columns].index("Delivered by its due date")
 

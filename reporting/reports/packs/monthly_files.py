@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from core.tabular import XLSX_CONTENT_TYPE
-from reporting.reports.exports.base import DATE, DATETIME, WHOLE, Column
+from core.tabular import DATE, DATETIME, WHOLE, XLSX_CONTENT_TYPE, Column, Sheet, workbook_bytes
 from reporting.reports.exports.coordination import CoordinationExporter, coordination_row
 from reporting.reports.exports.parameters import MONTH
 from reporting.reports.exports.partnership import ContractHealthExporter, ServiceCreditsExporter
@@ -14,13 +13,7 @@ from reporting.reports.exports.warnings import EarlyWarningsExporter
 from reporting.reports.packs.base import Pack, Progress, no_progress
 from reporting.reports.packs.chart_images import chart_renderer
 from reporting.reports.packs.monthly import MonthlyPack, monthly_pack
-from reporting.reports.renderers import (
-    PDF_CONTENT_TYPE,
-    Sheet,
-    about_rows,
-    about_sheet,
-    workbook_bytes,
-)
+from reporting.reports.renderers import PDF_CONTENT_TYPE, about_rows, about_sheet
 
 RAG_KEYS = ("green", "amber", "red", "not_rated", "missing")
 
