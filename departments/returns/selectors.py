@@ -27,20 +27,14 @@ from departments.rating import (
 )
 
 
-@dataclass(frozen=True)
-class ReturnDue:
-    """One return a department owes for the latest closed period of its indicator's kind,
-    as the home page shows it: its workflow state and its timeliness (the one rule)."""
-
-    indicator: PerformanceIndicator
-    period: periods.Period
-    deadline: date
-    kpi_return: KpiReturn | None
-    today: date
+class _ReturnStanding:
+    """Where one owed return stands, for a row holding ``indicator``, ``period``,
+    ``kpi_return`` (None when none exists) and ``today``."""
 
     @property
     def state(self) -> str:
-        """The workflow state, or "not_started" when no return exists."""
+        """The workflow state, or "not_started" when no return exists. Whether it is
+        missing is ``timeliness``'s answer, never the workflow state's."""
         return self.kpi_return.state if self.kpi_return is not None else NOT_STARTED
 
     @property
@@ -49,12 +43,25 @@ class ReturnDue:
 
     @property
     def timeliness(self) -> Timeliness:
+        """Not yet due, due, missing, submitted on time or late: the one rule."""
         return return_timeliness(
             indicator=self.indicator,
             kpi_return=self.kpi_return,
             period=self.period,
             today=self.today,
         ).state
+
+
+@dataclass(frozen=True)
+class ReturnDue(_ReturnStanding):
+    """One return a department owes for the latest closed period of its indicator's kind,
+    as the home page shows it: its workflow state and its timeliness (the one rule)."""
+
+    indicator: PerformanceIndicator
+    period: periods.Period
+    deadline: date
+    kpi_return: KpiReturn | None
+    today: date
 
 
 def returns_due(
@@ -106,7 +113,7 @@ def awaiting_approval_by_department(department_queryset) -> list[tuple[Departmen
 
 
 @dataclass(frozen=True)
-class ReturnRow:
+class ReturnRow(_ReturnStanding):
     """One return a department owes for a period, as "My returns" and the API show it."""
 
     indicator: PerformanceIndicator
@@ -116,26 +123,6 @@ class ReturnRow:
     rag: Rag
     deadline: date
     today: date
-
-    @property
-    def state(self) -> str:
-        """The workflow state, or "not_started" when no return exists. Whether it is
-        missing is ``timeliness``'s answer, never the workflow state's."""
-        return self.kpi_return.state if self.kpi_return is not None else NOT_STARTED
-
-    @property
-    def state_label(self) -> str:
-        return ROW_STATE_LABELS[self.state]
-
-    @property
-    def timeliness(self) -> Timeliness:
-        """Not yet due, due, missing, submitted on time or late: the one rule."""
-        return return_timeliness(
-            indicator=self.indicator,
-            kpi_return=self.kpi_return,
-            period=self.period,
-            today=self.today,
-        ).state
 
     @property
     def period_target(self):

@@ -31,6 +31,13 @@ class _TextsLimitedByTheService:
                 field.widget.attrs.pop("maxlength", None)
 
 
+# The dates every escalation and risk has, drawn as date pickers.
+_RECORD_DATE_WIDGETS = {
+    name: forms.DateInput(attrs={"type": "date"})
+    for name in ("raised_on", "due_date", "resolved_on")
+}
+
+
 class EscalationForm(_TextsLimitedByTheService, forms.ModelForm):
     class Meta:
         model = Escalation
@@ -46,9 +53,7 @@ class EscalationForm(_TextsLimitedByTheService, forms.ModelForm):
             "resolution",
         ]
         widgets = {
-            "raised_on": forms.DateInput(attrs={"type": "date"}),
-            "due_date": forms.DateInput(attrs={"type": "date"}),
-            "resolved_on": forms.DateInput(attrs={"type": "date"}),
+            **_RECORD_DATE_WIDGETS,
             "description": forms.Textarea(attrs={"rows": 3}),
             "resolution": forms.Textarea(attrs={"rows": 2}),
         }
@@ -71,9 +76,7 @@ class RiskForm(_TextsLimitedByTheService, forms.ModelForm):
             "resolution",
         ]
         widgets = {
-            "raised_on": forms.DateInput(attrs={"type": "date"}),
-            "due_date": forms.DateInput(attrs={"type": "date"}),
-            "resolved_on": forms.DateInput(attrs={"type": "date"}),
+            **_RECORD_DATE_WIDGETS,
             "description": forms.Textarea(attrs={"rows": 3}),
             "mitigation": forms.Textarea(attrs={"rows": 2}),
             "resolution": forms.Textarea(attrs={"rows": 2}),

@@ -16,7 +16,16 @@ from reporting.reports.exports.base import Exporter, page_link
 from reporting.selectors import readable_departments
 
 
-class ReferralsExporter(Exporter):
+class _DepartmentsReferrals(Exporter):
+    """A report built from referrals, which are the departments' records: the partner
+    manager sees none of them (DESIGN.md section 4)."""
+
+    @classmethod
+    def may_run(cls, user) -> bool:
+        return scope_for(user).sees_departments
+
+
+class ReferralsExporter(_DepartmentsReferrals):
     identifier = "referrals"
     title = "Referrals"
     description = (
@@ -38,11 +47,6 @@ class ReferralsExporter(Exporter):
         Column("Days to resolve", 8, WHOLE),
         Column("Source", 40),
     ]
-
-    @classmethod
-    def may_run(cls, user) -> bool:
-        # Referrals are the departments': the partner manager sees none of them.
-        return scope_for(user).sees_departments
 
     def rows(self) -> Iterator[list]:
         month = self.parameters.month
@@ -72,7 +76,7 @@ class ReferralsExporter(Exporter):
             ]
 
 
-class CoordinationExporter(Exporter):
+class CoordinationExporter(_DepartmentsReferrals):
     identifier = "coordination"
     title = "Coordination metrics"
     description = (
@@ -98,11 +102,6 @@ class CoordinationExporter(Exporter):
         Column("Median days to resolve", 10, SCORE),
         Column("Source", 40),
     ]
-
-    @classmethod
-    def may_run(cls, user) -> bool:
-        # Referrals are the departments': the partner manager sees none of them.
-        return scope_for(user).sees_departments
 
     def rows(self) -> Iterator[list]:
         month = self.parameters.month
