@@ -33,10 +33,10 @@ lint: install
 # that runs out. (The scope-grouping modes would run one of schemathesis's operations
 # only: on pytest 9 they all share one node id.) Each worker has its own test database
 # and, with REDIS_URL, the next Redis database after the one given (config/settings.py).
-# pytest keeps the test modules it rewrites for assertions (and every plugin's: schemathesis
-# has hundreds) only where Python may write bytecode; rewriting them all again halves
-# the speed of every worker's start, so PYTHONDONTWRITEBYTECODE is lifted here (git ignores
-# __pycache__).
+# pytest keeps the modules it rewrites for assertions (the tests', and every plugin's:
+# schemathesis has hundreds) only where Python may write bytecode; rewriting them all
+# again doubles each worker's collection time, so PYTHONDONTWRITEBYTECODE is lifted here
+# (git ignores __pycache__).
 # pytest exits 5 when it collects no test: treat that as a failure, never as green.
 TEST_WORKERS ?= auto
 test: install lint
