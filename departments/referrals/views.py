@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.form_errors import error_list
+from core.form_errors import error_list, form_error_list
 from departments import roles
 from departments.models import Channel, Department, Referral
 from departments.numbers import whole_number
@@ -91,14 +91,14 @@ def referral_new(request: HttpRequest) -> HttpResponse:
                     channel=data["channel"],
                 )
             except ValidationError as error:
-                errors = [(f, f"id_{f}", m) for f, _, m in error_list(error)]
+                errors = error_list(error, {name: f"id_{name}" for name in form.fields})
             else:
                 messages.success(request, f"Referral to {referral.to_department} raised.")
                 return redirect(
                     f"/referrals/?department={referral.from_department_id}&direction=outgoing"
                 )
         else:
-            errors = [(f, f"id_{f}", m) for f, ms in form.errors.items() for m in ms]
+            errors = form_error_list(form)
     return render(
         request,
         "departments/referral_form.html",

@@ -117,7 +117,7 @@ def changes_since(kpi_return: KpiReturn, version: int) -> list[FieldChange]:
     if not records:
         return []
     base, latest = records[0], records[-1]
-    who = latest.history_user.get_full_name() if latest.history_user else "another user"
+    who = history.person_name(latest.history_user) if latest.history_user else "another user"
     return [
         FieldChange(
             name,

@@ -34,6 +34,8 @@ def coordination(request: HttpRequest) -> HttpResponse:
         if focus is None:
             raise Http404("No such department.")
     elif not scope.council_wide:
+        if not departments:  # every department of theirs has been made inactive
+            raise PermissionDenied("None of your departments is active: there is nothing to show.")
         focus = departments[0]
     figures, _ = cached_coordination_figures(month, departments, council_wide=scope.council_wide)
     return render(request, "reporting/coordination.html", _coordination_context(figures, focus))

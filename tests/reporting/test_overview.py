@@ -195,3 +195,14 @@ def test_the_coordination_page_focuses_only_on_a_department_it_shows(
     client.force_login(alice)
     assert client.get(url.format(housing.pk)).status_code == 200
     assert client.get(url.format(finance.pk)).status_code == 404
+
+
+def test_an_officer_whose_only_department_is_inactive_is_told_so_not_a_server_error(
+    client, alice, housing
+):
+    housing.is_active = False
+    housing.save()
+    client.force_login(alice)
+    response = client.get("/coordination/?period=2025-26-P06")
+    assert response.status_code == 403
+    assert "None of your departments is active" in response.content.decode()
