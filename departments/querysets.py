@@ -65,6 +65,12 @@ class SignOffQuerySet(models.QuerySet):
         return self.filter(Q(department__in=scope.department_ids) | Q(department__isnull=True))
 
 
+def overdue_on(today: date) -> Q:
+    """The one "overdue" rule for referrals, as a filter that aggregates can use too: not
+    resolved and past its due date (raised date + agreed days) on ``today``, a London date."""
+    return Q(resolved_on__isnull=True, due_on__lt=today)
+
+
 class ReferralQuerySet(models.QuerySet):
     def visible_to(self, user) -> ReferralQuerySet:
         """A department sees what it sent and what it received; a partner sees none."""
@@ -89,7 +95,7 @@ class ReferralQuerySet(models.QuerySet):
 
     def overdue(self, today: date) -> ReferralQuerySet:
         """Open past its due date (raised date + agreed days) on ``today``, a London date."""
-        return self.open().filter(due_on__lt=today)
+        return self.filter(overdue_on(today))
 
 
 class MembershipQuerySet(models.QuerySet):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from departments.models import Channel, Council, Department, Referral
 from departments.numbers import score
 from departments.periods import Period
+from departments.querysets import overdue_on
 from departments.rating import Rag
 from reporting.metrics.scores import (
     Component,
@@ -34,9 +35,7 @@ def decided(today: date) -> tuple[Q, Q]:
     """On time: resolved within the agreed days. Late: resolved after the due date, or
     still unresolved past it, as the data stands ``today``. Anything else is pending."""
     on_time = Q(resolved_on__isnull=False, resolved_on__lte=F("due_on"))
-    late = Q(resolved_on__isnull=False, resolved_on__gt=F("due_on")) | Q(
-        resolved_on__isnull=True, due_on__lt=today
-    )
+    late = Q(resolved_on__isnull=False, resolved_on__gt=F("due_on")) | overdue_on(today)
     return on_time, late
 
 
