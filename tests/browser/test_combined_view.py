@@ -4,15 +4,14 @@ acknowledges an early warning from the page; axe finds nothing to fix."""
 import pytest
 from django.utils import timezone
 
-from demo.generator import seed_council
-from demo.scale import DEMO
 from reporting.models import EarlyWarning
 from tests.browser.test_dashboards import _no_axe_violations, _sign_in
+from tests.demo_council import demo_council
 
 
 @pytest.mark.django_db(transaction=True)
 def test_smt_reads_the_combined_view_and_acknowledges_a_warning(page, live_server):
-    seed_council(scale=DEMO, seed=2025, today=timezone.localdate())
+    demo_council(seed=2025, today=timezone.localdate())
     base = live_server.url
     console_errors: list[str] = []
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)

@@ -5,10 +5,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from demo.generator import seed_council
-from demo.scale import DEMO
 from departments import periods
 from departments.models import Department, PerformanceIndicator
+from tests.demo_council import demo_council
 
 
 def _sign_in(page, base: str, username: str) -> None:
@@ -28,7 +27,7 @@ def _no_axe_violations(page, where: str) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_smt_reads_the_overview_a_department_and_an_indicator(page, live_server):
-    seed_council(scale=DEMO, seed=2025, today=timezone.localdate())
+    demo_council(seed=2025, today=timezone.localdate())
     month = periods.latest_closed(periods.PeriodKind.MONTH).previous()
     housing = Department.objects.get(code="housing")
     indicator = PerformanceIndicator.objects.get(code="BV212")

@@ -14,12 +14,11 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from demo.generator import seed_council
-from demo.scale import DEMO
 from departments import periods
 from partnerships.models import Partnership, Sla, SlaResult, Verification
 from partnerships.outcomes import serious_failure_credit
 from reporting.metrics.health import contract_health
+from tests.demo_council import demo_council
 
 
 def _no_axe_violations(page, where: str, context: dict | None = None) -> None:
@@ -49,7 +48,7 @@ def _met_value(sla: Sla) -> str:
 @pytest.mark.django_db(transaction=True)
 def test_the_partner_enters_a_month_and_smt_sees_the_credit_and_disputes(page, live_server):
     today = timezone.localdate()
-    seed_council(scale=DEMO, seed=2025, today=today)
+    demo_council(seed=2025, today=today)
     month = periods.latest_closed(periods.PeriodKind.MONTH, today)
     partnership = Partnership.objects.get(name="ICT Strategic Service Partnership")
     slas = list(

@@ -34,10 +34,9 @@ CATEGORY = "Hospital discharge support (browser test)"
 
 @pytest.fixture
 def demo(transactional_db):
-    from demo.generator import seed_council
-    from demo.scale import DEMO
+    from tests.demo_council import demo_council
 
-    seed_council(scale=DEMO, seed=2025, today=timezone.localdate())
+    demo_council(seed=2025, today=timezone.localdate())
     asc = Department.objects.get(code="adult-social-care")
     officer = get_user_model().objects.create_user(
         username=ASC_OFFICER, password=ASC_PASSWORD, first_name="Ama", last_name="Mensah"

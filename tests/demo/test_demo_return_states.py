@@ -17,8 +17,6 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 
-from demo.generator import seed_council
-from demo.scale import DEMO
 from departments.models import Department, KpiReturn, PerformanceIndicator
 from departments.periods import Period
 from departments.rating import Timeliness, return_timeliness
@@ -31,6 +29,7 @@ from reporting.models import EarlyWarning, WarningRule
 from reporting.reports.exports.parameters import ReportParameters
 from reporting.reports.exports.returns import ReturnsExporter
 from reporting.warnings.evaluation import evaluate
+from tests.demo_council import demo_council
 
 TODAY = date(2026, 11, 28)
 NOW = datetime(2026, 11, 28, 12, tzinfo=ZoneInfo("Europe/London"))
@@ -39,7 +38,7 @@ MONTH = Period.parse("2026-27-P07")
 
 @pytest.fixture
 def demo(db):
-    seed_council(scale=DEMO, seed=2025, today=TODAY)
+    demo_council(seed=2025, today=TODAY)
     with time_machine.travel(NOW, tick=False):
         yield
 

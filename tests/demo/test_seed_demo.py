@@ -18,6 +18,7 @@ from departments.models import (
     Referral,
 )
 from partnerships.models import Service, SlaResult
+from tests.demo_council import demo_council
 from tests.shared_rows import shared_rows
 
 TODAY = date(2026, 11, 28)  # latest closed month: October 2026 (2026-27-P07)
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.django_db
 def demo(django_db_setup, django_db_blocker):
     with shared_rows(django_db_blocker, "demo"):
         with django_db_blocker.unblock():
-            report = seed_council(scale=DEMO, seed=2025, today=TODAY)
+            report = demo_council(seed=2025, today=TODAY)
         yield report
 
 
