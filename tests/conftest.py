@@ -30,6 +30,21 @@ def pytest_terminal_summary(terminalreporter, config):
         )
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Slow and browser tests first, each group in its own order: the pytest-xdist workers
+    then share the long ones out at the start, instead of one worker finishing a long test
+    alone at the end while the other waits."""
+    first = [
+        item
+        for item in items
+        if item.get_closest_marker("slow") or item.get_closest_marker("browser")
+    ]
+    if first:
+        chosen = set(first)
+        items[:] = first + [item for item in items if item not in chosen]
+
+
 @pytest.fixture
 def council(db):
     return CouncilFactory()
@@ -122,6 +137,17 @@ def _fast_password_hasher():
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _demo_council_shared_between_workers(tmp_path_factory, worker_id):
+    """The pytest-xdist workers of a run share their copies of the demo council
+    (tests/demo_council.py) in the run's temporary directory, which pytest clears away
+    with its old runs."""
+    from tests import demo_council
+
+    if worker_id != "master":
+        demo_council.SHARED_FOLDER = tmp_path_factory.getbasetemp().parent / "demo-council"
 
 
 @pytest.fixture(autouse=True)

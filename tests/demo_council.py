@@ -1,11 +1,12 @@
-"""The demo council for tests that read it: seeded once per test process, then copied back.
+"""The demo council for tests that read it: seeded once per test run, then copied back.
 
 Seeding the demo council (``demo.generator.seed_council``) takes about ten seconds: 21,000
 referrals and 36 months of early warnings. Many tests only read it, so the first test of a
-process to ask for a council (a seed number on a day) seeds it for real and this module
-keeps a copy of every table's rows; a later test that asks for the same council gets the
-rows written back in well under a second, exactly as the seeding left them. The tests of
-the generator itself (reproducibility, the command) still seed from scratch.
+run to ask for a council (a seed number on a day) seeds it for real and this module keeps
+a copy of every table's rows; a later test that asks for the same council, in this process
+or in another pytest-xdist worker of the same run, gets the rows written back in about a
+second, exactly as the seeding left them. The tests of the generator itself
+(reproducibility, the command) still seed from scratch.
 
 The copy is of whole tables (reference rows such as content types included), so it is
 taken and written back only over a database holding no council: call ``demo_council``
@@ -15,9 +16,14 @@ before creating anything else.
 from __future__ import annotations
 
 import copy
+import fcntl
 import io
+import pickle
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
@@ -40,11 +46,14 @@ class _Snapshot:
 
 
 _SNAPSHOTS: dict[tuple[str, int, date], _Snapshot] = {}
+# Where the pytest-xdist workers of one run share their copies (set by tests/conftest.py
+# to a folder of the run's own temporary directory); None in a single process.
+SHARED_FOLDER: Path | None = None
 
 
 def demo_council(*, seed: int = 2025, today: date, scale: Scale = DEMO) -> SeedReport:
     """The demo council of ``seed`` as seeded on ``today``: seeded for real the first time
-    this process asks for it, written back from the copy after that.
+    this run asks for it, written back from the copy after that.
 
     Returns the ``SeedReport`` of the real seeding. Raises ``AssertionError`` if a council
     already exists: the copy would overwrite it.
@@ -53,13 +62,41 @@ def demo_council(*, seed: int = 2025, today: date, scale: Scale = DEMO) -> SeedR
     key = (scale.name, seed, today)
     snapshot = _SNAPSHOTS.get(key)
     if snapshot is None:
-        report = seed_council(scale=scale, seed=seed, today=today)
-        _SNAPSHOTS[key] = _Snapshot(report=report, tables=_read_tables())
-        return copy.deepcopy(report)
+        with _shared_copy(key) as path:
+            if path is not None and path.exists():
+                snapshot = pickle.loads(path.read_bytes())
+            else:
+                report = seed_council(scale=scale, seed=seed, today=today)
+                snapshot = _Snapshot(report=report, tables=_read_tables())
+                if path is not None:  # whole or not at all, should this worker stop
+                    part = path.with_suffix(".part")
+                    part.write_bytes(pickle.dumps(snapshot))
+                    part.replace(path)
+                _SNAPSHOTS[key] = snapshot
+                return copy.deepcopy(report)
+        _SNAPSHOTS[key] = snapshot
     _write_tables(snapshot.tables)
     # As seed_council does after its raw inserts: no cached figure may outlive the rows.
     figures_changed()
     return copy.deepcopy(snapshot.report)
+
+
+@contextmanager
+def _shared_copy(key: tuple[str, int, date]) -> Iterator[Path | None]:
+    """The file of this run's copy of ``key``, held under a lock: the worker that comes
+    first seeds and writes it while the others wait, then they read it."""
+    folder = SHARED_FOLDER
+    if folder is None:
+        yield None
+        return
+    folder.mkdir(exist_ok=True)
+    name = "-".join(str(part) for part in key)
+    with open(folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield folder / f"{name}.pickle"
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _table_names() -> list[str]:

@@ -35,6 +35,8 @@ TODAY = date(2026, 11, 28)
 NOW = datetime(2026, 11, 28, 12, tzinfo=ZoneInfo("Europe/London"))
 MONTH = Period.parse("2026-27-P07")
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def demo(db):

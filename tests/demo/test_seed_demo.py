@@ -24,7 +24,7 @@ from tests.shared_rows import shared_rows
 TODAY = date(2026, 11, 28)  # latest closed month: October 2026 (2026-27-P07)
 EPISODE = Episode(year=2025)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ compare with may come from the copy of an earlier real seeding (tests/demo_counc
 
 from datetime import date
 
+import pytest
 from django.core.management import call_command
 
 from demo.generator import delete_everything, row_counts, seed_council
@@ -13,6 +14,8 @@ from partnerships.models import SlaResult
 from tests.demo_council import demo_council
 
 TODAY = date(2026, 11, 28)  # latest closed month: October 2026 (2026-27-P07)
+
+pytestmark = pytest.mark.slow
 
 
 def test_the_command_is_idempotent(db, capsys):

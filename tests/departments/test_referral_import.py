@@ -523,6 +523,7 @@ def demo_departments(council, partnership):
     ServiceFactory(partnership=partnership, code="case-management")
 
 
+@pytest.mark.slow
 def test_100000_rows_with_one_bad_row_near_the_end_store_nothing(
     ada, demo_departments, tmp_path, django_capture_on_commit_callbacks
 ):

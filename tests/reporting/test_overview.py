@@ -127,6 +127,7 @@ def test_the_overview_api_gives_the_pages_figures(client, sam, alice, housing, f
     assert client.get("/api/v1/metrics/overview/?period=2025-26").status_code == 400
 
 
+@pytest.mark.slow
 def test_on_the_demo_the_dashboards_equal_the_metric_functions(client, db):
     from django.contrib.auth import get_user_model
 

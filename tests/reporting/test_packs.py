@@ -91,6 +91,7 @@ def test_the_monthly_pack_pdf_has_every_section_and_the_dashboard_figures(
     assert "FIN-02" in text.split("Appendix: data quality")[-1]  # missing return
 
 
+@pytest.mark.slow
 def test_the_monthly_pack_draws_the_pages_charts_with_kaleido(evidence, audrey, tmp_path):
     _, _, content = monthly(audrey).build("pdf")
     text = " ".join(pdf_pages(content, tmp_path))
