@@ -7,8 +7,10 @@ own. ``scope_for(user)`` reads the user's memberships once per user object; the
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 
 
@@ -187,9 +189,31 @@ def may_manage_escalations(user, partnership_id: int) -> bool:
     )
 
 
+NO_ROLE_MESSAGE = "Your account has no role yet: ask an administrator to give you one."
+
+
+def has_a_role(user) -> bool:
+    """Whether the user holds any role. Without one the dashboard has nothing to show:
+    every API endpoint and every page but the home page answers 403 with NO_ROLE_MESSAGE."""
+    return bool(scope_for(user).roles)
+
+
+def role_required(view):
+    """A page's guard for has_a_role: a signed-in user with no role gets 403 with
+    NO_ROLE_MESSAGE (for pages that would otherwise show them an empty list)."""
+
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not has_a_role(request.user):
+            raise PermissionDenied(NO_ROLE_MESSAGE)
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
 def may_see_early_warnings(user) -> bool:
     """Everyone with a role sees the early warnings within their scope."""
-    return bool(scope_for(user).roles)
+    return has_a_role(user)
 
 
 def may_acknowledge_warnings(user) -> bool:

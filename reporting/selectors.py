@@ -55,6 +55,7 @@ def home_context(user, today: date | None = None) -> dict:
     context: dict = {
         "scope": scope,
         "role": scope.primary_role and Role(scope.primary_role).label,
+        "no_role_message": roles.NO_ROLE_MESSAGE,
         "memberships": list(
             Membership.objects.filter(user=user).select_related("department", "partnership")
         ),

@@ -2,16 +2,30 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from departments.roles import may_change_reference_data
+from departments.roles import NO_ROLE_MESSAGE, has_a_role, may_change_reference_data
+
+
+class HasRole(BasePermission):
+    """Every endpoint's first rule (the default permission class): a signed-in user with
+    no role is refused, as the pages refuse them, rather than shown empty lists."""
+
+    message = NO_ROLE_MESSAGE
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated and has_a_role(request.user))
 
 
 class ReferenceDataPermission(BasePermission):
-    """Everyone reads within their scope (the queryset); only administrators write."""
+    """Everyone with a role reads within their scope (the queryset); only administrators
+    write."""
 
     message = "Only an administrator can change reference data."
 
     def has_permission(self, request, view) -> bool:
         if not (request.user and request.user.is_authenticated):
+            return False
+        if not has_a_role(request.user):
+            self.message = NO_ROLE_MESSAGE  # this request's instance: said as HasRole says it
             return False
         if request.method in SAFE_METHODS or request.method not in view.allowed_methods:
             # A method the endpoint does not serve answers 405 for everyone, not 403.

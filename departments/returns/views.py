@@ -36,6 +36,7 @@ FIELD_IDS = {
 
 
 @login_required
+@roles.role_required
 def my_returns(request: HttpRequest) -> HttpResponse:
     """The returns owed for one period (by default the latest closed month), with the
     filters of the API's returns list (``ReturnFilter``); a row may have no return yet."""
