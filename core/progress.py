@@ -25,12 +25,11 @@ def cache_progress(job_id: int) -> ProgressCallback:
     (Redis in production, shared by web and worker) sits outside the transaction.
     """
 
-    def record(processed: int, total: int | None) -> None:
-        cache.set(
-            progress_key(job_id),
-            {"processed": processed, "total": total},
-            timeout=PROGRESS_TIMEOUT_SECONDS,
-        )
+    def record(processed: int, total: int | None, stage: str | None = None) -> None:
+        state = {"processed": processed, "total": total}
+        if stage is not None:  # a two-pass import: "checking", then "writing"
+            state["stage"] = stage
+        cache.set(progress_key(job_id), state, timeout=PROGRESS_TIMEOUT_SECONDS)
 
     return record
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from contextlib import closing
+from contextlib import ExitStack, closing
 from decimal import Decimal
 
 from celery import current_app
@@ -148,21 +148,26 @@ def run_job(job: ImportJob, *, progress: ProgressCallback | None = None) -> Impo
     cache (see cache_progress) unless another callback is given.
     """
     handler = handler_class_for(job.kind)(job.created_by)
-    with job.file.open("rb") as stored:
-        if job.file_format == "json":
-            rows = iter_json_rows(json.load(stored, parse_float=Decimal))
-        else:
-            rows = iter_rows(
-                stored, job.file_format, sheet_names=getattr(handler, "sheet_names", ())
-            )
-        with closing(rows):  # release the reader before the file closes
-            return run_import(
-                rows,
-                handler,
-                max_rows=settings.IMPORT_MAX_ROWS,
-                progress=progress or cache_progress(job.pk),
-                total=job.total_rows,
-            )
+    with job.file.open("rb") as stored, ExitStack() as readers:
+
+        def read():
+            """The rows from the start of the file (the importer may read them twice)."""
+            stored.seek(0)
+            if job.file_format == "json":
+                rows = iter_json_rows(json.load(stored, parse_float=Decimal))
+            else:
+                sheets = getattr(handler, "sheet_names", ())
+                rows = iter_rows(stored, job.file_format, sheet_names=sheets)
+            return readers.enter_context(closing(rows))  # released before the file closes
+
+        return run_import(
+            read(),
+            handler,
+            max_rows=settings.IMPORT_MAX_ROWS,
+            progress=progress or cache_progress(job.pk),
+            total=job.total_rows,
+            read_again=read,
+        )
 
 
 def summary_message(summary: ImportSummary) -> str:

@@ -180,15 +180,25 @@ def job_progress(job: ImportJob) -> dict:
 
     A running import's counts are only in the cache (see imports.cache_progress: its
     transaction hides the job row's updates); once finished, the row holds the outcome.
+    An import read in two passes (``core.importer.run_import``) fills the bar's first
+    half while it checks every row and the second while it saves them.
     """
+    stage = None
     if not job.finished and (cached := read_progress(job.pk)):
         job.processed_rows = cached["processed"]
         job.total_rows = cached["total"] if cached["total"] is not None else job.total_rows
+        stage = cached.get("stage")
     processed, total = job.processed_rows, job.total_rows
+    percent = job.percent_done
     if job.status == ImportStatus.PENDING:
         text = "Waiting to start"
     elif total and not job.finished:
         text = f"{processed:,} of {total:,} rows checked"
+        if stage == "checking":
+            percent = min(49, 50 * processed // total)
+        elif stage == "writing":
+            text = f"All {total:,} rows checked; {processed:,} of {total:,} saved"
+            percent = min(99, 50 + 50 * processed // total)
     else:
         text = f"{processed:,} rows checked"
     return {
@@ -197,7 +207,7 @@ def job_progress(job: ImportJob) -> dict:
         "finished": job.finished,
         "processed": processed,
         "total": total,
-        "percent": job.percent_done,
+        "percent": percent,
         "text": text,
         "created": job.created_count,
         "updated": job.updated_count,

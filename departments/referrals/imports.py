@@ -2,7 +2,9 @@
 
 Rows are checked one by one with the same rules as the form and written in batches with
 bulk inserts and updates inside the importer's transaction, so 100,000 rows need neither
-100,000 queries nor 100,000 rows in memory.
+100,000 queries nor 100,000 rows in memory. The importer checks the whole file first
+(``check_row``) and reads it again to write only when every row is good, so a file with a
+bad row costs no writes at all.
 
 A row's ``reference`` (the source system's identifier) names the referral within the
 council (DESIGN.md section 3, "Coordination"): a row whose reference is stored already
@@ -166,7 +168,29 @@ class ReferralRowHandler:
             self.actor, referral.from_department_id
         ) or roles.may_handle_referral(self.actor, referral.to_department_id)
 
+    def check_row(self, row_number: int, row: dict[str, str]) -> Outcome:
+        """Check one row as ``write_row`` does, storing nothing: the importer's first pass,
+        so a file with a bad row is refused before anything is written."""
+        return self._checked(row_number, row)[0]
+
+    def start_writing(self) -> None:
+        """Between the importer's two passes: the writing pass meets every reference again."""
+        self.seen = {}
+
     def write_row(self, row_number: int, row: dict[str, str]) -> Outcome:
+        """Check one row and buffer it; a full buffer is written (``finish``)."""
+        outcome, referral = self._checked(row_number, row)
+        if outcome == "created":
+            self.creations.append(referral)
+        elif outcome == "updated":
+            self.updates.append(referral)
+        if len(self.creations) + len(self.updates) >= BATCH_SIZE:
+            self.finish()
+        return outcome
+
+    def _checked(self, row_number: int, row: dict[str, str]) -> tuple[Outcome, Referral | None]:
+        """The row's outcome and the referral to create or update (the stored one, changed
+        in memory); raises ValidationError naming each bad column."""
         errors: dict[str, str] = {}
         reference = row.get("reference", "").strip()
         stored = self.stored.get(reference) if reference else None
@@ -231,19 +255,13 @@ class ReferralRowHandler:
             raise ValidationError(errors)
         if stored is None:
             referral.raised_by = self.actor
-            self.creations.append(referral)
-            outcome: Outcome = "created"
-        elif all(getattr(referral, f) == getattr(stored, f) for f in COMPARED_FIELDS):
-            return "unchanged"  # nothing written, nothing to recount
-        else:
-            for field in COMPARED_FIELDS:
-                setattr(stored, field, getattr(referral, field))
-            stored.set_derived_fields()
-            self.updates.append(stored)
-            outcome = "updated"
-        if len(self.creations) + len(self.updates) >= BATCH_SIZE:
-            self.finish()
-        return outcome
+            return "created", referral
+        if all(getattr(referral, f) == getattr(stored, f) for f in COMPARED_FIELDS):
+            return "unchanged", None  # nothing written, nothing to recount
+        for field in COMPARED_FIELDS:
+            setattr(stored, field, getattr(referral, field))
+        stored.set_derived_fields()
+        return "updated", stored
 
     def finish(self) -> None:
         """Write what is buffered (called every batch and once at the end)."""

@@ -595,3 +595,111 @@ def test_imported_referrals_name_who_imported_them(alice, housing, finance):
     assert referral.raised_on == date(2025, 9, 30)
     record = referral.history.get()
     assert (record.history_user, record.history_change_reason) == (alice, "Imported")
+
+
+def _run_file(actor, path: Path, capture) -> ImportJob:
+    with path.open("rb") as stream, capture(execute=True):
+        job = start_import(
+            kind="referrals", actor=actor, uploaded_file=File(stream, name=path.name)
+        )
+    job.refresh_from_db()
+    return job
+
+
+def test_a_file_with_a_bad_last_row_is_refused_before_any_referral_is_written(
+    ada, demo_departments, tmp_path, django_capture_on_commit_callbacks
+):
+    """Every row is checked before any is written (core.importer.run_import's two passes):
+    5,000 rows fill two write batches, yet nothing reaches the referrals' tables."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    path = tmp_path / "referrals.csv"
+    write_demo_rows(path, 5_000, today=TODAY)
+    with path.open("a", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerow(
+            ["housing", "housing", "Rent arrears", "2025-10-01", "", "", 5, "email", "LAST"]
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        job = _run_file(ada, path, django_capture_on_commit_callbacks)
+
+    assert job.status == ImportStatus.FAILED
+    assert job.errors == [
+        {
+            "row": 5_002,
+            "column": "to_department",
+            "message": "A department cannot refer work to itself",
+        }
+    ]
+    tables = ('"departments_referral"', '"departments_historicalreferral"')
+    writes = [q["sql"] for q in queries if q["sql"].lstrip().startswith(("INSERT", "UPDATE"))]
+    assert writes  # the job's own row, so the capture saw the import's queries
+    assert not [sql for sql in writes if any(table in sql.split(" SET ")[0] for table in tables)]
+    assert not Referral.objects.exists()
+
+
+def test_a_good_file_is_checked_then_written_and_its_progress_says_which(
+    ada, demo_departments, tmp_path, django_capture_on_commit_callbacks
+):
+    from departments.imports import services
+
+    path = tmp_path / "referrals.csv"
+    write_demo_rows(path, 2_500, today=TODAY)
+    calls = []
+    real_run_job = services.run_job
+
+    def run_job_watched(job, *, progress=None):
+        return real_run_job(job, progress=lambda *args: calls.append(args))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "run_job", run_job_watched)
+        job = _run_file(ada, path, django_capture_on_commit_callbacks)
+
+    assert (job.status, job.created_count, job.total_rows) == (ImportStatus.SUCCEEDED, 2_500, 2_500)
+    assert Referral.objects.count() == 2_500
+    # Each reference once in the file: the second pass meets them again and is not fooled.
+    assert Referral.objects.filter(reference="CM-002499").count() == 1
+    assert calls == [
+        (500, 2_500, "checking"),
+        (1_000, 2_500, "checking"),
+        (1_500, 2_500, "checking"),
+        (2_000, 2_500, "checking"),
+        (2_500, 2_500, "checking"),
+        (2_500, 2_500, "checking"),
+        (500, 2_500, "writing"),
+        (1_000, 2_500, "writing"),
+        (1_500, 2_500, "writing"),
+        (2_000, 2_500, "writing"),
+        (2_500, 2_500, "writing"),
+        (2_500, 2_500, "writing"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stage", "percent", "text"),
+    [
+        ("checking", 7, "1,500 of 10,000 rows checked"),
+        ("writing", 57, "All 10,000 rows checked; 1,500 of 10,000 saved"),
+    ],
+)
+def test_the_progress_bar_is_half_checking_and_half_saving(client, ada, stage, percent, text):
+    from django.urls import reverse
+
+    from core.progress import cache_progress, forget_progress
+
+    job = ImportJob.objects.create(
+        kind="referrals",
+        created_by=ada,
+        status=ImportStatus.RUNNING,
+        total_rows=10_000,
+        original_name="r.csv",
+        file_format="csv",
+    )
+    cache_progress(job.pk)(1500, 10_000, stage)
+    client.force_login(ada)
+    try:
+        data = client.get(reverse("departments:import-progress", args=[job.pk])).json()
+    finally:
+        forget_progress(job.pk)  # the cache is Redis, shared across runs, when REDIS_URL is set
+    assert (data["percent"], data["text"]) == (percent, text)
