@@ -26,6 +26,7 @@ from datetime import date
 from pathlib import Path
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -56,9 +57,12 @@ def demo_council(*, seed: int = 2025, today: date, scale: Scale = DEMO) -> SeedR
     this run asks for it, written back from the copy after that.
 
     Returns the ``SeedReport`` of the real seeding. Raises ``AssertionError`` if a council
-    already exists: the copy would overwrite it.
+    or a user already exists: the copy would overwrite them (and a first seeding would
+    keep them in the copy every later test gets).
     """
-    assert not Council.objects.exists(), "demo_council() must run before any council exists"
+    assert not (Council.objects.exists() or get_user_model().objects.exists()), (
+        "demo_council() must run before any council or user exists"
+    )
     key = (scale.name, seed, today)
     snapshot = _SNAPSHOTS.get(key)
     if snapshot is None:

@@ -5,14 +5,15 @@ serves under /api/v1/), never from a hand list, and every method a path does not
 must answer 405. An operation missing from ``EXPECTED`` fails the sweep, so a new
 endpoint cannot arrive without its row of the roles matrix.
 
-Each operation runs once per persona against one small council built by the factories:
-the Housing officer and head, an SMT member, the partner's manager, an auditor, an
-administrator, and the Finance officer, for whom Housing's records are out of scope (404).
-Every request runs in a savepoint that is rolled back, so each persona meets the same
-records in the same state. A permitted write carries a valid body and must succeed
-(2xx); a refused one must answer 403, or 404 where the record is outside the persona's
-scope; 400 appears only where the persona cannot even name the record in the body
-(a partner's return for an indicator they cannot see).
+Each operation runs once per persona against one small council built by the factories
+once for the module (tests/shared_rows.py): the Housing officer and head, an SMT member,
+the partner's manager, an auditor, an administrator, and the Finance officer, for whom
+Housing's records are out of scope (404). Every request runs in a savepoint that is
+rolled back, so each persona of each operation meets the same records in the same state.
+A permitted write carries a valid body and must succeed (2xx); a refused one must answer
+403, or 404 where the record is outside the persona's scope; 400 appears only where the
+persona cannot even name the record in the body (a partner's return for an indicator
+they cannot see).
 """
 
 from __future__ import annotations
@@ -24,11 +25,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import transaction
+from django.test import override_settings
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from tests.api_council import Council, build_council, personas
+from tests.api_council import Council, build_council
 from tests.conftest import PASSWORD
+from tests.factories import CouncilFactory, DepartmentFactory, PartnershipFactory
+from tests.shared_rows import shared_rows
 
 PERSONAS = ("officer", "head", "smt", "partner", "auditor", "admin", "other_officer")
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -417,11 +421,17 @@ def _class_of(status: int) -> object:
     return OK if 200 <= status < 300 else status
 
 
-@pytest.fixture
-def sweep_council(housing, finance, partnership, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    with time_machine.travel(NOW):
-        yield build_council(housing, finance, partnership)
+@pytest.fixture(scope="module")
+def sweep_council(django_db_setup, django_db_blocker, tmp_path_factory):
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
+    with time_machine.travel(NOW), media, shared_rows(django_db_blocker, "sweep_council"):
+        with django_db_blocker.unblock():
+            council = CouncilFactory()
+            housing = DepartmentFactory(council=council, name="Housing", code="housing")
+            finance = DepartmentFactory(council=council, name="Finance", code="finance")
+            partnership = PartnershipFactory(council=council, name="ICT Partnership")
+            built = build_council(housing, finance, partnership)
+        yield built
 
 
 def _answers(council: Council, method: str, path: str) -> dict[str, object]:
@@ -455,9 +465,9 @@ def test_every_operation_answers_each_role_as_the_roles_matrix_says(sweep_counci
 
 
 @pytest.fixture
-def personas_only(housing, finance, partnership):
+def personas_only(sweep_council):
     """405 is decided before any record is looked up: people, and any id, are enough."""
-    return Council(users=personas(housing, finance, partnership), ids=defaultdict(lambda: 1))
+    return Council(users=sweep_council.users, ids=defaultdict(lambda: 1))
 
 
 @pytest.mark.django_db

@@ -1,7 +1,9 @@
 """A signed-in account with no role (made by an administrator who has not yet given it a
-membership) is told so alike everywhere: the home page says it, every other page and
-every API endpoint answers 403, and the API says why in the same words
-(``roles.NO_ROLE_MESSAGE``). Before, the API listed nothing and several pages refused."""
+membership, or whose role was taken away) is told so alike everywhere: the home page says
+it, every other page and every API endpoint answers 403, and the API says why in the same
+words (``roles.NO_ROLE_MESSAGE``). Before, the API listed nothing and several pages
+refused. The one exception is its own API tokens: it may still see and revoke them (a
+token must always be revocable by its owner), but it cannot make one."""
 
 import pytest
 from django.urls import reverse
@@ -15,7 +17,6 @@ PAGES = [
     "departments:import-template",
     "departments:referrals",
     "departments:referral-new",
-    "departments:api-tokens",
     "reporting:coordination",
     "reporting:overview",
     "reporting:reports",
@@ -50,6 +51,8 @@ def test_every_api_endpoint_refuses_an_account_without_a_role_in_the_same_words(
     client.force_login(nina)
     assert client.get("/api/v1/").status_code == 403
     for name, url in endpoints.items():
+        if name == "tokens":
+            continue  # its own tokens, to revoke them: see below
         response = client.get(url)
         assert response.status_code == 403, name
         assert response.json()["detail"] == NO_ROLE_MESSAGE, name
@@ -65,3 +68,38 @@ def test_a_role_given_later_opens_the_api(client, nina, housing):
     assert client.get("/api/v1/referrals/").status_code == 403
     MembershipFactory(user=nina, role=Role.OFFICER, department=housing)
     assert client.get("/api/v1/referrals/").status_code == 200
+
+
+def test_an_account_that_lost_its_role_still_revokes_its_own_tokens_but_makes_none(client, alice):
+    from departments.models import ApiToken, Membership
+    from departments.tokens.services import create_token
+    from tests.conftest import PASSWORD
+
+    first = create_token(user=alice, name="Excel")
+    second = create_token(user=alice, name="Power BI")
+    by_token = {"HTTP_AUTHORIZATION": f"Token {first.key}"}
+    assert client.get("/api/v1/referrals/", **by_token).status_code == 200
+    Membership.objects.filter(user=alice).delete()
+
+    refused = client.get("/api/v1/referrals/", **by_token)
+    assert (refused.status_code, refused.json()["detail"]) == (403, NO_ROLE_MESSAGE)
+    listed = client.get("/api/v1/tokens/", **by_token).json()["results"]
+    assert sorted(t["name"] for t in listed) == ["Excel", "Power BI"]
+    assert client.delete(f"/api/v1/tokens/{first.token.pk}/", **by_token).status_code == 204
+    client.force_login(alice)
+    page = client.get(reverse("departments:api-tokens"))
+    assert page.status_code == 200 and "Power BI" in page.content.decode()
+    revoke = reverse("departments:api-token-revoke", args=[second.token.pk])
+    assert client.post(revoke).status_code == 302
+    assert ApiToken.objects.active().filter(user=alice).count() == 0
+
+    made = client.post(reverse("departments:api-tokens"), {"name": "Another"})
+    assert made.status_code == 403
+    client.logout()
+    by_password = client.post(
+        "/api/v1/auth/token/",
+        {"username": "alice", "password": PASSWORD, "name": "Another"},
+        content_type="application/json",
+    )
+    assert (by_password.status_code, by_password.json()["detail"]) == (403, NO_ROLE_MESSAGE)
+    assert not ApiToken.objects.filter(name="Another").exists()

@@ -14,8 +14,8 @@ from rest_framework.reverse import reverse
 
 from core.api.errors import error_responses, request_example
 from core.cells import ImportRejected
-from core.progress import read_progress
 from departments.imports.filters import ImportJobFilter
+from departments.imports.progress import job_progress
 from departments.imports.services import start_import
 from departments.models import ImportJob
 
@@ -47,15 +47,13 @@ class ImportJobSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    # As the status page says it (departments.imports.progress): a two-pass import's
+    # percentage fills half while checking and half while saving, never going back.
     def get_processed_rows(self, job: ImportJob) -> int:
-        live = None if job.finished else read_progress(job.pk)
-        return live["processed"] if live else job.processed_rows
+        return job_progress(job)["processed"]
 
     def get_percent_done(self, job: ImportJob) -> int:
-        live = None if job.finished else read_progress(job.pk)
-        if live and live.get("total"):
-            return min(99, int(100 * live["processed"] / live["total"]))
-        return job.percent_done
+        return job_progress(job)["percent"]
 
     def get_url(self, job: ImportJob) -> str:
         return reverse("importjob-detail", args=[job.pk], request=self.context.get("request"))

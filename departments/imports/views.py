@@ -17,11 +17,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.cells import ImportRejected
-from core.progress import read_progress
 from departments import periods
 from departments.imports.filters import ImportJobFilter
+from departments.imports.progress import job_progress
 from departments.imports.services import import_kinds, start_import
-from departments.models import Department, ImportJob, ImportStatus
+from departments.models import Department, ImportJob
 from departments.returns.imports import editable_departments, returns_template
 
 NOT_ALLOWED = (
@@ -173,48 +173,6 @@ def _visible_job(request: HttpRequest, pk: int) -> ImportJob:
     """The job if the user started it (or is an administrator); 404 otherwise."""
     jobs = ImportJob.objects.visible_to(request.user).select_related("created_by")
     return get_object_or_404(jobs, pk=pk)
-
-
-def job_progress(job: ImportJob) -> dict:
-    """Where the job is, for the status page and its JSON: the cache first, then the row.
-
-    A running import's counts are only in the cache (see imports.cache_progress: its
-    transaction hides the job row's updates); once finished, the row holds the outcome.
-    An import read in two passes (``core.importer.run_import``) fills the bar's first
-    half while it checks every row and the second while it saves them.
-    """
-    stage = None
-    if not job.finished and (cached := read_progress(job.pk)):
-        job.processed_rows = cached["processed"]
-        job.total_rows = cached["total"] if cached["total"] is not None else job.total_rows
-        stage = cached.get("stage")
-    processed, total = job.processed_rows, job.total_rows
-    percent = job.percent_done
-    if job.status == ImportStatus.PENDING:
-        text = "Waiting to start"
-    elif total and not job.finished:
-        text = f"{processed:,} of {total:,} rows checked"
-        if stage == "checking":
-            percent = min(49, 50 * processed // total)
-        elif stage == "writing":
-            text = f"All {total:,} rows checked; {processed:,} of {total:,} saved"
-            percent = min(99, 50 + 50 * processed // total)
-    else:
-        text = f"{processed:,} rows checked"
-    return {
-        "status": job.status,
-        "status_label": job.get_status_display(),
-        "finished": job.finished,
-        "processed": processed,
-        "total": total,
-        "percent": percent,
-        "text": text,
-        "created": job.created_count,
-        "updated": job.updated_count,
-        "unchanged": job.unchanged_count,
-        "message": job.message,
-        "errors": job.errors if job.status == ImportStatus.FAILED else [],
-    }
 
 
 @login_required

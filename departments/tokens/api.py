@@ -10,7 +10,7 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -61,7 +61,7 @@ class ObtainTokenView(APIView):
     @extend_schema(
         operation_id="auth_token_create",
         request=ObtainTokenSerializer,
-        responses={201: NewTokenSerializer, **error_responses(400, 429)},
+        responses={201: NewTokenSerializer, **error_responses(400, 403, 429)},
         auth=[],
         examples=[
             OpenApiExample(
@@ -124,6 +124,9 @@ class ApiTokenViewSet(
 ):
     """One's own API tokens (administrators: everyone's); DELETE revokes one."""
 
+    # Not HasRole: an account that has lost its role must still be able to revoke its own
+    # tokens (the queryset holds only those); making one needs a role (create_token).
+    permission_classes = [IsAuthenticated]
     serializer_class = ApiTokenSerializer
     filterset_class = ApiTokenFilter
     ordering_fields = ["created_at", "last_used_at", "name"]

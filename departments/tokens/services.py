@@ -31,7 +31,12 @@ class NewToken:
 
 @transaction.atomic
 def create_token(*, user, name: str) -> NewToken:
-    """Make a named token for ``user``; the key is returned here and never again."""
+    """Make a named token for ``user``; the key is returned here and never again.
+
+    PermissionDenied (``roles.NO_ROLE_MESSAGE``) for an account with no role: every
+    endpoint would refuse the token. Such an account may still list and revoke its own."""
+    if not roles.has_a_role(user):
+        raise PermissionDenied(roles.NO_ROLE_MESSAGE)
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": ["Give the token a name, so you can tell it apart later."]})

@@ -692,3 +692,47 @@ def test_the_progress_bar_is_half_checking_and_half_saving(client, ada, stage, p
     finally:
         forget_progress(job.pk)  # the cache is Redis, shared across runs, when REDIS_URL is set
     assert (data["percent"], data["text"]) == (percent, text)
+
+
+def test_the_api_reports_the_same_progress_as_the_page_never_going_back(client, ada):
+    from core.progress import cache_progress, forget_progress
+
+    job = ImportJob.objects.create(
+        kind="referrals",
+        created_by=ada,
+        status=ImportStatus.RUNNING,
+        total_rows=10_000,
+        original_name="r.csv",
+        file_format="csv",
+    )
+    client.force_login(ada)
+    seen = []
+    try:
+        for processed, stage in [(9_500, "checking"), (10_000, "checking"), (500, "writing")]:
+            cache_progress(job.pk)(processed, 10_000, stage)
+            body = client.get(f"/api/v1/imports/{job.pk}/").json()
+            seen.append((body["processed_rows"], body["percent_done"]))
+    finally:
+        forget_progress(job.pk)  # the cache is Redis, shared across runs, when REDIS_URL is set
+    assert seen == [(9_500, 47), (10_000, 49), (500, 52)]
+
+
+def test_saving_rows_of_a_file_of_unknown_length_says_so(client, ada):
+    from django.urls import reverse
+
+    from core.progress import cache_progress, forget_progress
+
+    job = ImportJob.objects.create(
+        kind="referrals",
+        created_by=ada,
+        status=ImportStatus.RUNNING,
+        original_name="r.xlsx",
+        file_format="xlsx",
+    )
+    client.force_login(ada)
+    try:
+        cache_progress(job.pk)(200, None, "writing")
+        data = client.get(reverse("departments:import-progress", args=[job.pk])).json()
+    finally:
+        forget_progress(job.pk)
+    assert (data["text"], data["percent"]) == ("All rows checked; 200 saved", 0)
