@@ -665,6 +665,18 @@ def test_a_good_file_is_checked_then_written_and_its_progress_says_which(
     assert calls == [(n, 2_500, stage) for stage in ("checking", "writing") for n in each_pass]
 
 
+def _running_job(actor, *, total_rows: int | None) -> ImportJob:
+    """A referrals import under way, whose progress the test writes to the cache itself."""
+    return ImportJob.objects.create(
+        kind="referrals",
+        created_by=actor,
+        status=ImportStatus.RUNNING,
+        total_rows=total_rows,
+        original_name="referrals.csv",
+        file_format="csv",
+    )
+
+
 @pytest.mark.parametrize(
     ("stage", "percent", "text"),
     [
@@ -677,14 +689,7 @@ def test_the_progress_bar_is_half_checking_and_half_saving(client, ada, stage, p
 
     from core.progress import cache_progress, forget_progress
 
-    job = ImportJob.objects.create(
-        kind="referrals",
-        created_by=ada,
-        status=ImportStatus.RUNNING,
-        total_rows=10_000,
-        original_name="r.csv",
-        file_format="csv",
-    )
+    job = _running_job(ada, total_rows=10_000)
     cache_progress(job.pk)(1500, 10_000, stage)
     client.force_login(ada)
     try:
@@ -697,14 +702,7 @@ def test_the_progress_bar_is_half_checking_and_half_saving(client, ada, stage, p
 def test_the_api_reports_the_same_progress_as_the_page_never_going_back(client, ada):
     from core.progress import cache_progress, forget_progress
 
-    job = ImportJob.objects.create(
-        kind="referrals",
-        created_by=ada,
-        status=ImportStatus.RUNNING,
-        total_rows=10_000,
-        original_name="r.csv",
-        file_format="csv",
-    )
+    job = _running_job(ada, total_rows=10_000)
     client.force_login(ada)
     seen = []
     try:
@@ -722,13 +720,7 @@ def test_saving_rows_of_a_file_of_unknown_length_says_so(client, ada):
 
     from core.progress import cache_progress, forget_progress
 
-    job = ImportJob.objects.create(
-        kind="referrals",
-        created_by=ada,
-        status=ImportStatus.RUNNING,
-        original_name="r.xlsx",
-        file_format="xlsx",
-    )
+    job = _running_job(ada, total_rows=None)
     client.force_login(ada)
     try:
         cache_progress(job.pk)(200, None, "writing")
