@@ -126,6 +126,13 @@ def may_download_reports(user) -> bool:
     return bool(scope_for(user).roles)
 
 
+def may_see_every_report_run(user) -> bool:
+    """Auditors and administrators see everyone's report runs (their scope is the whole
+    council, so every run is within it); everyone else sees the runs they asked for."""
+    scope = scope_for(user)
+    return scope.is_auditor or scope.is_admin
+
+
 # --- returns ------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from departments.numbers import TEXT_LIMIT
 from departments.periods import Period, date_in_words
-from departments.roles import scope_for
+from departments.roles import has_a_role, may_see_every_report_run, scope_for
 
 
 class WarningRule(models.TextChoices):
@@ -154,12 +154,11 @@ class ReportTrigger(models.TextChoices):
 
 class ReportRunQuerySet(models.QuerySet):
     def visible_to(self, user) -> ReportRunQuerySet:
-        """People see the runs they requested; auditors and administrators see everyone's
-        (their scope is the whole council, so every run is within it)."""
-        scope = scope_for(user)
-        if scope.is_auditor or scope.is_admin:
+        """The runs ``user`` requested, or everyone's (roles.may_see_every_report_run);
+        none for an account with no role."""
+        if may_see_every_report_run(user):
             return self.all()
-        if not scope.roles:
+        if not has_a_role(user):
             return self.none()
         return self.filter(requested_by=user)
 

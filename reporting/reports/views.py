@@ -39,8 +39,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         {
             "reports": available_reports(request.user),
             "runs": runs[:RECENT_RUNS],
-            "sees_everyone": roles.scope_for(request.user).is_auditor
-            or roles.scope_for(request.user).is_admin,
+            "sees_everyone": roles.may_see_every_report_run(request.user),
         },
     )
 

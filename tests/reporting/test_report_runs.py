@@ -150,9 +150,12 @@ def test_people_see_their_own_runs_and_auditors_everyones(client, evidence, alic
     client.force_login(bob)
     assert client.get(f"/reports/runs/{own.pk}/").status_code == 404
     assert client.get(f"/api/v1/reports/{own.pk}/").status_code == 404
+    assert "<h2>Your reports</h2>" in client.get("/reports/").content.decode()
     client.force_login(audrey)
     assert client.get(f"/reports/runs/{own.pk}/").status_code == 200
-    assert alice.get_full_name() in client.get("/reports/").content.decode()
+    page = client.get("/reports/").content.decode()
+    assert "<h2>Everyone's reports</h2>" in page and alice.get_full_name() in page
+    assert [r["id"] for r in client.get("/api/v1/reports/").json()["results"]] == [own.pk]
     assert client.get("/").context["recent_reports"] == [own]
 
 
