@@ -22,10 +22,10 @@ class ReferenceDataPermission(BasePermission):
     message = "Only an administrator can change reference data."
 
     def has_permission(self, request, view) -> bool:
-        if not (request.user and request.user.is_authenticated):
-            return False
-        if not has_a_role(request.user):
-            self.message = NO_ROLE_MESSAGE  # this request's instance: said as HasRole says it
+        if not HasRole().has_permission(request, view):
+            # Said as HasRole says it (this request's instance); an anonymous request is
+            # still answered 401 by DRF, whatever the message.
+            self.message = NO_ROLE_MESSAGE
             return False
         if request.method in SAFE_METHODS or request.method not in view.allowed_methods:
             # A method the endpoint does not serve answers 405 for everyone, not 403.

@@ -49,11 +49,18 @@ class ImportJobSerializer(serializers.ModelSerializer):
 
     # As the status page says it (departments.imports.progress): a two-pass import's
     # percentage fills half while checking and half while saving, never going back.
+    # Read once per job (one cache read), however many fields show it.
+    def _progress(self, job: ImportJob) -> dict:
+        read = self.__dict__.setdefault("_progress_by_job", {})
+        if job.pk not in read:
+            read[job.pk] = job_progress(job)
+        return read[job.pk]
+
     def get_processed_rows(self, job: ImportJob) -> int:
-        return job_progress(job)["processed"]
+        return self._progress(job)["processed"]
 
     def get_percent_done(self, job: ImportJob) -> int:
-        return job_progress(job)["percent"]
+        return self._progress(job)["percent"]
 
     def get_url(self, job: ImportJob) -> str:
         return reverse("importjob-detail", args=[job.pk], request=self.context.get("request"))
