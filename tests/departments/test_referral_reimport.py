@@ -240,6 +240,30 @@ def test_one_changed_row_and_one_unchanged(
     assert Referral.objects.get(reference="CMS-2026-104552").channel == "phone"
 
 
+def test_case_10_a_reimport_with_one_bad_row_changes_no_stored_referral(
+    client, alice, housing, revenues, service, django_capture_on_commit_callbacks
+):
+    """A variant of case 10: the second file changes one referral and has a bad row. The
+    import is all or nothing, so the changed referral keeps its stored values and gains no
+    version, and the figures do not move (that nothing is even written is
+    test_referral_import's test of the two passes)."""
+    client.force_login(alice)
+    post_file(client, django_capture_on_commit_callbacks, CASE_10)
+    before, history = figures(), Referral.history.count()
+    channels = dict(Referral.objects.values_list("reference", "channel"))
+    changed = CASE_10.replace(",email,", ",phone,") + (
+        "housing,housing,Rent arrears,2026-10-05,,,10,email,CMS-2026-104553\n"
+    )
+
+    job = post_file(client, django_capture_on_commit_callbacks, changed)
+
+    assert job["status"] == "failed"
+    assert [(e["row"], e["column"]) for e in job["errors"]] == [(4, "to_department")]
+    assert dict(Referral.objects.values_list("reference", "channel")) == channels
+    assert Referral.history.count() == history
+    assert figures() == before
+
+
 def test_an_empty_or_absent_resolved_date_keeps_the_one_recorded(
     client, alice, housing, revenues, service, django_capture_on_commit_callbacks
 ):
