@@ -35,8 +35,12 @@ from departments.models import (
     PerformanceIndicator,
     PeriodSignOff,
     Referral,
+    ReferralDaysMonth,
+    ReferralOpenMonth,
+    ReferralPairMonth,
     Target,
 )
+from departments.referrals.summaries import rebuild_referral_summaries
 from departments.roles import Role
 from partnerships.models import (
     Escalation,
@@ -140,6 +144,9 @@ def delete_everything(log: Callable[[str], None]) -> None:
     log("Removing the existing demo council")
     ordered = [
         EarlyWarning,
+        ReferralPairMonth,
+        ReferralOpenMonth,
+        ReferralDaysMonth,
         Referral,
         SlaResult,
         KpiReturn,
@@ -541,6 +548,9 @@ class _Builder:
         for batch in _batched(rows, self.scale.batch_size):
             Referral.objects.bulk_create(batch)
             written += len(batch)
+        # Counted once at the end from the rows, as ``manage.py rebuild_referral_summaries``
+        # does: faster than counting every batch, and the same rows.
+        rebuild_referral_summaries()
         return written
 
 

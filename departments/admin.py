@@ -107,6 +107,10 @@ class PeriodSignOffAdmin(SimpleHistoryAdmin):
 
 @admin.register(Referral)
 class ReferralAdmin(admin.ModelAdmin):
+    """Read only: referrals are written through the product (form, API, import), whose
+    services record the reason in the audit trail and count them into the monthly
+    summaries that coordination figures are read from."""
+
     list_display = [
         "from_department",
         "to_department",
@@ -122,6 +126,15 @@ class ReferralAdmin(admin.ModelAdmin):
     date_hierarchy = "raised_on"
     list_select_related = ["from_department", "to_department", "service"]
     show_full_result_count = False  # a million referrals: skip the full COUNT(*)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(ApiToken)

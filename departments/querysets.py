@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from departments.roles import Role, scope_for
 
@@ -69,6 +69,17 @@ def overdue_on(today: date) -> Q:
     """The one "overdue" rule for referrals, as a filter that aggregates can use too: not
     resolved and past its due date (raised date + agreed days) on ``today``, a London date."""
     return Q(resolved_on__isnull=True, due_on__lt=today)
+
+
+def resolved_on_time() -> Q:
+    """Resolved on or before the due date (raised date + agreed days): "on time" in
+    DESIGN.md section 3. ``departments.referrals.summaries.tally`` says the same in Python."""
+    return Q(resolved_on__isnull=False, resolved_on__lte=F("due_on"))
+
+
+def resolved_late() -> Q:
+    """Resolved after the due date; with ``overdue_on`` it makes "late"."""
+    return Q(resolved_on__isnull=False, resolved_on__gt=F("due_on"))
 
 
 class ReferralQuerySet(models.QuerySet):

@@ -16,6 +16,7 @@ from departments.models import (
     Referral,
     Target,
 )
+from departments.referrals.summaries import record_referral_changes, tally
 from partnerships.models import (
     Escalation,
     Milestone,
@@ -206,3 +207,10 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     raised_on = date(2025, 9, 10)
     agreed_days = 5
     channel = "email"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Saved and counted into the monthly summaries, as the services do."""
+        referral = super()._create(model_class, *args, **kwargs)
+        record_referral_changes(added=[tally(referral)])
+        return referral

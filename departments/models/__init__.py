@@ -16,6 +16,11 @@ from departments.models.indicators import (
 )
 from departments.models.jobs import ImportJob, ImportStatus, ReminderLog
 from departments.models.organisation import Council, Department, Membership
+from departments.models.referral_summaries import (
+    ReferralDaysMonth,
+    ReferralOpenMonth,
+    ReferralPairMonth,
+)
 from departments.models.referrals import Channel, Referral
 from departments.models.returns import (
     EDITABLE_RETURN_STATES,
@@ -45,6 +50,9 @@ __all__ = [
     "PeriodSignOff",
     "Polarity",
     "Referral",
+    "ReferralDaysMonth",
+    "ReferralOpenMonth",
+    "ReferralPairMonth",
     "ReminderLog",
     "ReturnState",
     "Role",

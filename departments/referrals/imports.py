@@ -30,6 +30,7 @@ from departments.numbers import quoted
 from departments.periods import london_date
 from departments.referrals.selectors import source_departments
 from departments.referrals.services import build_referral, channel_choices
+from departments.referrals.summaries import Tally, record_referral_changes, tally
 
 BATCH_SIZE = 2000
 DATE_COLUMNS = ("raised_on", "acknowledged_on", "resolved_on")
@@ -110,6 +111,8 @@ class ReferralRowHandler:
         self.channels = channel_choices()
         self.creations: list[Referral] = []
         self.updates: list[Referral] = []
+        # What each updated referral counted for before this file changed it.
+        self.replaced: list[Tally] = []
         # The stored referrals named by the current chunk of rows, by reference.
         self.stored: dict[str, Referral] = {}
         # reference -> the row it first appeared on: one small entry per row, not the row.
@@ -179,18 +182,22 @@ class ReferralRowHandler:
 
     def write_row(self, row_number: int, row: dict[str, str]) -> Outcome:
         """Check one row and buffer it; a full buffer is written (``finish``)."""
-        outcome, referral = self._checked(row_number, row)
+        outcome, referral, before = self._checked(row_number, row)
         if outcome == "created":
             self.creations.append(referral)
         elif outcome == "updated":
             self.updates.append(referral)
+            self.replaced.append(before)
         if len(self.creations) + len(self.updates) >= BATCH_SIZE:
             self.finish()
         return outcome
 
-    def _checked(self, row_number: int, row: dict[str, str]) -> tuple[Outcome, Referral | None]:
-        """The row's outcome and the referral to create or update (the stored one, changed
-        in memory); raises ValidationError naming each bad column."""
+    def _checked(
+        self, row_number: int, row: dict[str, str]
+    ) -> tuple[Outcome, Referral | None, Tally | None]:
+        """The row's outcome, the referral to create or update (the stored one, changed
+        in memory) and, for an update, what the stored one counted for before; raises
+        ValidationError naming each bad column."""
         errors: dict[str, str] = {}
         reference = row.get("reference", "").strip()
         stored = self.stored.get(reference) if reference else None
@@ -255,13 +262,14 @@ class ReferralRowHandler:
             raise ValidationError(errors)
         if stored is None:
             referral.raised_by = self.actor
-            return "created", referral
+            return "created", referral, None
         if all(getattr(referral, f) == getattr(stored, f) for f in COMPARED_FIELDS):
-            return "unchanged", None  # nothing written, nothing to recount
+            return "unchanged", None, None  # nothing written, nothing to recount
+        before = tally(stored)
         for field in COMPARED_FIELDS:
             setattr(stored, field, getattr(referral, field))
         stored.set_derived_fields()
-        return "updated", stored
+        return "updated", stored, before
 
     def finish(self) -> None:
         """Write what is buffered (called every batch and once at the end)."""
@@ -284,7 +292,10 @@ class ReferralRowHandler:
                 default_change_reason="Updated by import",
             )
         if self.creations or self.updates:
+            record_referral_changes(
+                removed=self.replaced, added=[tally(r) for r in self.creations + self.updates]
+            )
             # Bulk writes send no signals: cached figures are retired here (and again at
             # the commit of the import's transaction, see ``figures_changed``).
             figures_changed()
-        self.creations, self.updates = [], []
+        self.creations, self.updates, self.replaced = [], [], []

@@ -15,6 +15,7 @@ from django.utils import timezone
 from departments import roles
 from departments.models import Channel, Department, Referral
 from departments.numbers import text_problem
+from departments.referrals.summaries import record_referral_changes, tally
 
 OFFLINE_CHANNELS = {Channel.EMAIL.value, Channel.PHONE.value, Channel.PAPER.value}
 CATEGORY_LIMIT = Referral._meta.get_field("category").max_length  # 80 characters
@@ -180,6 +181,7 @@ def raise_referral(
     referral._history_user = actor
     referral._change_reason = "Raised"
     referral.save()
+    record_referral_changes(added=[tally(referral)])
     return referral
 
 
@@ -196,6 +198,7 @@ def _record_step(
     resolving an unacknowledged referral acknowledges it the same day."""
     today = today or timezone.localdate()
     referral = _receiving(actor, referral)
+    before = tally(referral)
     if getattr(referral, field):
         raise ValidationError({field: f"This referral is already {done.lower()}"})
     setattr(referral, field, on or today)
@@ -211,6 +214,7 @@ def _record_step(
         referral.acknowledged_on = referral.resolved_on
     referral._history_user, referral._change_reason = actor, done
     referral.save()
+    record_referral_changes(removed=[before], added=[tally(referral)])
     return referral
 
 

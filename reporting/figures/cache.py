@@ -35,9 +35,9 @@ write is reachable after it:
   once to every model in ``FIGURE_INPUTS`` (``tests/reporting/test_cache_freshness.py``
   fails when a model of ``departments`` or ``partnerships`` is in neither list);
 - a service's departments changed: ``m2m_changed`` of ``Service.departments``;
-- rows written in bulk, which send no signals: the referral importer and the demo seeding
-  call ``figures_changed`` themselves (no other code writes an input in bulk or with
-  ``QuerySet.update``);
+- rows written in bulk, which send no signals: the referral importer, the demo seeding
+  and the monthly summaries of referrals call ``figures_changed`` themselves (no other
+  code writes an input in bulk or with ``QuerySet.update``);
 - data migrations and ``flush``: ``post_migrate`` (and since a deploy runs ``migrate``,
   figures cached by the code it replaces are dropped too).
 
@@ -81,6 +81,11 @@ FIGURE_INPUTS = (
     "departments.KpiReturn",
     "departments.PeriodSignOff",
     "departments.Referral",
+    # Written with the referrals, by raw counts that send no signals:
+    # ``record_referral_changes`` and the rebuild call ``figures_changed`` themselves.
+    "departments.ReferralPairMonth",
+    "departments.ReferralOpenMonth",
+    "departments.ReferralDaysMonth",
     "partnerships.Partner",
     "partnerships.Partnership",
     "partnerships.Service",

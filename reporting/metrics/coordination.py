@@ -1,9 +1,11 @@
 """Coordination metrics per department and council-wide (DESIGN.md section 3).
 
-Everything is aggregated in SQL: counts with conditional aggregation, the median from a
-histogram of days-to-resolve (exact, and identical on SQLite and PostgreSQL, which have
-no common MEDIAN), reach from the distinct department pairs. Nothing loops over
-referrals in Python.
+Read from the monthly summaries of referrals (``departments.models.referral_summaries``,
+kept by every write of referrals), never from the referrals themselves, so a page costs
+the same with a thousand referrals or a million: counts summed in SQL, the median from
+the histogram of days to resolve (exact, and identical on SQLite and PostgreSQL, which
+have no common MEDIAN), reach from the pairs of departments with referrals, and "late"
+as the data stands on ``today`` from the open referrals counted by due date.
 """
 
 from __future__ import annotations
@@ -13,13 +15,18 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Sum
 from django.utils import timezone
 
-from departments.models import Channel, Council, Department, Referral
+from departments.models import (
+    Council,
+    Department,
+    ReferralDaysMonth,
+    ReferralOpenMonth,
+    ReferralPairMonth,
+)
 from departments.numbers import score
 from departments.periods import Period
-from departments.querysets import overdue_on
 from departments.rating import Rag
 from reporting.metrics.scores import (
     Component,
@@ -31,12 +38,10 @@ from reporting.metrics.scores import (
 from reporting.metrics.status import FigureStatus, coordination_status
 
 
-def decided(today: date) -> tuple[Q, Q]:
-    """On time: resolved within the agreed days. Late: resolved after the due date, or
-    still unresolved past it, as the data stands ``today``. Anything else is pending."""
-    on_time = Q(resolved_on__isnull=False, resolved_on__lte=F("due_on"))
-    late = Q(resolved_on__isnull=False, resolved_on__gt=F("due_on")) | overdue_on(today)
-    return on_time, late
+def _open_late(summaries, today: date):
+    """Open referrals past their due date on ``today`` (``querysets.overdue_on``), from
+    the summaries of open referrals by due date."""
+    return summaries.filter(due_on__lt=today)
 
 
 @dataclass(frozen=True)
@@ -147,36 +152,39 @@ def coordination_by_department(
     departments = list(Department.objects.filter(is_active=True).values_list("pk", flat=True))
     council = Council.objects.first()
     weights = _weights(council) if council else {"on_time": 50, "digital": 25, "reach": 25}
-    on_time_q, late_q = decided(today)
-    digital_q = Q(channel=Channel.SERVICE)
-    in_periods = Referral.objects.filter(period__in=keys)
+    pairs = ReferralPairMonth.objects.filter(period__in=keys, referrals__gt=0).order_by()
     received = {
         (r["to_department"], r["period"]): r
-        for r in in_periods.values("to_department", "period").annotate(
-            n=Count("pk"),
-            on_time=Count("pk", filter=on_time_q),
-            late=Count("pk", filter=late_q),
-            digital=Count("pk", filter=digital_q),
+        for r in pairs.values("to_department", "period").annotate(
+            n=Sum("referrals"),
+            on_time=Sum("resolved_on_time"),
+            late=Sum("resolved_late"),
+            digital=Sum("through_service"),
         )
     }
+    for r in (
+        _open_late(ReferralOpenMonth.objects.filter(period__in=keys), today)
+        .order_by()
+        .values("to_department", "period")
+        .annotate(n=Sum("referrals"))
+    ):
+        received[(r["to_department"], r["period"])]["late"] += r["n"]
     sent = {
         (r["from_department"], r["period"]): r
-        for r in in_periods.values("from_department", "period").annotate(
-            n=Count("pk"), digital=Count("pk", filter=digital_q)
+        for r in pairs.values("from_department", "period").annotate(
+            n=Sum("referrals"), digital=Sum("through_service")
         )
     }
     histograms: dict[tuple[int, str], dict[int, int]] = defaultdict(dict)
-    for row in (
-        in_periods.filter(resolution_days__isnull=False)
-        .values("to_department", "period", "resolution_days")
-        .annotate(n=Count("pk"))
+    for to_id, key, days, n in (
+        ReferralDaysMonth.objects.filter(period__in=keys)
+        .order_by()
+        .values_list("to_department", "period", "days", "referrals")
     ):
-        histograms[(row["to_department"], row["period"])][row["resolution_days"]] = row["n"]
+        histograms[(to_id, key)][days] = n
     partners: dict[tuple[int, str], set[int]] = defaultdict(set)
     active = set(departments)
-    for a, b, key in in_periods.values_list(
-        "from_department", "to_department", "period"
-    ).distinct():
+    for a, b, key in pairs.values_list("from_department", "to_department", "period"):
         # Reach counts the active departments, as its denominator does.
         if b in active:
             partners[(a, key)].add(b)
@@ -232,25 +240,33 @@ def council_coordination(
         by_department = coordination_by_department(periods=periods, today=today)
     council = Council.objects.first()
     weights = _weights(council) if council else {"on_time": 50, "digital": 25, "reach": 25}
-    on_time_q, late_q = decided(today)
     totals = {
         r["period"]: r
-        for r in Referral.objects.filter(period__in=keys)
+        for r in ReferralPairMonth.objects.filter(period__in=keys)
+        .order_by()
         .values("period")
         .annotate(
-            n=Count("pk"),
-            on_time=Count("pk", filter=on_time_q),
-            late=Count("pk", filter=late_q),
-            digital=Count("pk", filter=Q(channel=Channel.SERVICE)),
+            n=Sum("referrals"),
+            on_time=Sum("resolved_on_time"),
+            late=Sum("resolved_late"),
+            digital=Sum("through_service"),
         )
     }
+    for r in (
+        _open_late(ReferralOpenMonth.objects.filter(period__in=keys), today)
+        .order_by()
+        .values("period")
+        .annotate(n=Sum("referrals"))
+    ):
+        totals[r["period"]]["late"] += r["n"]
     histograms: dict[str, dict[int, int]] = defaultdict(dict)
     for row in (
-        Referral.objects.filter(period__in=keys, resolution_days__isnull=False)
-        .values("period", "resolution_days")
-        .annotate(n=Count("pk"))
+        ReferralDaysMonth.objects.filter(period__in=keys)
+        .order_by()
+        .values("period", "days")
+        .annotate(n=Sum("referrals"))
     ):
-        histograms[row["period"]][row["resolution_days"]] = row["n"]
+        histograms[row["period"]][row["days"]] = row["n"]
     series = []
     for period in periods:
         t = totals.get(period.key, {})
@@ -300,18 +316,21 @@ class PairCell:
 def department_matrix(
     *, period: Period, today: date | None = None
 ) -> dict[tuple[int, int], PairCell]:
-    """Referrals between each pair of departments in the period (one query)."""
-    on_time_q, late_q = decided(today or timezone.localdate())
-    rows = (
-        Referral.objects.filter(period=period.key)
+    """Referrals between each pair of departments in the period (two queries)."""
+    today = today or timezone.localdate()
+    late = defaultdict(int)
+    for r in (
+        _open_late(ReferralOpenMonth.objects.filter(period=period.key), today)
+        .order_by()
         .values("from_department", "to_department")
-        .annotate(
-            n=Count("pk"), on_time=Count("pk", filter=on_time_q), late=Count("pk", filter=late_q)
-        )
-    )
+        .annotate(n=Sum("referrals"))
+    ):
+        late[(r["from_department"], r["to_department"])] = r["n"]
     return {
-        (r["from_department"], r["to_department"]): PairCell(
-            r["from_department"], r["to_department"], r["n"], r["on_time"], r["late"]
+        (a, b): PairCell(a, b, n, on_time, resolved_late + late[(a, b)])
+        for a, b, n, on_time, resolved_late in ReferralPairMonth.objects.filter(
+            period=period.key, referrals__gt=0
+        ).values_list(
+            "from_department", "to_department", "referrals", "resolved_on_time", "resolved_late"
         )
-        for r in rows
     }

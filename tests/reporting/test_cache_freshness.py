@@ -27,6 +27,7 @@ from core.figure_generation import figures_generation
 from departments.models import Department, PeriodSignOff
 from departments.periods import Period
 from departments.referrals.services import resolve_referral
+from departments.referrals.summaries import Tally, record_referral_changes
 from departments.returns.services import (
     approve_return,
     reopen_period,
@@ -754,6 +755,24 @@ def test_every_model_is_an_input_or_named_as_not_one():
     assert not set(FIGURE_INPUTS) & set(NOT_FIGURE_INPUTS)
 
 
+def _count_a_referral(*, resolution_days: int | None) -> None:
+    """The monthly summaries written alone, as no code but a referral's write does."""
+    first, second = Department.objects.order_by("pk")[:2]
+    record_referral_changes(
+        added=[
+            Tally(
+                period="2025-26-P06",
+                from_id=first.pk,
+                to_id=second.pk,
+                digital=False,
+                due_on=date(2025, 9, 20),
+                resolution_days=resolution_days,
+                on_time=resolution_days is not None,
+            )
+        ]
+    )
+
+
 WRITES = {
     "departments.Council": lambda w: w.indicator.council.save(),
     "departments.Department": lambda w: w.indicator.department.save(),
@@ -764,6 +783,9 @@ WRITES = {
     ),
     "departments.PeriodSignOff": lambda w: PeriodSignOff.objects.get().save(),
     "departments.Referral": lambda w: ReferralFactory(),
+    "departments.ReferralPairMonth": lambda w: _count_a_referral(resolution_days=None),
+    "departments.ReferralOpenMonth": lambda w: _count_a_referral(resolution_days=None),
+    "departments.ReferralDaysMonth": lambda w: _count_a_referral(resolution_days=3),
     "partnerships.Partner": lambda w: w.cms.partnership.partner.save(),
     "partnerships.Partnership": lambda w: w.cms.partnership.save(),
     "partnerships.Service": lambda w: w.cms.save(),

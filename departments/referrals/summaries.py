@@ -1,0 +1,207 @@
+"""Keeping the monthly summaries of referrals (``departments.models.referral_summaries``)
+equal to the referrals themselves.
+
+Every write of referrals counts its change here, in the same transaction: the services
+(raising, acknowledging, resolving) and the importer call ``record_referral_changes``
+with what each referral counted for before and after. Counts are added with one
+``INSERT … ON CONFLICT … DO UPDATE SET n = n + excluded.n`` per table and batch, which
+PostgreSQL and SQLite both run atomically, so two writers counting into the same month at
+once both land. ``rebuild_referral_summaries`` recounts everything from the referrals
+(the management command of the same name, the seeding of the demo council, and the
+migration that created the tables).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection, transaction
+from django.db.models import Count, Q
+
+from core.figure_generation import figures_changed
+from departments.models import Channel, Referral
+from departments.models.referral_summaries import (
+    ReferralDaysMonth,
+    ReferralOpenMonth,
+    ReferralPairMonth,
+)
+from departments.querysets import resolved_late, resolved_on_time
+
+# Rows per INSERT: well under SQLite's limit of 32,766 bound values.
+_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What one referral counts for in the monthly summaries."""
+
+    period: str
+    from_id: int
+    to_id: int
+    digital: bool  # through one of the partner's services
+    due_on: date
+    resolution_days: int | None  # None while the referral is open
+    on_time: bool  # resolved on or before its due date (DESIGN.md section 3, "on time")
+
+
+def tally(referral: Referral) -> Tally:
+    """The tally of a referral as it stands in memory (its derived fields set)."""
+    return Tally(
+        period=referral.period,
+        from_id=referral.from_department_id,
+        to_id=referral.to_department_id,
+        digital=referral.channel == Channel.SERVICE,
+        due_on=referral.due_on,
+        resolution_days=referral.resolution_days,
+        # querysets.resolved_on_time, in Python.
+        on_time=referral.resolved_on is not None and referral.resolved_on <= referral.due_on,
+    )
+
+
+def record_referral_changes(*, removed: Iterable[Tally] = (), added: Iterable[Tally] = ()) -> None:
+    """Count referrals out of (``removed``: what changed referrals counted for before) and
+    into (``added``: new referrals, and changed ones as they are now) the summaries.
+
+    Call it inside the transaction that writes the referrals. A change that moves nothing
+    (an acknowledgement) writes nothing. Rows left at zero are deleted, so the summaries
+    always equal a rebuild row for row.
+    """
+    pairs: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    opens: dict[tuple, int] = defaultdict(int)
+    days: dict[tuple, int] = defaultdict(int)
+    for sign, tallies in ((-1, removed), (1, added)):
+        for t in tallies:
+            counts = pairs[(t.period, t.from_id, t.to_id)]
+            counts[0] += sign
+            counts[1] += sign * t.digital
+            if t.resolution_days is None:
+                opens[(t.period, t.from_id, t.to_id, t.due_on)] += sign
+            else:
+                counts[2 if t.on_time else 3] += sign
+                days[(t.period, t.to_id, t.resolution_days)] += sign
+    pair_rows = [(*key, *counts) for key, counts in pairs.items() if any(counts)]
+    open_rows = [(*key, n) for key, n in opens.items() if n]
+    day_rows = [(*key, n) for key, n in days.items() if n]
+    if not (pair_rows or open_rows or day_rows):
+        return
+    # Raw counts send no signals: cached figures are retired here.
+    figures_changed()
+    touched = {row[0] for row in pair_rows + open_rows + day_rows}
+    with transaction.atomic():
+        _add(ReferralPairMonth, _PAIR_KEYS, _PAIR_COUNTS, pair_rows)
+        _add(ReferralOpenMonth, _OPEN_KEYS, ("referrals",), open_rows)
+        _add(ReferralDaysMonth, _DAYS_KEYS, ("referrals",), day_rows)
+        for model in (ReferralPairMonth, ReferralOpenMonth, ReferralDaysMonth):
+            model.objects.filter(period__in=touched, referrals=0).delete()
+        negative = Q(referrals__lt=0) | Q(through_service__lt=0)
+        negative |= Q(resolved_on_time__lt=0) | Q(resolved_late__lt=0)
+        if ReferralPairMonth.objects.filter(negative, period__in=touched).exists() or any(
+            model.objects.filter(period__in=touched, referrals__lt=0).exists()
+            for model in (ReferralOpenMonth, ReferralDaysMonth)
+        ):
+            # Counting out more than was counted in: the summaries no longer match the
+            # referrals. Refuse the write rather than show wrong figures.
+            raise SummariesOutOfStep(
+                "The monthly summaries of referrals do not match the referrals: "
+                "run manage.py rebuild_referral_summaries"
+            )
+
+
+_PAIR_KEYS = ("period", "from_department", "to_department")
+_PAIR_COUNTS = ("referrals", "through_service", "resolved_on_time", "resolved_late")
+_OPEN_KEYS = ("period", "from_department", "to_department", "due_on")
+_DAYS_KEYS = ("period", "to_department", "days")
+
+
+class SummariesOutOfStep(RuntimeError):
+    """A change would count referrals out of a summary that never counted them in."""
+
+
+def _add(model, keys: tuple[str, ...], counts: tuple[str, ...], rows: list[tuple]) -> None:
+    """Add each row's counts to the row with the same keys, inserting it when missing.
+
+    One statement per batch; the same SQL on PostgreSQL and SQLite (3.24 and later).
+    """
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = [quote(model._meta.get_field(name).column) for name in keys + counts]
+    key_columns = ", ".join(columns[: len(keys)])
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns[len(keys) :])
+    one_row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _BATCH):
+            batch = rows[start : start + _BATCH]
+            # Only quoted column names of our own models are spliced in; values are bound.
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+                f"VALUES {', '.join([one_row] * len(batch))} "
+                f"ON CONFLICT ({key_columns}) DO UPDATE SET {updates}",
+                [value for row in batch for value in row],
+            )
+
+
+def rebuild_referral_summaries(
+    *,
+    referral_model=Referral,
+    pair_model=ReferralPairMonth,
+    open_model=ReferralOpenMonth,
+    days_model=ReferralDaysMonth,
+) -> dict[str, int]:
+    """Recount every summary from the referrals; returns the rows written per table.
+
+    Three grouped queries over the referrals, whatever their number. The models are
+    parameters so that the migration creating the tables can fill them with its own
+    historical models.
+    """
+    referrals = referral_model.objects.order_by()
+    pairs = [
+        pair_model(
+            period=row["period"],
+            from_department_id=row["from_department"],
+            to_department_id=row["to_department"],
+            referrals=row["n"],
+            through_service=row["digital"],
+            resolved_on_time=row["on_time"],
+            resolved_late=row["late"],
+        )
+        for row in referrals.values("period", "from_department", "to_department").annotate(
+            n=Count("pk"),
+            digital=Count("pk", filter=Q(channel=Channel.SERVICE)),
+            on_time=Count("pk", filter=resolved_on_time()),
+            late=Count("pk", filter=resolved_late()),
+        )
+    ]
+    opens = [
+        open_model(
+            period=row["period"],
+            from_department_id=row["from_department"],
+            to_department_id=row["to_department"],
+            due_on=row["due_on"],
+            referrals=row["n"],
+        )
+        for row in referrals.filter(resolved_on__isnull=True)
+        .values("period", "from_department", "to_department", "due_on")
+        .annotate(n=Count("pk"))
+    ]
+    days = [
+        days_model(
+            period=row["period"],
+            to_department_id=row["to_department"],
+            days=row["resolution_days"],
+            referrals=row["n"],
+        )
+        for row in referrals.filter(resolution_days__isnull=False)
+        .values("period", "to_department", "resolution_days")
+        .annotate(n=Count("pk"))
+    ]
+    figures_changed()
+    with transaction.atomic():
+        for model, rows in ((pair_model, pairs), (open_model, opens), (days_model, days)):
+            model.objects.all().delete()
+            model.objects.bulk_create(rows, batch_size=2000)
+    return {"pairs": len(pairs), "open": len(opens), "days": len(days)}
