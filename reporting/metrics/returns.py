@@ -43,6 +43,22 @@ from departments.rating import (
 )
 
 SERIES_LENGTH = 12  # periods of the indicator's own kind in a sparkline
+# The columns of a return that rows read (its value, rating, timeliness and what a page
+# says of it): a council's table reads thousands of returns, and the rest (who and when
+# of each step, the period's dates) would only be decoded to be thrown away.
+ROW_FIELDS = (
+    "indicator",
+    "department",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "commentary",
+    "improvement_action",
+    "state",
+    "version",
+    "submitted_at",
+)
 RAG_COUNT_KEYS = ("green", "amber", "red", "not_rated", "missing")
 
 
@@ -340,7 +356,9 @@ def indicator_rows(
     # does not meet the database's limit on query parameters.
     wanted = active.order_by().values("pk")
     own: dict[int, dict[str, KpiReturn]] = defaultdict(dict)
-    for kpi_return in KpiReturn.objects.filter(indicator__in=wanted, period__in=keys):
+    for kpi_return in KpiReturn.objects.filter(indicator__in=wanted, period__in=keys).only(
+        *ROW_FIELDS
+    ):
         own[kpi_return.indicator_id][kpi_return.period] = kpi_return
     targets = {
         t.indicator_id: t
@@ -357,6 +375,88 @@ def indicator_rows(
         )
         for indicator in chosen
     ]
+
+
+@dataclass(frozen=True)
+class ReturnStanding:
+    """Where an indicator's return for a month's own period stands: its counted value
+    and RAG, and the one rule's answer (``return_timeliness``), as an ``IndicatorRow``
+    gives them, without the year to date, the year-earlier comparison and the series."""
+
+    indicator: PerformanceIndicator
+    period: Period
+    kpi_return: KpiReturn | None
+    value: Decimal | None
+    rag: Rag
+    timeliness: ReturnTimeliness
+
+    @property
+    def department_id(self) -> int:
+        return self.indicator.department_id
+
+    @property
+    def deadline(self) -> date:
+        return self.timeliness.deadline
+
+    @property
+    def missing(self) -> bool:
+        return self.timeliness.state is Timeliness.MISSING
+
+    @property
+    def late(self) -> bool:
+        return self.timeliness.state is Timeliness.LATE
+
+
+def return_standings(
+    *, indicators: QuerySet, month: Period, today: date | None = None
+) -> list[ReturnStanding]:
+    """For each active indicator of ``indicators`` with a period of its kind ended in the
+    month's year: its return for that period, its value and RAG, and whether it is
+    missing, due, on time or late as of ``today`` (default: London today); ordered as
+    ``indicator_rows``.
+
+    The same answers as ``indicator_rows`` gives each row, read from the period's returns
+    only (three queries: the indicators with their departments, the returns, the
+    targets), for the overview's counts of a council of a thousand indicators and the
+    early warnings that ask it of every past month.
+    """
+    if month.kind is not PeriodKind.MONTH:
+        raise ValueError(f"{month} is not a month")
+    today = today or timezone.localdate()
+    chosen = list(
+        indicators.active().select_related("department").order_by("department__name", "code")
+    )
+    periods = {i.pk: indicator_period_for(i, month) for i in chosen}
+    keys = {p.key for p in periods.values() if p is not None}
+    wanted = indicators.active().order_by().values("pk")
+    returns = {
+        (r.indicator_id, r.period): r
+        for r in KpiReturn.objects.filter(indicator__in=wanted, period__in=keys).only(*ROW_FIELDS)
+    }
+    targets = {
+        t.indicator_id: t
+        for t in Target.objects.filter(indicator__in=wanted, financial_year=month.year)
+    }
+    standings = []
+    for indicator in chosen:
+        period = periods[indicator.pk]
+        if period is None:
+            continue
+        kpi_return = returns.get((indicator.pk, period.key))
+        value = counted_value(indicator, kpi_return)
+        standings.append(
+            ReturnStanding(
+                indicator=indicator,
+                period=period,
+                kpi_return=kpi_return,
+                value=value,
+                rag=rate_period_value(indicator, targets.get(indicator.pk), period, value),
+                timeliness=return_timeliness(
+                    indicator=indicator, kpi_return=kpi_return, period=period, today=today
+                ),
+            )
+        )
+    return standings
 
 
 def rag_counts(

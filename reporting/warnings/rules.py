@@ -24,7 +24,7 @@ from departments.rating import Rag, rate_period_value
 from partnerships.models import Partnership, Service
 from reporting.metrics.coordination import council_coordination
 from reporting.metrics.health import contract_health_series, service_months, trailing_months
-from reporting.metrics.returns import counted_value, indicator_period_for, indicator_rows
+from reporting.metrics.returns import counted_value, indicator_period_for, return_standings
 from reporting.metrics.scores import rag_for_score
 from reporting.models import WarningRule
 
@@ -255,14 +255,14 @@ def missing_returns(
     """Returns missing past their deadline, one warning per department and period.
 
     "Missing" is the one rule's answer (``departments.rating.return_timeliness``, read
-    through the dashboards' ``indicator_rows`` as of ``today``), so a warning names only
-    returns that every page also calls missing: a return submitted since drops out of
-    the evidence at the next evaluation."""
+    through ``return_standings``, which gives the dashboards' ``indicator_rows`` answer,
+    as of ``today``), so a warning names only returns that every page also calls
+    missing: a return submitted since drops out of the evidence at the next evaluation."""
     del months  # read month by month: "missing" is the dashboards' own reading
     departments = {d.pk: d for d in Department.objects.all()}
     for at in evaluate:
         missing: dict[tuple[int, Period], list] = defaultdict(list)
-        for row in indicator_rows(
+        for row in return_standings(
             indicators=PerformanceIndicator.objects.all(), month=at, today=today
         ):
             if row.missing:

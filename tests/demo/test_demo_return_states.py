@@ -24,7 +24,7 @@ from departments.reminders import owed_returns, reminder_window
 from departments.returns.selectors import returns_due
 from reporting.metrics.health import trailing_months
 from reporting.metrics.overview import overview_figures
-from reporting.metrics.returns import indicator_period_for
+from reporting.metrics.returns import indicator_period_for, indicator_rows, return_standings
 from reporting.models import EarlyWarning, WarningRule
 from reporting.reports.exports.parameters import ReportParameters
 from reporting.reports.exports.returns import ReturnsExporter
@@ -146,3 +146,24 @@ def test_every_surface_says_the_same_state_for_every_return_of_the_month(demo, c
         for indicator in warning.evidence["indicators"]
     }
     assert named == missing
+
+
+@pytest.mark.parametrize("month", ["2025-26-P01", "2025-26-P12", "2026-27-P03", "2026-27-P07"])
+def test_the_standings_of_returns_are_the_dashboards_answer_for_every_indicator(demo, month):
+    """The early warnings read "missing" through ``return_standings``, which reads only the
+    period's returns; it must answer as the dashboards' ``indicator_rows`` do, return by
+    return (months with quarterly and annual periods ended, and a year's last month)."""
+    chosen = Period.parse(month)
+    indicators = PerformanceIndicator.objects.all()
+    rows = [
+        (r.indicator.code, r.period.key, r.kpi_return and r.kpi_return.pk, r.timeliness)
+        for r in indicator_rows(indicators=indicators, month=chosen, today=TODAY)
+        if r.period is not None
+    ]
+    standings = [
+        (s.indicator.code, s.period.key, s.kpi_return and s.kpi_return.pk, s.timeliness)
+        for s in return_standings(indicators=indicators, month=chosen, today=TODAY)
+    ]
+    assert standings == rows
+    assert len(rows) > 30  # the monthly indicators at least
+    assert any(r[3].state is Timeliness.MISSING for r in rows) or month != "2026-27-P07"
