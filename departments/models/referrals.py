@@ -115,6 +115,21 @@ class Referral(models.Model):
             models.Index(
                 fields=["period", "to_department", "due_on"], name="departments_referral_due_idx"
             ),
+            # The lists' two orders, read a page at a time from a million referrals: the
+            # API's latest raised first, and the pages' open first (selectors.open_first),
+            # council-wide and for a department's received and sent referrals. PostgreSQL
+            # puts nulls first in a descending index, as "open first" asks; SQLite cannot
+            # say NULLS FIRST in an index, and sorts instead.
+            models.Index(fields=["-raised_on", "-id"], name="referral_latest_first_idx"),
+            models.Index(fields=["-resolved_on", "due_on", "-id"], name="referral_open_first_idx"),
+            models.Index(
+                fields=["to_department", "-resolved_on", "due_on", "-id"],
+                name="referral_received_open_idx",
+            ),
+            models.Index(
+                fields=["from_department", "-resolved_on", "due_on", "-id"],
+                name="referral_sent_open_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,11 +36,16 @@ FIELD_IDS = {
 }
 
 
+RETURNS_PER_PAGE = 100
+
+
 @login_required
 @roles.role_required
 def my_returns(request: HttpRequest) -> HttpResponse:
     """The returns owed for one period (by default the latest closed month), with the
-    filters of the API's returns list (``ReturnFilter``); a row may have no return yet."""
+    filters of the API's returns list (``ReturnFilter``); a row may have no return yet.
+    A council's thousand returns are shown a page of ``RETURNS_PER_PAGE`` at a time, in
+    the same order, grouped by department within the page."""
     user = request.user
     scope = roles.scope_for(user)
     filters = ReturnFilter(request.GET or None, queryset=KpiReturn.objects.visible_to(user))
@@ -56,9 +62,12 @@ def my_returns(request: HttpRequest) -> HttpResponse:
     )
     if wanted.get("financial_year") not in (None, period.year):
         rows = []  # every row of the page belongs to the period's financial year
+    page = Paginator(rows, RETURNS_PER_PAGE).get_page(request.GET.get("page"))
     groups: dict[Department, list] = {}
-    for row in rows:
+    for row in page:
         groups.setdefault(row.indicator.department, []).append(row)
+    kept = request.GET.copy()
+    kept.pop("page", None)
     return render(
         request,
         "departments/my_returns.html",
@@ -67,6 +76,8 @@ def my_returns(request: HttpRequest) -> HttpResponse:
             "period": period,
             "groups": groups,
             "row_count": len(rows),
+            "page": page,
+            "filters_query": kept.urlencode(),
             "errors": form_error_list(form) if form.is_bound else [],
             "field_errors": dict(form.errors.items()) if form.is_bound else {},
             "can_sign_off": roles.may_sign_off(user),

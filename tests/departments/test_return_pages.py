@@ -1091,3 +1091,24 @@ def test_the_return_page_makes_a_fixed_number_of_queries(client, alice, harriet,
     assert small == large
     assert large <= 12
     print(f"return page: {small} queries with 3 indicators, {large} with 12")
+
+
+def test_a_councils_returns_are_shown_a_page_at_a_time_with_the_filters_kept(
+    client, alice, sam, housing, monkeypatch
+):
+    """A council's thousand returns would be one page too long to read or to render:
+    they come a page at a time, in the same order, the filters kept from page to page,
+    at the same number of queries."""
+    monkeypatch.setattr("departments.returns.views.RETURNS_PER_PAGE", 5)
+    _housing_returns(housing, alice, 12)
+    client.force_login(sam)
+    first = client.get("/returns/", {"state": "submitted"}).content.decode()
+    assert "Returns 1 to 5 of 12." in first
+    assert "Page 1 of 3" in first
+    assert 'href="?state=submitted&amp;page=2"' in first
+    third = client.get("/returns/", {"state": "submitted", "page": "3"}).content.decode()
+    assert "Returns 11 to 12 of 12." in third
+    codes = [_codes(client.get("/returns/", {"page": str(n)}).content.decode()) for n in (1, 2, 3)]
+    assert [len(page) for page in codes] == [5, 5, 2]
+    assert sum(codes, []) == [f"LPI-HOU-{n:02d}" for n in range(12)]
+    assert _queries(client, "/returns/?page=1") == _queries(client, "/returns/?page=3")
