@@ -1,12 +1,14 @@
-"""KPI returns as a kind of import: the columns of a returns file, how one row becomes a
-call of ``services.save_return`` (so the form's rules, permissions and audit trail apply
-to every imported row), and the pre-filled template to fill in and upload."""
+"""KPI returns as a kind of import: the columns of a returns file, how a row is checked
+by ``services.prepare_return`` and written in bulk by ``services.save_prepared_returns``
+(so the form's rules, permissions and audit trail apply to every imported row), and the
+pre-filled template to fill in and upload."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from core.importer import (
     Outcome,
@@ -33,6 +35,15 @@ _FIGURE_COLUMNS = ("value", "numerator", "denominator")
 
 
 _TEXT_COLUMNS = ("commentary", "improvement_action")
+
+# Checked changes written together: on PostgreSQL one statement for the returns (new or
+# changed) and one for their history rows; as many rows as a look-ahead chunk.
+BATCH_SIZE = 1000
+
+
+def _has_content(row: dict[str, str]) -> bool:
+    """Whether a row holds a figure or a text; one without is a template row, skipped."""
+    return any(row.get(column) for column in _FIGURE_COLUMNS + _TEXT_COLUMNS)
 
 
 # Shown in the template for information; the importer ignores columns it does not know.
@@ -63,11 +74,17 @@ class ReturnRowHandler:
     the file does not have leaves the stored field as it was; an empty cell in a column
     it has clears the field. A row identical to the stored return is "unchanged", even
     when that return is submitted, approved or locked.
+
+    Each row is checked by ``services.prepare_return``, the checks of every single save,
+    against its stored return, which ``look_ahead`` reads and locks with the rest of its
+    chunk of rows in one query; checked rows are written ``BATCH_SIZE`` at a time by
+    ``services.save_prepared_returns`` (with their history rows, as the user importing
+    them) inside the importer's one transaction, so a bad row anywhere stores nothing.
     """
 
     title = "KPI returns"
     sheet_names = ("Returns",)  # the template's sheet, read when a workbook has several
-    writes_atomically = True  # save_return validates first and is atomic itself
+    writes_atomically = True  # rows are checked, then buffered; batches write in one go
     columns = RETURN_COLUMNS
     required_columns = ("indicator_code", "period")
     refusal = (
@@ -77,7 +94,8 @@ class ReturnRowHandler:
 
     def __init__(self, actor, *, today: date | None = None):
         self.actor = actor
-        self.today = today
+        # Read once: one "today" for the whole file, as the person meant when they sent it.
+        self.today = today or timezone.localdate()
         self._indicators = {
             indicator.code: indicator
             for indicator in PerformanceIndicator.objects.visible_to(actor)
@@ -85,6 +103,12 @@ class ReturnRowHandler:
         # (indicator id, period) -> first row: the same return twice in one file is a
         # mistake whichever figure was meant. One small entry per row, not the row.
         self._seen: dict[tuple[int, str], int] = {}
+        # The returns the current chunk of rows names, by (indicator id, period), and
+        # those of them that are stored, locked.
+        self._stored: dict[tuple[int, str], KpiReturn] = {}
+        self._chunk: set[tuple[int, str]] = set()
+        self._pending: list[services.PreparedReturn] = []
+        self._refused = False  # a row was refused: the file will be undone, write no more
 
     @classmethod
     def may_import(cls, user) -> bool:
@@ -93,9 +117,43 @@ class ReturnRowHandler:
     def column_for(self, field: str) -> str:
         return {"indicator": "indicator_code", "__all__": ""}.get(field, field)
 
+    def look_ahead(self, rows: list[tuple[int, dict[str, str]]]) -> None:
+        """Read and lock the stored returns that a chunk of rows names, in one query."""
+        wanted = {
+            (indicator, row.get("period", ""))
+            for _, row in rows
+            if _has_content(row)
+            and (indicator := self._indicators.get(row.get("indicator_code", ""))) is not None
+        }
+        self._chunk = {(indicator.pk, period_key) for indicator, period_key in wanted}
+        self._stored = services.locked_returns(wanted)
+
     def write_row(self, row_number: int, row: dict[str, str]) -> Outcome:
-        if not any(row.get(column) for column in _FIGURE_COLUMNS + _TEXT_COLUMNS):
+        """Check one row and buffer its change; a full buffer is written (``finish``)."""
+        try:
+            prepared = self._prepared(row_number, row)
+        except ValidationError:
+            self._refused = True
+            raise
+        if prepared is None:
             return "skipped"
+        if prepared.changed:
+            self._pending.append(prepared)
+            if len(self._pending) >= BATCH_SIZE:
+                self.finish()
+        return prepared.outcome
+
+    def finish(self) -> None:
+        """Write the buffered changes (called for each full batch and once at the end)."""
+        if not self._refused:
+            services.save_prepared_returns(self._pending)
+        self._pending = []
+
+    def _prepared(self, row_number: int, row: dict[str, str]) -> services.PreparedReturn | None:
+        """The row's checked change, or None for a row to skip; raises ValidationError
+        naming each bad column."""
+        if not _has_content(row):
+            return None
         code, period_key = row.get("indicator_code", ""), row.get("period", "")
         indicator = self._indicators.get(code)
         errors = {}
@@ -109,7 +167,8 @@ class ReturnRowHandler:
             errors["period"] = "Enter the period, such as 2025-26-P06"
         if errors:
             raise ValidationError(errors)
-        first_row = self._seen.setdefault((indicator.pk, period_key), row_number)
+        key = (indicator.pk, period_key)
+        first_row = self._seen.setdefault(key, row_number)
         if first_row != row_number:
             raise ValidationError(
                 {
@@ -118,8 +177,10 @@ class ReturnRowHandler:
                 }
             )
         self._check_percent_cells(indicator, row)
+        if key not in self._chunk:  # a row given without look_ahead is a chunk of its own
+            self.look_ahead([(row_number, row)])
         try:
-            saved = services.save_return(
+            return services.prepare_return(
                 indicator=indicator,
                 period_key=period_key,
                 actor=self.actor,
@@ -127,13 +188,10 @@ class ReturnRowHandler:
                 **{name: row.get(name, services.KEEP) for name in _FIGURE_COLUMNS + _TEXT_COLUMNS},
                 expected_version=None,
                 today=self.today,
+                stored=self._stored.get(key),
             )
         except PermissionDenied as denied:
             raise ValidationError({"indicator_code": str(denied)}) from denied
-        if not saved.changed:
-            return "unchanged"
-        # A new return is saved as version 1; an existing one moves past it.
-        return "created" if saved.version == 1 else "updated"
 
     @staticmethod
     def _check_percent_cells(indicator: PerformanceIndicator, row: dict[str, str]) -> None:

@@ -2,7 +2,9 @@
 
 Every transition is one function here: it checks the role (departments.roles), the
 state and the version, writes atomically and leaves an audit entry with who and why.
-The HTML views, the API and the importer all call these.
+The HTML views, the API and the importer all call these. A save of a return's figures
+is checked once, by ``prepare_return``, then written one by one (``save_return``) or
+many at a time (``save_prepared_returns`` of ``bulk``, for imports).
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core.concurrency import StaleWrite
 from departments import history, periods, roles
 from departments.models import (
     EDITABLE_RETURN_STATES,
@@ -27,110 +28,11 @@ from departments.models import (
     ReturnState,
     Target,
 )
-from departments.numbers import format_figure, text_errors
+from departments.numbers import text_errors
 from departments.rating import Rag, rate_period_value
+from departments.returns.bulk import PreparedReturn, locked_returns, save_prepared_returns
+from departments.returns.changes import FieldChange, StaleVersion, changes_since
 from departments.validation import clean_figures, period_problem
-
-TRACKED_FIELDS = (
-    "value",
-    "numerator",
-    "denominator",
-    "commentary",
-    "improvement_action",
-    "state",
-    "sent_back_reason",
-)
-FIELD_LABELS = {
-    "value": "Value",
-    "numerator": "Numerator",
-    "denominator": "Denominator",
-    "commentary": "Commentary",
-    "improvement_action": "Improvement action",
-    "state": "State",
-    "sent_back_reason": "Reason for sending back",
-}
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    field: str
-    label: str
-    old: object
-    new: object
-    who: str
-    when: object
-    places: int = 6
-
-    @property
-    def old_shown(self) -> str:
-        return shown_value(self.field, self.old, self.places)
-
-    @property
-    def new_shown(self) -> str:
-        return shown_value(self.field, self.new, self.places)
-
-
-def shown_value(field: str, value: object, places: int) -> str:
-    """A tracked value as people read it: figures to the indicator's places, states by
-    their label, – for nothing."""
-    if value is None or value == "":
-        return "–"
-    if field == "value":
-        return format_figure(value, places)
-    if field in ("numerator", "denominator"):
-        return f"{value.normalize():f}"
-    if field == "state":
-        return ReturnState(value).label
-    return str(value)
-
-
-class StaleVersion(StaleWrite):
-    """A save based on an older version: someone else changed the return meanwhile."""
-
-    def __init__(self, current: KpiReturn, changes: list[FieldChange]):
-        self.current = current
-        self.current_version = current.version
-        self.changes = changes
-        names = ", ".join(change.label.lower() for change in changes) or "the return"
-        super().__init__(
-            f"Someone else saved this return while you were editing it (now version "
-            f"{current.version}); they changed {names}. Nothing of yours was saved: "
-            "review their change and enter yours again."
-        )
-
-    def change_list(self) -> list[dict]:
-        return [
-            {
-                "field": c.field,
-                "old": None if c.old is None else str(c.old),
-                "new": None if c.new is None else str(c.new),
-                "by": c.who,
-                "at": c.when.isoformat() if c.when else None,
-            }
-            for c in self.changes
-        ]
-
-
-def changes_since(kpi_return: KpiReturn, version: int) -> list[FieldChange]:
-    """What changed in the return after ``version``, field by field, with who and when."""
-    records = list(kpi_return.history.filter(version__gte=version).order_by("history_date"))
-    if not records:
-        return []
-    base, latest = records[0], records[-1]
-    who = history.person_name(latest.history_user) if latest.history_user else "another user"
-    return [
-        FieldChange(
-            name,
-            FIELD_LABELS[name],
-            getattr(base, name),
-            getattr(latest, name),
-            who,
-            latest.history_date,
-            kpi_return.indicator.decimal_places,
-        )
-        for name in TRACKED_FIELDS
-        if getattr(base, name) != getattr(latest, name)
-    ]
 
 
 def _locked_for_update(kpi_return: KpiReturn, expected_version: int | None) -> KpiReturn:
@@ -157,7 +59,7 @@ def target_for(indicator: PerformanceIndicator, period: periods.Period) -> Targe
     return Target.objects.filter(indicator=indicator, financial_year=period.year).first()
 
 
-_LOOK_UP = object()  # "find the target" as opposed to "there is no target"
+_LOOK_UP = object()  # "read it here", as opposed to "there is none" (None)
 
 
 def rag_of(
@@ -173,8 +75,10 @@ def rag_of(
     return rate_period_value(indicator, target, period, value)
 
 
-def _require_explanation_if_red(kpi_return: KpiReturn) -> None:
-    if rag_of(kpi_return.indicator, kpi_return.period, kpi_return.value) != Rag.RED:
+def _require_explanation_if_red(
+    kpi_return: KpiReturn, target: Target | None | object = _LOOK_UP
+) -> None:
+    if rag_of(kpi_return.indicator, kpi_return.period, kpi_return.value, target) != Rag.RED:
         return
     errors = {}
     if not kpi_return.commentary.strip():
@@ -206,8 +110,7 @@ def _kept(given: object, stored: object, empty: object) -> object:
     return empty if stored is None else stored
 
 
-@transaction.atomic
-def save_return(
+def prepare_return(
     *,
     indicator: PerformanceIndicator,
     period_key: str,
@@ -220,22 +123,29 @@ def save_return(
     expected_version: int | None = None,
     submit: bool = False,
     today: date | None = None,
-) -> KpiReturn:
-    """Create or update a return's figures as a draft, and submit it if asked.
+    stored: KpiReturn | None | object = _LOOK_UP,
+    target: Target | None | object = _LOOK_UP,
+) -> PreparedReturn:
+    """Every check of a save of a return's figures, writing nothing: the one set of rules
+    of the form and the API (through ``save_return``) and of the importer (which writes
+    what it returns with ``save_prepared_returns``). Arguments as ``save_return``'s, and:
 
-    A field passed as ``KEEP`` (the default) keeps what is stored (empty for a new
-    return); ``None`` or "" clears it. A save that changes nothing (the same figures and
-    text, and no submission still to make) writes nothing and adds no version, whatever
-    the return's state: the returned return has ``changed`` False, so a re-imported file
-    is harmless. Only a save that would change a submitted, approved or locked return is
-    refused.
+    ``stored``: the stored return of this indicator and period (None: there is none) as
+    ``locked_returns`` read it in the transaction that will write the result; by default
+    it is read here, and locked once the save is known to change it. ``target``: the
+    indicator's target for the period's year (None: it has none), which rates a
+    submission (a red one needs an explanation); by default read here when needed.
 
     Raises PermissionDenied (not the user's department), ValidationError (field name to
-    message; nothing stored) or StaleVersion (someone saved in between).
+    message) or StaleVersion (the stored return is no longer ``expected_version``).
     """
     if not roles.may_edit_returns(actor, indicator.department_id):
         raise PermissionDenied("Only officers and heads of the department can edit its returns.")
-    existing = KpiReturn.objects.filter(indicator=indicator, period=period_key).first()
+    read_by_caller = stored is not _LOOK_UP
+    if read_by_caller:
+        existing = stored
+    else:
+        existing = KpiReturn.objects.filter(indicator=indicator, period=period_key).first()
     if indicator.is_ratio and value is KEEP:
         value = None  # a ratio's value is always worked out from its figures
     value, numerator, denominator, commentary, improvement_action = (
@@ -267,8 +177,7 @@ def save_return(
         and _same_return(existing, figures, commentary, improvement_action)
         and (not submit or existing.state not in EDITABLE_RETURN_STATES)
     ):
-        existing.changed = False
-        return existing
+        return PreparedReturn(existing, "unchanged")
     if existing is None:
         kpi_return = KpiReturn(
             indicator=indicator,
@@ -277,12 +186,16 @@ def save_return(
             created_by=actor,
             version=0,
         )
-        reason = "Created"
+        outcome, reason = "created", "Created"
     else:
-        kpi_return = _locked_for_update(existing, expected_version)
+        if read_by_caller:
+            kpi_return = existing
+            _require_version(kpi_return, expected_version)
+        else:
+            kpi_return = _locked_for_update(existing, expected_version)
         if not kpi_return.is_editable:
             raise ValidationError({"period": _not_editable_message(kpi_return)})
-        reason = "Edited"
+        outcome, reason = "updated", "Edited"
     kpi_return.value, kpi_return.numerator, kpi_return.denominator = (
         figures.value,
         figures.numerator,
@@ -291,12 +204,59 @@ def save_return(
     kpi_return.commentary = commentary
     kpi_return.improvement_action = improvement_action
     if submit:
-        _require_explanation_if_red(kpi_return)
+        _require_explanation_if_red(kpi_return, target)
         _mark_submitted(kpi_return, actor)
         reason = f"{reason} and submitted"
-    saved = _save(kpi_return, actor, reason)
-    saved.changed = True
-    return saved
+    kpi_return.version += 1
+    history.attribute(kpi_return, actor, reason)
+    return PreparedReturn(kpi_return, outcome, reason)
+
+
+@transaction.atomic
+def save_return(
+    *,
+    indicator: PerformanceIndicator,
+    period_key: str,
+    actor,
+    value=KEEP,
+    numerator=KEEP,
+    denominator=KEEP,
+    commentary: str | _Keep = KEEP,
+    improvement_action: str | _Keep = KEEP,
+    expected_version: int | None = None,
+    submit: bool = False,
+    today: date | None = None,
+) -> KpiReturn:
+    """Create or update a return's figures as a draft, and submit it if asked.
+
+    A field passed as ``KEEP`` (the default) keeps what is stored (empty for a new
+    return); ``None`` or "" clears it. A save that changes nothing (the same figures and
+    text, and no submission still to make) writes nothing and adds no version, whatever
+    the return's state: the returned return has ``changed`` False, so a re-imported file
+    is harmless. Only a save that would change a submitted, approved or locked return is
+    refused. The checks are ``prepare_return``'s.
+
+    Raises PermissionDenied (not the user's department), ValidationError (field name to
+    message; nothing stored) or StaleVersion (someone saved in between).
+    """
+    prepared = prepare_return(
+        indicator=indicator,
+        period_key=period_key,
+        actor=actor,
+        value=value,
+        numerator=numerator,
+        denominator=denominator,
+        commentary=commentary,
+        improvement_action=improvement_action,
+        expected_version=expected_version,
+        submit=submit,
+        today=today,
+    )
+    kpi_return = prepared.kpi_return
+    if prepared.changed:
+        kpi_return.save()  # its history row names the user and reason prepare_return set
+    kpi_return.changed = prepared.changed
+    return kpi_return
 
 
 def _same_return(kpi_return: KpiReturn, figures, commentary: str, improvement_action: str) -> bool:
@@ -531,9 +491,13 @@ __all__ = [
     "StaleVersion",
     "approve_return",
     "changes_since",
+    "PreparedReturn",
+    "locked_returns",
+    "prepare_return",
     "rag_of",
     "reopen_period",
     "reopen_return",
+    "save_prepared_returns",
     "save_return",
     "send_back_return",
     "sign_off_period",
