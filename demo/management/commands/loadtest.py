@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -41,6 +42,8 @@ BIN = Path(sys.executable).parent
 # The server answers as it would behind the TLS-terminating proxy (locustfile.py).
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 STATIC_STAMP = ".loadtest-sources"
+ACCESS_LOG_FORMAT = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
+ACCESS_LOG_LINE = re.compile(r'^\[([^]]+)\] "(\w+) (\S+) [^"]*" (\d{3}) \S+ (\d+)ms$')
 
 
 class Command(BaseCommand):
@@ -144,6 +147,9 @@ class Command(BaseCommand):
                 f"127.0.0.1:{port}",
                 "--workers",
                 str(workers),
+                # The time each request took inside a worker, queueing excluded.
+                "--access-logformat",
+                ACCESS_LOG_FORMAT,
                 "config.wsgi:application",
             ],
             cwd=settings.BASE_DIR,
@@ -271,7 +277,22 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {failure['occurrences']:>6} x {failure['name']}: {failure['error']}"
             )
+        self._report_slowest(output / "gunicorn.log")
         self.stdout.write(f"Locust's CSV files and the server's log: {output}")
+
+    def _report_slowest(self, log: Path, count: int = 5) -> None:
+        """The slowest requests as the server timed them (in a worker, queueing excluded):
+        a page slow in the table but quick here waited for a worker."""
+        requests = []
+        for line in log.read_text(errors="replace").splitlines():
+            if match := ACCESS_LOG_LINE.match(line):
+                when, method, path, status, ms = match.groups()
+                requests.append((int(ms), when.split(":", 1)[1].split()[0], method, path, status))
+        if not requests:
+            return
+        self.stdout.write(f"\nSlowest in the server ({len(requests)} requests logged):")
+        for ms, when, method, path, status in sorted(requests, reverse=True)[:count]:
+            self.stdout.write(f"  {ms:>6} ms  {when}  {method} {path} ({status})")
 
 
 def _row(name: str, whole: dict, after: dict | None, width: int) -> str:
