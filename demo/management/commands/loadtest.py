@@ -5,8 +5,9 @@ seeds the council (``--scale``; ``--keep`` reuses the one already there), collec
 static files when they changed, starts gunicorn with production settings on a free
 loopback port, waits for /healthz, runs Locust headless (``demo/loadtest/locustfile.py``)
 for a fixed number of users and seconds, prints requests, failures and p50/p95/p99 per
-page with the totals, and stops gunicorn and revokes the run's API tokens however the run
-ends. Figures are reported, never asserted: it fails only when the run could not happen.
+page with the totals and where the workers' time went, and stops gunicorn and revokes
+the run's API tokens however the run ends. Figures are reported, never asserted: it fails
+only when the run could not happen.
 """
 
 from __future__ import annotations
@@ -277,22 +278,34 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {failure['occurrences']:>6} x {failure['name']}: {failure['error']}"
             )
-        self._report_slowest(output / "gunicorn.log")
+        self._report_server_time(output / "gunicorn.log", options, seconds)
         self.stdout.write(f"Locust's CSV files and the server's log: {output}")
 
-    def _report_slowest(self, log: Path, count: int = 5) -> None:
-        """The slowest requests as the server timed them (in a worker, queueing excluded):
-        a page slow in the table but quick here waited for a worker."""
-        requests = []
+    def _report_server_time(self, log: Path, options: dict, seconds: float) -> None:
+        """Where the workers' time went, from gunicorn's access log (time in a worker,
+        queueing excluded): a page slow in the table but quick here waited for a worker."""
+        spent: dict[str, list[int]] = {}
         for line in log.read_text(errors="replace").splitlines():
             if match := ACCESS_LOG_LINE.match(line):
-                when, method, path, status, ms = match.groups()
-                requests.append((int(ms), when.split(":", 1)[1].split()[0], method, path, status))
-        if not requests:
+                method, path, ms = match.group(2), match.group(3), int(match.group(5))
+                # One address for every id and query: /partnerships/7/?period=... is one.
+                address = re.sub(r"/\d+(?=/)", "/<id>", path.split("?")[0])
+                spent.setdefault(f"{method} {address}", []).append(ms)
+        busy = sum(sum(times) for times in spent.values())
+        if not busy:
             return
-        self.stdout.write(f"\nSlowest in the server ({len(requests)} requests logged):")
-        for ms, when, method, path, status in sorted(requests, reverse=True)[:count]:
-            self.stdout.write(f"  {ms:>6} ms  {when}  {method} {path} ({status})")
+        available = options["workers"] * seconds * 1000
+        self.stdout.write(
+            f"\nServer time (in a worker): {busy / 1000:.0f} s, the workers busy "
+            f"{100 * busy / available:.0f}% of the run. Where it went:"
+        )
+        self.stdout.write(f"  {'share':>5} {'requests':>8} {'median':>7} {'max':>7}  address")
+        for address, times in sorted(spent.items(), key=lambda item: -sum(item[1]))[:8]:
+            times.sort()
+            self.stdout.write(
+                f"  {100 * sum(times) / busy:4.0f}% {len(times):>8} {times[len(times) // 2]:>7}"
+                f" {times[-1]:>7}  {address}"
+            )
 
 
 def _row(name: str, whole: dict, after: dict | None, width: int) -> str:
