@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint bench install worker beat clean
+.PHONY: run test lint bench loadtest install worker beat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,22 @@ bench: install
 	@test -n "$(DATABASE_URL)" || (echo "make bench needs DATABASE_URL (PostgreSQL)"; exit 2)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py bench
+
+# A bounded load test (python manage.py loadtest): Locust, headless, against gunicorn with
+# production settings on a free loopback port, on the seeded council. Locust is installed
+# here only (the `load` extra, its requirements alone: the project is not reinstalled).
+# LOADTEST_KEEP=1 reuses the council already in the database instead of reseeding it.
+LOADTEST_SCALE ?= large
+LOADTEST_USERS ?= 50
+LOADTEST_SPAWN_RATE ?= 10
+LOADTEST_SECONDS ?= 120
+loadtest: install
+	@test -n "$(DATABASE_URL)" || (echo "make loadtest needs DATABASE_URL (PostgreSQL)"; exit 2)
+	@test -n "$(REDIS_URL)" || (echo "make loadtest needs REDIS_URL"; exit 2)
+	$(BIN)/python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['load'], sep='\n')" \
+		| $(BIN)/pip install --quiet -r /dev/stdin
+	$(BIN)/python manage.py loadtest --scale $(LOADTEST_SCALE) --users $(LOADTEST_USERS) \
+		--spawn-rate $(LOADTEST_SPAWN_RATE) --seconds $(LOADTEST_SECONDS) $(if $(filter 1 yes true,$(LOADTEST_KEEP)),--keep)
 
 worker: install
 	$(BIN)/celery -A config worker --loglevel=INFO
