@@ -152,9 +152,10 @@ class Period:
         """Key of the financial year, e.g. ``2025-26``."""
         return f"{self.year}-{(self.year + 1) % 100:02d}"
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
-        """The one canonical key: ``2025-26``, ``2025-26-P06`` or ``2025-26-Q2``."""
+        """The one canonical key: ``2025-26``, ``2025-26-P06`` or ``2025-26-Q2``
+        (worked out once per period: pages ask it thousands of times)."""
         if self.kind is PeriodKind.MONTH:
             return f"{self.year_key}-P{self.number:02d}"
         if self.kind is PeriodKind.QUARTER:
@@ -353,10 +354,12 @@ def is_working_day(d: date) -> bool:
     return d.weekday() < 5 and d not in _bank_holidays(d.year)
 
 
+@functools.lru_cache(maxsize=4096)
 def working_days_after(d: date, n: int) -> date:
     """The ``n``-th working day strictly after ``d``; ``d`` itself when ``n`` is 0.
 
-    ``d`` need not be a working day: the count starts the day after it.
+    ``d`` need not be a working day: the count starts the day after it. Cached: a
+    council's thousand returns ask for the same few deadlines on every page.
     """
     if n < 0:
         raise ValueError(f"working days must be 0 or more, not {n}")

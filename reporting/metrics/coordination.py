@@ -267,10 +267,14 @@ def council_coordination(
         .annotate(n=Sum("referrals"))
     ):
         histograms[row["period"]][row["days"]] = row["n"]
+    with_referrals: dict[str, list[Coordination]] = defaultdict(list)
+    for (_, key), c in by_department.items():
+        if c.volume:
+            with_referrals[key].append(c)
     series = []
     for period in periods:
         t = totals.get(period.key, {})
-        rated = [c for (_, key), c in by_department.items() if key == period.key and c.volume]
+        rated = with_referrals[period.key]
         reaches = [c.components[2].exact for c in rated if c.components[2].exact is not None]
         reach = sum(reaches) / len(reaches) if reaches else None
         n, on_time, late = t.get("n", 0), t.get("on_time", 0), t.get("late", 0)

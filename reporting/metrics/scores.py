@@ -57,7 +57,7 @@ class Component:
 
     @property
     def has_data(self) -> bool:
-        return self.score is not None
+        return self.exact is not None
 
 
 def weighted_score(components: list[Component]) -> tuple[Decimal | None, list[Component]]:
@@ -78,6 +78,7 @@ def weighted_exact(components: list[Component]) -> tuple[Decimal | None, list[Co
     if not total:
         return None, components
     value = sum(Decimal(c.weight) * c.exact for c in with_data) / Decimal(total)
+    counted = {id(c) for c in with_data}
     shared = [
         Component(
             c.key,
@@ -85,7 +86,7 @@ def weighted_exact(components: list[Component]) -> tuple[Decimal | None, list[Co
             c.exact,
             c.weight,
             c.detail,
-            score(Decimal(100) * c.weight / total) if c in with_data else Decimal(0),
+            score(Decimal(100) * c.weight / total) if id(c) in counted else Decimal(0),
         )
         for c in components
     ]
