@@ -1,9 +1,14 @@
 """Cached figures: one key builder, one generation, never stale (issue 15, point 4).
 
-Figures of a month the SMT has signed off for the whole council come from the cache (Redis
-when configured); a month not signed off is always computed, since its figures still move.
-The page and its API endpoint call the same cached builder, one module of
-``reporting/figures/`` per page, so they share one entry and answer alike:
+Figures of every month come from the cache (Redis when configured) until something they
+read changes: a signed-off month's after its first reading, and a month still open too,
+until the next write (a return saved, a result entered, a referral raised) retires it.
+Until issue 17 only signed-off months were cached; but the key already holds today's
+date and the generation that every write changes, so an open month's entry is as
+trustworthy, and a council whose SMT reads the month's overview many times between
+writes no longer pays for it each time. The page and its API endpoint call the same
+cached builder, one module of ``reporting/figures/`` per page, so they share one entry
+and answer alike:
 
 - overview: /overview/ and metrics/overview/, ``overview.cached_overview_figures``;
 - department: /departments/{id}/ and metrics/departments/{id}/,
@@ -12,8 +17,6 @@ The page and its API endpoint call the same cached builder, one module of
   ``coordination.cached_coordination_figures``;
 - combined: /combined/ and metrics/combined/, ``combined.cached_combined_figures``, which
   the monthly pack's combined sections read too (the API under ``/api/v1/``).
-
-Whether a month is signed off is read from the database on every request, never cached.
 
 Their inputs, between them: KPI returns of the month, of every earlier month of the year
 (year to date), of the same periods a year earlier (direction of travel) and of the 12
@@ -66,7 +69,6 @@ from django.db.models.signals import m2m_changed, post_delete, post_migrate, pos
 from django.utils import timezone
 
 from core.figure_generation import figures_changed, figures_generation
-from departments.models import PeriodSignOff
 from departments.periods import Period
 
 T = TypeVar("T")
@@ -109,10 +111,6 @@ NOT_FIGURE_INPUTS = (
 )
 
 
-def signed_off_for_council(month: Period) -> bool:
-    return PeriodSignOff.objects.active().filter(period=month.key, department__isnull=True).exists()
-
-
 def figure_cache_key(name: str, *, month: Period, scope: Iterable[object] = ()) -> str:
     """The one key of a cached figure: ``name`` (such as "overview"), the month, the scope
     (what the figure is narrowed to: department ids, a partnership id), today's date in
@@ -127,13 +125,20 @@ def figure_cache_key(name: str, *, month: Period, scope: Iterable[object] = ()) 
 def cached_figures(
     name: str, *, month: Period, scope: Iterable[object] = (), build: Callable[[], T]
 ) -> tuple[T, bool]:
-    """``build()``'s result, from the cache when ``month`` is signed off council-wide;
-    also says whether the cache was used. The key is taken before ``build`` runs, so a
-    write during the build leaves its result under a generation no longer asked for."""
-    if not signed_off_for_council(month):
-        return build(), False
+    """``build()``'s result, from the cache when it holds this figure (signed off or not,
+    see above); also says whether it came from the cache. The key is taken before
+    ``build`` runs, so a write during the build leaves its result under a generation no
+    longer asked for."""
     key = figure_cache_key(name, month=month, scope=scope)
-    return cache.get_or_set(key, build, timeout=CACHE_SECONDS), True
+    found = cache.get(key, _NOT_CACHED)
+    if found is not _NOT_CACHED:
+        return found, True
+    built = build()
+    cache.set(key, built, timeout=CACHE_SECONDS)
+    return built, False
+
+
+_NOT_CACHED = object()
 
 
 def _input_written(**kwargs) -> None:

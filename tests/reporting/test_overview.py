@@ -105,6 +105,29 @@ def test_a_signed_off_month_is_served_from_the_cache_until_it_changes(client, sa
     assert response.context["counts"][housing.pk]["red"] == 1
 
 
+def test_a_month_not_signed_off_is_cached_too_until_the_next_write(client, sam, alice, housing):
+    """An open month's figures move with every write, and every write retires them: so
+    it is read from the cache between writes, and afresh after one."""
+    _indicator(housing, "H1", "95")
+    client.force_login(sam)
+    first = client.get(URL)
+    assert first.context["from_cache"] is False
+    assert first.context["counts"][housing.pk]["green"] == 1
+    with CaptureQueriesContext(connection) as again:
+        second = client.get(URL)
+    assert second.context["from_cache"] is True
+    assert second.context["counts"][housing.pk]["green"] == 1
+    assert len(again) <= 8
+
+    _indicator(housing, "H2", "70")  # a new indicator and its red return: a write
+    after = client.get(URL)
+    assert after.context["from_cache"] is False
+    assert (
+        after.context["counts"][housing.pk]["green"],
+        after.context["counts"][housing.pk]["red"],
+    ) == (1, 1)
+
+
 def test_the_overview_api_gives_the_pages_figures(client, sam, alice, housing, finance):
     _indicator(housing, "H1", "95", statutory=True)
     _indicator(finance, "F1", "70", statutory=True)
