@@ -13,10 +13,12 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from demo.generator import seed_council
 from demo.scale import SCALES
@@ -141,27 +143,80 @@ class Command(BaseCommand):
         }
         placeholders = _placeholders()
         self.stdout.write(
-            f"\n{'page':<20} {'role':<9} {'median ms':>10} {'queries':>8} {'first ms':>9}"
+            "\nEach page: the first request with an empty cache (cold), then the median of "
+            "the next ones (served from the cache where the page caches its figures)."
         )
+        self.stdout.write(
+            f"\n{'page':<20} {'role':<9} {'cold ms':>8} {'queries':>8} "
+            f"{'cached ms':>10} {'queries':>8}"
+        )
+        cold_times: dict[str, list[float]] = {}
         for label, template, usernames in PAGES:
             url = template.format(**placeholders)
             for username in usernames:
                 client = Client()
                 client.force_login(users[username])
-                timings, queries, status = [], 0, None
-                for _ in range(repeat):
+                client.get("/healthz")  # the session, outside the timings
+                cache.clear()
+                timings, counts, status = [], [], None
+                for _ in range(repeat + 1):
                     reset_queries()
                     with CaptureQueriesContext(connection) as captured:
                         began = time.perf_counter()
                         response = client.get(url)
                         timings.append((time.perf_counter() - began) * 1000)
-                    queries, status = len(captured), response.status_code
-                median = statistics.median(timings)
-                # The first request is cold: a signed-off month is cached after it.
+                    counts.append(len(captured))
+                    status = response.status_code
+                cold_times.setdefault(label, []).append(timings[0])
                 self.stdout.write(
-                    f"{label:<20} {username:<9} {median:>10.1f} {queries:>8} {timings[0]:>9.1f}"
+                    f"{label:<20} {username:<9} {timings[0]:>8.1f} {counts[0]:>8} "
+                    f"{statistics.median(timings[1:]):>10.1f} {counts[-1]:>8}"
                     + ("" if status == 200 else f"  (HTTP {status})")
                 )
+        self._measure_floors(placeholders, cold_times)
+
+    def _measure_floors(self, placeholders: dict, cold_times: dict[str, list[float]]) -> None:
+        from demo.bench_floors import floors, time_floor
+        from departments import periods
+        from reporting.metrics.health import trailing_months
+
+        month = periods.Period.parse(placeholders["latest_month"])
+        measured = {
+            name: time_floor(statements)
+            for name, statements in floors(
+                month=month,
+                months=trailing_months(month),
+                today=timezone.localdate(),
+                department_id=placeholders["housing"],
+            ).items()
+        }
+        self.stdout.write(
+            "\nFloors: hand-written SQL over the base rows giving the same figures "
+            "(demo/bench_floors.py), against each page's cold time"
+        )
+        self.stdout.write(f"{'page':<22} {'floor':<20} {'floor ms':>9} {'cold ms':>8} {'ratio':>6}")
+        for label, name in FLOORS.items():
+            for cold in cold_times.get(label, []):
+                floor = measured[name]
+                self.stdout.write(
+                    f"{label:<22} {name:<20} {floor:>9.1f} {cold:>8.1f} {cold / floor:>6.2f}"
+                )
+
+
+# Which floor each heavy page is read against.
+FLOORS = {
+    "overview": "overview",
+    "api metrics overview": "overview",
+    "combined view": "combined",
+    "api metrics combined": "combined",
+    "coordination": "coordination",
+    "api metrics coord": "coordination",
+    "partnership page": "partnership",
+    "referrals list": "referrals list",
+    "api referrals": "referrals list",
+    "returns P06 smt": "returns of a month",
+    "api returns period": "returns of a month",
+}
 
 
 def _placeholders() -> dict[str, object]:
