@@ -1,12 +1,13 @@
 """Reads for the records page: the services a partnership runs with the departments they
-serve, and its milestones with lateness worked out."""
+serve, its milestones with lateness worked out, and which escalations and risks are open
+at a month's end."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from departments.models import Department
@@ -50,3 +51,19 @@ def milestone_rows(partnership_id: int, today: date | None = None) -> list[Miles
         MilestoneRow(m, today)
         for m in Milestone.objects.filter(partnership_id=partnership_id).order_by("due_date")
     ]
+
+
+# "Open at a month's end" (DESIGN.md section 3, contract health's escalations and risks),
+# once in SQL for lists and once in Python for counting a partnership's few records.
+
+
+def open_at_end_of(month) -> Q:
+    """Escalations or risks raised by the month's last day and not resolved by then."""
+    return Q(raised_on__lte=month.end) & (
+        Q(resolved_on__isnull=True) | Q(resolved_on__gt=month.end)
+    )
+
+
+def is_open_at_end_of(month, *, raised_on: date, resolved_on: date | None) -> bool:
+    """``open_at_end_of`` for one record's dates."""
+    return raised_on <= month.end and (resolved_on is None or resolved_on > month.end)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import F, Q
+from django.db.models import F
 
 from core.tabular import DATE, WHOLE, Column
 from partnerships.models import HIGH_RISK_SCORE, Escalation, Milestone, Risk
+from partnerships.records.selectors import open_at_end_of
 from reporting.reports.exports.partnership import (
     PartnershipExporter,
     partnership_link,
@@ -81,9 +82,7 @@ class EscalationsExporter(PartnershipExporter):
     def rows(self) -> Iterator[list]:
         month = self.parameters.month
         partnerships = visible_partnerships(self)
-        open_at_end = Q(raised_on__lte=month.end) & (
-            Q(resolved_on__isnull=True) | Q(resolved_on__gt=month.end)
-        )
+        open_at_end = open_at_end_of(month)
         escalations = (
             Escalation.objects.filter(open_at_end, partnership__in=partnerships)
             .select_related("partnership")
