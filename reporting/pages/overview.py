@@ -43,6 +43,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
+QUALITY_ROWS_LISTED = 25
+
+
 def _overview_context(figures: OverviewFigures) -> dict:
     """Everything the overview shows except what depends on the user."""
     month = figures.month
@@ -80,5 +83,8 @@ def _overview_context(figures: OverviewFigures) -> dict:
         "returns_status": figures.returns_status,
         "missing_rows": figures.missing,
         "late_rows": figures.late,
+        # A council of a thousand indicators can have hundreds missing: the overview names
+        # the first ones and links to the returns page for the rest.
+        "listed": QUALITY_ROWS_LISTED,
         "partnerships": list(Partnership.objects.order_by("pk")),
     }

@@ -230,3 +230,19 @@ def test_an_officer_whose_only_department_is_inactive_is_told_so_not_a_server_er
     response = client.get("/coordination/?period=2025-26-P06")
     assert response.status_code == 403
     assert "None of your departments is active" in response.content.decode()
+
+
+def test_the_overview_names_the_first_missing_returns_and_links_to_the_rest(
+    client, sam, housing, monkeypatch
+):
+    """A council of a thousand indicators can have hundreds of returns missing: the
+    overview lists the first ones and links to the returns page, filtered, for all."""
+    monkeypatch.setattr("reporting.pages.overview.QUALITY_ROWS_LISTED", 2)
+    for n in range(3):
+        IndicatorFactory(department=housing, code=f"H{n}", title=f"Indicator {n}")
+    client.force_login(sam)
+    with time_machine.travel(datetime(2025, 11, 28, 12, tzinfo=ZoneInfo("Europe/London"))):
+        html = client.get(URL).content.decode()
+    assert "The first 2 of 3 missing returns." in html
+    assert 'href="/returns/?period=2025-26-P06&amp;state=missing"' in html
+    assert html.count("/returns/enter/") == 2
