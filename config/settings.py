@@ -121,7 +121,17 @@ if REDIS_URL:
         }
     }
 else:
+    # The embedded default is one process (runserver, Celery eager): its own memory is
+    # the cache every reader shares. Several processes need Redis (below).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if PRODUCTION and not REDIS_URL:
+    # Every web process and worker must share one cache: cached figures are retired by a
+    # generation token kept in it, and a token in each process's own memory would let one
+    # worker serve figures another's write has changed. Celery's queue needs it too.
+    raise ImproperlyConfigured(
+        "REDIS_URL must be set in production: the cache of figures and the task queue are "
+        "shared by every web process and worker."
+    )
 
 AUTHENTICATION_BACKENDS = [
     # django-axes first, so a locked-out username never reaches the password check.

@@ -66,6 +66,7 @@ def test_production_settings_pass_the_deploy_check_without_warnings():
         DJANGO_ENV="production",
         DJANGO_SECRET_KEY="x7Lq9vTz2mWc4pRk8sYb1nHd6fJg3aUe5oQi0lZx" * 2,
         DJANGO_ALLOWED_HOSTS="governance.example.gov.uk",
+        REDIS_URL="redis://cache:6379/0",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
@@ -77,11 +78,23 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+def test_production_refuses_to_start_without_a_shared_cache():
+    """Figures are retired by a generation token in the cache: with each gunicorn worker
+    keeping its own, one would serve figures another's write has changed."""
+    result = _run(["manage.py", "check"], DJANGO_ENV="production", DJANGO_SECRET_KEY="k" * 60)
+    assert result.returncode != 0
+    assert "REDIS_URL must be set in production" in result.stderr
+
+
 def test_production_never_runs_with_debug_even_if_asked():
     import json
 
     result = _run(
-        ["-c", PROBE], DJANGO_ENV="production", DJANGO_DEBUG="1", DJANGO_SECRET_KEY="k" * 60
+        ["-c", PROBE],
+        DJANGO_ENV="production",
+        DJANGO_DEBUG="1",
+        DJANGO_SECRET_KEY="k" * 60,
+        REDIS_URL="redis://cache:6379/0",
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["debug"] is False

@@ -199,9 +199,11 @@ def rebuild_referral_summaries(
         .values("period", "to_department", "resolution_days")
         .annotate(n=Count("pk"))
     ]
-    figures_changed()
     with transaction.atomic():
         for model, rows in ((pair_model, pairs), (open_model, opens), (days_model, days)):
             model.objects.all().delete()
             model.objects.bulk_create(rows, batch_size=2000)
+        # Inside the transaction: the generation changes now and again at the commit, so
+        # a figure read from the old counts while the rebuild runs is not kept after it.
+        figures_changed()
     return {"pairs": len(pairs), "open": len(opens), "days": len(days)}

@@ -46,6 +46,11 @@ def overview(request: HttpRequest) -> HttpResponse:
 QUALITY_ROWS_LISTED = 25
 
 
+def _periods_of(rows) -> list:
+    """The distinct periods of the rows, earliest first, then the shorter first."""
+    return sorted({row.period for row in rows}, key=lambda p: (p.start, p.end))
+
+
 def _overview_context(figures: OverviewFigures) -> dict:
     """Everything the overview shows except what depends on the user."""
     month = figures.month
@@ -86,5 +91,9 @@ def _overview_context(figures: OverviewFigures) -> dict:
         # A council of a thousand indicators can have hundreds missing: the overview names
         # the first ones and links to the returns page for the rest.
         "listed": QUALITY_ROWS_LISTED,
+        # The rows are each indicator's own period (a quarter for a quarterly one): the
+        # returns page lists one period at a time, so there is a link for each.
+        "missing_periods": _periods_of(figures.missing),
+        "late_periods": _periods_of(figures.late),
         "partnerships": list(Partnership.objects.order_by("pk")),
     }

@@ -27,6 +27,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 
 from departments.models import Referral, ReferralDaysMonth, ReferralOpenMonth, ReferralPairMonth
 from departments.periods import Period, periods_between
@@ -323,3 +324,28 @@ def test_an_acknowledgement_moves_no_count_and_a_resolution_moves_one(department
     assert after["open"] == []  # the empty row is gone, as a rebuild would have none
     assert after["pairs"] == [("2026-27-P06", departments[0].pk, departments[1].pk, 1, 0, 0, 1)]
     assert after["days"] == [("2026-27-P06", departments[1].pk, 7, 1)]
+
+
+def test_a_rebuild_retires_cached_figures_after_writing_inside_its_transaction(
+    departments, ada, monkeypatch
+):
+    """A figure read from the old counts while a rebuild runs must not outlive it: the
+    generation changes once the new counts are written, inside the rebuild's transaction
+    (and again at its commit), never before."""
+    raise_referral(
+        actor=ada,
+        from_department=departments[0],
+        to_department=departments[1],
+        category="Housing needs assessment",
+        raised_on=date(2026, 9, 3),
+        agreed_days=5,
+        channel="email",
+    )
+    seen = []
+    monkeypatch.setattr(
+        "departments.referrals.summaries.figures_changed",
+        lambda: seen.append((ReferralPairMonth.objects.count(), connection.in_atomic_block)),
+    )
+    ReferralPairMonth.objects.all().delete()
+    call_command("rebuild_referral_summaries", stdout=io.StringIO())
+    assert seen == [(1, True)]

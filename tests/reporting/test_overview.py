@@ -1,5 +1,6 @@
 """The council overview: who sees it, its figures from the metric functions, fixed queries."""
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -240,9 +241,22 @@ def test_the_overview_names_the_first_missing_returns_and_links_to_the_rest(
     monkeypatch.setattr("reporting.pages.overview.QUALITY_ROWS_LISTED", 2)
     for n in range(3):
         IndicatorFactory(department=housing, code=f"H{n}", title=f"Indicator {n}")
+    # A quarterly indicator is read in its latest ended quarter: in August, Q1.
+    IndicatorFactory(department=housing, code="HQ", title="Quarterly", frequency="quarterly")
     client.force_login(sam)
+    august = "/overview/?period=2025-26-P05"
     with time_machine.travel(datetime(2025, 11, 28, 12, tzinfo=ZoneInfo("Europe/London"))):
-        html = client.get(URL).content.decode()
-    assert "The first 2 of 3 missing returns." in html
-    assert 'href="/returns/?period=2025-26-P06&amp;state=missing"' in html
-    assert html.count("/returns/enter/") == 2
+        html = client.get(august).content.decode()
+        assert "The first 2 of 4 missing returns." in html
+        assert html.count("/returns/enter/") == 2
+        links = re.findall(r'href="(/returns/\?period=[^"]+&amp;state=missing)"', html)
+        assert links == [
+            "/returns/?period=2025-26-Q1&amp;state=missing",
+            "/returns/?period=2025-26-P05&amp;state=missing",
+        ]
+        # Between them, the linked pages list every missing return the overview counts.
+        listed = sum(
+            len(client.get(link.replace("&amp;", "&")).context["groups"].get(housing, []))
+            for link in links
+        )
+    assert listed == 4
