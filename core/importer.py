@@ -210,7 +210,13 @@ def _rows_from_table(
             ],
         )
     width = len(columns)
+    every_column_named = all(columns)
     for number, texts in enumerate(table, start=2):
+        if every_column_named and len(texts) == width and any(texts) and _NUL not in "".join(texts):
+            # The usual row, a cell under each heading and no NUL: the checks below would
+            # find no shape problem and change no cell, so it is taken as it is.
+            yield number, Row(zip(columns, texts, strict=True))
+            continue
         if not any(_filled(text) for text in texts):
             continue
         problem = _shape_problem(number, texts, width, file_format)
@@ -265,7 +271,8 @@ def _iter_csv(fileobj: IO[bytes]) -> Iterator[tuple[int, Row]]:
     # utf-8-sig drops the byte-order mark Excel writes at the start of "CSV UTF-8".
     text = io.TextIOWrapper(fileobj, encoding="utf-8-sig", newline="")
     try:
-        table = ([cell_text(cell) for cell in cells] for cells in csv.reader(text))
+        # csv.reader yields text only, and cell_text of text is the text stripped.
+        table = ([cell.strip() for cell in cells] for cells in csv.reader(text))
         yield from _rows_from_table(table, "csv")
     except csv.Error as error:
         raise ImportRejected(f"The CSV file cannot be read: {error}.") from error
@@ -331,7 +338,8 @@ def _reading_errors(row_number: int, row: dict[str, str], read: set[str] | None)
     if getattr(row, "problem", None):
         found.append(RowError(row_number, row.problem_column, row.problem))
     for column, text in row.items():
-        problem = getattr(text, "problem", None)
+        # Plain text has no problem; only a workbook's cells (CellText) may carry one.
+        problem = None if type(text) is str else getattr(text, "problem", None)
         if problem and (read is None or column in read):
             found.append(RowError(row_number, column, problem))
     return found

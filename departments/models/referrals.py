@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import functools
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,6 +24,27 @@ class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     PHONE = "phone", "Phone"
     PAPER = "paper", "Paper"
+
+
+def derived_fields(
+    raised_on: date, agreed_days: int, resolved_on: date | None
+) -> tuple[str, date, int | None]:
+    """What a referral derives from its dates: the key of its month (the period of the
+    raised date, ``2025-26-P06``), its due date (raised + agreed calendar days) and the
+    calendar days from raised to resolved (None while open). Dates are London dates."""
+    return (
+        _month_key(raised_on.year, raised_on.month),
+        raised_on + timedelta(days=agreed_days),
+        (resolved_on - raised_on).days if resolved_on else None,
+    )
+
+
+@functools.cache
+def _month_key(year: int, calendar_month: int) -> str:
+    # A month's key is the same for each of its days; cached, since an import or the demo
+    # seed asks it for every referral and building the Period costs more than the rest
+    # (at most 12 keys a year).
+    return periods.period_for_date(date(year, calendar_month, 1)).key
 
 
 class Referral(models.Model):
@@ -148,10 +170,8 @@ class Referral(models.Model):
 
     def set_derived_fields(self) -> None:
         """Period, due date and days to resolve; bulk inserts call this, as save() is not run."""
-        self.period = periods.period_for_date(self.raised_on).key
-        self.due_on = self.raised_on + timedelta(days=self.agreed_days)
-        self.resolution_days = (
-            (self.resolved_on - self.raised_on).days if self.resolved_on else None
+        self.period, self.due_on, self.resolution_days = derived_fields(
+            self.raised_on, self.agreed_days, self.resolved_on
         )
 
     def clean(self) -> None:

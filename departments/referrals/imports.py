@@ -20,7 +20,6 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.figure_generation import figures_changed
 from core.importer import Outcome, percent_cell_problem
@@ -28,9 +27,10 @@ from departments import roles
 from departments.models import Department, Referral
 from departments.numbers import quoted
 from departments.periods import london_date
+from departments.referrals.bulk import write_referrals
 from departments.referrals.selectors import source_departments
-from departments.referrals.services import build_referral, channel_choices
-from departments.referrals.summaries import Tally, record_referral_changes, tally
+from departments.referrals.services import CheckedReferral, channel_choices, check_referral
+from departments.referrals.summaries import SummaryChanges, Tally, tally
 
 BATCH_SIZE = 2000
 DATE_COLUMNS = ("raised_on", "acknowledged_on", "resolved_on")
@@ -48,20 +48,10 @@ COMPARED_FIELDS = (
     "channel",
     "service_id",
 )
-UPDATED_FIELDS = (
-    "from_department",
-    "to_department",
-    "category",
-    "raised_on",
-    "acknowledged_on",
-    "resolved_on",
-    "agreed_days",
-    "channel",
-    "service",
-    "period",
-    "due_on",
-    "resolution_days",
-)
+# Dates and numbers of days read, kept by their text (plain text only: a workbook's cell
+# may say more, such as its date system). A file holds few distinct ones, and reading
+# the text again gives the same answer; the caches are emptied past this many entries.
+CACHED_CELLS = 10_000
 # A whole number of days as a spreadsheet may write it ("5", or "5.0" from JSON).
 _DAYS_RE = re.compile(r"(?P<digits>[0-9]+)(?:\.0+)?")
 
@@ -109,14 +99,22 @@ class ReferralRowHandler:
         self.today = today or timezone.localdate()
         self.departments = {d.code: d for d in Department.objects.all()}
         self.channels = channel_choices()
-        self.creations: list[Referral] = []
+        self.creations: list[CheckedReferral] = []
         self.updates: list[Referral] = []
-        # What each updated referral counted for before this file changed it.
+        # What each updated referral of the batch counted for before this file changed it.
         self.replaced: list[Tally] = []
+        # What the batches written so far change in the monthly summaries: counted in as
+        # each batch is written, recorded once by ``finish``, in the import's transaction.
+        self.summary_changes = SummaryChanges()
         # The stored referrals named by the current chunk of rows, by reference.
         self.stored: dict[str, Referral] = {}
         # reference -> the row it first appeared on: one small entry per row, not the row.
         self.seen: dict[str, int] = {}
+        self._dates: dict[str, date] = {}
+        self._days: dict[str, int | None] = {}
+        # The roles' answers by department id, asked once per department, not per row.
+        self._raises: dict[int, bool] = {}
+        self._handles: dict[int, bool] = {}
 
     @classmethod
     def may_import(cls, user) -> bool:
@@ -129,11 +127,11 @@ class ReferralRowHandler:
     def look_ahead(self, rows: list[tuple[int, dict[str, str]]]) -> None:
         """Read the stored referrals that a chunk of rows names, in one query."""
         references = {row.get("reference", "").strip() for _, row in rows} - {""}
-        self.stored = (
-            {r.reference: r for r in Referral.objects.filter(reference__in=references)}
-            if references
-            else {}
-        )
+        # "Not empty" said again, as the unique index on references says it: PostgreSQL
+        # proves an IN list of more than 100 values implies it no more, and would read
+        # every referral instead of the index (0.4 s a chunk at a million referrals).
+        stored = Referral.objects.filter(reference__in=references).exclude(reference="").order_by()
+        self.stored = {r.reference: r for r in stored} if references else {}
 
     def _department(self, code: str, field: str, errors: dict) -> Department | None:
         department = self.departments.get(code.strip())
@@ -142,15 +140,33 @@ class ReferralRowHandler:
         return department
 
     def _date(self, text: str, field: str, errors: dict) -> date | None:
+        if type(text) is str and (known := self._dates.get(text)) is not None:
+            return known
         if not text.strip():
             return None
         try:
-            return london_date(text)
+            read = london_date(text)
         except ValueError as error:
             errors[field] = str(error)
             return None
+        if type(text) is str:
+            if len(self._dates) >= CACHED_CELLS:
+                self._dates.clear()
+            self._dates[text] = read
+        return read
 
     def _agreed_days(self, cell: str, errors: dict) -> int | None:
+        if type(cell) is str and cell in self._days:
+            return self._days[cell]
+        problems = len(errors)
+        days = self._read_days(cell, errors)
+        if type(cell) is str and len(errors) == problems:
+            if len(self._days) >= CACHED_CELLS:
+                self._days.clear()
+            self._days[cell] = days
+        return days
+
+    def _read_days(self, cell: str, errors: dict) -> int | None:
         if problem := percent_cell_problem(cell, label="Agreed days", percent_allowed=False):
             errors["agreed_days"] = problem
             return None
@@ -166,10 +182,22 @@ class ReferralRowHandler:
         digits = match["digits"].lstrip("0") or "0"
         return int(digits) if len(digits) <= 9 else 10**9
 
+    def _may_raise(self, department_id: int) -> bool:
+        if (may := self._raises.get(department_id)) is None:
+            may = self._raises[department_id] = roles.may_raise_referral(self.actor, department_id)
+        return may
+
+    def _may_handle(self, department_id: int) -> bool:
+        if (may := self._handles.get(department_id)) is None:
+            may = self._handles[department_id] = roles.may_handle_referral(
+                self.actor, department_id
+            )
+        return may
+
     def _may_change(self, referral: Referral) -> bool:
-        return roles.may_raise_referral(
-            self.actor, referral.from_department_id
-        ) or roles.may_handle_referral(self.actor, referral.to_department_id)
+        return self._may_raise(referral.from_department_id) or self._may_handle(
+            referral.to_department_id
+        )
 
     def check_row(self, row_number: int, row: dict[str, str]) -> Outcome:
         """Check one row as ``write_row`` does, storing nothing: the importer's first pass,
@@ -189,15 +217,15 @@ class ReferralRowHandler:
             self.updates.append(referral)
             self.replaced.append(before)
         if len(self.creations) + len(self.updates) >= BATCH_SIZE:
-            self.finish()
+            self._write_batch()
         return outcome
 
     def _checked(
         self, row_number: int, row: dict[str, str]
-    ) -> tuple[Outcome, Referral | None, Tally | None]:
-        """The row's outcome, the referral to create or update (the stored one, changed
-        in memory) and, for an update, what the stored one counted for before; raises
-        ValidationError naming each bad column."""
+    ) -> tuple[Outcome, CheckedReferral | Referral | None, Tally | None]:
+        """The row's outcome, what to write (a new referral's checked fields, or the
+        stored referral changed in memory) and, for an update, what the stored one counted
+        for before; raises ValidationError naming each bad column."""
         errors: dict[str, str] = {}
         reference = row.get("reference", "").strip()
         stored = self.stored.get(reference) if reference else None
@@ -224,7 +252,7 @@ class ReferralRowHandler:
                 elif (
                     recorded is not None
                     and dates[name] != recorded
-                    and not roles.may_handle_referral(self.actor, stored.to_department_id)
+                    and not self._may_handle(stored.to_department_id)
                 ):
                     # Acknowledging and resolving are the receiving department's steps
                     # (DESIGN.md section 4): a sender's file cannot move a recorded one.
@@ -235,14 +263,14 @@ class ReferralRowHandler:
         agreed_days = self._agreed_days(row.get("agreed_days", ""), errors)
         if (
             source is not None
-            and not roles.may_raise_referral(self.actor, source.pk)
-            and (target is None or not roles.may_handle_referral(self.actor, target.pk))
+            and not self._may_raise(source.pk)
+            and (target is None or not self._may_handle(target.pk))
         ):
             errors["from_department"] = (
                 "You can import referrals only to or from your own department"
             )
         try:
-            referral = build_referral(
+            checked = check_referral(
                 from_department=source,
                 to_department=target,
                 category=row.get("category", ""),
@@ -261,41 +289,36 @@ class ReferralRowHandler:
         if errors:
             raise ValidationError(errors)
         if stored is None:
-            referral.raised_by = self.actor
-            return "created", referral, None
-        if all(getattr(referral, f) == getattr(stored, f) for f in COMPARED_FIELDS):
+            return "created", checked, None
+        if all(getattr(checked, f) == getattr(stored, f) for f in COMPARED_FIELDS):
             return "unchanged", None, None  # nothing written, nothing to recount
         before = tally(stored)
-        for field in COMPARED_FIELDS:
-            setattr(stored, field, getattr(referral, field))
-        stored.set_derived_fields()
+        for field in CheckedReferral._fields:  # the compared fields and what they derive
+            setattr(stored, field, getattr(checked, field))
         return "updated", stored, before
 
-    def finish(self) -> None:
-        """Write what is buffered (called every batch and once at the end)."""
+    def _write_batch(self) -> None:
+        """Write what is buffered, and count it for the monthly summaries."""
         # With history, so the audit trail says who imported or changed each referral.
-        if self.creations:
-            bulk_create_with_history(
-                self.creations,
-                Referral,
-                batch_size=BATCH_SIZE,
-                default_user=self.actor,
-                default_change_reason="Imported",
-            )
-        if self.updates:
-            bulk_update_with_history(
-                self.updates,
-                Referral,
-                fields=list(UPDATED_FIELDS),
-                batch_size=BATCH_SIZE,
-                default_user=self.actor,
-                default_change_reason="Updated by import",
-            )
+        write_referrals(
+            created=self.creations,
+            changed=self.updates,
+            actor=self.actor,
+            created_reason="Imported",
+            changed_reason="Updated by import",
+        )
         if self.creations or self.updates:
-            record_referral_changes(
-                removed=self.replaced, added=[tally(r) for r in self.creations + self.updates]
-            )
+            self.summary_changes.count(self.replaced, -1)
+            self.summary_changes.count(map(tally, self.creations), 1)
+            self.summary_changes.count(map(tally, self.updates), 1)
             # Bulk writes send no signals: cached figures are retired here (and again at
             # the commit of the import's transaction, see ``figures_changed``).
             figures_changed()
         self.creations, self.updates, self.replaced = [], [], []
+
+    def finish(self) -> None:
+        """Write what is buffered and record every referral written into the monthly
+        summaries (``summaries.SummaryChanges``, as ``record_referral_changes`` does for
+        one write): the importer calls it once, after the last row."""
+        self._write_batch()
+        self.summary_changes.record()

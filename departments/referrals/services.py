@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from departments import roles
 from departments.models import Channel, Department, Referral
+from departments.models.referrals import derived_fields
 from departments.numbers import text_problem
 from departments.referrals.summaries import record_referral_changes, tally
 
@@ -78,7 +80,27 @@ def _label_problem(text: str, *, label: str, limit: int) -> str | None:
     return text_problem(text, label=label, limit=limit)
 
 
-def build_referral(
+class CheckedReferral(NamedTuple):
+    """A referral's fields as ``check_referral`` accepted them, derived fields included
+    (``models.referrals.derived_fields``), named as the model's columns: what a batch
+    of referrals is written from (``referrals.bulk``) without a model instance each."""
+
+    from_department_id: int
+    to_department_id: int
+    category: str
+    raised_on: date
+    acknowledged_on: date | None
+    resolved_on: date | None
+    agreed_days: int
+    channel: str
+    service_id: int | None
+    reference: str
+    period: str  # month key of the raised date, 2025-26-P06
+    due_on: date  # raised + agreed calendar days
+    resolution_days: int | None  # calendar days from raised to resolved; None while open
+
+
+def check_referral(
     *,
     from_department: Department | None,
     to_department: Department | None,
@@ -91,8 +113,9 @@ def build_referral(
     resolved_on: date | None = None,
     reference: str = "",
     today: date | None = None,
-) -> Referral:
-    """Check a referral's fields and return it unsaved; ValidationError names each field.
+) -> CheckedReferral:
+    """Check a referral's fields; return them with the derived ones, or raise
+    ValidationError naming each bad field.
 
     Dates are London dates (``periods.london_date`` reads them at every entry point).
     Category and reference are stripped of surrounding spaces and refused, with the
@@ -137,19 +160,53 @@ def build_referral(
     )
     if errors:
         raise ValidationError(errors)
-    referral = Referral(
+    return CheckedReferral(
+        from_department.pk,
+        to_department.pk,
+        category,
+        raised_on,
+        acknowledged_on,
+        resolved_on,
+        agreed_days,
+        choice.channel,
+        choice.service_id,
+        reference,
+        *derived_fields(raised_on, agreed_days, resolved_on),
+    )
+
+
+def build_referral(
+    *,
+    from_department: Department | None,
+    to_department: Department | None,
+    category: str,
+    raised_on: date | None,
+    agreed_days: int | None,
+    channel: str,
+    channels: dict[str, ChannelChoice],
+    acknowledged_on: date | None = None,
+    resolved_on: date | None = None,
+    reference: str = "",
+    today: date | None = None,
+) -> Referral:
+    """Check a referral's fields (``check_referral``) and return it unsaved, its derived
+    fields set; ValidationError names each bad field."""
+    checked = check_referral(
         from_department=from_department,
         to_department=to_department,
         category=category,
         raised_on=raised_on,
         agreed_days=agreed_days,
-        channel=choice.channel,
-        service_id=choice.service_id,
+        channel=channel,
+        channels=channels,
         acknowledged_on=acknowledged_on,
         resolved_on=resolved_on,
         reference=reference,
+        today=today,
     )
-    referral.set_derived_fields()
+    referral = Referral(**checked._asdict())
+    # The departments themselves, as given, so the caller reads them without a query.
+    referral.from_department, referral.to_department = from_department, to_department
     return referral
 
 
