@@ -89,6 +89,21 @@ def stored(model, *, order: str = "reference") -> list[dict]:
     ]
 
 
+# --- the indexes written with every referral -------------------------------------------------
+
+
+def test_each_department_and_service_key_leads_an_index_without_one_of_its_own():
+    """Every index is one more write per referral stored: a foreign key has no index of
+    its own where a wider one starts with it (lookups, and PROTECT's checks before a
+    department or service is deleted, use that one)."""
+    leading = {index.fields[0].lstrip("-") for index in Referral._meta.indexes}
+    for name in ("from_department", "to_department", "service"):
+        assert not Referral._meta.get_field(name).db_index
+        assert name in leading
+    assert not Referral._meta.get_field("raised_by").db_index
+    assert len(Referral._meta.indexes) == 8
+
+
 # --- the history of an imported referral -------------------------------------------------------
 
 
