@@ -1,13 +1,15 @@
 """Builds the demo council at a chosen scale, reproducibly from a seed number.
 
-Rows are produced by generators and written with bulk inserts in batches, so the large
-council (a million referrals) seeds with bounded memory.
+Rows are produced by generators and written in batches (``demo.writing``: COPY on
+PostgreSQL, bulk inserts elsewhere), so the large council (a million referrals) seeds
+with bounded memory; referrals stream as tuples, never as a million model instances.
 """
 
 from __future__ import annotations
 
 import itertools
 import random
+import resource
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,7 +24,8 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from core.figure_generation import figures_changed
-from demo import contract, reference
+from demo import contract, reference, writing
+from demo import referrals as referral_rows
 from demo.referrals import Pair, build_referrals
 from demo.returns import ReturnFigures, Staff, build_returns, build_sign_offs, target_for
 from demo.scale import DEMO, Episode, Scale
@@ -218,7 +221,10 @@ class _Builder:
         started = time.perf_counter()
         with transaction.atomic():
             written = action()
-        self.log(f"  {name}: {written:,} rows in {time.perf_counter() - started:.1f} s")
+        seconds = time.perf_counter() - started
+        # The process's peak so far (resident, KiB on Linux), as manage.py bench reports it.
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.log(f"  {name}: {written:,} rows in {seconds:.1f} s (peak memory {peak:.0f} MiB)")
 
     # reference data -------------------------------------------------------------------
     def _reference_data(self) -> None:
@@ -390,7 +396,8 @@ class _Builder:
                         tolerance=spec.tolerance,
                     )
                 )
-        bulk_create_with_history(target_rows, Target, batch_size=self.scale.batch_size)
+        for batch in _batched(target_rows, self.scale.batch_size):
+            writing.write_instances(Target, batch, history=True)
         self.log(f"  {len(self.indicators)} indicators, {len(target_rows)} targets")
 
     # figures ---------------------------------------------------------------------------
@@ -414,10 +421,11 @@ class _Builder:
         )
         written = 0
         keys: set[str] = set()
-        for batch in _batched(rows, self.scale.batch_size):
-            bulk_create_with_history(batch, KpiReturn, batch_size=self.scale.batch_size)
-            keys.update(r.period for r in batch)
-            written += len(batch)
+        with writing.indexes_and_foreign_keys_after(KpiReturn, KpiReturn.history.model):
+            for batch in _batched(rows, self.scale.batch_size):
+                writing.write_instances(KpiReturn, batch, history=True)
+                keys.update(r.period for r in batch)
+                written += len(batch)
         PeriodSignOff.objects.bulk_create(
             build_sign_offs(keys, self.demo_users[Role.SMT], self.today)
         )
@@ -441,8 +449,9 @@ class _Builder:
             )
         )
         contract.mark_disputes(results, self.rng, self.demo_users[Role.SMT])
-        for batch in _batched(results, self.scale.batch_size):
-            bulk_create_with_history(batch, SlaResult, batch_size=self.scale.batch_size)
+        with writing.indexes_and_foreign_keys_after(SlaResult, SlaResult.history.model):
+            for batch in _batched(results, self.scale.batch_size):
+                writing.write_instances(SlaResult, batch, history=True)
         smt = self.demo_users[Role.SMT]
         for partnership in self.partnerships:
             Milestone.objects.bulk_create(
@@ -544,10 +553,13 @@ class _Builder:
             served=serves,
             today=self.today,
         )
-        written = 0
-        for batch in _batched(rows, self.scale.batch_size):
-            Referral.objects.bulk_create(batch)
-            written += len(batch)
+        stored_at = timezone.now()
+        with writing.indexes_and_foreign_keys_after(Referral):
+            written = writing.write_rows(
+                Referral,
+                (*referral_rows.COLUMNS, "reference", "created_at"),
+                (row + ("", stored_at) for row in rows),
+            )
         # Counted once at the end from the rows, as ``manage.py rebuild_referral_summaries``
         # does: faster than counting every batch, and the same rows.
         rebuild_referral_summaries()
