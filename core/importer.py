@@ -65,6 +65,15 @@ class Row(dict):
 
     problem: str | None = None
     problem_column: str = ""  # the column the problem is reported under
+    whole: bool = False  # see WholeRow
+
+
+class WholeRow(Row):
+    """A CSV row with a cell of plain text under each of the header's columns: no shape
+    problem, no cell problem, every column there (the header's columns were checked on
+    the first row), so the importer has nothing to report of it and skips looking."""
+
+    whole = True
 
 
 def percent_cell_problem(cell: object, *, label: str, percent_allowed: bool) -> str | None:
@@ -211,11 +220,13 @@ def _rows_from_table(
         )
     width = len(columns)
     every_column_named = all(columns)
+    # A CSV cell is plain text; a workbook's may carry a problem for the importer to report.
+    usual = WholeRow if file_format == "csv" else Row
     for number, texts in enumerate(table, start=2):
         if every_column_named and len(texts) == width and any(texts) and _NUL not in "".join(texts):
             # The usual row, a cell under each heading and no NUL: the checks below would
             # find no shape problem and change no cell, so it is taken as it is.
-            yield number, Row(zip(columns, texts, strict=True))
+            yield number, usual(zip(columns, texts, strict=True))
             continue
         if not any(_filled(text) for text in texts):
             continue
@@ -425,11 +436,13 @@ def _one_pass(
                 f"The file has more than {max_rows:,} rows, the most one import takes. "
                 "Split it into smaller files."
             )
-        found = _reading_errors(row_number, row, read)
-        missing = [column for column in handler.required_columns if column not in row]
-        if missing:
-            error = ValidationError(dict.fromkeys(missing, "This column is missing"))
-            found += _errors_from(error, row_number, handler)
+        found: list[RowError] = []
+        if not getattr(row, "whole", False):  # a WholeRow has nothing to report
+            found = _reading_errors(row_number, row, read)
+            missing = [column for column in handler.required_columns if column not in row]
+            if missing:
+                error = ValidationError(dict.fromkeys(missing, "This column is missing"))
+                found += _errors_from(error, row_number, handler)
         if not found:
             try:
                 if checking:

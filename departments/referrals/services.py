@@ -135,7 +135,9 @@ def check_referral(
         errors["category"] = "Enter the category of work, such as 'Housing needs assessment'"
     elif problem := _label_problem(category, label="Category", limit=CATEGORY_LIMIT):
         errors["category"] = problem
-    if problem := _label_problem(reference, label="Reference", limit=REFERENCE_LIMIT):
+    if reference and (
+        problem := _label_problem(reference, label="Reference", limit=REFERENCE_LIMIT)
+    ):
         errors["reference"] = problem
     if raised_on is None:
         errors["raised_on"] = "Enter the date the referral was raised"

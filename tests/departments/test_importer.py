@@ -401,3 +401,19 @@ def test_csv_written_through_safe_cell_reads_back_as_text():
     text = io.StringIO()
     csv.writer(text).writerow(["title", safe_cell("=1+2")])
     assert text.getvalue() == "title,'=1+2\r\n"
+
+
+def test_a_usual_csv_row_is_taken_whole_and_any_other_is_looked_at():
+    """A row with a plain cell under each heading is yielded as read (``WholeRow``: the
+    importer has nothing to report of it); a row with a cell too many or too few, or a
+    NUL, goes through the checks and carries its problem."""
+    text = "name,code\n Housing ,housing\nFinance\nPlanning,planning,extra\nWaste,wa\x00ste\n"
+    rows = list(iter_rows(io.BytesIO(text.encode()), "csv"))
+    assert [(number, dict(row), row.whole) for number, row in rows] == [
+        (2, {"name": "Housing", "code": "housing"}, True),
+        (3, {"name": "Finance", "code": ""}, False),
+        (4, {"name": "Planning", "code": "planning"}, False),
+        (5, {"name": "Waste", "code": "waste"}, False),
+    ]
+    assert [bool(row.problem) for _, row in rows] == [False, True, True, False]
+    assert rows[3][1]["code"].problem.startswith("The cell holds a NUL character")
