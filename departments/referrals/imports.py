@@ -1,8 +1,11 @@
 """The referrals import: records exported from case-management systems.
 
-Rows are checked one by one with the same rules as the form and written in batches with
-bulk inserts and updates inside the importer's transaction, so 100,000 rows need neither
-100,000 queries nor 100,000 rows in memory. The importer checks the whole file first
+Rows are checked one by one with the same rules as the form (``services.check_referral``
+and this handler's ``_checked``) and written in batches, each referral with its history
+row, inside the importer's transaction (``referrals.bulk``: COPY on PostgreSQL, the ORM
+elsewhere), so 100,000 rows need neither 100,000 queries nor 100,000 rows in memory. What
+the batches change in the monthly summaries is gathered by summary row and recorded once,
+at the end, in the same transaction. The importer checks the whole file first
 (``check_row``) and reads it again to write only when every row is good, so a file with a
 bad row costs no writes at all.
 
