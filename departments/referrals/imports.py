@@ -22,6 +22,7 @@ import re
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from core.figure_generation import figures_changed
@@ -134,6 +135,11 @@ class ReferralRowHandler:
         # proves an IN list of more than 100 values implies it no more, and would read
         # every referral instead of the index (0.4 s a chunk at a million referrals).
         stored = Referral.objects.filter(reference__in=references).exclude(reference="").order_by()
+        if connection.in_atomic_block:
+            # The writing pass: the referrals it will change are locked until the import
+            # commits, as a single resolve locks its one, so a department resolving one
+            # meanwhile waits instead of being overwritten by what this pass read before.
+            stored = stored.select_for_update(of=("self",)).order_by("pk")
         self.stored = {r.reference: r for r in stored} if references else {}
 
     def _department(self, code: str, field: str, errors: dict) -> Department | None:

@@ -124,9 +124,11 @@ class SummaryChanges:
 
         Raises SummariesOutOfStep, refusing the write, when a count would go below zero.
         """
-        pair_rows = [(*key, *counts) for key, counts in self.pairs.items() if any(counts)]
-        open_rows = [(*key, n) for key, n in self.opens.items() if n]
-        day_rows = [(*key, n) for key, n in self.days.items() if n]
+        # In key order: every writer then locks the summary rows it shares with another in
+        # the same order, and waits for it instead of deadlocking.
+        pair_rows = sorted((*key, *counts) for key, counts in self.pairs.items() if any(counts))
+        open_rows = sorted((*key, n) for key, n in self.opens.items() if n)
+        day_rows = sorted((*key, n) for key, n in self.days.items() if n)
         self._start_again()
         if not (pair_rows or open_rows or day_rows):
             return
