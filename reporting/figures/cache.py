@@ -54,7 +54,7 @@ months (year to date, a year earlier, 24-month trends, 12 periods of a quarterly
 indicator's sparkline) and on reference data that belongs to no month, and one list of
 months per figure was exactly what went wrong. One generation is right whatever a figure
 reads. The price is that any write, even to this month's drafts, recomputes cached months
-on their next reading, which is never slower than a month not signed off.
+on their next reading, which is never slower than reading them uncached.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from reporting.metrics import combined
 def cached_combined_figures(
     month: Period, *, departments: list[Department], partnership: Partnership | None
 ) -> tuple[combined.CombinedFigures, bool]:
-    """``combined_figures``, cached for a signed-off month (``reporting/figures/cache.py``): the
+    """``combined_figures``, cached until a write retires it (``reporting/figures/cache.py``): the
     page, the API and the pack read the same entry, scoped by the partnership and the
     departments."""
     return cached_figures(

@@ -36,7 +36,7 @@ class CoordinationFigures:
 def cached_coordination_figures(
     month: Period, departments: list[Department], *, council_wide: bool
 ) -> tuple[CoordinationFigures, bool]:
-    """``coordination_figures``, cached for a signed-off month (``reporting/figures/cache.py``):
+    """``coordination_figures``, cached until a write retires it (``reporting/figures/cache.py``):
     the page and the API read the same entry. The figures depend on the departments shown
     and on whether the council's are wanted, never on the person."""
     return cached_figures(

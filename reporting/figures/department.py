@@ -15,7 +15,7 @@ from reporting.metrics.status import returns_status
 
 
 def cached_department_figures(department: Department, month: Period) -> tuple[dict, bool]:
-    """``department_figures``, cached for a signed-off month (``reporting/figures/cache.py``): the
+    """``department_figures``, cached until a write retires it (``reporting/figures/cache.py``): the
     page and the API read the same entry. The figures are the same for everyone allowed
     to see the department, so the department is the whole scope."""
     return cached_figures(

@@ -11,8 +11,8 @@ from reporting.metrics.health import trailing_months
 
 
 def cached_overview_figures(month: Period) -> tuple[overview.OverviewFigures, bool]:
-    """``overview_figures`` over the 24 months to ``month``, cached for a signed-off month
-    (``reporting/figures/cache.py``): the page and the API read the same entry."""
+    """``overview_figures`` over the 24 months to ``month``, cached until a write retires
+    it (``reporting/figures/cache.py``): the page and the API read the same entry."""
     return cached_figures(
         "overview",
         month=month,

@@ -27,8 +27,8 @@ from reporting.pages.parameters import chosen_month, for_ended_months
 def overview(request: HttpRequest) -> HttpResponse:
     """For SMT, auditors and administrators: the council for the chosen month.
 
-    A month the SMT has signed off for the whole council is served from the cache; any
-    write of the figures' inputs retires what it holds (``reporting/figures/cache.py``).
+    The month's figures are served from the cache; any write of the figures' inputs
+    retires what it holds (``reporting/figures/cache.py``).
     """
     if not roles.scope_for(request.user).council_wide:
         raise PermissionDenied("The council overview is for SMT and auditors.")
