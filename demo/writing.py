@@ -124,9 +124,9 @@ def indexes_and_foreign_keys_after(*models: type[Model]) -> Iterator[None]:
     million times, and adding a foreign key checks every row in one join, where a key kept
     while rows arrive checks each row on its own (three checks a referral, deferred to the
     commit). The primary key and unique constraints stay, as do check constraints: every
-    row is checked against them as it arrives. Inside the seeding's transaction, so a
-    failure leaves the tables as they were; elsewhere, or for a table with rows already,
-    it does nothing.
+    row is checked against them as it arrives. The tables are then analysed. Inside the
+    seeding's transaction, so a failure leaves the tables as they were; elsewhere, or for
+    a table with rows already, it does nothing.
     """
     if not copies():
         yield
@@ -159,6 +159,11 @@ def indexes_and_foreign_keys_after(*models: type[Model]) -> Iterator[None]:
                 cursor.execute(definition)
             else:
                 cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+        # Statistics for the planner, as after any bulk load: without them a million
+        # referrals look like none, and a department's list is read by the wrong index
+        # until autovacuum (off on some servers) gets round to it.
+        for table in empty:
+            cursor.execute(f"ANALYZE {quote(table)}")
 
 
 # (kind, table, name, definition) of the indexes that back no constraint, then the foreign
