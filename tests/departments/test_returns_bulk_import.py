@@ -255,6 +255,7 @@ def test_each_chunk_of_rows_reads_its_stored_returns_once(
 
 
 @pytest.mark.slow
+@pytest.mark.slow  # 10,000 returns: scheduled first (tests/conftest.py)
 def test_a_locked_return_on_row_9000_of_10000_stores_nothing(alice, indicators, batches_written):
     chosen = pairs(indicators, 10_000)
     locked_indicator, locked_month = chosen[9_000 - 2]
@@ -381,6 +382,7 @@ def test_a_bulk_save_records_what_a_single_save_records(alice, indicators, targe
 
 
 @pytest.mark.slow
+@pytest.mark.slow  # 10,000 returns: scheduled first (tests/conftest.py)
 def test_a_stale_version_on_the_9000th_of_10000_saves_stores_nothing(
     alice, indicators, batches_written
 ):
@@ -411,6 +413,7 @@ def test_a_stale_version_on_the_9000th_of_10000_saves_stores_nothing(
 
 
 @pytest.mark.slow
+@pytest.mark.slow  # 10,000 returns: scheduled first (tests/conftest.py)
 def test_a_red_submission_without_commentary_on_the_9000th_of_10000_stores_nothing(
     alice, indicators, targets, batches_written
 ):
