@@ -21,6 +21,8 @@ from django.db.models import Model
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from core.copying import copy_rows, next_ids
+
 ORM_BATCH = 5000  # instances built and inserted at a time on the ORM's path
 # simple-history's own columns of a history row, after the tracked fields.
 _HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user_id")
@@ -49,7 +51,7 @@ def write_instances(model: type[Model], objs: Sequence[Model], *, history: bool)
     stamped = {f.attname for f in fields if getattr(f, "auto_now", False)} | {
         f.attname for f in fields if getattr(f, "auto_now_add", False)
     }
-    for obj, pk in zip(objs, _ids(model, len(objs)), strict=True):
+    for obj, pk in zip(objs, next_ids(model, len(objs)), strict=True):
         obj.pk = pk
         for name in stamped:
             setattr(obj, name, now)
@@ -84,35 +86,6 @@ def write_rows(model: type[Model], columns: Sequence[str], rows: Iterable[tuple]
             written, batch = written + len(batch), []
     model.objects.bulk_create(batch)
     return written + len(batch)
-
-
-def copy_rows(cursor, model: type[Model], columns: Sequence[str], rows: Iterable[tuple]) -> int:
-    """COPY the rows (tuples of Python values in ``columns``' order) into ``model``'s
-    table, in binary (psycopg writes each value as its column's type, in C). Returns how
-    many rows were written."""
-    quote = connection.ops.quote_name
-    fields = {f.attname: f for f in model._meta.concrete_fields}
-    # "numeric(20, 6)" is a numeric to psycopg.
-    types = [fields[name].db_type(connection).split("(")[0] for name in columns]
-    table = quote(model._meta.db_table)
-    sql = f"COPY {table} ({', '.join(quote(c) for c in columns)}) FROM STDIN (FORMAT BINARY)"
-    written = 0
-    with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
-        copy.set_types(types)
-        for row in rows:
-            copy.write_row(row)
-            written += 1
-    return written
-
-
-def _ids(model: type[Model], count: int) -> list[int]:
-    """``count`` ids from the sequence the table's own default draws on, in order."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, model._meta.pk.column, count],
-        )
-        return sorted(pk for (pk,) in cursor.fetchall())
 
 
 @contextlib.contextmanager

@@ -22,8 +22,7 @@ referral's fields as written. Counting the referrals into the monthly summaries
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import connection
@@ -31,6 +30,7 @@ from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from core.copying import copy_rows, next_ids
 from departments.models import Referral
 from departments.referrals.services import CheckedReferral
 
@@ -93,21 +93,13 @@ def write_referrals(
 def _copy_created(created: Sequence[CheckedReferral], actor, reason: str, now: datetime) -> None:
     if not created:
         return
-    table = Referral._meta.db_table
+    # Ids first, so the history rows can name their referrals.
+    ids = next_ids(Referral, len(created))
+    rows = [(pk, *fields, actor.pk, now) for pk, fields in zip(ids, created, strict=True)]
     with connection.cursor() as cursor:
-        # Ids first, from the sequence the table's default draws on, so the history rows
-        # can name their referrals: COPY returns no ids.
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, len(created)],
-        )
-        ids = sorted(pk for (pk,) in cursor.fetchall())
-        rows = [(pk, *fields, actor.pk, now) for pk, fields in zip(ids, created, strict=True)]
-        _copy(cursor, table, Referral, COLUMNS, rows)
+        copy_rows(cursor, Referral, COLUMNS, rows)
         history = (row + (now, reason, "+", actor.pk) for row in rows)
-        _copy(
-            cursor, HistoricalReferral._meta.db_table, HistoricalReferral, HISTORY_COLUMNS, history
-        )
+        copy_rows(cursor, HistoricalReferral, HISTORY_COLUMNS, history)
 
 
 # A temporary table for the changed referrals of a batch, dropped at the end of the
@@ -125,7 +117,7 @@ def _copy_changed(changed: Sequence[Referral], actor, reason: str, now: datetime
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {_CHANGES_TABLE} (LIKE {table}) ON COMMIT DROP"
         )
-        _copy(cursor, _CHANGES_TABLE, Referral, COLUMNS, rows)
+        copy_rows(cursor, Referral, COLUMNS, rows, table=_CHANGES_TABLE)
         assignments = ", ".join(f"{quote(c)} = changes.{quote(c)}" for c in CHANGED_COLUMNS)
         # Only our own quoted table and column names are spliced in.
         cursor.execute(
@@ -134,30 +126,7 @@ def _copy_changed(changed: Sequence[Referral], actor, reason: str, now: datetime
         )
         cursor.execute(f"TRUNCATE {_CHANGES_TABLE}")
         history = (row + (now, reason, "~", actor.pk) for row in rows)
-        _copy(
-            cursor, HistoricalReferral._meta.db_table, HistoricalReferral, HISTORY_COLUMNS, history
-        )
-
-
-def _copy(cursor, table: str, model, columns: Sequence[str], rows: Iterable[tuple]) -> None:
-    """COPY the rows (tuples of Python values in ``columns``' order) into ``table``, whose
-    columns are ``model``'s. Binary: psycopg writes each value as its column's type, in C
-    (a third of the time the text format takes)."""
-    quote = connection.ops.quote_name
-    fields = {field.attname: field for field in model._meta.concrete_fields}
-    # "varchar(80)" is a varchar to psycopg.
-    types = [fields[name].db_type(connection).split("(")[0] for name in columns]
-    sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN (FORMAT BINARY)"
-    # Logged as a query when queries are logged (tests count them), as execute() is.
-    log = getattr(cursor, "debug_sql", None) if connection.queries_logged else None
-    with (
-        connection.wrap_database_errors,
-        log(sql) if log else contextlib.nullcontext(),
-        cursor.cursor.copy(sql) as copy,
-    ):
-        copy.set_types(types)
-        for row in rows:
-            copy.write_row(row)
+        copy_rows(cursor, HistoricalReferral, HISTORY_COLUMNS, history)
 
 
 # --- any database: the ORM -----------------------------------------------------------------
