@@ -7,6 +7,7 @@ from datetime import date
 
 from celery import shared_task
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.cells import ImportRejected
@@ -59,6 +60,10 @@ def run_import_job(job_id: int) -> str:
             errors=[error.as_dict() for error in rejected.errors],
             message=rejected.message,
         )
+    except ValidationError as refused:
+        # A write refused as a whole, after every row passed (the referrals' monthly
+        # summaries out of step): its own words, not "an unexpected error".
+        _finish_import(job, ImportStatus.FAILED, message=" ".join(refused.messages))
     except Exception:
         _finish_import(job, ImportStatus.FAILED, message=IMPORT_CRASH_MESSAGE.format(job_id=job.pk))
         raise

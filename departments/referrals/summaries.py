@@ -13,11 +13,13 @@ migration that created the tables).
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 from typing import NamedTuple, Protocol
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Q
 
@@ -29,6 +31,8 @@ from departments.models.referral_summaries import (
     ReferralPairMonth,
 )
 from departments.querysets import resolved_late, resolved_on_time
+
+logger = logging.getLogger(__name__)
 
 # Rows per INSERT: well under SQLite's limit of 32,766 bound values.
 _BATCH = 500
@@ -160,10 +164,17 @@ def _delete_empty_and_refuse_negative(touched: set[str]) -> None:
         for model in (ReferralOpenMonth, ReferralDaysMonth)
     ):
         # Counting out more than was counted in: the summaries no longer match the
-        # referrals. Refuse the write rather than show wrong figures.
+        # referrals (changed outside the product). Refuse the write rather than show wrong
+        # figures, and say so to the person and to the administrators' log.
+        logger.error(
+            "Referral summaries out of step with the referrals in %s: "
+            "run manage.py rebuild_referral_summaries",
+            ", ".join(sorted(touched)),
+        )
         raise SummariesOutOfStep(
-            "The monthly summaries of referrals do not match the referrals: "
-            "run manage.py rebuild_referral_summaries"
+            "Nothing was saved: the council's monthly counts of referrals no longer match "
+            "the referrals. Ask an administrator to recount them "
+            "(manage.py rebuild_referral_summaries), then try again."
         )
 
 
@@ -173,8 +184,10 @@ _OPEN_KEYS = ("period", "from_department", "to_department", "due_on")
 _DAYS_KEYS = ("period", "to_department", "days")
 
 
-class SummariesOutOfStep(RuntimeError):
-    """A change would count referrals out of a summary that never counted them in."""
+class SummariesOutOfStep(ValidationError):
+    """A change would count referrals out of a summary that never counted them in. A
+    ValidationError, so the form, the API and the importer answer it as they answer any
+    refused write (a message, nothing stored), never as a server error."""
 
 
 def _add(model, keys: tuple[str, ...], counts: tuple[str, ...], rows: list[tuple]) -> None:

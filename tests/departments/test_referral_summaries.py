@@ -303,6 +303,60 @@ def test_counting_out_what_was_never_counted_in_is_refused(departments):
     assert not ReferralPairMonth.objects.exists()
 
 
+def test_summaries_out_of_step_refuse_a_resolution_with_a_message_not_a_server_error(
+    departments, ada, client
+):
+    """Referrals changed outside the product leave the summaries behind: resolving one
+    then is refused on the page and through the API with words saying what to do, and the
+    referral stays as it was."""
+    referral = raise_referral(
+        actor=ada,
+        from_department=departments[0],
+        to_department=departments[1],
+        category="Housing needs assessment",
+        raised_on=date(2026, 9, 3),
+        agreed_days=5,
+        channel="email",
+    )
+    ReferralOpenMonth.objects.all().delete()  # as if changed outside the product
+    client.force_login(ada)
+
+    page = client.post(f"/referrals/{referral.pk}/resolve/", follow=True)
+    assert page.status_code == 200
+    assert "Ask an administrator to recount them" in page.content.decode()
+    api = client.post(f"/api/v1/referrals/{referral.pk}/resolve/", {})
+    assert api.status_code == 400
+    assert "manage.py rebuild_referral_summaries" in str(api.json())
+    referral.refresh_from_db()
+    assert referral.resolved_on is None
+    assert ReferralPairMonth.objects.get().resolved_on_time == 0
+
+
+def test_summaries_out_of_step_fail_an_import_with_a_message_and_store_nothing(
+    departments, ada, client, django_capture_on_commit_callbacks
+):
+    header = (
+        "from_department,to_department,category,raised_on,resolved_on,agreed_days,channel,reference"
+    )
+    row = f"{departments[0].code},{departments[1].code},Rent arrears,2026-09-03,{{}},5,email,CMS-1"
+    client.force_login(ada)
+
+    def post(text):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                "/api/v1/referrals/import/",
+                {"file": SimpleUploadedFile("referrals.csv", f"{header}\n{text}\n".encode())},
+            )
+        return client.get(response.json()["url"]).json()
+
+    assert post(row.format(""))["status"] == "succeeded"
+    ReferralOpenMonth.objects.all().delete()  # as if changed outside the product
+    job = post(row.format("2026-09-06"))
+    assert job["status"] == "failed"
+    assert job["message"].startswith("Nothing was saved: the council's monthly counts")
+    assert Referral.objects.get(reference="CMS-1").resolved_on is None
+
+
 def test_an_acknowledgement_moves_no_count_and_a_resolution_moves_one(departments, ada):
     referral = raise_referral(
         actor=ada,
