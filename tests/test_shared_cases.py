@@ -16,7 +16,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from departments.models import KpiReturn, Referral
+from departments.models import KpiReturn, Referral, ReferralDaysMonth, ReferralPairMonth
 from departments.returns.services import save_return
 from partnerships.models import SlaResult
 from tests.cases import CASES_DIR
@@ -162,6 +162,14 @@ def test_case_07_utc_and_offset_time_stamps_are_taken_in_london_time(
         ("CMS-TZ-0001", date(2026, 4, 1), "2026-27-P01", date(2026, 4, 8)),
         ("CMS-TZ-0002", date(2026, 4, 1), "2026-27-P01", date(2026, 4, 8)),
     ]
+    # The coordination figures count them in April too (the monthly summaries they are
+    # read from), none in March: 7 days to resolve each, within the 7 agreed.
+    assert list(
+        ReferralPairMonth.objects.values_list("period", "referrals", "resolved_on_time")
+    ) == [("2026-27-P01", 2, 2)]
+    assert list(ReferralDaysMonth.objects.values_list("period", "days", "referrals")) == [
+        ("2026-27-P01", 7, 2)
+    ]
 
 
 @pytest.fixture
@@ -208,6 +216,29 @@ def test_case_11_a_23_digit_count_is_refused_with_the_limit(
         }
     ]
     assert KpiReturn.objects.count() == 0
+    assert client.get("/api/v1/returns/").status_code == 200
+
+
+def test_case_11_variant_a_23_digit_count_cannot_overwrite_a_stored_return(
+    client, alice, returns_council, django_capture_on_commit_callbacks
+):
+    """The same file against a return already stored: the row would change it (the bulk
+    import's path for changed returns), and is refused all the same; the return, its
+    version and its history stay as they were."""
+    stored = save_return(
+        indicator=returns_council["LPI-HOU-01"], period_key=P07, actor=alice, value="412"
+    )
+    client.force_login(alice)
+
+    job = import_file(
+        client, django_capture_on_commit_callbacks, "returns", "11-returns-huge-value.csv"
+    )
+
+    assert job["status"] == "failed"
+    assert [(e["row"], e["column"]) for e in job["errors"]] == [(2, "value")]
+    assert "23 digits before the decimal point and the most is 14" in job["errors"][0]["message"]
+    kept = KpiReturn.objects.get()
+    assert (kept.value, kept.version, kept.history.count()) == (Decimal("412"), stored.version, 1)
     assert client.get("/api/v1/returns/").status_code == 200
 
 
