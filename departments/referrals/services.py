@@ -177,38 +177,14 @@ def check_referral(
     )
 
 
-def build_referral(
-    *,
-    from_department: Department | None,
-    to_department: Department | None,
-    category: str,
-    raised_on: date | None,
-    agreed_days: int | None,
-    channel: str,
-    channels: dict[str, ChannelChoice],
-    acknowledged_on: date | None = None,
-    resolved_on: date | None = None,
-    reference: str = "",
-    today: date | None = None,
-) -> Referral:
-    """Check a referral's fields (``check_referral``) and return it unsaved, its derived
-    fields set; ValidationError names each bad field."""
-    checked = check_referral(
-        from_department=from_department,
-        to_department=to_department,
-        category=category,
-        raised_on=raised_on,
-        agreed_days=agreed_days,
-        channel=channel,
-        channels=channels,
-        acknowledged_on=acknowledged_on,
-        resolved_on=resolved_on,
-        reference=reference,
-        today=today,
-    )
-    referral = Referral(**checked._asdict())
+def build_referral(**fields) -> Referral:
+    """Check a referral's fields with ``check_referral`` (its keyword arguments, as they
+    are) and return it unsaved, its derived fields set; ValidationError names each bad
+    field."""
+    referral = Referral(**check_referral(**fields)._asdict())
     # The departments themselves, as given, so the caller reads them without a query.
-    referral.from_department, referral.to_department = from_department, to_department
+    referral.from_department = fields.get("from_department")
+    referral.to_department = fields.get("to_department")
     return referral
 
 
