@@ -117,6 +117,16 @@ IN_USE = example_response(
 )
 
 
+STATE_CONFLICT = example_response(
+    409,
+    ErrorDetailSerializer,
+    "Someone changed the record's state first (for example signed the period off); "
+    "nothing was written.",
+    "Already signed off",
+    {"detail": "October 2026 is already signed off."},
+)
+
+
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     """The shared error responses for ``codes``, to merge into ``extend_schema(responses=)``."""
     return {code: _RESPONSES[code] for code in codes}

@@ -1,8 +1,10 @@
 """One error shape for the API: the service layer's exceptions become DRF responses.
 
 Django's ValidationError (raised by the services) answers 400 with DRF's standard body
-(field name to a list of messages); a stale version answers 409 with what changed; deleting
-a record that others still refer to answers 409 naming them, never a server error.
+(field name to a list of messages); a stale version answers 409 with what changed; a
+``Conflict`` (the record's state changed first, as a period signed off by someone else)
+answers 409 with ``detail``; deleting a record that others still refer to answers 409
+naming them, never a server error.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.concurrency import StaleWrite
+from core.concurrency import Conflict, StaleWrite
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, Conflict):  # before ValidationError, which it is
+        return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         body = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

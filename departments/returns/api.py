@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
-from core.api.errors import error_responses, request_example
+from core.api.errors import STATE_CONFLICT, error_responses, request_example
 from departments.imports.api import (
     IMPORT_EXAMPLES,
     IMPORT_PARSERS,
@@ -342,7 +342,7 @@ class PeriodViewSet(viewsets.ViewSet):
 
     @extend_schema(
         request=PeriodActionSerializer,
-        responses={201: SignOffResultSerializer},
+        responses={201: SignOffResultSerializer, 409: STATE_CONFLICT},
         examples=[
             request_example("Sign off Housing", {"department": 3}),
             request_example("Sign off the council", {}),
@@ -366,7 +366,7 @@ class PeriodViewSet(viewsets.ViewSet):
 
     @extend_schema(
         request=PeriodActionSerializer,
-        responses={200: ReopenResultSerializer},
+        responses={200: ReopenResultSerializer, 409: STATE_CONFLICT},
         examples=[
             request_example("Reopen the council", {"reason": "Late correction from Finance."})
         ],

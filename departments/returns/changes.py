@@ -92,22 +92,31 @@ class StaleVersion(StaleWrite):
 
 
 def changes_since(kpi_return: KpiReturn, version: int) -> list[FieldChange]:
-    """What changed in the return after ``version``, field by field, with who and when."""
+    """What changed in the return after ``version``, field by field, with who and when;
+    from version 0 (the return did not exist yet) every field it now holds."""
     records = list(kpi_return.history.filter(version__gte=version).order_by("history_date"))
     if not records:
         return []
-    base, latest = records[0], records[-1]
+    base, latest = (None if version == 0 else records[0]), records[-1]
     who = history.person_name(latest.history_user) if latest.history_user else "another user"
     return [
         FieldChange(
             name,
             FIELD_LABELS[name],
-            getattr(base, name),
+            getattr(base, name, None),
             getattr(latest, name),
             who,
             latest.history_date,
             kpi_return.indicator.decimal_places,
         )
         for name in TRACKED_FIELDS
-        if getattr(base, name) != getattr(latest, name)
+        if _differs(base, latest, name)
     ]
+
+
+def _differs(base, latest, name: str) -> bool:
+    """Whether field ``name`` changed from ``base`` (None: before the return existed,
+    when only the fields it was created with count) to ``latest``."""
+    if base is None:
+        return getattr(latest, name) not in (None, "")
+    return getattr(base, name) != getattr(latest, name)

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.concurrency import Conflict, insert_first
 from departments import history, periods, roles
 from departments.models import (
     EDITABLE_RETURN_STATES,
@@ -253,7 +254,15 @@ def save_return(
         today=today,
     )
     kpi_return = prepared.kpi_return
-    if prepared.changed:
+    if prepared.outcome == "created":
+        # Two first saves of the same return at the same moment: one creates it, the
+        # other is told, as a stale save is, what the winner wrote (issue 22).
+        insert_first(
+            kpi_return,
+            winner=lambda: KpiReturn.objects.filter(indicator=indicator, period=period_key).first(),
+            conflict=lambda winner: StaleVersion(winner, changes_since(winner, 0)),
+        )
+    elif prepared.changed:
         kpi_return.save()  # its history row names the user and reason prepare_return set
     kpi_return.changed = prepared.changed
     return kpi_return
@@ -302,6 +311,23 @@ def submit_return(
     return _save(kpi_return, actor, "Submitted")
 
 
+def _hold_periods_of(department_id: int | None) -> None:
+    """Lock the department's row (``None``: every department's, in id order) for the rest
+    of the transaction, so that sign-off, reopening and approval of its returns happen
+    one at a time.
+
+    Why: DESIGN.md section 3 says a signed-off period's approved returns are locked. An
+    approval reads "is the period signed off?" and a sign-off locks the approved returns
+    it finds; run at the same moment, each misses the other's uncommitted write, and a
+    return is left approved but unlocked in a signed-off period (issue 22). Holding the
+    department first, before any return, gives every interleaving one order and no
+    deadlock (nothing locks a department while holding a return)."""
+    departments = Department.objects.select_for_update().order_by("pk")
+    if department_id is not None:
+        departments = departments.filter(pk=department_id)
+    list(departments.values_list("pk", flat=True))
+
+
 def is_signed_off(period_key: str, department_id: int) -> bool:
     """Whether SMT has signed the period off for this department or the whole council."""
     covering = Q(department_id=department_id) | Q(department__isnull=True)
@@ -313,6 +339,7 @@ def approve_return(
     *, kpi_return: KpiReturn, actor, expected_version: int | None = None
 ) -> KpiReturn:
     """Approve a submitted return; in a signed-off period it locks at once."""
+    _hold_periods_of(kpi_return.department_id)
     kpi_return = _locked_for_update(kpi_return, None)
     if not roles.may_approve_return(
         actor, department_id=kpi_return.department_id, submitted_by_id=kpi_return.submitted_by_id
@@ -396,11 +423,12 @@ def sign_off_period(
     period = _parse_period(period_key)
     if not period.has_ended(today or timezone.localdate()):
         raise ValidationError({"period": f"{period.label} has not ended yet."})
+    _hold_periods_of(department.pk if department else None)
     active = PeriodSignOff.objects.active().filter(period=period_key)
     if active.filter(department__isnull=True).exists() or (
         department and active.filter(department=department).exists()
     ):
-        raise ValidationError({"period": f"{period.label} is already signed off."})
+        raise Conflict({"period": f"{period.label} is already signed off."})
     sign_off = PeriodSignOff(
         period=period_key, department=department, signed_off_by=actor, signed_off_at=timezone.now()
     )
@@ -445,6 +473,7 @@ def reopen_period(
         raise ValidationError({"reason": "Give the reason for reopening the period"})
     if long_texts := text_errors(reason=(reason, "Reason for reopening")):
         raise ValidationError(long_texts)
+    _hold_periods_of(department.pk if department else None)
     active = PeriodSignOff.objects.active().filter(period=period_key)
     if department is not None:
         if active.filter(department__isnull=True).exists():
@@ -458,7 +487,7 @@ def reopen_period(
             )
         active = active.filter(department=department)
     if not active.exists():
-        raise ValidationError({"period": f"{period.label} is not signed off."})
+        raise Conflict({"period": f"{period.label} is not signed off."})
     now = timezone.now()
     for sign_off in active:
         sign_off.reopened_by, sign_off.reopened_at = actor, now

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.concurrency import insert_first
 from departments import roles
 from departments.models.tokens import PREFIX_LENGTH, ApiToken, digest_of
 
@@ -42,13 +43,16 @@ def create_token(*, user, name: str) -> NewToken:
         raise ValidationError({"name": ["Give the token a name, so you can tell it apart later."]})
     if len(name) > ApiToken._meta.get_field("name").max_length:
         raise ValidationError({"name": ["Keep the token's name to 100 characters or fewer."]})
-    if ApiToken.objects.active().filter(user=user, name=name).exists():
-        raise ValidationError({"name": [f"You already have a token named '{name}'."]})
+    taken = ValidationError({"name": [f"You already have a token named '{name}'."]})
+    same_name = ApiToken.objects.active().filter(user=user, name=name)
+    if same_name.exists():
+        raise taken
     key = secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=name, prefix=key[:PREFIX_LENGTH], key_digest=digest_of(key))
     token._history_user = user
     token._change_reason = "Created"
-    token.save()
+    # The same name asked for twice at once: the second is told the name is taken.
+    insert_first(token, winner=same_name.first, conflict=lambda _: taken)
     return NewToken(token=token, key=key)
 
 

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.concurrency import StaleWrite
+from core.concurrency import StaleWrite, insert_first
 from departments import history, periods, roles
 from departments.numbers import decimal_problem, percent_problem, text_problem
 from departments.returns.services import KEEP
@@ -171,7 +171,16 @@ def enter_sla_result(
     result.commentary = commentary
     result.version += 1
     history.attribute(result, actor, reason)
-    result.save()
+    if existing is None:
+        # Two first entries of the month's result at the same moment: one is stored, the
+        # other told, as a stale save is, what the winner entered (issue 22).
+        insert_first(
+            result,
+            winner=lambda: SlaResult.objects.filter(sla=sla, period=month.key).first(),
+            conflict=StaleResult,
+        )
+    else:
+        result.save()
     result.changed = True
     return result
 

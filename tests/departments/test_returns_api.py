@@ -624,8 +624,8 @@ def test_smt_signs_a_period_off_and_reopens_it(
 
     again = _post(client, f"/api/v1/periods/{P07}/sign-off/", {"department": housing.pk})
     assert (again.status_code, again.json()) == (
-        400,
-        {"period": [f"{OCTOBER} is already signed off."]},
+        409,
+        {"detail": f"{OCTOBER} is already signed off."},
     )
 
     council = _post(client, f"/api/v1/periods/{P07}/sign-off/")
