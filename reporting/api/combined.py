@@ -18,6 +18,7 @@ from departments import roles
 from partnerships.models import Partnership
 from reporting.api.metrics import PERIOD_PARAMETER, month_from, status_fields
 from reporting.figures.combined import cached_combined_figures
+from reporting.metrics.relation import CAVEAT, Relation
 from reporting.models import EarlyWarning
 from reporting.pages.parameters import narrowing_partnership
 from reporting.selectors import readable_departments
@@ -33,12 +34,17 @@ class LagSerializer(serializers.Serializer):
         max_digits=3, decimal_places=2, allow_null=True, help_text="Null: not enough data."
     )
     pairs = serializers.IntegerField()
+    strength = serializers.CharField(
+        allow_null=True, help_text="The size of r in words (very weak to very strong)."
+    )
 
 
 class RelationSerializer(serializers.Serializer):
     lags = LagSerializer(many=True)
     best = LagSerializer(allow_null=True)
-    finding = serializers.CharField()
+    finding = serializers.CharField(help_text="What the figures say, in plain English.")
+    statistics = serializers.CharField(help_text="The r and pairs behind the finding.")
+    caveat = serializers.CharField(help_text="Why a link is not proof of cause.")
 
 
 class MonthFigureSerializer(serializers.Serializer):
@@ -91,8 +97,14 @@ class CombinedMetricsSerializer(serializers.Serializer):
     departments = DepartmentRelationSerializer(many=True)
 
 
-def _relation(relation) -> dict:
-    return {"lags": relation.lags, "best": relation.best, "finding": relation.finding()}
+def _relation(relation: Relation, finding: str) -> dict:
+    return {
+        "lags": relation.lags,
+        "best": relation.best,
+        "finding": finding,
+        "statistics": relation.statistics(),
+        "caveat": CAVEAT,
+    }
 
 
 class CombinedMetricsViewSet(viewsets.ViewSet):
@@ -151,7 +163,7 @@ class CombinedMetricsViewSet(viewsets.ViewSet):
             ]
             if council
             else [],
-            "relation": _relation(figures.relation) if council else None,
+            "relation": _relation(figures.relation, figures.finding()) if council else None,
             "changes": [
                 {
                     "month": p.month.key,
@@ -172,7 +184,7 @@ class CombinedMetricsViewSet(viewsets.ViewSet):
                     "coordination_status": row.coordination.status,
                     "dependency_health": row.dependency.score,
                     "dependency_status": row.dependency.status,
-                    "relation": _relation(row.relation),
+                    "relation": _relation(row.relation, row.finding()),
                 }
                 for row in figures.departments
             ],

@@ -18,7 +18,7 @@ from reporting.metrics.combined import (
     change_points,
     fitted_line,
 )
-from reporting.metrics.relation import Relation, Series
+from reporting.metrics.relation import CAVEAT, STRENGTH_SCALE, Relation, Series
 from reporting.metrics.status import FigureStatus, next_ended
 
 HEALTH_COLOUR = "#1d4f91"
@@ -130,10 +130,17 @@ def _trend_caption(health_noun: str, spells: list[Spell]) -> str:
 
 
 def change_scatter(
-    *, dom_id: str, title: str, points: list[ChangePoint], lag: int, relation: Relation
+    *,
+    dom_id: str,
+    title: str,
+    points: list[ChangePoint],
+    lag: int,
+    relation: Relation,
+    finding: str,
 ) -> Chart:
     """Each month's health change against the coordination change ``lag`` months later,
-    with the least-squares line when there is one."""
+    with the least-squares line when there is one; its summary is ``finding`` (the
+    relation's, in the words of its subjects) and the statistics behind it."""
     later = "the same month" if lag == 0 else f"{lag} month{'s' if lag != 1 else ''} later"
     xs = [float(p.health_change) for p in points]
     data = [
@@ -167,7 +174,7 @@ def change_scatter(
     return Chart(
         dom_id,
         title,
-        relation.finding(),
+        f"{finding} {relation.statistics()}",
         base.figure_json(go.Figure(data=data, layout=layout)),
         [
             "Health change in",
@@ -201,6 +208,8 @@ def combined_context(figures: CombinedFigures, *, council_wide: bool) -> dict:
         "council_wide": council_wide,
         "rows": figures.departments,
         "spells": figures.spells,
+        "caveat": CAVEAT,
+        "strength_scale": STRENGTH_SCALE,
     }
     if council_wide:
         context.update(
@@ -221,6 +230,7 @@ def combined_context(figures: CombinedFigures, *, council_wide: bool) -> dict:
                 points=figures.change_points(),
                 lag=figures.lag_shown,
                 relation=figures.relation,
+                finding=figures.finding(),
             ),
             health_now=figures.health[-1][1],
             health_status=figures.health_status,
@@ -233,7 +243,7 @@ def combined_context(figures: CombinedFigures, *, council_wide: bool) -> dict:
         lag = row.relation.best.lag if row.relation.best else 0
         context.update(
             relation=row.relation,
-            finding=row.relation.finding(),
+            finding=row.finding(),
             trend=combined_trend(
                 dom_id="combined-trend",
                 title=f"{row.department.name}: dependency health and coordination index",
@@ -248,6 +258,7 @@ def combined_context(figures: CombinedFigures, *, council_wide: bool) -> dict:
                 points=change_points(row.dependency_series, row.coordination_series, lag),
                 lag=lag,
                 relation=row.relation,
+                finding=row.finding(),
             ),
             spells=spells,
         )

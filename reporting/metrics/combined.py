@@ -25,7 +25,14 @@ from reporting.metrics.health import (
     trailing_months,
 )
 from reporting.metrics.partner_health import CouncilPartnerHealth, council_partner_health
-from reporting.metrics.relation import WINDOW, Relation, Series, changes, relation
+from reporting.metrics.relation import (
+    WINDOW,
+    Relation,
+    Series,
+    changes,
+    department_subjects,
+    relation,
+)
 from reporting.metrics.scores import GREEN_FROM
 from reporting.metrics.status import FigureStatus
 
@@ -61,6 +68,10 @@ class DepartmentRelation:
     relation: Relation
     coordination_series: Series
     dependency_series: Series
+
+    def finding(self) -> str:
+        """How the department's coordination follows its dependency health, in words."""
+        return self.relation.finding(WINDOW, subjects=department_subjects(self.department.name))
 
 
 @dataclass(frozen=True)

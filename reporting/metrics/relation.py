@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from departments.periods import Period
 
@@ -20,6 +21,59 @@ MAX_LAG = 3
 WINDOW = 24
 
 Series = list[tuple[Period, Decimal | None]]
+
+
+# Words for how strong a correlation is, by the size of r (Evans, 1996, "Straightforward
+# statistics for the behavioral sciences", the bands most UK public-sector guidance
+# repeats): the lower bound of each band and its word, strongest first.
+STRENGTHS = (
+    (Decimal("0.80"), "very strong"),
+    (Decimal("0.60"), "strong"),
+    (Decimal("0.40"), "moderate"),
+    (Decimal("0.20"), "weak"),
+    (Decimal("0"), "very weak"),
+)
+STRENGTH_SCALE = (
+    "A correlation (r) of 0.80 or more is called very strong, 0.60 to 0.79 strong, "
+    "0.40 to 0.59 moderate, 0.20 to 0.39 weak and below 0.20 very weak."
+)
+# From "moderate" up a link is described as a tendency; below it, as little or no sign.
+TENDS_FROM = Decimal("0.40")
+CAVEAT = (
+    "A link like this is not proof that one causes the other: both may follow something "
+    "else, such as a change in demand, and a few unusual months can make or break it."
+)
+
+
+class Subjects(NamedTuple):
+    """What a relation's two series are, in words."""
+
+    health: str
+    coordination: str
+    coordination_again: str  # the coordination named a second time in a sentence
+    plural: bool = False  # "the services ... slip", not "the service slips"
+
+
+COUNCIL_SUBJECTS = Subjects(
+    "the partner's service", "joint working between departments", "joint working"
+)
+
+
+def department_subjects(department_name: str) -> Subjects:
+    """The words for one department's relation: its dependency health and coordination."""
+    return Subjects(
+        f"the partner's services {department_name} depends on",
+        f"{department_name}'s joint working with other departments",
+        "its joint working",
+        plural=True,
+    )
+
+
+def lag_in_words(lag: int) -> str:
+    """0 → "in the same month", 1 → "about a month later", 2 → "about 2 months later"."""
+    if lag == 0:
+        return "in the same month"
+    return "about a month later" if lag == 1 else f"about {lag} months later"
 
 
 @dataclass(frozen=True)
@@ -32,27 +86,74 @@ class LagResult:
     def enough_data(self) -> bool:
         return self.r is not None
 
+    @property
+    def lag_words(self) -> str:
+        return lag_in_words(self.lag)
+
+    @property
+    def strength(self) -> str | None:
+        """The word for the size of r (``STRENGTHS``), None without enough data."""
+        if self.r is None:
+            return None
+        return next(word for bound, word in STRENGTHS if abs(self.r) >= bound)
+
 
 @dataclass(frozen=True)
 class Relation:
     lags: list[LagResult]
     best: LagResult | None  # the lag with the highest r, None when none has enough data
 
-    def finding(self, months: int = WINDOW) -> str:
-        if self.best is None:
+    def finding(self, months: int = WINDOW, *, subjects: Subjects = COUNCIL_SUBJECTS) -> str:
+        """What the figures say, in words a director could repeat: ``subjects`` names
+        what health and coordination are ("the partner's service", "joint working
+        between departments"). Without enough data it says what the figures cannot say
+        yet, and why."""
+        health, coordination, coordination_again, plural = subjects
+        best = self.best
+        if best is None:
+            most = max((lag.pairs for lag in self.lags), default=0)
+            if most >= MIN_PAIRS:
+                return (
+                    f"{_first_upper(health)} or {coordination} has not changed from month to "
+                    f"month over the last {months} months, so the figures cannot say "
+                    "whether one follows the other."
+                )
             return (
-                f"Over the last {months} months there is not enough data to say how "
-                "coordination follows partner health."
+                f"There is not enough data yet to say whether {coordination} follows "
+                f"{health}: that takes {MIN_PAIRS} pairs of month-on-month changes within "
+                f"the last {months} months, and there {'is' if most == 1 else 'are'} "
+                f"{most}. Until then the figures cannot say whether one follows the other."
             )
-        when = (
-            "in the same month"
-            if self.best.lag == 0
-            else f"by {self.best.lag} month{'s' if self.best.lag != 1 else ''}"
-        )
+        later = lag_in_words(best.lag)
+        if best.r >= TENDS_FROM:
+            slips, improves = ("slip", "they improve") if plural else ("slips", "it improves")
+            return (
+                f"When {health} {slips}, {coordination} tends to slip too, {later}; when "
+                f"{improves}, so does {coordination_again}."
+            )
+        if best.r <= -TENDS_FROM:
+            return (
+                f"{_first_upper(coordination)} tends to move the opposite way to {health}, {later}."
+            )
         return (
-            f"Over the last {months} months, coordination changes follow partner-health "
-            f"changes {when}, r = {self.best.r} over {self.best.pairs} pairs."
+            f"Over the last {months} months there is little sign that {coordination} "
+            f"moves with {health}: the closest link found is {best.strength}."
         )
+
+    def statistics(self) -> str:
+        """The figures behind the finding: r, its strength word and the pairs it rests on."""
+        best = self.best
+        if best is None:
+            return "Not enough data for a correlation."
+        return (
+            f"The link is {best.strength}: r = {best.r} over {best.pairs} pairs of months, "
+            f"coordination measured {best.lag_words}."
+        )
+
+
+def _first_upper(text: str) -> str:
+    """The text with its first letter a capital (str.capitalize would lower the rest)."""
+    return text[:1].upper() + text[1:]
 
 
 def changes(series: Series) -> dict[Period, float]:

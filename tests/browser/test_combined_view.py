@@ -1,6 +1,8 @@
 """The combined view in a real browser: the SMT reads the finding and both charts, then
 acknowledges an early warning from the page; axe finds nothing to fix."""
 
+import re
+
 import pytest
 from django.utils import timezone
 
@@ -22,8 +24,19 @@ def test_smt_reads_the_combined_view_and_acknowledges_a_warning(page, live_serve
     page.wait_for_selector("svg.main-svg")  # drawn by the locally served plotly.js
     page.wait_for_function("document.querySelectorAll('svg.main-svg').length >= 2")
     finding = page.get_by_test_id("finding").inner_text()
-    assert finding.startswith("Over the last 24 months, coordination changes follow")
-    assert " r = " in finding and " pairs." in finding
+    assert finding.startswith(
+        "When the partner's service slips, joint working between departments tends to slip"
+    )
+    statistics = page.get_by_test_id("finding-statistics").inner_text()
+    assert re.fullmatch(
+        r"The link is (very strong|strong|moderate): r = 0\.\d\d over \d\d pairs of months, "
+        r"coordination measured (in the same month|about (a|\d) months? later)\.",
+        statistics,
+    ), statistics
+    lags = page.get_by_role("table", name="Correlation of month-on-month changes")
+    assert not lags.is_visible()  # one click away
+    page.get_by_text("The statistics behind this").click()
+    assert lags.is_visible() and lags.get_by_role("row").count() == 5
     assert (
         "Shaded: months when partner health was below green"
         in page.locator("#combined-trend-caption").inner_text()

@@ -26,6 +26,7 @@ import json
 import re
 from datetime import datetime, timedelta
 from decimal import Decimal
+from html import escape as html_escape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -233,13 +234,18 @@ def test_each_department_row_carries_its_own_relation(episode, housing, finance)
     assert housing_row.coordination.index == D("50.0")
     best = housing_row.relation.best
     assert (best.lag, best.r, best.pairs) == (1, D("1.00"), 22)
-    assert housing_row.relation.finding() == (
-        "Over the last 24 months, coordination changes follow partner-health changes "
-        "by 1 month, r = 1.00 over 22 pairs."
+    assert housing_row.finding() == (
+        "When the partner's services Housing depends on slip, Housing's joint working with "
+        "other departments tends to slip too, about a month later; when they improve, so "
+        "does its joint working."
+    )
+    assert housing_row.relation.statistics() == (
+        "The link is very strong: r = 1.00 over 22 pairs of months, coordination measured "
+        "about a month later."
     )
     best = finance_row.relation.best
     assert (best.lag, best.r, best.pairs) == (0, D("1.00"), 23)
-    assert finance_row.relation.finding().endswith("in the same month, r = 1.00 over 23 pairs.")
+    assert "tends to slip too, in the same month;" in finance_row.finding()
 
 
 def test_narrowed_to_one_partnership_the_health_is_that_partnerships(
@@ -344,7 +350,7 @@ def test_smt_and_auditors_see_the_council_finding_charts_and_every_department(
     figures = figures_for(finance, housing)
     html = response.content.decode()
     assert response.context["finding"] == figures.finding()
-    assert f'data-testid="finding">{figures.finding()}</p>' in html
+    assert f'data-testid="finding">{html_escape(figures.finding())}</p>' in html
     trend = _chart(html, "combined-trend")
     assert [trace["name"] for trace in trend["data"]] == ["Partner health", "Coordination index"]
     assert trend["data"][0]["y"] == [float(v) for _, v in figures.health]
@@ -354,8 +360,10 @@ def test_smt_and_auditors_see_the_council_finding_charts_and_every_department(
     assert scatter["data"][0]["x"] == [float(p.health_change) for p in points]
     assert [row.department for row in response.context["rows"]] == [finance, housing]
     assert ">Housing</a></th>" in html and ">Finance</a></th>" in html
-    assert "Lag 1 month, r = 1.00 over 22 pairs" in html  # Housing's row
-    assert "Lag 0 months, r = 1.00 over 23 pairs" in html  # Finance's row
+    assert "Very strong link, about a month later (r = 1.00, 22 pairs)" in html  # Housing's
+    assert "Very strong link, in the same month (r = 1.00, 23 pairs)" in html  # Finance's
+    assert f'data-testid="finding-statistics">{figures.relation.statistics()}</p>' in html
+    assert "is not proof that one causes the other" in html
 
 
 @pytest.mark.parametrize("persona", ["harriet", "alice"])
@@ -369,10 +377,10 @@ def test_a_department_sees_only_its_own_row_and_finding(client, request, episode
     assert [row.department for row in response.context["rows"]] == [housing]
     assert "Finance" not in html
     assert "Payroll service" not in html
-    own = figures_for(housing).departments[0].relation.finding()
+    own = figures_for(housing).departments[0].finding()
     assert response.context["finding"] == own
-    assert own in html
-    assert "by 1 month, r = 1.00 over 22 pairs" in own
+    assert html_escape(own) in html
+    assert "Housing's joint working with other departments tends to slip too, about a month" in own
     trend = _chart(html, "combined-trend")
     assert trend["data"][0]["y"] == [float(v) for v in S1]
 
@@ -419,7 +427,12 @@ def test_the_page_narrows_to_one_partnership(client, sam, harriet, episode, part
 
 def _lags(relation_) -> list[dict]:
     return [
-        {"lag": lag.lag, "r": None if lag.r is None else str(lag.r), "pairs": lag.pairs}
+        {
+            "lag": lag.lag,
+            "r": None if lag.r is None else str(lag.r),
+            "pairs": lag.pairs,
+            "strength": lag.strength,
+        }
         for lag in relation_.lags
     ]
 
@@ -438,8 +451,12 @@ def test_the_api_gives_the_modules_figures(client, sam, episode, housing, financ
     assert body["relation"]["lags"] == _lags(figures.relation)
     best = figures.relation.best
     assert body["relation"]["best"] == (
-        None if best is None else {"lag": best.lag, "r": str(best.r), "pairs": best.pairs}
+        None
+        if best is None
+        else {"lag": best.lag, "r": str(best.r), "pairs": best.pairs, "strength": best.strength}
     )
+    assert body["relation"]["statistics"] == figures.relation.statistics()
+    assert body["relation"]["caveat"].startswith("A link like this is not proof")
     assert [m["period"] for m in body["months"]] == [m.key for m in MONTHS]
     assert [m["partner_health"] for m in body["months"]] == [
         None if v is None else f"{v:.1f}" for _, v in figures.health
@@ -451,11 +468,21 @@ def test_the_api_gives_the_modules_figures(client, sam, episode, housing, financ
     assert departments["Housing"]["department"] == housing.pk
     assert departments["Housing"]["dependency_health"] == "0.0"  # S1 in September
     assert departments["Housing"]["coordination_index"] == "50.0"
-    assert departments["Housing"]["relation"]["best"] == {"lag": 1, "r": "1.00", "pairs": 22}
-    assert departments["Finance"]["relation"]["best"] == {"lag": 0, "r": "1.00", "pairs": 23}
+    assert departments["Housing"]["relation"]["best"] == {
+        "lag": 1,
+        "r": "1.00",
+        "pairs": 22,
+        "strength": "very strong",
+    }
+    assert departments["Finance"]["relation"]["best"] == {
+        "lag": 0,
+        "r": "1.00",
+        "pairs": 23,
+        "strength": "very strong",
+    }
     for row in figures.departments:
         assert departments[row.department.name]["relation"]["lags"] == _lags(row.relation)
-        assert departments[row.department.name]["relation"]["finding"] == row.relation.finding()
+        assert departments[row.department.name]["relation"]["finding"] == row.finding()
 
 
 def test_a_head_gets_only_their_department_and_no_council_series(client, harriet, episode, housing):
@@ -470,7 +497,12 @@ def test_a_head_gets_only_their_department_and_no_council_series(client, harriet
         [],
     )
     assert [row["department"] for row in body["departments"]] == [housing.pk]
-    assert body["departments"][0]["relation"]["best"] == {"lag": 1, "r": "1.00", "pairs": 22}
+    assert body["departments"][0]["relation"]["best"] == {
+        "lag": 1,
+        "r": "1.00",
+        "pairs": 22,
+        "strength": "very strong",
+    }
 
 
 def test_the_api_refuses_a_partner_and_a_bad_period(client, pat, sam):

@@ -4,8 +4,18 @@ statistics.correlation on the same differenced series and hand-built cases."""
 import statistics
 from decimal import ROUND_HALF_UP, Decimal
 
+import pytest
+
 from departments.periods import Period
-from reporting.metrics.relation import changes, lagged_pairs, pearson, relation
+from reporting.metrics.relation import (
+    LagResult,
+    Relation,
+    changes,
+    department_subjects,
+    lagged_pairs,
+    pearson,
+    relation,
+)
 
 START = Period.parse("2024-25-P08")
 
@@ -89,8 +99,12 @@ def test_the_best_lag_is_the_highest_correlation_and_the_finding_says_it():
     assert found.best.lag == 2
     assert found.best.r == max(r.r for r in found.lags)
     assert found.finding() == (
-        f"Over the last 24 months, coordination changes follow partner-health changes by 2 "
-        f"months, r = {found.best.r} over 21 pairs."
+        "When the partner's service slips, joint working between departments tends to slip "
+        "too, about 2 months later; when it improves, so does joint working."
+    )
+    assert found.statistics() == (
+        f"The link is {found.best.strength}: r = {found.best.r} over 21 pairs of months, "
+        "coordination measured about 2 months later."
     )
 
 
@@ -98,12 +112,23 @@ def test_fewer_than_twelve_pairs_is_not_enough_data():
     found = relation(series(HEALTH[:12]), series(COORDINATION[:12]))
     assert [r.pairs for r in found.lags] == [11, 10, 9, 8]
     assert found.best is None and all(r.r is None for r in found.lags)
-    assert "not enough data" in found.finding()
+    assert found.finding() == (
+        "There is not enough data yet to say whether joint working between departments "
+        "follows the partner's service: that takes 12 pairs of month-on-month changes within "
+        "the last 24 months, and there are 11. Until then the figures cannot say whether one "
+        "follows the other."
+    )
+    assert found.statistics() == "Not enough data for a correlation."
 
 
 def test_a_constant_series_has_no_variation():
     found = relation(series([80] * 24), series(COORDINATION))
     assert found.best is None
+    assert found.finding() == (
+        "The partner's service or joint working between departments has not changed from "
+        "month to month over the last 24 months, so the figures cannot say whether one "
+        "follows the other."
+    )
     assert pearson([1.0, 1.0, 1.0], [1.0, 2.0, 3.0]) is None
 
 
@@ -123,3 +148,50 @@ def test_level_correlation_without_change_correlation_is_not_reported_as_a_relat
     assert levels > 0.99
     found = relation(series(rising), series(other))
     assert abs(found.lags[0].r) < Decimal("0.5")
+
+
+@pytest.mark.parametrize(
+    ("r", "word"),
+    [
+        ("1.00", "very strong"),
+        ("0.80", "very strong"),
+        ("0.79", "strong"),
+        ("0.60", "strong"),
+        ("0.59", "moderate"),
+        ("0.40", "moderate"),
+        ("0.39", "weak"),
+        ("0.20", "weak"),
+        ("0.19", "very weak"),
+        ("0.00", "very weak"),
+        ("-0.85", "very strong"),
+    ],
+)
+def test_the_strength_word_follows_the_stated_bands_of_the_size_of_r(r, word):
+    assert LagResult(lag=1, r=Decimal(r), pairs=20).strength == word
+
+
+def _best(r: str, lag: int = 1) -> Relation:
+    best = LagResult(lag=lag, r=Decimal(r), pairs=20)
+    return Relation([best], best)
+
+
+def test_below_moderate_the_finding_says_there_is_little_sign():
+    assert _best("0.39").finding() == (
+        "Over the last 24 months there is little sign that joint working between "
+        "departments moves with the partner's service: the closest link found is weak."
+    )
+
+
+def test_a_moderate_link_is_a_tendency_in_a_departments_words():
+    assert _best("0.40", lag=0).finding(subjects=department_subjects("Planning")) == (
+        "When the partner's services Planning depends on slip, Planning's joint working "
+        "with other departments tends to slip too, in the same month; when they improve, "
+        "so does its joint working."
+    )
+
+
+def test_a_strong_negative_best_link_is_said_to_run_the_opposite_way():
+    assert _best("-0.70", lag=3).finding() == (
+        "Joint working between departments tends to move the opposite way to the partner's "
+        "service, about 3 months later."
+    )

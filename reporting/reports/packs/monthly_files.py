@@ -124,8 +124,7 @@ def _relations(pack: MonthlyPack) -> list[tuple]:
     for combined in pack.combined:
         found.append((combined.subject, combined.finding, combined.relation))
         found += [
-            (row.department.name, row.relation.finding(), row.relation)
-            for row in combined.departments
+            (row.department.name, row.finding(), row.relation) for row in combined.departments
         ]
     return found
 
