@@ -76,9 +76,7 @@ def _in_thread(target):
     return thread, errors
 
 
-def test_a_resolution_during_a_reimport_of_the_referral_is_kept(
-    ada, housing, finance, monkeypatch
-):
+def test_a_resolution_during_a_reimport_of_the_referral_is_kept(ada, housing, finance, monkeypatch):
     """The source system re-sends a referral with a corrected category while the
     receiving department resolves it: the import locks the referral it changes, so the
     resolution waits for it and then lands on the corrected referral; both are kept."""
