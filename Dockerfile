@@ -2,7 +2,8 @@
 #
 #   docker build -t partnership-governance .
 #   docker run -e DJANGO_ENV=production -e DJANGO_SECRET_KEY=... -e DATABASE_URL=... \
-#              -e REDIS_URL=... -e DJANGO_ALLOWED_HOSTS=... -p 8000:8000 partnership-governance
+#              -e REDIS_URL=... -e DJANGO_ALLOWED_HOSTS=... -e SITE_URL=https://... \
+#              -p 8000:8000 partnership-governance
 #
 # The default command is gunicorn; the worker and beat run the same image with
 # `celery -A config worker` / `celery -A config beat` (see docker-compose.yml).
@@ -51,10 +52,12 @@ COPY . .
 
 # Static files with the production storage (CompressedManifestStaticFilesStorage), so the
 # manifest and the compressed copies exist in the image. Production settings refuse to load
-# without a secret key: give this one command a random, throwaway one (nothing is signed
-# here, and it is neither kept in the image nor in its history).
+# without a secret key, Redis and the site's address: give this one command a random,
+# throwaway key (nothing is signed here, and it is neither kept in the image nor in its
+# history) and placeholders for the others, which collectstatic never contacts.
 RUN DJANGO_ENV=production \
     DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    REDIS_URL=redis://unused:6379/0 SITE_URL=http://unused \
     python manage.py collectstatic --noinput \
     && python -m compileall -q /app \
     && mkdir -p /app/media \

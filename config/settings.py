@@ -269,7 +269,14 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "performance@council.example")
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# The address people open the product at: links in emails and in built packs (made in a
+# worker, with no request to take it from) start with it.
+SITE_URL = env("SITE_URL", "" if PRODUCTION else "http://127.0.0.1:8000")
+if PRODUCTION and not SITE_URL:
+    raise ImproperlyConfigured(
+        "SITE_URL must be set in production: the address links in emails and packs point "
+        "to, such as https://performance.council.gov.uk"
+    )
 
 # Reports: chart images in PDFs are drawn by kaleido with the machine's Chromium; "0"
 # leaves them out (the PDF says so where each chart would be).

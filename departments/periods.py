@@ -282,6 +282,15 @@ class Period:
         return (self.start, _KIND_RANK[self.kind]) < (other.start, _KIND_RANK[other.kind])
 
 
+def key_in_words(key: str) -> str:
+    """A stored period key as people read it (``Period.in_words``), or the key itself
+    when it is not one (a record's name must never fail to show)."""
+    try:
+        return Period.parse(key).in_words
+    except ValueError:
+        return key
+
+
 def date_in_words(d: date) -> str:
     """A date as people read it (DESIGN.md section 3): "20 November 2026"."""
     return f"{d.day} {_MONTH_NAMES[d.month - 1]} {d.year}"

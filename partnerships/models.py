@@ -316,7 +316,7 @@ class SlaResult(PeriodFields):
         ]
 
     def __str__(self) -> str:
-        return f"{self.sla.code} {self.period}"
+        return f"{self.sla.code}, {periods.key_in_words(self.period)}"
 
     def clean(self) -> None:
         if self.agreed_value is not None and self.verification != Verification.RESOLVED:

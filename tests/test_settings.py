@@ -67,6 +67,7 @@ def test_production_settings_pass_the_deploy_check_without_warnings():
         DJANGO_SECRET_KEY="x7Lq9vTz2mWc4pRk8sYb1nHd6fJg3aUe5oQi0lZx" * 2,
         DJANGO_ALLOWED_HOSTS="governance.example.gov.uk",
         REDIS_URL="redis://cache:6379/0",
+        SITE_URL="https://governance.example.gov.uk",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
@@ -95,9 +96,23 @@ def test_production_never_runs_with_debug_even_if_asked():
         DJANGO_DEBUG="1",
         DJANGO_SECRET_KEY="k" * 60,
         REDIS_URL="redis://cache:6379/0",
+        SITE_URL="https://governance.example.gov.uk",
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["debug"] is False
+
+
+def test_production_refuses_to_start_without_the_sites_address():
+    """Packs are built by a worker, with no request to take the address from: without
+    SITE_URL their links would point at a developer's machine."""
+    result = _run(
+        ["manage.py", "check"],
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY="k" * 60,
+        REDIS_URL="redis://cache:6379/0",
+    )
+    assert result.returncode != 0
+    assert "SITE_URL must be set in production" in result.stderr
 
 
 def test_every_beat_entry_names_a_registered_task():

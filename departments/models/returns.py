@@ -120,7 +120,7 @@ class KpiReturn(PeriodFields):
         ]
 
     def __str__(self) -> str:
-        return f"{self.indicator.code} {self.period}"
+        return f"{self.indicator.code}, {periods.key_in_words(self.period)}"
 
     @property
     def period_obj(self) -> periods.Period:
@@ -184,4 +184,4 @@ class PeriodSignOff(models.Model):
         indexes = [models.Index(fields=["period", "department"])]
 
     def __str__(self) -> str:
-        return f"{self.period} {self.department or 'council'}"
+        return f"{periods.key_in_words(self.period)}, {self.department or 'the whole council'}"

@@ -34,6 +34,7 @@ from departments.models import (
     Referral,
     Target,
 )
+from departments.periods import Period, key_in_words
 from departments.roles import scope_for
 from partnerships.models import (
     Escalation,
@@ -65,19 +66,24 @@ def _name(obj, fallback: str = "") -> str:
     return obj.name if obj is not None else fallback
 
 
+def _year(financial_year: int) -> str:
+    """A financial year as people write it: 2025 → "2025/26"."""
+    return Period.financial_year(financial_year).label
+
+
 def _describe_return(row) -> Described:
     indicator = _related(row, "indicator")
     link = page_link("departments:return-detail", row.id) if row.history_type != "-" else ""
     code = indicator.code if indicator else f"Indicator {row.indicator_id}"
-    return f"{code} {row.period}", _name(_related(row, "department")), link
+    return f"{code}, {key_in_words(row.period)}", _name(_related(row, "department")), link
 
 
 def _describe_target(row) -> Described:
     indicator = _related(row, "indicator")
     if indicator is None:
-        return f"Indicator {row.indicator_id} {row.financial_year}", "", ""
+        return f"Indicator {row.indicator_id}, {_year(row.financial_year)}", "", ""
     link = page_link("reporting:indicator", indicator.pk)
-    return f"{indicator.code} {row.financial_year}", indicator.department.name, link
+    return f"{indicator.code}, {_year(row.financial_year)}", indicator.department.name, link
 
 
 def _describe_indicator(row) -> Described:
@@ -88,7 +94,7 @@ def _describe_indicator(row) -> Described:
 def _describe_sign_off(row) -> Described:
     department = _related(row, "department") if row.department_id else None
     where = department.name if department else "Whole council"
-    return f"{row.period} for {where}", _name(department), ""
+    return f"{key_in_words(row.period)} for {where}", _name(department), ""
 
 
 def _describe_referral(row) -> Described:
@@ -107,7 +113,8 @@ def _describe_department(row) -> Described:
 def _describe_membership(row) -> Described:
     department = _related(row, "department") if row.department_id else None
     partnership = _related(row, "partnership") if row.partnership_id else None
-    return f"{row.role} of {department or partnership or 'the council'}", _name(department), ""
+    role = row.get_role_display()
+    return f"{role} of {department or partnership or 'the council'}", _name(department), ""
 
 
 def _describe_token(row) -> Described:
@@ -123,11 +130,11 @@ def _describe_partnership(row) -> Described:
 def _describe_sla_result(row) -> Described:
     sla = _related(row, "sla")
     if sla is None:
-        return f"SLA {row.sla_id} {row.period}", "", ""
+        return f"SLA {row.sla_id}, {key_in_words(row.period)}", "", ""
     link = page_link(
         "reporting:partnership", sla.service.partnership_id, query=f"period={row.period}"
     )
-    return f"{sla.code} {row.period}", "", link
+    return f"{sla.code}, {key_in_words(row.period)}", "", link
 
 
 def _describe_partnership_record(row) -> Described:

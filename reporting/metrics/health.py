@@ -456,8 +456,10 @@ def _health_of_month(
             "Escalations and risks",
             Decimal(max(0, 100 - open_penalty)).quantize(Decimal("0.1")),
             weights["escalations"],
-            f"{records['high']} high and {records['medium']} medium escalations and "
-            f"{records['risks']} risks scoring {HIGH_RISK_SCORE}+ open at month end",
+            f"{plural(records['high'], 'high escalation')}, "
+            f"{plural(records['medium'], 'medium escalation')} and "
+            f"{plural(records['risks'], 'risk')} scoring {HIGH_RISK_SCORE} or more open at "
+            "month end",
         ),
         Component(
             "timely",

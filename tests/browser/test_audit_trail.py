@@ -49,7 +49,7 @@ def test_the_auditor_reads_an_sla_result_correction_and_its_history(
     assert "Commentary: – → Monitoring gap added." in row.inner_text()
     _no_axe_violations(page, "Audit trail")
 
-    row.get_by_role("link", name="History of SLA result AV-01 2025-26-P06").click()
+    row.get_by_role("link", name="History of SLA result AV-01, September 2025").click()
     page.wait_for_selector("h1:has-text('History of SLA result')")
     rows = page.locator("tbody tr")
     assert rows.count() == 2

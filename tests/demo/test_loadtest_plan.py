@@ -23,6 +23,7 @@ from django.urls import resolve
 from demo.loadtest import plan
 from departments.models import ApiToken
 from tests.demo_council import demo_council
+from tests.page_words import keys_and_bad_words
 
 TODAY = date(2026, 11, 28)
 NOW = datetime(2026, 11, 28, 12, tzinfo=ZoneInfo("Europe/London"))
@@ -38,6 +39,9 @@ def demo(db):
 
 
 def test_every_page_of_every_persona_answers_200_for_its_demo_user(demo, client):
+    """And says periods and dates in words (issue 16): no period key or ISO date in what
+    the page shows, outside the hints that show how to type one; plurals right; a
+    figure's state written once."""
     context = plan.context()
     # It travels to the Locust process as JSON.
     assert json.loads(json.dumps(context)) == context
@@ -62,6 +66,8 @@ def test_every_page_of_every_persona_answers_200_for_its_demo_user(demo, client)
                 resolve(urlsplit(address).path)  # Resolver404 names a wrong address
                 response = client.get(address, headers=headers)
                 assert response.status_code == 200, (persona.name, page.label, address)
+                if not page.api:
+                    assert keys_and_bad_words(response.content.decode()) == [], address
                 visited += 1
     assert visited >= sum(len(persona.pages) for persona in plan.PERSONAS)
 

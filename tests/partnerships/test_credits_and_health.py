@@ -537,7 +537,9 @@ def test_contract_health_worked_example_with_the_default_weights(contract):
     ]
     assert parts["timely"].detail == "2 of 4 results entered by the deadline"
     assert parts["milestones"].detail.startswith("2 of 4 milestones")
-    assert parts["escalations"].detail.startswith("1 high and 1 medium escalations and 2 risks")
+    assert parts["escalations"].detail == (
+        "1 high escalation, 1 medium escalation and 2 risks scoring 15 or more open at month end"
+    )
 
 
 def test_service_health_inside_the_worked_example(contract, desktop):

@@ -160,7 +160,7 @@ def test_a_return_edited_shows_its_value_and_commentary_before_and_after(
         ("Commentary", "Two new caseworkers.", "One caseworker left in September."),
     ]
 
-    on_page = page_changes(client, audrey, "return", f"LPI-HOU-03 {SEPTEMBER}")
+    on_page = page_changes(client, audrey, "return", "LPI-HOU-03, September 2025")
     assert on_page[0] == ("KPI return", "Changed", edited)
     created = on_page[1]
     assert created[:2] == ("KPI return", "Created")
@@ -169,7 +169,7 @@ def test_a_return_edited_shows_its_value_and_commentary_before_and_after(
     assert ("Indicator", None, "LPI-HOU-03 Homelessness cases prevented") in created[2]
     assert ("Created by", None, alice.get_full_name()) in created[2]
 
-    exported = export_changes(audrey, "return", f"LPI-HOU-03 {SEPTEMBER}")
+    exported = export_changes(audrey, "return", "LPI-HOU-03, September 2025")
     expected = as_export_rows("KPI return", "Changed", edited)
     assert exported["csv"][:2] == exported["xlsx"][:2] == expected
     assert ("KPI return", "Created", "Value", "", "91.5") in exported["csv"]
@@ -202,7 +202,7 @@ def test_an_sla_result_corrected_and_verified_reads_as_an_sla_result(
         expected_version=entered.version,
     )
     partner_services.verify_sla_result(result=corrected, actor=sam, expected_version=2)
-    record = f"AV-01 {SEPTEMBER}"
+    record = "AV-01, September 2025"
     verified = [
         ("Verification", "Awaiting verification", "Verified"),
         ("Verified by", "–", sam.get_full_name()),
@@ -256,10 +256,10 @@ def test_a_target_changed_through_the_api_shows_its_annual_value_and_tolerance(
     # Figures to the indicator's one decimal place, and never fewer than they hold.
     changed = [("Annual value", "90.0", "92.5"), ("Tolerance", "5.0", "2.25")]
 
-    on_page = page_changes(client, audrey, "target", "LPI-HOU-03 2025")
+    on_page = page_changes(client, audrey, "target", "LPI-HOU-03, 2025/26")
     assert on_page[0] == ("Target", "Changed", changed)
     assert ("Financial year", None, "2025/26") in on_page[1][2]
-    exported = export_changes(audrey, "target", "LPI-HOU-03 2025")
+    exported = export_changes(audrey, "target", "LPI-HOU-03, 2025/26")
     assert (
         exported["csv"][:2] == exported["xlsx"][:2] == as_export_rows("Target", "Changed", changed)
     )

@@ -288,7 +288,7 @@ def test_an_officer_reads_only_their_departments_trail(client, evidence, alice, 
     assert ("KPI return", "Housing") in records
     assert not any(department == "Finance" for _, department in records)
     memberships = [e for e in response.context["entries"] if e.object_type == "Membership"]
-    assert {e.record for e in memberships} == {"officer of Housing"}
+    assert {e.record for e in memberships} == {"Officer of Housing"}
     assert client.get(f"/audit-trail/?department={finance.pk}").context["errors"] == {
         "department": "Choose a department from the list"
     }

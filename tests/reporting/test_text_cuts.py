@@ -124,7 +124,7 @@ def test_the_audit_trail_cuts_a_40000_character_reason_in_xlsx_and_keeps_it_whol
     reason = from_xlsx["Reason"]
     assert len(reason) == 32_767
     assert reason == HUGE[: 32_767 - len(MARK)] + MARK
-    assert from_xlsx["Record"] == from_csv["Record"] == "HOU-02 2025-26-P06"
+    assert from_xlsx["Record"] == from_csv["Record"] == "HOU-02, September 2025"
 
 
 def test_the_returns_export_cuts_a_huge_formula_commentary_inert_and_marked(evidence, audrey):

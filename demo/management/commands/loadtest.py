@@ -329,6 +329,8 @@ def _production_env(*, workers: int) -> dict[str, str]:
         # A new key each run: nothing signed needs to outlive it.
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        # Links in emails and packs; the run follows none of them.
+        "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1"),
         "WEB_CONCURRENCY": str(workers),
         # Every simulated person of a role shares one demo account (and its API token);
         # the rates are meant for one person each, so they are lifted here. The throttles

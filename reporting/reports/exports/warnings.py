@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 from django.db.models import Q
 
 from core.tabular import DATE, DATETIME, Column
 from departments.history import person_name
+from departments.periods import key_in_words
 from reporting.models import OPEN_WARNING, EarlyWarning
 from reporting.reports.exports.base import Exporter, page_link
 from reporting.reports.exports.parameters import ReportParameters
@@ -54,8 +54,8 @@ class EarlyWarningsExporter(Exporter):
     columns = [
         Column("Rule", 40),
         Column("Subject", 36),
-        Column("Starting period", 12),
-        Column("Latest period", 12),
+        Column("Starting period", 16),
+        Column("Latest period", 16),
         Column("Raised at", 17, DATETIME),
         Column("Acknowledged at", 17, DATETIME),
         Column("Acknowledged by", 20),
@@ -72,13 +72,14 @@ class EarlyWarningsExporter(Exporter):
             yield [
                 warning.get_rule_display(),
                 warning.subject_label,
-                warning.starting_period,
-                warning.latest_period,
+                key_in_words(warning.starting_period),
+                key_in_words(warning.latest_period),
                 warning.raised_at,
                 warning.acknowledged_at,
                 person_name(by) if by else "",
                 warning.acknowledgement_note,
                 warning.resolved_by_data_on,
-                json.dumps(warning.evidence, sort_keys=True, default=str),
+                # The rule's own sentence: the structured evidence is the API's.
+                warning.evidence.get("summary", ""),
                 warning_link(warning, month.key),
             ]
