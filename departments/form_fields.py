@@ -28,4 +28,6 @@ class LondonDateField(forms.DateField):
         try:
             return periods.london_date(str(value))
         except ValueError as error:
-            raise forms.ValidationError(str(error), code="invalid") from None
+            # The summary at the top of the page lists it away from its field: name it.
+            message = f"{self.label}: {error}" if self.label else str(error)
+            raise forms.ValidationError(message, code="invalid") from None

@@ -6,13 +6,14 @@ from __future__ import annotations
 from django import forms
 from django.core.validators import MaxLengthValidator
 
+from departments.form_fields import LondonDateField
 from partnerships.models import Escalation, MilestoneState, Risk
 from partnerships.records.services import RECORD_TEXTS
 
 
 class MilestoneProgressForm(forms.Form):
     state = forms.ChoiceField(choices=MilestoneState.choices)
-    delivered_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    delivered_date = LondonDateField(required=False, label="Delivered on")
 
 
 class _TextsLimitedByTheService:
@@ -31,11 +32,9 @@ class _TextsLimitedByTheService:
                 field.widget.attrs.pop("maxlength", None)
 
 
-# The dates every escalation and risk has, drawn as date pickers.
-_RECORD_DATE_WIDGETS = {
-    name: forms.DateInput(attrs={"type": "date"})
-    for name in ("raised_on", "due_date", "resolved_on")
-}
+# The dates every escalation and risk has: date pickers whose value is in the picker's own
+# format (an en-GB "30/11/2026" default would show blank), read by the one date rule.
+_RECORD_DATE_FIELDS = dict.fromkeys(("raised_on", "due_date", "resolved_on"), LondonDateField)
 
 
 class EscalationForm(_TextsLimitedByTheService, forms.ModelForm):
@@ -52,8 +51,8 @@ class EscalationForm(_TextsLimitedByTheService, forms.ModelForm):
             "resolved_on",
             "resolution",
         ]
+        field_classes = _RECORD_DATE_FIELDS
         widgets = {
-            **_RECORD_DATE_WIDGETS,
             "description": forms.Textarea(attrs={"rows": 3}),
             "resolution": forms.Textarea(attrs={"rows": 2}),
         }
@@ -75,8 +74,8 @@ class RiskForm(_TextsLimitedByTheService, forms.ModelForm):
             "resolved_on",
             "resolution",
         ]
+        field_classes = _RECORD_DATE_FIELDS
         widgets = {
-            **_RECORD_DATE_WIDGETS,
             "description": forms.Textarea(attrs={"rows": 3}),
             "mitigation": forms.Textarea(attrs={"rows": 2}),
             "resolution": forms.Textarea(attrs={"rows": 2}),

@@ -812,3 +812,34 @@ def test_an_unchanged_grid_posted_back_costs_the_same_queries_for_2_and_8_slas(
 
     assert small_count == large_count
     assert SlaResult.objects.filter(version__gt=1).count() == 0
+
+
+def test_the_raised_on_dates_default_to_today_in_the_date_pickers_own_format(client, sam, contract):
+    """A date picker takes only 2025-11-15: an en-GB "15/11/2025" default shows blank."""
+    client.force_login(sam)
+
+    html = client.get(records_url(contract["partnership"])).content.decode()
+
+    for prefix in ("escalation", "risk"):
+        assert re.search(
+            rf'<input type="date" name="{prefix}-raised_on" value="2025-11-15"[^>]*>', html
+        ), prefix
+
+
+def test_a_date_the_service_cannot_read_is_refused_naming_the_field(client, sam, contract):
+    client.force_login(sam)
+
+    response = client.post(
+        records_url(contract["partnership"]),
+        _escalation_form(**{"escalation-raised_on": "15/13/2025"}),
+    )
+
+    assert response.status_code == 400
+    ((field, field_id, message),) = response.context["errors"]
+    assert (field, field_id, message) == (
+        "raised_on",
+        "id_escalation-raised_on",
+        "Raised on: '15/13/2025' is not a date in the calendar (dates are written day first, "
+        "as 13/04/2026)",
+    )
+    assert not Escalation.objects.filter(raised_by=sam).exists()
