@@ -46,11 +46,15 @@ class ReasonForm(forms.Form):
 
 
 class SignOffForm(forms.Form):
-    department = forms.ModelChoiceField(
-        queryset=Department.objects.none(),
-        required=False,
-        empty_label="The whole council",
-        label="Sign off for",
+    """Sign a period off, or reopen it, for the whole council or one department: chosen
+    each time, never by default. A sign-off is confirmed on a second step (``confirmed``)
+    after the page says what it will lock."""
+
+    WHOLE_COUNCIL = "council"
+
+    department = forms.ChoiceField(
+        label="Sign off or reopen for",
+        error_messages={"required": "Choose the whole council or one department"},
     )
     reason = forms.CharField(
         required=False,
@@ -58,11 +62,21 @@ class SignOffForm(forms.Form):
         label="Reason (needed to reopen)",
     )
     action = forms.ChoiceField(choices=[("sign_off", "Sign off"), ("reopen", "Reopen")])
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, departments=None, **kwargs):
+    def __init__(self, *args, departments, **kwargs):
         super().__init__(*args, **kwargs)
-        if departments is not None:
-            self.fields["department"].queryset = departments
+        self.departments = {str(d.pk): d for d in departments}
+        self.fields["department"].choices = [
+            ("", "Choose the whole council or a department"),
+            (self.WHOLE_COUNCIL, "The whole council"),
+            *((pk, d.name) for pk, d in self.departments.items()),
+        ]
+
+    def clean_department(self) -> Department | None:
+        """The chosen department, or None for the whole council."""
+        chosen = self.cleaned_data["department"]
+        return None if chosen == self.WHOLE_COUNCIL else self.departments[chosen]
 
 
 __all__ = [

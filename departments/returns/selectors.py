@@ -309,6 +309,34 @@ class DepartmentSignOffRow:
         return self.counts.get("draft", 0) + self.counts.get("sent_back", 0)
 
 
+@dataclass(frozen=True)
+class SignOffPreview:
+    """What a sign-off would do, for the page to confirm before it does it: the approved
+    returns it locks now, and those still open (submitted, drafts, sent back), which lock
+    when they are approved."""
+
+    department: Department | None  # None: the whole council
+    locks_now: int
+    still_open: int
+
+    @property
+    def scope(self) -> str:
+        return self.department.name if self.department else "the whole council"
+
+
+def sign_off_preview(
+    rows: list[DepartmentSignOffRow], department: Department | None
+) -> SignOffPreview:
+    """The preview of signing off for ``department`` (None: every row) from the page's
+    ``sign_off_summary`` rows, so the confirmation and the table agree."""
+    chosen = [row for row in rows if department is None or row.department.pk == department.pk]
+    return SignOffPreview(
+        department,
+        sum(row.counts.get("approved", 0) for row in chosen),
+        sum(row.counts.get("submitted", 0) + row.being_prepared for row in chosen),
+    )
+
+
 def sign_off_summary(period: periods.Period, departments) -> list[DepartmentSignOffRow]:
     """Per department: its returns of exactly this period key by state, and whether it is
     signed off (a quarter or a year is signed off under its own key, as the service does).

@@ -286,39 +286,24 @@ def period_sign_off(request: HttpRequest, period_key: str) -> HttpResponse:
         raise Http404(str(error)) from error
     departments = Department.objects.visible_to(request.user)
     form = SignOffForm(request.POST or None, departments=departments)
-    errors: list = []
-    if request.method == "POST" and form.is_valid():
-        department = form.cleaned_data["department"]
-        try:
-            if form.cleaned_data["action"] == "sign_off":
-                outcome = services.sign_off_period(
-                    period_key=period.key, actor=request.user, department=department
-                )
-                messages.success(
-                    request,
-                    (
-                        f"{period.label} signed off for {department or 'the whole council'}: "
-                        f"{_count(outcome.locked, 'return')} locked, "
-                        f"{outcome.not_signed_off} still open (they lock when approved)."
-                    ),
-                )
-            else:
-                reopened = services.reopen_period(
-                    period_key=period.key,
-                    actor=request.user,
-                    department=department,
-                    reason=form.cleaned_data["reason"],
-                )
-                messages.success(
-                    request, f"{period.label} reopened: {_count(reopened, 'return')} unlocked."
-                )
-        except ValidationError as error:
-            errors = error_list(error, FIELD_IDS)
-        else:
-            return redirect(reverse("departments:period-sign-off", args=[period.key]))
-    elif request.method == "POST":
-        errors = form_error_list(form)
+    # Read before any write: a write that succeeds redirects, one refused changes nothing.
     summary = selectors.sign_off_summary(period, departments)
+    errors: list = []
+    confirming = None
+    if request.method == "POST" and not form.is_valid():
+        errors = form_error_list(form)
+    elif request.method == "POST":
+        department = form.cleaned_data["department"]
+        if form.cleaned_data["action"] == "sign_off" and not form.cleaned_data["confirmed"]:
+            # First say what it will lock; the confirmation posts the same choice again.
+            confirming = selectors.sign_off_preview(summary, department)
+        else:
+            try:
+                messages.success(request, _sign_off_or_reopen(request, period, form.cleaned_data))
+            except ValidationError as error:
+                errors = error_list(error, FIELD_IDS)
+            else:
+                return redirect(reverse("departments:period-sign-off", args=[period.key]))
     return render(
         request,
         "departments/sign_off.html",
@@ -328,12 +313,32 @@ def period_sign_off(request: HttpRequest, period_key: str) -> HttpResponse:
             "errors": errors,
             "field_errors": {field: message for field, _, message in errors},
             "summary": summary,
+            "confirming": confirming,
             "sign_offs": PeriodSignOff.objects.filter(period=period.key).select_related(
                 "department", "signed_off_by", "reopened_by"
             ),
         },
         status=400 if errors else 200,
     )
+
+
+def _sign_off_or_reopen(request: HttpRequest, period: periods.Period, chosen: dict) -> str:
+    """Sign the period off or reopen it as the form chose; what was done, in words.
+    ValidationError (or Conflict) from the service when it is refused."""
+    department = chosen["department"]
+    if chosen["action"] == "sign_off":
+        outcome = services.sign_off_period(
+            period_key=period.key, actor=request.user, department=department
+        )
+        return (
+            f"{period.label} signed off for {department or 'the whole council'}: "
+            f"{_count(outcome.locked, 'return')} locked, "
+            f"{outcome.not_signed_off} still open (they lock when approved)."
+        )
+    reopened = services.reopen_period(
+        period_key=period.key, actor=request.user, department=department, reason=chosen["reason"]
+    )
+    return f"{period.label} reopened: {_count(reopened, 'return')} unlocked."
 
 
 def _count(n: int, noun: str) -> str:

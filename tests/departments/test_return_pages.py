@@ -897,8 +897,24 @@ def test_smt_signs_a_period_off_and_reopens_it(
     assert client.get(f"/periods/{P07}/sign-off/").status_code == 200
     client.force_login(sam)
 
+    asked = client.post(f"/periods/{P07}/sign-off/", {"action": "sign_off", "department": ""})
+    assert asked.status_code == 400
+    assert _error_summary(asked.content.decode()) == [
+        ("id_department", "Choose the whole council or one department")
+    ]
+    confirm = client.post(
+        f"/periods/{P07}/sign-off/", {"action": "sign_off", "department": "council"}
+    )
+    assert confirm.status_code == 200
+    assert KpiReturn.objects.get(indicator=indicator).state == ReturnState.APPROVED  # not yet
+    assert (
+        "1 approved return will lock now and can then be changed only if SMT reopens "
+        "October 2026. 1 return not yet approved will stay open"
+    ) in " ".join(confirm.content.decode().split())
     response = client.post(
-        f"/periods/{P07}/sign-off/", {"action": "sign_off", "department": ""}, follow=True
+        f"/periods/{P07}/sign-off/",
+        {"action": "sign_off", "department": "council", "confirmed": "1"},
+        follow=True,
     )
 
     html = response.content.decode()
@@ -911,7 +927,7 @@ def test_smt_signs_a_period_off_and_reopens_it(
     assert "Not signed off yet." not in html
 
     missing_reason = client.post(
-        f"/periods/{P07}/sign-off/", {"action": "reopen", "department": "", "reason": ""}
+        f"/periods/{P07}/sign-off/", {"action": "reopen", "department": "council", "reason": ""}
     )
     assert missing_reason.status_code == 400
     missing_html = missing_reason.content.decode()
@@ -930,7 +946,10 @@ def test_smt_signs_a_period_off_and_reopens_it(
     )
     assert KpiReturn.objects.get(indicator=indicator).state == ReturnState.LOCKED
 
-    again = client.post(f"/periods/{P07}/sign-off/", {"action": "sign_off", "department": ""})
+    again = client.post(
+        f"/periods/{P07}/sign-off/",
+        {"action": "sign_off", "department": "council", "confirmed": "1"},
+    )
     assert again.status_code == 400
     again_html = again.content.decode()
     assert _error_summary(again_html) == [("period-error", f"{OCTOBER} is already signed off.")]
@@ -938,7 +957,7 @@ def test_smt_signs_a_period_off_and_reopens_it(
 
     reopened = client.post(
         f"/periods/{P07}/sign-off/",
-        {"action": "reopen", "department": "", "reason": "Restated"},
+        {"action": "reopen", "department": "council", "reason": "Restated"},
         follow=True,
     )
     assert f"{OCTOBER} reopened: 1 return unlocked." in reopened.content.decode()
@@ -956,7 +975,7 @@ def test_smt_signs_off_one_department(
 
     response = client.post(
         f"/periods/{P07}/sign-off/",
-        {"action": "sign_off", "department": str(housing.pk)},
+        {"action": "sign_off", "department": str(housing.pk), "confirmed": "1"},
         follow=True,
     )
 
@@ -1003,7 +1022,9 @@ def test_a_quarter_is_signed_off_under_its_own_key(client, alice, harriet, sam, 
     p06_page = client.get("/periods/2026-27-P06/sign-off/").content.decode()
     assert _sign_off_counts(p06_page) == {"Housing": ["1", "0", "0", "0", "No"]}
     p06 = client.post(
-        "/periods/2026-27-P06/sign-off/", {"action": "sign_off", "department": ""}, follow=True
+        "/periods/2026-27-P06/sign-off/",
+        {"action": "sign_off", "department": "council", "confirmed": "1"},
+        follow=True,
     )
     assert (
         "September 2026 (P06 2026/27) signed off for the whole council: 1 return locked, "
@@ -1016,7 +1037,9 @@ def test_a_quarter_is_signed_off_under_its_own_key(client, alice, harriet, sam, 
     q2_page = client.get("/periods/2026-27-Q2/sign-off/").content.decode()
     assert _sign_off_counts(q2_page) == {"Housing": ["1", "0", "0", "0", "No"]}
     signed = client.post(
-        "/periods/2026-27-Q2/sign-off/", {"action": "sign_off", "department": ""}, follow=True
+        "/periods/2026-27-Q2/sign-off/",
+        {"action": "sign_off", "department": "council", "confirmed": "1"},
+        follow=True,
     )
 
     html = signed.content.decode()
