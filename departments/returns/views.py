@@ -11,12 +11,20 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.form_errors import error_list, form_error_list
 from departments import periods, roles
-from departments.models import Department, KpiReturn, PerformanceIndicator, PeriodSignOff
+from departments.models import (
+    Department,
+    KpiReturn,
+    PerformanceIndicator,
+    PeriodSignOff,
+    ReturnState,
+)
 from departments.numbers import plain_figure, whole_number
+from departments.periods import date_in_words
 from departments.returns import selectors, services
 from departments.returns.filters import ReturnFilter
 from departments.returns.forms import ReasonForm, ReturnForm, SignOffForm
@@ -123,12 +131,15 @@ def return_edit(request: HttpRequest, indicator_id: int, period_key: str) -> Htt
                     denominator=data["denominator"],
                     commentary=data["commentary"],
                     improvement_action=data["improvement_action"],
-                    expected_version=data["version"] if kpi_return else None,
+                    # A form opened before the return existed was based on "no return yet".
+                    expected_version=0 if data["version"] is None else data["version"],
                     submit=data["action"] == "submit",
                 )
             except ValidationError as error:
                 errors = error_list(error, FIELD_IDS)
             except StaleVersion as conflict:
+                if (answered := _already_done(request, conflict)) is not None:
+                    return answered
                 stale = conflict
                 kpi_return = conflict.current
                 errors = [("__all__", "stale-summary", str(conflict))]
@@ -169,6 +180,36 @@ def return_edit(request: HttpRequest, indicator_id: int, period_key: str) -> Htt
         },
         status=400 if errors else 200,
     )
+
+
+def _already_done(request: HttpRequest, conflict: StaleVersion) -> HttpResponse | None:
+    """The answer to a stale save that a form cannot help with, or None.
+
+    A save based on an older version is usually the user's own earlier one (the back
+    button, a second press of Submit, another tab): say so, and when, instead of blaming
+    someone else. And when the return can no longer be edited (submitted, approved,
+    locked), a form to "save again" cannot be saved: take the user to the return, which
+    says its state, with what happened."""
+    current = conflict.current
+    latest = current.history.latest()
+    if latest.history_user_id == request.user.pk:
+        when = timezone.localtime(latest.history_date)
+        done = "submitted" if current.state == ReturnState.SUBMITTED else "saved"
+        message = (
+            f"You already {done} this return at {when:%H:%M} on {date_in_words(when.date())}"
+            " (perhaps in another tab, or before going back): nothing more was changed."
+        )
+    elif not current.is_editable:
+        message = str(conflict)
+    else:
+        return None  # someone else's change to an editable return: the form shows it
+    if current.is_editable:
+        messages.info(request, message)  # their own draft: the form, on its newest version
+        return redirect(
+            reverse("departments:return-edit", args=[current.indicator_id, current.period])
+        )
+    messages.warning(request, message)
+    return redirect("departments:return-detail", pk=current.pk)
 
 
 def _initial(kpi_return: KpiReturn | None) -> dict:

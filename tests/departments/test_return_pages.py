@@ -21,6 +21,7 @@ from departments.returns.services import (
     approve_return,
     save_return,
     sign_off_period,
+    submit_return,
 )
 from tests.factories import IndicatorFactory, KpiReturnFactory, TargetFactory
 
@@ -567,6 +568,47 @@ def test_a_stale_save_shows_what_the_other_person_changed_and_keeps_the_input(
     assert ">My commentary</textarea>" in html
     kpi_return.refresh_from_db()
     assert (kpi_return.value, kpi_return.version) == (Decimal("85"), 2)
+
+
+def test_submitting_again_after_going_back_says_it_was_already_submitted(client, alice, indicator):
+    """The back button shows the form of the version before the submission: submitting
+    it again tells the officer what they did, and when, on the return's own page."""
+    client.force_login(alice)
+    client.post(_form_url(indicator), {"value": "91.5", "action": "submit"})
+    kpi_return = KpiReturn.objects.get()
+
+    again = client.post(
+        _form_url(indicator), {"value": "92", "version": "", "action": "submit"}, follow=True
+    )
+
+    assert again.redirect_chain == [(f"/returns/{kpi_return.pk}/", 302)]
+    html = " ".join(again.content.decode().split())
+    assert (
+        "You already submitted this return at 12:00 on 28 November 2026 (perhaps in another "
+        "tab, or before going back): nothing more was changed."
+    ) in html
+    assert "Someone else" not in html
+    kpi_return.refresh_from_db()
+    assert (kpi_return.value, kpi_return.version) == (Decimal("91.5"), 1)
+
+
+def test_a_stale_save_of_a_return_someone_has_since_approved_goes_to_the_return(
+    client, alice, harriet, indicator
+):
+    """No form to "save again" when the return can no longer be edited."""
+    kpi_return = _draft(indicator, alice, value="91.5")
+    client.force_login(alice)
+    submit_return(kpi_return=kpi_return, actor=alice)
+    approve_return(kpi_return=kpi_return, actor=harriet)
+
+    response = client.post(
+        _form_url(indicator), {"value": "93", "version": "1", "action": "save"}, follow=True
+    )
+
+    assert response.redirect_chain == [(f"/returns/{kpi_return.pk}/", 302)]
+    assert "Someone else saved this return while you were editing it" in (response.content.decode())
+    kpi_return.refresh_from_db()
+    assert (kpi_return.value, kpi_return.state) == (Decimal("91.5"), ReturnState.APPROVED)
 
 
 def test_after_a_stale_save_saving_again_succeeds(client, alice, harriet, indicator):
