@@ -11,6 +11,11 @@ urlpatterns = [
         sla_results.sla_results,
         name="sla-results",
     ),
+    path(
+        "partnerships/<int:pk>/sla-results/<str:period_key>/verify/",
+        sla_results.results_verify,
+        name="results-verify",
+    ),
     path("partnerships/<int:pk>/records/", records.records, name="records"),
     path("sla-results/<int:pk>/verify/", sla_results.result_verify, name="result-verify"),
     path("sla-results/<int:pk>/dispute/", sla_results.result_dispute, name="result-dispute"),

@@ -187,6 +187,8 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/api/v1/sla-results/{id}/dispute/"): SMT_ON_RESULT,
     ("POST", "/api/v1/sla-results/{id}/resolve-dispute/"): SMT_ON_RESULT,
     ("POST", "/api/v1/sla-results/import/"): expect(403, partner=OK, admin=OK),
+    # Verifying in bulk is SMT's (and administrators'); the role is checked before any id.
+    ("POST", "/api/v1/sla-results/verify/"): expect(403, smt=OK, admin=OK),
     ("GET", "/api/v1/milestones/"): EVERYONE,
     ("GET", "/api/v1/milestones/{id}/"): CONTRACT_RECORD,
     ("POST", "/api/v1/milestones/{id}/progress/"): expect(
@@ -374,6 +376,7 @@ def _body(method: str, path: str, persona: str, c: Council) -> dict:
             "value": "99.7",
         },
         ("POST", "/api/v1/sla-results/{id}/dispute/"): {"reason": "The log shows otherwise"},
+        ("POST", "/api/v1/sla-results/verify/"): {"results": [{"id": ids["result"]}]},
         ("POST", "/api/v1/sla-results/{id}/resolve-dispute/"): {"reason": "Agreed at board"},
         ("POST", "/api/v1/sla-results/import/"): {
             "rows": [{"sla_code": "SLA-01", "period": "2025-26-P09", "value": "99.9"}]

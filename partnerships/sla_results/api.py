@@ -83,6 +83,21 @@ class ResultVersionSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, allow_null=True)
 
 
+class ResultToVerifySerializer(ResultVersionSerializer):
+    id = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
+class BulkVerifySerializer(serializers.Serializer):
+    results = ResultToVerifySerializer(
+        many=True, allow_empty=False, max_length=1000, help_text="Each result and its version."
+    )
+
+
+class BulkVerifiedSerializer(serializers.Serializer):
+    verified = serializers.IntegerField()
+    results = SlaResultSerializer(many=True)
+
+
 class DisputeSerializer(ResultVersionSerializer):
     reason = serializers.CharField()
 
@@ -161,6 +176,27 @@ class SlaResultViewSet(
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         return self._act(request, ResultVersionSerializer, services.verify_sla_result)
+
+    @extend_schema(
+        operation_id="v1_sla_results_verify_many",
+        request=BulkVerifySerializer,
+        responses={200: BulkVerifiedSerializer, 409: CONFLICT},
+        examples=[
+            request_example(
+                "Verify two", {"results": [{"id": 7, "version": 1}, {"id": 8, "version": 2}]}
+            )
+        ],
+    )
+    @action(detail=False, methods=["post"], url_path="verify")
+    def verify_many(self, request):
+        """Verify many results at once, all or nothing (the page's bulk verification)."""
+        incoming = BulkVerifySerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        versions = {item["id"]: item.get("version") for item in incoming.validated_data["results"]}
+        verified = services.verify_sla_results(versions=versions, actor=request.user)
+        return Response(
+            {"verified": len(verified), "results": SlaResultSerializer(verified, many=True).data}
+        )
 
     @extend_schema(
         request=DisputeSerializer,

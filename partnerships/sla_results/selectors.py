@@ -25,6 +25,19 @@ class SlaMonthRow:
         return self.result.value_in_force if self.result else None
 
     @property
+    def value_anchor(self) -> str:
+        """The id of the row's result input: where its errors point."""
+        return f"value-{self.sla.pk}"
+
+    @property
+    def commentary_anchor(self) -> str:
+        return f"commentary-{self.sla.pk}"
+
+    @property
+    def awaiting_verification(self) -> bool:
+        return self.result is not None and self.result.verification == "unverified"
+
+    @property
     def disputed(self) -> bool:
         return self.result is not None and self.result.verification == "disputed"
 

@@ -205,6 +205,38 @@ def verify_sla_result(
 
 
 @transaction.atomic
+def verify_sla_results(*, versions: dict[int, int | None], actor) -> list[SlaResult]:
+    """Verify many results at once, all or nothing: ``versions`` maps each result's id to
+    the version the user saw (None: any). Each is ``verify_sla_result``'s one rule; the
+    first refusal (PermissionDenied, ValidationError naming the SLA, StaleResult) undoes
+    the rest. Ids the user may not see are refused as not found (ValidationError)."""
+    if not roles.may_verify_sla_results(actor):
+        raise PermissionDenied("Only SMT verifies SLA results.")
+    if not versions:
+        raise ValidationError({"results": "Choose at least one result to verify"})
+    found = {
+        result.pk: result
+        for result in SlaResult.objects.visible_to(actor)
+        .select_related("sla")
+        .filter(pk__in=versions)
+        .order_by("pk")  # lock in one order: two bulk verifications never deadlock
+    }
+    if missing := sorted(set(versions) - set(found)):
+        raise ValidationError({"results": f"No such SLA result: {', '.join(map(str, missing))}"})
+    verified = []
+    for pk, result in found.items():
+        try:
+            verified.append(
+                verify_sla_result(result=result, actor=actor, expected_version=versions[pk])
+            )
+        except ValidationError as error:
+            raise ValidationError(
+                {"results": f"{result.sla.code}: {' '.join(error.messages)}"}
+            ) from error
+    return verified
+
+
+@transaction.atomic
 def dispute_sla_result(
     *, result: SlaResult, actor, reason: str, expected_version: int | None = None
 ) -> SlaResult:

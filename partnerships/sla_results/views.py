@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.form_errors import error_list
@@ -43,7 +44,16 @@ def sla_results(request: HttpRequest, pk: int, period_key: str) -> HttpResponse:
         if not errors:
             messages.success(request, f"SLA results for {month.label} saved.")
             return redirect("partnerships:sla-results", pk=partnership.pk, period_key=month.key)
+    return _month_page(request, partnership, month, errors=errors, submitted=submitted)
+
+
+def _month_page(request, partnership, month, **extra) -> HttpResponse:
+    """The month's grid and its verification, with ``extra`` (the entry grid's errors and
+    what was typed, or a bulk verification to confirm) in its context."""
     rows = selectors.sla_month_rows(partnership_id=partnership.pk, period=month)
+    errors = extra.get("errors", [])
+    # Each row's own errors, shown in it as well as in the summary at the top.
+    row_errors: dict[str, str] = {anchor: message for _, anchor, message in errors}
     return render(
         request,
         "partnerships/sla_results.html",
@@ -51,9 +61,12 @@ def sla_results(request: HttpRequest, pk: int, period_key: str) -> HttpResponse:
             "partnership": partnership,
             "month": month,
             "rows": rows,
+            "awaiting_verification": [row for row in rows if row.awaiting_verification],
             "errors": errors,
-            "submitted": submitted,
-            "may_enter": may_enter,
+            "row_errors": row_errors,
+            "submitted": extra.get("submitted", {}),
+            "confirm_verify": extra.get("confirm_verify"),
+            "may_enter": roles.may_enter_sla_results(request.user, partnership.pk),
             "may_verify": roles.may_verify_sla_results(request.user),
             "deadline": month.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS),
             "previous_month": month.previous(),
@@ -63,6 +76,56 @@ def sla_results(request: HttpRequest, pk: int, period_key: str) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
+
+
+def _month_url(partnership_id: int, month_key: str, anchor: str) -> str:
+    """The month's page at ``anchor``, so the user comes back where they were."""
+    page = reverse("partnerships:sla-results", args=[partnership_id, month_key])
+    return f"{page}#{anchor}"
+
+
+@login_required
+@require_POST
+def results_verify(request: HttpRequest, pk: int, period_key: str) -> HttpResponse:
+    """SMT verifies the chosen results of the month at once: first the page says how many
+    and which, then the confirmation verifies them all or none."""
+    partnership = partnership_or_404(request, pk)
+    month = _month(period_key)
+    if not roles.may_verify_sla_results(request.user):
+        raise PermissionDenied("Only SMT verifies SLA results.")
+    chosen = [whole_number(v) for v in request.POST.getlist("result")]
+    versions = {
+        pk_: whole_number(request.POST.get(f"version-{pk_}", ""))
+        for pk_ in chosen
+        if pk_ is not None
+    }
+    if not versions:
+        messages.error(request, "Choose at least one result to verify.")
+        return redirect(_month_url(partnership.pk, month.key, "verify"))
+    if request.POST.get("confirmed") != "1":
+        results = (
+            SlaResult.objects.visible_to(request.user)
+            .select_related("sla")
+            .filter(pk__in=versions, period=month.key, sla__service__partnership=partnership)
+            .order_by("sla__code")
+        )
+        return _month_page(
+            request,
+            partnership,
+            month,
+            confirm_verify={"results": list(results), "versions": versions},
+        )
+    try:
+        verified = services.verify_sla_results(versions=versions, actor=request.user)
+    except ValidationError as error:
+        for _, _, message in error_list(error):
+            messages.error(request, message)
+    except services.StaleResult as conflict:
+        messages.error(request, str(conflict))
+    else:
+        count = len(verified)
+        messages.success(request, f"{count} result{'s' if count != 1 else ''} verified.")
+    return redirect(_month_url(partnership.pk, month.key, "verify"))
 
 
 def _enter_month(request, rows, month) -> tuple[list, dict]:
@@ -128,7 +191,7 @@ def _result_action(request, pk: int, action, success: str) -> HttpResponse:
     else:
         messages.success(request, f"{result.sla.code}: {success}")
     return redirect(
-        "partnerships:sla-results", pk=result.sla.service.partnership_id, period_key=result.period
+        _month_url(result.sla.service.partnership_id, result.period, f"verify-{result.pk}")
     )
 
 

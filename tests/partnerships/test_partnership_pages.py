@@ -505,7 +505,7 @@ def test_smt_verifies_disputes_and_resolves_on_the_page(client, sam, contract):
         follow=True,
     )
 
-    assert verified.redirect_chain == [(url, 302)]
+    assert verified.redirect_chain == [(f"{url}#verify-{dt01.pk}", 302)]
     assert "DT-01: result verified." in text_of(verified)
     assert "DT-02: result disputed." in text_of(disputed)
     assert "▲ Disputed : Monitoring shows 98.6%" in text_of(disputed)
