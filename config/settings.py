@@ -6,12 +6,15 @@ a development secret key, with DEBUG on. ``DJANGO_ENV=production`` turns the
 hardening on and refuses to start without a real secret key.
 """
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env, env_bool, env_list
@@ -51,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "csp",
     "core",
     "departments",
     "partnerships",
@@ -60,6 +64,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Sets Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -182,6 +188,52 @@ STORAGES = {
 # Outside production whitenoise finds static files in place, so no collectstatic is needed.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+
+
+# Content-Security-Policy (django-csp): the browser runs only the product's own scripts
+# and styles, served from static/ (no inline script or style, no eval), and the pages
+# cannot be framed, post forms elsewhere or load plugins. plotly.js (the plotly
+# package's bundle) draws the product's charts (scatter, bar, heatmap) within this: it
+# needs no eval for them, finds its style rules in static/css/plotly.css, and paints a
+# heatmap on a canvas shown as a data: image (img-src data:). It also writes two style
+# attributes, which their hashes allow and nothing else: style="" on a colour bar's
+# cells, and a heatmap image's pixelated rendering (plotly.js's constant, below).
+# SECURITY.md says more.
+def _style_hash(value: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(value.encode()).digest()).decode() + "'"
+
+
+PLOTLY_PIXELATED_IMAGE_STYLE = "".join(
+    f"image-rendering: {value}; "
+    for value in (
+        "optimizeSpeed",
+        "-moz-crisp-edges",
+        "-o-crisp-edges",
+        "-webkit-optimize-contrast",
+        "optimize-contrast",
+        "crisp-edges",
+        "pixelated",
+    )
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [
+            "'unsafe-hashes'",
+            _style_hash(""),
+            _style_hash(PLOTLY_PIXELATED_IMAGE_STYLE),
+        ],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 # Request bodies held in memory; larger uploads spool to a temporary file.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
