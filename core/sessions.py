@@ -5,6 +5,7 @@
 since the epoch (UTC): when its user signed in and when it was last used. A request past
 either limit signs the user out; a page request is then sent to sign-in with a message
 saying why, and an API request goes on as anonymous (answered 401 or 403 by the API).
+``end_sessions_of`` ends all of one person's sessions ("sign out everywhere").
 
 "Last used" is written at most once a minute (``LAST_USED_PRECISION``), so that reading
 a page does not write the session row every time; the idle limit is measured from that
@@ -15,11 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -99,3 +102,29 @@ class SessionTimeoutMiddleware:
                 session[LAST_USED_AT] = now
         return self.get_response(request)
 
+
+def end_sessions_of(user_id: int) -> int:
+    """Delete every unexpired session signed in as ``user_id``; returns how many.
+
+    Sessions are found by reading each unexpired stored session (sessions last at most
+    ``SESSION_ABSOLUTE_TIMEOUT``, so these are the last 12 hours' at most), which needs a
+    backend that stores them in the database (``db`` or ``cached_db``, whose cache copy
+    is deleted too); any other raises ImproperlyConfigured rather than claim to have
+    ended sessions it cannot see.
+    """
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store, "get_model_class"):
+        raise ImproperlyConfigured(
+            f"Signing out everywhere needs sessions stored in the database; "
+            f"SESSION_ENGINE is {settings.SESSION_ENGINE}."
+        )
+    stored = store.get_model_class().objects.filter(expire_date__gt=timezone.now())
+    wanted = str(user_id)
+    keys = [
+        session.session_key
+        for session in stored.iterator(chunk_size=2000)
+        if str(session.get_decoded().get(SESSION_KEY)) == wanted
+    ]
+    for key in keys:
+        store(session_key=key).delete()
+    return len(keys)

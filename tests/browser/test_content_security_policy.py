@@ -9,7 +9,7 @@ from django.utils import timezone
 from departments import periods
 from departments.models import Department, PerformanceIndicator
 from partnerships.models import Partnership
-from tests.browser.test_dashboards import _sign_in
+from tests.browser.test_dashboards import _no_axe_violations, _sign_in
 from tests.demo_council import demo_council
 
 # Plotly pages: the charts are drawn by plotly.js under the policy.
@@ -66,7 +66,9 @@ def test_every_chart_page_draws_under_the_policy_without_a_violation(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_api_docs_and_django_admin_work_under_the_policy(page, live_server, csp_violations):
+def test_the_api_docs_django_admin_and_the_account_page_work_under_the_policy(
+    page, live_server, csp_violations
+):
     demo_council(seed=2025, today=timezone.localdate())
     base = live_server.url
     _sign_in(page, base, "admin")
@@ -84,4 +86,11 @@ def test_the_api_docs_and_django_admin_work_under_the_policy(page, live_server, 
     page.goto(f"{base}/admin/auth/user/")
     page.get_by_role("link", name="officer", exact=True).click()
     page.wait_for_selector("#user_form")
+
+    page.goto(f"{base}/")
+    page.get_by_role("link", name="Your account").click()
+    _no_axe_violations(page, "Account page")
+    page.get_by_role("button", name="Sign out everywhere").click()
+    page.wait_for_url(f"{base}/accounts/login/")
+    assert "You have signed out everywhere" in page.locator(".message").inner_text()
     assert csp_violations == []
