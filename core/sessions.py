@@ -106,11 +106,11 @@ class SessionTimeoutMiddleware:
 def end_sessions_of(user_id: int) -> int:
     """Delete every unexpired session signed in as ``user_id``; returns how many.
 
-    Sessions are found by reading each unexpired stored session (sessions last at most
-    ``SESSION_ABSOLUTE_TIMEOUT``, so these are the last 12 hours' at most), which needs a
-    backend that stores them in the database (``db`` or ``cached_db``, whose cache copy
-    is deleted too); any other raises ImproperlyConfigured rather than claim to have
-    ended sessions it cannot see.
+    Sessions are found by reading each unexpired stored session (one expires
+    ``SESSION_ABSOLUTE_TIMEOUT`` after it was last written, so these are the ones used in
+    the last 12 hours by default), which needs a backend that stores them in the database
+    (``db``, or ``cached_db``, whose cache copy is deleted too); any other raises
+    ImproperlyConfigured rather than claim to have ended sessions it cannot see.
     """
     store = import_module(settings.SESSION_ENGINE).SessionStore
     if not hasattr(store, "get_model_class"):
