@@ -207,10 +207,12 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 # and styles, served from static/ (no inline script or style, no eval), and the pages
 # cannot be framed, post forms elsewhere or load plugins. plotly.js (the plotly
 # package's bundle) draws the product's charts (scatter, bar, heatmap) within this: it
-# needs no eval for them, finds its style rules in static/css/plotly.css, and paints a
-# heatmap on a canvas shown as a data: image (img-src data:). It also writes two style
-# attributes, which their hashes allow and nothing else: style="" on a colour bar's
-# cells, and a heatmap image's pixelated rendering (plotly.js's constant, below).
+# needs no eval for them, finds its style rules in static/css/plotly.css, paints a
+# heatmap on a canvas shown as a data: image, and draws the mode bar's "Download plot as
+# a PNG" through a blob: image of the page's own making (img-src data: blob:). It also
+# writes two style attributes, which their hashes allow and nothing else: style="" on a
+# colour bar's cells, and a heatmap image's pixelated rendering (plotly.js's constant,
+# below).
 # SECURITY.md says more.
 def _style_hash(value: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(value.encode()).digest()).decode() + "'"
@@ -238,7 +240,7 @@ CONTENT_SECURITY_POLICY = {
             _style_hash(""),
             _style_hash(PLOTLY_PIXELATED_IMAGE_STYLE),
         ],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", "blob:"],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

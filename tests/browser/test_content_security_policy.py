@@ -59,6 +59,11 @@ def test_every_chart_page_draws_under_the_policy_without_a_violation(
         # A hover label and the mode bar are drawn on demand: draw them too.
         page.locator("[data-chart] .nsewdrag").first.hover()
         page.get_by_text("Show the data behind this chart").first.click()
+    # The mode bar's PNG download (drawn through a blob: image), once.
+    page.locator("[data-chart]").first.hover()
+    with page.expect_download() as download:
+        page.locator('[data-title="Download plot as a PNG"]').first.click()
+    assert download.value.suggested_filename.endswith(".png")
     housing = Department.objects.get(code="housing")
     _policy_of(page.goto(f"{base}/departments/{housing.pk}/?period={month.key}"))
     assert page.locator("svg.sparkline").count() >= 1

@@ -73,7 +73,7 @@ def test_pages_the_api_and_the_sign_in_page_carry_the_policy(client, alice):
         # The empty string's hash, and that of plotly.js's pixelated-image style.
         "style-src-attr": "'unsafe-hashes' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=' "
         "'sha256-AR/cKIZjWPcPmBUPDA6oti9XBiTbJvz0Cro2J1VzzS8='",
-        "img-src": "'self' data:",
+        "img-src": "'self' data: blob:",
         "font-src": "'self'",
         "connect-src": "'self'",
         "object-src": "'none'",
