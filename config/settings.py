@@ -203,21 +203,12 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 
 
-# Content-Security-Policy (django-csp): the browser runs only the product's own scripts
-# and styles, served from static/ (no inline script or style, no eval), and the pages
-# cannot be framed, post forms elsewhere or load plugins. plotly.js (the plotly
-# package's bundle) draws the product's charts (scatter, bar, heatmap) within this: it
-# needs no eval for them, finds its style rules in static/css/plotly.css, paints a
-# heatmap on a canvas shown as a data: image, and draws the mode bar's "Download plot as
-# a PNG" through a blob: image of the page's own making (img-src data: blob:). It also
-# writes two style attributes, which their hashes allow and nothing else: style="" on a
-# colour bar's cells, and a heatmap image's pixelated rendering (plotly.js's constant,
-# below).
-# SECURITY.md says more.
 def _style_hash(value: str) -> str:
+    """A CSP source allowing exactly the style attribute ``value`` (with 'unsafe-hashes')."""
     return "'sha256-" + base64.b64encode(hashlib.sha256(value.encode()).digest()).decode() + "'"
 
 
+# The style attribute plotly.js gives a heatmap drawn pixel by pixel (its constant).
 PLOTLY_PIXELATED_IMAGE_STYLE = "".join(
     f"image-rendering: {value}; "
     for value in (
@@ -230,6 +221,15 @@ PLOTLY_PIXELATED_IMAGE_STYLE = "".join(
         "pixelated",
     )
 )
+# Content-Security-Policy (django-csp): the browser runs only the product's own scripts
+# and styles, served from static/ (no inline script or style, no eval), and the pages
+# cannot be framed, post forms elsewhere or load plugins. plotly.js (the plotly
+# package's bundle) draws the product's charts (scatter, bar, heatmap) within this: it
+# needs no eval for them, finds its style rules in static/css/plotly.css, paints a
+# heatmap on a canvas shown as a data: image, and draws the mode bar's "Download plot as
+# a PNG" through a blob: image of the page's own making (img-src data: blob:). It also
+# writes two style attributes, which their hashes allow and nothing else: style="" on a
+# colour bar's cells, and a heatmap's pixelated rendering. SECURITY.md says more.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
