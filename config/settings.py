@@ -6,12 +6,15 @@ a development secret key, with DEBUG on. ``DJANGO_ENV=production`` turns the
 hardening on and refuses to start without a real secret key.
 """
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env, env_bool, env_list
@@ -51,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "csp",
     "core",
     "departments",
     "partnerships",
@@ -60,12 +64,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Sets Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and messages: ends sessions past their time limits.
+    "core.sessions.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -148,6 +156,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Sessions (core/sessions.py): a signed-in session ends after SESSION_IDLE_MINUTES without
+# a request and SESSION_ABSOLUTE_HOURS after signing in, whichever comes first. The
+# cookie and the stored session last no longer than the absolute limit.
+SESSION_IDLE_TIMEOUT = timedelta(minutes=int(env("SESSION_IDLE_MINUTES", "30")))
+SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=int(env("SESSION_ABSOLUTE_HOURS", "12")))
+if not timedelta(0) < SESSION_IDLE_TIMEOUT <= SESSION_ABSOLUTE_TIMEOUT:
+    raise ImproperlyConfigured(
+        "SESSION_IDLE_MINUTES must be above 0 and SESSION_ABSOLUTE_HOURS at least as long."
+    )
+SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
+
 # Login throttling: five failures for one username from one address lock it for 15 minutes.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
@@ -182,6 +201,54 @@ STORAGES = {
 # Outside production whitenoise finds static files in place, so no collectstatic is needed.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+
+
+def _style_hash(value: str) -> str:
+    """A CSP source allowing exactly the style attribute ``value`` (with 'unsafe-hashes')."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(value.encode()).digest()).decode() + "'"
+
+
+# The style attribute plotly.js gives a heatmap drawn pixel by pixel (its constant).
+PLOTLY_PIXELATED_IMAGE_STYLE = "".join(
+    f"image-rendering: {value}; "
+    for value in (
+        "optimizeSpeed",
+        "-moz-crisp-edges",
+        "-o-crisp-edges",
+        "-webkit-optimize-contrast",
+        "optimize-contrast",
+        "crisp-edges",
+        "pixelated",
+    )
+)
+# Content-Security-Policy (django-csp): the browser runs only the product's own scripts
+# and styles, served from static/ (no inline script or style, no eval), and the pages
+# cannot be framed, post forms elsewhere or load plugins. plotly.js (the plotly
+# package's bundle) draws the product's charts (scatter, bar, heatmap) within this: it
+# needs no eval for them, finds its style rules in static/css/plotly.css, paints a
+# heatmap on a canvas shown as a data: image, and draws the mode bar's "Download plot as
+# a PNG" through a blob: image of the page's own making (img-src data: blob:). It also
+# writes two style attributes, which their hashes allow and nothing else: style="" on a
+# colour bar's cells, and a heatmap's pixelated rendering. SECURITY.md says more.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [
+            "'unsafe-hashes'",
+            _style_hash(""),
+            _style_hash(PLOTLY_PIXELATED_IMAGE_STYLE),
+        ],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 # Request bodies held in memory; larger uploads spool to a temporary file.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

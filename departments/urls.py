@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from departments.accounts import views as account_views
 from departments.referrals import views as referral_views
 from departments.returns import views
 from departments.tokens import views as token_views
@@ -23,6 +24,12 @@ urlpatterns = [
         "referrals/<int:pk>/acknowledge/",
         referral_views.referral_acknowledge,
         name="referral-acknowledge",
+    ),
+    path("account/", account_views.account, name="account"),
+    path(
+        "account/sign-out-everywhere/",
+        account_views.sign_out_everywhere,
+        name="sign-out-everywhere",
     ),
     path("account/tokens/", token_views.token_list, name="api-tokens"),
     path("account/tokens/<int:pk>/revoke/", token_views.token_revoke, name="api-token-revoke"),

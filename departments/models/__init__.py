@@ -5,6 +5,8 @@ partnerships (a partner manager's membership scope, a referral's channel service
 lazy string references, so the dependency stays one way in code.
 """
 
+# Registers the history of Django's User and Group (the audit trail reads it).
+from departments.models import accounts  # noqa: F401
 from departments.models.indicators import (
     Dimension,
     Frequency,

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 from django.utils import timezone
@@ -122,6 +124,12 @@ def _describe_token(row) -> Described:
     return f"{row.name} ({row.prefix}…) of {person_name(owner) if owner else '?'}", "", ""
 
 
+def _describe_account(row) -> Described:
+    """A person's account: its username, and the name it gives when it has one."""
+    name = f"{row.first_name} {row.last_name}".strip()
+    return (f"{name} ({row.username})" if name else row.username), "", ""
+
+
 def _describe_partnership(row) -> Described:
     link = page_link("reporting:partnership", row.id) if row.history_type != "-" else ""
     return row.name, "", link
@@ -221,6 +229,15 @@ SOURCES = {
             personal="user_id",
         ),
         AuditSource("api_token", ApiToken, _describe_token, ("user",), personal="user_id"),
+        # Accounts and permission groups, changed in Django admin (departments.models.accounts).
+        AuditSource(
+            "account",
+            get_user_model(),
+            _describe_account,
+            personal="id",
+            label_override="User account",
+        ),
+        AuditSource("group", Group, _describe_plain, label_override="Permission group"),
         AuditSource("partner", Partner, _describe_plain),
         AuditSource("partnership", Partnership, _describe_partnership, partnership="id"),
         AuditSource("service", Service, _describe_plain, partnership="partnership_id"),

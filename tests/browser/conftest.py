@@ -26,8 +26,31 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason="Debian's chromium is not installed"))
 
 
+# Runs in every document before its own scripts (Playwright injects it through the
+# DevTools protocol, so the page's Content-Security-Policy does not apply to it): each
+# violation the browser reports is handed to Python as "directive: what was blocked".
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.reportCspViolation(
+    event.effectiveDirective + ": " + (event.blockedURI || "inline") + " at "
+    + event.sourceFile + ":" + event.lineNumber + ":" + event.columnNumber
+    + " on " + event.documentURI + (event.sample ? " (" + event.sample + ")" : "")
+  );
+});
+"""
+
+
 @pytest.fixture
-def page(monkeypatch):
+def csp_violations() -> list[str]:
+    """Every Content-Security-Policy violation the browser reported in this test, in order."""
+    return []
+
+
+@pytest.fixture
+def page(monkeypatch, csp_violations):
+    """A Chromium page; the test fails (at teardown) if any page it opened broke the
+    Content-Security-Policy, whether the browser fired ``securitypolicyviolation`` or
+    only wrote its "Refused to ..." line to the console."""
     # Playwright's sync API runs an event loop in this thread; the ORM calls made by
     # fixtures before and after are still synchronous, which Django must be told.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -36,5 +59,18 @@ def page(monkeypatch):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.expose_function("reportCspViolation", lambda text: csp_violations.append(text))
+        page.add_init_script(REPORT_CSP_VIOLATIONS)
+        page.on(
+            "console",
+            lambda message: (
+                csp_violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         yield page
         browser.close()
+    assert not csp_violations, "The pages broke the Content-Security-Policy:\n" + "\n".join(
+        csp_violations
+    )

@@ -136,7 +136,9 @@ def test_the_partnership_page_shows_the_state_beside_the_score(client, sam, octo
     assert chart.caption.startswith(
         f"Contract health was 72.9 (amber, provisional: {PROVISIONAL}) in Oct 2026"
     )
+    # Days later a session from before has ended (core/sessions.py): sign in again.
     with time_machine.travel(AFTER_DEADLINE, tick=False):
+        client.force_login(sam)
         text = text_of(client.get(f"/partnerships/{october.pk}/?period={OCTOBER}"))
     assert "Contract health, Oct 2026 64.1 Amber Rated: " + OVERDUE in text
 
@@ -422,7 +424,9 @@ def test_a_returns_month_is_provisional_until_the_returns_deadline(client, sam, 
     client.force_login(sam)
 
     before = client.get("/api/v1/metrics/overview/", {"period": OCTOBER}).json()
+    # Days later a session from before has ended (core/sessions.py): sign in again.
     with time_machine.travel(datetime(2026, 11, 23, 12, tzinfo=LONDON), tick=False):
+        client.force_login(sam)
         after = client.get("/api/v1/metrics/overview/", {"period": OCTOBER}).json()
         page = text_of(client.get(f"/departments/{october_returns.pk}/?period={OCTOBER}"))
 
@@ -474,14 +478,15 @@ def test_a_cached_signed_off_overview_moves_from_provisional_to_rated_with_the_c
     PeriodSignOff.objects.create(
         period=OCTOBER, department=None, signed_off_by=sam, signed_off_at=NOW
     )
-    client.force_login(sam)
-
     # An hour and a half either side of midnight at the end of the deadline day, well
-    # within the cache's day.
+    # within the cache's day; signing in each time, as a session idle that long has ended
+    # (core/sessions.py).
     with time_machine.travel(datetime(2026, 11, 13, 23, tzinfo=LONDON), tick=False):
+        client.force_login(sam)
         before = client.get(f"/overview/?period={OCTOBER}")
         again = client.get(f"/overview/?period={OCTOBER}")
     with time_machine.travel(datetime(2026, 11, 14, 0, 30, tzinfo=LONDON), tick=False):
+        client.force_login(sam)
         after = client.get(f"/overview/?period={OCTOBER}")
 
     assert again.context["from_cache"] is True
