@@ -5,6 +5,7 @@ partnerships (a partner manager's membership scope, a referral's channel service
 lazy string references, so the dependency stays one way in code.
 """
 
+from departments.models.figures import FiguresGeneration
 from departments.models.indicators import (
     Dimension,
     Frequency,
@@ -40,6 +41,7 @@ __all__ = [
     "Council",
     "Department",
     "Dimension",
+    "FiguresGeneration",
     "Frequency",
     "ImportJob",
     "ImportStatus",
