@@ -78,10 +78,15 @@ def _new_tokens_after_commit() -> None:
         if not FiguresGeneration.objects.filter(pk=_ROW).update(token=token):
             # No row yet (a new database, or one a test emptied): the first change makes it.
             FiguresGeneration.objects.get_or_create(pk=_ROW, defaults={"token": token})
-    except DatabaseError:
-        logger.exception(
-            "The figures generation could not be changed in the database after a write; "
-            "cached figures may be stale until the next write if the cache missed it too"
+    except DatabaseError as error:
+        # Also met once on a new database: a data migration that writes figures runs
+        # before the migration that makes this table.
+        logger.warning(
+            "The figures generation could not be changed in the database after a write "
+            "(%s: %s); if the cache missed it too, cached figures may be stale until the "
+            "next write",
+            type(error).__name__,
+            str(error)[:200],
         )
 
 
