@@ -114,28 +114,33 @@ if REDIS_URL and env("PYTEST_XDIST_WORKER", ""):
     _redis = urlsplit(REDIS_URL)
     _db = int(_redis.path.strip("/") or 0) + int(env("PYTEST_XDIST_WORKER").removeprefix("gw"))
     REDIS_URL = urlunsplit(_redis._replace(path=f"/{_db}"))
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            # django-redis rather than Django's own RedisCache for one option: with
-            # IGNORE_EXCEPTIONS a cache that cannot be reached is a miss on read and a
-            # no-op on write, logged (below), so pages, the API's throttles and import
-            # progress go on while Redis is away (issue 22). What must not be lost when
-            # it is (the figures generation, the queue of work) is kept in the database.
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "governance"),
-            "OPTIONS": {
-                "IGNORE_EXCEPTIONS": True,
-                # Seconds: a Redis that does not answer costs a request this much, once
-                # per cache call, rather than the operating system's minutes.
-                "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
-            },
-        }
+
+
+def redis_cache(location: str) -> dict:
+    """The cache on the Redis at ``location``. django-redis rather than Django's own
+    RedisCache for one option: with IGNORE_EXCEPTIONS a cache that cannot be reached is a
+    miss on read and a no-op on write, logged (DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS), so
+    pages, the API's throttles and import progress go on while Redis is away (issue 22).
+    What must not be lost when it is (the figures generation, work asked for) is kept in
+    the database."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", "governance"),
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            # Seconds: a Redis that does not answer costs a request this much, once per
+            # cache call, rather than the operating system's minutes.
+            "SOCKET_CONNECT_TIMEOUT": 1,
+            "SOCKET_TIMEOUT": 1,
+        },
     }
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
-    DJANGO_REDIS_LOGGER = "core.cache"
+
+
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "core.cache"
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     # The embedded default is one process (runserver, Celery eager): its own memory is
     # the cache every reader shares. Several processes need Redis (below).

@@ -25,7 +25,8 @@ wins is new).
   commit, in a statement of its own, because changing one shared row inside every
   writing transaction would hold its lock until that transaction ends: every write of
   the council would wait on every other, and two that lock rows in different orders
-  would deadlock. The price is one indexed read of one row per cached figure read.
+  would deadlock. The price is one indexed read of one row per cached figure read, and
+  one short write after each commit.
 
 A write that could reach neither (the database away right after its own commit, and Redis
 away too) is logged as an error: its figures may be stale until the next write or the
@@ -104,13 +105,10 @@ def figures_changed() -> None:
     serves reads inside the writer's own transaction (and tests, which run in one that
     never commits). Outside a transaction ``on_commit`` runs at once.
 
-    A transaction that changes many rows (an import) changes the generation once at its
-    commit: the callback is registered once per transaction.
+    Each change registers its own callback, as before: a transaction that saves many rows
+    one by one (a sign-off locking a month's returns) then writes the one row as many
+    times after its commit, each a short statement; the writes in bulk (imports, the
+    referrals' summaries) call this once.
     """
     _new_cached_token()
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        callback is _new_tokens_after_commit for _, callback, _ in connection.run_on_commit
-    ):
-        return
     transaction.on_commit(_new_tokens_after_commit)

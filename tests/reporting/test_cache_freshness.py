@@ -809,15 +809,16 @@ def test_a_service_losing_a_department_retires_the_cached_figures(world, housing
     assert figures_generation() != generation
 
 
-def test_the_generation_changes_again_when_the_write_commits(world):
+def test_the_generation_changes_again_when_the_write_commits(
+    world, django_capture_on_commit_callbacks
+):
     """A reader that took the generation after the write but before its commit read the
-    rows as they were; the change at commit leaves what it stored unreachable. (The
-    change is registered once per transaction, so it may be the world's own writes'.)"""
-    world.cms.save()
-    during = figure_cache_key("overview", month=P06)
-    at_commit = [callback for _, callback, _ in connection.run_on_commit]
-    assert at_commit  # the change after the commit is waiting for the commit
-    for callback in at_commit:
+    rows as they were; the change at commit leaves what it stored unreachable."""
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        world.cms.save()
+        during = figure_cache_key("overview", month=P06)
+    assert callbacks  # the change after the commit is waiting for the commit
+    for callback in callbacks:
         callback()
     assert figure_cache_key("overview", month=P06) != during
 
