@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -159,9 +159,10 @@ def claim_run(run_id: int, *, task_id: str) -> ReportRun | None:
 
 
 def sweep_runs(now=None) -> dict[str, int]:
-    """Send again the runs waiting too long for a worker, and fail, with a retry, the runs
-    still "running" past their time limit. Celery beat runs it every minute (through
-    reporting.tasks.sweep_report_runs). Returns the counts {"sent", "failed"}."""
+    """Send again the runs waiting too long for a worker, fail, with a retry, the runs
+    still "running" past their time limit, and queue the monthly packs whose sign-off's
+    message was lost (``queue_lost_packs``). Celery beat runs it every minute (through
+    reporting.tasks.sweep_report_runs). Returns the counts {"sent", "failed", "packs"}."""
     now = now or timezone.now()
     failed = 0
     for run in claims.running_past_time_limit(ReportRun.objects, states=RUN_STATES, now=now):
@@ -176,9 +177,36 @@ def sweep_runs(now=None) -> dict[str, int]:
         if send_task(BUILD_REPORT_TASK, run_id):
             claims.mark_requeued(ReportRun.objects, run_id, states=RUN_STATES, now=now)
             sent += 1
-    if sent or failed:
-        logger.warning("Report runs swept: %s sent again, %s failed past their limit", sent, failed)
-    return {"sent": sent, "failed": failed}
+    packs = len(queue_lost_packs(now))
+    if sent or failed or packs:
+        logger.warning(
+            "Report runs swept: %s sent again, %s failed past their limit, %s queued for "
+            "sign-offs whose monthly pack was never queued",
+            sent,
+            failed,
+            packs,
+        )
+    return {"sent": sent, "failed": failed, "packs": packs}
+
+
+# How far back the sweeper looks for a council-wide sign-off whose pack was never queued.
+LOST_PACKS_WITHIN = timedelta(days=2)
+
+
+def queue_lost_packs(now) -> list[ReportRun]:
+    """Queue the monthly pack of each council-wide sign-off of the last two days that has
+    none: the message asking for it is sent after the sign-off commits, and was lost if
+    the broker was away then (the sign-off stands). Left alone until it has waited
+    REDISPATCH_AFTER_MINUTES, so the message on its way is not raced; idempotent
+    (``queue_pack_for_sign_off``)."""
+    waited = now - timedelta(minutes=settings.REDISPATCH_AFTER_MINUTES)
+    sign_offs = PeriodSignOff.objects.active().filter(
+        department__isnull=True, signed_off_at__range=(now - LOST_PACKS_WITHIN, waited)
+    )
+    runs: list[ReportRun] = []
+    for sign_off in sign_offs.select_related("signed_off_by"):
+        runs.extend(queue_pack_for_sign_off(sign_off))
+    return runs
 
 
 def set_progress(run: ReportRun, percent: int) -> None:

@@ -15,7 +15,9 @@ from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 
 from core import dispatch
-from reporting.models import ReportRun, ReportState
+from departments.models import PeriodSignOff
+from departments.returns.services import sign_off_period
+from reporting.models import ReportRun, ReportState, ReportTrigger
 from reporting.reports import services
 from reporting.tasks import build_report_run
 from tests.reporting.report_data import MONTH, NOW, build_evidence
@@ -101,12 +103,12 @@ def test_the_sweeper_sends_again_only_what_waited_too_long(evidence, audrey, bro
     broker_back.clear()  # what the requests sent themselves
 
     with time_machine.travel(NOW + timedelta(minutes=6), tick=False):
-        assert services.sweep_runs() == {"sent": 1, "failed": 0}
+        assert services.sweep_runs() == {"sent": 1, "failed": 0, "packs": 0}
     assert broker_back == [waited.pk]
     waited.refresh_from_db()
     assert waited.queued_at == NOW + timedelta(minutes=6)  # its clock starts again
     with time_machine.travel(NOW + timedelta(minutes=10), tick=False):
-        assert services.sweep_runs() == {"sent": 1, "failed": 0}
+        assert services.sweep_runs() == {"sent": 1, "failed": 0, "packs": 0}
     assert broker_back == [waited.pk, recent.pk]
 
 
@@ -115,7 +117,7 @@ def test_a_sweep_while_the_broker_is_still_away_keeps_the_run_waiting(
 ):
     run = ask(audrey)
     with time_machine.travel(NOW + timedelta(minutes=6), tick=False):
-        assert services.sweep_runs() == {"sent": 0, "failed": 0}
+        assert services.sweep_runs() == {"sent": 0, "failed": 0, "packs": 0}
     run.refresh_from_db()
     assert (run.state, run.queued_at) == (ReportState.QUEUED, NOW)  # tried again next time
 
@@ -126,9 +128,9 @@ def test_a_run_still_running_past_its_time_limit_fails_with_a_retry(
     run = ask(audrey)
     assert services.claim_run(run.pk, task_id="task-1") is not None  # then its worker died
     with time_machine.travel(NOW + timedelta(seconds=660 + 59), tick=False):
-        assert services.sweep_runs() == {"sent": 0, "failed": 0}  # within the limit
+        assert services.sweep_runs() == {"sent": 0, "failed": 0, "packs": 0}  # within the limit
     with time_machine.travel(NOW + timedelta(seconds=660 + 61), tick=False):
-        assert services.sweep_runs() == {"sent": 0, "failed": 1}
+        assert services.sweep_runs() == {"sent": 0, "failed": 1, "packs": 0}
     run.refresh_from_db()
     assert run.state == ReportState.FAILED
     assert run.error.startswith("The report was still being built after the 10 minutes limit")
@@ -183,3 +185,28 @@ def test_a_build_past_its_soft_time_limit_fails_with_a_retry(evidence, audrey, m
     assert build_report_run.apply(args=[run.pk]).get() == ReportState.FAILED
     run.refresh_from_db()
     assert run.error.startswith("The report was still being built after the 10 minutes limit")
+
+
+def test_a_sign_off_whose_pack_message_was_lost_gets_its_pack_from_the_sweeper(
+    evidence, sam, broker_back, django_capture_on_commit_callbacks
+):
+    PeriodSignOff.objects.all().delete()
+    # The sign-off commits; the message asking for its pack is never sent (the broker was
+    # away), nor anything else that waited for the commit.
+    with django_capture_on_commit_callbacks(execute=False):
+        sign_off_period(period_key=MONTH.key, actor=sam)
+    assert not ReportRun.objects.exists()
+    with time_machine.travel(NOW + timedelta(minutes=4), tick=False):
+        assert services.sweep_runs()["packs"] == 0  # it may still be on its way
+    with (
+        time_machine.travel(NOW + timedelta(minutes=6), tick=False),
+        django_capture_on_commit_callbacks(execute=True),  # the sweeper runs outside one
+    ):
+        assert services.sweep_runs() == {"sent": 0, "failed": 0, "packs": 2}
+        assert services.sweep_runs()["packs"] == 0  # queued once
+    runs = ReportRun.objects.filter(kind="monthly_pack").order_by("pk")
+    assert [(r.file_format, r.trigger, r.requested_by) for r in runs] == [
+        ("pdf", ReportTrigger.SIGN_OFF, sam),
+        ("xlsx", ReportTrigger.SIGN_OFF, sam),
+    ]
+    assert broker_back == [run.pk for run in runs]
