@@ -17,7 +17,7 @@ from contextlib import ExitStack, closing
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -37,6 +37,7 @@ from core.importer import (
 )
 from core.progress import cache_progress, forget_progress
 from core.uploads import check_upload
+from departments import roles
 from departments.models import ImportJob, ImportStatus
 
 logger = logging.getLogger(__name__)
@@ -118,8 +119,8 @@ JOB_STATES = WorkStates(
 )
 STOPPED_PAST_LIMIT = (
     "The import was still running after the {limit} limit, or its worker stopped, so it "
-    "was stopped and nothing was imported. Start it again; if it stops again, split the "
-    "file into smaller ones or tell an administrator the import number ({job_id})."
+    "was stopped and nothing was imported. Try again; if it stops again, split the file "
+    "into smaller ones or tell an administrator the import number ({job_id})."
 )
 TOO_MANY_ATTEMPTS = (
     "The import was started {attempts} times and its worker stopped each time, so it was "
@@ -152,6 +153,44 @@ def finish_job(job: ImportJob, status: str, **fields) -> None:
         setattr(job, name, value)
     job.save()
     forget_progress(job.pk)
+
+
+def may_retry(job: ImportJob) -> bool:
+    """Whether the job may be started again with the file it holds: it failed as a whole
+    (a time limit, a worker or database gone) rather than for rows to fix, which the same
+    file would fail again."""
+    return job.status == ImportStatus.FAILED and not job.errors
+
+
+def retry_import(*, job: ImportJob, actor) -> ImportJob:
+    """Queue a failed job again with the file it holds; only its starter (or an
+    administrator) may. Raises PermissionDenied, or ValidationError when the job may not
+    be retried (``may_retry``)."""
+    if job.created_by_id != actor.pk and not roles.scope_for(actor).is_admin:
+        raise PermissionDenied("Only the person who started this import can start it again.")
+    if not may_retry(job):
+        raise ValidationError(
+            {
+                "status": [
+                    "Only an import that stopped as a whole can be started again; a file "
+                    "with problems in its rows must be fixed and uploaded again."
+                ]
+            }
+        )
+    with transaction.atomic():
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportStatus.PENDING,
+            message="",
+            processed_rows=0,
+            attempts=0,
+            task_id="",
+            queued_at=timezone.now(),
+            started_at=None,
+            finished_at=None,
+        )
+        send_task_after_commit(RUN_IMPORT_TASK, job.pk)
+    job.refresh_from_db()
+    return job
 
 
 def time_limit_message(job: ImportJob) -> str:

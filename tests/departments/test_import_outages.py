@@ -94,15 +94,54 @@ def test_an_import_started_while_the_broker_is_away_waits_and_is_sent_when_it_is
     assert broker.sent == [job.pk]
 
 
-def test_a_job_running_past_its_time_limit_fails_saying_to_start_it_again(alice, repairs):
+def test_a_job_running_past_its_time_limit_fails_and_may_be_tried_again(
+    client, alice, repairs, django_capture_on_commit_callbacks
+):
     job = start(alice)
     assert imports.claim_job(job.pk, task_id="worker died") is not None
+    with time_machine.travel(NOW + timedelta(seconds=180 + 59), tick=False):
+        assert imports.sweep_jobs() == {"sent": 0, "failed": 0}  # within the limit
     with time_machine.travel(NOW + timedelta(seconds=180 + 61), tick=False):
         assert imports.sweep_jobs() == {"sent": 0, "failed": 1}
     job.refresh_from_db()
     assert job.status == ImportStatus.FAILED and job.finished_at is not None
     assert job.message.startswith("The import was still running after the 2 minutes limit")
     assert not KpiReturn.objects.exists()
+
+    client.force_login(alice)
+    page = client.get(f"/imports/{job.pk}/").content.decode()
+    assert f'action="/imports/{job.pk}/retry/"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/imports/{job.pk}/retry/")
+    assert response.status_code == 302 and response.url == f"/imports/{job.pk}/"
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.message) == (
+        ImportStatus.SUCCEEDED,
+        1,
+        "1 row read: 1 created, 0 updated.",
+    )
+    assert KpiReturn.objects.count() == 1
+
+
+def test_a_file_rejected_for_its_rows_is_not_tried_again(
+    client, alice, bob, repairs, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = start_import(
+            kind="returns",
+            actor=alice,
+            uploaded_file=SimpleUploadedFile("r.csv", b"indicator_code,period,value\nNOPE,x,1\n"),
+        )
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED and job.errors
+    client.force_login(alice)
+    assert "/retry/" not in client.get(f"/imports/{job.pk}/").content.decode()
+    response = client.post(f"/imports/{job.pk}/retry/", follow=True)
+    assert "a file with problems in its rows must be fixed" in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    client.force_login(bob)  # someone else's import is not there for them
+    assert client.post(f"/imports/{job.pk}/retry/").status_code == 404
 
 
 def test_a_copy_of_the_message_does_not_run_the_job_again(alice, repairs):
