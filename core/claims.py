@@ -20,6 +20,7 @@ names of their fields, so this module knows no model.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,16 +28,20 @@ from django.conf import settings
 from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
 
+from core.dispatch import send_task
+
 
 @dataclass(frozen=True)
 class WorkStates:
-    """How one model spells its states: the field and its waiting and running values.
-    The model also has ``task_id``, ``attempts``, ``queued_at`` and ``started_at``."""
+    """How one model spells its states: the field and its waiting, running and failed
+    values, and the text field that says why it failed. The model also has ``task_id``,
+    ``attempts``, ``queued_at``, ``started_at`` and ``finished_at``."""
 
     field: str
     waiting: str
     running: str
     failed: str
+    reason: str
 
 
 def claim(rows: QuerySet, pk: int, *, states: WorkStates, task_id: str) -> bool:
@@ -73,9 +78,34 @@ def running_past_time_limit(rows: QuerySet, *, states: WorkStates, now: datetime
     return rows.filter(**{states.field: states.running}, started_at__lt=since)
 
 
-def mark_requeued(rows: QuerySet, pk: int, *, states: WorkStates, now: datetime) -> bool:
-    """Restart the waiting clock of a row sent again, if it still waits; True if so."""
-    return rows.filter(pk=pk, **{states.field: states.waiting}).update(queued_at=now) == 1
+def sweep(
+    rows: QuerySet,
+    *,
+    states: WorkStates,
+    task_name: str,
+    stopped: Callable[[Model], str],
+    now: datetime,
+) -> tuple[int, int]:
+    """The sweeper's round over one model's rows (Celery beat runs it every minute):
+
+    - a row still running past its time limit is failed, saying ``stopped(row)``, if it
+      is still the same start (one that finished meanwhile is kept);
+    - a row waiting too long is sent again to ``task_name``, and its waiting clock starts
+      again; while the broker is still away it stays as it is, for the next round.
+
+    Returns (rows sent again, rows failed).
+    """
+    failed = 0
+    for row in running_past_time_limit(rows, states=states, now=now):
+        failed += rows.filter(
+            pk=row.pk, **{states.field: states.running}, started_at=row.started_at
+        ).update(**{states.field: states.failed, states.reason: stopped(row)}, finished_at=now)
+    sent = 0
+    for pk in waiting_too_long(rows, states=states, now=now).values_list("pk", flat=True):
+        if send_task(task_name, pk):
+            rows.filter(pk=pk, **{states.field: states.waiting}).update(queued_at=now)
+            sent += 1
+    return sent, failed
 
 
 def time_limit_in_words() -> str:

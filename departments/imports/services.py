@@ -26,7 +26,7 @@ from django.utils.module_loading import import_string
 from core import claims
 from core.cells import ImportRejected, RowError
 from core.claims import WorkStates
-from core.dispatch import send_task, send_task_after_commit
+from core.dispatch import send_task_after_commit
 from core.importer import (
     ImportSummary,
     ProgressCallback,
@@ -116,6 +116,7 @@ JOB_STATES = WorkStates(
     waiting=ImportStatus.PENDING,
     running=ImportStatus.RUNNING,
     failed=ImportStatus.FAILED,
+    reason="message",
 )
 STOPPED_PAST_LIMIT = (
     "The import was still running after the {limit} limit, or its worker stopped, so it "
@@ -204,18 +205,13 @@ def sweep_jobs(now=None) -> dict[str, int]:
     nothing was imported). Celery beat runs it every minute (through
     departments.tasks.sweep_import_jobs). Returns the counts {"sent", "failed"}."""
     now = now or timezone.now()
-    failed = 0
-    for job in claims.running_past_time_limit(ImportJob.objects, states=JOB_STATES, now=now):
-        # Only if it is still the same start: a job that finished meanwhile is kept.
-        failed += ImportJob.objects.filter(
-            pk=job.pk, status=ImportStatus.RUNNING, started_at=job.started_at
-        ).update(status=ImportStatus.FAILED, finished_at=now, message=time_limit_message(job))
-    sent = 0
-    waiting = claims.waiting_too_long(ImportJob.objects, states=JOB_STATES, now=now)
-    for job_id in waiting.values_list("pk", flat=True):
-        if send_task(RUN_IMPORT_TASK, job_id):
-            claims.mark_requeued(ImportJob.objects, job_id, states=JOB_STATES, now=now)
-            sent += 1
+    sent, failed = claims.sweep(
+        ImportJob.objects,
+        states=JOB_STATES,
+        task_name=RUN_IMPORT_TASK,
+        stopped=time_limit_message,
+        now=now,
+    )
     if sent or failed:
         logger.warning("Import jobs swept: %s sent again, %s failed past their limit", sent, failed)
     return {"sent": sent, "failed": failed}

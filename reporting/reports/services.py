@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from core import claims
 from core.claims import WorkStates
-from core.dispatch import send_task, send_task_after_commit
+from core.dispatch import send_task_after_commit
 from departments import periods, roles
 from departments.models import Membership, PeriodSignOff
 from departments.roles import Role
@@ -98,6 +98,7 @@ RUN_STATES = WorkStates(
     waiting=ReportState.QUEUED,
     running=ReportState.RUNNING,
     failed=ReportState.FAILED,
+    reason="error",
 )
 STOPPED_PAST_LIMIT = (
     "The report was still being built after the {limit} limit, or its worker stopped, so "
@@ -164,19 +165,15 @@ def sweep_runs(now=None) -> dict[str, int]:
     message was lost (``queue_lost_packs``). Celery beat runs it every minute (through
     reporting.tasks.sweep_report_runs). Returns the counts {"sent", "failed", "packs"}."""
     now = now or timezone.now()
-    failed = 0
-    for run in claims.running_past_time_limit(ReportRun.objects, states=RUN_STATES, now=now):
-        message = STOPPED_PAST_LIMIT.format(limit=claims.time_limit_in_words(), run_id=run.pk)
-        # Only if it is still the same start: a build that finished meanwhile is kept.
-        failed += ReportRun.objects.filter(
-            pk=run.pk, state=ReportState.RUNNING, started_at=run.started_at
-        ).update(state=ReportState.FAILED, finished_at=now, error=message)
-    sent = 0
-    waiting = claims.waiting_too_long(ReportRun.objects, states=RUN_STATES, now=now)
-    for run_id in waiting.values_list("pk", flat=True):
-        if send_task(BUILD_REPORT_TASK, run_id):
-            claims.mark_requeued(ReportRun.objects, run_id, states=RUN_STATES, now=now)
-            sent += 1
+    sent, failed = claims.sweep(
+        ReportRun.objects,
+        states=RUN_STATES,
+        task_name=BUILD_REPORT_TASK,
+        stopped=lambda run: STOPPED_PAST_LIMIT.format(
+            limit=claims.time_limit_in_words(), run_id=run.pk
+        ),
+        now=now,
+    )
     packs = len(queue_lost_packs(now))
     if sent or failed or packs:
         logger.warning(
