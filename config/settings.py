@@ -271,7 +271,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Time limits in seconds of the long tasks (imports, report builds): past the soft limit
 # the task stops and records that it took too long; past the hard one its process is
-# killed and the sweeper (below) marks the row failed, with a retry.
+# killed and the sweeper (below) marks the row failed, with a retry. Celery writes the
+# sending process's limits into each message, so web, worker and beat must share them.
 TASK_SOFT_TIME_LIMIT = int(env("TASK_SOFT_TIME_LIMIT", str(30 * 60)))
 TASK_TIME_LIMIT = int(env("TASK_TIME_LIMIT", str(35 * 60)))
 # Redis gives an unacknowledged message to another worker after the visibility timeout:
