@@ -67,6 +67,8 @@ MIDDLEWARE = [
     # Sets Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A database that cannot be reached answers 503 with Retry-After, not 500.
+    "core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -120,14 +122,33 @@ if REDIS_URL and env("PYTEST_XDIST_WORKER", ""):
     _redis = urlsplit(REDIS_URL)
     _db = int(_redis.path.strip("/") or 0) + int(env("PYTEST_XDIST_WORKER").removeprefix("gw"))
     REDIS_URL = urlunsplit(_redis._replace(path=f"/{_db}"))
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "governance"),
-        }
+
+
+def redis_cache(location: str) -> dict:
+    """The cache on the Redis at ``location``. django-redis rather than Django's own
+    RedisCache for one option: with IGNORE_EXCEPTIONS a cache that cannot be reached is a
+    miss on read and a no-op on write, logged (DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS), so
+    pages, the API's throttles and import progress go on while Redis is away (issue 22).
+    What must not be lost when it is (the figures generation, work asked for) is kept in
+    the database."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", "governance"),
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            # Seconds: a Redis that does not answer costs a request this much, once per
+            # cache call, rather than the operating system's minutes.
+            "SOCKET_CONNECT_TIMEOUT": 1,
+            "SOCKET_TIMEOUT": 1,
+        },
     }
+
+
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "core.cache"
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     # The embedded default is one process (runserver, Celery eager): its own memory is
     # the cache every reader shares. Several processes need Redis (below).
@@ -307,11 +328,51 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Reliability (issue 22): a task's message is acknowledged only once the task has run,
+# and a worker process killed mid-task (kill -9, the out-of-memory killer) puts the
+# message back, so the task runs again; the tasks claim their row with a conditional
+# UPDATE, so a message delivered twice is run once. Each worker takes one message at a
+# time, so a long build never holds others back behind it.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Time limits in seconds of the long tasks (imports, report builds): past the soft limit
+# the task stops and records that it took too long; past the hard one its process is
+# killed and the sweeper (below) marks the row failed, with a retry. Celery writes the
+# sending process's limits into each message, so web, worker and beat must share them.
+TASK_SOFT_TIME_LIMIT = int(env("TASK_SOFT_TIME_LIMIT", str(30 * 60)))
+TASK_TIME_LIMIT = int(env("TASK_TIME_LIMIT", str(35 * 60)))
+# Redis gives an unacknowledged message to another worker after the visibility timeout:
+# longer than any task may run, or a task still running would be started a second time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": TASK_TIME_LIMIT + 10 * 60,
+    # Seconds: a request that queues work while Redis is away answers at once (the row
+    # waits for the sweeper) instead of waiting on the operating system's timeouts.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+# The web process tries a dispatch briefly, then leaves the row queued for the sweeper.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+# A worker whose broker went away keeps trying to reconnect instead of exiting.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Work queued longer than this (minutes) without a worker taking it is sent again.
+REDISPATCH_AFTER_MINUTES = int(env("REDISPATCH_AFTER_MINUTES", "5"))
+# How many times a run or import may be started before it is marked failed: a file that
+# kills its worker each time it is read must not be tried for ever.
+TASK_MAX_ATTEMPTS = int(env("TASK_MAX_ATTEMPTS", "3"))
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "departments.tasks.record_worker_heartbeat", "schedule": 60.0},
+    # Every minute: send again the imports and report runs queued while the broker was
+    # away (or lost with it), and fail, with a retry, those stuck past their time limit.
+    "sweep-import-jobs": {"task": "departments.tasks.sweep_import_jobs", "schedule": 60.0},
+    "sweep-report-runs": {"task": "reporting.tasks.sweep_report_runs", "schedule": 60.0},
     "return-reminders": {
         "task": "departments.tasks.send_return_reminders",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon-fri"),

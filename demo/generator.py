@@ -23,13 +23,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from core.figure_generation import figures_changed
 from demo import contract, reference, writing
 from demo import referrals as referral_rows
 from demo.referrals import Pair, build_referrals
 from demo.returns import ReturnFigures, Staff, build_returns, build_sign_offs, target_for
 from demo.scale import DEMO, Episode, Scale
 from departments import periods
+from departments.figures_generation import figures_changed
 from departments.models import (
     Council,
     Department,

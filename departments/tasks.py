@@ -6,13 +6,15 @@ queued or an entry of the beat schedule (config/settings.py)."""
 from datetime import date
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from core.cells import ImportRejected
 from core.health import HEARTBEAT_CACHE_KEY
-from core.progress import forget_progress
 from departments import periods, reminders
 from departments.imports import services as imports
 from departments.models import ImportJob, ImportStatus
@@ -36,25 +38,44 @@ IMPORT_CRASH_MESSAGE = (
 )
 
 
-@shared_task(name="departments.tasks.run_import_job")
-def run_import_job(job_id: int) -> str:
-    """Run one import job, all or nothing, and record the outcome on the job.
+# Worth another try: the database went away (a restart, a failover, a dropped
+# connection). The import's transaction was rolled back, so nothing was half-stored.
+DATABASE_AWAY = (OperationalError, InterfaceError)
 
-    Idempotent: a finished job is not run again, so a redelivered task is harmless. A
-    job left "running" by a worker that died is run again, which is safe because its
-    transaction was rolled back. Returns the job's final status.
+
+@shared_task(
+    name="departments.tasks.run_import_job",
+    bind=True,
+    autoretry_for=DATABASE_AWAY,
+    max_retries=3,
+    retry_backoff=5,
+    retry_backoff_max=60,
+    soft_time_limit=settings.TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.TASK_TIME_LIMIT,
+)
+def run_import_job(self, job_id: int) -> str:
+    """Run one import job, all or nothing, and record the outcome on the job. Returns the
+    job's status ("missing" for a job that is gone).
+
+    Idempotent: the task claims the job first (``imports.claim_job``), so a copy of the
+    message, or one for a finished job, does nothing; the message put back after its
+    worker died runs it again, which is safe because its transaction was rolled back. A
+    database that went away is retried three times, backing off (5 s, 10 s, 20 s, up to a
+    minute); past the soft time limit the job is failed and may be started again.
     """
-    job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
-    if job is None or job.finished:
-        return job.status if job else "missing"
+    job = imports.claim_job(job_id, task_id=self.request.id or "")
+    if job is None:  # another delivery has it, or it is finished: its status as it is
+        status = ImportJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
+        return status or "missing"
     try:
-        # Saved before the import's transaction opens, so the status page sees it running.
-        job.status = ImportStatus.RUNNING
+        # Counted before the import's transaction opens, so the status page sees it.
         job.total_rows = imports.count_job_rows(job)
-        job.save(update_fields=["status", "total_rows"])
+        job.save(update_fields=["total_rows"])
         summary = imports.run_job(job)
+    except SoftTimeLimitExceeded:
+        imports.finish_job(job, ImportStatus.FAILED, message=imports.time_limit_message(job))
     except ImportRejected as rejected:
-        _finish_import(
+        imports.finish_job(
             job,
             ImportStatus.FAILED,
             errors=[error.as_dict() for error in rejected.errors],
@@ -63,12 +84,16 @@ def run_import_job(job_id: int) -> str:
     except ValidationError as refused:
         # A write refused as a whole, after every row passed (the referrals' monthly
         # summaries out of step): its own words, not "an unexpected error".
-        _finish_import(job, ImportStatus.FAILED, message=" ".join(refused.messages))
+        imports.finish_job(job, ImportStatus.FAILED, message=" ".join(refused.messages))
+    except DATABASE_AWAY:
+        if self.request.retries >= self.max_retries:
+            _record_crash(job)
+        raise  # autoretry_for runs it again; the job keeps its claim meanwhile
     except Exception:
-        _finish_import(job, ImportStatus.FAILED, message=IMPORT_CRASH_MESSAGE.format(job_id=job.pk))
+        _record_crash(job)
         raise
     else:
-        _finish_import(
+        imports.finish_job(
             job,
             ImportStatus.SUCCEEDED,
             processed_rows=summary.rows,
@@ -80,12 +105,16 @@ def run_import_job(job_id: int) -> str:
     return job.status
 
 
-def _finish_import(job, status: str, **fields) -> None:
-    job.status, job.finished_at = status, timezone.now()
-    for name, value in fields.items():
-        setattr(job, name, value)
-    job.save()
-    forget_progress(job.pk)
+def _record_crash(job) -> None:
+    imports.finish_job(job, ImportStatus.FAILED, message=IMPORT_CRASH_MESSAGE.format(job_id=job.pk))
+
+
+@shared_task(name="departments.tasks.sweep_import_jobs")
+def sweep_import_jobs() -> dict[str, int]:
+    """Celery beat, every minute: send again the imports waiting too long (the broker was
+    away, or lost their messages), and fail those running past their time limit (see
+    imports.sweep_jobs)."""
+    return imports.sweep_jobs()
 
 
 @shared_task(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from departments.numbers import TEXT_LIMIT
 from departments.periods import Period, date_in_words
@@ -140,7 +141,7 @@ class EarlyWarning(models.Model):
 
 
 class ReportState(models.TextChoices):
-    QUEUED = "queued", "Queued"
+    QUEUED = "queued", "Waiting for the worker"
     RUNNING = "running", "Running"
     DONE = "done", "Ready to download"
     FAILED = "failed", "Failed"
@@ -197,6 +198,12 @@ class ReportRun(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The Celery task that claimed the run (core.claims): only its message may start it
+    # again, so a copy of the message never builds the file twice at once.
+    task_id = models.CharField(max_length=64, blank=True)
+    queued_at = models.DateTimeField(
+        default=timezone.now, help_text="When the run last started waiting for a worker."
+    )
     notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -8,10 +8,12 @@ from __future__ import annotations
 from datetime import date
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import DatabaseError
 
 from departments.models import PeriodSignOff
-from reporting.models import ReportRun, ReportState
+from reporting.models import ReportRun
 from reporting.reports import services
 from reporting.warnings.evaluation import evaluate_latest
 
@@ -26,26 +28,47 @@ TRANSIENT_ERRORS = (DatabaseError, OSError)
     max_retries=3,
     retry_backoff=30,
     retry_backoff_max=600,
+    soft_time_limit=settings.TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.TASK_TIME_LIMIT,
 )
 def build_report_run(self, run_id: int) -> str:
-    """Build one report run's file. Idempotent: a finished run is not built again, so a
-    redelivered task is harmless; a transient failure is retried three times, backing
-    off, and the run says why while it waits. Returns the run's state."""
-    run = ReportRun.objects.select_related("requested_by").filter(pk=run_id).first()
-    if run is None:
-        return "missing"
-    if run.state == ReportState.DONE:
-        return run.state
+    """Build one report run's file. Returns the run's state ("missing" for one gone).
+
+    Idempotent: the task claims the run first (``services.claim_run``), so a copy of the
+    message, or one for a finished run, does nothing; the message put back after its
+    worker died builds it again. A transient failure is retried three times, backing
+    off, and the run says why while it waits; past the soft time limit the run is failed
+    with a retry.
+    """
+    run = services.claim_run(run_id, task_id=self.request.id or "")
+    if run is None:  # another delivery has it, or it is finished: its state as it is
+        state = ReportRun.objects.filter(pk=run_id).values_list("state", flat=True).first()
+        return state or "missing"
     try:
         services.build_run(run)
+    except SoftTimeLimitExceeded:
+        services.record_time_limit(run)
+        return run.state
     except TRANSIENT_ERRORS as error:
-        services.record_failure(run, f"{type(error).__name__}: {error}")
+        reason = f"{type(error).__name__}: {error}"
+        if self.request.retries >= self.max_retries:
+            services.record_failure(run, reason)
+        else:
+            services.wait_for_retry(run, reason)
         raise  # autoretry_for queues it again
     except Exception as error:  # a fault in the report itself: retrying will not help
         services.record_failure(run, f"{type(error).__name__}: {error}")
         return run.state
     services.notify_when_batch_done(run)
     return run.state
+
+
+@shared_task(name="reporting.tasks.sweep_report_runs")
+def sweep_report_runs() -> dict[str, int]:
+    """Celery beat, every minute: send again the runs queued too long (the broker was
+    away, or lost their messages), and fail, with a retry, those running past their time
+    limit (see services.sweep_runs)."""
+    return services.sweep_runs()
 
 
 @shared_task(name="reporting.tasks.queue_monthly_pack")

@@ -31,9 +31,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management.color import no_style
 from django.db import connection, transaction
 
-from core.figure_generation import figures_changed
 from demo.generator import SeedReport, seed_council
 from demo.scale import DEMO, Scale
+from departments.figures_generation import figures_changed
 from departments.models import Council
 
 # Django's own bookkeeping: the same in every test database, and never seeded.

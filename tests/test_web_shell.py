@@ -78,11 +78,13 @@ def test_sign_out_ends_the_session(client, alice):
     assert client.get("/").status_code == 302
 
 
-def test_healthz_reports_database_and_broker(client, db):
+def test_healthz_reports_database_cache_and_broker(client, db):
     response = client.get("/healthz")
     body = response.json()
     assert response.status_code == 200
+    assert (body["status"], body["down"]) == ("ok", [])
     assert body["database"]["ok"] is True
+    assert body["cache"]["ok"] is True
     assert body["broker"]["ok"] is True
     assert response["Cache-Control"].startswith("max-age=0")
 
@@ -92,9 +94,10 @@ def test_healthz_answers_200_when_only_the_broker_is_down(client, db):
     response = client.get("/healthz")
     body = response.json()
     assert response.status_code == 200
-    assert body["status"] == "degraded"
+    assert (body["status"], body["down"]) == ("degraded", ["broker"])
     assert body["broker"]["ok"] is False
     assert body["database"]["ok"] is True
+    assert "127.0.0.1" not in response.content.decode()  # nor any other address or port
 
 
 def test_unknown_page_gets_the_friendly_404(client, alice):

@@ -24,7 +24,7 @@ def job_progress(job: ImportJob) -> dict:
     processed, total = job.processed_rows, job.total_rows
     percent = job.percent_done
     if job.status == ImportStatus.PENDING:
-        text = "Waiting to start"
+        text = "Waiting for the worker"
     elif job.finished:
         text = f"{processed:,} rows checked"
     elif stage == "writing" and total:

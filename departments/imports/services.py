@@ -11,18 +11,22 @@ file, so the task reads every kind of job the same way and the job row stays sma
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from contextlib import ExitStack, closing
 from decimal import Decimal
 
-from celery import current_app
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from core import claims
 from core.cells import ImportRejected, RowError
+from core.claims import WorkStates
+from core.dispatch import send_task_after_commit
 from core.importer import (
     ImportSummary,
     ProgressCallback,
@@ -31,9 +35,12 @@ from core.importer import (
     iter_rows,
     run_import,
 )
-from core.progress import cache_progress
+from core.progress import cache_progress, forget_progress
 from core.uploads import check_upload
-from departments.models import ImportJob
+from departments import roles
+from departments.models import ImportJob, ImportStatus
+
+logger = logging.getLogger(__name__)
 
 # Every kind of import and the row handler that reads it, declared here where it is read.
 # Handlers are named by dotted path because this app imports no other (DESIGN.md section
@@ -97,14 +104,117 @@ def start_import(
         # A random stored name: the person's file name is kept for display only.
         job.file.save(f"{uuid.uuid4().hex}.{file_format}", content, save=False)
         job.save()
-        transaction.on_commit(lambda: _queue_import(job.pk))
+        # A broker that cannot be reached leaves the job waiting for the sweeper.
+        send_task_after_commit(RUN_IMPORT_TASK, job.pk)
     return job
 
 
-def _queue_import(job_id: int) -> None:
-    # Importing every app's tasks module registers them (a web process has not yet).
-    current_app.loader.import_default_modules()
-    current_app.tasks[RUN_IMPORT_TASK].delay(job_id)
+# --- claims and the sweeper (core.claims) ---------------------------------------------------
+
+JOB_STATES = WorkStates(
+    field="status",
+    waiting=ImportStatus.PENDING,
+    running=ImportStatus.RUNNING,
+    failed=ImportStatus.FAILED,
+    reason="message",
+)
+STOPPED_PAST_LIMIT = (
+    "The import was still running after the {limit} limit, or its worker stopped, so it "
+    "was stopped and nothing was imported. Try again; if it stops again, split the file "
+    "into smaller ones or tell an administrator the import number ({job_id})."
+)
+TOO_MANY_ATTEMPTS = (
+    "The import was started {attempts} times and its worker stopped each time, so it was "
+    "not tried again and nothing was imported. Split the file into smaller ones, or tell "
+    "an administrator the import number ({job_id})."
+)
+
+
+def claim_job(job_id: int, *, task_id: str) -> ImportJob | None:
+    """The job, marked running for the task ``task_id``, or None when that task may not
+    run it (another has it, it is finished or gone; see core.claims). A job started more
+    than ``TASK_MAX_ATTEMPTS`` times is marked failed instead, and None returned."""
+    if not claims.claim(ImportJob.objects, job_id, states=JOB_STATES, task_id=task_id):
+        return None
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if claims.attempts_exhausted(job):
+        finish_job(
+            job,
+            ImportStatus.FAILED,
+            message=TOO_MANY_ATTEMPTS.format(attempts=job.attempts - 1, job_id=job.pk),
+        )
+        return None
+    return job
+
+
+def finish_job(job: ImportJob, status: str, **fields) -> None:
+    """Record the job's outcome (``status`` and any of its fields) and drop its progress."""
+    job.status, job.finished_at = status, timezone.now()
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.save()
+    forget_progress(job.pk)
+
+
+def may_retry(job: ImportJob) -> bool:
+    """Whether the job may be started again with the file it holds: it failed as a whole
+    (a time limit, a worker or database gone) rather than for rows to fix, which the same
+    file would fail again."""
+    return job.status == ImportStatus.FAILED and not job.errors
+
+
+def retry_import(*, job: ImportJob, actor) -> ImportJob:
+    """Queue a failed job again with the file it holds; only its starter (or an
+    administrator) may. Raises PermissionDenied, or ValidationError when the job may not
+    be retried (``may_retry``)."""
+    if job.created_by_id != actor.pk and not roles.scope_for(actor).is_admin:
+        raise PermissionDenied("Only the person who started this import can start it again.")
+    if not may_retry(job):
+        raise ValidationError(
+            {
+                "status": [
+                    "Only an import that stopped as a whole can be started again; a file "
+                    "with problems in its rows must be fixed and uploaded again."
+                ]
+            }
+        )
+    with transaction.atomic():
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportStatus.PENDING,
+            message="",
+            processed_rows=0,
+            attempts=0,
+            task_id="",
+            queued_at=timezone.now(),
+            started_at=None,
+            finished_at=None,
+        )
+        send_task_after_commit(RUN_IMPORT_TASK, job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def time_limit_message(job: ImportJob) -> str:
+    """What a job stopped at its time limit says: failed, start it again."""
+    return STOPPED_PAST_LIMIT.format(limit=claims.time_limit_in_words(), job_id=job.pk)
+
+
+def sweep_jobs(now=None) -> dict[str, int]:
+    """Send again the jobs waiting too long for a worker, and fail the jobs still
+    "running" past their time limit (their transaction was rolled back with their worker:
+    nothing was imported). Celery beat runs it every minute (through
+    departments.tasks.sweep_import_jobs). Returns the counts {"sent", "failed"}."""
+    now = now or timezone.now()
+    sent, failed = claims.sweep(
+        ImportJob.objects,
+        states=JOB_STATES,
+        task_name=RUN_IMPORT_TASK,
+        stopped=time_limit_message,
+        now=now,
+    )
+    if sent or failed:
+        logger.warning("Import jobs swept: %s sent again, %s failed past their limit", sent, failed)
+    return {"sent": sent, "failed": failed}
 
 
 def _json_rows_file(rows: object) -> tuple[ContentFile, int]:

@@ -11,4 +11,5 @@ urlpatterns = [
     path("template/", import_views.import_template, name="import-template"),
     path("<int:pk>/", import_views.import_status, name="import-status"),
     path("<int:pk>/progress/", import_views.import_progress, name="import-progress"),
+    path("<int:pk>/retry/", import_views.import_retry, name="import-retry"),
 ]

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.cells import ImportRejected
 from departments import periods
 from departments.imports.filters import ImportJobFilter
 from departments.imports.progress import job_progress
-from departments.imports.services import import_kinds, start_import
+from departments.imports.services import import_kinds, may_retry, retry_import, start_import
 from departments.models import Department, ImportJob
 from departments.returns.imports import editable_departments, returns_template
 
@@ -180,7 +181,12 @@ def _visible_job(request: HttpRequest, pk: int) -> ImportJob:
 @never_cache
 def import_status(request: HttpRequest, pk: int) -> HttpResponse:
     job = _visible_job(request, pk)
-    context = {"job": job, "progress": job_progress(job), "kind_title": _kind_title(job.kind)}
+    context = {
+        "job": job,
+        "progress": job_progress(job),
+        "kind_title": _kind_title(job.kind),
+        "may_retry": may_retry(job),
+    }
     return render(request, "departments/imports/status.html", context)
 
 
@@ -190,6 +196,18 @@ def import_status(request: HttpRequest, pk: int) -> HttpResponse:
 def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
     """The JSON that static/js/progress.js polls every second while the import runs."""
     return JsonResponse(job_progress(_visible_job(request, pk)))
+
+
+@login_required
+@require_POST
+def import_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start a job that stopped as a whole again, with the file it holds."""
+    job = _visible_job(request, pk)
+    try:
+        retry_import(job=job, actor=request.user)
+    except ValidationError as invalid:
+        messages.error(request, invalid.messages[0])
+    return redirect("departments:import-status", pk=job.pk)
 
 
 def _kind_title(kind: str) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from departments.roles import scope_for
 
 
 class ImportStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to start"
+    PENDING = "pending", "Waiting for the worker"
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Imported"
     FAILED = "failed", "Rejected"
@@ -54,6 +55,14 @@ class ImportJob(models.Model):
     )
     errors = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
+    # Claimed by one Celery task at a time (core.claims): its id, the number of starts,
+    # and when it last began waiting and running, which the sweeper reads.
+    task_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    queued_at = models.DateTimeField(
+        default=timezone.now, help_text="When the import last started waiting for a worker."
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = ImportJobQuerySet.as_manager()

@@ -25,9 +25,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from core.figure_generation import figures_changed
 from core.importer import Outcome, percent_cell_problem
 from departments import roles
+from departments.figures_generation import figures_changed
 from departments.models import Department, Referral
 from departments.numbers import quoted
 from departments.periods import london_date

@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Q
 
-from core.figure_generation import figures_changed
+from departments.figures_generation import figures_changed
 from departments.models import Channel, Referral
 from departments.models.referral_summaries import (
     ReferralDaysMonth,

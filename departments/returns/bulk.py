@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.db.transaction import TransactionManagementError
 from simple_history.utils import bulk_create_with_history
 
-from core.figure_generation import figures_changed
+from departments.figures_generation import figures_changed
 from departments.models import KpiReturn, PerformanceIndicator
 
 

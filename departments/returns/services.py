@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.concurrency import Conflict, insert_first
+from core.dispatch import send_task
 from departments import history, periods, roles
 from departments.models import (
     EDITABLE_RETURN_STATES,
@@ -453,12 +454,9 @@ MONTHLY_PACK_TASK = "reporting.tasks.queue_monthly_pack"
 
 def _queue_monthly_pack(sign_off_id: int) -> None:
     """A council-wide sign-off builds the month's pack. The task is found by name in the
-    Celery registry because departments never imports reporting (DESIGN.md section 2)."""
-    from celery import current_app
-
-    # Importing every app's tasks module registers them (a web process has not yet).
-    current_app.loader.import_default_modules()
-    current_app.tasks[MONTHLY_PACK_TASK].delay(sign_off_id)
+    Celery registry because departments never imports reporting (DESIGN.md section 2).
+    With the broker away the sign-off stands and the sweeper queues the pack later."""
+    send_task(MONTHLY_PACK_TASK, sign_off_id)
 
 
 @transaction.atomic

@@ -3,6 +3,10 @@
 Rates come from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (set from the environment
 in settings) and counts live in the default cache (Redis in production, shared by every
 gunicorn process). A throttled request answers 429 with ``Retry-After`` in seconds.
+
+The throttles fail open: while Redis is away the cache (django-redis with
+IGNORE_EXCEPTIONS, config/settings.py) reads every count as none and logs each failed
+call, so requests are allowed rather than refused with a server error (issue 22).
 """
 
 from __future__ import annotations

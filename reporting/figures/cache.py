@@ -29,7 +29,7 @@ today's date in London (deadlines passed, referrals late).
 
 Why no reader is ever served a stale figure. A key (``figure_cache_key``) holds the
 figure's name, month and scope, today's date and the council's figures generation
-(``core/figure_generation.py``), and nothing is cached under any other key. Every
+(``departments/figures_generation.py``), and nothing is cached under any other key. Every
 write of a row of an input model changes that generation, so no figure cached before the
 write is reachable after it:
 
@@ -68,7 +68,7 @@ from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.utils import timezone
 
-from core.figure_generation import figures_changed, figures_generation
+from departments.figures_generation import figures_changed, figures_generation
 from departments.periods import Period
 
 T = TypeVar("T")
@@ -100,8 +100,9 @@ FIGURE_INPUTS = (
 # Models of the same apps that no cached figure reads: people and their roles (the scope
 # of a reader is part of the key instead), tokens, import jobs and reminders (written
 # often, so counting them would only empty the cache), warnings and report runs (shown
-# beside the figures, never cached).
+# beside the figures, never cached), and the figures generation itself.
 NOT_FIGURE_INPUTS = (
+    "departments.FiguresGeneration",
     "departments.Membership",
     "departments.ApiToken",
     "departments.ImportJob",

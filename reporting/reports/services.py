@@ -10,9 +10,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -22,6 +21,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core import claims
+from core.claims import WorkStates
+from core.dispatch import send_task_after_commit
 from departments import periods, roles
 from departments.models import Membership, PeriodSignOff
 from departments.roles import Role
@@ -90,18 +92,30 @@ def request_report(
 
 
 BUILD_REPORT_TASK = "reporting.tasks.build_report_run"
+# How a run's states are spelt, for the claims and the sweeper (core.claims).
+RUN_STATES = WorkStates(
+    field="state",
+    waiting=ReportState.QUEUED,
+    running=ReportState.RUNNING,
+    failed=ReportState.FAILED,
+    reason="error",
+)
+STOPPED_PAST_LIMIT = (
+    "The report was still being built after the {limit} limit, or its worker stopped, so "
+    "it was stopped and nothing was kept. Retry it; if it stops again, ask for a shorter "
+    "period or tell an administrator the run number ({run_id})."
+)
+TOO_MANY_ATTEMPTS = (
+    "The report was started {attempts} times and its worker stopped each time, so it was "
+    "not tried again and nothing was kept. Retry it later; if it stops again, tell an "
+    "administrator the run number ({run_id})."
+)
 
 
 def _dispatch_after_commit(run: ReportRun) -> None:
-    """Queue the run's build once it is committed. The task is found by its name in the
-    Celery registry: the tasks call this module, so it does not import them."""
-    transaction.on_commit(lambda: _queue_build(run.pk))
-
-
-def _queue_build(run_id: int) -> None:
-    # Importing every app's tasks module registers them (a web process has not yet).
-    current_app.loader.import_default_modules()
-    current_app.tasks[BUILD_REPORT_TASK].delay(run_id)
+    """Queue the run's build once it is committed. A broker that cannot be reached leaves
+    the run queued for the sweeper (``sweep_runs``), and the request answers as usual."""
+    send_task_after_commit(BUILD_REPORT_TASK, run.pk)
 
 
 def retry_run(*, run: ReportRun, actor) -> ReportRun:
@@ -113,9 +127,83 @@ def retry_run(*, run: ReportRun, actor) -> ReportRun:
     with transaction.atomic():
         run.state, run.progress, run.error = ReportState.QUEUED, 0, ""
         run.started_at = run.finished_at = None
-        run.save(update_fields=["state", "progress", "error", "started_at", "finished_at"])
+        # A new start: the attempts count again from none, and no earlier message of
+        # this run may claim it (core.claims).
+        run.attempts, run.task_id, run.queued_at = 0, "", timezone.now()
+        run.save(
+            update_fields=[
+                "state",
+                "progress",
+                "error",
+                "started_at",
+                "finished_at",
+                "attempts",
+                "task_id",
+                "queued_at",
+            ]
+        )
         _dispatch_after_commit(run)
     return run
+
+
+def claim_run(run_id: int, *, task_id: str) -> ReportRun | None:
+    """The run, marked running for the task ``task_id``, or None when that task may not
+    build it (another has it, it is finished or gone; see core.claims). A run started
+    more than ``TASK_MAX_ATTEMPTS`` times is marked failed instead, and None returned."""
+    if not claims.claim(ReportRun.objects, run_id, states=RUN_STATES, task_id=task_id):
+        return None
+    run = ReportRun.objects.select_related("requested_by").get(pk=run_id)
+    if claims.attempts_exhausted(run):
+        _fail(run, TOO_MANY_ATTEMPTS.format(attempts=run.attempts - 1, run_id=run.pk))
+        return None
+    return run
+
+
+def sweep_runs(now=None) -> dict[str, int]:
+    """Send again the runs waiting too long for a worker, fail, with a retry, the runs
+    still "running" past their time limit, and queue the monthly packs whose sign-off's
+    message was lost (``queue_lost_packs``). Celery beat runs it every minute (through
+    reporting.tasks.sweep_report_runs). Returns the counts {"sent", "failed", "packs"}."""
+    now = now or timezone.now()
+    sent, failed = claims.sweep(
+        ReportRun.objects,
+        states=RUN_STATES,
+        task_name=BUILD_REPORT_TASK,
+        stopped=lambda run: STOPPED_PAST_LIMIT.format(
+            limit=claims.time_limit_in_words(), run_id=run.pk
+        ),
+        now=now,
+    )
+    packs = len(queue_lost_packs(now))
+    if sent or failed or packs:
+        logger.warning(
+            "Report runs swept: %s sent again, %s failed past their limit, %s queued for "
+            "sign-offs whose monthly pack was never queued",
+            sent,
+            failed,
+            packs,
+        )
+    return {"sent": sent, "failed": failed, "packs": packs}
+
+
+# How far back the sweeper looks for a council-wide sign-off whose pack was never queued.
+LOST_PACKS_WITHIN = timedelta(days=2)
+
+
+def queue_lost_packs(now) -> list[ReportRun]:
+    """Queue the monthly pack of each council-wide sign-off of the last two days that has
+    none: the message asking for it is sent after the sign-off commits, and was lost if
+    the broker was away then (the sign-off stands). Left alone until it has waited
+    REDISPATCH_AFTER_MINUTES, so the message on its way is not raced; idempotent
+    (``queue_pack_for_sign_off``)."""
+    waited = now - timedelta(minutes=settings.REDISPATCH_AFTER_MINUTES)
+    sign_offs = PeriodSignOff.objects.active().filter(
+        department__isnull=True, signed_off_at__range=(now - LOST_PACKS_WITHIN, waited)
+    )
+    runs: list[ReportRun] = []
+    for sign_off in sign_offs.select_related("signed_off_by"):
+        runs.extend(queue_pack_for_sign_off(sign_off))
+    return runs
 
 
 def set_progress(run: ReportRun, percent: int) -> None:
@@ -126,14 +214,12 @@ def set_progress(run: ReportRun, percent: int) -> None:
 
 
 def build_run(run: ReportRun) -> ReportRun:
-    """Build the run's file with its requester's scope; idempotent: a done run is left
-    as it is, so a redelivered task is harmless."""
+    """Build the file of a run claimed for this task (``claim_run``) with its requester's
+    scope; a done run is left as it is."""
     if run.state == ReportState.DONE:
         return run
-    run.state, run.started_at, run.error = ReportState.RUNNING, timezone.now(), ""
-    run.attempts += 1
-    run.progress = 5
-    run.save(update_fields=["state", "started_at", "error", "attempts", "progress"])
+    run.error, run.progress = "", 5
+    run.save(update_fields=["error", "progress"])
     report_type = report_class(run.kind)
     parameters = read_parameters(run.parameters, user=run.requested_by, needs=report_type.needs)
     report = report_type(user=run.requested_by, parameters=parameters)
@@ -151,8 +237,24 @@ def build_run(run: ReportRun) -> ReportRun:
 
 
 def record_failure(run: ReportRun, reason: str) -> None:
-    run.state, run.finished_at = ReportState.FAILED, timezone.now()
-    run.error = BUILD_FAILED.format(reason=reason[:300], run_id=run.pk)
+    """Mark the run failed, with the reason (an exception's words) in BUILD_FAILED."""
+    _fail(run, BUILD_FAILED.format(reason=reason[:300], run_id=run.pk))
+
+
+def record_time_limit(run: ReportRun) -> None:
+    """The build passed its soft time limit and stopped: failed, with a retry."""
+    _fail(run, STOPPED_PAST_LIMIT.format(limit=claims.time_limit_in_words(), run_id=run.pk))
+
+
+def wait_for_retry(run: ReportRun, reason: str) -> None:
+    """A transient failure (the database or the storage away): the run waits for the
+    task's own retry, saying why, and keeps its claim (core.claims)."""
+    run.error = f"Waiting to try again: {reason[:300]}"
+    ReportRun.objects.filter(pk=run.pk).update(error=run.error)
+
+
+def _fail(run: ReportRun, message: str) -> None:
+    run.state, run.finished_at, run.error = ReportState.FAILED, timezone.now(), message
     run.save(update_fields=["state", "finished_at", "error"])
 
 

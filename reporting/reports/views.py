@@ -118,7 +118,7 @@ def batch_progress(run: ReportRun) -> dict:
         text = f"{done} of {len(batch)} file{'s' if len(batch) != 1 else ''} ready"
         text += f", {failed} failed" if failed else ""
     elif all(r.state == ReportState.QUEUED for r in batch):
-        text = "Waiting to start"
+        text = "Waiting for the worker"
     else:
         text = f"Building: {percent}% done"
     return {

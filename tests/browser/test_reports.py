@@ -43,7 +43,7 @@ def test_the_auditor_downloads_the_monthly_pack_and_checks_it(
     assert page.get_by_label("PDF").is_checked()
     assert page.get_by_label("Excel workbook (.xlsx)").is_checked()
     page.get_by_role("button", name="Build the report").click()
-    page.wait_for_selector("text=Waiting to start")
+    page.wait_for_selector("text=Waiting for the worker")
     assert page.locator("progress").get_attribute("value") == "0"
     _no_axe_violations(page, "Report run, waiting")
 

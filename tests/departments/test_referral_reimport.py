@@ -23,8 +23,8 @@ from django.test.utils import CaptureQueriesContext
 
 from core import importer
 from core.cells import CellText, ImportRejected
-from core.figure_generation import figures_generation
 from core.importer import iter_json_rows, run_import
+from departments.figures_generation import figures_generation
 from departments.models import ImportJob, Referral
 from departments.periods import Period
 from departments.referrals import imports as referral_imports

@@ -22,9 +22,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from core.cells import ImportRejected, RowError
-from core.figure_generation import figures_generation
 from core.importer import LOOK_AHEAD_ROWS, ImportSummary, iter_rows, run_import
 from departments import periods
+from departments.figures_generation import figures_generation
 from departments.models import KpiReturn, ReturnState, Target
 from departments.returns import bulk, services
 from departments.returns.bulk import BULK_BATCH_SIZE

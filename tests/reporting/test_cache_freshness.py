@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from core.figure_generation import figures_generation
+from departments.figures_generation import figures_generation
 from departments.models import Department, PeriodSignOff
 from departments.periods import Period
 from departments.referrals.services import resolve_referral

@@ -108,7 +108,8 @@ def test_a_failed_run_shows_why_and_can_be_retried(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/reports/runs/{run.pk}/retry/")
     run.refresh_from_db()
-    assert (run.state, run.error, run.attempts) == (ReportState.DONE, "", 2)
+    # A retry is a new start: its attempts count from none again (core.claims bounds them).
+    assert (run.state, run.error, run.attempts) == (ReportState.DONE, "", 1)
 
 
 def test_building_a_done_run_again_changes_nothing(evidence, audrey):

@@ -32,10 +32,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from core.figure_generation import figures_changed
 from demo.generator import seed_council
 from demo.loadtest import plan
 from demo.scale import SCALES
+from departments.figures_generation import figures_changed
 from departments.models import Department
 
 LOCUSTFILE = Path(plan.__file__).with_name("locustfile.py")

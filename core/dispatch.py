@@ -1,0 +1,57 @@
+"""Send a task for a row of work, once it is committed; a broker away loses nothing.
+
+The row (an import job, a report run) is the record of the work (``core.claims``): when
+the broker cannot take the message, the row stays waiting, the request answers as usual,
+and the sweeper sends the message again once the broker is back.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import kombu.exceptions
+import redis.exceptions
+from celery import current_app
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+# What publishing a message raises when the broker cannot be reached.
+BROKER_UNREACHABLE = (
+    kombu.exceptions.OperationalError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def send_task(task_name: str, row_id: int) -> bool:
+    """Queue the task named ``task_name`` for ``row_id``; True if the broker took it.
+
+    False, logged, when the broker is unreachable: the row stays waiting for the sweeper.
+    The task is found by its name in Celery's registry, so the caller need not import
+    the tasks module (which imports the caller). Running eagerly (no broker), the task
+    runs here and its own errors propagate.
+    """
+    # Importing every app's tasks module registers them (a web process has not yet).
+    current_app.loader.import_default_modules()
+    try:
+        current_app.tasks[task_name].delay(row_id)
+    except BROKER_UNREACHABLE as error:
+        if current_app.conf.task_always_eager:
+            raise
+        logger.warning(
+            "%s(%s) not queued, the broker is unreachable (%s): the row waits for the sweeper",
+            task_name,
+            row_id,
+            type(error).__name__,
+        )
+        return False
+    return True
+
+
+def send_task_after_commit(task_name: str, row_id: int) -> None:
+    """``send_task`` once the current transaction commits (at once outside one), so the
+    worker always finds the row."""
+    transaction.on_commit(lambda: send_task(task_name, row_id))
