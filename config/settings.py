@@ -419,7 +419,11 @@ DEMO_PASSWORD = env("DEMO_PASSWORD", "demo-council-2025")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line_errors": {"()": "core.log_filters.OneLineErrors"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "one_line": {"class": "logging.StreamHandler", "filters": ["one_line_errors"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     # WeasyPrint, fontTools and kaleido's browser driver narrate every step at INFO.
     "loggers": {
@@ -429,6 +433,8 @@ LOGGING = {
         "kaleido": {"level": "WARNING"},
         "choreographer": {"level": "WARNING"},
         "logistro": {"level": "WARNING"},
+        # A cache that cannot be reached fails the same way on every request.
+        "core.cache": {"handlers": ["one_line"], "propagate": False},
     },
 }
 

@@ -101,9 +101,9 @@ def test_provisional_and_outside_contract_months_read_as_such(page, live_server)
         assert _words(page.get_by_test_id("contract-health").inner_text()) == (
             "Outside the contract"
         )
+        # The state is said once, as the figure; the line under it says why.
         assert _words(page.get_by_test_id("contract-health-status").inner_text()) == (
-            "Outside the contract: May 2025 is outside the contract term "
-            "(1 June 2025 to 31 March 2030)"
+            "May 2025 is outside the contract term (1 June 2025 to 31 March 2030)"
         )
         _no_axe_violations(page, "Partnership page, outside the contract")
 

@@ -22,6 +22,7 @@ from departments import periods
 from departments.models import Department, Referral
 from partnerships.models import Service, SlaResult
 from reporting.metrics.combined import combined_figures
+from reporting.metrics.relation import lag_in_words
 from reporting.models import EarlyWarning, WarningRule
 from reporting.warnings.evaluation import evaluate_history
 from tests.demo_council import demo_council
@@ -133,7 +134,7 @@ def test_the_combined_view_and_the_warnings_find_the_episode(episode_council):
     assert figures.relation.best is not None
     assert figures.relation.best.lag in (1, 2), figures.finding()
     assert figures.relation.best.r > 0
-    assert f"by {figures.relation.best.lag} month" in figures.finding()
+    assert lag_in_words(figures.relation.best.lag) in figures.finding()
     # Each department that relies on a failing system: a positive lag of its own.
     for row in figures.departments:
         if row.department.pk in dependent:
