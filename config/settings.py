@@ -198,6 +198,12 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "departments.api.permissions.HasRole",
     ],
+    # DRF's three, with JSON bodies bounded in depth (core.api.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

@@ -2,13 +2,21 @@
 
 Django's ValidationError (raised by the services) answers 400 with DRF's standard body
 (field name to a list of messages); a stale version answers 409 with what changed; deleting
-a record that others still refer to answers 409 naming them, never a server error.
+a record that others still refer to answers 409 naming them, never a server error. A
+body too large for the server to read answers 413 and one with too many form fields 400,
+both as ``{"detail": ...}``, the API's shape, instead of Django's HTML error page.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
+from django.conf import settings
+from django.core.exceptions import (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import status
@@ -18,7 +26,24 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from core.concurrency import StaleWrite
 
 
+def body_too_large_message() -> str:
+    """What a client whose body is over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is told."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+    return (
+        f"The request body is larger than the {limit:g} MB the API reads: send less (an "
+        "import of many rows as a CSV or XLSX file, or in smaller batches)."
+    )
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses it from the Content-Length, before reading it.
+        return Response(
+            {"detail": body_too_large_message()},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         body = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

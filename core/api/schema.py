@@ -29,6 +29,9 @@ class GovernanceAutoSchema(AutoSchema):
         if "{" in self.path or self._is_list_view():
             # A record outside scope, or a page past the end of a list.
             codes.append(404)
+        if self.method in ("POST", "PUT", "PATCH"):
+            # A body over the size limit (core.api.exceptions).
+            codes.append(413)
         return sorted(codes)
 
     def _get_response_bodies(self, direction="response"):
