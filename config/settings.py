@@ -284,6 +284,9 @@ REPORT_CHART_IMAGES = env_bool("REPORT_CHART_IMAGES", True)
 # Imports: the biggest accepted file (bytes) and the most rows in one file.
 IMPORT_MAX_UPLOAD_BYTES = int(env("IMPORT_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(env("IMPORT_MAX_ROWS", "200000"))
+# A workbook's size unpacked, checked before it is read (core.uploads): the worker's
+# memory and time for one import stay bounded whatever the zip holds.
+IMPORT_MAX_UNPACKED_BYTES = int(env("IMPORT_MAX_UNPACKED_BYTES", str(128 * 1024 * 1024)))
 
 DEMO_PASSWORD = env("DEMO_PASSWORD", "demo-council-2025")
 
