@@ -8,6 +8,13 @@ status code, the documented content type, a body that fits its schema.
 
 ``SCHEMATHESIS_MAX_EXAMPLES`` bounds the examples per operation (default 3, which keeps
 CI to a couple of minutes on two cores); run more locally, as the README shows.
+
+The stateful run chains operations by the links schemathesis infers from the schema
+(a POST's ``id`` into the GET, PUT, PATCH and DELETE of that record; an import's job into
+``/imports/{id}/``), so requests reach real records rather than 404s, as the officer,
+the partner's manager and the administrator (the roles that write). It is bounded by
+``SCHEMATHESIS_STATEFUL_EXAMPLES`` scenarios of at most ``SCHEMATHESIS_STATEFUL_STEPS``
+calls each (default 2 of 6 per role: a few seconds in CI).
 """
 
 from __future__ import annotations
@@ -32,7 +39,10 @@ from tests.api_council import build_council
 from tests.conftest import FUZZING_CALLS
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "3"))
+STATEFUL_EXAMPLES = int(os.environ.get("SCHEMATHESIS_STATEFUL_EXAMPLES", "2"))
+STATEFUL_STEPS = int(os.environ.get("SCHEMATHESIS_STATEFUL_STEPS", "6"))
 ROLES = ("officer", "head", "smt", "partner", "auditor", "admin")
+WRITING_ROLES = ("officer", "partner", "admin")
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -44,12 +54,20 @@ CHECKS = [
 schema = schemathesis.openapi.from_wsgi("/api/schema/", WSGIHandler())
 # The schema's own examples, then generated requests bounded by MAX_EXAMPLES. The coverage
 # phase (every boundary of every parameter) is for the longer local run in the README.
+# "stateful" lets schemathesis infer the links between operations for the chained test.
 schema.config.phases.update(
-    phases=os.environ.get("SCHEMATHESIS_PHASES", "examples,fuzzing").split(",")
+    phases=os.environ.get("SCHEMATHESIS_PHASES", "examples,fuzzing,stateful").split(",")
 )
 
 
-CALLS = {"requests": 0, "operations": 0, "max_examples": MAX_EXAMPLES, "roles": len(ROLES)}
+CALLS = {
+    "requests": 0,
+    "operations": 0,
+    "max_examples": MAX_EXAMPLES,
+    "roles": len(ROLES),
+    "stateful_requests": 0,
+    "stateful_scenarios": STATEFUL_EXAMPLES * len(WRITING_ROLES),
+}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -61,7 +79,6 @@ def _report_calls(request):
 
 @pytest.fixture
 def role_headers(housing, finance, partnership, settings_override):
-    CALLS["operations"] += 1
     council = build_council(housing, finance, partnership)
     return {
         role: {"Authorization": f"Token {create_token(user=user, name='Fuzzing').key}"}
@@ -100,6 +117,7 @@ def settings_override(settings, tmp_path):
 def test_every_operation_as_every_role_answers_without_server_errors_within_the_schema(
     case, role_headers
 ):
+    CALLS["operations"] += 1
     for role, headers in role_headers.items():
         CALLS["requests"] += 1
         try:
@@ -107,3 +125,33 @@ def test_every_operation_as_every_role_answers_without_server_errors_within_the_
         except Exception as failure:
             failure.add_note(f"Sent as the {role}.")
             raise
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", WRITING_ROLES)
+def test_chained_operations_as_each_writing_role_answer_without_server_errors(
+    role, role_headers
+):
+    headers = role_headers[role]
+
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            CALLS["stateful_requests"] += 1
+            return {"headers": headers}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            try:
+                case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+            except Exception as failure:
+                failure.add_note(f"Sent as the {role}, in a chain of operations.")
+                raise
+
+    Workflow.run(
+        settings=settings(
+            max_examples=STATEFUL_EXAMPLES,
+            stateful_step_count=STATEFUL_STEPS,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
