@@ -4,8 +4,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import web
-from core.signin import SignInForm
+from core.signin import AdminSignInForm, SignInForm
 from reporting.pages import home as reporting_views
+
+# The admin site's sign-in page, bounded as the product's own (core.signin).
+admin.site.login_form = AdminSignInForm
 
 urlpatterns = [
     path("", reporting_views.home, name="home"),

@@ -113,6 +113,9 @@ def test_sign_in_refuses_an_over_long_username_or_password_without_looking_it_up
     client, alice, username, password
 ):
     page = client.post(reverse("login"), {"username": username, "password": password})
+    admin = client.post(
+        reverse("admin:login"), {"username": username, "password": password, "next": "/admin/"}
+    )
     api = _post_json(
         client,
         "/api/v1/auth/token/",
@@ -122,6 +125,7 @@ def test_sign_in_refuses_an_over_long_username_or_password_without_looking_it_up
     assert page.status_code == 200
     html = page.content.decode()
     assert "at most 150 characters" in html or "at most 128 characters" in html
+    assert admin.status_code == 200
     assert api.status_code == 400
     field = "username" if len(username) > 150 else "password"
     assert list(api.json()) == [field]
