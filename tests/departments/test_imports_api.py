@@ -558,3 +558,27 @@ def test_a_workbook_that_unpacks_beyond_the_limit_is_refused_before_it_is_read(
     ]
     assert ImportJob.objects.count() == 1  # the bomb started nothing
     assert client.get(fine["Location"]).json()["status"] == "succeeded"
+
+
+def test_an_over_long_cell_is_quoted_cut_in_its_rows_error(
+    client, alice, indicators, django_capture_on_commit_callbacks
+):
+    """A 100,000-character code is that row's error, quoted in 40 characters: a file of
+    such rows does not fill the job's error list with megabytes of what it sent."""
+    client.force_login(alice)
+    code = "X" * 100_000
+
+    response = _post_rows(
+        client,
+        [{"indicator_code": code, "period": "2026-27-P06", "value": "1"}],
+        django_capture_on_commit_callbacks,
+    )
+
+    job_body = client.get(response["Location"]).json()
+    assert job_body["errors"] == [
+        {
+            "row": 1,
+            "column": "indicator_code",
+            "message": f"Unknown indicator code '{'X' * 40}…' (or not in your departments)",
+        }
+    ]
