@@ -16,13 +16,12 @@ What a reader finds wrong with one row (a cell too many or too few, a formula wi
 saved value, a spreadsheet error) travels with the row (``Row.problem``,
 ``CellText.problem``); ``run_import`` reports it as that row's error and never gives such
 a row to the handler, so every row is still checked and nothing is stored. What an
-XLSX cell reads as (percentages, dates, formulas, which sheet) is ``core.workbooks``.
+XLSX cell reads as (percentages, dates, formulas, which sheet) is ``core.workbooks``; how
+a CSV file splits into cells (strictly: an unclosed quote is refused) is ``core.csvfiles``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,8 +30,15 @@ from typing import IO, Literal, Protocol
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core import workbooks
-from core.cells import CellText, ImportRejected, RowError, cell_text
+from core import csvfiles, workbooks
+from core.cells import (
+    CellText,
+    ImportRejected,
+    RowError,
+    cell_text,
+    column_label,
+    normalise_column,
+)
 
 FileFormat = Literal["csv", "xlsx"]
 Outcome = Literal["created", "updated", "unchanged", "skipped"]
@@ -123,11 +129,6 @@ class ProgressCallback(Protocol):
 
 
 # --- reading rows --------------------------------------------------------------------------
-
-
-def normalise_column(name: object) -> str:
-    """ " Indicator Code " -> "indicator_code": forgiving of how people type headers."""
-    return "_".join(cell_text(name).lower().split())
 
 
 def iter_rows(
@@ -279,114 +280,11 @@ def _shape_problem(
 
 
 def _iter_csv(fileobj: IO[bytes]) -> Iterator[tuple[int, Row]]:
-    # utf-8-sig drops the byte-order mark Excel writes at the start of "CSV UTF-8".
-    text = io.TextIOWrapper(fileobj, encoding="utf-8-sig", newline="")
-    lines = _RecordLines(text)
-    # strict: a quote never closed (or text after a closing quote) is an error, not the
-    # rest of the file read into one cell, which turned four rows into one.
-    reader = csv.reader(lines, strict=True)
-    records = 0
-    header: list[str] = []
-
-    def table() -> Iterator[list[str]]:
-        nonlocal records
-        for cells in reader:
-            records += 1
-            lines.record_read()
-            if records == 1:
-                header.extend(normalise_column(cell) for cell in cells)
-            # csv.reader yields text only, and cell_text of text is the text stripped.
-            yield [cell.strip() for cell in cells]
-
+    records = csvfiles.read_records(fileobj)
     try:
-        yield from _rows_from_table(table(), "csv")
-    except csv.Error as error:
-        raise _malformed_csv(error, records + 1, lines, header) from error
-    except UnicodeDecodeError as error:
-        raise ImportRejected("The file is not UTF-8 text; save it as “CSV UTF-8”.") from error
+        yield from _rows_from_table(records, "csv")
     finally:
-        text.detach()  # the caller owns the file and closes it
-
-
-class _RecordLines:
-    """The lines of a CSV file for csv.reader, remembering where the record being read
-    began (its first line and that line's number), to say where a malformed one is."""
-
-    def __init__(self, text: Iterator[str]):
-        self._text = text
-        self._read = 0
-        self._new_record = True
-        self.first_line, self.first_line_number = "", 1
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._text)
-        self._read += 1
-        if self._new_record:
-            self.first_line, self.first_line_number = line, self._read
-            self._new_record = False
-        return line
-
-    def record_read(self) -> None:
-        self._new_record = True
-
-
-def _malformed_csv(
-    error: csv.Error, row_number: int, lines: _RecordLines, header: Sequence[str]
-) -> ImportRejected:
-    """The refusal of a CSV file that cannot be split into cells at ``row_number``: the
-    row (as the importer numbers rows), the line of the file it starts on, and the column
-    whose cell opened the quote that never closes."""
-    where = f"Row {row_number} (line {lines.first_line_number:,} of the file)"
-    reason = str(error)
-    column = ""
-    if reason.startswith("unexpected end of data"):
-        column = _open_quote_column(lines.first_line, header)
-        message = (
-            f"{where} opens a quote (\") in a cell that is never closed, so every line "
-            "after it would be read into that one cell: close the quote, or remove it."
-        )
-    elif reason.startswith("field larger than field limit"):
-        column = _open_quote_column(lines.first_line, header)
-        message = (
-            f"{where} has a cell longer than {csv.field_size_limit():,} characters. A quote "
-            '(") that is never closed does this, reading the lines after it into one cell: '
-            "close the quote, or shorten the cell."
-        )
-    elif "expected after" in reason:
-        message = (
-            f"{where} has text after the closing quote of a quoted cell: put the whole "
-            'cell in quotes and double each quote inside it (""), or remove the quotes.'
-        )
-    else:
-        message = f"{where} cannot be split into cells: {reason}."
-    return ImportRejected(
-        f"Nothing was imported: the CSV file cannot be read from row {row_number} on.",
-        [RowError(row_number, column, message)],
-    )
-
-
-def _open_quote_column(first_line: str, header: Sequence[str]) -> str:
-    """The column of the cell still open at the end of a record's first line: the line
-    read leniently ends inside it. The header's name for it, its spreadsheet letter
-    when the header names none there (or is the row itself), "" if even that fails."""
-    try:
-        index = len(next(csv.reader([first_line]), [""])) - 1
-    except csv.Error:  # the line alone is longer than a cell may be
-        return ""
-    return _column_at(header, index)
-
-
-def _column_at(header: Sequence[str], index: int) -> str:
-    """The header's name of the 0-based column ``index``; its spreadsheet letter when the
-    header names none there, or when the row is the header itself (``header`` empty)."""
-    from openpyxl.utils import get_column_letter
-
-    if index < len(header) and header[index]:
-        return header[index]
-    return get_column_letter(index + 1) + (" (no heading)" if header else "")
+        records.close()  # lets go of the file now, while it is still open
 
 
 def _iter_xlsx(fileobj: IO[bytes], *, sheet_names: Sequence[str] = ()) -> Iterator[tuple[int, Row]]:
@@ -402,7 +300,7 @@ def _iter_xlsx(fileobj: IO[bytes], *, sheet_names: Sequence[str] = ()) -> Iterat
     try:
         yield from _rows_from_table(keeping_header(), "xlsx")
     except workbooks.UnreadableSheet as unreadable:
-        column = "" if unreadable.column is None else _column_at(header, unreadable.column)
+        column = "" if unreadable.column is None else column_label(header, unreadable.column)
         raise ImportRejected(
             f"Nothing was imported: the workbook cannot be read from row {unreadable.row} on.",
             [RowError(unreadable.row, column, unreadable.message)],
