@@ -19,6 +19,7 @@ calls each (default 2 of 6 per role: a few seconds in CI).
 
 from __future__ import annotations
 
+import functools
 import os
 
 import pytest
@@ -130,6 +131,12 @@ def test_every_operation_as_every_role_answers_without_server_errors_within_the_
             raise
 
 
+@functools.cache
+def _state_machine():
+    """The state machine of the schema's links, inferred once for the three roles."""
+    return schema.as_state_machine()
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", WRITING_ROLES)
 def test_chained_operations_as_each_writing_role_answer_without_server_errors(
@@ -137,7 +144,7 @@ def test_chained_operations_as_each_writing_role_answer_without_server_errors(
 ):
     headers = role_headers[role]
 
-    class Workflow(schema.as_state_machine()):
+    class Workflow(_state_machine()):
         # Each chain starts from the same council: what one chain created is rolled back,
         # so the operations a chain may call next depend on that chain alone (Hypothesis
         # replays chains and refuses ones that behave differently the second time).
