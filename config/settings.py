@@ -286,6 +286,12 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "departments.api.permissions.HasRole",
     ],
+    # DRF's three, with JSON bodies bounded in depth (core.api.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -413,6 +419,9 @@ REPORT_CHART_IMAGES = env_bool("REPORT_CHART_IMAGES", True)
 # Imports: the biggest accepted file (bytes) and the most rows in one file.
 IMPORT_MAX_UPLOAD_BYTES = int(env("IMPORT_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(env("IMPORT_MAX_ROWS", "200000"))
+# A workbook's size unpacked, checked before it is read (core.uploads): the worker's
+# memory and time for one import stay bounded whatever the zip holds.
+IMPORT_MAX_UNPACKED_BYTES = int(env("IMPORT_MAX_UNPACKED_BYTES", str(128 * 1024 * 1024)))
 
 DEMO_PASSWORD = env("DEMO_PASSWORD", "demo-council-2025")
 

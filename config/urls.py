@@ -4,14 +4,20 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import web
+from core.signin import AdminSignInForm, SignInForm
 from reporting.pages import home as reporting_views
+
+# The admin site's sign-in page, bounded as the product's own (core.signin).
+admin.site.login_form = AdminSignInForm
 
 urlpatterns = [
     path("", reporting_views.home, name="home"),
     path("healthz", web.healthz, name="healthz"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            authentication_form=SignInForm, redirect_authenticated_user=True
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -69,6 +69,22 @@ class CellText(str):
         return cell
 
 
+def normalise_column(name: object) -> str:
+    """ " Indicator Code " -> "indicator_code": forgiving of how people type headers."""
+    return "_".join(cell_text(name).lower().split())
+
+
+def column_label(header: list[str] | tuple[str, ...], index: int) -> str:
+    """How a message names the 0-based column ``index``: the header's (normalised) name,
+    or its spreadsheet letter where the header names none ("C (no heading)"), or when the
+    row is the header itself (``header`` empty: "C")."""
+    from openpyxl.utils import get_column_letter
+
+    if index < len(header) and header[index]:
+        return header[index]
+    return get_column_letter(index + 1) + (" (no heading)" if header else "")
+
+
 def cell_text(value: object) -> str:
     """A cell as the text a person typed, whatever the file format stored.
 

@@ -16,13 +16,12 @@ What a reader finds wrong with one row (a cell too many or too few, a formula wi
 saved value, a spreadsheet error) travels with the row (``Row.problem``,
 ``CellText.problem``); ``run_import`` reports it as that row's error and never gives such
 a row to the handler, so every row is still checked and nothing is stored. What an
-XLSX cell reads as (percentages, dates, formulas, which sheet) is ``core.workbooks``.
+XLSX cell reads as (percentages, dates, formulas, which sheet) is ``core.workbooks``; how
+a CSV file splits into cells (strictly: an unclosed quote is refused) is ``core.csvfiles``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,8 +30,15 @@ from typing import IO, Literal, Protocol
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core import workbooks
-from core.cells import CellText, ImportRejected, RowError, cell_text
+from core import csvfiles, workbooks
+from core.cells import (
+    CellText,
+    ImportRejected,
+    RowError,
+    cell_text,
+    column_label,
+    normalise_column,
+)
 
 FileFormat = Literal["csv", "xlsx"]
 Outcome = Literal["created", "updated", "unchanged", "skipped"]
@@ -123,11 +129,6 @@ class ProgressCallback(Protocol):
 
 
 # --- reading rows --------------------------------------------------------------------------
-
-
-def normalise_column(name: object) -> str:
-    """ " Indicator Code " -> "indicator_code": forgiving of how people type headers."""
-    return "_".join(cell_text(name).lower().split())
 
 
 def iter_rows(
@@ -279,25 +280,31 @@ def _shape_problem(
 
 
 def _iter_csv(fileobj: IO[bytes]) -> Iterator[tuple[int, Row]]:
-    # utf-8-sig drops the byte-order mark Excel writes at the start of "CSV UTF-8".
-    text = io.TextIOWrapper(fileobj, encoding="utf-8-sig", newline="")
+    records = csvfiles.read_records(fileobj)
     try:
-        # csv.reader yields text only, and cell_text of text is the text stripped.
-        table = ([cell.strip() for cell in cells] for cells in csv.reader(text))
-        yield from _rows_from_table(table, "csv")
-    except csv.Error as error:
-        raise ImportRejected(f"The CSV file cannot be read: {error}.") from error
-    except UnicodeDecodeError as error:
-        raise ImportRejected("The file is not UTF-8 text; save it as “CSV UTF-8”.") from error
+        yield from _rows_from_table(records, "csv")
     finally:
-        text.detach()  # the caller owns the file and closes it
+        records.close()  # lets go of the file now, while it is still open
 
 
 def _iter_xlsx(fileobj: IO[bytes], *, sheet_names: Sequence[str] = ()) -> Iterator[tuple[int, Row]]:
-
     table = workbooks.read_sheet(fileobj, sheet_names=sheet_names)
+    header: list[str] = []
+
+    def keeping_header() -> Iterator[list[str]]:
+        for number, texts in enumerate(table, start=1):
+            if number == 1:
+                header.extend(normalise_column(text) for text in texts)
+            yield texts
+
     try:
-        yield from _rows_from_table(table, "xlsx")
+        yield from _rows_from_table(keeping_header(), "xlsx")
+    except workbooks.UnreadableSheet as unreadable:
+        column = "" if unreadable.column is None else column_label(header, unreadable.column)
+        raise ImportRejected(
+            f"Nothing was imported: the workbook cannot be read from row {unreadable.row} on.",
+            [RowError(unreadable.row, column, unreadable.message)],
+        ) from unreadable
     finally:
         table.close()  # the workbooks close now, not when the generator is collected
 

@@ -14,8 +14,17 @@ from core.cells import ImportRejected
 from core.importer import READ_CHUNK_BYTES, FileFormat
 
 # A workbook is a zip; refuse one that unpacks to far more than any honest sheet would,
-# because openpyxl keeps the shared strings in memory even in read-only mode.
+# because openpyxl keeps the shared strings in memory even in read-only mode, and reads
+# the sheet twice (values and formulas) at tens of seconds per hundred megabytes. Both
+# limits are checked from the zip's directory, before anything is unpacked: the absolute
+# one (IMPORT_MAX_UNPACKED_BYTES, 128 MB; 200,000 rows of the referrals template unpack
+# to 95 MB) keeps a worker's memory to a few hundred megabytes whatever the upload limit,
+# the ratio refuses a small file that is mostly padding.
 _MAX_UNPACKED_RATIO = 40
+
+
+# A file with more than one NUL byte in eight is not UTF-8 text (UTF-16, or binary).
+_MOSTLY_NUL = 8
 
 
 _XLSX_MEMBERS = {"[Content_Types].xml", "xl/workbook.xml"}
@@ -50,9 +59,11 @@ def detect_format(fileobj: IO[bytes], filename: str = "") -> FileFormat:
     """ "xlsx" or "csv" by content; ImportRejected for anything else.
 
     XLSX is a zip holding ``[Content_Types].xml`` and ``xl/workbook.xml``; CSV is UTF-8
-    text (with or without a byte-order mark) without NUL bytes. The whole file is read
-    (in chunks), because a zip's table of contents is at its end and a bad byte can be
-    anywhere in a CSV. ``filename`` is only used in messages. Leaves the file at offset 0.
+    text (with or without a byte-order mark) that is not mostly NUL bytes: UTF-16 text
+    is, and is refused, while a stray NUL in a cell is that row's error
+    (``core.importer``). The whole file is read (in chunks), because a zip's table of
+    contents is at its end and a bad byte can be anywhere in a CSV. ``filename`` is only
+    used in messages. Leaves the file at offset 0.
     """
     fileobj.seek(0)
     head = fileobj.read(4)
@@ -84,21 +95,29 @@ def _check_workbook(fileobj: IO[bytes], filename: str) -> None:
             "but not a workbook."
         )
     unpacked = sum(member.file_size for member in members)
-    if unpacked > _MAX_UNPACKED_RATIO * settings.IMPORT_MAX_UPLOAD_BYTES:
+    limit = min(
+        settings.IMPORT_MAX_UNPACKED_BYTES,
+        _MAX_UNPACKED_RATIO * settings.IMPORT_MAX_UPLOAD_BYTES,
+    )
+    if unpacked > limit:
         raise ImportRejected(
-            f"The workbook unpacks to {_megabytes(unpacked)}, more than a sheet within the "
-            "size limit could hold. Save it again from Excel, or as CSV."
+            f"The workbook unpacks to {_megabytes(unpacked)}; the most one import reads is "
+            f"{_megabytes(limit)} unpacked (about 200,000 rows). Split it into smaller "
+            "workbooks, or save it as CSV."
         )
 
 
 def _is_utf8_text(fileobj: IO[bytes]) -> bool:
     decoder = codecs.getincrementaldecoder("utf-8")()
+    nul_bytes = size = 0
     try:
         while chunk := fileobj.read(READ_CHUNK_BYTES):
-            if b"\x00" in chunk:
-                return False
+            nul_bytes += chunk.count(b"\x00")
+            size += len(chunk)
             decoder.decode(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
-    return True
+    # UTF-16 text of Latin letters is every other byte NUL; a CSV with a damaged cell or
+    # two has a few, which the importer reports on their rows.
+    return nul_bytes * _MOSTLY_NUL <= size

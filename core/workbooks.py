@@ -11,7 +11,11 @@ module decides which sheet is read and what text each cell gives:
 - dates: ISO dates (``2026-04-01``), or ISO date-times when there is a time of day,
   exactly as ``cell_text`` spells them, so a date cell reads like the date typed as text;
 - a formula with no saved value, and an error value (#DIV/0!, #REF!), give a CellText
-  with a ``problem`` naming the cell, which the importer reports as a row error.
+  with a ``problem`` naming the cell, which the importer reports as a row error; so does
+  a number beyond what a spreadsheet holds (``1e309``, saved by a program, not Excel);
+- a cell openpyxl cannot read at all (a number cell holding ``NaN`` or 5,000 digits) or a
+  damaged sheet stops the reading with ``UnreadableSheet``, which names the cell (row and
+  column) where it can be found, never an unexpected error.
 
 Everything streams: openpyxl's read-only mode holds one row at a time (and the shared
 strings), so a 200,000-row sheet needs no more memory than a small one.
@@ -20,6 +24,7 @@ strings), so a 200,000-row sheet needs no more memory than a small one.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Iterator, Sequence
 from decimal import ROUND_HALF_UP, Decimal
@@ -28,6 +33,16 @@ from typing import IO
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from core.cells import CellText, ImportRejected, cell_text
+
+
+class UnreadableSheet(ImportRejected):
+    """openpyxl stopped reading the sheet: at a cell it cannot read (``row`` and the
+    0-based ``column``, when found) or where the sheet's XML is damaged (``column`` None,
+    ``row`` the first row not read). The importer names the column from the header."""
+
+    def __init__(self, message: str, *, row: int, column: int | None):
+        super().__init__(message)
+        self.row, self.column = row, column
 
 # Excel keeps 15 significant digits: a typed number never has more, so the digits a
 # calculation leaves beyond them (0.1 + 0.2 = 0.30000000000000004) are binary noise that
@@ -54,7 +69,14 @@ def read_sheet(fileobj: IO[bytes], *, sheet_names: Sequence[str] = ()) -> Iterat
         formulas.close()
         raise
     try:
-        title = sheet_to_read(formulas, sheet_names=sheet_names)
+        try:
+            title = sheet_to_read(formulas, sheet_names=sheet_names)
+        except ImportRejected:
+            raise
+        except Exception as error:  # a cell openpyxl cannot read while looking for data
+            raise ImportRejected(
+                "The workbook cannot be read; save it again from Excel."
+            ) from error
         if title is None:
             return
         rows = zip(
@@ -63,11 +85,16 @@ def read_sheet(fileobj: IO[bytes], *, sheet_names: Sequence[str] = ()) -> Iterat
             strict=True,
         )
         date_1904 = values.epoch == CALENDAR_MAC_1904
-        for cells, formulas_or_values in rows:
-            yield [
-                sheet_cell(cell, formula, date_1904=date_1904)
-                for cell, formula in zip(cells, formulas_or_values, strict=True)
-            ]
+        read = 0
+        try:
+            for cells, formulas_or_values in rows:
+                read += 1
+                yield [
+                    sheet_cell(cell, formula, date_1904=date_1904)
+                    for cell, formula in zip(cells, formulas_or_values, strict=True)
+                ]
+        except Exception as error:  # openpyxl's parser raises many kinds, mid-sheet
+            raise _unreadable(fileobj, formulas[title], first_unread_row=read + 1) from error
     finally:
         values.close()
         formulas.close()
@@ -155,6 +182,13 @@ def sheet_cell(cell, formula: object, *, date_1904: bool = False) -> str:
             problem=f"Cell {cell.coordinate} holds the spreadsheet error {value}: correct it "
             "in the spreadsheet or type the value",
         )
+    if isinstance(value, float) and not math.isfinite(value):
+        # Excel cannot save one; a program wrote "1e309", which openpyxl reads as infinity.
+        return CellText.of(
+            "",
+            problem=f"Cell {cell.coordinate} holds a number too large for a spreadsheet "
+            "(more than 308 digits): type the number, or clear the cell",
+        )
     if isinstance(value, int | float) and not isinstance(value, bool):
         number = spreadsheet_number(value)
         if is_percent_format(cell.number_format):
@@ -164,6 +198,72 @@ def sheet_cell(cell, formula: object, *, date_1904: bool = False) -> str:
             return CellText.of(decimal_text(number), date_1904=True)
         return decimal_text(number)
     return cell_text(value)
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _unreadable(fileobj: IO[bytes], sheet, *, first_unread_row: int) -> UnreadableSheet:
+    """Why openpyxl stopped reading ``sheet``: the first number cell it cannot read,
+    found by reading the sheet's XML once more (only when reading has already failed),
+    or else the row it stopped at. The sheet's part name is openpyxl's (read-only sheets
+    keep it as ``_worksheet_path``)."""
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    address = None
+    path = getattr(sheet, "_worksheet_path", None)
+    if path is not None:
+        try:
+            address = _first_unreadable_number(fileobj, path)
+        except Exception:  # damaged XML: say where the reading stopped instead
+            address = None
+    if address is not None:
+        letters, row = coordinate_from_string(address[0])
+        return UnreadableSheet(
+            f"Cell {address[0]} holds {_shown(address[1])}, which is not a number a "
+            "spreadsheet can hold: type the number, or clear the cell",
+            row=row,
+            column=column_index_from_string(letters) - 1,
+        )
+    return UnreadableSheet(
+        f"The sheet cannot be read from row {first_unread_row} on: the workbook is damaged "
+        "there. Open it in Excel and save it again, or save it as CSV",
+        row=first_unread_row,
+        column=None,
+    )
+
+
+def _first_unreadable_number(fileobj: IO[bytes], path: str) -> tuple[str, str] | None:
+    """(address, text) of the first number cell whose text openpyxl cannot turn into a
+    number (it reads "1.5" or "1e3" as a float and anything else as an int), or None."""
+    import zipfile
+
+    # The parser openpyxl reads the sheet with (defusedxml's when installed): this
+    # second look is no more exposed than the first.
+    from openpyxl.xml.functions import iterparse
+
+    fileobj.seek(0)
+    with zipfile.ZipFile(fileobj) as archive, archive.open(path.lstrip("/")) as xml:
+        for _, element in iterparse(xml):
+            if element.tag != f"{_MAIN}c":
+                continue
+            text = element.findtext(f"{_MAIN}v")
+            if element.get("t", "n") == "n" and text is not None and not _readable(text):
+                return element.get("r", "?"), text
+            element.clear()
+    return None
+
+
+def _readable(text: str) -> bool:
+    try:
+        float(text) if any(c in text for c in ".Ee") else int(text)
+    except (ValueError, OverflowError):
+        return False
+    return True
+
+
+def _shown(text: str) -> str:
+    return f"'{text}'" if len(text) <= 20 else f"'{text[:20]}…' ({len(text):,} characters)"
 
 
 def spreadsheet_number(value: int | float) -> Decimal:

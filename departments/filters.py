@@ -24,7 +24,9 @@ class PeriodKeyField(forms.CharField):
         try:
             return periods.Period.parse(key.strip())
         except ValueError as error:
-            raise forms.ValidationError(str(error)) from error
+            # The message quotes what was typed, which may hold a "%": as a parameter it
+            # is never read as a format (django-filters formats every message).
+            raise forms.ValidationError("%(reason)s", params={"reason": str(error)}) from error
 
 
 class PeriodFilter(django_filters.CharFilter):

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils import timezone
 
 from departments.models import KpiReturn, PerformanceIndicator, Unit
-from departments.numbers import decimal_digits, decimal_problem, percent_problem
+from departments.numbers import decimal_digits, decimal_problem, percent_problem, quoted
 from departments.periods import Period
 
 UNIT_NAMES = {
@@ -230,7 +230,9 @@ def period_problem(
     try:
         period = Period.parse(period_key)
     except ValueError:
-        return f"Period '{period_key}' is not a period key: use a form such as 2025-26-P06"
+        return (
+            f"Period {quoted(period_key)} is not a period key: use a form such as 2025-26-P06"
+        )
     if period.kind != indicator.period_kind:
         example = {"month": "2025-26-P06", "quarter": "2025-26-Q2", "year": "2025-26"}
         return (

@@ -28,6 +28,11 @@ def pytest_terminal_summary(terminalreporter, config):
             f"schemathesis: {calls['requests']} requests over {calls['operations']} operations "
             f"(up to {calls['max_examples']} generated examples each, as {calls['roles']} roles)"
         )
+    if calls and calls.get("stateful_requests"):
+        terminalreporter.write_line(
+            f"schemathesis stateful: {calls['stateful_requests']} requests in "
+            f"{calls['stateful_scenarios']} chains of operations"
+        )
 
 
 @pytest.hookimpl(trylast=True)

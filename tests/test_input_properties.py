@@ -308,3 +308,86 @@ def test_api_writes_answer_4xx_naming_fields_and_store_nothing_when_refused(
             assert set(errors) <= {*fields, "non_field_errors"}, errors
 
     check()
+
+
+# --- files as bytes: malformed CSV, workbooks with cells no spreadsheet writes (issue 22) ---
+
+RAW_CSV_PIECES = st.sampled_from(
+    ['"', '""', ",", "\n", "\r\n", "\r", "\x00", "LPI-HOU-01", "2026-27-P07", "96", "1e309", " "]
+) | st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=6)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(body=st.lists(RAW_CSV_PIECES, max_size=30).map("".join))
+def test_any_csv_bytes_are_imported_or_refused_naming_the_row(council_data, alice, body):
+    """Unclosed quotes, text after a closing quote, bare carriage returns, NULs: the file
+    is refused with an error naming its row, or its rows are checked; never an exception
+    of the reader, never a partial write."""
+    data = ("indicator_code,period,value,commentary\n" + body).encode()
+    before = _counts()
+    try:
+        with transaction.atomic():
+            run_import(iter_rows(io.BytesIO(data), "csv"), _handler("returns", alice), max_rows=100)
+    except ImportRejected as rejected:
+        assert _counts() == before
+        for error in rejected.errors:
+            assert 1 <= error.row <= data.count(b"\n") + data.count(b"\r") + 1, error
+            assert error.message
+
+
+def _workbook_with(values: list[str]) -> bytes:
+    """A returns workbook whose value cells (C2, C3, ...) hold ``values`` as written in the
+    sheet's XML: what a program other than Excel may save."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["indicator_code", "period", "value"])
+    for month in range(len(values)):
+        book.active.append(["LPI-HOU-01", f"2026-27-P0{month + 1}", 424242 + month])
+    saved, output = io.BytesIO(), io.BytesIO()
+    book.save(saved)
+    source = zipfile.ZipFile(saved)
+    with zipfile.ZipFile(output, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                for month, value in enumerate(values):
+                    data = data.replace(f"<v>{424242 + month}</v>".encode(), value.encode())
+            target.writestr(info, data)
+    return output.getvalue()
+
+
+NUMBER_XML = st.sampled_from(
+    ["NaN", "inf", "-inf", "1e309", "1e-400", "9" * 400, "1.5", "96", "-0", "", "1e", "0x10"]
+) | st.from_regex(r"-?[0-9]{0,5}(\.[0-9]{0,4})?([eE][+-]?[0-9]{1,3})?", fullmatch=True)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(values=st.lists(NUMBER_XML.map(lambda text: f"<v>{text}</v>"), min_size=1, max_size=3))
+def test_workbook_number_cells_no_spreadsheet_writes_are_row_errors(council_data, alice, values):
+    """Whatever a number cell's XML holds, the import stores it, or refuses the file with
+    every error on a row of the sheet and, for a cell, the column named."""
+    before = _counts()
+    try:
+        with transaction.atomic():
+            run_import(
+                iter_rows(io.BytesIO(_workbook_with(values)), "xlsx"),
+                _handler("returns", alice),
+                max_rows=100,
+            )
+    except ImportRejected as rejected:
+        assert _counts() == before
+        assert rejected.errors
+        for error in rejected.errors:
+            assert 2 <= error.row <= len(values) + 1, error
+            assert error.column == "value" or error.message.startswith("The sheet cannot"), error

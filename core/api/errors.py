@@ -1,7 +1,7 @@
 """The API's error bodies, described once for the OpenAPI schema.
 
 400: DRF's standard validation body, a field name to a list of messages
-(``non_field_errors`` for the request as a whole). 401, 403, 404, 405 and 429:
+(``non_field_errors`` for the request as a whole). 401, 403, 404, 405, 413, 415 and 429:
 ``{"detail": "..."}``. 409: a stale ``version``, with the current version and what
 changed since. ``core.api.schema`` adds the ones that apply to every operation.
 """
@@ -97,6 +97,20 @@ _RESPONSES = {
             "current_version": 3,
             "changes": [{"field": "value", "before": "91.5", "after": "88.0"}],
         },
+    ),
+    413: example_response(
+        413,
+        ErrorDetailSerializer,
+        "The request body is larger than the API reads (5 MB); nothing was read.",
+        "Too large",
+        {"detail": "The request body is larger than the 5 MB the API reads: send less."},
+    ),
+    415: example_response(
+        415,
+        ErrorDetailSerializer,
+        "The body's Content-Type is not one the operation reads; nothing was read.",
+        "Unsupported media type",
+        {"detail": 'Unsupported media type "text/plain" in request.'},
     ),
     429: example_response(
         429,

@@ -29,6 +29,10 @@ class GovernanceAutoSchema(AutoSchema):
         if "{" in self.path or self._is_list_view():
             # A record outside scope, or a page past the end of a list.
             codes.append(404)
+        if self.method in ("POST", "PUT", "PATCH"):
+            # A body over the size limit (core.api.exceptions), or in a format the
+            # operation does not read (DRF, before any field is looked at).
+            codes.extend([413, 415])
         return sorted(codes)
 
     def _get_response_bodies(self, direction="response"):

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from drf_spectacular.utils import inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from core.api.errors import error_responses, request_example
+from core.api.parsers import BoundedJSONParser
 from core.cells import ImportRejected
 from departments.imports.filters import ImportJobFilter
 from departments.imports.progress import job_progress
@@ -126,4 +127,4 @@ def start_import_response(request, kind: str) -> Response:
     return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
 
-IMPORT_PARSERS = [MultiPartParser, FormParser, JSONParser]
+IMPORT_PARSERS = [MultiPartParser, FormParser, BoundedJSONParser]

@@ -145,7 +145,9 @@ class ReferralRowHandler:
     def _department(self, code: str, field: str, errors: dict) -> Department | None:
         department = self.departments.get(code.strip())
         if department is None:
-            errors[field] = f"Unknown department '{code}'" if code else "Enter the department code"
+            errors[field] = (
+                f"Unknown department {quoted(code)}" if code else "Enter the department code"
+            )
         return department
 
     def _date(self, text: str, field: str, errors: dict) -> date | None:

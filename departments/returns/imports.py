@@ -17,6 +17,7 @@ from core.importer import (
 from core.tabular import table_file
 from departments import periods, roles
 from departments.models import Department, KpiReturn, PerformanceIndicator, Unit
+from departments.numbers import quoted
 from departments.returns import services
 from departments.validation import FIGURE_LABELS
 
@@ -161,7 +162,7 @@ class ReturnRowHandler:
             errors["indicator_code"] = "Enter the indicator code"
         elif indicator is None:
             errors["indicator_code"] = (
-                f"Unknown indicator code '{code}' (or not in your departments)"
+                f"Unknown indicator code {quoted(code)} (or not in your departments)"
             )
         if not period_key:
             errors["period"] = "Enter the period, such as 2025-26-P06"

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.errors import error_responses
+from core.signin import PASSWORD_MAX_LENGTH, username_max_length
 from departments.models import ApiToken
 from departments.tokens import services as token_services
 from departments.tokens.filters import ApiTokenFilter
@@ -41,8 +42,11 @@ class NewTokenSerializer(ApiTokenSerializer):
 
 
 class ObtainTokenSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    # Bounded as the sign-in page bounds them (core.signin), before any account is read.
+    username = serializers.CharField(max_length=username_max_length())
+    password = serializers.CharField(
+        max_length=PASSWORD_MAX_LENGTH, style={"input_type": "password"}, trim_whitespace=False
+    )
     name = serializers.CharField(max_length=100, help_text="What the token is for.")
 
 

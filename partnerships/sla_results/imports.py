@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.importer import Outcome, percent_cell_problem
 from departments import roles
+from departments.numbers import quoted
 from partnerships.models import Partnership, Sla
 from partnerships.sla_results import services
 
@@ -52,7 +53,7 @@ class SlaResultRowHandler:
         if not matches:
             raise ValidationError(
                 {
-                    "sla_code": f"Unknown SLA code '{code}' (or not in your partnership)"
+                    "sla_code": f"Unknown SLA code {quoted(code)} (or not in your partnership)"
                     if code
                     else "Enter the SLA code"
                 }

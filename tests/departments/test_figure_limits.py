@@ -358,3 +358,53 @@ def test_a_zero_written_with_any_exponent_is_stored_as_zero_on_both_databases(
     assert (kpi.status_code, result.status_code) == (201, 201)
     assert KpiReturn.objects.get().value == 0
     assert SlaResult.objects.get().reported_value == 0
+
+
+def test_issue_22_figures_beyond_their_columns_are_refused_at_every_entry_point(
+    client, alice, pat, count_indicator, availability
+):
+    """The probe's inputs: 100000000000000 for a return (API POST and PATCH, the form) and
+    1e400 for an SLA result (the API, as a JSON number and as text, and the grid)."""
+    from departments.returns.services import save_return
+
+    stored = save_return(
+        indicator=count_indicator, period_key="2026-27-P06", actor=alice, value="5"
+    )
+    client.force_login(alice)
+    too_large = "Value is too large: it has 15 digits before the decimal point and the most is 14"
+
+    posted = client.post(
+        "/api/v1/returns/",
+        f'{{"indicator": {count_indicator.pk}, "period": "{P07}", "value": 100000000000000}}',
+        content_type="application/json",
+    )
+    patched = client.patch(
+        f"/api/v1/returns/{stored.pk}/",
+        {"value": "100000000000000"},
+        content_type="application/json",
+    )
+    form = _form(client, count_indicator, value="100000000000000")
+    client.force_login(pat)
+    results = [
+        client.post(
+            "/api/v1/sla-results/",
+            f'{{"sla": {availability.pk}, "period": "{P07}", "value": {value}}}',
+            content_type="application/json",
+        )
+        for value in ("1e400", '"1e400"')
+    ]
+    grid = client.post(
+        reverse("partnerships:sla-results", args=[availability.service.partnership_id, P07]),
+        {f"value-{availability.pk}": "1e400", f"commentary-{availability.pk}": ""},
+    )
+
+    assert (posted.status_code, patched.status_code, form.status_code) == (400, 400, 400)
+    assert posted.json() == patched.json() == {"value": [too_large]}
+    assert too_large in form.content.decode()
+    result_too_large = (
+        "The result is too large: it has 401 digits before the decimal point and the most is 10"
+    )
+    assert [r.json() for r in results] == [{"value": [result_too_large]}] * 2
+    assert grid.status_code == 400 and result_too_large in grid.content.decode()
+    assert KpiReturn.objects.get().value == 5
+    assert SlaResult.objects.count() == 0

@@ -425,3 +425,160 @@ def test_the_imports_list_shows_only_ones_own_jobs(
 
     client.force_login(ada)
     assert client.get(IMPORTS).json()["count"] == 3
+
+
+# --- files the reader cannot take as they stand (issue 22) ------------------------------------
+
+UNCLOSED = (
+    'Row 3 (line 3 of the file) opens a quote (") in a cell that is never closed, so every '
+    "line after it would be read into that one cell: close the quote, or remove it."
+)
+
+
+def test_a_csv_with_an_unclosed_quote_is_refused_naming_the_row_never_read_as_fewer_rows(
+    client, alice, indicators, django_capture_on_commit_callbacks
+):
+    client.force_login(alice)
+    text = HEADER + (
+        "HOU-01,2026-27-P06,91.5,,,,\n"
+        'HOU-01,2026-27-P05,90,,,"Repairs backlog cleared,\n'  # the quote never closes
+        "HOU-01,2026-27-P04,89,,,,\n"
+        "HOU-01,2026-27-P03,88,,,,\n"
+        "HOU-01,2026-27-P02,87,,,,\n"
+    )
+
+    response = _upload(client, _csv(text), django_capture_on_commit_callbacks)
+
+    job_body = client.get(response["Location"]).json()
+    assert job_body["status"] == "failed"
+    assert job_body["message"] == (
+        "Nothing was imported: the CSV file cannot be read from row 3 on."
+    )
+    assert job_body["errors"] == [{"row": 3, "column": "commentary", "message": UNCLOSED}]
+    assert KpiReturn.objects.count() == 0
+
+
+def test_a_nul_character_in_a_csv_cell_is_that_rows_error(
+    client, alice, indicators, django_capture_on_commit_callbacks
+):
+    client.force_login(alice)
+    text = HEADER + "HOU-01,2026-27-P06,91.5,,,,\nHOU-01,2026-27-P05,90,,,Rep\x00airs,\n"
+
+    response = _upload(client, _csv(text), django_capture_on_commit_callbacks)
+
+    job_body = client.get(response["Location"]).json()
+    assert job_body["status"] == "failed"
+    assert [(e["row"], e["column"]) for e in job_body["errors"]] == [(3, "commentary")]
+    assert job_body["errors"][0]["message"].startswith("The cell holds a NUL character")
+    assert KpiReturn.objects.count() == 0
+
+
+def _workbook(value_xml: bytes = b"<v>91.5</v>", padding: int = 0) -> SimpleUploadedFile:
+    """A returns workbook whose C2 holds ``value_xml`` as written in the sheet's XML (what
+    a program other than Excel may save), with ``padding`` bytes of zeros in another
+    member, as a zip bomb has."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["indicator_code", "period", "value"])
+    book.active.append(["HOU-01", "2026-27-P06", 91.5])
+    saved = io.BytesIO()
+    book.save(saved)
+    source, output = zipfile.ZipFile(saved), io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<v>91.5</v>", value_xml)
+            target.writestr(info, data)
+        if padding:
+            target.writestr("xl/media/padding.bin", bytes(padding))
+    return SimpleUploadedFile("returns.xlsx", output.getvalue())
+
+
+@pytest.mark.parametrize(
+    ("value_xml", "column", "message"),
+    [
+        (
+            b"<v>NaN</v>",
+            "value",
+            "Cell C2 holds 'NaN', which is not a number a spreadsheet can hold: type the "
+            "number, or clear the cell",
+        ),
+        (
+            b"<v>" + b"9" * 5000 + b"</v>",
+            "value",
+            "Cell C2 holds '99999999999999999999…' (5,000 characters), which is not a number "
+            "a spreadsheet can hold: type the number, or clear the cell",
+        ),
+        (
+            b"<v>1e309</v>",
+            "value",
+            "Cell C2 holds a number too large for a spreadsheet (more than 308 digits): type "
+            "the number, or clear the cell",
+        ),
+        (
+            b"<v>1\x00</v>",
+            "",
+            "The sheet cannot be read from row 2 on: the workbook is damaged there. Open it "
+            "in Excel and save it again, or save it as CSV",
+        ),
+    ],
+)
+def test_a_workbook_cell_the_reader_cannot_hold_is_a_row_error_never_a_crashed_job(
+    client, alice, indicators, django_capture_on_commit_callbacks, value_xml, column, message
+):
+    client.force_login(alice)
+
+    response = _upload(client, _workbook(value_xml), django_capture_on_commit_callbacks)
+
+    job_body = client.get(response["Location"]).json()
+    assert job_body["status"] == "failed"
+    assert job_body["errors"] == [{"row": 2, "column": column, "message": message}]
+    assert KpiReturn.objects.count() == 0
+
+
+def test_a_workbook_that_unpacks_beyond_the_limit_is_refused_before_it_is_read(
+    client, alice, indicators, settings, django_capture_on_commit_callbacks
+):
+    assert settings.IMPORT_MAX_UNPACKED_BYTES == 128 * 1024 * 1024
+    settings.IMPORT_MAX_UNPACKED_BYTES = 2 * 1024 * 1024
+    client.force_login(alice)
+
+    bomb = _upload(client, _workbook(padding=3 * 1024 * 1024), django_capture_on_commit_callbacks)
+    fine = _upload(client, _workbook(padding=1024 * 1024), django_capture_on_commit_callbacks)
+
+    assert bomb.status_code == 400
+    assert bomb.json()["file"] == [
+        "The workbook unpacks to 3.0 MB; the most one import reads is 2 MB unpacked (about "
+        "200,000 rows). Split it into smaller workbooks, or save it as CSV."
+    ]
+    assert ImportJob.objects.count() == 1  # the bomb started nothing
+    assert client.get(fine["Location"]).json()["status"] == "succeeded"
+
+
+def test_an_over_long_cell_is_quoted_cut_in_its_rows_error(
+    client, alice, indicators, django_capture_on_commit_callbacks
+):
+    """A 100,000-character code is that row's error, quoted in 40 characters: a file of
+    such rows does not fill the job's error list with megabytes of what it sent."""
+    client.force_login(alice)
+    code = "X" * 100_000
+
+    response = _post_rows(
+        client,
+        [{"indicator_code": code, "period": "2026-27-P06", "value": "1"}],
+        django_capture_on_commit_callbacks,
+    )
+
+    job_body = client.get(response["Location"]).json()
+    assert job_body["errors"] == [
+        {
+            "row": 1,
+            "column": "indicator_code",
+            "message": f"Unknown indicator code '{'X' * 40}…' (or not in your departments)",
+        }
+    ]
