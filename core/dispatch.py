@@ -11,7 +11,7 @@ import logging
 
 import kombu.exceptions
 import redis.exceptions
-from celery import current_app
+from celery import Task, current_app
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -24,6 +24,21 @@ BROKER_UNREACHABLE = (
     ConnectionError,
     TimeoutError,
 )
+
+
+class RowTask(Task):
+    """A task whose outcome is recorded on its row (an import job, a report run, a
+    sign-off's pack), never read from Celery's result store: sent with ``ignore_result``.
+
+    Why: a task sent with a result wanted makes the sender subscribe to the result store
+    first, and with Redis away Celery's Redis backend answers that with a RuntimeError
+    ("Retry limit exceeded while trying to reconnect to the Celery result store"), not a
+    broker error, before the message is even tried: the request that asked for the work
+    answered 500 although the row was committed (found by ``demo/outage_probe.py``)."""
+
+    def apply_async(self, args=None, kwargs=None, **options):
+        options.setdefault("ignore_result", True)
+        return super().apply_async(args, kwargs, **options)
 
 
 def send_task(task_name: str, row_id: int) -> bool:

@@ -63,7 +63,10 @@ class Browser:
 
     def __init__(self, base: str) -> None:
         self.base = base
-        self.jar = http.cookiejar.CookieJar()
+        # The cookies are Secure (production): the proxy in front speaks https, so send
+        # them over this loopback http as a browser would over https.
+        policy = http.cookiejar.DefaultCookiePolicy(secure_protocols=("http", "https"))
+        self.jar = http.cookiejar.CookieJar(policy)
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
 
     def send(self, path: str, data: dict | None = None, token: str | None = None):
@@ -73,7 +76,9 @@ class Browser:
             headers["Authorization"] = f"Token {token}"
         if data is not None:
             csrf = next((c.value for c in self.jar if c.name == "csrftoken"), "")
-            headers.update({"X-CSRFToken": csrf, "Referer": self.base + path})
+            # Behind the TLS proxy the page was https: Django's CSRF check reads the Referer.
+            referer = self.base.replace("http://", "https://", 1) + path
+            headers.update({"X-CSRFToken": csrf, "Referer": referer})
             body = urllib.parse.urlencode(data).encode()
         # An http:// address we built: S310 warns of file: and custom schemes.
         request = urllib.request.Request(self.base + path, data=body, headers=headers)  # noqa: S310
@@ -97,7 +102,9 @@ class Browser:
 
 
 def _api_token(base: str, username: str, password: str) -> str:
-    body = json.dumps({"username": username, "password": password, "name": "outage probe"})
+    body = json.dumps(
+        {"username": username, "password": password, "name": f"outage probe {secrets.token_hex(4)}"}
+    )
     request = urllib.request.Request(  # noqa: S310 - an http:// address we built
         base + "/api/v1/auth/token/",
         data=body.encode(),
@@ -105,6 +112,27 @@ def _api_token(base: str, username: str, password: str) -> str:
     )
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
         return json.loads(response.read())["key"]
+
+
+def _ask_for_a_report(base: str, token: str, month: str) -> str:
+    """Ask for a report run through the API; its answer and then the run's state."""
+    body = json.dumps({"kind": "returns", "file_format": "csv", "parameters": {"period": month}})
+    headers = {**HEADERS, "Authorization": f"Token {token}", "Content-Type": "application/json"}
+    request = urllib.request.Request(  # noqa: S310 - an http:// address we built
+        base + "/api/v1/reports/", data=body.encode(), headers=headers
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            run = json.loads(response.read())
+            answer = response.status
+    except urllib.error.HTTPError as error:
+        return f"answered {error.code}"
+    follow = urllib.request.Request(  # noqa: S310
+        f"{base}/api/v1/reports/{run['id']}/", headers=headers
+    )
+    with urllib.request.urlopen(follow, timeout=30) as response:  # noqa: S310
+        state = json.loads(response.read()).get("state")
+    return f"answered {answer}, then reads {state!r}"
 
 
 def _stream(browser: Browser, token: str, month: str, seconds: float) -> Counter:
@@ -174,11 +202,13 @@ def main() -> None:
 
         redis.terminate()
         redis.wait()
+        asked = _ask_for_a_report(base, token, args.month)
         away = _stream(browser, token, args.month, args.redis_seconds)
         redis = subprocess.Popen(redis_command, stdout=subprocess.DEVNULL)  # noqa: S603
         time.sleep(1)
         after = _stream(browser, token, args.month, 3)
         _report(f"Redis stopped for {args.redis_seconds:.0f} s", away)
+        print(f"  a report asked for while Redis was away: {asked}")
         _report("Redis started again, empty", after)
 
         _psql(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')

@@ -14,6 +14,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from core.cells import ImportRejected
+from core.dispatch import RowTask
 from core.health import HEARTBEAT_CACHE_KEY
 from departments import periods, reminders
 from departments.imports import services as imports
@@ -45,6 +46,7 @@ DATABASE_AWAY = (OperationalError, InterfaceError)
 
 @shared_task(
     name="departments.tasks.run_import_job",
+    base=RowTask,
     bind=True,
     autoretry_for=DATABASE_AWAY,
     max_retries=3,

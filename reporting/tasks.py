@@ -12,6 +12,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError
 
+from core.dispatch import RowTask
 from departments.models import PeriodSignOff
 from reporting.models import ReportRun
 from reporting.reports import services
@@ -23,6 +24,7 @@ TRANSIENT_ERRORS = (DatabaseError, OSError)
 
 @shared_task(
     name="reporting.tasks.build_report_run",
+    base=RowTask,
     bind=True,
     autoretry_for=TRANSIENT_ERRORS,
     max_retries=3,
@@ -71,7 +73,7 @@ def sweep_report_runs() -> dict[str, int]:
     return services.sweep_runs()
 
 
-@shared_task(name="reporting.tasks.queue_monthly_pack")
+@shared_task(name="reporting.tasks.queue_monthly_pack", base=RowTask)
 def queue_monthly_pack(sign_off_id: int) -> int:
     """Queue the monthly pack of a council-wide sign-off (departments.returns.services dispatches
     this by name after the sign-off commits). Returns the number of runs queued."""
