@@ -136,3 +136,23 @@ def test_the_partner_enters_a_month_and_smt_sees_the_credit_and_disputes(page, l
     result = SlaResult.objects.get(sla=failing, period=month.key)
     assert (result.verification, result.verified_by.username) == (Verification.DISPUTED, "smt")
     _no_axe_violations(page, "SLA results page with a disputed result")
+
+    # --- SMT verifies the other results at once (issue 16, item 3) ----------------------
+    others = len(slas) - 1
+    ticked = page.locator(".verify-many input[type=checkbox]:checked")
+    assert ticked.count() == others  # every result awaiting verification, ticked
+    page.get_by_role("button", name="Verify the ticked results").click()
+    page.wait_for_url(re.compile(rf"{re.escape(results_url)}verify/$"))
+    confirm = page.get_by_test_id("confirm-verify")
+    assert _words(confirm.get_by_role("heading").inner_text()) == (
+        f"Verify {others} results for {month.in_words}?"
+    )
+    _no_axe_violations(page, "SLA results page asking to confirm a bulk verification")
+    confirm.get_by_role("button", name=f"Yes, verify {others} results").click()
+    page.wait_for_url(re.compile(rf"{re.escape(results_url)}#verify$"))
+    assert f"{others} results verified." in page.get_by_role("status").inner_text()
+    states = SlaResult.objects.filter(sla__in=slas, period=month.key).exclude(sla=failing)
+    assert set(states.values_list("verification", flat=True)) == {Verification.VERIFIED}
+    assert SlaResult.objects.get(sla=failing, period=month.key).verification == (
+        Verification.DISPUTED
+    )
