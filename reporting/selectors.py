@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import F
+from django.utils import timezone
 
 from departments import periods, roles
 from departments.models import Department, Membership
@@ -28,18 +29,34 @@ def readable_departments(user, *, active_only: bool = True) -> list[Department]:
 
 
 def sla_results_due(partnership_ids, today: date | None = None) -> dict:
-    """SLAs of the partnerships still without a result for the latest closed month."""
+    """The partner's to-do for the latest closed month: each partnership's SLAs still
+    without a result, the deadline in words and whether it has passed (London date).
+
+    Shape: ``month`` (Period), ``deadline`` (date), ``overdue`` (bool: results are still
+    missing after the deadline), ``days_late`` (whole days past it, 0 before), ``slas``
+    (every SLA still without a result) and ``partnerships`` ((Partnership, missing count)
+    for the entry form's links, one per partnership with results missing)."""
+    today = today or timezone.localdate()
     month = periods.latest_closed(periods.PeriodKind.MONTH, today)
-    slas = (
+    deadline = month.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)
+    slas = list(
         Sla.objects.filter(service__partnership__in=partnership_ids)
         .exclude(results__period=month.key)
-        .select_related("service")
-        .order_by("service__name", "code")
+        .select_related("service__partnership")
+        .order_by("service__partnership__name", "service__name", "code")
     )
+    missing: dict[Partnership, int] = {}
+    for sla in slas:
+        partnership = sla.service.partnership
+        missing[partnership] = missing.get(partnership, 0) + 1
+    overdue = bool(slas) and today > deadline
     return {
         "month": month,
-        "deadline": month.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS),
-        "slas": list(slas),
+        "deadline": deadline,
+        "overdue": overdue,
+        "days_late": (today - deadline).days if overdue else 0,
+        "slas": slas,
+        "partnerships": list(missing.items()),
     }
 
 
