@@ -1177,3 +1177,25 @@ def test_a_councils_returns_are_shown_a_page_at_a_time_with_the_filters_kept(
     assert [len(page) for page in codes] == [5, 5, 2]
     assert sum(codes, []) == [f"LPI-HOU-{n:02d}" for n in range(12)]
     assert _queries(client, "/returns/?page=1") == _queries(client, "/returns/?page=3")
+
+
+def test_the_home_opens_a_submitted_return_where_it_is_approved(client, alice, harriet, indicator):
+    """The head's home lists the department's returns due: a submitted one opens on its
+    own page, with the Approve button, not on a form that says it cannot be changed."""
+    submitted = _submitted(indicator, alice)
+    client.force_login(harriet)
+
+    home = client.get("/").content.decode()
+
+    assert f'<a href="/returns/{submitted.pk}/"><strong>{indicator.code}</strong>' in home
+    detail = client.get(f"/returns/{submitted.pk}/").content.decode()
+    assert f'action="/returns/{submitted.pk}/approve/"' in detail
+
+
+def test_the_home_opens_a_draft_on_its_form(client, alice, indicator):
+    _draft(indicator, alice)
+    client.force_login(alice)
+
+    home = client.get("/").content.decode()
+
+    assert f'<a href="{_form_url(indicator)}"><strong>{indicator.code}</strong>' in home
