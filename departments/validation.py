@@ -230,9 +230,7 @@ def period_problem(
     try:
         period = Period.parse(period_key)
     except ValueError:
-        return (
-            f"Period {quoted(period_key)} is not a period key: use a form such as 2025-26-P06"
-        )
+        return f"Period {quoted(period_key)} is not a period key: use a form such as 2025-26-P06"
     if period.kind != indicator.period_kind:
         example = {"month": "2025-26-P06", "quarter": "2025-26-Q2", "year": "2025-26"}
         return (

@@ -90,10 +90,33 @@ def _importable_kinds(user) -> list[tuple[str, str]]:
     ]
 
 
+def _chosen_kind(request: HttpRequest, kinds: list[tuple[str, str]]) -> str:
+    """The kind of import the page is for: ``?kind=`` (or the posted one) when the user
+    may import it, else the first the user may (a partner's is SLA results)."""
+    wanted = request.POST.get("kind") or request.GET.get("kind")
+    allowed = [kind for kind, _ in kinds]
+    return wanted if wanted in allowed else allowed[0]
+
+
+def _words_of(handler: type) -> dict[str, str]:
+    """What the import page says of a kind: its title, lead, columns and sheet name."""
+    return {
+        "title": handler.title,
+        "lead": handler.lead,
+        "columns_hint": handler.columns_hint,
+        "sheet_name": handler.sheet_names[0],
+    }
+
+
 def _start_page(
-    request: HttpRequest, *, form: UploadForm, template_form: TemplateForm
+    request: HttpRequest,
+    *,
+    form: UploadForm,
+    template_form: TemplateForm,
+    kind: str,
+    problems: list[tuple[str, str]] = (),
 ) -> HttpResponse:
-    errors = [
+    errors = [*problems] + [
         (f"id_{name}", message)
         for bound_form in (template_form, form)
         if bound_form.is_bound
@@ -104,7 +127,12 @@ def _start_page(
         {"created_by": request.user.pk}, queryset=ImportJob.objects.visible_to(request.user)
     )
     recent = own.qs[:10]
+    kinds = _importable_kinds(request.user)
     context = {
+        "kind": kind,
+        # The handler's words; not the class itself, which a template would call.
+        "handler": _words_of(import_kinds()[kind]),
+        "other_kinds": [(other, title) for other, title in kinds if other != kind],
         "form": form,
         "template_form": template_form,
         "errors": errors,
@@ -130,8 +158,10 @@ def import_start(request: HttpRequest) -> HttpResponse:
     kinds = _importable_kinds(request.user)
     if not kinds:
         raise PermissionDenied(NOT_ALLOWED)
+    kind = _chosen_kind(request, kinds)
     departments = editable_departments(request.user)
     form = UploadForm(request.POST or None, request.FILES or None, kinds=kinds)
+    form.fields["kind"].initial = kind
     if request.method == "POST" and form.is_valid():
         try:
             job = start_import(
@@ -144,25 +174,57 @@ def import_start(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("departments:import-status", pk=job.pk)
     template_form = _template_form(None, departments)
-    return _start_page(request, form=form, template_form=template_form)
+    return _start_page(request, form=form, template_form=template_form, kind=kind)
 
 
 @login_required
 @require_GET
 def import_template(request: HttpRequest) -> HttpResponse:
-    """A returns template for one of the user's departments and a period, CSV or XLSX."""
+    """A file to fill in and upload, CSV or XLSX: a month's SLA results for the partner
+    (``?kind=sla_results``), otherwise returns for one of the user's departments and a
+    period."""
+    if request.GET.get("kind") == "sla_results":
+        return _sla_results_template(request)
     departments = editable_departments(request.user)
     if not departments:
         raise PermissionDenied(NOT_ALLOWED)
     template_form = _template_form(request.GET, departments)
     if not template_form.is_valid():
         form = UploadForm(kinds=_importable_kinds(request.user))
-        return _start_page(request, form=form, template_form=template_form)
+        return _start_page(request, form=form, template_form=template_form, kind="returns")
     filename, content_type, content = returns_template(
         department=template_form.cleaned_data["department"],
         period_key=template_form.cleaned_data["period"].key,
         file_format=template_form.cleaned_data["file_format"],
     )
+    return HttpResponse(
+        content,
+        content_type=content_type,
+        headers={"Content-Disposition": content_disposition_header(True, filename)},
+    )
+
+
+def _sla_results_template(request: HttpRequest) -> HttpResponse:
+    """The month's SLA results file of the partnerships whose results the user enters.
+    The handler makes it: departments never imports partnerships (DESIGN.md section 2)."""
+    handler = import_kinds()["sla_results"]
+    if not handler.may_import(request.user):
+        raise PermissionDenied(handler.refusal)
+    try:
+        filename, content_type, content = handler.template_file(
+            user=request.user,
+            period_key=request.GET.get("period", "").strip(),
+            file_format=request.GET.get("file_format", "xlsx"),
+        )
+    except ValueError as error:
+        form = UploadForm(kinds=_importable_kinds(request.user))
+        return _start_page(
+            request,
+            form=form,
+            template_form=_template_form(None, []),
+            kind="sla_results",
+            problems=[("id_sla_period", f"Period: {error}")],
+        )
     return HttpResponse(
         content,
         content_type=content_type,

@@ -73,6 +73,15 @@ class ReferralRowHandler:
     """
 
     title = "Referrals"
+    lead = (
+        "Load referrals from the council's case system: one row per referral between two "
+        "departments; a referral's reference finds it again when the file is sent again."
+    )
+    columns_hint = (
+        "Columns: from_department and to_department (department codes), category, "
+        "raised_on, acknowledged_on, resolved_on, agreed_days, channel and reference. "
+        "Other columns are ignored."
+    )
     sheet_names = ("Referrals",)  # read when a workbook has several sheets with data
     writes_atomically = True  # rows are checked, then buffered; batches write in one go
     columns = (

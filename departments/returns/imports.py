@@ -84,6 +84,17 @@ class ReturnRowHandler:
     """
 
     title = "KPI returns"
+    lead = (
+        "Enter many returns at once from a spreadsheet: one row per return, for any of your "
+        "departments and any period that has ended."
+    )
+    columns_hint = (
+        "Columns: indicator_code, period, value (or numerator and denominator for an "
+        "indicator worked out from them), commentary and improvement_action. A column your "
+        "file leaves out keeps what is stored; an empty cell in a column it has clears that "
+        "field. A row identical to what is stored changes nothing, even for an approved "
+        "return. Other columns are ignored."
+    )
     sheet_names = ("Returns",)  # the template's sheet, read when a workbook has several
     writes_atomically = True  # rows are checked, then buffered; batches write in one go
     columns = RETURN_COLUMNS

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.importer import Outcome, percent_cell_problem
-from departments import roles
+from core.tabular import table_file
+from departments import periods, roles
 from departments.numbers import quoted
-from partnerships.models import Partnership, Sla
+from partnerships.models import Partnership, Sla, SlaResult
 from partnerships.sla_results import services
 
 
@@ -19,6 +20,16 @@ class SlaResultRowHandler:
     """
 
     title = "SLA results"
+    lead = (
+        "Enter a month's SLA results at once from a spreadsheet: one row per SLA and month, "
+        "for the partnership whose results you report."
+    )
+    columns_hint = (
+        "Columns: sla_code, period (a month such as 2025-26-P06), value (the result, as a "
+        "number) and commentary (needed for a result that misses the expected level). A "
+        "row identical to what is stored changes nothing; a verified result cannot be "
+        "changed. Other columns are ignored."
+    )
     sheet_names = ("SLA results",)  # read when a workbook has several sheets with data
     writes_atomically = True  # enter_sla_result validates first and is atomic itself
     columns = ("sla_code", "period", "value", "commentary")
@@ -35,6 +46,11 @@ class SlaResultRowHandler:
             if roles.may_enter_sla_results(actor, sla.service.partnership_id):
                 self._slas.setdefault(sla.code, []).append(sla)
         self._seen: dict[tuple[int, str], int] = {}
+
+    @staticmethod
+    def template_file(*, user, period_key: str, file_format: str) -> tuple[str, str, bytes]:
+        """The import page's template (``sla_results_template``)."""
+        return sla_results_template(user=user, period_key=period_key, file_format=file_format)
 
     @classmethod
     def may_import(cls, user) -> bool:
@@ -96,3 +112,46 @@ class SlaResultRowHandler:
             return "unchanged"
         # A new result is saved as version 1; a correction moves past it.
         return "created" if saved.version == 1 else "updated"
+
+
+# Columns of the template that are there to help and are not imported.
+SLA_TEMPLATE_INFO_COLUMNS = ("service (ignored)", "title (ignored)", "expected (ignored)")
+
+
+def sla_results_template(*, user, period_key: str, file_format: str) -> tuple[str, str, bytes]:
+    """A month's SLA results file, ready to fill in and upload: one row per SLA of the
+    partnerships whose results ``user`` enters, with ``sla_code`` and ``period`` filled in
+    and any result already entered. Returns (filename, content type, bytes); ValueError
+    for a period that is not a month, or a format that is neither csv nor xlsx."""
+    month = periods.Period.parse(period_key)
+    if month.kind != periods.PeriodKind.MONTH:
+        raise ValueError("SLA results are monthly: use a month such as 2025-26-P06")
+    slas = [
+        sla
+        for sla in Sla.objects.visible_to(user)
+        .select_related("service")
+        .order_by("service__name", "code")
+        if roles.may_enter_sla_results(user, sla.service.partnership_id)
+    ]
+    entered = {
+        result.sla_id: result for result in SlaResult.objects.filter(sla__in=slas, period=month.key)
+    }
+    rows = []
+    for sla in slas:
+        result = entered.get(sla.pk)
+        rows.append(
+            [
+                sla.code,
+                month.key,
+                "" if result is None else f"{result.reported_value.normalize():f}",
+                "" if result is None else result.commentary,
+                sla.service.name,
+                sla.title,
+                f"{sla.expected_level.normalize():f} ({sla.get_polarity_display().lower()})",
+            ]
+        )
+    header = [*SlaResultRowHandler.columns, *SLA_TEMPLATE_INFO_COLUMNS]
+    content_type, content = table_file(
+        header, rows, file_format, title="SLA results", widths=[14, 12, 10, 40, 24, 40, 24]
+    )
+    return f"sla-results-{month.key}.{file_format}", content_type, content
