@@ -77,7 +77,7 @@ def _malformed(
     if reason.startswith("unexpected end of data"):
         column = _open_quote_column(lines.first_line, header)
         message = (
-            f"{where} opens a quote (\") in a cell that is never closed, so every line "
+            f'{where} opens a quote (") in a cell that is never closed, so every line '
             "after it would be read into that one cell: close the quote, or remove it."
         )
     elif reason.startswith("field larger than field limit"):

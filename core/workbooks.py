@@ -44,6 +44,7 @@ class UnreadableSheet(ImportRejected):
         super().__init__(message)
         self.row, self.column = row, column
 
+
 # Excel keeps 15 significant digits: a typed number never has more, so the digits a
 # calculation leaves beyond them (0.1 + 0.2 = 0.30000000000000004) are binary noise that
 # Excel itself never shows.

@@ -141,9 +141,7 @@ def _state_machine():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", WRITING_ROLES)
-def test_chained_operations_as_each_writing_role_answer_without_server_errors(
-    role, role_headers
-):
+def test_chained_operations_as_each_writing_role_answer_without_server_errors(role, role_headers):
     headers = role_headers[role]
 
     class Workflow(_state_machine()):

@@ -52,9 +52,13 @@ def test_a_body_nested_too_deeply_answers_a_json_400(client, alice, depth):
     client.force_login(alice)
 
     response = _post_json(client, "/api/v1/returns/", "[" * depth + "]" * depth)
-    rows = _post_json(
-        client, "/api/v1/returns/import/", json.dumps({"rows": [{"value": _nested(depth)}]})
-    ) if depth < 900 else response  # json.dumps itself recurses
+    rows = (
+        _post_json(
+            client, "/api/v1/returns/import/", json.dumps({"rows": [{"value": _nested(depth)}]})
+        )
+        if depth < 900
+        else response
+    )  # json.dumps itself recurses
 
     assert (response.status_code, rows.status_code) == (400, 400)
     assert response.json() == {"detail": TOO_DEEP} == rows.json()
@@ -72,9 +76,7 @@ def test_the_depth_is_counted_without_recursion():
     assert json_depth(_nested(20_004)) == 20_001
 
 
-def test_a_number_beyond_a_float_is_kept_exact_and_refused_with_its_limit(
-    client, alice, housing
-):
+def test_a_number_beyond_a_float_is_kept_exact_and_refused_with_its_limit(client, alice, housing):
     from tests.factories import IndicatorFactory
 
     indicator = IndicatorFactory(department=housing, code="LPI-HOU-01", unit="count")
@@ -146,9 +148,7 @@ def test_a_128_character_password_is_still_checked(client, alice):
     assert page.status_code == 302
 
 
-@pytest.mark.parametrize(
-    "url", ["/api/v1/returns/", "/api/v1/referrals/", "/api/v1/sla-results/"]
-)
+@pytest.mark.parametrize("url", ["/api/v1/returns/", "/api/v1/referrals/", "/api/v1/sla-results/"])
 def test_a_period_filter_holding_a_percent_sign_answers_400_naming_it(client, alice, url):
     """Found by schemathesis: the period's message quotes the key typed, and django-filters
     formats every message with %, so "%s" in the key was a server error."""
