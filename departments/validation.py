@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 
+from core.words import plural
 from departments.models import KpiReturn, PerformanceIndicator, Unit
 from departments.numbers import decimal_digits, decimal_problem, percent_problem, quoted
 from departments.periods import Period
@@ -106,10 +107,6 @@ def _places(number: Decimal) -> int:
     return decimal_digits(number)[1]
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def clean_figures(
     indicator: PerformanceIndicator,
     *,
@@ -157,7 +154,7 @@ def _value_limit_problem(indicator, number: Decimal, label: str) -> str | None:
     """The stored column's digits before the point, the indicator's decimal places."""
     places = indicator.decimal_places
     if _places(number) > places:
-        return f"{label} can have at most {_plural(places, 'decimal place')} for {indicator.code}"
+        return f"{label} can have at most {plural(places, 'decimal place')} for {indicator.code}"
     return decimal_problem(
         number, label=label, max_digits=VALUE_DIGITS_BEFORE_POINT + places, decimal_places=places
     )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.form_errors import error_list, form_error_list
+from core.words import plural
 from departments import periods, roles
 from departments.models import (
     Department,
@@ -373,14 +374,10 @@ def _sign_off_or_reopen(request: HttpRequest, period: periods.Period, chosen: di
         )
         return (
             f"{period.label} signed off for {department or 'the whole council'}: "
-            f"{_count(outcome.locked, 'return')} locked, "
+            f"{plural(outcome.locked, 'return')} locked, "
             f"{outcome.not_signed_off} still open (they lock when approved)."
         )
     reopened = services.reopen_period(
         period_key=period.key, actor=request.user, department=department, reason=chosen["reason"]
     )
-    return f"{period.label} reopened: {_count(reopened, 'return')} unlocked."
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    return f"{period.label} reopened: {plural(reopened, 'return')} unlocked."

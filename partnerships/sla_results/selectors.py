@@ -73,3 +73,14 @@ def sla_month_rows(*, partnership_id: int, period: periods.Period) -> list[SlaMo
         outcome = sla_outcome(sla, result)
         rows.append(SlaMonthRow(sla, result, outcome, sla_credit(sla, outcome)))
     return rows
+
+
+def results_of_month(user, *, partnership_id: int, period: periods.Period, ids) -> list[SlaResult]:
+    """The results among ``ids`` that ``user`` may see, of one partnership and month, by
+    SLA code (one query): what a bulk verification is about to verify."""
+    return list(
+        SlaResult.objects.visible_to(user)
+        .select_related("sla")
+        .filter(pk__in=ids, period=period.key, sla__service__partnership_id=partnership_id)
+        .order_by("sla__code")
+    )

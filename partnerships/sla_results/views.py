@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.form_errors import error_list
+from core.words import plural
 from departments import periods, roles
 from departments.numbers import whole_number
 from partnerships.models import SlaResult
@@ -103,17 +104,11 @@ def results_verify(request: HttpRequest, pk: int, period_key: str) -> HttpRespon
         messages.error(request, "Choose at least one result to verify.")
         return redirect(_month_url(partnership.pk, month.key, "verify"))
     if request.POST.get("confirmed") != "1":
-        results = (
-            SlaResult.objects.visible_to(request.user)
-            .select_related("sla")
-            .filter(pk__in=versions, period=month.key, sla__service__partnership=partnership)
-            .order_by("sla__code")
+        results = selectors.results_of_month(
+            request.user, partnership_id=partnership.pk, period=month, ids=versions
         )
         return _month_page(
-            request,
-            partnership,
-            month,
-            confirm_verify={"results": list(results), "versions": versions},
+            request, partnership, month, confirm_verify={"results": results, "versions": versions}
         )
     try:
         verified = services.verify_sla_results(versions=versions, actor=request.user)
@@ -124,7 +119,7 @@ def results_verify(request: HttpRequest, pk: int, period_key: str) -> HttpRespon
         messages.error(request, str(conflict))
     else:
         count = len(verified)
-        messages.success(request, f"{count} result{'s' if count != 1 else ''} verified.")
+        messages.success(request, f"{plural(count, 'result')} verified.")
     return redirect(_month_url(partnership.pk, month.key, "verify"))
 
 

@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from core.words import plural
 from departments.periods import Period, date_in_words
 
 
@@ -124,11 +125,6 @@ def next_ended(month: Period, today: date | None = None) -> Period | None:
 def joined(parts: Iterable[str]) -> str:
     """Reasons joined into one sentence-like string, empty parts left out."""
     return "; ".join(part for part in parts if part)
-
-
-def plural(count: int, noun: str) -> str:
-    """``1 result``, ``3 results`` (nouns here take a plain "s")."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def returns_status(*, month: Period, rows: list, today: date) -> FigureStatus:
