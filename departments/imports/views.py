@@ -210,20 +210,27 @@ def _sla_results_template(request: HttpRequest) -> HttpResponse:
     handler = import_kinds()["sla_results"]
     if not handler.may_import(request.user):
         raise PermissionDenied(handler.refusal)
-    try:
-        filename, content_type, content = handler.template_file(
-            user=request.user,
-            period_key=request.GET.get("period", "").strip(),
-            file_format=request.GET.get("file_format", "xlsx"),
-        )
-    except ValueError as error:
+    file_format = request.GET.get("file_format", "xlsx")
+    problem = None
+    if file_format not in dict(FORMAT_CHOICES):
+        problem = ("id_file_format", "Format: choose an Excel workbook (.xlsx) or CSV")
+    else:
+        try:
+            filename, content_type, content = handler.template_file(
+                user=request.user,
+                period_key=request.GET.get("period", "").strip(),
+                file_format=file_format,
+            )
+        except ValueError as error:  # the period: the format is one of the two above
+            problem = ("id_sla_period", f"Period: {error}")
+    if problem is not None:
         form = UploadForm(kinds=_importable_kinds(request.user))
         return _start_page(
             request,
             form=form,
             template_form=_template_form(None, []),
             kind="sla_results",
-            problems=[("id_sla_period", f"Period: {error}")],
+            problems=[problem],
         )
     return HttpResponse(
         content,

@@ -93,3 +93,15 @@ def test_an_officers_import_page_stays_the_returns_one(client, alice, slas):
 
     assert "<h1>Import KPI returns</h1>" in page
     assert "Columns: indicator_code, period, value" in page
+
+
+def test_a_template_in_a_format_it_does_not_make_is_refused_naming_the_format(client, pat, slas):
+    client.force_login(pat)
+
+    response = client.get(
+        "/imports/template/", {"kind": "sla_results", "period": SEPTEMBER, "file_format": "pdf"}
+    )
+
+    page = response.content.decode()
+    assert "Format: choose an Excel workbook (.xlsx) or CSV" in page
+    assert "Period:" not in page
