@@ -6,8 +6,9 @@ sent with binary COPY (psycopg 3's ``cursor.copy()``), a few microseconds a row 
 ``bulk_create`` spends most of a hundred preparing each value, and a table seeded from
 empty gets its secondary indexes and foreign keys once its rows are in
 (``indexes_and_foreign_keys_after``) instead of keeping them up to date row by row.
-Elsewhere (SQLite, the embedded default) the same rows go through ``bulk_create`` and
-simple-history's ``bulk_create_with_history``, as before. A test seeds the demo council
+Elsewhere (SQLite, the embedded default) rows given as tuples (the referrals) go in with
+the driver's ``executemany``, and instances through ``bulk_create`` and simple-history's
+``bulk_create_with_history``. A test seeds the demo council
 both ways on PostgreSQL and compares every row.
 """
 
@@ -21,9 +22,8 @@ from django.db.models import Model
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from core.copying import copy_rows, next_ids
+from core.copying import copy_rows, insert_rows, next_ids
 
-ORM_BATCH = 5000  # instances built and inserted at a time on the ORM's path
 # simple-history's own columns of a history row, after the tracked fields.
 _HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user_id")
 
@@ -72,20 +72,12 @@ def write_instances(model: type[Model], objs: Sequence[Model], *, history: bool)
 
 def write_rows(model: type[Model], columns: Sequence[str], rows: Iterable[tuple]) -> int:
     """Store rows given as tuples of ``columns``' values (ids left to the table, no
-    history) and return how many. On the ORM's path they are built into instances a
-    batch at a time; with COPY they stream, never held all at once."""
-    if copies():
-        with connection.cursor() as cursor:
+    history) and return how many. They stream, never held all at once: with COPY, or
+    elsewhere with multi-row INSERTs a batch at a time (``core.copying.insert_rows``)."""
+    with connection.cursor() as cursor:
+        if copies():
             return copy_rows(cursor, model, columns, rows)
-    written = 0
-    batch: list[Model] = []
-    for row in rows:
-        batch.append(model(**dict(zip(columns, row, strict=True))))
-        if len(batch) == ORM_BATCH:
-            model.objects.bulk_create(batch)
-            written, batch = written + len(batch), []
-    model.objects.bulk_create(batch)
-    return written + len(batch)
+        return insert_rows(cursor, model, columns, rows)
 
 
 @contextlib.contextmanager

@@ -1,5 +1,6 @@
-"""The demo council is written with COPY on PostgreSQL and through the ORM elsewhere
-(``demo.writing``): both store the same rows, and the indexes and foreign keys a seeding
+"""The demo council is written with COPY on PostgreSQL and with INSERTs elsewhere
+(``demo.writing``: plain rows by ``executemany``, instances through the ORM): both store
+the same rows, and the indexes and foreign keys a seeding
 drops while it loads come back exactly as the migrations made them."""
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
         connection.vendor != "postgresql",
-        reason="COPY is PostgreSQL's; elsewhere the seeding has the ORM's way only",
+        reason="COPY is PostgreSQL's; elsewhere the seeding has the INSERTs' way only",
     ),
 ]
 
@@ -93,7 +94,7 @@ def _indexes_and_keys() -> list[tuple]:
         return cursor.fetchall()
 
 
-def test_copy_and_the_orm_seed_the_same_rows(db, monkeypatch):
+def test_copy_and_the_inserts_seed_the_same_rows(db, monkeypatch):
     before = _indexes_and_keys()
     seed_council(scale=DEMO, seed=2025, today=TODAY, reset=True)
     copied = _every_row()
