@@ -145,14 +145,14 @@ def test_the_partner_enters_the_months_results(page, live_server, demo):
     assert due.locator(".todo-count").inner_text() == "(0 results)"
 
 
-def test_the_auditor_opens_their_first_to_do(page, live_server, demo):
+def test_the_auditor_opens_the_latest_change_in_the_audit_trail(page, live_server, demo):
+    # The demo asks for no report, so the auditor's first to-do, at their first visit, is
+    # the audit trail's latest change: its record's history opens.
     key, words = _first_to_do(page, live_server.url, "auditor")
 
-    assert key in ("recent_report_runs", "changes_since_last_visit"), key
-    if key == "recent_report_runs":
-        assert re.search(r"/reports/runs/\d+/$", page.url), page.url
-        assert words.split("#")[-1] in page.get_by_role("heading", level=1).inner_text()
-    else:
-        assert "/audit-trail/" in page.url
-        assert page.get_by_role("table").count()
-    _no_axe_violations(page, "The page reached from the auditor's home")
+    assert key == "changes_since_last_visit"
+    assert re.search(r"/audit-trail/[a-z_]+/\d+/$", page.url), page.url
+    record = words.rsplit(": ", 1)[0]  # "SLA result FINANCE-P1-02, September 2026"
+    heading = " ".join(page.get_by_role("heading", level=1).inner_text().split())
+    assert heading.lower() == f"history of {record}".lower()
+    _no_axe_violations(page, "The record's history reached from the auditor's home")
