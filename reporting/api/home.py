@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
@@ -42,6 +42,7 @@ class ToDoListSerializer(serializers.Serializer):
     empty = serializers.CharField(help_text="What the page says when the list is empty.")
 
 
+@extend_schema_serializer(many=False)  # one home, though served by the viewset's list
 class HomeSerializer(serializers.Serializer):
     role = serializers.CharField(allow_null=True, help_text="The user's main role, in words.")
     lists = ToDoListSerializer(many=True)
