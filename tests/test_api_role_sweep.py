@@ -230,6 +230,8 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/api/v1/reports/{id}/download/"): expect(404, officer=410, auditor=410, admin=410),
     # Retried by the one who asked for it, or an administrator; an auditor sees it only.
     ("POST", "/api/v1/reports/{id}/retry/"): expect(404, officer=OK, admin=OK, auditor=403),
+    # Everyone's own to-do lists, cut to their scope.
+    ("GET", "/api/v1/home/"): EVERYONE,
 }
 
 

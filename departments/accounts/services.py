@@ -6,10 +6,13 @@ account's history, which the audit trail shows.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
+from django.utils import timezone
 
 from core.sessions import end_sessions_of
-from departments.models.accounts import record_account_event
+from departments.models.accounts import SignInTimes, record_account_event
 
 
 @transaction.atomic
@@ -27,3 +30,24 @@ def sign_out_everywhere(*, user) -> int:
         user, actor=user, reason=f"Signed out everywhere: {ended} {sessions} ended"
     )
     return ended
+
+
+def record_sign_in(*, user, at=None) -> SignInTimes:
+    """Keep when ``user`` signed in (``at``, default now, a UTC instant) and move the
+    sign-in before it to ``previous``: the "previous visit" a home measures from
+    (``SignInTimes``). Called at every sign-in (Django's ``user_logged_in`` signal); the
+    row is locked so two sign-ins at once keep one of them as the other's previous."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        times = SignInTimes.objects.select_for_update().filter(user=user).first()
+        if times is None:
+            return SignInTimes.objects.create(user=user, latest=at)
+        times.previous, times.latest = times.latest, at
+        times.save(update_fields=["previous", "latest"])
+    return times
+
+
+def previous_visit(user) -> datetime | None:
+    """When ``user`` signed in before their latest sign-in (a UTC instant), or None when
+    this is their first sign-in that was kept (``SignInTimes``). One query."""
+    return SignInTimes.objects.filter(user_id=user.pk).values_list("previous", flat=True).first()

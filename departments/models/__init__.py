@@ -7,6 +7,7 @@ lazy string references, so the dependency stays one way in code.
 
 # Registers the history of Django's User and Group (the audit trail reads it).
 from departments.models import accounts  # noqa: F401
+from departments.models.accounts import SignInTimes
 from departments.models.figures import FiguresGeneration
 from departments.models.indicators import (
     Dimension,
@@ -60,6 +61,7 @@ __all__ = [
     "ReminderLog",
     "ReturnState",
     "Role",
+    "SignInTimes",
     "Target",
     "Unit",
     "YearToDate",

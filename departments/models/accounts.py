@@ -12,8 +12,10 @@ with its hash (the ``password`` field is not kept).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import models
 from simple_history import register
 from simple_history.models import HistoricalRecords
 
@@ -55,6 +57,31 @@ def record_account_event(user, *, actor, reason: str) -> None:
         AccountHistory.recorders[user._meta.concrete_model].create_historical_record(user, "~")
     finally:
         del user._history_user, user._change_reason
+
+
+class SignInTimes(models.Model):
+    """When a person last signed in, and the time before that: their previous visit.
+
+    Django overwrites ``last_login`` at sign-in, so by the time a page is drawn it says
+    "now"; "what changed since your last visit" needs the sign-in before this one, kept
+    here by ``departments.accounts.services.record_sign_in``. Times are UTC instants.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="sign_in_times",
+    )
+    latest = models.DateTimeField()
+    previous = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "sign-in times"
+        verbose_name_plural = "sign-in times"
+
+    def __str__(self) -> str:
+        return f"Sign-ins of {self.user}"
 
 
 register(

@@ -1,4 +1,4 @@
-from reporting.api import combined, dashboards, metrics, reports
+from reporting.api import combined, dashboards, home, metrics, reports
 
 
 def register(router) -> None:
@@ -22,3 +22,4 @@ def register(router) -> None:
     )
     router.register("early-warnings", combined.EarlyWarningViewSet, basename="early-warning")
     router.register("reports", reports.ReportRunViewSet, basename="report")
+    router.register("home", home.HomeViewSet, basename="home")

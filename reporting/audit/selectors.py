@@ -297,11 +297,14 @@ class AuditTrail:
     """The trail for one reader and set of filters; iterate it, count it, or page it.
 
     ``record_id`` with ``object_type`` narrows it to one record: that record's history.
+    ``after`` (an instant) keeps the changes made after it, such as those since a reader's
+    previous visit; ``since`` and ``until`` are whole London days.
     """
 
     user: object
     since: date | None = None
     until: date | None = None
+    after: datetime | None = None
     person_id: int | None = None
     object_type: str = ""
     department_id: int | None = None
@@ -333,6 +336,8 @@ class AuditTrail:
             queryset = queryset.filter(history_date__gte=_start_of(self.since))
         if self.until:
             queryset = queryset.filter(history_date__lt=_start_of(self.until + timedelta(days=1)))
+        if self.after:
+            queryset = queryset.filter(history_date__gt=self.after)
         if self.person_id:
             queryset = queryset.filter(history_user_id=self.person_id)
         if self.department_id:

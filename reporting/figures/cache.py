@@ -107,6 +107,7 @@ NOT_FIGURE_INPUTS = (
     "departments.ApiToken",
     "departments.ImportJob",
     "departments.ReminderLog",
+    "departments.SignInTimes",
     "reporting.EarlyWarning",
     "reporting.ReportRun",
 )

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from reporting.selectors import home_context
+from reporting.todo import home_context
 
 
 @login_required

@@ -42,7 +42,7 @@ def test_after_the_deadline_the_missing_results_are_flagged_overdue_with_a_link(
     html = _home(client, pat, datetime(2025, 11, 29, 9, tzinfo=LONDON))
 
     assert "Due by 14 November 2025 (10 working days after the month ends)." in html
-    assert re.search(r'data-testid="sla-results-overdue">Overdue by 15 days</strong>', html)
+    assert re.search(r'data-testid="sla_results_due-flag">Overdue by 15 days</strong>', html)
     entry = f"/partnerships/{partnership.pk}/sla-results/{OCTOBER}/"
     assert f'<a href="{entry}">Enter the 2 missing results for October 2025</a>' in html
 

@@ -232,7 +232,8 @@ def test_an_sla_result_corrected_and_verified_reads_as_an_sla_result(
     # (The personas' accounts, made at the real time, are newer than the changes made at
     # the travelled time: they are left aside.)
     client.force_login(ada)
-    home = [e for e in client.get("/").context["audit_entries"] if e.kind != "account"]
+    changes = client.get("/").context["home"].list("changes_since_last_visit")
+    home = [item.record for item in changes.items if item.record.kind != "account"]
     assert [(e.object_type, e.record, e.action) for e in home[:3]] == [
         ("SLA result", record, "Changed"),
         ("SLA result", record, "Changed"),

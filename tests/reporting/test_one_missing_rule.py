@@ -123,7 +123,7 @@ def test_home_page(client, alice, returns):
 
     response = client.get("/")
 
-    rows = response.context["returns_due"]
+    rows = response.context["home"].returns
     assert {(row.indicator.code, row.period.key) for row in rows} == {
         *((code, P07.key) for code in MONTHLY),
         ("HOU-Q", Q2.key),

@@ -157,7 +157,8 @@ def test_people_see_their_own_runs_and_auditors_everyones(client, evidence, alic
     page = client.get("/reports/").content.decode()
     assert "<h2>Everyone's reports</h2>" in page and alice.get_full_name() in page
     assert [r["id"] for r in client.get("/api/v1/reports/").json()["results"]] == [own.pk]
-    assert client.get("/").context["recent_reports"] == [own]
+    runs = client.get("/").context["home"].list("recent_report_runs")
+    assert [item.record for item in runs.items] == [own]
 
 
 def test_an_smt_sign_off_queues_the_monthly_pack_and_emails_a_link(
