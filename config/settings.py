@@ -209,18 +209,26 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
     "core.staticfiles.PlotlyFinder",
 ]
+# Static files collected (collectstatic) into STATIC_ROOT with hashed names and gzip and
+# brotli copies, which whitenoise serves compressed and cacheable for a year: always in
+# production, and on the embedded default when DJANGO_STATIC_COLLECTED is on (`make run`
+# collects them first), so a chart page's plotly.js crosses the network once, compressed.
+# Otherwise (tests, a bare runserver) whitenoise finds the files in place, uncompressed,
+# and no collectstatic is needed.
+STATIC_COLLECTED = PRODUCTION or env_bool("DJANGO_STATIC_COLLECTED", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
             if PRODUCTION
+            else "core.staticfiles.CollectedStaticFilesStorage"
+            if STATIC_COLLECTED
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-# Outside production whitenoise finds static files in place, so no collectstatic is needed.
-WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 
 
