@@ -209,18 +209,26 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
     "core.staticfiles.PlotlyFinder",
 ]
+# Static files collected (collectstatic) into STATIC_ROOT with hashed names and gzip and
+# brotli copies, which whitenoise serves compressed and cacheable for a year: always in
+# production, and on the embedded default when DJANGO_STATIC_COLLECTED is on (`make run`
+# collects them first), so a chart page's plotly.js crosses the network once, compressed.
+# Otherwise (tests, a bare runserver) whitenoise finds the files in place, uncompressed,
+# and no collectstatic is needed.
+STATIC_COLLECTED = PRODUCTION or env_bool("DJANGO_STATIC_COLLECTED", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
             if PRODUCTION
+            else "core.staticfiles.CollectedStaticFilesStorage"
+            if STATIC_COLLECTED
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-# Outside production whitenoise finds static files in place, so no collectstatic is needed.
-WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 
 
@@ -333,6 +341,16 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# With no broker, run row tasks (report builds, imports) on a thread of this process after
+# the request commits, so no request waits for them and their pages show progress
+# (core/background.py); `make run` turns it on. Off, eager tasks run inside the request,
+# which tests rely on.
+BACKGROUND_TASKS = env_bool("BACKGROUND_TASKS", False) and CELERY_TASK_ALWAYS_EAGER
+if BACKGROUND_TASKS and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Two threads now write to the one SQLite file (a request and the background runner):
+    # each transaction takes the write lock as it begins and waits up to 20 s for it, rather
+    # than failing with "database is locked" when both turn a read into a write at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 CELERY_TASK_EAGER_PROPAGATES = True
 # Reliability (issue 22): a task's message is acknowledged only once the task has run,
 # and a worker process killed mid-task (kill -9, the out-of-memory killer) puts the

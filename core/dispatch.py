@@ -12,7 +12,10 @@ import logging
 import kombu.exceptions
 import redis.exceptions
 from celery import Task, current_app
+from django.conf import settings
 from django.db import transaction
+
+from core import background
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +50,15 @@ def send_task(task_name: str, row_id: int) -> bool:
     False, logged, when the broker is unreachable: the row stays waiting for the sweeper.
     The task is found by its name in Celery's registry, so the caller need not import
     the tasks module (which imports the caller). Running eagerly (no broker), the task
-    runs here and its own errors propagate.
+    runs here and its own errors propagate; unless ``BACKGROUND_TASKS`` is on, when it is
+    handed to this process's background thread (``core.background``) and this returns at
+    once, the row still waiting.
     """
     # Importing every app's tasks module registers them (a web process has not yet).
     current_app.loader.import_default_modules()
+    if current_app.conf.task_always_eager and settings.BACKGROUND_TASKS:
+        background.submit(task_name, row_id)
+        return True
     try:
         current_app.tasks[task_name].delay(row_id)
     except BROKER_UNREACHABLE as error:

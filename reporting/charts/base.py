@@ -7,6 +7,7 @@ Never touches the ORM.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -31,18 +32,68 @@ def figure_json(figure: go.Figure) -> str:
     return figure.to_json().replace("<", "\\u003c")
 
 
+# Plotly never wraps text, so chart text is wrapped here, to widths that fit the narrowest
+# place a chart is drawn: half of a tablet's 820 px (the pages' two-column grid) for titles
+# and the height of a 340 px chart's plot area for a y-axis title. Measured by
+# tests/browser/test_chart_text.py at 1366 and 820 px and at the PDF's size.
+TITLE_FONT_SIZE = 15
+TITLE_CHARACTERS = 40  # about 300 px of 15 px text
+AXIS_TITLE_CHARACTERS = 20  # about 140 px of 13 px text: a plot area squeezed by rotated ticks
+TICK_CHARACTERS = 12  # a category label (a department's name) under its own bar
+LINE_HEIGHT = 20  # px per line of a wrapped title
+
+
+def wrapped(text: str, characters: int) -> str:
+    """``text`` broken at spaces into lines of at most ``characters`` (a longer word keeps
+    its own line), joined with Plotly's line break ``<br>``."""
+    return "<br>".join(textwrap.wrap(text, characters, break_long_words=False)) or text
+
+
 def base_layout(title: str, y_title: str) -> dict:
-    """The layout of a chart on a 0-100 axis; a chart of other units overrides ``yaxis``."""
+    """The layout of a chart on a 0-100 axis; a chart of other units overrides ``yaxis``
+    (through ``y_axis_title`` for its title).
+
+    Text is kept clear of the data and of itself: the title is wrapped and the top margin
+    sized for its lines; the legend sits at the foot of the figure (``yref`` container),
+    where Plotly widens the bottom margin for it below the tick labels instead of laying it
+    over them; axes widen their margins for their labels (``automargin``).
+    """
+    title_lines = wrapped(title, TITLE_CHARACTERS)
     return {
-        "title": {"text": title, "x": 0},
-        "margin": {"l": 56, "r": 16, "t": 48, "b": 48},
+        "title": {
+            "text": title_lines,
+            "x": 0,
+            "xanchor": "left",
+            "xref": "container",
+            "pad": {"l": 4},
+            "font": {"size": TITLE_FONT_SIZE},
+        },
+        "margin": {
+            "l": 56,
+            "r": 16,
+            "t": 24 + LINE_HEIGHT * (title_lines.count("<br>") + 1),
+            "b": 40,
+        },
         "height": 340,
-        "yaxis": {"title": y_title, "range": [0, 105]},
-        "xaxis": {"type": "category"},
-        "legend": {"orientation": "h", "y": -0.2},
+        "yaxis": {"title": y_axis_title(y_title), "range": [0, 105], "automargin": True},
+        "xaxis": {"type": "category", "automargin": True},
+        "legend": {
+            "orientation": "h",
+            "xref": "container",
+            "x": 0,
+            "xanchor": "left",
+            "yref": "container",
+            "y": 0,
+            "yanchor": "bottom",
+        },
         "font": {"family": "system-ui, sans-serif", "size": 13},
         "plot_bgcolor": "#ffffff",
     }
+
+
+def y_axis_title(text: str) -> dict:
+    """A y-axis title wrapped to fit beside the plot area, never over the chart's title."""
+    return {"text": wrapped(text, AXIS_TITLE_CHARACTERS)}
 
 
 def threshold_lines() -> list[dict]:

@@ -169,8 +169,16 @@ def change_scatter(
             )
         )
     layout = base.base_layout(title, f"Coordination change {later} (points)")
-    layout["yaxis"] = {"title": f"Coordination change {later} (points)", "zeroline": True}
-    layout["xaxis"] = {"title": "Partner health change (points)", "zeroline": True}
+    layout["yaxis"] = {
+        "title": base.y_axis_title(f"Coordination change {later} (points)"),
+        "zeroline": True,
+        "automargin": True,
+    }
+    layout["xaxis"] = {
+        "title": "Partner health change (points)",
+        "zeroline": True,
+        "automargin": True,
+    }
     return Chart(
         dom_id,
         title,

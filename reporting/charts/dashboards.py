@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from departments.rating import Rag
 from reporting.charts.base import (
+    TICK_CHARACTERS,
     Chart,
     base_layout,
     figure_json,
@@ -19,6 +20,8 @@ from reporting.charts.base import (
     score_text,
     status_symbol,
     threshold_lines,
+    wrapped,
+    y_axis_title,
 )
 from reporting.metrics.status import FigureStatus
 
@@ -161,8 +164,13 @@ def pair_heatmap(
         layout={
             **base_layout(title, "From"),
             "height": 120 + 48 * len(names),
-            "yaxis": {"title": "From", "autorange": "reversed", "type": "category"},
-            "xaxis": {"title": "To", "type": "category"},
+            "yaxis": {
+                "title": "From",
+                "autorange": "reversed",
+                "type": "category",
+                "automargin": True,
+            },
+            "xaxis": {"title": "To", "type": "category", "automargin": True},
         },
     )
     pairs = [
@@ -220,8 +228,18 @@ def rag_stacked_bar(*, dom_id: str, title: str, names: list[str], counts: list[d
         ],
         layout={
             **base_layout(title, "Indicators"),
+            # Taller than the other charts: the department names take up to three lines.
+            "height": 400,
             "barmode": "stack",
-            "yaxis": {"title": "Indicators"},
+            "yaxis": {"title": y_axis_title("Indicators"), "automargin": True},
+            # Each name wrapped to sit under its own bar (hover keeps the whole name).
+            "xaxis": {
+                "type": "category",
+                "automargin": True,
+                "tickmode": "array",
+                "tickvals": names,
+                "ticktext": [wrapped(name, TICK_CHARACTERS) for name in names],
+            },
         },
     )
     worst = max(zip(names, counts, strict=True), key=lambda nc: nc[1].get("red", 0), default=None)
@@ -278,8 +296,8 @@ def share_heatmap(
         layout={
             **base_layout(title, "Department"),
             "height": 140 + 40 * len(rows),
-            "yaxis": {"autorange": "reversed", "type": "category"},
-            "xaxis": {"type": "category"},
+            "yaxis": {"autorange": "reversed", "type": "category", "automargin": True},
+            "xaxis": {"type": "category", "automargin": True},
         },
     )
     cells = [
@@ -368,7 +386,10 @@ def indicator_trend(
                 hovertemplate="%{x}: %{text}<extra></extra>",
             ),
         ],
-        layout={**base_layout(title, unit), "yaxis": {"title": unit, "rangemode": "tozero"}},
+        layout={
+            **base_layout(title, unit),
+            "yaxis": {"title": y_axis_title(unit), "rangemode": "tozero", "automargin": True},
+        },
     )
     return Chart(
         dom_id,

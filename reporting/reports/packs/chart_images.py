@@ -25,6 +25,9 @@ NO_RENDERER = (
     "The chart could not be drawn on this server (no Chromium browser for the chart "
     "renderer), so it is left out; its caption and data table below give the figures."
 )
+# The image's size in CSS pixels: the PDF's text column (170 mm) is about 640 px, so the
+# image is drawn a little wider and scaled down to fit; a chart that sets its own height
+# (the RAG bars, taller for their wrapped department names) keeps it.
 WIDTH, HEIGHT = 720, 340
 
 
@@ -70,8 +73,9 @@ def _draw(kaleido, chart: Chart) -> ChartImage:
         # The figure JSON the page hands plotly.js ("<" escaped for a <script>, which
         # JSON reads back as the same character).
         figure = plotly.io.from_json(chart.figure_json)
+        height = figure.layout.height or HEIGHT
         svg = kaleido.calc_fig_sync(
-            figure, opts={"format": "svg", "width": WIDTH, "height": HEIGHT}
+            figure, opts={"format": "svg", "width": WIDTH, "height": height}
         )
     except Exception:
         logger.warning("Chart %s could not be drawn", chart.dom_id, exc_info=True)
