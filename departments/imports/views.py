@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -254,6 +255,7 @@ def import_status(request: HttpRequest, pk: int) -> HttpResponse:
         "job": job,
         "progress": job_progress(job),
         "kind_title": _kind_title(job.kind),
+        "after_import": _after_import(job.kind),
         "may_retry": may_retry(job),
     }
     return render(request, "departments/imports/status.html", context)
@@ -277,6 +279,16 @@ def import_retry(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as invalid:
         messages.error(request, invalid.messages[0])
     return redirect("departments:import-status", pk=job.pk)
+
+
+def _after_import(kind: str) -> dict | None:
+    """What the status page says after a successful import of ``kind``, and where it links:
+    the handler's words (a dict, not the handler: a template would call the class)."""
+    handler = import_kinds().get(kind)
+    if handler is None:
+        return None
+    words, link = handler.after_import
+    return {"words": words, "link": link, "url": reverse(handler.after_import_url)}
 
 
 def _kind_title(kind: str) -> str:

@@ -82,6 +82,8 @@ class ReferralRowHandler:
         "raised_on, acknowledged_on, resolved_on, agreed_days, channel and reference. "
         "Other columns are ignored."
     )
+    after_import = ("The referrals are stored: follow them up from", "Referrals")
+    after_import_url = "departments:referrals"
     sheet_names = ("Referrals",)  # read when a workbook has several sheets with data
     writes_atomically = True  # rows are checked, then buffered; batches write in one go
     columns = (

@@ -95,6 +95,9 @@ class ReturnRowHandler:
         "field. A row identical to what is stored changes nothing, even for an approved "
         "return. Other columns are ignored."
     )
+    # Said when an import has succeeded, with a link to where the user goes next.
+    after_import = ("The returns are saved as drafts: check and submit them from", "My returns")
+    after_import_url = "departments:my-returns"
     sheet_names = ("Returns",)  # the template's sheet, read when a workbook has several
     writes_atomically = True  # rows are checked, then buffered; batches write in one go
     columns = RETURN_COLUMNS

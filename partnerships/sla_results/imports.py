@@ -30,6 +30,12 @@ class SlaResultRowHandler:
         "row identical to what is stored changes nothing; a verified result cannot be "
         "changed. Other columns are ignored."
     )
+    after_import = (
+        "The results are entered, waiting for the council to verify them: your home shows "
+        "what is still to enter, on",
+        "Home",
+    )
+    after_import_url = "home"
     sheet_names = ("SLA results",)  # read when a workbook has several sheets with data
     writes_atomically = True  # enter_sla_result validates first and is atomic itself
     columns = ("sla_code", "period", "value", "commentary")

@@ -5,7 +5,10 @@ session's one live server; the demo is seeded for today, so its latest closed mo
 partly undone (DESIGN.md section 5, ``seed_demo``).
 """
 
+import csv
+import io
 import re
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -143,6 +146,44 @@ def test_the_partner_enters_the_months_results(page, live_server, demo):
     due = page.locator('section[data-todo="sla_results_due"]')
     assert "Every result for this month is in." in due.inner_text()
     assert due.locator(".todo-count").inner_text() == "(0 results)"
+
+
+def test_the_partner_imports_the_months_results_from_its_own_page(page, live_server, demo):
+    """The partner's other way to their first to-do: the month's template, filled in and
+    uploaded from the SLA results import page (issue 16, item 2)."""
+    month = _latest_month()
+    key, _ = _first_to_do(page, live_server.url, "partner")
+    assert key == "sla_results_due"
+
+    page.get_by_role("link", name="Import SLA results from a file").click()
+    page.wait_for_url(re.compile(r"/imports/\?kind=sla_results$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Import SLA results"
+    _no_axe_violations(page, "The partner's import page")
+    page.get_by_label("Month").fill(month.key)
+    page.get_by_label("Format").select_option("csv")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download template").click()
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text("utf-8-sig"))))
+    partnership = Partnership.objects.get(name="ICT Strategic Service Partnership")
+    levels = {
+        sla.code: sla.expected_level for sla in Sla.objects.filter(service__partnership=partnership)
+    }
+    assert rows[0][:3] == ["sla_code", "period", "value"]
+    assert sorted(row[0] for row in rows[1:]) == sorted(levels)
+    for row in rows[1:]:
+        row[2] = f"{levels[row[0]].normalize():f}"  # each SLA exactly at its expected level
+    filled = Path(download.value.path()).with_name("results.csv")
+    with filled.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows(rows)
+
+    page.get_by_label("File to import").set_input_files(filled)
+    page.get_by_role("button", name="Upload and check").click()
+    page.get_by_role("heading", name="Imported").wait_for()
+
+    _no_axe_violations(page, "The import's outcome")
+    assert "waiting for the council to verify them" in page.locator("main").inner_text()
+    results = SlaResult.objects.filter(sla__service__partnership=partnership, period=month.key)
+    assert {r.sla.code: r.reported_value for r in results} == levels
 
 
 def test_the_auditor_opens_the_latest_change_in_the_audit_trail(page, live_server, demo):

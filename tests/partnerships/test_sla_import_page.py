@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -105,3 +106,32 @@ def test_a_template_in_a_format_it_does_not_make_is_refused_naming_the_format(cl
     page = response.content.decode()
     assert "Format: choose an Excel workbook (.xlsx) or CSV" in page
     assert "Period:" not in page
+
+
+def test_the_filled_template_uploaded_from_the_page_enters_the_results(
+    client, pat, slas, media_in_tmp, django_capture_on_commit_callbacks
+):
+    """The partner's round trip on the page: the template filled in and uploaded; the
+    status page names what happens next for SLA results, not for returns."""
+    client.force_login(pat)
+    template = client.get(
+        "/imports/template/", {"kind": "sla_results", "period": SEPTEMBER, "file_format": "csv"}
+    ).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(template)))
+    rows[2][2] = "99.9"  # AV-02, the result not yet entered, meeting its level
+    filled = io.StringIO()
+    csv.writer(filled).writerows(rows)
+    upload = io.BytesIO(filled.getvalue().encode())
+    upload.name = "september.csv"
+
+    with django_capture_on_commit_callbacks(execute=True):  # the import task, queued
+        response = client.post("/imports/", {"kind": "sla_results", "file": upload})
+    response = client.get(response["Location"])
+
+    page = " ".join(response.content.decode().split())
+    assert "<h2>Imported</h2>" in page
+    assert '<dt>Rows created</dt><dd class="numeric">1</dd>' in page
+    assert "waiting for the council to verify them" in page and 'href="/">Home</a>' in page
+    assert "saved as drafts" not in page
+    _, second = slas
+    assert second.results.get(period=SEPTEMBER).reported_value == Decimal("99.9")
