@@ -33,6 +33,7 @@ from departments.figures_generation import figures_changed
 from departments.models import (
     Council,
     Department,
+    IndicatorRating,
     KpiReturn,
     Membership,
     PerformanceIndicator,
@@ -44,6 +45,7 @@ from departments.models import (
     Target,
 )
 from departments.referrals.summaries import rebuild_referral_summaries
+from departments.returns.ratings import rebuild_indicator_ratings
 from departments.roles import Role
 from partnerships.models import (
     Escalation,
@@ -147,6 +149,7 @@ def delete_everything(log: Callable[[str], None]) -> None:
     log("Removing the existing demo council")
     ordered = [
         EarlyWarning,
+        IndicatorRating,
         ReferralPairMonth,
         ReferralOpenMonth,
         ReferralDaysMonth,
@@ -429,6 +432,9 @@ class _Builder:
         PeriodSignOff.objects.bulk_create(
             build_sign_offs(keys, self.demo_users[Role.SMT], self.today)
         )
+        # Rated once at the end from the rows, as ``manage.py rebuild_indicator_ratings``
+        # does: the returns, targets and indicators are all written by now.
+        rebuild_indicator_ratings()
         return written
 
     def _sla_results(self) -> int:

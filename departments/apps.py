@@ -8,7 +8,10 @@ class DepartmentsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from departments.returns.ratings import connect_reference_data
+
         user_logged_in.connect(_kept_sign_in, dispatch_uid="departments.record_sign_in")
+        connect_reference_data()
 
 
 def _kept_sign_in(sender, request, user, **kwargs) -> None:

@@ -211,3 +211,93 @@ def return_timeliness(
     else:
         state = Timeliness.MISSING
     return ReturnTimeliness(state, deadline, None)
+
+
+# --- counted values and the year to date (DESIGN.md section 3, "RAG") ---------------
+# Here rather than in reporting: the monthly read models of ratings
+# (departments/returns/ratings.py) are kept from these same functions.
+
+
+def counted_value(indicator: PerformanceIndicator, kpi_return: KpiReturn | None) -> Decimal | None:
+    """The return's value rounded half-up to the indicator's places, or None if it does
+    not count."""
+    if not is_counted(indicator, kpi_return):
+        return None
+    if kpi_return.value is None:  # a ratio return saved without its derived value
+        return indicator.derive_value(kpi_return.numerator, kpi_return.denominator)
+    return round_half_up(kpi_return.value, indicator.decimal_places)
+
+
+@dataclass(frozen=True)
+class YearToDateFigure:
+    """An indicator's figure from the first period of the financial year up to and
+    including one period, against the year-to-date target, both rounded half-up to the
+    indicator's places. ``incomplete``: a period in the range has no counted return (the
+    figure is still formed from those that exist; None when none do)."""
+
+    value: Decimal | None
+    target: Decimal | None
+    rag: Rag
+    incomplete: bool
+    periods_counted: int
+    periods_in_range: int
+
+
+def year_to_date_target(
+    indicator: PerformanceIndicator, target: Target | None, period: Period
+) -> Decimal | None:
+    """The annual target; for ``sum`` indicators pro-rated: annual × periods from the
+    first of the year up to and including ``period`` ÷ periods in the year. Rounded
+    half-up to the indicator's places."""
+    if target is None:
+        return None
+    annual = target.annual_value
+    if indicator.year_to_date == YearToDate.SUM:
+        annual = annual * period.index_in_year / period.periods_in_year
+    return round_half_up(annual, indicator.decimal_places)
+
+
+def _formed_value(indicator: PerformanceIndicator, counted: list[KpiReturn]) -> Decimal | None:
+    """Sum, mean or latest of the values, or the ratio of the summed numerator and
+    denominator; ``counted`` is in period order. Unrounded except for a ratio."""
+    if not counted:
+        return None
+    rule = indicator.year_to_date
+    if rule == YearToDate.RATIO:
+        numerator = sum((r.numerator for r in counted), Decimal(0))
+        denominator = sum((r.denominator for r in counted), Decimal(0))
+        return indicator.derive_value(numerator, denominator) if denominator else None
+    total = sum((r.value for r in counted), Decimal(0))
+    if rule == YearToDate.SUM:
+        return total
+    if rule == YearToDate.MEAN:
+        return total / len(counted)
+    return counted[-1].value  # latest: the latest period with a counted return
+
+
+def year_to_date(
+    indicator: PerformanceIndicator,
+    returns_by_period: dict[str, KpiReturn],
+    period: Period,
+    *,
+    target: Target | None,
+) -> YearToDateFigure:
+    """The year to date at ``period`` (a period of the indicator's own kind), formed as
+    the indicator defines, from the counted returns in ``returns_by_period`` (the
+    indicator's returns keyed by period key; other periods and states are ignored).
+    ``target`` is the indicator's Target for ``period``'s financial year, or None."""
+    in_range = period.periods_to_date()
+    counted = [r for p in in_range if is_counted(indicator, r := returns_by_period.get(p.key))]
+    formed = _formed_value(indicator, counted)
+    places = indicator.decimal_places
+    value = None if formed is None else round_half_up(formed, places)
+    ytd_target = year_to_date_target(indicator, target, period)
+    tolerance = target.tolerance if target is not None else Decimal(0)
+    return YearToDateFigure(
+        value=value,
+        target=ytd_target,
+        rag=rate(value, ytd_target, tolerance, indicator.polarity, places),
+        incomplete=len(counted) < len(in_range),
+        periods_counted=len(counted),
+        periods_in_range=len(in_range),
+    )

@@ -17,6 +17,7 @@ from departments.models import (
     Target,
 )
 from departments.referrals.summaries import record_referral_changes, tally
+from departments.returns.ratings import recount_ratings_of_returns
 from partnerships.models import (
     Escalation,
     Milestone,
@@ -108,6 +109,13 @@ class KpiReturnFactory(factory.django.DjangoModelFactory):
     department = factory.SelfAttribute("indicator.department")
     period = "2025-26-P06"
     value = Decimal("91.5")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Saved and rated into the read model of ratings, as the services do."""
+        kpi_return = super()._create(model_class, *args, **kwargs)
+        recount_ratings_of_returns([kpi_return])
+        return kpi_return
 
 
 class PartnerFactory(factory.django.DjangoModelFactory):

@@ -20,6 +20,7 @@ from departments.models.indicators import (
 )
 from departments.models.jobs import ImportJob, ImportStatus, ReminderLog
 from departments.models.organisation import Council, Department, Membership
+from departments.models.ratings import IndicatorRating
 from departments.models.referral_summaries import (
     ReferralDaysMonth,
     ReferralOpenMonth,
@@ -48,6 +49,7 @@ __all__ = [
     "Frequency",
     "ImportJob",
     "ImportStatus",
+    "IndicatorRating",
     "KpiReturn",
     "Membership",
     "PerformanceIndicator",

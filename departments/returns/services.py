@@ -34,6 +34,7 @@ from departments.numbers import text_errors
 from departments.rating import Rag, rate_period_value
 from departments.returns.bulk import PreparedReturn, locked_returns, save_prepared_returns
 from departments.returns.changes import FieldChange, StaleVersion, changes_since
+from departments.returns.ratings import recount_ratings_of_returns
 from departments.validation import clean_figures, period_problem
 
 
@@ -54,6 +55,14 @@ def _save(kpi_return: KpiReturn, actor, reason: str) -> KpiReturn:
     kpi_return.version += 1
     history.attribute(kpi_return, actor, reason)
     kpi_return.save()
+    return kpi_return
+
+
+def _save_and_rate(kpi_return: KpiReturn, actor, reason: str) -> KpiReturn:
+    """``_save`` one return and recount its indicator's ratings for its year, in the
+    same transaction (the read model of ``departments.returns.ratings``)."""
+    _save(kpi_return, actor, reason)
+    recount_ratings_of_returns([kpi_return])
     return kpi_return
 
 
@@ -265,6 +274,8 @@ def save_return(
         )
     elif prepared.changed:
         kpi_return.save()  # its history row names the user and reason prepare_return set
+    if prepared.changed:
+        recount_ratings_of_returns([kpi_return])
     kpi_return.changed = prepared.changed
     return kpi_return
 
@@ -309,7 +320,7 @@ def submit_return(
         raise ValidationError({"value": "Enter the value before submitting"})
     _require_explanation_if_red(kpi_return)
     _mark_submitted(kpi_return, actor)
-    return _save(kpi_return, actor, "Submitted")
+    return _save_and_rate(kpi_return, actor, "Submitted")
 
 
 def _hold_periods_of(department_id: int | None) -> None:
@@ -357,7 +368,7 @@ def approve_return(
     if is_signed_off(kpi_return.period, kpi_return.department_id):
         kpi_return.state, kpi_return.locked_at = ReturnState.LOCKED, timezone.now()
         reason = "Approved and locked (period already signed off)"
-    return _save(kpi_return, actor, reason)
+    return _save_and_rate(kpi_return, actor, reason)
 
 
 @transaction.atomic
@@ -382,7 +393,7 @@ def send_back_return(
     kpi_return.state = ReturnState.SENT_BACK
     kpi_return.sent_back_reason = reason.strip()
     kpi_return.approved_by = kpi_return.approved_at = None
-    return _save(kpi_return, actor, f"Sent back: {reason.strip()}")
+    return _save_and_rate(kpi_return, actor, f"Sent back: {reason.strip()}")
 
 
 @transaction.atomic
@@ -400,7 +411,7 @@ def reopen_return(*, kpi_return: KpiReturn, actor, reason: str) -> KpiReturn:
     kpi_return.state = ReturnState.SENT_BACK
     kpi_return.sent_back_reason = reason.strip()
     kpi_return.locked_at = None
-    return _save(kpi_return, actor, f"Reopened: {reason.strip()}")
+    return _save_and_rate(kpi_return, actor, f"Reopened: {reason.strip()}")
 
 
 @dataclass(frozen=True)
@@ -438,15 +449,17 @@ def sign_off_period(
     returns = KpiReturn.objects.filter(period=period_key)
     if department is not None:
         returns = returns.filter(department=department)
-    locked = 0
+    locked = []
     for kpi_return in returns.filter(state=ReturnState.APPROVED).select_for_update():
         kpi_return.state, kpi_return.locked_at = ReturnState.LOCKED, timezone.now()
-        _save(kpi_return, actor, f"Locked: {period.short_label} signed off")
-        locked += 1
+        locked.append(_save(kpi_return, actor, f"Locked: {period.short_label} signed off"))
+    # Approved and locked both count, so the ratings come out the same; recounted anyway,
+    # once for the month, so that no write of returns leaves the read model unasked.
+    recount_ratings_of_returns(locked)
     open_count = returns.exclude(state=ReturnState.LOCKED).count()
     if department is None:
         transaction.on_commit(lambda: _queue_monthly_pack(sign_off.pk))
-    return SignOffOutcome(sign_off, locked, open_count)
+    return SignOffOutcome(sign_off, len(locked), open_count)
 
 
 MONTHLY_PACK_TASK = "reporting.tasks.queue_monthly_pack"
@@ -495,12 +508,12 @@ def reopen_period(
     returns = KpiReturn.objects.filter(period=period_key, state=ReturnState.LOCKED)
     if department is not None:
         returns = returns.filter(department=department)
-    reopened = 0
+    reopened = []
     for kpi_return in returns.select_for_update():
         kpi_return.state, kpi_return.locked_at = ReturnState.APPROVED, None
-        _save(kpi_return, actor, f"Period reopened: {reason.strip()}")
-        reopened += 1
-    return reopened
+        reopened.append(_save(kpi_return, actor, f"Period reopened: {reason.strip()}"))
+    recount_ratings_of_returns(reopened)  # as at sign-off: once for the month
+    return len(reopened)
 
 
 def _parse_period(period_key: str) -> periods.Period:

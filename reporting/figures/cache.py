@@ -88,6 +88,9 @@ FIGURE_INPUTS = (
     "departments.ReferralPairMonth",
     "departments.ReferralOpenMonth",
     "departments.ReferralDaysMonth",
+    # Written with the returns, targets and indicators, by raw deletes and bulk inserts:
+    # ``recount_ratings`` calls ``figures_changed`` itself.
+    "departments.IndicatorRating",
     "partnerships.Partner",
     "partnerships.Partnership",
     "partnerships.Service",

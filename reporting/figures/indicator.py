@@ -15,11 +15,10 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from departments.models import KpiReturn, PerformanceIndicator, Target
-from departments.numbers import round_half_up
+from departments.models import KpiReturn, PerformanceIndicator
 from departments.periods import Period, period_for_date, periods_between
-from departments.rating import Rag, period_target, rate_period_value
-from reporting.metrics.returns import IndicatorRow, counted_value, indicator_rows
+from departments.rating import Rag
+from reporting.metrics.returns import IndicatorRow, indicator_rows, stored_ratings
 
 
 @dataclass(frozen=True)
@@ -84,9 +83,8 @@ def indicator_history(
     queryset and ``indicator`` one of it.
 
     Five queries whatever the number of periods: the three of ``indicator_rows``, then the
-    indicator's returns and its targets for every year. Every figure comes from the metric
-    functions: the row's from ``indicator_rows``, each trend point's from
-    ``counted_value``, ``period_target`` and ``rate_period_value``.
+    indicator's returns and its stored ratings (``IndicatorRating``) for the trend's
+    periods. Every figure comes from the read model of ratings, as the row's does.
     """
     rows = indicator_rows(indicators=indicators.filter(pk=indicator.pk), month=month, today=today)
     kind = indicator.period_kind
@@ -98,27 +96,21 @@ def indicator_history(
             "-period_end", "-period_start"
         )
     )
-    targets = {t.financial_year: t for t in Target.objects.filter(indicator=indicator)}
     own = {r.period: r for r in returns if Period.parse(r.period).kind == kind}
     trend = []
     if own:
         first = min(Period.parse(key) for key in own)
-        for period in periods_between(first, last):
-            kpi_return = own.get(period.key)
-            target = targets.get(period.year)
-            value = counted_value(indicator, kpi_return)
-            this_target = period_target(indicator, target, period)
+        shown = periods_between(first, last)
+        rated = stored_ratings([indicator], {p.key for p in shown})[indicator.pk]
+        for period in shown:
+            stored = rated.get(period.key)
             trend.append(
                 TrendPoint(
                     period=period,
-                    value=value,
-                    target=(
-                        None
-                        if this_target is None
-                        else round_half_up(this_target, indicator.decimal_places)
-                    ),
-                    rag=rate_period_value(indicator, target, period, value),
-                    kpi_return=kpi_return,
+                    value=stored.value if stored else None,
+                    target=stored.period_target if stored else None,
+                    rag=stored.rag if stored else Rag.NOT_RATED,
+                    kpi_return=own.get(period.key),
                 )
             )
     return IndicatorHistory(

@@ -27,20 +27,22 @@ from enum import StrEnum
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from departments.models import KpiReturn, PerformanceIndicator, Polarity, Target
-from departments.models import YearToDate as YearToDateRule
+from departments.models import IndicatorRating, KpiReturn, PerformanceIndicator, Polarity
 from departments.numbers import round_half_up
 from departments.periods import Period, PeriodKind, period_for_date
 from departments.rating import (
     Rag,
     ReturnTimeliness,
     Timeliness,
-    is_counted,
-    period_target,
-    rate,
-    rate_period_value,
+    YearToDateFigure,
     return_timeliness,
 )
+from departments.rating import counted_value as counted_value  # re-exported for its callers
+from departments.rating import year_to_date_target as year_to_date_target
+from departments.returns.ratings import rated_as
+
+# The name pages, exports and tests have always used for a year-to-date figure.
+YearToDate = YearToDateFigure
 
 SERIES_LENGTH = 12  # periods of the indicator's own kind in a sparkline
 # The columns of a return that rows read (its value, rating, timeliness and what a page
@@ -78,16 +80,6 @@ class Direction(StrEnum):
         }[self]
 
 
-def counted_value(indicator: PerformanceIndicator, kpi_return: KpiReturn | None) -> Decimal | None:
-    """The return's value rounded half-up to the indicator's places, or None if it does
-    not count."""
-    if not is_counted(indicator, kpi_return):
-        return None
-    if kpi_return.value is None:  # a ratio return saved without its derived value
-        return indicator.derive_value(kpi_return.numerator, kpi_return.denominator)
-    return round_half_up(kpi_return.value, indicator.decimal_places)
-
-
 def _latest_ended(kind: PeriodKind, month: Period) -> Period:
     """The latest period of ``kind`` that has ended by the last day of ``month`` (a
     quarter ending on that very day counts: September's end closes Q2)."""
@@ -109,81 +101,6 @@ def indicator_period_for(indicator: PerformanceIndicator, month: Period) -> Peri
         raise ValueError(f"{month} is not a month")
     latest = _latest_ended(indicator.period_kind, month)
     return latest if latest.year == month.year else None
-
-
-@dataclass(frozen=True)
-class YearToDate:
-    """An indicator's figure from the first period of the financial year up to and
-    including one period, against the year-to-date target, both rounded half-up to the
-    indicator's places. ``incomplete``: a period in the range has no counted return (the
-    figure is still formed from those that exist; None when none do)."""
-
-    value: Decimal | None
-    target: Decimal | None
-    rag: Rag
-    incomplete: bool
-    periods_counted: int
-    periods_in_range: int
-
-
-def year_to_date_target(
-    indicator: PerformanceIndicator, target: Target | None, period: Period
-) -> Decimal | None:
-    """The annual target; for ``sum`` indicators pro-rated: annual × periods from the
-    first of the year up to and including ``period`` ÷ periods in the year. Rounded
-    half-up to the indicator's places."""
-    if target is None:
-        return None
-    annual = target.annual_value
-    if indicator.year_to_date == YearToDateRule.SUM:
-        annual = annual * period.index_in_year / period.periods_in_year
-    return round_half_up(annual, indicator.decimal_places)
-
-
-def _formed_value(indicator: PerformanceIndicator, counted: list[KpiReturn]) -> Decimal | None:
-    """Sum, mean or latest of the values, or the ratio of the summed numerator and
-    denominator; ``counted`` is in period order. Unrounded except for a ratio."""
-    if not counted:
-        return None
-    rule = indicator.year_to_date
-    if rule == YearToDateRule.RATIO:
-        numerator = sum((r.numerator for r in counted), Decimal(0))
-        denominator = sum((r.denominator for r in counted), Decimal(0))
-        return indicator.derive_value(numerator, denominator) if denominator else None
-    total = sum((r.value for r in counted), Decimal(0))
-    if rule == YearToDateRule.SUM:
-        return total
-    if rule == YearToDateRule.MEAN:
-        return total / len(counted)
-    return counted[-1].value  # latest: the latest period with a counted return
-
-
-def year_to_date(
-    indicator: PerformanceIndicator,
-    returns_by_period: dict[str, KpiReturn],
-    period: Period,
-    *,
-    target: Target | None,
-) -> YearToDate:
-    """The year to date at ``period`` (a period of the indicator's own kind), formed as
-    the indicator defines, from the counted returns in ``returns_by_period`` (the
-    indicator's returns keyed by period key; other periods and states are ignored).
-    ``target`` is the indicator's Target for ``period``'s financial year, or None."""
-    in_range = period.periods_to_date()
-    counted = [r for p in in_range if is_counted(indicator, r := returns_by_period.get(p.key))]
-    formed = _formed_value(indicator, counted)
-    places = indicator.decimal_places
-    value = None if formed is None else round_half_up(formed, places)
-    ytd_target = year_to_date_target(indicator, target, period)
-    tolerance = target.tolerance if target is not None else Decimal(0)
-    return YearToDate(
-        value=value,
-        target=ytd_target,
-        rag=rate(value, ytd_target, tolerance, indicator.polarity, places),
-        incomplete=len(counted) < len(in_range),
-        periods_counted=len(counted),
-        periods_in_range=len(in_range),
-    )
 
 
 def direction_of_travel(
@@ -267,15 +184,76 @@ def _keys_needed(kind: PeriodKind, month: Period) -> tuple[list[Period], set[str
     return window, keys
 
 
+@dataclass(frozen=True)
+class _Rated:
+    """An indicator's stored rating in one period (``IndicatorRating``), its figures
+    rounded to the indicator's places as the rules give them."""
+
+    value: Decimal | None
+    period_target: Decimal | None
+    rag: Rag
+    year_to_date: Decimal | None
+    year_to_date_target: Decimal | None
+    year_to_date_rag: Rag
+    periods_counted: int
+
+
+# A period without a stored rating: no counted value, no target, nothing rated.
+_UNRATED = _Rated(None, None, Rag.NOT_RATED, None, None, Rag.NOT_RATED, 0)
+_RATING_FIELDS = (
+    "indicator",
+    "period",
+    "value",
+    "period_target",
+    "rag",
+    "year_to_date",
+    "year_to_date_target",
+    "year_to_date_rag",
+    "periods_counted",
+)
+
+
+def stored_ratings(
+    indicators: list[PerformanceIndicator], keys: set[str]
+) -> dict[int, dict[str, _Rated]]:
+    """The stored ratings (``IndicatorRating``) of ``indicators`` in the periods ``keys``,
+    by indicator id and period key, figures rounded to each indicator's places; a period
+    without a row is absent (nothing counted, nothing rated). One query."""
+    wanted = [i.pk for i in indicators]
+    return _ratings(wanted, keys, {i.pk: i.decimal_places for i in indicators})
+
+
+def _ratings(wanted, keys: set[str], places: dict[int, int]) -> dict[int, dict[str, _Rated]]:
+    """The stored ratings of the ``wanted`` indicators (ids, or a queryset of them) in
+    the periods ``keys``, by indicator id and period key; one query."""
+    found: dict[int, dict[str, _Rated]] = defaultdict(dict)
+    rows = IndicatorRating.objects.filter(indicator__in=wanted, period__in=keys)
+    for indicator_id, key, *figures in rows.values_list(*_RATING_FIELDS):
+        if indicator_id not in places:
+            continue
+        n = places[indicator_id]
+        value, target, rag, ytd, ytd_target, ytd_rag, counted = figures
+        found[indicator_id][key] = _Rated(
+            rated_as(value, n),
+            rated_as(target, n),
+            Rag(rag),
+            rated_as(ytd, n),
+            rated_as(ytd_target, n),
+            Rag(ytd_rag),
+            counted,
+        )
+    return found
+
+
 def _row(
     indicator: PerformanceIndicator,
     month: Period,
-    own: dict[str, KpiReturn],
-    target: Target | None,
+    rated: dict[str, _Rated],
+    kpi_return: KpiReturn | None,
     window: list[Period],
     today: date,
 ) -> IndicatorRow:
-    series = [(p, counted_value(indicator, own.get(p.key))) for p in window]
+    series = [(p, rated.get(p.key, _UNRATED).value) for p in window]
     period = indicator_period_for(indicator, month)
     if period is None:
         return IndicatorRow(
@@ -296,37 +274,60 @@ def _row(
             improvement_action="",
             series=series,
         )
-    places = indicator.decimal_places
-    kpi_return = own.get(period.key)
-    value = counted_value(indicator, kpi_return)
-    this_target = period_target(indicator, target, period)
-    rag = rate_period_value(indicator, target, period, value)
+    this = rated.get(period.key, _UNRATED)
+    last_year = rated.get(period.same_period_last_year().key, _UNRATED)
     timeliness = return_timeliness(
         indicator=indicator, kpi_return=kpi_return, period=period, today=today
     )
-    last_year = period.same_period_last_year()
-    previous_value = counted_value(indicator, own.get(last_year.key))
-    ytd = year_to_date(indicator, own, period, target=target)
-    previous_ytd = year_to_date(indicator, own, last_year, target=None).value
-    red = rag == Rag.RED  # a red value comes from a counted return, never from None
+    in_range = len(period.periods_to_date())
+    ytd = YearToDate(
+        value=this.year_to_date,
+        target=this.year_to_date_target,
+        rag=this.year_to_date_rag,
+        incomplete=this.periods_counted < in_range,
+        periods_counted=this.periods_counted,
+        periods_in_range=in_range,
+    )
+    red = this.rag == Rag.RED  # a red value comes from a counted return, never from None
     return IndicatorRow(
         indicator=indicator,
         period=period,
         kpi_return=kpi_return,
-        value=value,
-        period_target=None if this_target is None else round_half_up(this_target, places),
-        rag=rag,
+        value=this.value,
+        period_target=this.period_target,
+        rag=this.rag,
         timeliness=timeliness,
         deadline=timeliness.deadline,
         year_to_date=ytd,
-        previous_value=previous_value,
-        previous_year_to_date=previous_ytd,
-        direction=direction_of_travel(indicator, value, previous_value),
-        year_to_date_direction=direction_of_travel(indicator, ytd.value, previous_ytd),
+        previous_value=last_year.value,
+        previous_year_to_date=last_year.year_to_date,
+        direction=direction_of_travel(indicator, this.value, last_year.value),
+        year_to_date_direction=direction_of_travel(indicator, ytd.value, last_year.year_to_date),
         commentary=kpi_return.commentary if red else "",
         improvement_action=kpi_return.improvement_action if red else "",
         series=series,
     )
+
+
+def _periods_for(chosen: list[PerformanceIndicator], month: Period) -> dict[int, Period | None]:
+    """``indicator_period_for`` of each indicator, by id: worked out once per kind of
+    period (three at most), not once per indicator of a thousand."""
+    by_kind: dict[PeriodKind, Period | None] = {}
+    for indicator in chosen:
+        if indicator.period_kind not in by_kind:
+            by_kind[indicator.period_kind] = indicator_period_for(indicator, month)
+    return {i.pk: by_kind[i.period_kind] for i in chosen}
+
+
+def _own_returns(wanted: QuerySet, periods: dict[int, Period | None]) -> dict[int, KpiReturn]:
+    """Each indicator's return (any state) for its period of the month, by indicator id;
+    one query."""
+    keys = {p.key for p in periods.values() if p is not None}
+    return {
+        r.indicator_id: r
+        for r in KpiReturn.objects.filter(indicator__in=wanted, period__in=keys).only(*ROW_FIELDS)
+        if (p := periods.get(r.indicator_id)) is not None and p.key == r.period
+    }
 
 
 def indicator_rows(
@@ -336,8 +337,9 @@ def indicator_rows(
     for the chosen month, ordered by department name and code.
 
     Three queries whatever the number of indicators: the indicators with their
-    departments, their returns (this and last financial year to date and the 12-period
-    sparkline windows, every kind at once), and their targets for the month's year.
+    departments, their stored ratings (``IndicatorRating``: the month's period, the same
+    period a year earlier and the 12-period sparkline windows, every kind at once), and
+    the month's returns themselves (their state, submission and commentary).
     ``today`` (default: today in Europe/London) decides which deadlines have passed.
     """
     if month.kind is not PeriodKind.MONTH:
@@ -355,21 +357,14 @@ def indicator_rows(
     # A subquery rather than a list of ids, so a council of thousands of indicators
     # does not meet the database's limit on query parameters.
     wanted = active.order_by().values("pk")
-    own: dict[int, dict[str, KpiReturn]] = defaultdict(dict)
-    for kpi_return in KpiReturn.objects.filter(indicator__in=wanted, period__in=keys).only(
-        *ROW_FIELDS
-    ):
-        own[kpi_return.indicator_id][kpi_return.period] = kpi_return
-    targets = {
-        t.indicator_id: t
-        for t in Target.objects.filter(indicator__in=wanted, financial_year=month.year)
-    }
+    ratings = _ratings(wanted, keys, {i.pk: i.decimal_places for i in chosen})
+    returns = _own_returns(wanted, _periods_for(chosen, month))
     return [
         _row(
             indicator,
             month,
-            own[indicator.pk],
-            targets.get(indicator.pk),
+            ratings[indicator.pk],
+            returns.get(indicator.pk),
             windows[indicator.period_kind],
             today,
         )
@@ -415,10 +410,10 @@ def return_standings(
     missing, due, on time or late as of ``today`` (default: London today); ordered as
     ``indicator_rows``.
 
-    The same answers as ``indicator_rows`` gives each row, read from the period's returns
-    only (three queries: the indicators with their departments, the returns, the
-    targets), for the overview's counts of a council of a thousand indicators and the
-    early warnings that ask it of every past month.
+    The same answers as ``indicator_rows`` gives each row, for the period only (three
+    queries: the indicators with their departments, the stored ratings, the returns),
+    for the overview's counts of a council of a thousand indicators and the early
+    warnings that ask it of every past month.
     """
     if month.kind is not PeriodKind.MONTH:
         raise ValueError(f"{month} is not a month")
@@ -426,31 +421,25 @@ def return_standings(
     chosen = list(
         indicators.active().select_related("department").order_by("department__name", "code")
     )
-    periods = {i.pk: indicator_period_for(i, month) for i in chosen}
+    periods = _periods_for(chosen, month)
     keys = {p.key for p in periods.values() if p is not None}
     wanted = indicators.active().order_by().values("pk")
-    returns = {
-        (r.indicator_id, r.period): r
-        for r in KpiReturn.objects.filter(indicator__in=wanted, period__in=keys).only(*ROW_FIELDS)
-    }
-    targets = {
-        t.indicator_id: t
-        for t in Target.objects.filter(indicator__in=wanted, financial_year=month.year)
-    }
+    ratings = _ratings(wanted, keys, {i.pk: i.decimal_places for i in chosen})
+    returns = _own_returns(wanted, periods)
     standings = []
     for indicator in chosen:
         period = periods[indicator.pk]
         if period is None:
             continue
-        kpi_return = returns.get((indicator.pk, period.key))
-        value = counted_value(indicator, kpi_return)
+        kpi_return = returns.get(indicator.pk)
+        rated = ratings[indicator.pk].get(period.key, _UNRATED)
         standings.append(
             ReturnStanding(
                 indicator=indicator,
                 period=period,
                 kpi_return=kpi_return,
-                value=value,
-                rag=rate_period_value(indicator, targets.get(indicator.pk), period, value),
+                value=rated.value,
+                rag=rated.rag,
                 timeliness=return_timeliness(
                     indicator=indicator, kpi_return=kpi_return, period=period, today=today
                 ),

@@ -20,11 +20,16 @@ from decimal import Decimal
 
 from departments.models import Department, KpiReturn, PerformanceIndicator, Target
 from departments.periods import Period, date_in_words, periods_between
-from departments.rating import Rag, rate_period_value
+from departments.rating import Rag
 from partnerships.models import Partnership, Service
 from reporting.metrics.coordination import council_coordination
 from reporting.metrics.health import contract_health_series, service_months, trailing_months
-from reporting.metrics.returns import counted_value, indicator_period_for, return_standings
+from reporting.metrics.returns import (
+    counted_value,
+    indicator_period_for,
+    return_standings,
+    stored_ratings,
+)
 from reporting.metrics.scores import rag_for_score
 from reporting.models import WarningRule
 
@@ -193,13 +198,14 @@ def statutory_red(
         for t in Target.objects.filter(indicator__in=[i.pk for i in indicators])
     }
 
+    # The RAGs from the read model of ratings, as every page reads them.
+    rated = stored_ratings(indicators, keys)
+
     for indicator in indicators:
         own = returns[indicator.pk]
 
-        def rag(period: Period, indicator=indicator, own=own) -> Rag:
-            value = counted_value(indicator, own.get(period.key))
-            target = targets.get((indicator.pk, period.year))
-            return rate_period_value(indicator, target, period, value)
+        def rag(period: Period, rated=rated[indicator.pk]) -> Rag:
+            return rated[period.key].rag if period.key in rated else Rag.NOT_RATED
 
         def red(period: Period, rag=rag) -> bool:
             return period.key in keys and rag(period) == Rag.RED

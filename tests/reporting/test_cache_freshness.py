@@ -28,6 +28,7 @@ from departments.models import Department, PeriodSignOff
 from departments.periods import Period
 from departments.referrals.services import resolve_referral
 from departments.referrals.summaries import Tally, record_referral_changes
+from departments.returns.ratings import recount_ratings
 from departments.returns.services import (
     approve_return,
     reopen_period,
@@ -785,6 +786,7 @@ WRITES = {
     "departments.ReferralPairMonth": lambda w: _count_a_referral(resolution_days=None),
     "departments.ReferralOpenMonth": lambda w: _count_a_referral(resolution_days=None),
     "departments.ReferralDaysMonth": lambda w: _count_a_referral(resolution_days=3),
+    "departments.IndicatorRating": lambda w: recount_ratings(indicators=[w.indicator.pk]),
     "partnerships.Partner": lambda w: w.cms.partnership.partner.save(),
     "partnerships.Partnership": lambda w: w.cms.partnership.save(),
     "partnerships.Service": lambda w: w.cms.save(),

@@ -22,7 +22,7 @@ from django.test.utils import CaptureQueriesContext
 
 from departments.models import KpiReturn, PerformanceIndicator, ReturnState
 from departments.periods import Period
-from departments.rating import Rag
+from departments.rating import Rag, year_to_date, year_to_date_target
 from reporting.metrics.returns import (
     Direction,
     YearToDate,
@@ -30,8 +30,6 @@ from reporting.metrics.returns import (
     indicator_period_for,
     indicator_rows,
     rag_counts,
-    year_to_date,
-    year_to_date_target,
 )
 from tests.factories import IndicatorFactory, KpiReturnFactory, TargetFactory
 

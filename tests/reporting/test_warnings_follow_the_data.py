@@ -12,6 +12,7 @@ nothing is missing any more. Periods and dates are written in words.
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.core.management import call_command
 
 from departments.models import KpiReturn
 from departments.periods import Period
@@ -146,6 +148,8 @@ def test_a_statutory_run_broken_by_a_corrected_figure_is_resolved(housing):
     for period in (P04, P05, P06, P07):
         KpiReturnFactory(indicator=bv, period=period.key, value=Decimal("80"), state="approved")
     KpiReturn.objects.filter(indicator=bv, period=P07.key).update(value=Decimal("95"))
+    # Changed outside the product: rated again as an administrator would.
+    call_command("rebuild_indicator_ratings", stdout=io.StringIO())
     evaluate([P06], notify=False)
     warning = EarlyWarning.objects.get(rule=WarningRule.STATUTORY_RED)
     assert warning.evidence["summary"] == (
@@ -155,6 +159,7 @@ def test_a_statutory_run_broken_by_a_corrected_figure_is_resolved(housing):
     # August's figure is corrected to 95 (green): July to September is no longer a run
     # of three red periods.
     KpiReturn.objects.filter(indicator=bv, period=P05.key).update(value=Decimal("95"))
+    call_command("rebuild_indicator_ratings", stdout=io.StringIO())
     result = evaluate([P07], today=TODAY, notify=False)
 
     warning.refresh_from_db()
