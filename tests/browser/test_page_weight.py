@@ -31,15 +31,23 @@ class _Recording:
 
 
 @pytest.fixture
-def collected_static(settings):
+def collected_static(settings, request):
     """Static files collected, hashed and compressed, and served from there (the settings
-    ``DJANGO_STATIC_COLLECTED=1`` gives the embedded default). Collected where ``make run``
-    collects them (STATIC_ROOT, ignored by git): a file compressed before is not compressed
-    again (core/staticfiles.py), so only the first run pays brotli's minute or two."""
+    ``DJANGO_STATIC_COLLECTED=1`` gives the embedded default). The project's own files and
+    plotly.js only (the pages' files; not the admin's or the API browser's, whose brotli
+    copies would take a minute of CPU more), collected into pytest's cache folder, which
+    outlives the run: a file compressed before is not compressed again
+    (core/staticfiles.py), so only a first run pays for plotly.js's brotli copy."""
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "core.staticfiles.CollectedStaticFilesStorage"},
     }
+    settings.STATIC_ROOT = request.config.cache.mkdir("collected-static")
+    settings.STATICFILES_FINDERS = [
+        finder
+        for finder in settings.STATICFILES_FINDERS
+        if not finder.endswith(".AppDirectoriesFinder")
+    ]
     settings.WHITENOISE_USE_FINDERS = False
     call_command("collectstatic", interactive=False, verbosity=0)
     return settings.STATIC_ROOT
