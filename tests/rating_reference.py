@@ -28,7 +28,6 @@ from departments.rating import (
 )
 from reporting.metrics.returns import (
     ROW_FIELDS,
-    Direction,
     IndicatorRow,
     ReturnStanding,
     _latest_ended,
@@ -63,24 +62,7 @@ def _row(
     series = [(p, counted_value(indicator, own.get(p.key))) for p in window]
     period = indicator_period_for(indicator, month)
     if period is None:
-        return IndicatorRow(
-            indicator=indicator,
-            period=None,
-            kpi_return=None,
-            value=None,
-            period_target=None,
-            rag=Rag.NOT_RATED,
-            timeliness=None,
-            deadline=None,
-            year_to_date=None,
-            previous_value=None,
-            previous_year_to_date=None,
-            direction=Direction.NO_COMPARISON,
-            year_to_date_direction=Direction.NO_COMPARISON,
-            commentary="",
-            improvement_action="",
-            series=series,
-        )
+        return IndicatorRow.before_first_period(indicator, series)
     places = indicator.decimal_places
     kpi_return = own.get(period.key)
     value = counted_value(indicator, kpi_return)

@@ -150,6 +150,31 @@ class IndicatorRow:
     improvement_action: str
     series: list[tuple[Period, Decimal | None]]
 
+    @classmethod
+    def before_first_period(
+        cls, indicator: PerformanceIndicator, series: list[tuple[Period, Decimal | None]]
+    ) -> IndicatorRow:
+        """The row of an indicator none of whose periods has ended yet in the month's
+        financial year: its ``series`` only, nothing rated, nothing to compare."""
+        return cls(
+            indicator=indicator,
+            period=None,
+            kpi_return=None,
+            value=None,
+            period_target=None,
+            rag=Rag.NOT_RATED,
+            timeliness=None,
+            deadline=None,
+            year_to_date=None,
+            previous_value=None,
+            previous_year_to_date=None,
+            direction=Direction.NO_COMPARISON,
+            year_to_date_direction=Direction.NO_COMPARISON,
+            commentary="",
+            improvement_action="",
+            series=series,
+        )
+
     @property
     def department_id(self) -> int:
         return self.indicator.department_id
@@ -256,24 +281,7 @@ def _row(
     series = [(p, rated.get(p.key, _UNRATED).value) for p in window]
     period = indicator_period_for(indicator, month)
     if period is None:
-        return IndicatorRow(
-            indicator=indicator,
-            period=None,
-            kpi_return=None,
-            value=None,
-            period_target=None,
-            rag=Rag.NOT_RATED,
-            timeliness=None,
-            deadline=None,
-            year_to_date=None,
-            previous_value=None,
-            previous_year_to_date=None,
-            direction=Direction.NO_COMPARISON,
-            year_to_date_direction=Direction.NO_COMPARISON,
-            commentary="",
-            improvement_action="",
-            series=series,
-        )
+        return IndicatorRow.before_first_period(indicator, series)
     this = rated.get(period.key, _UNRATED)
     last_year = rated.get(period.same_period_last_year().key, _UNRATED)
     timeliness = return_timeliness(
