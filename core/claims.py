@@ -29,6 +29,7 @@ from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
 
 from core.dispatch import send_task
+from core.words import plural
 
 
 @dataclass(frozen=True)
@@ -112,5 +113,5 @@ def time_limit_in_words() -> str:
     """The soft time limit as people read it: "30 minutes"."""
     minutes = settings.TASK_SOFT_TIME_LIMIT // 60
     if minutes >= 1:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return plural(minutes, "minute")
     return f"{settings.TASK_SOFT_TIME_LIMIT} seconds"

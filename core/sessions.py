@@ -26,6 +26,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from core.words import plural
+
 SIGNED_IN_AT = "signed_in_at"
 LAST_USED_AT = "last_used_at"
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -41,8 +43,8 @@ def _in_words(limit: timedelta) -> str:
     minutes = int(limit.total_seconds() // 60)
     if minutes % 60 == 0:
         hours = minutes // 60
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return plural(hours, "hour")
+    return plural(minutes, "minute")
 
 
 def start_session_clock(sender, request: HttpRequest, user, **kwargs) -> None:

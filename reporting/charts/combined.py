@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import plotly.graph_objects as go
 
+from core.words import plural
 from departments.periods import Period
 from reporting.charts import base
 from reporting.charts.base import Chart
@@ -123,7 +124,7 @@ def _trend_caption(health_noun: str, spells: list[Spell]) -> str:
     described = "; ".join(
         f"{s.first.short_label}"
         + (f" to {s.last.short_label}" if s.last != s.first else "")
-        + f" ({s.months} month{'s' if s.months != 1 else ''})"
+        + f" ({plural(s.months, 'month')})"
         for s in spells
     )
     return f"Shaded: months when {health_noun.lower()} was below green (under 80): {described}."
@@ -141,7 +142,7 @@ def change_scatter(
     """Each month's health change against the coordination change ``lag`` months later,
     with the least-squares line when there is one; its summary is ``finding`` (the
     relation's, in the words of its subjects) and the statistics behind it."""
-    later = "the same month" if lag == 0 else f"{lag} month{'s' if lag != 1 else ''} later"
+    later = "the same month" if lag == 0 else f"{plural(lag, 'month')} later"
     xs = [float(p.health_change) for p in points]
     data = [
         go.Scatter(

@@ -158,7 +158,7 @@ class ServiceMonth:
                 f"charge = £{self.cap:,.2f}"
             )
         return (
-            f"{self.serious} serious failure{'s' if self.serious != 1 else ''}: "
+            f"{plural(self.serious, 'serious failure')}: "
             f"£{self.credits:,.2f} (under the £{self.cap:,.2f} cap)"
         )
 

@@ -15,6 +15,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.words import plural
 from departments import periods, roles
 from partnerships.models import Partnership
 from reporting.models import ReportRun, ReportState
@@ -115,7 +116,7 @@ def batch_progress(run: ReportRun) -> dict:
     done = sum(1 for r in batch if r.state == ReportState.DONE)
     failed = sum(1 for r in batch if r.state == ReportState.FAILED)
     if finished:
-        text = f"{done} of {len(batch)} file{'s' if len(batch) != 1 else ''} ready"
+        text = f"{done} of {plural(len(batch), 'file')} ready"
         text += f", {failed} failed" if failed else ""
     elif all(r.state == ReportState.QUEUED for r in batch):
         text = "Waiting for the worker"

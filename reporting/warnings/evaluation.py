@@ -26,6 +26,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core.words import plural
 from departments import periods, roles
 from departments.history import person_name
 from departments.models import KpiReturn, Referral, Role
@@ -249,8 +250,7 @@ def notify_smt(warnings: list[EarlyWarning]) -> int:
     )
     count = len(warnings)
     send_mail(
-        subject=f"{count} new early warning{'s' if count != 1 else ''} on the partnership "
-        "governance dashboard",
+        subject=f"{plural(count, 'new early warning')} on the partnership governance dashboard",
         message=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=recipients,

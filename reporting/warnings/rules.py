@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from core.words import plural
 from departments.models import Department, KpiReturn, PerformanceIndicator, Target
 from departments.periods import Period, date_in_words, periods_between
 from departments.rating import Rag
@@ -298,7 +299,7 @@ def missing_returns(
                         for r in rows
                     ],
                     "summary": (
-                        f"{len(rows)} return{'s' if len(rows) != 1 else ''} for "
+                        f"{plural(len(rows), 'return')} for "
                         f"{period.in_words} missing past the deadline of "
                         f"{date_in_words(rows[0].deadline)}: "
                         + ", ".join(r.indicator.code for r in rows)
