@@ -36,14 +36,17 @@ def record_sign_in(*, user, at=None) -> SignInTimes:
     """Keep when ``user`` signed in (``at``, default now, a UTC instant) and move the
     sign-in before it to ``previous``: the "previous visit" a home measures from
     (``SignInTimes``). Called at every sign-in (Django's ``user_logged_in`` signal); the
-    row is locked so two sign-ins at once keep one of them as the other's previous."""
+    row is locked so two sign-ins at once keep one of them as the other's previous, and a
+    first sign-in that loses the race to create the row reads (and locks) the winner's
+    rather than failing the sign-in (``get_or_create`` reads again after the conflict)."""
     at = at or timezone.now()
     with transaction.atomic():
-        times = SignInTimes.objects.select_for_update().filter(user=user).first()
-        if times is None:
-            return SignInTimes.objects.create(user=user, latest=at)
-        times.previous, times.latest = times.latest, at
-        times.save(update_fields=["previous", "latest"])
+        times, created = SignInTimes.objects.select_for_update().get_or_create(
+            user=user, defaults={"latest": at}
+        )
+        if not created:
+            times.previous, times.latest = times.latest, at
+            times.save(update_fields=["previous", "latest"])
     return times
 
 
