@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from core.fields import ExactDecimalField
 from departments.models.indicators import PerformanceIndicator
 
 
@@ -35,13 +36,13 @@ class IndicatorRating(models.Model):
     indicator = models.ForeignKey(PerformanceIndicator, on_delete=models.CASCADE, related_name="+")
     period = models.CharField(max_length=11, help_text="Period key of the indicator's kind.")
     financial_year = models.PositiveSmallIntegerField()
-    value = models.DecimalField(
-        max_digits=26, decimal_places=6, null=True, help_text="Counted value; empty if none."
-    )
-    period_target = models.DecimalField(max_digits=26, decimal_places=6, null=True)
+    # Exact text, not a decimal column: a worked-out figure (a year-to-date sum, a target
+    # split into months) may pass SQLite's 15 significant digits (core/fields.py).
+    value = ExactDecimalField(null=True, help_text="Counted value; empty if none.")
+    period_target = ExactDecimalField(null=True)
     rag = models.CharField(max_length=9)
-    year_to_date = models.DecimalField(max_digits=26, decimal_places=6, null=True)
-    year_to_date_target = models.DecimalField(max_digits=26, decimal_places=6, null=True)
+    year_to_date = ExactDecimalField(null=True)
+    year_to_date_target = ExactDecimalField(null=True)
     year_to_date_rag = models.CharField(max_length=9)
     periods_counted = models.PositiveSmallIntegerField(
         help_text="Periods of the year up to this one with a counted return."

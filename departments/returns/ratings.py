@@ -191,8 +191,9 @@ def rebuild_indicator_ratings() -> int:
 
 
 def rated_as(value: Decimal | None, places: int) -> Decimal | None:
-    """A stored figure as the rules give it: rounded to the indicator's places (the
-    table keeps six, so 91.5 comes back as 91.500000: equal, but not shown alike)."""
+    """A stored figure as the rules give it: rounded to the indicator's places (rows
+    are stored rounded, as text; this keeps a figure stored before a change of places
+    shown with the indicator's places now)."""
     return None if value is None else round_half_up(value, places)
 
 

@@ -375,3 +375,38 @@ def test_read_model_agrees_with_the_returns_through_every_write_path(
             )
             compared += len(shown)
     assert compared > 500
+
+
+def test_a_year_to_date_past_fifteen_digits_reads_back_exactly(housing, alice):
+    """A variant of shared case 11 (huge values): each month's count has 15 significant
+    digits, the most a stored figure may have, but the year to date worked out from them
+    has 16. The read model keeps it exactly on both databases, as the returns give it."""
+    indicator = IndicatorFactory(
+        department=housing,
+        unit="count",
+        year_to_date="sum",
+        frequency="monthly",
+        polarity="higher",
+        decimal_places=2,
+    )
+    TargetFactory(indicator=indicator, financial_year=2025, annual_value=Decimal("12345678901234"))
+    with time_machine.travel(datetime(2026, 5, 10, 12, tzinfo=UTC)):
+        for month in periods_of_year(2025, "month"):
+            save_return(
+                indicator=indicator,
+                period_key=month.key,
+                actor=alice,
+                value="1000000000000.01",
+                commentary="Counted in bulk.",  # a red month needs both
+                improvement_action="Recount next month.",
+                submit=True,
+            )
+        march = Period.parse("2025-26-P12")
+        everything = PerformanceIndicator.objects.filter(pk=indicator.pk)
+        (row,) = indicator_rows(indicators=everything, month=march)
+        (reference,) = reference_indicator_rows(indicators=everything, month=march)
+
+    assert row.year_to_date.value == Decimal("12000000000000.12") == reference.year_to_date.value
+    assert row.year_to_date.target == Decimal("12345678901234.00")
+    stored = IndicatorRating.objects.get(indicator=indicator, period="2025-26-P01")
+    assert stored.period_target == Decimal("1028806575102.83")
