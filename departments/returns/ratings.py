@@ -199,9 +199,11 @@ def rated_as(value: Decimal | None, places: int) -> Decimal | None:
 
 # --- reference data ----------------------------------------------------------------------
 # Targets and indicators have no service: the admin and the API's model viewsets save them
-# as plain rows. A receiver on their saves is the one place that hears every such write, in
-# its transaction (post_save runs inside the save's atomic block), so a changed target or
-# definition recounts the years it affects. Bulk writes (the demo seeding) send no signals
+# as plain rows. A receiver on their saves is the one place that hears every such write, so
+# a changed target or definition recounts the years it affects. A model's save sends
+# post_save after its own write, so the caller's transaction is what keeps the two
+# together: the admin's change form is atomic, and so are the API's writes
+# (departments.api.views.AtomicWritesMixin). Bulk writes (the demo seeding) send no signals
 # and rebuild the ratings themselves.
 
 

@@ -410,3 +410,28 @@ def test_a_year_to_date_past_fifteen_digits_reads_back_exactly(housing, alice):
     assert row.year_to_date.target == Decimal("12345678901234.00")
     stored = IndicatorRating.objects.get(indicator=indicator, period="2025-26-P01")
     assert stored.period_target == Decimal("1028806575102.83")
+
+
+def test_a_target_changed_through_the_api_is_stored_with_its_ratings_or_not_at_all(
+    housing, ada, monkeypatch
+):
+    """The target's row and the ratings recounted from it are one write: when the recount
+    fails, the API's change leaves the target as it was (AtomicWritesMixin)."""
+    from rest_framework.test import APIClient
+
+    from departments.returns import ratings
+
+    indicator = IndicatorFactory(department=housing)
+    target = TargetFactory(indicator=indicator, financial_year=2025, annual_value=Decimal("90"))
+
+    def failing(**kwargs):
+        raise RuntimeError("the recount failed")
+
+    monkeypatch.setattr(ratings, "recount_ratings", failing)
+    client = APIClient()
+    client.force_authenticate(ada)
+    with pytest.raises(RuntimeError, match="the recount failed"):
+        client.patch(f"/api/v1/targets/{target.pk}/", {"annual_value": "95"}, format="json")
+
+    target.refresh_from_db()
+    assert target.annual_value == Decimal("90")
