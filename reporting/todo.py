@@ -22,6 +22,7 @@ from departments.returns.selectors import ReturnDue, returns_due, sign_off_summa
 from departments.roles import Role, scope_for
 from partnerships.models import Milestone, MilestoneState, Partnership, Sla, SlaResult, Verification
 from reporting.audit.selectors import AuditTrail
+from reporting.metrics.health import sla_results_deadline
 from reporting.models import EarlyWarning, ReportRun
 from reporting.reports.kinds import report_title
 
@@ -36,7 +37,7 @@ def sla_results_due(partnership_ids, today: date | None = None) -> dict:
     for the entry form's links, one per partnership with results missing)."""
     today = today or timezone.localdate()
     month = periods.latest_closed(periods.PeriodKind.MONTH, today)
-    deadline = month.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)
+    deadline = sla_results_deadline(month)
     slas = list(
         Sla.objects.filter(service__partnership__in=partnership_ids)
         .exclude(results__period=month.key)
@@ -404,7 +405,10 @@ def _sla_results_due(partnership_ids, today: date | None) -> ToDoList:
             for partnership, missing in due["partnerships"]
         ],
         "Every result for this month is in.",
-        lead=f"Due by {date_in_words(due['deadline'])} (10 working days after the month ends).",
+        lead=(
+            f"Due by {date_in_words(due['deadline'])} "
+            f"({periods.SLA_RESULT_DEADLINE_WORKING_DAYS} working days after the month ends)."
+        ),
         flag=f"Overdue by {plural(due['days_late'], 'day')}" if due["overdue"] else "",
     )
 

@@ -101,14 +101,6 @@ def returns_due(
     return rows
 
 
-def awaiting_approval_by_department(department_queryset) -> list[tuple[Department, int]]:
-    """Submitted returns waiting for approval, per department (one query)."""
-    departments = department_queryset.annotate(
-        waiting=Count("returns", filter=Q(returns__state=ReturnState.SUBMITTED))
-    ).order_by("-waiting", "name")
-    return [(department, department.waiting) for department in departments]
-
-
 # --- returns pages ----------------------------------------------------------------------
 
 
