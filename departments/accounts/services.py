@@ -38,16 +38,26 @@ def record_sign_in(*, user, at=None) -> SignInTimes:
     (``SignInTimes``). Called at every sign-in (Django's ``user_logged_in`` signal); the
     row is locked so two sign-ins at once keep one of them as the other's previous, and a
     first sign-in that loses the race to create the row reads (and locks) the winner's
-    rather than failing the sign-in (``get_or_create`` reads again after the conflict)."""
+    rather than failing the sign-in (``get_or_create`` reads again after the conflict).
+
+    Sign-ins may take the lock in another order than their instants (each is stamped
+    before it waits), so the two latest instants are kept whatever the order of arrival:
+    ``previous`` is never later than ``latest``."""
     at = at or timezone.now()
     with transaction.atomic():
         times, created = SignInTimes.objects.select_for_update().get_or_create(
             user=user, defaults={"latest": at}
         )
         if not created:
-            times.previous, times.latest = times.latest, at
+            times.previous, times.latest = _two_latest(times.previous, times.latest, at)
             times.save(update_fields=["previous", "latest"])
     return times
+
+
+def _two_latest(previous, latest, at):
+    """The second latest and the latest of the kept instants and ``at`` (None sorts first)."""
+    kept = sorted(instant for instant in (previous, latest, at) if instant is not None)
+    return kept[-2], kept[-1]
 
 
 def previous_visit(user) -> datetime | None:
