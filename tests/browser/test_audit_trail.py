@@ -6,15 +6,9 @@ from decimal import Decimal
 import pytest
 
 from partnerships.sla_results import services
+from tests.browser.axe import no_axe_violations
 from tests.conftest import PASSWORD
 from tests.factories import ServiceFactory, SlaFactory
-
-
-def _no_axe_violations(page, where: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{where}:\n{results.generate_report()}"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -47,7 +41,7 @@ def test_the_auditor_reads_an_sla_result_correction_and_its_history(
     assert "SLA result" in row.inner_text()
     assert "Reported value: 99.7 → 99.6" in row.inner_text()
     assert "Commentary: – → Monitoring gap added." in row.inner_text()
-    _no_axe_violations(page, "Audit trail")
+    no_axe_violations(page, "Audit trail")
 
     row.get_by_role("link", name="History of SLA result AV-01, September 2025").click()
     page.wait_for_selector("h1:has-text('History of SLA result')")
@@ -57,4 +51,4 @@ def test_the_auditor_reads_an_sla_result_correction_and_its_history(
     assert "Reported value: 99.7" in rows.nth(1).inner_text()
     assert "Created" in rows.nth(1).inner_text()
     assert "SLA: AV-01 Availability in core hours" in rows.nth(1).inner_text()
-    _no_axe_violations(page, "Record history")
+    no_axe_violations(page, "Record history")

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from departments import periods
 from departments.models import Department, PerformanceIndicator
+from tests.browser.axe import no_axe_violations
 from tests.demo_council import demo_council
 
 
@@ -16,13 +17,6 @@ def _sign_in(page, base: str, username: str) -> None:
     page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/")
-
-
-def _no_axe_violations(page, where: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{where}:\n{results.generate_report()}"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -45,17 +39,17 @@ def test_smt_reads_the_overview_a_department_and_an_indicator(page, live_server)
     page.get_by_text("Show the data behind this chart").first.focus()
     page.keyboard.press("Enter")  # the data table opens from the keyboard
     assert page.locator("details.chart-data").first.get_attribute("open") is not None
-    _no_axe_violations(page, "Council overview")
+    no_axe_violations(page, "Council overview")
 
     page.goto(f"{base}/departments/{housing.pk}/?period={month.key}")
     assert page.get_by_role("heading", level=1).inner_text() == "Housing"
     assert page.locator("svg.sparkline").count() >= 4
-    _no_axe_violations(page, "Housing dashboard")
+    no_axe_violations(page, "Housing dashboard")
 
     page.get_by_role("link", name=f"{indicator.code} {indicator.title}").click()
     page.wait_for_selector("svg.main-svg")
     assert page.get_by_role("heading", level=1).inner_text() == (
         f"{indicator.code} {indicator.title}"
     )
-    _no_axe_violations(page, "Indicator page")
+    no_axe_violations(page, "Indicator page")
     assert console_errors == []

@@ -18,16 +18,10 @@ from departments import periods
 from departments.models import KpiReturn, ReturnState
 from partnerships.models import Partnership, Sla, SlaResult, Verification
 from partnerships.sla_results.services import enter_sla_result
+from tests.browser.axe import no_axe_violations
 from tests.demo_council import demo_council
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _no_axe_violations(page, where: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{where}:\n{results.generate_report()}"
 
 
 def _first_to_do(page, base: str, username: str) -> tuple[str, str]:
@@ -38,7 +32,7 @@ def _first_to_do(page, base: str, username: str) -> tuple[str, str]:
     page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/")
-    _no_axe_violations(page, f"The home of {username}")
+    no_axe_violations(page, f"The home of {username}")
     section = page.locator("section.todo", has=page.locator("ul.todo-list")).first
     key = section.get_attribute("data-todo")
     heading = " ".join(section.locator("h2").inner_text().split())
@@ -64,7 +58,7 @@ def test_the_officer_submits_their_first_missing_return(page, live_server, demo)
 
     assert key in ("returns_due", "returns_missing", "returns_sent_back"), key
     assert "/returns/enter/" in page.url
-    _no_axe_violations(page, "The return form reached from the home")
+    no_axe_violations(page, "The return form reached from the home")
     if page.get_by_label("Numerator").count():
         page.get_by_label("Numerator").fill("90")
         page.get_by_label("Denominator").fill("100")
@@ -87,7 +81,7 @@ def test_the_head_approves_the_first_return_waiting(page, live_server, demo):
 
     assert key == "returns_awaiting_approval"
     assert re.search(r"/returns/\d+/#actions$", page.url), page.url
-    _no_axe_violations(page, "The return reached from the head's home")
+    no_axe_violations(page, "The return reached from the head's home")
     page.get_by_role("button", name="Approve").click()
     page.wait_for_url(re.compile(r"/returns/\d+/$"))
 
@@ -112,7 +106,7 @@ def test_smt_verifies_the_months_results_at_once(page, live_server, demo):
     assert key == "sla_results_to_verify"
     assert words.startswith(f"Verify the {len(slas)} results for {month.in_words}"), words
     assert page.url.endswith(f"/sla-results/{month.key}/#verify")
-    _no_axe_violations(page, "The SLA results page reached from SMT's home")
+    no_axe_violations(page, "The SLA results page reached from SMT's home")
     page.get_by_role("button", name="Verify the ticked results").click()
     page.get_by_role("button", name=f"Yes, verify {len(slas)} results").click()
     page.wait_for_url(re.compile(r"#verify$"))
@@ -129,7 +123,7 @@ def test_the_partner_enters_the_months_results(page, live_server, demo):
     assert key == "sla_results_due"
     assert words.startswith("Enter the ") and words.endswith(f"for {month.in_words}"), words
     assert page.url.endswith(f"/sla-results/{month.key}/")
-    _no_axe_violations(page, "The SLA results form reached from the partner's home")
+    no_axe_violations(page, "The SLA results form reached from the partner's home")
     partnership = Partnership.objects.get(name="ICT Strategic Service Partnership")
     slas = list(Sla.objects.filter(service__partnership=partnership))
     for sla in slas:
@@ -158,7 +152,7 @@ def test_the_partner_imports_the_months_results_from_its_own_page(page, live_ser
     page.get_by_role("link", name="Import SLA results from a file").click()
     page.wait_for_url(re.compile(r"/imports/\?kind=sla_results$"))
     assert page.get_by_role("heading", level=1).inner_text() == "Import SLA results"
-    _no_axe_violations(page, "The partner's import page")
+    no_axe_violations(page, "The partner's import page")
     page.get_by_label("Month").fill(month.key)
     page.get_by_label("Format").select_option("csv")
     with page.expect_download() as download:
@@ -180,7 +174,7 @@ def test_the_partner_imports_the_months_results_from_its_own_page(page, live_ser
     page.get_by_role("button", name="Upload and check").click()
     page.get_by_role("heading", name="Imported").wait_for()
 
-    _no_axe_violations(page, "The import's outcome")
+    no_axe_violations(page, "The import's outcome")
     assert "waiting for the council to verify them" in page.locator("main").inner_text()
     results = SlaResult.objects.filter(sla__service__partnership=partnership, period=month.key)
     assert {r.sla.code: r.reported_value for r in results} == levels
@@ -196,4 +190,4 @@ def test_the_auditor_opens_the_latest_change_in_the_audit_trail(page, live_serve
     record = words.rsplit(": ", 1)[0]  # "SLA result FINANCE-P1-02, September 2026"
     heading = " ".join(page.get_by_role("heading", level=1).inner_text().split())
     assert heading.lower() == f"history of {record}".lower()
-    _no_axe_violations(page, "The record's history reached from the auditor's home")
+    no_axe_violations(page, "The record's history reached from the auditor's home")

@@ -18,14 +18,8 @@ from departments import periods
 from partnerships.models import Partnership, Sla, SlaResult, Verification
 from partnerships.outcomes import serious_failure_credit
 from reporting.metrics.health import contract_health
+from tests.browser.axe import no_axe_violations
 from tests.demo_council import demo_council
-
-
-def _no_axe_violations(page, where: str, context: dict | None = None) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, context=context)
-    assert results.violations_count == 0, f"{where}:\n{results.generate_report()}"
 
 
 def _words(text: str | None) -> str:
@@ -74,7 +68,7 @@ def test_the_partner_enters_a_month_and_smt_sees_the_credit_and_disputes(page, l
     assert _words(page.get_by_role("heading", level=1).inner_text()) == (
         f"SLA results for {month.label}"
     )
-    _no_axe_violations(page, "SLA results page with the partner's form")
+    no_axe_violations(page, "SLA results page with the partner's form")
     for sla in slas:
         value = page.get_by_label(f"Result for {sla.code}", exact=True)
         assert value.input_value() == ""
@@ -116,12 +110,12 @@ def test_the_partner_enters_a_month_and_smt_sees_the_credit_and_disputes(page, l
         page.get_by_role("row", name=re.compile(failing.service.name)).first.inner_text()
     )
     assert f"£{credit:,.2f}" in service_row
-    _no_axe_violations(page, "Partnership page")  # the drawn Plotly chart included
+    no_axe_violations(page, "Partnership page")  # the drawn Plotly chart included
 
     # --- SMT disputes the serious failure ------------------------------------------------
     page.get_by_role("link", name=f"SLA results for {month.short_label}").click()
     page.wait_for_url(results_url)
-    _no_axe_violations(page, "SLA results page with SMT's verify and dispute forms")
+    no_axe_violations(page, "SLA results page with SMT's verify and dispute forms")
     page.get_by_label(f"Reason for disputing {failing.code}", exact=True).fill(
         "Our monitoring shows the failover took under two hours."
     )
@@ -135,7 +129,7 @@ def test_the_partner_enters_a_month_and_smt_sees_the_credit_and_disputes(page, l
     assert "Serious failure" in row and f"£{credit:,.2f}" in row
     result = SlaResult.objects.get(sla=failing, period=month.key)
     assert (result.verification, result.verified_by.username) == (Verification.DISPUTED, "smt")
-    _no_axe_violations(page, "SLA results page with a disputed result")
+    no_axe_violations(page, "SLA results page with a disputed result")
 
     # --- SMT verifies the other results at once (issue 16, item 3) ----------------------
     others = len(slas) - 1
@@ -147,7 +141,7 @@ def test_the_partner_enters_a_month_and_smt_sees_the_credit_and_disputes(page, l
     assert _words(confirm.get_by_role("heading").inner_text()) == (
         f"Verify {others} results for {month.in_words}?"
     )
-    _no_axe_violations(page, "SLA results page asking to confirm a bulk verification")
+    no_axe_violations(page, "SLA results page asking to confirm a bulk verification")
     confirm.get_by_role("button", name=f"Yes, verify {others} results").click()
     page.wait_for_url(re.compile(rf"{re.escape(results_url)}#verify$"))
     assert f"{others} results verified." in page.get_by_role("status").inner_text()

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.test import Client
 
 from departments.roles import Role
+from tests.browser.axe import no_axe_violations
 from tests.factories import (
     CouncilFactory,
     MembershipFactory,
@@ -35,13 +36,6 @@ OCTOBER = "2026-27-P07"
 
 def _words(text: str | None) -> str:
     return " ".join((text or "").split())
-
-
-def _no_axe_violations(page, where: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{where}:\n{results.generate_report()}"
 
 
 def _contract():
@@ -94,7 +88,7 @@ def test_provisional_and_outside_contract_months_read_as_such(page, live_server)
         last_row = page.locator("details.chart-data tbody tr").last
         assert _words(last_row.inner_text()).startswith("Oct 2026")
         assert "Provisional: SLA results due 13 November 2026" in last_row.inner_text()
-        _no_axe_violations(page, "Partnership page, provisional month")
+        no_axe_violations(page, "Partnership page, provisional month")
 
         # May 2025, before the contract began on 1 June 2025: no figure at all.
         page.goto(f"{base}/partnerships/{partnership.pk}/?period=2025-26-P02")
@@ -105,7 +99,7 @@ def test_provisional_and_outside_contract_months_read_as_such(page, live_server)
         assert _words(page.get_by_test_id("contract-health-status").inner_text()) == (
             "May 2025 is outside the contract term (1 June 2025 to 31 March 2030)"
         )
-        _no_axe_violations(page, "Partnership page, outside the contract")
+        no_axe_violations(page, "Partnership page, outside the contract")
 
         # The overview says the same of council partner health.
         page.goto(f"{base}/overview/?period={OCTOBER}")
@@ -126,6 +120,6 @@ def test_provisional_and_outside_contract_months_read_as_such(page, live_server)
         assert _words(page.get_by_role("heading", level=1).inner_text()) == (
             "November 2026 (P08 2026/27) has not ended yet"
         )
-        _no_axe_violations(page, "A month that has not ended")
+        no_axe_violations(page, "A month that has not ended")
         page.get_by_test_id("latest-ended-month").click()
         page.wait_for_url(f"{base}/overview/?period={OCTOBER}")

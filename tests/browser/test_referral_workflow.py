@@ -26,6 +26,7 @@ from departments import periods
 from departments.models import Department, Membership, Referral
 from departments.roles import Role
 from reporting.metrics.scores import share_score
+from tests.browser.axe import no_axe_violations
 
 ASC_OFFICER = "asc-officer"
 ASC_PASSWORD = "care-needs-assessed-today"
@@ -43,13 +44,6 @@ def demo(transactional_db):
     )
     Membership.objects.create(user=officer, role=Role.OFFICER, department=asc)
     return asc
-
-
-def _no_axe_violations(page, where: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{where}:\n{results.generate_report()}"
 
 
 def _sign_in(page, base: str, username: str, password: str) -> None:
@@ -112,19 +106,19 @@ def test_a_referral_from_housing_to_adult_social_care_moves_the_figures(page, li
     with time_machine.travel(month_over, tick=True):
         _sign_in(page, base, "smt", settings.DEMO_PASSWORD)
         before = _figures(page, base, month.key, asc, housing)
-        _no_axe_violations(page, "Coordination page for a department (SMT)")
+        no_axe_violations(page, "Coordination page for a department (SMT)")
         page.goto(f"{base}/coordination/?period={month.key}")
-        _no_axe_violations(page, "Coordination page for the council (SMT)")
+        no_axe_violations(page, "Coordination page for the council (SMT)")
         _sign_out(page)
 
     # The demo Housing officer raises a referral to Adult Social Care.
     _sign_in(page, base, "officer", settings.DEMO_PASSWORD)
     page.goto(f"{base}/referrals/")
     assert page.get_by_role("heading", level=1).inner_text() == "Housing: referrals received"
-    _no_axe_violations(page, "Referrals received by Housing")
+    no_axe_violations(page, "Referrals received by Housing")
     page.get_by_role("link", name="Raise a referral").click()
     page.wait_for_url(f"{base}/referrals/new/")
-    _no_axe_violations(page, "Raise a referral")
+    no_axe_violations(page, "Raise a referral")
 
     # First with no category: the error summary, and nothing stored.
     page.get_by_label("To department").select_option(label="Adult Social Care")
@@ -135,7 +129,7 @@ def test_a_referral_from_housing_to_adult_social_care_moves_the_figures(page, li
     summary.wait_for()
     assert summary.get_by_role("heading").inner_text() == "There is a problem"
     assert not Referral.objects.filter(category=CATEGORY).exists()
-    _no_axe_violations(page, "Raise a referral, with an error")
+    no_axe_violations(page, "Raise a referral, with an error")
 
     page.get_by_label("From department").select_option(label="Housing")
     page.get_by_label("Category").fill(CATEGORY)
@@ -153,7 +147,7 @@ def test_a_referral_from_housing_to_adult_social_care_moves_the_figures(page, li
         "case-management",
     )
     assert referral.raised_on == timezone.localdate()
-    _no_axe_violations(page, "Referrals sent by Housing")
+    no_axe_violations(page, "Referrals sent by Housing")
     _sign_out(page)
 
     # The Adult Social Care officer acknowledges and resolves it on the incoming list.
@@ -187,7 +181,7 @@ def test_a_referral_from_housing_to_adult_social_care_moves_the_figures(page, li
         ASC_OFFICER,
         ASC_OFFICER,
     ]
-    _no_axe_violations(page, "Referrals received by Adult Social Care")
+    no_axe_violations(page, "Referrals received by Adult Social Care")
     _sign_out(page)
 
     # SMT sees the figures move by exactly this referral, on the page and in the API.

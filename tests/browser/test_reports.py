@@ -8,15 +8,9 @@ import pytest
 from reporting.models import ReportRun
 from reporting.reports import services
 from reporting.tasks import build_report_run
+from tests.browser.axe import no_axe_violations
 from tests.conftest import PASSWORD
 from tests.reporting.report_data import MONTH, build_evidence
-
-
-def _no_axe_violations(page, where: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{where}:\n{results.generate_report()}"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -38,21 +32,21 @@ def test_the_auditor_downloads_the_monthly_pack_and_checks_it(
     page.wait_for_url(f"{base}/")
     page.get_by_role("link", name="Reports", exact=True).click()
     page.get_by_role("link", name="Monthly performance pack").click()
-    _no_axe_violations(page, "Report request")
+    no_axe_violations(page, "Report request")
     page.get_by_label("Month").fill(MONTH.key)
     assert page.get_by_label("PDF").is_checked()
     assert page.get_by_label("Excel workbook (.xlsx)").is_checked()
     page.get_by_role("button", name="Build the report").click()
     page.wait_for_selector("text=Waiting for the worker")
     assert page.locator("progress").get_attribute("value") == "0"
-    _no_axe_violations(page, "Report run, waiting")
+    no_axe_violations(page, "Report run, waiting")
 
     for run in ReportRun.objects.order_by("pk"):
         build_report_run(run.pk)  # what the worker does; the page is polling meanwhile
     page.wait_for_selector("#report-finished", timeout=20000)  # progress.js reloaded it
     assert page.locator("progress").get_attribute("value") == "100"
     assert "2 of 2 files ready" in page.locator("#report-finished").inner_text()
-    _no_axe_violations(page, "Report run, finished")
+    no_axe_violations(page, "Report run, finished")
 
     for file_format in ("pdf", "xlsx"):
         row = page.locator(f"#report-files tr[data-format='{file_format}']")

@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 
 from departments.models import KpiReturn, ReturnState
+from tests.browser.axe import no_axe_violations
 from tests.conftest import PASSWORD
 from tests.factories import IndicatorFactory, TargetFactory
 
@@ -39,13 +40,6 @@ def indicator(housing):
         tolerance=Decimal("5"),
     )
     return indicator
-
-
-def _no_axe_violations(page, where: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{where}:\n{results.generate_report()}"
 
 
 def _words(text: str | None) -> str:
@@ -75,7 +69,7 @@ def test_an_officer_submits_a_red_return_and_the_head_approves_it(
     assert page.get_by_role("heading", level=1).inner_text() == (
         "Returns for September 2025 (P06 2025/26)"
     )
-    _no_axe_violations(page, "My returns")
+    no_axe_violations(page, "My returns")
 
     # Nothing entered yet: the row says so and leads straight to the form.
     row = page.get_by_role("row", name=re.compile("LPI-HOU-03"))
@@ -89,7 +83,7 @@ def test_an_officer_submits_a_red_return_and_the_head_approves_it(
     assert page.locator('input[name="version"]').input_value() == ""
     assert page.get_by_label("Value").input_value() == ""
     assert not KpiReturn.objects.filter(indicator=indicator).exists()
-    _no_axe_violations(page, "Return form of a return not yet started")
+    no_axe_violations(page, "Return form of a return not yet started")
 
     # A red value without commentary or improvement action is refused.
     page.get_by_label("Value").fill("70")
@@ -107,7 +101,7 @@ def test_an_officer_submits_a_red_return_and_the_head_approves_it(
     )
     assert page.get_by_label("Value").input_value() == "70"
     assert not KpiReturn.objects.filter(indicator=indicator).exists()
-    _no_axe_violations(page, "Return form with errors")
+    no_axe_violations(page, "Return form with errors")
 
     # The summary's link takes the officer to the field.
     summary.get_by_role("link", name=COMMENTARY_NEEDED).click()
@@ -140,7 +134,7 @@ def test_an_officer_submits_a_red_return_and_the_head_approves_it(
     main = page.locator("main").inner_text()
     assert "Two caseworkers left in August." in main
     assert "Agency caseworkers start on 6 October (Head of Housing Options)." in main
-    _no_axe_violations(page, "Return page")
+    no_axe_violations(page, "Return page")
 
     page.get_by_role("button", name="Approve").click()
     page.wait_for_url(f"{base}/returns/{kpi_return.pk}/")

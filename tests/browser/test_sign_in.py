@@ -2,16 +2,15 @@
 
 import pytest
 
+from tests.browser.axe import no_axe_violations
 from tests.conftest import PASSWORD
 
 
 @pytest.mark.django_db(transaction=True)
 def test_officer_signs_in_with_the_keyboard_and_sees_their_home(page, live_server, alice):
-    from axe_playwright_python.sync_playwright import Axe
-
     page.goto(f"{live_server.url}/")
     assert page.title().startswith("Sign in")
-    assert Axe().run(page).violations_count == 0
+    no_axe_violations(page, "Sign-in page")
 
     page.get_by_label("Username").fill("alice")
     page.get_by_label("Password").fill(PASSWORD)
@@ -20,7 +19,7 @@ def test_officer_signs_in_with_the_keyboard_and_sees_their_home(page, live_serve
     page.wait_for_url(f"{live_server.url}/")
     assert page.get_by_role("heading", level=1).inner_text() == alice.get_full_name()
     assert "You are signed in as Officer for Housing" in page.inner_text("main")
-    assert Axe().run(page).violations_count == 0
+    no_axe_violations(page, "Officer's home")
 
 
 @pytest.mark.django_db(transaction=True)
