@@ -296,13 +296,15 @@ def _results_to_verify(user) -> ToDoList:
     )
 
 
-def _disputes(user, *, partner: bool) -> ToDoList:
-    """Disputed SLA results: SMT resolves them; the partner answers them."""
-    disputed = (
-        SlaResult.objects.visible_to(user)
-        .filter(verification=Verification.DISPUTED)
-        .order_by("period", "sla__code")
-    )
+def _disputes(user, *, partnership_ids=None) -> ToDoList:
+    """Disputed SLA results: SMT resolves them; the partner answers those of its own
+    partnerships (``partnership_ids``, given for the partner's list: a person who is also
+    SMT sees every partnership's, but answers only for their own)."""
+    partner = partnership_ids is not None
+    disputed = SlaResult.objects.visible_to(user).filter(verification=Verification.DISPUTED)
+    if partner:
+        disputed = disputed.filter(sla__service__partnership__in=partnership_ids)
+    disputed = disputed.order_by("period", "sla__code")
     count = disputed.count()
     items = [
         ToDoItem(
@@ -413,11 +415,13 @@ def _sla_results_due(partnership_ids, today: date | None) -> ToDoList:
     )
 
 
-def _milestones_due(user, today: date) -> ToDoList:
-    """Milestones neither delivered nor cancelled, due within ``MILESTONE_HORIZON_DAYS``
-    or already past their date, soonest first, each linking to its progress form."""
+def _milestones_due(user, partnership_ids, today: date) -> ToDoList:
+    """Milestones of ``partnership_ids`` neither delivered nor cancelled, due within
+    ``MILESTONE_HORIZON_DAYS`` or already past their date, soonest first, each linking to
+    its progress form."""
     due = (
         Milestone.objects.visible_to(user)
+        .filter(partnership__in=partnership_ids)
         .exclude(state__in=(MilestoneState.DELIVERED, MilestoneState.CANCELLED))
         .filter(due_date__lte=today + timedelta(days=MILESTONE_HORIZON_DAYS))
         .order_by("due_date", "title")
@@ -542,7 +546,7 @@ def home_lists(user, today: date | None = None) -> Home:
     if scope.is_smt or scope.is_admin:
         lists += [
             _results_to_verify(user),
-            _disputes(user, partner=False),
+            _disputes(user),
             _warnings_to_acknowledge(user),
             _sign_off_status(user, month),
             _approvals(user, my_returns),
@@ -550,8 +554,8 @@ def home_lists(user, today: date | None = None) -> Home:
     if Role.PARTNER in scope.roles:
         lists += [
             _sla_results_due(scope.partnership_ids, today),
-            _disputes(user, partner=True),
-            _milestones_due(user, today),
+            _disputes(user, partnership_ids=scope.partnership_ids),
+            _milestones_due(user, scope.partnership_ids, today),
         ]
     if scope.is_auditor or scope.is_admin:
         lists += [_recent_report_runs(user), _changes_since_last_visit(user)]

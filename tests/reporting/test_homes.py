@@ -20,11 +20,13 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from departments.returns.services import approve_return, sign_off_period
+from departments.roles import Role
 from partnerships.models import Verification
 from reporting.models import EarlyWarning, ReportRun, WarningRule
 from tests.factories import (
     IndicatorFactory,
     KpiReturnFactory,
+    MembershipFactory,
     MilestoneFactory,
     PartnershipFactory,
     ServiceFactory,
@@ -276,6 +278,25 @@ def test_the_partner_has_the_months_results_disputes_and_milestones(client, pat,
     records = f"/partnerships/{late.partnership_id}/records/"
     assert milestones.items[0].url == f"{records}#state-{late.pk}"
     assert 'Milestones due <span class="todo-count">(2 milestones)</span>' in html
+
+
+def test_someone_both_smt_and_partner_answers_only_their_partnerships_disputes(client, pat, work):
+    # pat is also on the SMT: the SMT's list holds every partnership's disputes, the
+    # partner's lists only those of pat's own partnership.
+    MembershipFactory(user=pat, role=Role.SMT, department=None)
+    MilestoneFactory(
+        partnership=PartnershipFactory(), title="Someone else's", due_date=date(2025, 11, 2)
+    )
+
+    home, _ = _home(client, pat)
+
+    assert _list(home, "disputes_open").count == 2
+    assert _list(home, "disputes_to_answer").count == 1
+    assert [i.record for i in _list(home, "disputes_to_answer").items] == [work["disputed"]]
+    assert [i.text for i in _list(home, "milestones_due").items] == [
+        "Record progress on Network refresh",
+        "Record progress on Telephony move",
+    ]
 
 
 def test_the_auditor_sees_runs_and_what_changed_since_the_previous_visit(
