@@ -5,11 +5,15 @@ from django.db import migrations, models
 
 
 def count_the_referrals(apps, schema_editor):
-    """Fill the new summaries from the referrals already stored."""
+    """Fill the new summaries from the referrals already stored; a new database has none
+    (and not yet the figures generation that a rebuild retires), so it is skipped."""
+    referral_model = apps.get_model("departments", "Referral")
+    if not referral_model.objects.exists():
+        return
     from departments.referrals.summaries import rebuild_referral_summaries
 
     rebuild_referral_summaries(
-        referral_model=apps.get_model("departments", "Referral"),
+        referral_model=referral_model,
         pair_model=apps.get_model("departments", "ReferralPairMonth"),
         open_model=apps.get_model("departments", "ReferralOpenMonth"),
         days_model=apps.get_model("departments", "ReferralDaysMonth"),

@@ -1,0 +1,66 @@
+"""The migrations that create the monthly read models fill them from the rows a database
+already holds, and skip a new database's empty tables (no warning, nothing to read)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = [("departments", "0017_sign_in_times")]
+AFTER = [("departments", "0018_indicator_ratings")]
+
+
+def _migrate(targets) -> None:
+    MigrationExecutor(connection).migrate(targets)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_ratings_migration_rates_the_returns_already_stored():
+    _migrate(BEFORE)
+    apps = MigrationExecutor(connection).loader.project_state(BEFORE).apps
+    council = apps.get_model("departments", "Council").objects.create(name="Test council")
+    housing = apps.get_model("departments", "Department").objects.create(
+        council=council, name="Housing", code="housing"
+    )
+    indicator = apps.get_model("departments", "PerformanceIndicator").objects.create(
+        council=council,
+        department=housing,
+        code="HOU-01",
+        title="Homes let",
+        unit="count",
+        polarity="higher",
+        frequency="monthly",
+        year_to_date="sum",
+        dimension="effectiveness",
+        decimal_places=0,
+    )
+    apps.get_model("departments", "Target").objects.create(
+        indicator=indicator,
+        financial_year=2026,
+        annual_value=Decimal("120"),
+        tolerance=Decimal("2"),
+    )
+    apps.get_model("departments", "KpiReturn").objects.create(
+        indicator=indicator,
+        department=housing,
+        period="2026-27-P01",
+        period_start=date(2026, 4, 1),
+        period_end=date(2026, 4, 30),
+        financial_year=2026,
+        value=Decimal("9"),
+        state="approved",
+        submitted_at=None,
+    )
+
+    _migrate(AFTER)
+    from departments.models import IndicatorRating
+
+    stored = list(IndicatorRating.objects.filter(period="2026-27-P01").values_list("value", "rag"))
+    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())  # the whole schema again
+
+    # Period target 120 / 12 = 10, tolerance 2: 9 is amber.
+    assert stored == [(Decimal("9"), "amber")]
