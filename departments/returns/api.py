@@ -19,7 +19,7 @@ from departments.imports.api import (
 )
 from departments.models import Department, KpiReturn, PerformanceIndicator
 from departments.rating import Timeliness, return_timeliness
-from departments.returns import services
+from departments.returns import selectors, services
 from departments.returns.filters import ReturnFilter
 
 TIMELINESS_HELP = (
@@ -82,10 +82,12 @@ class KpiReturnSerializer(serializers.ModelSerializer):
         }
 
     def get_rag(self, obj: KpiReturn) -> str:
-        # The list prefetches the indicator's targets, so no query is made per row.
-        target = next(
-            (t for t in obj.indicator.targets.all() if t.financial_year == obj.financial_year), None
-        )
+        # A list gives the targets of its page's returns (ReturnViewSet.paginate_queryset),
+        # so no query is made per row; a single return reads its own.
+        targets = self.context.get("targets")
+        if targets is None:
+            return services.rag_of(obj.indicator, obj.period, obj.value).value
+        target = targets.get((obj.indicator_id, obj.financial_year))
         return services.rag_of(obj.indicator, obj.period, obj.value, target=target).value
 
     @extend_schema_field(serializers.ChoiceField(choices=[t.value for t in Timeliness]))
@@ -155,11 +157,17 @@ class ReturnViewSet(
     ordering = ["-period_start", "indicator__code"]
 
     def get_queryset(self):
-        return (
-            KpiReturn.objects.visible_to(self.request.user)
-            .select_related("indicator")
-            .prefetch_related("indicator__targets")
-        )
+        return KpiReturn.objects.visible_to(self.request.user).select_related("indicator")
+
+    def paginate_queryset(self, queryset):
+        """The page, with the targets that rate its returns read in one query."""
+        page = super().paginate_queryset(queryset)
+        self._targets = selectors.targets_of(page if page is not None else queryset)
+        return page
+
+    def get_serializer_context(self) -> dict:
+        targets = getattr(self, "_targets", None)
+        return super().get_serializer_context() | ({} if targets is None else {"targets": targets})
 
     def _save(self, request, instance: KpiReturn | None, partial: bool = False):
         data = request.data.copy() if hasattr(request.data, "copy") else dict(request.data)

@@ -133,6 +133,32 @@ def test_the_list_is_scoped_and_paginated(client, alice, five_returns):
     assert second["previous"] == "http://testserver/api/v1/returns/?page_size=3"
 
 
+def test_each_listed_return_is_rated_on_its_own_years_target_in_a_fixed_number_of_queries(
+    client, alice, indicator, five_returns
+):
+    # 89.0 is red against 2025/26's target (95, amber down to 90) and amber against
+    # 2026/27's (90, amber down to 85).
+    TargetFactory(
+        indicator=indicator, financial_year=2025, annual_value=Decimal("95"), tolerance=Decimal("5")
+    )
+    save_return(indicator=indicator, period_key="2025-26-P12", actor=alice, value="89.0")
+    client.force_login(alice)
+    client.get(RETURNS)  # the session and scope, outside the count
+
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(RETURNS, {"indicator": indicator.pk}).json()
+
+    assert [(r["period"], Decimal(r["value"]), r["rag"]) for r in body["results"]] == [
+        (P07, Decimal("91.5"), "green"),
+        ("2026-27-P06", Decimal("89.0"), "amber"),
+        ("2026-27-P05", Decimal("88.0"), "amber"),
+        ("2025-26-P12", Decimal("89.0"), "red"),
+    ]
+    with CaptureQueriesContext(connection) as fewer:
+        client.get(RETURNS, {"indicator": indicator.pk, "period": P07})
+    assert len(queries) == len(fewer)
+
+
 def test_a_listed_return_carries_its_figures_state_and_rag(client, alice, indicator, five_returns):
     client.force_login(alice)
 
