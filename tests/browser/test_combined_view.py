@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from reporting.models import EarlyWarning
-from tests.browser.test_dashboards import _no_axe_violations, _sign_in
+from tests.browser.axe import no_axe_violations
+from tests.browser.test_dashboards import _sign_in
 from tests.demo_council import demo_council
 
 
@@ -42,7 +43,7 @@ def test_smt_reads_the_combined_view_and_acknowledges_a_warning(page, live_serve
         in page.locator("#combined-trend-caption").inner_text()
     )
     assert page.get_by_role("row", name="Housing").count() == 1
-    _no_axe_violations(page, "Combined view")
+    no_axe_violations(page, "Combined view")
     assert console_errors == []  # (the form below answers 400 on purpose, so check now)
 
     open_before = EarlyWarning.objects.open().count()
@@ -53,7 +54,7 @@ def test_smt_reads_the_combined_view_and_acknowledges_a_warning(page, live_serve
     page.get_by_role("button", name="Acknowledge warning").click()  # no note yet
     page.wait_for_selector("#error-summary")
     assert "Enter a note" in page.locator("#error-summary").inner_text()
-    _no_axe_violations(page, "Early warning with an error")
+    no_axe_violations(page, "Early warning with an error")
     page.get_by_label("Note").fill("Raised with the partner at the contract board.")
     page.get_by_role("button", name="Acknowledge warning").click()
     page.wait_for_selector(".message")
@@ -62,4 +63,4 @@ def test_smt_reads_the_combined_view_and_acknowledges_a_warning(page, live_serve
     acknowledged = EarlyWarning.objects.get(subject_label=subject, acknowledged_at__isnull=False)
     assert acknowledged.acknowledgement_note == "Raised with the partner at the contract board."
     assert acknowledged.acknowledged_by.username == "smt"
-    _no_axe_violations(page, "Early warnings list")
+    no_axe_violations(page, "Early warnings list")

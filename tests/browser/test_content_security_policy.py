@@ -9,7 +9,8 @@ from django.utils import timezone
 from departments import periods
 from departments.models import Department, PerformanceIndicator
 from partnerships.models import Partnership
-from tests.browser.test_dashboards import _no_axe_violations, _sign_in
+from tests.browser.axe import no_axe_violations
+from tests.browser.test_dashboards import _sign_in
 from tests.demo_council import demo_council
 
 # Plotly pages: the charts are drawn by plotly.js under the policy.
@@ -94,7 +95,7 @@ def test_the_api_docs_django_admin_and_the_account_page_work_under_the_policy(
 
     page.goto(f"{base}/")
     page.get_by_role("link", name="Your account").click()
-    _no_axe_violations(page, "Account page")
+    no_axe_violations(page, "Account page")
     page.get_by_role("button", name="Sign out everywhere").click()
     page.wait_for_url(f"{base}/accounts/login/")
     assert "You have signed out everywhere" in page.locator(".message").inner_text()
