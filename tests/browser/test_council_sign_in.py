@@ -8,6 +8,7 @@ import pytest
 
 from departments.models import DirectoryRoleMapping
 from departments.roles import Role
+from tests.browser.axe import no_axe_violations
 from tests.factories import IndicatorFactory
 
 
@@ -39,8 +40,6 @@ def sign_in_at_the_provider(page, live_server, provider, subject: str) -> None:
 def test_an_officer_signs_in_with_the_council_account_sees_their_department_and_signs_out(
     page, live_server, directory
 ):
-    from axe_playwright_python.sync_playwright import Axe
-
     directory.set_claims(
         "olive-oid",
         {
@@ -51,7 +50,7 @@ def test_an_officer_signs_in_with_the_council_account_sees_their_department_and_
         },
     )
     page.goto(f"{live_server.url}/accounts/login/")
-    assert Axe().run(page).violations_count == 0
+    no_axe_violations(page, "the sign-in page with the council account offered")
 
     sign_in_at_the_provider(page, live_server, directory, "olive-oid")
 
@@ -77,8 +76,6 @@ def test_an_officer_signs_in_with_the_council_account_sees_their_department_and_
 def test_a_person_whose_directory_roles_map_to_nothing_is_told_whom_to_ask(
     page, live_server, directory
 ):
-    from axe_playwright_python.sync_playwright import Axe
-
     directory.set_claims("nina-oid", {"roles": ["Timesheets.User"]})
 
     sign_in_at_the_provider(page, live_server, directory, "nina-oid")
@@ -88,6 +85,6 @@ def test_a_person_whose_directory_roles_map_to_nothing_is_told_whom_to_ask(
         "You have no access to the performance dashboard"
     )
     assert "Ask the Performance Team to give you one." in page.inner_text("main")
-    assert Axe().run(page).violations_count == 0
+    no_axe_violations(page, "the page refusing a person without a role")
     page.goto(f"{live_server.url}/returns/")
     assert page.title().startswith("Sign in")

@@ -369,3 +369,37 @@ def test_the_audit_trail_shows_the_membership_the_directory_gave(
     reason = GRANTED.format(claims="Governance.Head, Governance.Housing.Officer")
     assert f"<td>{reason}</td>" in html
     assert "Head of service of Housing" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_person_who_declines_at_the_provider_is_not_signed_in(client, council_sign_on):
+    start = client.get(START)
+    import requests
+
+    declined = requests.post(
+        start["Location"], data={"action": "deny"}, allow_redirects=False, timeout=10
+    )
+    callback = declined.headers["Location"]
+    assert "error=access_denied" in callback
+
+    response = client.get(callback.removeprefix("http://testserver"))
+
+    assert response.status_code == 403
+    assert "Signing in with your council account did not work" in response.content.decode()
+    assert signed_in_user_id(client) is None
+
+
+@pytest.mark.django_db
+def test_a_provider_that_cannot_be_reached_is_said_so(client, settings):
+    from departments.single_sign_on.provider import forget_providers
+    from tests.oidc_provider import free_loopback_port, use_provider
+
+    use_provider(settings, f"http://127.0.0.1:{free_loopback_port()}", OIDC_TIMEOUT=2)
+
+    response = client.get(START)
+
+    assert response.status_code == 503
+    assert (
+        "<h1>The council&#x27;s sign-in service cannot be reached</h1>" in response.content.decode()
+    )
+    forget_providers()
