@@ -74,7 +74,7 @@ def _setting_problem(claim_value: str, role: str, scope: str) -> str:
 
 def grants_for(claim_values: Iterable[str]) -> frozenset[Grant]:
     """The memberships the directory's claim values give, through both kinds of mapping.
-    A department code that names no department is logged and given nothing."""
+    A setting naming no department (or partnership) here is logged and gives nothing."""
     values = set(claim_values)
     grants = {
         Grant(role, department_id, partnership_id)
@@ -85,19 +85,28 @@ def grants_for(claim_values: Iterable[str]) -> frozenset[Grant]:
     from_settings = [mapping for mapping in setting_mappings() if mapping.claim_value in values]
     codes = {mapping.scope for mapping in from_settings if mapping.role in DEPARTMENT_ROLES}
     departments = dict(Department.objects.filter(code__in=codes).values_list("code", "id"))
+    wanted_partnerships = {int(m.scope) for m in from_settings if m.role == Role.PARTNER}
+    # Through Membership's relation: this app does not import partnerships' models.
+    partnership_model = Membership._meta.get_field("partnership").related_model
+    partnerships = set(
+        partnership_model.objects.filter(pk__in=wanted_partnerships).values_list("pk", flat=True)
+    )
     for mapping in from_settings:
-        if mapping.role in DEPARTMENT_ROLES:
-            if mapping.scope not in departments:
-                logger.error(
-                    "OIDC_ROLE_MAPPING names the department code %r, which no department has.",
-                    mapping.scope,
-                )
-                continue
+        if mapping.role in DEPARTMENT_ROLES and mapping.scope in departments:
             grants.add(Grant(mapping.role, department_id=departments[mapping.scope]))
-        elif mapping.role == Role.PARTNER:
+        elif mapping.role == Role.PARTNER and int(mapping.scope) in partnerships:
             grants.add(Grant(mapping.role, partnership_id=int(mapping.scope)))
-        else:
+        elif mapping.role in COUNCIL_WIDE_ROLES:
             grants.add(Grant(mapping.role))
+        else:
+            # One stale entry must not stop everyone else signing in: said, and skipped.
+            logger.error(
+                "OIDC_ROLE_MAPPING entry %s=%s:%s names no %s here.",
+                mapping.claim_value,
+                mapping.role,
+                mapping.scope,
+                "partnership" if mapping.role == Role.PARTNER else "department",
+            )
     return frozenset(grants)
 
 

@@ -10,8 +10,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import LoginView
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import redirect, render, resolve_url
 from django.views.decorators.http import require_POST
 from mozilla_django_oidc.views import (
     OIDCAuthenticationCallbackView,
@@ -113,7 +112,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     come back to the sign-in page."""
     id_token = request.session.get(ID_TOKEN_SESSION_KEY)
     logout(request)
-    login_url = reverse(settings.LOGOUT_REDIRECT_URL)
+    login_url = resolve_url(settings.LOGOUT_REDIRECT_URL)
     if not (settings.OIDC_ENABLED and id_token):
         return redirect(login_url)
     try:

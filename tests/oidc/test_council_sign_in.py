@@ -403,3 +403,30 @@ def test_a_provider_that_cannot_be_reached_is_said_so(client, settings):
         "<h1>The council&#x27;s sign-in service cannot be reached</h1>" in response.content.decode()
     )
     forget_providers()
+
+
+@pytest.mark.django_db
+def test_mapping_settings_give_department_partnership_and_council_wide_roles(
+    settings, housing, partnership, caplog
+):
+    from departments.single_sign_on.directory import Grant, grants_for
+
+    settings.OIDC_ROLE_MAPPING = [
+        "Housing.Head=head:housing",
+        f"Partner.Manager=partner:{partnership.pk}",
+        "Council.Auditor=auditor",
+        "Gone.Officer=officer:abolished-department",
+        f"Gone.Partner=partner:{partnership.pk + 1000}",
+    ]
+
+    grants = grants_for(
+        ["Housing.Head", "Partner.Manager", "Council.Auditor", "Gone.Officer", "Gone.Partner"]
+    )
+
+    assert grants == {
+        Grant(Role.HEAD, department_id=housing.pk),
+        Grant(Role.PARTNER, partnership_id=partnership.pk),
+        Grant(Role.AUDITOR),
+    }
+    assert "Gone.Officer=officer:abolished-department names no department here" in caplog.text
+    assert f"Gone.Partner=partner:{partnership.pk + 1000} names no partnership" in caplog.text
