@@ -166,6 +166,8 @@ AUTHENTICATION_BACKENDS = [
     # django-axes first, so a locked-out username never reaches the password check.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Answers only the single sign-on callback, and only when OIDC_ISSUER is set.
+    "departments.single_sign_on.backend.CouncilAccountBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -176,6 +178,53 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Single sign-on with the council's identity provider over OpenID Connect (Microsoft Entra
+# ID, or any provider that publishes a discovery document): off unless OIDC_ISSUER is set.
+# mozilla-django-oidc runs the authorisation code flow with PKCE, state and nonce; the
+# endpoints come from the issuer's discovery document, read at the first sign-in
+# (departments.single_sign_on). README: "Signing in with the council's account".
+OIDC_ISSUER = env("OIDC_ISSUER", "").rstrip("/")
+OIDC_ENABLED = bool(OIDC_ISSUER)
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", "")
+if OIDC_ENABLED and not OIDC_RP_CLIENT_ID:
+    raise ImproperlyConfigured(
+        "OIDC_CLIENT_ID must be set when OIDC_ISSUER is: the application (client) id the "
+        "identity provider gave this product."
+    )
+OIDC_RP_SCOPES = env("OIDC_SCOPES", "openid profile email")
+# Only RS256 ID tokens are accepted, their key taken from the provider's JWKS.
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+# Kept in the session as the id_token_hint that signing out hands the provider.
+OIDC_STORE_ID_TOKEN = True
+OIDC_TIMEOUT = int(env("OIDC_TIMEOUT_SECONDS", "10"))
+# The claim that names a person for good: "oid" for Entra ID (the same in every app of
+# the tenant), "sub" for most providers. Never the email address.
+OIDC_SUBJECT_CLAIM = env("OIDC_SUBJECT_CLAIM", "sub")
+# The claim holding the app roles (Entra ID: "roles") or groups ("groups") that the
+# directory mappings (admin, and OIDC_ROLE_MAPPING) turn into memberships.
+OIDC_ROLES_CLAIM = env("OIDC_ROLES_CLAIM", "roles")
+# Mappings kept as settings, beside those kept in admin: "claim value=role" for a
+# council-wide role, "claim value=role:department code" for an officer or head of service,
+# "claim value=partner:partnership id" for a partner manager; comma-separated.
+OIDC_ROLE_MAPPING = env_list("OIDC_ROLE_MAPPING", [])
+# Whether a person the product does not know yet gets an account at first sign-in.
+OIDC_CREATE_USERS = env_bool("OIDC_CREATE_USERS", False)
+# Whom a person refused for want of a role or an account is told to ask.
+OIDC_NO_ACCESS_CONTACT = env(
+    "OIDC_NO_ACCESS_CONTACT", "the administrator of the performance dashboard"
+)
+# Seconds of clock difference allowed with the provider on an ID token's times.
+OIDC_CLOCK_SKEW_SECONDS = int(env("OIDC_CLOCK_SKEW_SECONDS", "60"))
+if not 0 <= OIDC_CLOCK_SKEW_SECONDS <= 300:
+    raise ImproperlyConfigured("OIDC_CLOCK_SKEW_SECONDS must be between 0 and 300.")
+# When single sign-on is on and this lists usernames, only they may use the sign-in form
+# (break-glass administrators, external auditors, the partner); empty: everyone may.
+LOCAL_SIGN_IN_USERNAMES = env_list("LOCAL_SIGN_IN_USERNAMES", [])
 
 # Sessions (core/sessions.py): a signed-in session ends after SESSION_IDLE_MINUTES without
 # a request and SESSION_ABSOLUTE_HOURS after signing in, whichever comes first. The
@@ -195,6 +244,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# The single sign-on callback is not a password guess (the provider throttles those): a
+# refused directory account must not lock every colleague behind the same address out.
+AXES_WHITELIST_CALLABLE = "core.signin.is_single_sign_on_attempt"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -278,6 +330,20 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     }
 }
+
+
+def allow_sign_out_at(policy: dict, issuer: str) -> dict:
+    """``policy`` with the identity provider's origin allowed as a form's destination:
+    the sign-out button posts here and is redirected on to the provider's
+    end_session_endpoint, and Chromium checks form-action along the redirects."""
+    if not issuer:
+        return policy
+    origin = urlunsplit(urlsplit(issuer)._replace(path="", query="", fragment=""))
+    directives = {**policy["DIRECTIVES"], "form-action": [SELF, origin]}
+    return {**policy, "DIRECTIVES": directives}
+
+
+CONTENT_SECURITY_POLICY = allow_sign_out_at(CONTENT_SECURITY_POLICY, OIDC_ISSUER)
 
 # Request bodies held in memory; larger uploads spool to a temporary file.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

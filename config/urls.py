@@ -1,10 +1,10 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import web
-from core.signin import AdminSignInForm, SignInForm
+from core.signin import AdminSignInForm
+from departments.single_sign_on import views as sign_on_views
 from reporting.pages import home as reporting_views
 
 # The admin site's sign-in page, bounded as the product's own (core.signin).
@@ -13,14 +13,10 @@ admin.site.login_form = AdminSignInForm
 urlpatterns = [
     path("", reporting_views.home, name="home"),
     path("healthz", web.healthz, name="healthz"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=SignInForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", sign_on_views.SignInView.as_view(), name="login"),
+    path("accounts/logout/", sign_on_views.sign_out, name="logout"),
+    # Signing in with the council's account (answers 404 unless OIDC_ISSUER is set).
+    path("accounts/council/", include("departments.single_sign_on.urls")),
     path("", include("departments.urls")),
     path("", include("partnerships.urls")),
     path("", include("reporting.urls")),

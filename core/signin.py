@@ -5,13 +5,18 @@ so only the HTML attribute says it and nothing checks it: a 300-character userna
 on to ``authenticate()``, and django-axes's record of the failed attempt (a 255-character
 column) failed on PostgreSQL with a server error. The sign-in page and the API's token
 endpoint both read the two limits here, and so does the admin site's sign-in page.
+
+With single sign-on on, both sign-in forms also refuse accounts that LOCAL_SIGN_IN_USERNAMES
+does not name (``LocalSignInRestriction``).
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 
 # ASVS 2.1.2: passwords of at least 64 characters are allowed, more than 128 are refused.
@@ -42,9 +47,42 @@ class BoundedSignIn:
             field.validators.append(MaxLengthValidator(limit))
 
 
-class SignInForm(BoundedSignIn, AuthenticationForm):
+LOCAL_SIGN_IN_REFUSED = (
+    'This account signs in with the council account: use "Sign in with your council '
+    'account" instead.'
+)
+
+
+def local_sign_in_allowed(username: str) -> bool:
+    """Whether ``username`` may sign in with a password here: always without single
+    sign-on or without a list; with both, only the usernames LOCAL_SIGN_IN_USERNAMES names
+    (break-glass administrators, external auditors, the partner's staff)."""
+    allowed = settings.LOCAL_SIGN_IN_USERNAMES
+    return not (settings.OIDC_ENABLED and allowed) or username in allowed
+
+
+class LocalSignInRestriction:
+    """Refuses a right password for an account that must use single sign-on. Checked after
+    the password (``confirm_login_allowed``), so django-axes counts wrong passwords for
+    every username alike and the form says nothing of an account without its password."""
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if not local_sign_in_allowed(user.get_username()):
+            raise ValidationError(LOCAL_SIGN_IN_REFUSED, code="single_sign_on_only")
+
+
+def is_single_sign_on_attempt(request, credentials: dict | None) -> bool:
+    """django-axes's whitelist (AXES_WHITELIST_CALLABLE): the single sign-on callback
+    authenticates with the nonce it sent, never a username and password, so it is neither
+    counted as a failed password nor refused for an address's failures."""
+    credentials = credentials or {}
+    return not credentials.get("username") and "nonce" in credentials
+
+
+class SignInForm(LocalSignInRestriction, BoundedSignIn, AuthenticationForm):
     """The sign-in page's form."""
 
 
-class AdminSignInForm(BoundedSignIn, AdminAuthenticationForm):
+class AdminSignInForm(LocalSignInRestriction, BoundedSignIn, AdminAuthenticationForm):
     """The admin site's sign-in form (staff only, as Django's)."""

@@ -5,11 +5,13 @@ from departments.models import (
     ApiToken,
     Council,
     Department,
+    DirectoryRoleMapping,
     KpiReturn,
     Membership,
     PerformanceIndicator,
     PeriodSignOff,
     Referral,
+    SingleSignOnIdentity,
     Target,
 )
 from departments.tokens import services as token_services
@@ -34,6 +36,26 @@ class MembershipAdmin(SimpleHistoryAdmin):
     list_filter = ["role", "department", "partnership"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     autocomplete_fields = ["user", "department"]
+
+
+@admin.register(DirectoryRoleMapping)
+class DirectoryRoleMappingAdmin(SimpleHistoryAdmin):
+    """Which directory app role (or group) gives which role here: applied at every sign-in
+    with the council account (departments.single_sign_on.directory)."""
+
+    list_display = ["claim_value", "role", "department", "partnership"]
+    list_filter = ["role", "department", "partnership"]
+    search_fields = ["claim_value"]
+
+
+@admin.register(SingleSignOnIdentity)
+class SingleSignOnIdentityAdmin(SimpleHistoryAdmin):
+    """Which account a council account's subject signs in to: set at first sign-in, or
+    here to link an existing account before its owner first signs in."""
+
+    list_display = ["user", "subject", "issuer", "created_at"]
+    search_fields = ["user__username", "subject"]
+    autocomplete_fields = ["user"]
 
 
 class TargetInline(admin.TabularInline):

@@ -9,6 +9,7 @@ class DepartmentsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from departments.returns.ratings import connect_reference_data
+        from departments.single_sign_on import checks  # noqa: F401 (registers them)
 
         user_logged_in.connect(_kept_sign_in, dispatch_uid="departments.record_sign_in")
         connect_reference_data()

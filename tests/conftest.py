@@ -216,3 +216,23 @@ def _end_stray_sessions(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """A real OpenID Connect provider (oidc-provider-mock) in its own process on a free
+    loopback port, started once per test process and stopped at the end."""
+    from tests.oidc_provider import start_provider, stop_provider
+
+    process, provider = start_provider()
+    yield provider
+    stop_provider(process)
+
+
+@pytest.fixture
+def council_sign_on(settings, oidc_provider):
+    """Single sign-on on, against the real provider, for one test."""
+    from tests.oidc_provider import use_provider
+
+    use_provider(settings, oidc_provider.issuer)
+    return oidc_provider

@@ -24,6 +24,9 @@ def _run(args, **env):
             "DJANGO_ENV",
             "DJANGO_SECRET_KEY",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "OIDC_ISSUER",
+            "OIDC_CLIENT_ID",
+            "OIDC_ROLE_MAPPING",
         }
     }
     clean.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
@@ -126,3 +129,54 @@ def test_every_beat_entry_names_a_registered_task():
     assert {"early-warnings", "annual-report", "return-reminders"} <= set(schedule)
     missing = [entry["task"] for entry in schedule.values() if entry["task"] not in app.tasks]
     assert missing == []
+
+
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "DJANGO_SECRET_KEY": "x7Lq9vTz2mWc4pRk8sYb1nHd6fJg3aUe5oQi0lZx" * 2,
+    "DJANGO_ALLOWED_HOSTS": "governance.example.gov.uk",
+    "REDIS_URL": "redis://cache:6379/0",
+    "SITE_URL": "https://governance.example.gov.uk",
+}
+ENTRA = {
+    "OIDC_ISSUER": "https://login.microsoftonline.com/7d3b6f1e-0000-4000-8000-00000000c0de/v2.0",
+    "OIDC_CLIENT_ID": "5f2a9c4e-0000-4000-8000-0000000a11ce",
+    "OIDC_CLIENT_SECRET": "entra-client-secret-value",
+    "OIDC_SUBJECT_CLAIM": "oid",
+    "OIDC_ROLE_MAPPING": "Governance.SMT=smt,Governance.Auditor=auditor",
+}
+
+
+def test_production_with_single_sign_on_for_entra_passes_the_deploy_check():
+    probe = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "csp = s.CONTENT_SECURITY_POLICY['DIRECTIVES']; "
+        "print(json.dumps([s.OIDC_ENABLED, csp['form-action']]))"
+    )
+    import json
+
+    configured = _run(["-c", probe], **PRODUCTION, **ENTRA)
+    assert configured.returncode == 0, configured.stderr
+    # Signing out is redirected on to the provider's end_session_endpoint.
+    assert json.loads(configured.stdout) == [True, ["'self'", "https://login.microsoftonline.com"]]
+    result = _run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION, **ENTRA
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_single_sign_on_without_a_client_id_refuses_to_start():
+    result = _run(["manage.py", "check"], OIDC_ISSUER=ENTRA["OIDC_ISSUER"])
+    assert result.returncode != 0
+    assert "OIDC_CLIENT_ID must be set when OIDC_ISSUER is" in result.stderr
+
+
+def test_production_refuses_an_issuer_without_https():
+    result = _run(
+        ["manage.py", "check", "--deploy"],
+        **PRODUCTION,
+        **{**ENTRA, "OIDC_ISSUER": "http://login.example.net/tenant/v2.0"},
+    )
+    assert result.returncode != 0
+    assert "OIDC_ISSUER must be an https:// address in production" in result.stderr

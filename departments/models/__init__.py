@@ -8,6 +8,7 @@ lazy string references, so the dependency stays one way in code.
 # Registers the history of Django's User and Group (the audit trail reads it).
 from departments.models import accounts  # noqa: F401
 from departments.models.accounts import SignInTimes
+from departments.models.directory import DirectoryRoleMapping, SingleSignOnIdentity
 from departments.models.figures import FiguresGeneration
 from departments.models.indicators import (
     Dimension,
@@ -45,6 +46,7 @@ __all__ = [
     "Council",
     "Department",
     "Dimension",
+    "DirectoryRoleMapping",
     "FiguresGeneration",
     "Frequency",
     "ImportJob",
@@ -64,6 +66,7 @@ __all__ = [
     "ReturnState",
     "Role",
     "SignInTimes",
+    "SingleSignOnIdentity",
     "Target",
     "Unit",
     "YearToDate",

@@ -29,6 +29,7 @@ from departments.models import (
     ApiToken,
     Council,
     Department,
+    DirectoryRoleMapping,
     KpiReturn,
     Membership,
     PerformanceIndicator,
@@ -117,6 +118,13 @@ def _describe_membership(row) -> Described:
     partnership = _related(row, "partnership") if row.partnership_id else None
     role = row.get_role_display()
     return f"{role} of {department or partnership or 'the council'}", _name(department), ""
+
+
+def _describe_directory_mapping(row) -> Described:
+    department = _related(row, "department") if row.department_id else None
+    partnership = _related(row, "partnership") if row.partnership_id else None
+    scope = department or partnership or "the council"
+    return f"{row.claim_value} gives {row.get_role_display()} of {scope}", _name(department), ""
 
 
 def _describe_token(row) -> Described:
@@ -227,6 +235,15 @@ SOURCES = {
             ("department", "partnership"),
             departments=("department_id",),
             personal="user_id",
+        ),
+        # Which directory role gives which membership at sign-in with the council account.
+        AuditSource(
+            "directory_mapping",
+            DirectoryRoleMapping,
+            _describe_directory_mapping,
+            ("department", "partnership"),
+            departments=("department_id",),
+            partnership="partnership_id",
         ),
         AuditSource("api_token", ApiToken, _describe_token, ("user",), personal="user_id"),
         # Accounts and permission groups, changed in Django admin (departments.models.accounts).

@@ -111,6 +111,8 @@ NOT_FIGURE_INPUTS = (
     "departments.ImportJob",
     "departments.ReminderLog",
     "departments.SignInTimes",
+    "departments.SingleSignOnIdentity",
+    "departments.DirectoryRoleMapping",
     "reporting.EarlyWarning",
     "reporting.ReportRun",
 )
