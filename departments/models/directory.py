@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from departments.roles import COUNCIL_WIDE_ROLES, DEPARTMENT_ROLES, Role
+from departments.models.organisation import role_scope_constraints
+from departments.roles import Role
 
 
 class SingleSignOnIdentity(models.Model):
@@ -66,40 +66,15 @@ class DirectoryRoleMapping(models.Model):
     class Meta:
         ordering = ["claim_value", "role"]
         verbose_name = "directory role mapping"
-        constraints = [
-            models.CheckConstraint(
-                name="directory_mapping_scope_matches_role",
-                condition=(
-                    Q(role__in=DEPARTMENT_ROLES, department__isnull=False, partnership__isnull=True)
-                    | Q(role=Role.PARTNER, department__isnull=True, partnership__isnull=False)
-                    | Q(
-                        role__in=COUNCIL_WIDE_ROLES,
-                        department__isnull=True,
-                        partnership__isnull=True,
-                    )
-                ),
-                violation_error_message=(
-                    "An officer or head of service needs a department (and no partnership), "
-                    "a partner contract manager a partnership (and no department), and a "
-                    "council-wide role neither."
-                ),
+        constraints = role_scope_constraints(
+            key="claim_value",
+            prefix="directory_mapping",
+            message=(
+                "An officer or head of service needs a department (and no partnership), "
+                "a partner contract manager a partnership (and no department), and a "
+                "council-wide role neither."
             ),
-            models.UniqueConstraint(
-                fields=["claim_value", "role", "department"],
-                condition=Q(department__isnull=False),
-                name="directory_mapping_department_unique",
-            ),
-            models.UniqueConstraint(
-                fields=["claim_value", "role", "partnership"],
-                condition=Q(partnership__isnull=False),
-                name="directory_mapping_partnership_unique",
-            ),
-            models.UniqueConstraint(
-                fields=["claim_value", "role"],
-                condition=Q(department__isnull=True, partnership__isnull=True),
-                name="directory_mapping_council_unique",
-            ),
-        ]
+        )
 
     def __str__(self) -> str:
         scope = self.department or self.partnership or "council"

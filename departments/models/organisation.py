@@ -15,6 +15,47 @@ from departments.querysets import (
 from departments.roles import COUNCIL_WIDE_ROLES, DEPARTMENT_ROLES, Role
 
 
+def role_scope_constraints(
+    *, key: str, prefix: str, message: str | None = None
+) -> list[models.BaseConstraint]:
+    """The one rule of which scope a role needs (DESIGN.md section 4), as the constraints
+    of a table of (``key``, role, department, partnership) rows: officers and heads of
+    service a department and no partnership, a partner contract manager a partnership and
+    no department, a council-wide role neither; and each ``key`` holds a role in one scope
+    once. Membership and the directory's role mappings both carry it; ``prefix`` names
+    the constraints, ``message`` is the check's error."""
+    return [
+        models.CheckConstraint(
+            name=f"{prefix}_scope_matches_role",
+            condition=(
+                Q(role__in=DEPARTMENT_ROLES, department__isnull=False, partnership__isnull=True)
+                | Q(role=Role.PARTNER, department__isnull=True, partnership__isnull=False)
+                | Q(
+                    role__in=COUNCIL_WIDE_ROLES,
+                    department__isnull=True,
+                    partnership__isnull=True,
+                )
+            ),
+            violation_error_message=message,
+        ),
+        models.UniqueConstraint(
+            fields=[key, "role", "department"],
+            condition=Q(department__isnull=False),
+            name=f"{prefix}_department_unique",
+        ),
+        models.UniqueConstraint(
+            fields=[key, "role", "partnership"],
+            condition=Q(partnership__isnull=False),
+            name=f"{prefix}_partnership_unique",
+        ),
+        models.UniqueConstraint(
+            fields=[key, "role"],
+            condition=Q(department__isnull=True, partnership__isnull=True),
+            name=f"{prefix}_council_unique",
+        ),
+    ]
+
+
 class Council(models.Model):
     """The one local authority a deployment serves, with its coordination weights."""
 
@@ -86,35 +127,7 @@ class Membership(models.Model):
 
     class Meta:
         ordering = ["user__username", "role"]
-        constraints = [
-            models.CheckConstraint(
-                name="membership_scope_matches_role",
-                condition=(
-                    Q(role__in=DEPARTMENT_ROLES, department__isnull=False, partnership__isnull=True)
-                    | Q(role=Role.PARTNER, department__isnull=True, partnership__isnull=False)
-                    | Q(
-                        role__in=COUNCIL_WIDE_ROLES,
-                        department__isnull=True,
-                        partnership__isnull=True,
-                    )
-                ),
-            ),
-            models.UniqueConstraint(
-                fields=["user", "role", "department"],
-                condition=Q(department__isnull=False),
-                name="membership_department_unique",
-            ),
-            models.UniqueConstraint(
-                fields=["user", "role", "partnership"],
-                condition=Q(partnership__isnull=False),
-                name="membership_partnership_unique",
-            ),
-            models.UniqueConstraint(
-                fields=["user", "role"],
-                condition=Q(department__isnull=True, partnership__isnull=True),
-                name="membership_council_unique",
-            ),
-        ]
+        constraints = role_scope_constraints(key="user", prefix="membership")
 
     def __str__(self) -> str:
         scope = self.department or self.partnership or "council"
