@@ -19,6 +19,11 @@ class Council(models.Model):
     """The one local authority a deployment serves, with its coordination weights."""
 
     name = models.CharField(max_length=200, unique=True)
+    area_code = models.CharField(
+        max_length=9,
+        blank=True,
+        help_text="The council's ONS area code (E08000009): its row in benchmarking data.",
+    )
     # Coordination index weights (DESIGN.md section 3), kept beside contract health's.
     weight_on_time = models.PositiveSmallIntegerField(default=50)
     weight_digital_share = models.PositiveSmallIntegerField(default=25)
