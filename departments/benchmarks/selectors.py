@@ -46,11 +46,9 @@ def values_by_area(
 
 def periods_with_values(metric_id: int) -> list[str]:
     """The period keys the metric has values for, in stored order."""
-    return sorted(
-        BenchmarkValue.objects.filter(metric_id=metric_id)
-        .values_list("period", flat=True)
-        .distinct()
-    )
+    # order_by() clears the model's ordering, whose columns would defeat DISTINCT.
+    keys = BenchmarkValue.objects.filter(metric_id=metric_id).order_by()
+    return sorted(keys.values_list("period", flat=True).distinct())
 
 
 def known_areas(council: Council) -> dict[str, set[str]]:
@@ -60,11 +58,14 @@ def known_areas(council: Council) -> dict[str, set[str]]:
     known: dict[str, set[str]] = {}
     if council.area_code:
         known.setdefault(council.name.lower(), set()).add(council.area_code)
-    members = ComparatorMember.objects.filter(group__council=council).values_list(
-        "area_name", "area_code"
+    members = (
+        ComparatorMember.objects.filter(group__council=council)
+        .order_by()
+        .values_list("area_name", "area_code")
     )
     stored = (
         BenchmarkValue.objects.filter(metric__council=council)
+        .order_by()
         .values_list("area_name", "area_code")
         .distinct()
     )
