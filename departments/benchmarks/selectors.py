@@ -72,3 +72,24 @@ def known_areas(council: Council) -> dict[str, set[str]]:
     for name, code in [*members, *stored]:
         known.setdefault(name.lower(), set()).add(code)
     return known
+
+
+def groups_for(user):
+    """The comparator groups ``user`` sees, by name then newest model first."""
+    return ComparatorGroup.objects.visible_to(user).order_by("name", "-model_year")
+
+
+def chosen_group(user, raw: str | None) -> ComparatorGroup | None:
+    """The group ``raw`` (an id, as given in ``?group=``) names among those ``user``
+    sees, or the first of them when none is given (None when there are none).
+    ValueError, saying why, for anything that names no group the user sees."""
+    groups = groups_for(user)
+    if raw in (None, ""):
+        return groups.first()
+    text = str(raw)
+    if not text.isdigit() or len(text) > 12:
+        raise ValueError("Give a comparator group's id, a whole number.")
+    group = groups.filter(pk=int(text)).first()
+    if group is None:
+        raise ValueError(f"There is no comparator group {text}.")
+    return group

@@ -16,6 +16,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 
 from departments import periods
+from departments.benchmarks import selectors
 from departments.models import BenchmarkMetric, ComparatorGroup, Council, PerformanceIndicator
 from reporting.metrics import benchmark
 from reporting.metrics.benchmark_series import BenchmarkSeries, PeriodComparison, benchmark_series
@@ -170,17 +171,12 @@ def choose_metric(indicator: PerformanceIndicator, code: str | None) -> Benchmar
 
 def choose_group(user, raw: str | None) -> ComparatorGroup:
     """The ``?group=`` comparator group the user sees (default: the first by name)."""
-    groups = ComparatorGroup.objects.visible_to(user).order_by("name", "-model_year")
-    if raw in (None, ""):
-        group = groups.first()
-        if group is None:
-            raise NotFound("There are no comparator groups yet.")
-        return group
-    if not str(raw).isdigit() or len(str(raw)) > 12:
-        raise ValidationError({"group": ["Give a comparator group's id, a whole number."]})
-    group = groups.filter(pk=int(raw)).first()
+    try:
+        group = selectors.chosen_group(user, raw)
+    except ValueError as error:
+        raise ValidationError({"group": [str(error)]}) from error
     if group is None:
-        raise ValidationError({"group": [f"There is no comparator group {raw}."]})
+        raise NotFound("There are no comparator groups yet.")
     return group
 
 

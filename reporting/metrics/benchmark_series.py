@@ -31,6 +31,7 @@ class PeriodComparison:
     # is used, and the page says so.
     before_first_model: bool
     comparison: benchmark.Comparison
+    areas: tuple[benchmark.Area, ...]  # the group with the council, for the distribution
     direction: Direction
     statement: str
 
@@ -95,6 +96,7 @@ def benchmark_series(
             group=chosen,
             before_first_model=in_force is None,
             comparison=comparison,
+            areas=tuple(areas),
             direction=direction,
             statement=benchmark.statement(
                 comparison,

@@ -11,44 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from departments.models import BenchmarkMetric, BenchmarkValue, ComparatorGroup
-from tests.benchmark_files import TRAFFORD, neighbours, recycling_rates
+from tests.benchmark_files import TRAFFORD, neighbours, recycling_rates, set_up_trafford
 from tests.factories import IndicatorFactory
-
-RECYCLING = "Household waste sent for reuse, recycling or composting"
-
-
-def _key(published: str) -> str:
-    return published.replace("/", "-")
 
 
 @pytest.fixture
 def trafford(council, housing):
-    """The council as Trafford, its two CIPFA models and every published rate."""
-    council.name, council.area_code = "Trafford", TRAFFORD
-    council.save()
-    groups = {}
-    for year in (2019, 2021):
-        group = ComparatorGroup.objects.create(
-            council=council,
-            name="CIPFA nearest neighbours",
-            kind="nearest_neighbours",
-            model_year=year,
-        )
-        for code, name in neighbours(year).items():
-            group.members.create(area_code=code, area_name=name)
-        groups[year] = group
-    indicator = IndicatorFactory(department=housing, code="NI192", unit="percent")
-    metric = BenchmarkMetric.objects.create(
-        council=council, code="NI192", title=RECYCLING, polarity="higher", indicator=indicator
-    )
-    names = {**neighbours(2021), TRAFFORD: "Trafford", "E92000001": "England"}
-    BenchmarkValue.objects.bulk_create(
-        BenchmarkValue(
-            metric=metric, area_code=code, area_name=names[code], period=_key(period), value=value
-        )
-        for (code, period), value in recycling_rates().items()
-    )
-    return indicator, groups
+    return set_up_trafford(council, housing)
 
 
 def client_for(user) -> APIClient:
