@@ -233,3 +233,32 @@ def test_other_period_spellings_are_refused_saying_what_is_expected(published):
 
     with pytest.raises(ValueError, match="is not a period"):
         key_from_published(published)
+
+
+def test_the_import_page_offers_and_runs_the_benchmarking_kinds_for_an_administrator(
+    client, ada, alice, trafford, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    client.force_login(ada)
+    page = client.get(reverse("departments:import-start") + "?kind=benchmark_values")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Benchmark values" in text and "Comparator groups" in text
+    assert "kept as missing, never as zero" in text
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("departments:import-start"),
+            {
+                "kind": "comparator_groups",
+                "file": SimpleUploadedFile("groups.csv", neighbours_file(2021)),
+            },
+        )
+    assert response.status_code == 302
+    status = client.get(response["Location"]).content.decode()
+    assert "15 rows read: 15 created, 0 updated." in status
+    # An officer is not offered them.
+    client.force_login(alice)
+    assert (
+        "Comparator groups" not in client.get(reverse("departments:import-start")).content.decode()
+    )
