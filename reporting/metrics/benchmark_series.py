@@ -112,3 +112,32 @@ def benchmark_series(
 
 def _value(row) -> Decimal | None:
     return None if row is None else row.value
+
+
+@dataclass(frozen=True)
+class IndicatorComparison:
+    """An indicator's benchmark metric and its comparison for one period (None when
+    nothing is published for it then)."""
+
+    indicator: object  # a PerformanceIndicator
+    metric: BenchmarkMetric
+    item: PeriodComparison | None
+
+
+def indicator_comparisons(
+    *, indicators, group: ComparatorGroup, council: Council, period_key: str | None = None
+) -> list[IndicatorComparison]:
+    """For each of ``indicators`` (a queryset) with a benchmark metric, its comparison with
+    ``group``'s series for ``period_key`` (a key), or for its latest published period.
+    A constant handful of queries per metric, whatever its councils and periods."""
+    metrics = (
+        BenchmarkMetric.objects.filter(indicator__in=indicators)
+        .select_related("indicator", "indicator__department")
+        .order_by("indicator__code", "code")
+    )
+    found = []
+    for metric in metrics:
+        figures = benchmark_series(metric=metric, group=group, council=council)
+        item = figures.at(period_key) if period_key else figures.latest
+        found.append(IndicatorComparison(metric.indicator, metric, item))
+    return found

@@ -6,8 +6,6 @@ The figures are ``reporting.metrics.benchmark_series``'s, as the API's are.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,7 +17,7 @@ from departments.models import BenchmarkMetric, Council, PerformanceIndicator
 from reporting.charts.benchmark import distribution, spread_over_time
 from reporting.metrics import benchmark
 from reporting.metrics.benchmark import Band
-from reporting.metrics.benchmark_series import PeriodComparison, benchmark_series
+from reporting.metrics.benchmark_series import benchmark_series, indicator_comparisons
 
 
 def comparison_section(user, indicator: PerformanceIndicator, raw_group: str | None) -> dict:
@@ -81,13 +79,6 @@ def _methods() -> list[tuple[str, str]]:
     ]
 
 
-@dataclass(frozen=True)
-class IndicatorComparison:
-    indicator: PerformanceIndicator
-    metric: BenchmarkMetric
-    latest: PeriodComparison | None
-
-
 BAND_ORDER = [Band.TOP, Band.SECOND, Band.THIRD, Band.BOTTOM]
 
 
@@ -103,24 +94,15 @@ def benchmarking(request: HttpRequest) -> HttpResponse:
     except ValueError as error:
         raise Http404(str(error)) from error
     indicators = PerformanceIndicator.objects.visible_to(request.user)
-    metrics = (
-        BenchmarkMetric.objects.filter(indicator__in=indicators)
-        .select_related("indicator", "indicator__department")
-        .order_by("indicator__code", "code")
-    )
     council = Council.objects.first()
-    rows: list[IndicatorComparison] = []
+    rows = []
     if group is not None and council is not None:
-        # One metric at a time: each is a constant handful of queries, however many
-        # councils and periods it has.
-        for metric in metrics:
-            figures = benchmark_series(metric=metric, group=group, council=council)
-            rows.append(IndicatorComparison(metric.indicator, metric, figures.latest))
+        rows = indicator_comparisons(indicators=indicators, group=group, council=council)
     bands = [
-        (band, [row for row in rows if row.latest and row.latest.comparison.band == band])
+        (band, [row for row in rows if row.item and row.item.comparison.band == band])
         for band in BAND_ORDER
     ]
-    unbanded = [row for row in rows if not (row.latest and row.latest.comparison.band)]
+    unbanded = [row for row in rows if not (row.item and row.item.comparison.band)]
     return render(
         request,
         "reporting/benchmarking.html",
