@@ -73,3 +73,22 @@ def test_a_year_not_yet_published_is_said(published, audrey, tmp_path):
     rows = list(workbook["Compared with others"].iter_rows(values_only=True))
     assert rows[1][0] == "BV-82"
     assert rows[1][-1] == "No figures published for the year yet."
+
+
+def test_the_monthly_pack_gives_the_latest_published_comparison(published, sam, tmp_path):
+    from reporting.reports.packs.monthly_files import MonthlyPackReport
+    from tests.reporting.report_data import MONTH
+
+    pack = MonthlyPackReport(user=sam, parameters=ReportParameters(month=MONTH))
+    with time_machine.travel("2025-11-28 12:00", tick=False):
+        pdf = pack.build("pdf")[2]
+    path = tmp_path / "pack.pdf"
+    path.write_bytes(pdf)
+    text = " ".join(
+        subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split()
+    )
+    chapter = text.split("Compared with other councils")[-1]
+    assert (
+        "BV-82 2024/25 2 of 4 Second quartile Borsetshire County Council (60.0) is broadly"
+        in chapter
+    )
