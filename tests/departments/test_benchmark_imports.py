@@ -262,3 +262,27 @@ def test_the_import_page_offers_and_runs_the_benchmarking_kinds_for_an_administr
     assert (
         "Comparator groups" not in client.get(reverse("departments:import-start")).content.decode()
     )
+
+
+def test_imported_benchmarking_data_is_in_the_audit_trail(
+    client, trafford, ada, audrey, django_capture_on_commit_callbacks
+):
+    BenchmarkMetric.objects.create(
+        council=trafford, code="NI192", title=RECYCLING, polarity="higher"
+    )
+    run("comparator_groups", ada, neighbours_file(2021), django_capture_on_commit_callbacks)
+    body = [["NI192", "E08000002", "Bury", "2021/22", "suppressed"]]
+    header = ["metric", "area_code", "area_name", "period", "value"]
+    run("benchmark_values", ada, csv_bytes(header, body), django_capture_on_commit_callbacks)
+    client.force_login(audrey)
+    groups = client.get("/audit-trail/?object_type=comparator_group").content.decode()
+    assert "CIPFA nearest neighbours (2021 model)" in groups
+    assert ada.get_full_name() in groups  # who imported it
+    members = client.get("/audit-trail/?object_type=comparator_member").content.decode()
+    assert "Swindon (E06000030) in CIPFA nearest neighbours (2021 model)" in members
+    values = client.get("/audit-trail/?object_type=benchmark_value").content.decode()
+    assert "NI192, Bury, 2021/22" in values
+    group = ComparatorGroup.objects.get()
+    history = client.get(f"/audit-trail/comparator_group/{group.pk}/")
+    assert history.status_code == 200
+    assert "Model year" in history.content.decode()
