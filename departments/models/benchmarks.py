@@ -12,13 +12,14 @@ as missing (null), never as zero.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from departments import periods
 from departments.models.indicators import PerformanceIndicator
-from departments.models.organisation import Council
+from departments.models.organisation import Council, validate_area_code
 from departments.numbers import validate_significant_digits
 from departments.roles import scope_for
 
@@ -88,7 +89,9 @@ class ComparatorGroup(models.Model):
 
 class ComparatorMember(models.Model):
     group = models.ForeignKey(ComparatorGroup, on_delete=models.CASCADE, related_name="members")
-    area_code = models.CharField(max_length=9, help_text=AREA_CODE_HELP)
+    area_code = models.CharField(
+        max_length=9, help_text=AREA_CODE_HELP, validators=[validate_area_code]
+    )
     area_name = models.CharField(max_length=120)
     history = HistoricalRecords()
 
@@ -129,7 +132,9 @@ class BenchmarkMetric(models.Model):
         help_text="For 'nearest the midpoint is best' only: the value that is best.",
     )
     decimal_places = models.PositiveSmallIntegerField(
-        default=1, help_text="Places figures are shown to (they are worked out exactly)."
+        default=1,
+        validators=[MaxValueValidator(4)],
+        help_text="Places figures are shown to (they are worked out exactly).",
     )
     history = HistoricalRecords()
 
@@ -179,7 +184,9 @@ class BenchmarkValue(models.Model):
     """
 
     metric = models.ForeignKey(BenchmarkMetric, on_delete=models.CASCADE, related_name="values")
-    area_code = models.CharField(max_length=9, help_text=AREA_CODE_HELP)
+    area_code = models.CharField(
+        max_length=9, help_text=AREA_CODE_HELP, validators=[validate_area_code]
+    )
     area_name = models.CharField(max_length=120)
     period = models.CharField(max_length=11, help_text="Period key such as 2021-22 or 2022-23-Q1.")
     value = models.DecimalField(

@@ -60,3 +60,17 @@ def test_only_those_who_see_departments_see_benchmarking(council, alice, pat, au
     assert ComparatorGroup.objects.visible_to(alice).count() == 1
     assert ComparatorGroup.objects.visible_to(audrey).count() == 1
     assert ComparatorGroup.objects.visible_to(pat).count() == 0
+
+
+def test_an_area_code_is_a_letter_and_eight_digits(council):
+    group = ComparatorGroup.objects.create(
+        council=council, name="Neighbours", kind="nearest_neighbours", model_year=2021
+    )
+    ComparatorMember(group=group, area_code="E08000009", area_name="Trafford").full_clean()
+    with pytest.raises(ValidationError) as raised:
+        ComparatorMember(group=group, area_code="E0800009", area_name="Trafford").full_clean()
+    assert "area_code" in raised.value.message_dict
+    council.area_code = "trafford"
+    with pytest.raises(ValidationError) as raised:
+        council.full_clean()
+    assert "area_code" in raised.value.message_dict
