@@ -49,6 +49,8 @@ class _BenchmarkHandler:
         self.actor = actor
         self.council = Council.objects.first()
         self._used: dict[str, str] = {}  # field to the column this file gives it in
+        # Area names (lower case) to their codes, for files that name areas only.
+        self.known_areas: dict[str, set[str]] = {}
 
     @classmethod
     def may_import(cls, user) -> bool:
@@ -94,7 +96,7 @@ class ComparatorGroupRowHandler(_BenchmarkHandler):
         super().__init__(actor)
         self._groups: dict[int, ComparatorGroup] = {}
         self._listed: dict[int, dict[str, int]] = {}  # group id: area code to its row
-        self._known = selectors.known_areas(self.council) if self.council else {}
+        self.known_areas = selectors.known_areas(self.council) if self.council else {}
 
     def write_row(self, row_number: int, row: dict[str, str]) -> Outcome:
         if self.council is None:
@@ -158,7 +160,7 @@ def _area_code(handler: _BenchmarkHandler, row: dict[str, str], name: str, error
                 f"{quoted(code)} is not an ONS area code: a letter and 8 digits, such as E08000009"
             )
         return code
-    codes = handler._known.get(name.lower(), set()) if name else set()
+    codes = handler.known_areas.get(name.lower(), set()) if name else set()
     if len(codes) == 1:
         return next(iter(codes))
     errors["area_code"] = (
@@ -288,7 +290,7 @@ class BenchmarkValueRowHandler(_BenchmarkHandler):
             for metric in BenchmarkMetric.objects.filter(council=self.council):
                 self._metrics.setdefault(_spaceless(metric.code), metric)
                 self._metrics.setdefault(_spaceless(metric.title), metric)
-        self._known = selectors.known_areas(self.council) if self.council else {}
+        self.known_areas = selectors.known_areas(self.council) if self.council else {}
         self._seen: dict[tuple[int, str, str], int] = {}
 
     def write_row(self, row_number: int, row: dict[str, str]) -> Outcome:
