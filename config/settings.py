@@ -400,6 +400,8 @@ SPECTACULAR_SETTINGS = {
         "MilestoneStateEnum": "partnerships.models.MilestoneState",
         "RecordStateEnum": "partnerships.models.RecordState",
         "FigureStatusEnum": "reporting.metrics.status.STATE_CHOICES",
+        "BenchmarkPolarityEnum": "departments.models.benchmarks.BenchmarkPolarity",
+        "PolarityEnum": "departments.models.indicators.Polarity",
     },
 }
 

@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from demo import contract, reference, writing
+from demo import benchmarks, contract, reference, writing
 from demo import referrals as referral_rows
 from demo.referrals import Pair, build_referrals
 from demo.returns import ReturnFigures, Staff, build_returns, build_sign_offs, target_for
@@ -31,6 +31,10 @@ from demo.scale import DEMO, Episode, Scale
 from departments import periods
 from departments.figures_generation import figures_changed
 from departments.models import (
+    BenchmarkMetric,
+    BenchmarkValue,
+    ComparatorGroup,
+    ComparatorMember,
     Council,
     Department,
     IndicatorRating,
@@ -149,6 +153,10 @@ def delete_everything(log: Callable[[str], None]) -> None:
     log("Removing the existing demo council")
     ordered = [
         EarlyWarning,
+        BenchmarkValue,
+        BenchmarkMetric,
+        ComparatorMember,
+        ComparatorGroup,
         IndicatorRating,
         ReferralPairMonth,
         ReferralOpenMonth,
@@ -219,6 +227,7 @@ class _Builder:
         self._step("SLA results", self._sla_results)
         self._step("referrals", self._referrals)
         self._step("early warnings", self._early_warnings)
+        self._step("benchmarking", self._benchmarks)
 
     def _step(self, name: str, action: Callable[[], int]) -> None:
         started = time.perf_counter()
@@ -490,6 +499,10 @@ class _Builder:
                 )
             )
         return len(results)
+
+    def _benchmarks(self) -> int:
+        last_ended = periods.latest_closed(periods.PeriodKind.YEAR, self.today).year
+        return benchmarks.seed_benchmarks(council=self.council, rng=self.rng, last_year=last_ended)
 
     def _early_warnings(self) -> int:
         """Every past month evaluated, as the daily task would have; the SMT has already

@@ -12,10 +12,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.utils import timezone
 
-from departments.models import ImportJob, ReturnState
+from departments.models import (
+    BenchmarkMetric,
+    BenchmarkValue,
+    ComparatorGroup,
+    ImportJob,
+    ReturnState,
+)
 from departments.returns.services import sign_off_period
 from departments.roles import Role
 from departments.tokens.services import create_token
@@ -74,6 +81,7 @@ def build_council(housing, finance, partnership) -> Council:
         return KpiReturnFactory(indicator=indicator, period=period, state=state, **extra).pk
 
     sign_off_period(period_key="2025-26-P06", actor=users["smt"])
+    group, metric = _benchmarking(housing.council, indicator)
     council = Council(users=users)
     council.ids = {
         "council": housing.council_id,
@@ -122,8 +130,39 @@ def build_council(housing, finance, partnership) -> Council:
             state=ReportState.FAILED,
             error="The database was unavailable.",
         ).pk,
+        "group": group.pk,
+        "metric": metric.pk,
         "import": ImportJob.objects.create(
             kind="returns", created_by=officer, original_name="returns.csv", file_format="csv"
         ).pk,
     }
     return council
+
+
+def _benchmarking(council, indicator) -> tuple[ComparatorGroup, BenchmarkMetric]:
+    """A comparator group of three councils and the indicator's metric, two years of
+    values, one of them missing."""
+    council.area_code = "E09000001"
+    council.save()
+    group = ComparatorGroup.objects.create(
+        council=council, name="Nearest neighbours", kind="nearest_neighbours", model_year=2020
+    )
+    peers = {"E09000002": "Barking", "E09000003": "Barnet", "E09000004": "Bexley"}
+    for code, name in peers.items():
+        group.members.create(area_code=code, area_name=name)
+    metric = BenchmarkMetric.objects.create(
+        council=council, code="NI192", title="Recycling", polarity="higher", indicator=indicator
+    )
+    figures = {"E09000001": ("41.5", "43.0"), "E09000002": ("38.0", None)}
+    figures |= {"E09000003": ("45.1", "46.0"), "E09000004": ("40.2", "39.9")}
+    for code, (first, second) in figures.items():
+        name = peers.get(code, council.name)
+        for period, value in (("2023-24", first), ("2024-25", second)):
+            BenchmarkValue.objects.create(
+                metric=metric,
+                area_code=code,
+                area_name=name,
+                period=period,
+                value=None if value is None else Decimal(value),
+            )
+    return group, metric

@@ -230,6 +230,16 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/api/v1/reports/{id}/download/"): expect(404, officer=410, auditor=410, admin=410),
     # Retried by the one who asked for it, or an administrator; an auditor sees it only.
     ("POST", "/api/v1/reports/{id}/retry/"): expect(404, officer=OK, admin=OK, auditor=403),
+    # Benchmarking: published data, read by whoever sees departments (not the partner's
+    # manager alone); groups, metrics and values change through administrators' imports.
+    ("GET", "/api/v1/comparator-groups/"): EVERYONE,
+    ("GET", "/api/v1/comparator-groups/{id}/"): expect(OK, partner=404),
+    ("POST", "/api/v1/comparator-groups/import/"): ADMIN_WRITE,
+    ("GET", "/api/v1/benchmark-metrics/"): EVERYONE,
+    ("GET", "/api/v1/benchmark-metrics/{id}/"): expect(OK, partner=404),
+    ("POST", "/api/v1/benchmark-metrics/import/"): ADMIN_WRITE,
+    ("POST", "/api/v1/benchmark-values/import/"): ADMIN_WRITE,
+    ("GET", "/api/v1/metrics/indicators/{id}/benchmark/"): HOUSING_RECORD,
     # Everyone's own to-do lists, cut to their scope.
     ("GET", "/api/v1/home/"): EVERYONE,
 }
@@ -254,6 +264,8 @@ RECORD_OF_PATH = {
     "risks": "risk",
     "metrics/departments": "department",
     "metrics/indicators": "indicator",
+    "comparator-groups": "group",
+    "benchmark-metrics": "metric",
     "metrics/partnerships": "partnership",
 }
 RETURN_OF_ACTION = {
@@ -394,6 +406,33 @@ def _body(method: str, path: str, persona: str, c: Council) -> dict:
         ("POST", "/api/v1/milestones/{id}/progress/"): {
             "state": "delivered",
             "delivered_date": "2025-09-30",
+        },
+        ("POST", "/api/v1/comparator-groups/import/"): {
+            "rows": [
+                {
+                    "group": "Family group",
+                    "kind": "family_group",
+                    "model_year": "2024",
+                    "area_code": "E09000002",
+                    "area_name": "Barking",
+                }
+            ]
+        },
+        ("POST", "/api/v1/benchmark-metrics/import/"): {
+            "rows": [
+                {"code": "CORP11", "title": "Fund spent", "polarity": "midpoint", "midpoint": "1"}
+            ]
+        },
+        ("POST", "/api/v1/benchmark-values/import/"): {
+            "rows": [
+                {
+                    "metric": "NI192",
+                    "area_code": "E09000002",
+                    "area_name": "Barking",
+                    "period": "2024/25",
+                    "value": "suppressed",
+                }
+            ]
         },
         ("POST", "/api/v1/escalations/"): escalation,
         ("PUT", "/api/v1/escalations/{id}/"): escalation,
