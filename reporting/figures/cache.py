@@ -113,6 +113,11 @@ NOT_FIGURE_INPUTS = (
     "departments.SignInTimes",
     "departments.SingleSignOnIdentity",
     "departments.DirectoryRoleMapping",
+    # Benchmarking: its comparisons are worked out on each request, never cached.
+    "departments.ComparatorGroup",
+    "departments.ComparatorMember",
+    "departments.BenchmarkMetric",
+    "departments.BenchmarkValue",
     "reporting.EarlyWarning",
     "reporting.ReportRun",
 )
