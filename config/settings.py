@@ -165,7 +165,8 @@ if PRODUCTION and not REDIS_URL:
 AUTHENTICATION_BACKENDS = [
     # django-axes first, so a locked-out username never reaches the password check.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password check, with who may use a password while single sign-on is on.
+    "departments.single_sign_on.passwords.PasswordBackend",
     # Answers only the single sign-on callback, and only when OIDC_ISSUER is set.
     "departments.single_sign_on.backend.CouncilAccountBackend",
 ]
