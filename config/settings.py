@@ -223,8 +223,9 @@ OIDC_NO_ACCESS_CONTACT = env(
 OIDC_CLOCK_SKEW_SECONDS = int(env("OIDC_CLOCK_SKEW_SECONDS", "60"))
 if not 0 <= OIDC_CLOCK_SKEW_SECONDS <= 300:
     raise ImproperlyConfigured("OIDC_CLOCK_SKEW_SECONDS must be between 0 and 300.")
-# When single sign-on is on and this lists usernames, only they may use the sign-in form
-# (break-glass administrators, external auditors, the partner); empty: everyone may.
+# When single sign-on is on and this lists usernames, only they may sign in with a password
+# (break-glass administrators, external auditors, the partner); empty: every account not
+# linked to a council account may (departments.single_sign_on.passwords).
 LOCAL_SIGN_IN_USERNAMES = env_list("LOCAL_SIGN_IN_USERNAMES", [])
 
 # Sessions (core/sessions.py): a signed-in session ends after SESSION_IDLE_MINUTES without

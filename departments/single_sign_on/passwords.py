@@ -8,16 +8,23 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
 from core.signin import note_password_sign_in_refused
+from departments.models import SingleSignOnIdentity
 
 
 def may_sign_in_with_password(user) -> bool:
-    """Whether ``user`` may sign in with a password here: always without single sign-on;
-    with it and a LOCAL_SIGN_IN_USERNAMES list, only the usernames it names (break-glass
-    administrators, external auditors, the partner's staff)."""
+    """Whether ``user`` may sign in with a password here: always without single sign-on.
+    With it, the usernames LOCAL_SIGN_IN_USERNAMES names may (break-glass administrators,
+    external auditors, the partner's staff); when it names any, nobody else may; when it
+    is empty, every account not linked to the council account may.
+
+    A linked account signs in through the provider, which the council controls: a leaver
+    disabled there must not carry on with a password kept here."""
     if not settings.OIDC_ENABLED:
         return True
     allowed = settings.LOCAL_SIGN_IN_USERNAMES
-    return not allowed or user.get_username() in allowed
+    if user.get_username() in allowed:
+        return True
+    return not allowed and not SingleSignOnIdentity.objects.filter(user=user).exists()
 
 
 class PasswordBackend(ModelBackend):

@@ -5,7 +5,7 @@ sign-in and the API's token endpoint all keep it."""
 import pytest
 
 from core.signin import LOCAL_SIGN_IN_REFUSED
-from departments.models import ApiToken
+from departments.models import ApiToken, SingleSignOnIdentity
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +68,54 @@ def test_the_admin_sign_in_keeps_the_rule_too(client, only_named_accounts, alice
     assert "_auth_user_id" not in client.session
     allowed = client.post("/admin/login/", {"username": "ada", "password": PASSWORD})
     assert allowed.status_code == 302
+
+
+@pytest.fixture
+def single_sign_on_on(settings):
+    settings.OIDC_ENABLED = True
+    settings.LOCAL_SIGN_IN_USERNAMES = []
+
+
+def _link(user, subject: str) -> None:
+    SingleSignOnIdentity.objects.create(
+        user=user, issuer="https://login.example.net/council/v2.0", subject=subject
+    )
+
+
+def test_an_account_linked_to_the_council_account_signs_in_only_through_it(
+    client, single_sign_on_on, alice
+):
+    _link(alice, "alice-oid")
+
+    page = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert LOCAL_SIGN_IN_REFUSED.replace('"', "&quot;") in page.content.decode()
+    assert "_auth_user_id" not in client.session
+    token = _obtain_token(client, "alice")
+    assert (token.status_code, token.json()) == (403, {"detail": LOCAL_SIGN_IN_REFUSED})
+
+
+def test_an_unlinked_account_still_signs_in_with_its_password_when_no_list_is_kept(
+    client, single_sign_on_on, alice, bob
+):
+    _link(bob, "bob-oid")
+
+    signed_in = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+
+    assert signed_in.status_code == 302
+    assert client.session["_auth_user_id"] == str(alice.pk)
+
+
+def test_a_linked_account_the_list_names_keeps_its_password(client, settings, audrey):
+    settings.OIDC_ENABLED = True
+    settings.LOCAL_SIGN_IN_USERNAMES = ["audrey"]
+    _link(audrey, "audrey-oid")
+
+    assert _obtain_token(client, "audrey").status_code == 201
+    signed_in = client.post("/accounts/login/", {"username": "audrey", "password": PASSWORD})
+    assert signed_in.status_code == 302
+
+
+def test_without_single_sign_on_a_linked_account_keeps_its_password(client, alice):
+    _link(alice, "alice-oid")
+
+    assert _obtain_token(client, "alice").status_code == 201
