@@ -94,6 +94,13 @@ class CouncilAccountBackend(OIDCAuthenticationBackend):
             refuse(request, Refusal.UNAVAILABLE)
         return None
 
+    def get_user(self, user_id):
+        """The signed-in account of a session this backend started, while it is active:
+        an account deactivated in admin is signed out at its next request, as Django's
+        own backend does (mozilla-django-oidc's does not check)."""
+        user = super().get_user(user_id)
+        return user if user is not None and user.is_active else None
+
     def verify_token(self, token, **kwargs) -> dict:
         """The ID token's claims once it is verified in full (see the module), or
         SuspiciousOperation saying what failed. ``nonce`` must be the one sent."""

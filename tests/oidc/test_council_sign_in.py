@@ -168,6 +168,22 @@ def test_a_person_whose_roles_map_to_nothing_is_refused_and_loses_their_access(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_an_account_deactivated_in_admin_is_signed_out_at_its_next_request(
+    client, council_sign_on, housing_officers, alice
+):
+    SingleSignOnIdentity.objects.create(user=alice, issuer=council_sign_on.issuer, subject="a-5")
+    council_sign_on.set_claims("a-5", {"roles": ["Governance.Housing.Officer"]})
+    assert sign_in(client, council_sign_on, "a-5").status_code == 302
+    assert client.get("/").status_code == 200
+
+    alice.is_active = False
+    alice.save()
+
+    assert client.get("/")["Location"].startswith("/accounts/login/")
+    assert not client.get("/accounts/login/").wsgi_request.user.is_authenticated
+
+
+@pytest.mark.django_db(transaction=True)
 def test_someone_unknown_is_refused_when_accounts_are_not_created_at_sign_in(
     client, council_sign_on, housing_officers
 ):
