@@ -203,6 +203,9 @@ OIDC_USE_NONCE = True
 # Kept in the session as the id_token_hint that signing out hands the provider.
 OIDC_STORE_ID_TOKEN = True
 OIDC_TIMEOUT = int(env("OIDC_TIMEOUT_SECONDS", "10"))
+# Reading the discovery document, which an anonymous visit to the sign-in start can cause:
+# kept short, and a failure is remembered for a minute (departments.single_sign_on.provider).
+OIDC_DISCOVERY_TIMEOUT = int(env("OIDC_DISCOVERY_TIMEOUT_SECONDS", "3"))
 # The claim that names a person for good: "oid" for Entra ID (the same in every app of
 # the tenant), "sub" for most providers. Never the email address.
 OIDC_SUBJECT_CLAIM = env("OIDC_SUBJECT_CLAIM", "sub")

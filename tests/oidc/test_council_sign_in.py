@@ -405,20 +405,59 @@ def test_a_person_who_declines_at_the_provider_is_not_signed_in(client, council_
     assert signed_in_user_id(client) is None
 
 
+UNREACHABLE = "<h1>The council&#x27;s sign-in service cannot be reached</h1>"
+
+
 @pytest.mark.django_db
-def test_a_provider_that_cannot_be_reached_is_said_so(client, settings):
-    from departments.single_sign_on.provider import forget_providers
+def test_a_provider_that_refuses_connections_is_said_so_and_not_asked_again(
+    client, settings, monkeypatch
+):
+    import requests
+
+    from departments.single_sign_on import provider as provider_module
     from tests.oidc_provider import free_loopback_port, use_provider
 
-    use_provider(settings, f"http://127.0.0.1:{free_loopback_port()}", OIDC_TIMEOUT=2)
-
-    response = client.get(START)
-
-    assert response.status_code == 503
-    assert (
-        "<h1>The council&#x27;s sign-in service cannot be reached</h1>" in response.content.decode()
+    use_provider(settings, f"http://127.0.0.1:{free_loopback_port()}")
+    asked = []
+    real_get = requests.get
+    monkeypatch.setattr(
+        provider_module.requests, "get", lambda url, **kw: asked.append(url) or real_get(url, **kw)
     )
-    forget_providers()
+
+    answers = [client.get(START) for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [503, 503, 503]
+    assert all(UNREACHABLE in answer.content.decode() for answer in answers)
+    assert len(asked) == 1  # the failure is remembered for the next requests
+
+
+@pytest.mark.django_db
+def test_a_provider_that_hangs_holds_a_request_only_for_the_discovery_timeout(client, settings):
+    import socket
+    import time
+
+    from tests.oidc_provider import use_provider
+
+    # Accepts connections (the kernel's backlog) and never answers.
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(8)
+        use_provider(
+            settings,
+            f"http://127.0.0.1:{hung.getsockname()[1]}",
+            OIDC_TIMEOUT=30,
+            OIDC_DISCOVERY_TIMEOUT=1,
+        )
+        timings = []
+        for _ in range(2):
+            started = time.monotonic()
+            answer = client.get(START)
+            timings.append(time.monotonic() - started)
+            assert answer.status_code == 503
+            assert UNREACHABLE in answer.content.decode()
+
+    assert 1 <= timings[0] < 5  # the discovery timeout, not OIDC_TIMEOUT's 30 s
+    assert timings[1] < 0.5  # the failure remembered: no second wait
 
 
 @pytest.mark.django_db
