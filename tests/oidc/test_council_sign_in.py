@@ -118,8 +118,27 @@ def test_an_answer_with_a_state_this_browser_never_sent_is_refused(
     other_browser.get(START)  # a session of its own, with its own state
     replayed = other_browser.get(callback.removeprefix("http://testserver"))
 
-    assert replayed.status_code == 400
+    assert replayed.status_code == 403
     assert signed_in_user_id(other_browser) is None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "answer",
+    [{"error": "access_denied"}, {"code": "x", "state": "y"}, {"error": "x", "state": "y"}],
+)
+def test_an_answer_to_no_sign_in_of_this_browser_leaves_whoever_is_signed_in(
+    client, council_sign_on, alice, answer
+):
+    client.force_login(alice)
+    client.get(START)  # a sign-in under way, with a state of its own
+
+    response = client.get("/accounts/council/callback/", answer)
+
+    assert response.status_code == 403
+    assert "Signing in with your council account did not work" in response.content.decode()
+    assert signed_in_user_id(client) == str(alice.pk)
+    assert len(client.session["oidc_states"]) == 1
 
 
 @pytest.mark.django_db(transaction=True)
