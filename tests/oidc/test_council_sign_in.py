@@ -218,6 +218,43 @@ def test_someone_unknown_is_refused_when_accounts_are_not_created_at_sign_in(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_no_account_is_made_for_a_newcomer_the_directory_gives_no_role(
+    client, council_sign_on, housing_officers, accounts_created
+):
+    council_sign_on.set_claims(
+        "newcomer", {"roles": ["Unmapped.Role"], "preferred_username": "newcomer@council"}
+    )
+    users_before = get_user_model().objects.count()
+
+    response = sign_in(client, council_sign_on, "newcomer")
+
+    assert response.status_code == 403
+    assert "You have no access to the performance dashboard" in response.content.decode()
+    assert get_user_model().objects.count() == users_before
+    assert not SingleSignOnIdentity.objects.filter(subject="newcomer").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_sign_in_that_loses_the_race_to_make_the_account_uses_the_winners(
+    client, council_sign_on, housing_officers, accounts_created, alice, monkeypatch
+):
+    from departments.single_sign_on import backend
+
+    # The other sign-in of the same subject made the account between this one's look-up
+    # and its insert: this one's look-up found nothing.
+    SingleSignOnIdentity.objects.create(user=alice, issuer=council_sign_on.issuer, subject="twin")
+    monkeypatch.setattr(backend, "account_for", lambda **_: None)
+    council_sign_on.set_claims("twin", {"roles": ["Governance.Housing.Officer"]})
+    users_before = get_user_model().objects.count()
+
+    response = sign_in(client, council_sign_on, "twin")
+
+    assert response.status_code == 302
+    assert signed_in_user_id(client) == str(alice.pk)
+    assert get_user_model().objects.count() == users_before
+
+
+@pytest.mark.django_db(transaction=True)
 def test_an_account_is_never_taken_over_by_an_email_address(
     client, council_sign_on, housing_officers, accounts_created, alice
 ):
