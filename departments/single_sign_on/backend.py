@@ -120,8 +120,13 @@ class CouncilAccountBackend(OIDCAuthenticationBackend):
             )
         except (jwt.PyJWTError, KeyError, TypeError) as error:
             raise SuspiciousOperation(f"The ID token is refused: {error!r}") from error
+        # The authorised party, when named, must be this product, whatever the audiences
+        # (a token issued to another application is never a sign-in here); with several
+        # audiences it must be named (OpenID Connect Core 3.1.3.7).
         audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
-        if len(audiences) > 1 and claims.get("azp") != settings.OIDC_RP_CLIENT_ID:
+        if "azp" in claims and claims["azp"] != settings.OIDC_RP_CLIENT_ID:
+            raise SuspiciousOperation("The ID token's azp is another application.")
+        if len(audiences) > 1 and "azp" not in claims:
             raise SuspiciousOperation("The ID token names other audiences without azp.")
         if claims.get("nonce") != kwargs.get("nonce"):
             raise SuspiciousOperation("The ID token's nonce is not the one sent.")

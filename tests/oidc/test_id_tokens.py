@@ -143,6 +143,14 @@ def test_a_token_for_several_audiences_needs_this_product_as_authorised_party(is
     assert verify(both)["azp"] == CLIENT_ID
 
 
+def test_a_token_authorised_for_another_application_is_refused_even_for_this_audience(issuer):
+    with pytest.raises(SuspiciousOperation, match="azp is another application"):
+        verify(token(issuer, azp="another-application"))
+    with pytest.raises(SuspiciousOperation, match="azp is another application"):
+        verify(token(issuer, aud=[CLIENT_ID, "another-application"], azp="another-application"))
+    assert verify(token(issuer, azp=CLIENT_ID))["azp"] == CLIENT_ID
+
+
 def test_a_token_without_an_expiry_is_refused(issuer):
     with pytest.raises(SuspiciousOperation, match="MissingRequiredClaimError"):
         verify(token(issuer, exp=None))
