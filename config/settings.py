@@ -185,7 +185,9 @@ LOGOUT_REDIRECT_URL = "login"
 # mozilla-django-oidc runs the authorisation code flow with PKCE, state and nonce; the
 # endpoints come from the issuer's discovery document, read at the first sign-in
 # (departments.single_sign_on). README: "Signing in with the council's account".
-OIDC_ISSUER = env("OIDC_ISSUER", "").rstrip("/")
+# Exactly as the provider's discovery document says it, a trailing "/" included: ID tokens'
+# "iss" is compared with it character for character.
+OIDC_ISSUER = env("OIDC_ISSUER", "")
 OIDC_ENABLED = bool(OIDC_ISSUER)
 OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", "")
 OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", "")

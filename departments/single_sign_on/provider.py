@@ -67,7 +67,9 @@ def _failure_key(issuer: str) -> str:
 
 
 def _discover(issuer: str) -> Provider:
-    url = f"{issuer}/.well-known/openid-configuration"
+    # OpenID Connect Discovery 4.1: the issuer's trailing "/" is left out of the address
+    # only; the document's issuer is still compared with OIDC_ISSUER exactly.
+    url = f"{issuer.removesuffix('/')}/.well-known/openid-configuration"
     try:
         response = requests.get(url, timeout=settings.OIDC_DISCOVERY_TIMEOUT)
         response.raise_for_status()
