@@ -512,7 +512,7 @@ def test_a_provider_that_hangs_holds_a_request_only_for_the_discovery_timeout(cl
             assert answer.status_code == 503
             assert UNREACHABLE in answer.content.decode()
 
-    assert 1 <= timings[0] < 5  # the discovery timeout, not OIDC_TIMEOUT's 30 s
+    assert 1 <= timings[0] < 10  # the discovery timeout (and a first request), not 30 s
     assert timings[1] < 0.5  # the failure remembered: no second wait
 
 
