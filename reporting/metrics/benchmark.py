@@ -24,7 +24,9 @@ display. The methods, stated so that a council can check them in a spreadsheet:
   at most 1.5 "slightly better/worse"; more than 1.5 and at most 3 "better/worse"; more
   than 3 "much better/worse". A MAD of 0 (most of the group share one figure) gives
   "broadly similar" for a council on the median and otherwise says better or worse
-  without a size, since there is no spread to measure by.
+  without a size, since there is no spread to measure by. Nearest the midpoint is said
+  by distance: the council's distance from the midpoint against the group's median
+  distance, the figures the band is worked from.
 - **Direction of travel against the group median**: the council's gap to the median,
   better-is-higher, now against the same period a year earlier, each rounded half-up to
   the metric's places: a larger gap is "improved", a smaller "worse", an equal one
@@ -41,7 +43,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from departments.models import BenchmarkPolarity
-from departments.numbers import plain_figure, round_half_up
+from departments.numbers import decimal_digits, plain_figure, round_half_up
 from reporting.metrics.returns import Direction
 
 QUARTILE_METHOD = (
@@ -332,9 +334,18 @@ def direction_against_median(
     return Direction.IMPROVED if now > then else Direction.WORSE
 
 
-def statement(comparison: Comparison, *, council: str, group: str, places: int) -> str:
+def statement(
+    comparison: Comparison,
+    *,
+    council: str,
+    group: str,
+    places: int,
+    midpoint: Decimal | None = None,
+) -> str:
     """The comparison in words: the council against the group median, how far, and which
-    members have no figure."""
+    members have no figure. With a ``midpoint`` (nearest it is best) the words compare
+    distances from it, the council's against the group's median distance, since the
+    band is worked from those and not from the median of the figures themselves."""
     missing = _missing_words(comparison, places=places)
     if comparison.quartiles is None:
         return f"No council in {group} has a figure for this period." + missing
@@ -345,7 +356,18 @@ def statement(comparison: Comparison, *, council: str, group: str, places: int) 
         )
     mine = plain_figure(comparison.council_value, places)
     words = comparison.likeness.words
-    sentence = f"{council} ({mine}) is {words} the median of {group} ({median})"
+    if midpoint is None:
+        sentence = f"{council} ({mine}) is {words} the median of {group} ({median})"
+    else:
+        distance = abs(comparison.council_value - midpoint)
+        # gap = median distance − own distance (better is positive), so this is exact.
+        median_distance = distance + comparison.gap_to_median
+        best = plain_figure(midpoint, max(places, decimal_digits(midpoint)[1]))
+        sentence = (
+            f"{council} ({mine}) is {plain_figure(distance, places)} from the midpoint {best}; "
+            f"the median distance of {group} is {plain_figure(median_distance, places)}, "
+            f"so {council} is {words} the median"
+        )
     if comparison.likeness in (Likeness.BETTER_NO_SPREAD, Likeness.WORSE_NO_SPREAD):
         sentence += (
             "; most of the group share one figure (no spread to measure by), so how much "

@@ -103,6 +103,7 @@ def benchmark_series(
                 council=council.name,
                 group=f"{chosen.name} ({chosen.model_year} model)",
                 places=metric.decimal_places,
+                midpoint=metric.midpoint,
             ),
         )
         compared[period.key] = item

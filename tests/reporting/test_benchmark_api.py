@@ -148,3 +148,39 @@ def test_comparator_groups_list_their_members(trafford, audrey):
     assert Decimal(
         get(audrey, "/api/v1/benchmark-metrics/").json()["results"][0]["decimal_places"]
     ) == Decimal(1)
+
+
+def test_a_goldilocks_statement_compares_distances_from_the_midpoint(council, housing, alice):
+    """Nearest 1.0 is best: the council at 1.00 and neighbours 0.92, 1.05, 0.97, 1.12 and
+    0.95 are 0, 0.08, 0.05, 0.03, 0.12 and 0.05 away; the median distance is 0.05 and the
+    MAD 0.025, so the council is 2 MADs better, said by distance (the API, the pages and
+    the packs all read the one statement of the series)."""
+    council.area_code = "S12000000"
+    council.save()
+    indicator = IndicatorFactory(department=housing, code="CORP11", unit="rate")
+    metric = BenchmarkMetric.objects.create(
+        council=council,
+        code="CORP11",
+        title="Welfare fund spent",
+        polarity="midpoint",
+        midpoint=Decimal("1.0"),
+        decimal_places=2,
+        indicator=indicator,
+    )
+    group = ComparatorGroup.objects.create(
+        council=council, name="Family", kind="family_group", model_year=2022
+    )
+    figures = ["1.00", "0.92", "1.05", "0.97", "1.12", "0.95"]
+    for number, value in enumerate(figures):
+        code = f"S1200000{number}"
+        if number:
+            group.members.create(area_code=code, area_name=f"Council {number}")
+        BenchmarkValue.objects.create(
+            metric=metric, area_code=code, area_name=code, period="2023-24", value=Decimal(value)
+        )
+    url = f"/api/v1/metrics/indicators/{indicator.pk}/benchmark/?group={group.pk}"
+    statement = get(alice, url).json()["comparison"]["statement"]
+    assert statement.startswith(
+        f"{council.name} (1.00) is 0.00 from the midpoint 1.00; the median distance of Family "
+        f"(2022 model) is 0.05, so {council.name} is better than the median, 2.0 median"
+    )

@@ -159,6 +159,25 @@ def test_goldilocks_indicator_ranks_by_distance_from_its_midpoint():
     assert result.quartiles == benchmark.Quartiles(D("0.955"), D("0.985"), D("1.0375"))
 
 
+def test_a_goldilocks_statement_speaks_of_distances_from_the_midpoint():
+    """The same six CORP11 figures with the council at 1.00: its distance 0 against the
+    group's median distance 0.05 (MAD 0.025), 2 MADs better. The figures' own median
+    (0.985) is not what the band was worked from, so it is not quoted."""
+    values = [D("0.92"), D("1.05"), D("1.00"), D("0.97"), D("1.12"), D("0.95")]
+    areas = [Area(f"S{n}", f"Council {n}", value) for n, value in enumerate(values)]
+    areas[2] = Area("S2", "Us", D("1.00"))
+    result = compare(council_code="S2", areas=areas, polarity="midpoint", midpoint=D("1.0"))
+    assert result.likeness == Likeness.BETTER
+    words = benchmark.statement(
+        result, council="Us", group="the group", places=2, midpoint=D("1.000000")
+    )
+    assert words == (
+        "Us (1.00) is 0.00 from the midpoint 1.00; the median distance of the group is 0.05, "
+        "so Us is better than the median, 2.0 median absolute deviations away. "
+        "It ranks 1 of 6 (top quartile)."
+    )
+
+
 @pytest.mark.parametrize(
     ("gap", "expected"),
     [
