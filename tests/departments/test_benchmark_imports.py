@@ -133,6 +133,33 @@ def test_scottish_quarterly_rows_are_matched_to_codes_by_name(
     assert BenchmarkValue.objects.filter(period="2022-23-Q2", metric__code="CORP09").count() == 31
 
 
+def test_metrics_take_their_places_from_their_values(
+    council, ada, django_capture_on_commit_callbacks
+):
+    """The indicator information file gives no places; CORP 09's quarterly figures have
+    two (0.54, 0.99), so its figures are shown to two, not rounded to one. Places an
+    administrator chose are kept when the values have fewer, and raised when more."""
+    scotland = [
+        ["Scotland", "all_councils", "2022", r["area_code"], r["area_name"]]
+        for r in rows("scottish_council_area_codes.csv")
+    ]
+    header = ["group", "kind", "model_year", "area_code", "area_name"]
+    run("comparator_groups", ada, csv_bytes(header, scotland), django_capture_on_commit_callbacks)
+    information = (BENCHMARK_FILES / "lgbf_indicator_polarity.csv").read_bytes()
+    run("benchmark_metrics", ada, information, django_capture_on_commit_callbacks)
+    BenchmarkMetric.objects.filter(code="CORP10").update(decimal_places=3)
+    content = (BENCHMARK_FILES / "lgbf_corp09_corp10_quarterly_2022-23.csv").read_bytes()
+    job = run("benchmark_values", ada, content, django_capture_on_commit_callbacks)
+    assert job.status == ImportStatus.SUCCEEDED, job.errors
+    corp09 = BenchmarkMetric.objects.get(code="CORP09")
+    assert corp09.decimal_places == 2
+    assert corp09.history.first().history_user == ada
+    assert BenchmarkMetric.objects.get(code="CORP10").decimal_places == 3
+    # Importing the information again keeps the places the values gave.
+    run("benchmark_metrics", ada, information, django_capture_on_commit_callbacks)
+    assert BenchmarkMetric.objects.get(code="CORP09").decimal_places == 2
+
+
 def test_family_groups_file_with_its_model_year_and_kind_added(
     council, ada, django_capture_on_commit_callbacks
 ):
