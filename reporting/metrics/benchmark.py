@@ -26,7 +26,9 @@ display. The methods, stated so that a council can check them in a spreadsheet:
   "broadly similar" for a council on the median and otherwise says better or worse
   without a size, since there is no spread to measure by. Nearest the midpoint is said
   by distance: the council's distance from the midpoint against the group's median
-  distance, the figures the band is worked from.
+  distance, the figures the band is worked from. The distance in MADs is shown to 2
+  places, or more where 2 would round it across a boundary; none for a council on the
+  median.
 - **Direction of travel against the group median**: the council's gap to the median,
   better-is-higher, now against the same period a year earlier, each rounded half-up to
   the metric's places: a larger gap is "improved", a smaller "worse", an equal one
@@ -76,6 +78,9 @@ DIRECTION_METHOD = (
 HALF = Decimal("0.5")
 ONE_AND_A_HALF = Decimal("1.5")
 THREE = Decimal(3)
+MAD_BOUNDARIES = (HALF, ONE_AND_A_HALF, THREE)
+# Decimal division gives 28 significant digits: no more places than that are meaningful.
+MAX_MAD_PLACES = 28
 
 
 class Band(StrEnum):
@@ -373,13 +378,25 @@ def statement(
             "; most of the group share one figure (no spread to measure by), so how much "
             "cannot be said"
         )
-    elif comparison.mads_from_median is not None:
-        distance = plain_figure(abs(comparison.mads_from_median), 1)
+    elif comparison.mads_from_median:  # none said for a council on the median
+        distance = mads_in_words(abs(comparison.mads_from_median))
         sentence += f", {distance} median absolute deviations away"
     return (
         f"{sentence}. It ranks {comparison.rank} of {comparison.reporting} "
         f"({comparison.band.label.lower()})." + missing
     )
+
+
+def mads_in_words(mads: Decimal) -> str:
+    """A distance in MADs (not negative) to 2 places, or as many more as it takes for the
+    rounded figure to fall in the same band as the exact one: 0.5000004 is shown as
+    0.5000004, not 0.50, which would read as broadly similar beside "slightly"."""
+    band = sum(1 for boundary in MAD_BOUNDARIES if mads > boundary)
+    for places in range(2, MAX_MAD_PLACES + 1):
+        shown = round_half_up(mads, places)
+        if sum(1 for boundary in MAD_BOUNDARIES if shown > boundary) == band:
+            return plain_figure(shown, places)
+    return plain_figure(mads)
 
 
 def _missing_words(comparison: Comparison, *, places: int) -> str:

@@ -73,7 +73,7 @@ def test_trafford_2021_22_worked_by_hand():
     )
     assert statement == (
         "Trafford (58.8) is better than the median of CIPFA nearest neighbours (42.7), "
-        "2.0 median absolute deviations away. It ranks 3 of 16 (top quartile)."
+        "1.98 median absolute deviations away. It ranks 3 of 16 (top quartile)."
     )
 
 
@@ -173,7 +173,7 @@ def test_a_goldilocks_statement_speaks_of_distances_from_the_midpoint():
     )
     assert words == (
         "Us (1.00) is 0.00 from the midpoint 1.00; the median distance of the group is 0.05, "
-        "so Us is better than the median, 2.0 median absolute deviations away. "
+        "so Us is better than the median, 2.00 median absolute deviations away. "
         "It ranks 1 of 6 (top quartile)."
     )
 
@@ -230,6 +230,32 @@ def test_boundaries_through_a_whole_group_and_with_lower_is_better():
     assert (lower.likeness, lower.rank, lower.band) == (Likeness.SLIGHTLY_WORSE, 7, Band.THIRD)
     assert with_council("18", "higher").likeness == Likeness.BETTER
     assert with_council("4", "lower").rank == 1
+
+
+@pytest.mark.parametrize(
+    ("mads", "shown"),
+    [
+        ("1.2345", "1.23"),
+        ("0.5", "0.50"),  # broadly similar, and reads so
+        ("0.504", "0.504"),  # slightly: 0.50 would read as within 0.5
+        ("1.496", "1.50"),  # slightly either way
+        ("1.5000001", "1.5000001"),  # better, not slightly
+        ("2.996", "3.00"),  # better either way
+        ("3.000004", "3.000004"),  # much: 3.00 would read as plain better
+    ],
+)
+def test_the_distance_shown_never_contradicts_its_band(mads, shown):
+    assert benchmark.mads_in_words(D(mads)) == shown
+
+
+def test_a_council_on_the_median_is_given_no_distance():
+    """Figures 1 to 5 and the council at 3, the median: broadly similar, no distance."""
+    areas = [Area(f"E{n}", f"Council {n}", D(n)) for n in (1, 2, 4, 5)]
+    result = compare(council_code="ME", areas=[*areas, Area("ME", "Us", D(3))], polarity="higher")
+    assert benchmark.statement(result, council="Us", group="the group", places=0) == (
+        "Us (3) is broadly similar to the median of the group (3). It ranks 3 of 5 "
+        "(second quartile)."
+    )
 
 
 def test_a_mad_of_zero_is_said_honestly():
