@@ -85,7 +85,13 @@ def benchmark_series(
             polarity=metric.polarity,
             midpoint=metric.midpoint,
         )
-        earlier = compared.get(period.same_period_last_year().key)
+        # A period of the earliest year a key can hold has none before it (a value
+        # stored before imports refused such years must not break the page).
+        earlier = (
+            compared.get(period.same_period_last_year().key)
+            if period.year > periods.MIN_YEAR
+            else None
+        )
         direction = benchmark.direction_against_median(
             comparison.gap_to_median,
             earlier.comparison.gap_to_median if earlier else None,

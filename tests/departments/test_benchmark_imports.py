@@ -218,17 +218,26 @@ def test_bad_rows_are_named_by_row_and_column_and_nothing_is_stored(
         ["NI192", "E06000014", "York", "2021/22", "4,5"],
         ["NI192", "", "Nowhere", "2021/22", "4"],
         ["NI192", "E08000009", "Trafford", "2021-22", "58.8"],
+        ["NI192", "E08000001", "Bolton", "1000/01", "40"],
     ]
     header = ["metric", "area_code", "area_name", "period", "value"]
     job = run("benchmark_values", ada, csv_bytes(header, body), django_capture_on_commit_callbacks)
     assert job.status == ImportStatus.FAILED
     assert BenchmarkValue.objects.count() == 0
     found = {(error["row"], error["column"]) for error in job.errors}
-    assert found == {(3, "metric"), (4, "period"), (5, "value"), (6, "area_code"), (7, "period")}
+    assert found == {
+        (3, "metric"),
+        (4, "period"),
+        (5, "value"),
+        (6, "area_code"),
+        (7, "period"),
+        (8, "period"),
+    }
     messages = {error["row"]: error["message"] for error in job.errors}
     assert "NI193" in messages[3]
     assert "Nowhere" in messages[6]
     assert "also on row 2" in messages[7]
+    assert messages[8] == "'1000/01' is outside the years taken: from 1990-91 to 2100-01"
 
 
 def test_only_an_administrator_imports_benchmarking_data(sam, django_capture_on_commit_callbacks):

@@ -184,3 +184,21 @@ def test_a_goldilocks_statement_compares_distances_from_the_midpoint(council, ho
         f"{council.name} (1.00) is 0.00 from the midpoint 1.00; the median distance of Family "
         f"(2022 model) is 0.05, so {council.name} is better than the median, 2.00 median"
     )
+
+
+def test_a_value_of_the_earliest_year_a_key_holds_does_not_break_the_comparison(trafford, alice):
+    """A value stored for 1000-01 (imports now refuse it; older data may hold one) has
+    no year before it: no direction of travel, and the endpoint still answers."""
+    indicator, groups = trafford
+    BenchmarkValue.objects.create(
+        metric=BenchmarkMetric.objects.get(indicator=indicator),
+        area_code=TRAFFORD,
+        area_name="Trafford",
+        period="1000-01",
+        value=Decimal("10"),
+    )
+    url = f"/api/v1/metrics/indicators/{indicator.pk}/benchmark/?group={groups[2021].pk}"
+    response = get(alice, url)
+    assert response.status_code == 200
+    oldest = response.json()["series"][0]
+    assert (oldest["period"], oldest["direction"]) == ("1000-01", "no_comparison")
