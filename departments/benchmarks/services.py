@@ -62,24 +62,32 @@ def _audited(instance, actor):
 
 def published_value(text: object) -> tuple[Decimal | None, str]:
     """(value, note) of a published figure: a number, or None with the marker that stood
-    for a missing one ("suppressed", "[c]", "..", blank). ValueError for other text."""
-    marker = "" if text is None else str(text).strip()
-    if marker.lower() in MISSING_MARKERS:
-        return None, marker
-    number = parse_decimal(marker)
-    problem = decimal_problem(number, label="The value", max_digits=20, decimal_places=6)
+    for a missing one ("suppressed", "[c]", "..", blank). ValueError, with the words of
+    ``value_problem``, for other text."""
+    problem = value_problem(text)
     if problem:
         raise ValueError(problem)
-    return number, ""
+    marker = _marker(text)
+    if marker.lower() in MISSING_MARKERS:
+        return None, marker
+    return parse_decimal(marker), ""
 
 
 def value_problem(text: object) -> str | None:
-    """Why a published figure cannot be read, or None."""
+    """Why a published figure cannot be read or stored, or None: a sentence naming the
+    value once (``decimal_problem`` already names it, ``number_message`` too)."""
+    marker = _marker(text)
+    if marker.lower() in MISSING_MARKERS:
+        return None
     try:
-        published_value(text)
+        number = parse_decimal(marker)
     except ValueError as error:
         return number_message("The value", error, example="42.7 (or blank when missing)")
-    return None
+    return decimal_problem(number, label="The value", max_digits=20, decimal_places=6)
+
+
+def _marker(text: object) -> str:
+    return "" if text is None else str(text).strip()
 
 
 def group_kind(text: str) -> str:

@@ -240,6 +240,24 @@ def test_bad_rows_are_named_by_row_and_column_and_nothing_is_stored(
     assert messages[8] == "'1000/01' is outside the years taken: from 1990-91 to 2100-01"
 
 
+def test_a_value_beyond_the_limits_is_named_once(trafford, ada, django_capture_on_commit_callbacks):
+    BenchmarkMetric.objects.create(
+        council=trafford, code="NI192", title=RECYCLING, polarity="higher"
+    )
+    body = [
+        ["NI192", "E08000009", "Trafford", "2021/22", "58.1234567"],
+        ["NI192", "E08000002", "Bury", "2021/22", "1e20"],
+        ["NI192", "E08000007", "Stockport", "2021/22", "many"],
+    ]
+    header = ["metric", "area_code", "area_name", "period", "value"]
+    job = run("benchmark_values", ada, csv_bytes(header, body), django_capture_on_commit_callbacks)
+    assert [error["message"] for error in job.errors] == [
+        "The value can have at most 6 decimal places",
+        "The value is too large: it has 21 digits before the decimal point and the most is 14",
+        "The value must be a number, like 42.7 (or blank when missing)",
+    ]
+
+
 def test_only_an_administrator_imports_benchmarking_data(sam, django_capture_on_commit_callbacks):
     from django.core.exceptions import PermissionDenied
 
