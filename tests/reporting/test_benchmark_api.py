@@ -202,3 +202,15 @@ def test_a_value_of_the_earliest_year_a_key_holds_does_not_break_the_comparison(
     assert response.status_code == 200
     oldest = response.json()["series"][0]
     assert (oldest["period"], oldest["direction"]) == ("1000-01", "no_comparison")
+
+
+def test_a_metric_names_its_indicator_only_to_those_who_see_it(trafford, alice, bob, sam):
+    """Recycling is compared for a Housing indicator: Housing's officer and the SMT see
+    its id; Finance's officer sees the metric (council-wide) but not the indicator."""
+    indicator, _ = trafford
+    for user, expected in ((alice, indicator.pk), (sam, indicator.pk), (bob, None)):
+        rows = get(user, "/api/v1/benchmark-metrics/").json()["results"]
+        assert [row["indicator"] for row in rows] == [expected], user.username
+        metric_id = rows[0]["id"]
+        one = get(user, f"/api/v1/benchmark-metrics/{metric_id}/").json()
+        assert one["indicator"] == expected, user.username
