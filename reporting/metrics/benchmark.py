@@ -33,6 +33,8 @@ display. The methods, stated so that a council can check them in a spreadsheet:
   better-is-higher, now against the same period a year earlier, each rounded half-up to
   the metric's places: a larger gap is "improved", a smaller "worse", an equal one
   "unchanged"; "no comparison" without both.
+- **Too few reporting**: with fewer than 4 councils reporting (the council included)
+  there is no quartile band and no statement band; the statement says so.
 - **Missing figures**: a member with no figure (blank, suppressed, not published) is
   left out of every figure and counted and named.
 """
@@ -59,12 +61,12 @@ RANK_METHOD = (
 BAND_METHOD = (
     "Quartiles of the figures turned so that higher is better: at or above the upper "
     "quartile is the top quartile, at or above the median the second, at or above the lower "
-    "quartile the third, below it the bottom."
+    "quartile the third, below it the bottom. None with fewer than 4 councils reporting."
 )
 STATEMENT_METHOD = (
     "Distance from the group median in median absolute deviations (MAD), polarity-aware: "
     "within ±0.5 broadly similar; over 0.5 to 1.5 slightly better or worse; over 1.5 to 3 "
-    "better or worse; over 3 much better or worse."
+    "better or worse; over 3 much better or worse. None with fewer than 4 councils reporting."
 )
 GROUP_METHOD = (
     "The group's member councils and the council itself; of a series of groups, the latest "
@@ -79,6 +81,9 @@ HALF = Decimal("0.5")
 ONE_AND_A_HALF = Decimal("1.5")
 THREE = Decimal(3)
 MAD_BOUNDARIES = (HALF, ONE_AND_A_HALF, THREE)
+# Fewer councils reporting than this give no quartile band and no words: with three
+# figures the quartiles and the MAD are made of one or two of them.
+MIN_COUNCILS_TO_COMPARE = 4
 # Decimal division gives 28 significant digits: no more places than that are meaningful.
 MAX_MAD_PLACES = 28
 
@@ -309,6 +314,7 @@ def compare(
     score_median = quantile_inclusive(scores, HALF)
     mad = median_absolute_deviation(scores)
     gap = None if mine is None else better_is_higher(mine, polarity, midpoint) - score_median
+    banded = gap is not None and len(values) >= MIN_COUNCILS_TO_COMPARE
     return Comparison(
         council_value=mine,
         councils=len(areas),
@@ -318,10 +324,10 @@ def compare(
         lowest=min(values),
         highest=max(values),
         rank=None if mine is None else rank(mine, values, polarity, midpoint),
-        band=None if mine is None else quartile_band(mine, values, polarity, midpoint),
+        band=quartile_band(mine, values, polarity, midpoint) if banded else None,
         mad=mad,
-        mads_from_median=None if gap is None or mad == 0 else gap / mad,
-        likeness=None if gap is None else likeness(gap, mad),
+        mads_from_median=gap / mad if banded and mad != 0 else None,
+        likeness=likeness(gap, mad) if banded else None,
         gap_to_median=gap,
     )
 
@@ -360,6 +366,12 @@ def statement(
             missing
         )
     mine = plain_figure(comparison.council_value, places)
+    if comparison.likeness is None:  # fewer than MIN_COUNCILS_TO_COMPARE reporting
+        return (
+            f"{council} ({mine}): too few councils reporting to compare "
+            f"({comparison.reporting} of {comparison.councils}; at least "
+            f"{MIN_COUNCILS_TO_COMPARE} are needed). The median of {group} is {median}." + missing
+        )
     words = comparison.likeness.words
     if midpoint is None:
         sentence = f"{council} ({mine}) is {words} the median of {group} ({median})"

@@ -258,6 +258,28 @@ def test_a_council_on_the_median_is_given_no_distance():
     )
 
 
+def test_too_few_councils_reporting_give_no_band_and_no_words():
+    """Three of four report (10, 20 and the council's 30): ranked, but no quartile band
+    and no MAD words, which would be made of one or two figures."""
+    areas = [
+        Area("E1", "Alpha", D(10)),
+        Area("E2", "Bravo", D(20)),
+        Area("E3", "Charlie", None),
+        Area("ME", "Us", D(30)),
+    ]
+    result = compare(council_code="ME", areas=areas, polarity="higher")
+    assert (result.rank, result.band, result.likeness, result.mads_from_median) == (
+        1,
+        None,
+        None,
+        None,
+    )
+    assert benchmark.statement(result, council="Us", group="the group", places=0) == (
+        "Us (30): too few councils reporting to compare (3 of 4; at least 4 are needed). "
+        "The median of the group is 20. 1 of 4 councils has no figure (Charlie)."
+    )
+
+
 def test_a_mad_of_zero_is_said_honestly():
     """Figures 5, 5, 5, 5, 7: the median 5, every distance but one 0, so the MAD is 0.
     On the median: broadly similar; above it: better, with no size."""
