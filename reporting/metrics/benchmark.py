@@ -352,19 +352,24 @@ def statement(
     group: str,
     places: int,
     midpoint: Decimal | None = None,
+    area_code_set: bool = True,
 ) -> str:
     """The comparison in words: the council against the group median, how far, and which
     members have no figure. With a ``midpoint`` (nearest it is best) the words compare
     distances from it, the council's against the group's median distance, since the
-    band is worked from those and not from the median of the figures themselves."""
+    band is worked from those and not from the median of the figures themselves. Without
+    ``area_code_set`` the council's own figure cannot be looked up, and that is said."""
     missing = _missing_words(comparison, places=places)
     if comparison.quartiles is None:
         return f"No council in {group} has a figure for this period." + missing
     median = plain_figure(comparison.median, places)
     if comparison.council_value is None:
-        return f"{council} has no figure for this period; the median of {group} is {median}." + (
-            missing
+        reason = (
+            "has no figure for this period"
+            if area_code_set
+            else "has no ONS area code set, so its own figure cannot be found"
         )
+        return f"{council} {reason}; the median of {group} is {median}." + missing
     mine = plain_figure(comparison.council_value, places)
     if comparison.likeness is None:  # fewer than MIN_COUNCILS_TO_COMPARE reporting
         return (

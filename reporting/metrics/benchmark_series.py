@@ -116,6 +116,7 @@ def benchmark_series(
                 group=f"{chosen.name} ({chosen.model_year} model)",
                 places=metric.decimal_places,
                 midpoint=metric.midpoint,
+                area_code_set=bool(council.area_code),
             ),
         )
         compared[period.key] = item

@@ -214,3 +214,17 @@ def test_a_metric_names_its_indicator_only_to_those_who_see_it(trafford, alice, 
         metric_id = rows[0]["id"]
         one = get(user, f"/api/v1/benchmark-metrics/{metric_id}/").json()
         assert one["indicator"] == expected, user.username
+
+
+def test_a_council_without_its_area_code_is_told_so(trafford, alice, council):
+    """Without the council's ONS area code its own published figure cannot be found:
+    the statement says the code is not set rather than that there is no figure."""
+    indicator, groups = trafford
+    council.area_code = ""
+    council.save()
+    url = f"/api/v1/metrics/indicators/{indicator.pk}/benchmark/?group={groups[2021].pk}"
+    figures = get(alice, url).json()["comparison"]
+    assert figures["council_value"] is None
+    assert figures["statement"].startswith(
+        f"{council.name} has no ONS area code set, so its own figure cannot be found; the median of"
+    )
