@@ -47,7 +47,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from departments.models import BenchmarkPolarity
-from departments.numbers import decimal_digits, plain_figure, round_half_up
+from departments.numbers import decimal_digits, format_figure, plain_figure, round_half_up
 from reporting.metrics.returns import Direction
 
 QUARTILE_METHOD = (
@@ -355,14 +355,15 @@ def statement(
     area_code_set: bool = True,
 ) -> str:
     """The comparison in words: the council against the group median, how far, and which
-    members have no figure. With a ``midpoint`` (nearest it is best) the words compare
-    distances from it, the council's against the group's median distance, since the
-    band is worked from those and not from the median of the figures themselves. Without
-    ``area_code_set`` the council's own figure cannot be looked up, and that is said."""
+    members have no figure; figures with thousands separated, as the tables show them.
+    With a ``midpoint`` (nearest it is best) the words compare distances from it, the
+    council's against the group's median distance, since the band is worked from those
+    and not from the median of the figures themselves. Without ``area_code_set`` the
+    council's own figure cannot be looked up, and that is said."""
     missing = _missing_words(comparison, places=places)
     if comparison.quartiles is None:
         return f"No council in {group} has a figure for this period." + missing
-    median = plain_figure(comparison.median, places)
+    median = format_figure(comparison.median, places)
     if comparison.council_value is None:
         reason = (
             "has no figure for this period"
@@ -370,7 +371,7 @@ def statement(
             else "has no ONS area code set, so its own figure cannot be found"
         )
         return f"{council} {reason}; the median of {group} is {median}." + missing
-    mine = plain_figure(comparison.council_value, places)
+    mine = format_figure(comparison.council_value, places)
     if comparison.likeness is None:  # fewer than MIN_COUNCILS_TO_COMPARE reporting
         return (
             f"{council} ({mine}): too few councils reporting to compare "
@@ -384,10 +385,10 @@ def statement(
         distance = abs(comparison.council_value - midpoint)
         # gap = median distance − own distance (better is positive), so this is exact.
         median_distance = distance + comparison.gap_to_median
-        best = plain_figure(midpoint, max(places, decimal_digits(midpoint)[1]))
+        best = format_figure(midpoint, max(places, decimal_digits(midpoint)[1]))
         sentence = (
-            f"{council} ({mine}) is {plain_figure(distance, places)} from the midpoint {best}; "
-            f"the median distance of {group} is {plain_figure(median_distance, places)}, "
+            f"{council} ({mine}) is {format_figure(distance, places)} from the midpoint {best}; "
+            f"the median distance of {group} is {format_figure(median_distance, places)}, "
             f"so {council} is {words} the median"
         )
     if comparison.likeness in (Likeness.BETTER_NO_SPREAD, Likeness.WORSE_NO_SPREAD):

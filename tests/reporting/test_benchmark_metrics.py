@@ -280,6 +280,19 @@ def test_too_few_councils_reporting_give_no_band_and_no_words():
     )
 
 
+def test_the_statements_figures_have_thousands_separated():
+    """Figures 1,000 to 4,000 and the council's 12,345.6: median 3,000, distances 2,000,
+    1,000, 0, 1,000 and 9,345.6, MAD 1,000: 9.35 MADs above, much better."""
+    areas = [Area(f"E{n}", f"Council {n}", D(n * 1000)) for n in (1, 2, 3, 4)]
+    result = compare(
+        council_code="ME", areas=[*areas, Area("ME", "Us", D("12345.6"))], polarity="higher"
+    )
+    assert benchmark.statement(result, council="Us", group="the group", places=1) == (
+        "Us (12,345.6) is much better than the median of the group (3,000.0), 9.35 median "
+        "absolute deviations away. It ranks 1 of 5 (top quartile)."
+    )
+
+
 def test_a_mad_of_zero_is_said_honestly():
     """Figures 5, 5, 5, 5, 7: the median 5, every distance but one 0, so the MAD is 0.
     On the median: broadly similar; above it: better, with no size."""
