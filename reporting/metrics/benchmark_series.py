@@ -113,7 +113,7 @@ def benchmark_series(
             statement=benchmark.statement(
                 comparison,
                 council=council.name,
-                group=f"{chosen.name} ({chosen.model_year} model)",
+                group=f"{chosen.name} under the {chosen.model_year} model",
                 places=metric.decimal_places,
                 midpoint=metric.midpoint,
                 area_code_set=bool(council.area_code),

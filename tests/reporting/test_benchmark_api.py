@@ -182,7 +182,7 @@ def test_a_goldilocks_statement_compares_distances_from_the_midpoint(council, ho
     statement = get(alice, url).json()["comparison"]["statement"]
     assert statement.startswith(
         f"{council.name} (1.00) is 0.00 from the midpoint 1.00; the median distance of Family "
-        f"(2022 model) is 0.05, so {council.name} is better than the median, 2.00 median"
+        f"under the 2022 model is 0.05, so {council.name} is better than the median, 2.00 median"
     )
 
 

@@ -58,8 +58,8 @@ def test_the_annual_report_says_how_the_council_compares(published, audrey, tmp_
     assert "Compared with other councils" in text
     assert (
         "Borsetshire County Council (60.0) is broadly similar to the median of Neighbours "
-        "(2024 model) (57.5), 0.50 median absolute deviations away. It ranks 2 of 4 (second "
-        "quartile)."
+        "under the 2024 model (57.5), 0.50 median absolute deviations away. It ranks 2 of 4 "
+        "(second quartile)."
     ) in text
     rows = list(workbook["Compared with others"].iter_rows(values_only=True))
     assert rows[1][:11] == (
