@@ -185,7 +185,8 @@ class BenchmarkMetricRowHandler(_BenchmarkHandler):
     columns_hint = (
         "Columns: code, title, polarity (higher, lower or midpoint; or Descending, Ascending, "
         "Goldilocks), midpoint (for midpoint only), indicator_code (the council's indicator "
-        "it is compared for, optional) and decimal_places (optional)."
+        "it is compared for, optional) and decimal_places (optional: otherwise the most "
+        "places its imported values have)."
     )
     columns = ("code", "title", "polarity", "midpoint", "indicator_code", "decimal_places")
     required_columns = ("code", "title")
