@@ -36,6 +36,10 @@ SLA_RESULT_DEADLINE_WORKING_DAYS = 10  # SLA results are due 10 working days aft
 # Four-digit keys only: the key format has no room for other years, and date() stops at 9999.
 MIN_YEAR = 1000
 MAX_YEAR = 9998
+# Published statistics are taken for financial years from 1990-91 to 2100-01 (the range
+# of dates read from spreadsheets): an earlier or later year is a typing slip.
+EARLIEST_PUBLISHED_YEAR = 1990
+LATEST_PUBLISHED_YEAR = 2100
 
 # Fixed English names rather than calendar.month_name, which follows the process locale.
 _MONTH_NAMES = (
@@ -292,7 +296,8 @@ _PUBLISHED_RE = re.compile(
 def key_from_published(text: str) -> str:
     """The period key of a period as published statistics write it: ``2010/11`` is
     ``2010-11``, ``2022-23;Q1`` and ``2022/23 Q1`` are ``2022-23-Q1``, and a key is
-    itself. ValueError, saying what is expected, for anything else."""
+    itself. ValueError, saying what is expected, for anything else and for a year
+    outside ``EARLIEST_PUBLISHED_YEAR`` to ``LATEST_PUBLISHED_YEAR``."""
     match = _PUBLISHED_RE.fullmatch(text.strip().upper()) if isinstance(text, str) else None
     if match is None:
         raise ValueError(
@@ -301,12 +306,19 @@ def key_from_published(text: str) -> str:
         )
     key = f"{match['start']}-{match['end']}" + (f"-{match['part']}" if match["part"] else "")
     try:
-        return Period.parse(key).key
+        period = Period.parse(key)
     except ValueError:
         raise ValueError(
             f"{quoted(text)} is not a period: the years must follow each other, as in "
             "2021/22, a quarter is Q1 to Q4 and a month P01 to P12"
         ) from None
+    if not EARLIEST_PUBLISHED_YEAR <= period.year <= LATEST_PUBLISHED_YEAR:
+        raise ValueError(
+            f"{quoted(text.strip())} is outside the years taken: from "
+            f"{Period.financial_year(EARLIEST_PUBLISHED_YEAR).key} to "
+            f"{Period.financial_year(LATEST_PUBLISHED_YEAR).key}"
+        )
+    return period.key
 
 
 def key_in_words(key: str) -> str:

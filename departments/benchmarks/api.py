@@ -11,6 +11,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 
 from core.api.errors import request_example
+from departments import roles
 from departments.api.permissions import ReferenceDataPermission
 from departments.imports.api import (
     IMPORT_PARSERS,
@@ -43,10 +44,23 @@ class ComparatorGroupSerializer(serializers.ModelSerializer):
 
 
 class BenchmarkMetricSerializer(serializers.ModelSerializer):
+    """A metric; its ``indicator`` is given only to those who see that indicator's
+    department (the metric is council-wide, the indicator is not), null otherwise."""
+
     class Meta:
         model = BenchmarkMetric
         fields = ["id", "code", "title", "indicator", "polarity", "midpoint", "decimal_places"]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        indicator = instance.indicator
+        if indicator is not None and not (
+            request and roles.may_see_department(request.user, indicator.department_id)
+        ):
+            data["indicator"] = None
+        return data
 
 
 GROUP_ROWS = request_example(
@@ -126,7 +140,7 @@ class BenchmarkMetricViewSet(
     permission_classes = [ReferenceDataPermission]
 
     def get_queryset(self):
-        return BenchmarkMetric.objects.visible_to(self.request.user)
+        return BenchmarkMetric.objects.visible_to(self.request.user).select_related("indicator")
 
     @extend_schema(request=IMPORT_REQUEST, responses=IMPORT_RESPONSES, examples=[METRIC_ROWS])
     @action(detail=False, methods=["post"], url_path="import", parser_classes=IMPORT_PARSERS)

@@ -15,7 +15,7 @@ from core.importer import Outcome
 from departments import periods, roles
 from departments.benchmarks import selectors, services
 from departments.models import BenchmarkMetric, ComparatorGroup, Council, PerformanceIndicator
-from departments.numbers import quoted
+from departments.numbers import decimal_digits, quoted
 from departments.validation import number_message, parse_decimal
 
 ADMIN_ONLY = "Only an administrator can import benchmarking data."
@@ -185,7 +185,8 @@ class BenchmarkMetricRowHandler(_BenchmarkHandler):
     columns_hint = (
         "Columns: code, title, polarity (higher, lower or midpoint; or Descending, Ascending, "
         "Goldilocks), midpoint (for midpoint only), indicator_code (the council's indicator "
-        "it is compared for, optional) and decimal_places (optional)."
+        "it is compared for, optional) and decimal_places (optional: otherwise the most "
+        "places its imported values have)."
     )
     columns = ("code", "title", "polarity", "midpoint", "indicator_code", "decimal_places")
     required_columns = ("code", "title")
@@ -292,6 +293,8 @@ class BenchmarkValueRowHandler(_BenchmarkHandler):
                 self._metrics.setdefault(_spaceless(metric.title), metric)
         self.known_areas = selectors.known_areas(self.council) if self.council else {}
         self._seen: dict[tuple[int, str, str], int] = {}
+        # The most decimal places each metric's figures are published with in the file.
+        self._places: dict[int, int] = {}
 
     def write_row(self, row_number: int, row: dict[str, str]) -> Outcome:
         if self.council is None:
@@ -325,6 +328,9 @@ class BenchmarkValueRowHandler(_BenchmarkHandler):
                 {"period": f"{area_name} for {period} is also on row {first}: once each"}
             )
         value, note = services.published_value(value_text)
+        if value is not None:
+            places = decimal_digits(value)[1]
+            self._places[metric.pk] = max(places, self._places.get(metric.pk, 0))
         return services.save_value(
             metric=metric,
             area_code=area_code,
@@ -334,3 +340,11 @@ class BenchmarkValueRowHandler(_BenchmarkHandler):
             note=note,
             actor=self.actor,
         )
+
+    def finish(self) -> None:
+        """Each metric in the file is shown to the most places its figures have."""
+        for metric in {metric.pk: metric for metric in self._metrics.values()}.values():
+            if metric.pk in self._places:
+                services.show_places_of_values(
+                    metric=metric, places=self._places[metric.pk], actor=self.actor
+                )

@@ -24,6 +24,7 @@ from departments.models import (
     Council,
     PerformanceIndicator,
 )
+from departments.models.benchmarks import MAX_METRIC_PLACES
 from departments.numbers import decimal_problem, quoted
 from departments.validation import number_message, parse_decimal
 
@@ -61,24 +62,32 @@ def _audited(instance, actor):
 
 def published_value(text: object) -> tuple[Decimal | None, str]:
     """(value, note) of a published figure: a number, or None with the marker that stood
-    for a missing one ("suppressed", "[c]", "..", blank). ValueError for other text."""
-    marker = "" if text is None else str(text).strip()
-    if marker.lower() in MISSING_MARKERS:
-        return None, marker
-    number = parse_decimal(marker)
-    problem = decimal_problem(number, label="The value", max_digits=20, decimal_places=6)
+    for a missing one ("suppressed", "[c]", "..", blank). ValueError, with the words of
+    ``value_problem``, for other text."""
+    problem = value_problem(text)
     if problem:
         raise ValueError(problem)
-    return number, ""
+    marker = _marker(text)
+    if marker.lower() in MISSING_MARKERS:
+        return None, marker
+    return parse_decimal(marker), ""
 
 
 def value_problem(text: object) -> str | None:
-    """Why a published figure cannot be read, or None."""
+    """Why a published figure cannot be read or stored, or None: a sentence naming the
+    value once (``decimal_problem`` already names it, ``number_message`` too)."""
+    marker = _marker(text)
+    if marker.lower() in MISSING_MARKERS:
+        return None
     try:
-        published_value(text)
+        number = parse_decimal(marker)
     except ValueError as error:
         return number_message("The value", error, example="42.7 (or blank when missing)")
-    return None
+    return decimal_problem(number, label="The value", max_digits=20, decimal_places=6)
+
+
+def _marker(text: object) -> str:
+    return "" if text is None else str(text).strip()
 
 
 def group_kind(text: str) -> str:
@@ -163,7 +172,9 @@ def save_metric(
     actor,
 ) -> tuple[BenchmarkMetric, Outcome]:
     """Create or update the metric ``code``: its title, polarity, midpoint, the indicator
-    it is compared for and the places it is shown to (kept when None)."""
+    it is compared for and the places it is shown to (kept when None; a new metric
+    without them starts at 0 and takes its places from its values when they are
+    imported, ``show_places_of_values``)."""
     _check_actor(actor)
     metric = BenchmarkMetric.objects.filter(council=council, code=code).first()
     outcome: Outcome = "created" if metric is None else "updated"
@@ -174,12 +185,30 @@ def save_metric(
     metric.indicator = indicator
     if decimal_places is not None:
         metric.decimal_places = decimal_places
+    elif outcome == "created":
+        metric.decimal_places = 0
     after = (metric.title, metric.polarity, metric.midpoint, metric.indicator_id)
     if outcome == "updated" and before == (*after, metric.decimal_places):
         return metric, "unchanged"
     metric.full_clean()
     _audited(metric, actor).save()
     return metric, outcome
+
+
+@transaction.atomic
+def show_places_of_values(*, metric: BenchmarkMetric, places: int, actor) -> bool:
+    """Raise the places ``metric`` is shown to up to ``places``, the most its imported
+    values are published with (at most ``MAX_METRIC_PLACES``), so that no published digit
+    is rounded away (0.92 shown as 0.9). Never lowered: places an administrator chose
+    are kept when the values have fewer. True when the metric changed."""
+    _check_actor(actor)
+    places = min(places, MAX_METRIC_PLACES)
+    if places <= metric.decimal_places:
+        return False
+    metric.decimal_places = places
+    metric.full_clean()
+    _audited(metric, actor).save(update_fields=["decimal_places"])
+    return True
 
 
 @transaction.atomic

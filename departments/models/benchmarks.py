@@ -110,6 +110,10 @@ class ComparatorMember(models.Model):
         return f"{self.area_name} ({self.area_code})"
 
 
+# The most places a metric's figures are shown to.
+MAX_METRIC_PLACES = 4
+
+
 class BenchmarkMetric(models.Model):
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="benchmark_metrics")
     code = models.CharField(max_length=40, help_text="The publisher's code, e.g. CORP 09.")
@@ -133,7 +137,8 @@ class BenchmarkMetric(models.Model):
     )
     decimal_places = models.PositiveSmallIntegerField(
         default=1,
-        validators=[MaxValueValidator(4)],
+        validators=[MaxValueValidator(MAX_METRIC_PLACES)],
+        # An import of values raises it to the most places they are published with.
         help_text="Places figures are shown to (they are worked out exactly).",
     )
     history = HistoricalRecords()
@@ -157,7 +162,8 @@ class BenchmarkMetric(models.Model):
                 name="benchmark_metric_midpoint_with_its_polarity",
             ),
             models.CheckConstraint(
-                condition=Q(decimal_places__lte=4), name="benchmark_metric_places_at_most_4"
+                condition=Q(decimal_places__lte=MAX_METRIC_PLACES),
+                name="benchmark_metric_places_at_most_4",
             ),
         ]
 

@@ -24,11 +24,17 @@ display. The methods, stated so that a council can check them in a spreadsheet:
   at most 1.5 "slightly better/worse"; more than 1.5 and at most 3 "better/worse"; more
   than 3 "much better/worse". A MAD of 0 (most of the group share one figure) gives
   "broadly similar" for a council on the median and otherwise says better or worse
-  without a size, since there is no spread to measure by.
+  without a size, since there is no spread to measure by. Nearest the midpoint is said
+  by distance: the council's distance from the midpoint against the group's median
+  distance, the figures the band is worked from. The distance in MADs is shown to 2
+  places, or more where 2 would round it across a boundary; none for a council on the
+  median.
 - **Direction of travel against the group median**: the council's gap to the median,
   better-is-higher, now against the same period a year earlier, each rounded half-up to
   the metric's places: a larger gap is "improved", a smaller "worse", an equal one
   "unchanged"; "no comparison" without both.
+- **Too few reporting**: with fewer than 4 councils reporting (the council included)
+  there is no quartile band and no statement band; the statement says so.
 - **Missing figures**: a member with no figure (blank, suppressed, not published) is
   left out of every figure and counted and named.
 """
@@ -41,7 +47,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from departments.models import BenchmarkPolarity
-from departments.numbers import plain_figure, round_half_up
+from departments.numbers import decimal_digits, format_figure, plain_figure, round_half_up
 from reporting.metrics.returns import Direction
 
 QUARTILE_METHOD = (
@@ -55,12 +61,12 @@ RANK_METHOD = (
 BAND_METHOD = (
     "Quartiles of the figures turned so that higher is better: at or above the upper "
     "quartile is the top quartile, at or above the median the second, at or above the lower "
-    "quartile the third, below it the bottom."
+    "quartile the third, below it the bottom. None with fewer than 4 councils reporting."
 )
 STATEMENT_METHOD = (
     "Distance from the group median in median absolute deviations (MAD), polarity-aware: "
     "within ±0.5 broadly similar; over 0.5 to 1.5 slightly better or worse; over 1.5 to 3 "
-    "better or worse; over 3 much better or worse."
+    "better or worse; over 3 much better or worse. None with fewer than 4 councils reporting."
 )
 GROUP_METHOD = (
     "The group's member councils and the council itself; of a series of groups, the latest "
@@ -74,6 +80,12 @@ DIRECTION_METHOD = (
 HALF = Decimal("0.5")
 ONE_AND_A_HALF = Decimal("1.5")
 THREE = Decimal(3)
+MAD_BOUNDARIES = (HALF, ONE_AND_A_HALF, THREE)
+# Fewer councils reporting than this give no quartile band and no words: with three
+# figures the quartiles and the MAD are made of one or two of them.
+MIN_COUNCILS_TO_COMPARE = 4
+# Decimal division gives 28 significant digits: no more places than that are meaningful.
+MAX_MAD_PLACES = 28
 
 
 class Band(StrEnum):
@@ -302,6 +314,7 @@ def compare(
     score_median = quantile_inclusive(scores, HALF)
     mad = median_absolute_deviation(scores)
     gap = None if mine is None else better_is_higher(mine, polarity, midpoint) - score_median
+    banded = gap is not None and len(values) >= MIN_COUNCILS_TO_COMPARE
     return Comparison(
         council_value=mine,
         councils=len(areas),
@@ -311,10 +324,10 @@ def compare(
         lowest=min(values),
         highest=max(values),
         rank=None if mine is None else rank(mine, values, polarity, midpoint),
-        band=None if mine is None else quartile_band(mine, values, polarity, midpoint),
+        band=quartile_band(mine, values, polarity, midpoint) if banded else None,
         mad=mad,
-        mads_from_median=None if gap is None or mad == 0 else gap / mad,
-        likeness=None if gap is None else likeness(gap, mad),
+        mads_from_median=gap / mad if banded and mad != 0 else None,
+        likeness=likeness(gap, mad) if banded else None,
         gap_to_median=gap,
     )
 
@@ -332,32 +345,76 @@ def direction_against_median(
     return Direction.IMPROVED if now > then else Direction.WORSE
 
 
-def statement(comparison: Comparison, *, council: str, group: str, places: int) -> str:
+def statement(
+    comparison: Comparison,
+    *,
+    council: str,
+    group: str,
+    places: int,
+    midpoint: Decimal | None = None,
+    area_code_set: bool = True,
+) -> str:
     """The comparison in words: the council against the group median, how far, and which
-    members have no figure."""
+    members have no figure; figures with thousands separated, as the tables show them.
+    With a ``midpoint`` (nearest it is best) the words compare distances from it, the
+    council's against the group's median distance, since the band is worked from those
+    and not from the median of the figures themselves. Without ``area_code_set`` the
+    council's own figure cannot be looked up, and that is said."""
     missing = _missing_words(comparison, places=places)
     if comparison.quartiles is None:
         return f"No council in {group} has a figure for this period." + missing
-    median = plain_figure(comparison.median, places)
+    median = format_figure(comparison.median, places)
     if comparison.council_value is None:
-        return f"{council} has no figure for this period; the median of {group} is {median}." + (
-            missing
+        reason = (
+            "has no figure for this period"
+            if area_code_set
+            else "has no ONS area code set, so its own figure cannot be found"
         )
-    mine = plain_figure(comparison.council_value, places)
+        return f"{council} {reason}; the median of {group} is {median}." + missing
+    mine = format_figure(comparison.council_value, places)
+    if comparison.likeness is None:  # fewer than MIN_COUNCILS_TO_COMPARE reporting
+        return (
+            f"{council} ({mine}): too few councils reporting to compare "
+            f"({comparison.reporting} of {comparison.councils}; at least "
+            f"{MIN_COUNCILS_TO_COMPARE} are needed). The median of {group} is {median}." + missing
+        )
     words = comparison.likeness.words
-    sentence = f"{council} ({mine}) is {words} the median of {group} ({median})"
+    if midpoint is None:
+        sentence = f"{council} ({mine}) is {words} the median of {group} ({median})"
+    else:
+        distance = abs(comparison.council_value - midpoint)
+        # gap = median distance − own distance (better is positive), so this is exact.
+        median_distance = distance + comparison.gap_to_median
+        best = format_figure(midpoint, max(places, decimal_digits(midpoint)[1]))
+        sentence = (
+            f"{council} ({mine}) is {format_figure(distance, places)} from the midpoint {best}; "
+            f"the median distance of {group} is {format_figure(median_distance, places)}, "
+            f"so {council} is {words} the median"
+        )
     if comparison.likeness in (Likeness.BETTER_NO_SPREAD, Likeness.WORSE_NO_SPREAD):
         sentence += (
             "; most of the group share one figure (no spread to measure by), so how much "
             "cannot be said"
         )
-    elif comparison.mads_from_median is not None:
-        distance = plain_figure(abs(comparison.mads_from_median), 1)
+    elif comparison.mads_from_median:  # none said for a council on the median
+        distance = mads_in_words(abs(comparison.mads_from_median))
         sentence += f", {distance} median absolute deviations away"
     return (
         f"{sentence}. It ranks {comparison.rank} of {comparison.reporting} "
         f"({comparison.band.label.lower()})." + missing
     )
+
+
+def mads_in_words(mads: Decimal) -> str:
+    """A distance in MADs (not negative) to 2 places, or as many more as it takes for the
+    rounded figure to fall in the same band as the exact one: 0.5000004 is shown as
+    0.5000004, not 0.50, which would read as broadly similar beside "slightly"."""
+    band = sum(1 for boundary in MAD_BOUNDARIES if mads > boundary)
+    for places in range(2, MAX_MAD_PLACES + 1):
+        shown = round_half_up(mads, places)
+        if sum(1 for boundary in MAD_BOUNDARIES if shown > boundary) == band:
+            return plain_figure(shown, places)
+    return plain_figure(mads)
 
 
 def _missing_words(comparison: Comparison, *, places: int) -> str:

@@ -12,6 +12,7 @@ its returns: peers are compared on the publisher's definition, the council too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from departments import periods
@@ -51,6 +52,11 @@ class BenchmarkSeries:
     def latest(self) -> PeriodComparison | None:
         return self.periods[-1] if self.periods else None
 
+    def latest_ended_by(self, day: date) -> PeriodComparison | None:
+        """The comparison of the latest period that had ended by ``day``, or None."""
+        ended = [item for item in self.periods if item.period.end <= day]
+        return ended[-1] if ended else None
+
 
 def benchmark_series(
     *,
@@ -85,7 +91,13 @@ def benchmark_series(
             polarity=metric.polarity,
             midpoint=metric.midpoint,
         )
-        earlier = compared.get(period.same_period_last_year().key)
+        # A period of the earliest year a key can hold has none before it (a value
+        # stored before imports refused such years must not break the page).
+        earlier = (
+            compared.get(period.same_period_last_year().key)
+            if period.year > periods.MIN_YEAR
+            else None
+        )
         direction = benchmark.direction_against_median(
             comparison.gap_to_median,
             earlier.comparison.gap_to_median if earlier else None,
@@ -101,8 +113,10 @@ def benchmark_series(
             statement=benchmark.statement(
                 comparison,
                 council=council.name,
-                group=f"{chosen.name} ({chosen.model_year} model)",
+                group=f"{chosen.name} under the {chosen.model_year} model",
                 places=metric.decimal_places,
+                midpoint=metric.midpoint,
+                area_code_set=bool(council.area_code),
             ),
         )
         compared[period.key] = item
@@ -125,11 +139,18 @@ class IndicatorComparison:
 
 
 def indicator_comparisons(
-    *, indicators, group: ComparatorGroup, council: Council, period_key: str | None = None
+    *,
+    indicators,
+    group: ComparatorGroup,
+    council: Council,
+    period_key: str | None = None,
+    ended_by: date | None = None,
 ) -> list[IndicatorComparison]:
     """For each of ``indicators`` (a queryset) with a benchmark metric, its comparison with
-    ``group``'s series for ``period_key`` (a key), or for its latest published period.
-    A constant handful of queries per metric, whatever its councils and periods."""
+    ``group``'s series for ``period_key`` (a key), or for its latest published period
+    (that had ended by ``ended_by``, when given: a pack for a past month shows what was
+    known then, not a later year). A constant handful of queries per metric, whatever
+    its councils and periods."""
     metrics = (
         BenchmarkMetric.objects.filter(indicator__in=indicators)
         .select_related("indicator", "indicator__department")
@@ -138,6 +159,11 @@ def indicator_comparisons(
     found = []
     for metric in metrics:
         figures = benchmark_series(metric=metric, group=group, council=council)
-        item = figures.at(period_key) if period_key else figures.latest
+        if period_key:
+            item = figures.at(period_key)
+        elif ended_by:
+            item = figures.latest_ended_by(ended_by)
+        else:
+            item = figures.latest
         found.append(IndicatorComparison(metric.indicator, metric, item))
     return found

@@ -133,6 +133,33 @@ def test_scottish_quarterly_rows_are_matched_to_codes_by_name(
     assert BenchmarkValue.objects.filter(period="2022-23-Q2", metric__code="CORP09").count() == 31
 
 
+def test_metrics_take_their_places_from_their_values(
+    council, ada, django_capture_on_commit_callbacks
+):
+    """The indicator information file gives no places; CORP 09's quarterly figures have
+    two (0.54, 0.99), so its figures are shown to two, not rounded to one. Places an
+    administrator chose are kept when the values have fewer, and raised when more."""
+    scotland = [
+        ["Scotland", "all_councils", "2022", r["area_code"], r["area_name"]]
+        for r in rows("scottish_council_area_codes.csv")
+    ]
+    header = ["group", "kind", "model_year", "area_code", "area_name"]
+    run("comparator_groups", ada, csv_bytes(header, scotland), django_capture_on_commit_callbacks)
+    information = (BENCHMARK_FILES / "lgbf_indicator_polarity.csv").read_bytes()
+    run("benchmark_metrics", ada, information, django_capture_on_commit_callbacks)
+    BenchmarkMetric.objects.filter(code="CORP10").update(decimal_places=3)
+    content = (BENCHMARK_FILES / "lgbf_corp09_corp10_quarterly_2022-23.csv").read_bytes()
+    job = run("benchmark_values", ada, content, django_capture_on_commit_callbacks)
+    assert job.status == ImportStatus.SUCCEEDED, job.errors
+    corp09 = BenchmarkMetric.objects.get(code="CORP09")
+    assert corp09.decimal_places == 2
+    assert corp09.history.first().history_user == ada
+    assert BenchmarkMetric.objects.get(code="CORP10").decimal_places == 3
+    # Importing the information again keeps the places the values gave.
+    run("benchmark_metrics", ada, information, django_capture_on_commit_callbacks)
+    assert BenchmarkMetric.objects.get(code="CORP09").decimal_places == 2
+
+
 def test_family_groups_file_with_its_model_year_and_kind_added(
     council, ada, django_capture_on_commit_callbacks
 ):
@@ -191,17 +218,44 @@ def test_bad_rows_are_named_by_row_and_column_and_nothing_is_stored(
         ["NI192", "E06000014", "York", "2021/22", "4,5"],
         ["NI192", "", "Nowhere", "2021/22", "4"],
         ["NI192", "E08000009", "Trafford", "2021-22", "58.8"],
+        ["NI192", "E08000001", "Bolton", "1000/01", "40"],
     ]
     header = ["metric", "area_code", "area_name", "period", "value"]
     job = run("benchmark_values", ada, csv_bytes(header, body), django_capture_on_commit_callbacks)
     assert job.status == ImportStatus.FAILED
     assert BenchmarkValue.objects.count() == 0
     found = {(error["row"], error["column"]) for error in job.errors}
-    assert found == {(3, "metric"), (4, "period"), (5, "value"), (6, "area_code"), (7, "period")}
+    assert found == {
+        (3, "metric"),
+        (4, "period"),
+        (5, "value"),
+        (6, "area_code"),
+        (7, "period"),
+        (8, "period"),
+    }
     messages = {error["row"]: error["message"] for error in job.errors}
     assert "NI193" in messages[3]
     assert "Nowhere" in messages[6]
     assert "also on row 2" in messages[7]
+    assert messages[8] == "'1000/01' is outside the years taken: from 1990-91 to 2100-01"
+
+
+def test_a_value_beyond_the_limits_is_named_once(trafford, ada, django_capture_on_commit_callbacks):
+    BenchmarkMetric.objects.create(
+        council=trafford, code="NI192", title=RECYCLING, polarity="higher"
+    )
+    body = [
+        ["NI192", "E08000009", "Trafford", "2021/22", "58.1234567"],
+        ["NI192", "E08000002", "Bury", "2021/22", "1e20"],
+        ["NI192", "E08000007", "Stockport", "2021/22", "many"],
+    ]
+    header = ["metric", "area_code", "area_name", "period", "value"]
+    job = run("benchmark_values", ada, csv_bytes(header, body), django_capture_on_commit_callbacks)
+    assert [error["message"] for error in job.errors] == [
+        "The value can have at most 6 decimal places",
+        "The value is too large: it has 21 digits before the decimal point and the most is 14",
+        "The value must be a number, like 42.7 (or blank when missing)",
+    ]
 
 
 def test_only_an_administrator_imports_benchmarking_data(sam, django_capture_on_commit_callbacks):

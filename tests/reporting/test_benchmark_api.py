@@ -148,3 +148,83 @@ def test_comparator_groups_list_their_members(trafford, audrey):
     assert Decimal(
         get(audrey, "/api/v1/benchmark-metrics/").json()["results"][0]["decimal_places"]
     ) == Decimal(1)
+
+
+def test_a_goldilocks_statement_compares_distances_from_the_midpoint(council, housing, alice):
+    """Nearest 1.0 is best: the council at 1.00 and neighbours 0.92, 1.05, 0.97, 1.12 and
+    0.95 are 0, 0.08, 0.05, 0.03, 0.12 and 0.05 away; the median distance is 0.05 and the
+    MAD 0.025, so the council is 2 MADs better, said by distance (the API, the pages and
+    the packs all read the one statement of the series)."""
+    council.area_code = "S12000000"
+    council.save()
+    indicator = IndicatorFactory(department=housing, code="CORP11", unit="rate")
+    metric = BenchmarkMetric.objects.create(
+        council=council,
+        code="CORP11",
+        title="Welfare fund spent",
+        polarity="midpoint",
+        midpoint=Decimal("1.0"),
+        decimal_places=2,
+        indicator=indicator,
+    )
+    group = ComparatorGroup.objects.create(
+        council=council, name="Family", kind="family_group", model_year=2022
+    )
+    figures = ["1.00", "0.92", "1.05", "0.97", "1.12", "0.95"]
+    for number, value in enumerate(figures):
+        code = f"S1200000{number}"
+        if number:
+            group.members.create(area_code=code, area_name=f"Council {number}")
+        BenchmarkValue.objects.create(
+            metric=metric, area_code=code, area_name=code, period="2023-24", value=Decimal(value)
+        )
+    url = f"/api/v1/metrics/indicators/{indicator.pk}/benchmark/?group={group.pk}"
+    statement = get(alice, url).json()["comparison"]["statement"]
+    assert statement.startswith(
+        f"{council.name} (1.00) is 0.00 from the midpoint 1.00; the median distance of Family "
+        f"under the 2022 model is 0.05, so {council.name} is better than the median, 2.00 median"
+    )
+
+
+def test_a_value_of_the_earliest_year_a_key_holds_does_not_break_the_comparison(trafford, alice):
+    """A value stored for 1000-01 (imports now refuse it; older data may hold one) has
+    no year before it: no direction of travel, and the endpoint still answers."""
+    indicator, groups = trafford
+    BenchmarkValue.objects.create(
+        metric=BenchmarkMetric.objects.get(indicator=indicator),
+        area_code=TRAFFORD,
+        area_name="Trafford",
+        period="1000-01",
+        value=Decimal("10"),
+    )
+    url = f"/api/v1/metrics/indicators/{indicator.pk}/benchmark/?group={groups[2021].pk}"
+    response = get(alice, url)
+    assert response.status_code == 200
+    oldest = response.json()["series"][0]
+    assert (oldest["period"], oldest["direction"]) == ("1000-01", "no_comparison")
+
+
+def test_a_metric_names_its_indicator_only_to_those_who_see_it(trafford, alice, bob, sam):
+    """Recycling is compared for a Housing indicator: Housing's officer and the SMT see
+    its id; Finance's officer sees the metric (council-wide) but not the indicator."""
+    indicator, _ = trafford
+    for user, expected in ((alice, indicator.pk), (sam, indicator.pk), (bob, None)):
+        rows = get(user, "/api/v1/benchmark-metrics/").json()["results"]
+        assert [row["indicator"] for row in rows] == [expected], user.username
+        metric_id = rows[0]["id"]
+        one = get(user, f"/api/v1/benchmark-metrics/{metric_id}/").json()
+        assert one["indicator"] == expected, user.username
+
+
+def test_a_council_without_its_area_code_is_told_so(trafford, alice, council):
+    """Without the council's ONS area code its own published figure cannot be found:
+    the statement says the code is not set rather than that there is no figure."""
+    indicator, groups = trafford
+    council.area_code = ""
+    council.save()
+    url = f"/api/v1/metrics/indicators/{indicator.pk}/benchmark/?group={groups[2021].pk}"
+    figures = get(alice, url).json()["comparison"]
+    assert figures["council_value"] is None
+    assert figures["statement"].startswith(
+        f"{council.name} has no ONS area code set, so its own figure cannot be found; the median of"
+    )

@@ -73,7 +73,7 @@ def test_trafford_2021_22_worked_by_hand():
     )
     assert statement == (
         "Trafford (58.8) is better than the median of CIPFA nearest neighbours (42.7), "
-        "2.0 median absolute deviations away. It ranks 3 of 16 (top quartile)."
+        "1.98 median absolute deviations away. It ranks 3 of 16 (top quartile)."
     )
 
 
@@ -159,6 +159,25 @@ def test_goldilocks_indicator_ranks_by_distance_from_its_midpoint():
     assert result.quartiles == benchmark.Quartiles(D("0.955"), D("0.985"), D("1.0375"))
 
 
+def test_a_goldilocks_statement_speaks_of_distances_from_the_midpoint():
+    """The same six CORP11 figures with the council at 1.00: its distance 0 against the
+    group's median distance 0.05 (MAD 0.025), 2 MADs better. The figures' own median
+    (0.985) is not what the band was worked from, so it is not quoted."""
+    values = [D("0.92"), D("1.05"), D("1.00"), D("0.97"), D("1.12"), D("0.95")]
+    areas = [Area(f"S{n}", f"Council {n}", value) for n, value in enumerate(values)]
+    areas[2] = Area("S2", "Us", D("1.00"))
+    result = compare(council_code="S2", areas=areas, polarity="midpoint", midpoint=D("1.0"))
+    assert result.likeness == Likeness.BETTER
+    words = benchmark.statement(
+        result, council="Us", group="the group", places=2, midpoint=D("1.000000")
+    )
+    assert words == (
+        "Us (1.00) is 0.00 from the midpoint 1.00; the median distance of the group is 0.05, "
+        "so Us is better than the median, 2.00 median absolute deviations away. "
+        "It ranks 1 of 6 (top quartile)."
+    )
+
+
 @pytest.mark.parametrize(
     ("gap", "expected"),
     [
@@ -211,6 +230,67 @@ def test_boundaries_through_a_whole_group_and_with_lower_is_better():
     assert (lower.likeness, lower.rank, lower.band) == (Likeness.SLIGHTLY_WORSE, 7, Band.THIRD)
     assert with_council("18", "higher").likeness == Likeness.BETTER
     assert with_council("4", "lower").rank == 1
+
+
+@pytest.mark.parametrize(
+    ("mads", "shown"),
+    [
+        ("1.2345", "1.23"),
+        ("0.5", "0.50"),  # broadly similar, and reads so
+        ("0.504", "0.504"),  # slightly: 0.50 would read as within 0.5
+        ("1.496", "1.50"),  # slightly either way
+        ("1.5000001", "1.5000001"),  # better, not slightly
+        ("2.996", "3.00"),  # better either way
+        ("3.000004", "3.000004"),  # much: 3.00 would read as plain better
+    ],
+)
+def test_the_distance_shown_never_contradicts_its_band(mads, shown):
+    assert benchmark.mads_in_words(D(mads)) == shown
+
+
+def test_a_council_on_the_median_is_given_no_distance():
+    """Figures 1 to 5 and the council at 3, the median: broadly similar, no distance."""
+    areas = [Area(f"E{n}", f"Council {n}", D(n)) for n in (1, 2, 4, 5)]
+    result = compare(council_code="ME", areas=[*areas, Area("ME", "Us", D(3))], polarity="higher")
+    assert benchmark.statement(result, council="Us", group="the group", places=0) == (
+        "Us (3) is broadly similar to the median of the group (3). It ranks 3 of 5 "
+        "(second quartile)."
+    )
+
+
+def test_too_few_councils_reporting_give_no_band_and_no_words():
+    """Three of four report (10, 20 and the council's 30): ranked, but no quartile band
+    and no MAD words, which would be made of one or two figures."""
+    areas = [
+        Area("E1", "Alpha", D(10)),
+        Area("E2", "Bravo", D(20)),
+        Area("E3", "Charlie", None),
+        Area("ME", "Us", D(30)),
+    ]
+    result = compare(council_code="ME", areas=areas, polarity="higher")
+    assert (result.rank, result.band, result.likeness, result.mads_from_median) == (
+        1,
+        None,
+        None,
+        None,
+    )
+    assert benchmark.statement(result, council="Us", group="the group", places=0) == (
+        "Us (30): too few councils reporting to compare (3 of 4; at least 4 are needed). "
+        "The median of the group is 20. 1 of 4 councils has no figure (Charlie)."
+    )
+
+
+def test_the_statements_figures_have_thousands_separated():
+    """Figures 1,000 to 4,000 and the council's 12,345.6: median 3,000, distances 2,000,
+    1,000, 0, 1,000 and 9,345.6, MAD 1,000: 9.35 MADs above, much better."""
+    areas = [Area(f"E{n}", f"Council {n}", D(n * 1000)) for n in (1, 2, 3, 4)]
+    result = compare(
+        council_code="ME", areas=[*areas, Area("ME", "Us", D("12345.6"))], polarity="higher"
+    )
+    assert benchmark.statement(result, council="Us", group="the group", places=1) == (
+        "Us (12,345.6) is much better than the median of the group (3,000.0), 9.35 median "
+        "absolute deviations away. It ranks 1 of 5 (top quartile)."
+    )
 
 
 def test_a_mad_of_zero_is_said_honestly():

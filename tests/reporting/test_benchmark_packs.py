@@ -10,6 +10,7 @@ import time_machine
 from openpyxl import load_workbook
 
 from departments.models import BenchmarkMetric, BenchmarkValue, ComparatorGroup
+from departments.periods import Period
 from reporting.reports.exports.parameters import ReportParameters
 from reporting.reports.packs.annual import BestValueAnnualReport
 from tests.factories import IndicatorFactory
@@ -57,8 +58,8 @@ def test_the_annual_report_says_how_the_council_compares(published, audrey, tmp_
     assert "Compared with other councils" in text
     assert (
         "Borsetshire County Council (60.0) is broadly similar to the median of Neighbours "
-        "(2024 model) (57.5), 0.5 median absolute deviations away. It ranks 2 of 4 (second "
-        "quartile)."
+        "under the 2024 model (57.5), 0.50 median absolute deviations away. It ranks 2 of 4 "
+        "(second quartile)."
     ) in text
     rows = list(workbook["Compared with others"].iter_rows(values_only=True))
     assert rows[1][:11] == (
@@ -92,3 +93,20 @@ def test_the_monthly_pack_gives_the_latest_published_comparison(published, sam, 
         "BV-82 2024/25 2 of 4 Second quartile Borsetshire County Council (60.0) is broadly"
         in chapter
     )
+
+
+def test_the_monthly_pack_gives_the_latest_year_ended_by_its_month(published, sam):
+    """Figures for 2025-26 are stored too, but a pack for September 2025 is of a month
+    before that year ended: it gives 2024-25, as it would have been then."""
+    from reporting.reports.packs.monthly import monthly_pack
+    from tests.reporting.report_data import MONTH
+
+    metric = BenchmarkMetric.objects.get()
+    for code in ("E99999000", "E99999001", "E99999002", "E99999003"):
+        BenchmarkValue.objects.create(
+            metric=metric, area_code=code, area_name=code, period="2025-26", value=Decimal(80)
+        )
+    pack = monthly_pack(user=sam, parameters=ReportParameters(month=MONTH))
+    assert [row.item.period.key for row in pack.benchmarks] == ["2024-25"]
+    later = monthly_pack(user=sam, parameters=ReportParameters(month=Period.parse("2025-26-P12")))
+    assert [row.item.period.key for row in later.benchmarks] == ["2025-26"]

@@ -32,8 +32,8 @@ def test_the_indicator_page_compares_the_council_with_its_group(client, alice, t
     text = _text(response)
     assert "Compared with other councils" in text
     assert (
-        "Trafford (58.8) is better than the median of CIPFA nearest neighbours (2021 model) "
-        "(42.7), 2.0 median absolute deviations away. It ranks 3 of 16 (top quartile)."
+        "Trafford (58.8) is better than the median of CIPFA nearest neighbours under the "
+        "2021 model (42.7), 1.98 median absolute deviations away. It ranks 3 of 16 (top quartile)."
     ) in text
     assert "Direction of travel against the group median Improved" in text
     spread = json.loads(

@@ -199,6 +199,7 @@ def monthly_pack(*, user, parameters: ReportParameters) -> MonthlyPack:
             indicators=PerformanceIndicator.objects.filter(department__in=ids),
             group=group,
             council=council,
+            ended_by=month.end,
         )
     return MonthlyPack(
         month=month,
