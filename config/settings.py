@@ -399,6 +399,8 @@ SPECTACULAR_SETTINGS = {
         "ReturnStateEnum": "departments.models.returns.ReturnState",
         "MilestoneStateEnum": "partnerships.models.MilestoneState",
         "RecordStateEnum": "partnerships.models.RecordState",
+        "ContractRatingEnum": "partnerships.contracts.ratings.Rating",
+        "AssessmentKindEnum": "partnerships.contracts.models.AssessmentKind",
         "FigureStatusEnum": "reporting.metrics.status.STATE_CHOICES",
     },
 }

@@ -193,3 +193,49 @@ def notice_csv(assessment: Assessment) -> NoticeFile:
 
 
 NOTICE_FORMATS = {"json": notice_json, "csv": notice_csv}
+
+
+def notice_lines(fields: dict) -> list[tuple[str, str]]:
+    """The notice's fields other than the KPIs, as (field, text) for its page, in the
+    regulation's words and order."""
+    authority = fields["contracting authority"]
+    supplier = fields["suppliers assessed"][0]
+    period = fields["period the assessment covers"]
+    return [
+        ("Notice type", fields["notice type"]),
+        ("Contracting authority", authority["name"]),
+        ("Contracting authority postal address", authority["postal address"]),
+        ("Contracting authority email address", authority["email address"]),
+        ("Contracting authority unique identifier", authority["unique identifier"] or "–"),
+        ("Title of the procurement", fields["title of the procurement"]),
+        ("Unique identifier of the procurement", fields["unique identifier of the procurement"]),
+        (
+            "Unique identifier of the public contract",
+            fields["unique identifier of the public contract"],
+        ),
+        ("Statement", fields["statement"]),
+        ("Supplier name", supplier["name"]),
+        ("Supplier postal address", supplier["postal address"]),
+        ("Supplier email address", supplier["email address"]),
+        ("Supplier unique identifier", supplier["unique identifier"]),
+        ("Period the assessment covers", f"{period['start']} to {period['end']}"),
+        ("Date of the assessment", fields["date of the assessment"]),
+    ]
+
+
+def notice_kpi_rows(fields: dict) -> list[dict[str, object]]:
+    """Each KPI with its rating, its meaning and the explanation, for the notice's page."""
+    kpis = fields["key performance indicators set under section 52"]
+    assessed = fields["suppliers assessed"][0][
+        "assessment of performance against the key performance indicators"
+    ]
+    return [
+        {
+            "title": kpi["key performance indicator"],
+            "linked_to_payment": kpi["linked to payment"],
+            "rating": rating["rating"],
+            "meaning": rating["meaning of the rating"],
+            "explanation": rating["explanation"],
+        }
+        for kpi, rating in zip(kpis, assessed, strict=True)
+    ]

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.concurrency import Conflict
 from departments import history, roles
 from departments.numbers import text_errors
 from partnerships.contracts.evidence import evidence_for
@@ -34,7 +35,9 @@ SCORE_PLACES = Decimal("0.0001")
 ASSESS_REFUSED = "Only the SMT (or an administrator) assesses the contract's performance."
 
 
-def _check_may_assess(actor) -> None:
+def check_may_assess(actor) -> None:
+    """PermissionDenied unless ``actor`` assesses contracts (roles.may_assess_contract);
+    the API and the pages ask it before reading what was sent."""
     if not roles.may_assess_contract(actor):
         raise PermissionDenied(ASSESS_REFUSED)
 
@@ -137,7 +140,7 @@ def start_assessment(
 ) -> Assessment:
     """Open a draft assessment of the contract's KPIs over one period and propose a rating
     per KPI from the evidence. Refused when the contract has too few KPIs."""
-    _check_may_assess(actor)
+    check_may_assess(actor)
     if problem := kpi_count_problem(partnership):
         raise ValidationError({"kpis": problem})
     start, end = _period_for(partnership, kind, period_start, period_end)
@@ -163,7 +166,7 @@ def _locked_for_update(assessment: Assessment) -> Assessment:
 
 def _check_draft(assessment: Assessment) -> None:
     if assessment.state != AssessmentState.DRAFT:
-        raise ValidationError(
+        raise Conflict(
             "The assessment is approved and locked: reopen it, with a reason, to change it."
         )
 
@@ -172,7 +175,7 @@ def _check_draft(assessment: Assessment) -> None:
 def propose(*, assessment: Assessment, actor, today: date | None = None) -> Assessment:
     """Read the evidence again and propose a rating per active KPI (draft only). A rating
     the SMT already chose stays; a KPI no longer active drops out of the draft."""
-    _check_may_assess(actor)
+    check_may_assess(actor)
     assessment = _locked_for_update(assessment)
     _check_draft(assessment)
     today = today or timezone.localdate()
@@ -206,7 +209,7 @@ def propose(*, assessment: Assessment, actor, today: date | None = None) -> Asse
 def rate(*, rating: KpiRating, actor, value: str, reason: str = "") -> KpiRating:
     """The SMT accepts or changes one KPI's rating. A reason is required when the rating
     differs from the proposal (or there is none) and for Other (regulation 39(5)(e))."""
-    _check_may_assess(actor)
+    check_may_assess(actor)
     assessment = _locked_for_update(rating.assessment)
     _check_draft(assessment)
     rating = KpiRating.objects.select_for_update().get(pk=rating.pk)
@@ -240,7 +243,7 @@ def rate(*, rating: KpiRating, actor, value: str, reason: str = "") -> KpiRating
 @transaction.atomic
 def approve(*, assessment: Assessment, actor) -> Assessment:
     """Approve the assessment: every KPI rated; it locks, and gives the notice."""
-    _check_may_assess(actor)
+    check_may_assess(actor)
     assessment = _locked_for_update(assessment)
     _check_draft(assessment)
     ratings = list(assessment.ratings.select_related("kpi"))
@@ -262,11 +265,11 @@ def approve(*, assessment: Assessment, actor) -> Assessment:
 @transaction.atomic
 def reopen(*, assessment: Assessment, actor, reason: str) -> Assessment:
     """Reopen an approved assessment, with a reason; its history keeps the approval."""
-    _check_may_assess(actor)
+    check_may_assess(actor)
     assessment = _locked_for_update(assessment)
     reason = (reason or "").strip()
     if assessment.state != AssessmentState.APPROVED:
-        raise ValidationError("Only an approved assessment can be reopened.")
+        raise Conflict("Only an approved assessment can be reopened: this one is a draft.")
     if not reason:
         raise ValidationError({"reason": "Give the reason for reopening the assessment."})
     if long_texts := text_errors(reason=(reason, "Reason")):

@@ -39,6 +39,7 @@ from departments.models import (
 )
 from departments.periods import Period, key_in_words
 from departments.roles import scope_for
+from partnerships.contracts.models import Assessment, ContractKpi, KpiRating
 from partnerships.models import (
     Escalation,
     Milestone,
@@ -158,6 +159,20 @@ def _describe_partnership_record(row) -> Described:
     return row.title, "", page_link("partnerships:records", row.partnership_id)
 
 
+def _describe_plain_title(row) -> Described:
+    return row.title, "", page_link("partnerships:contract", row.partnership_id)
+
+
+def _describe_assessment(row) -> Described:
+    """A contract assessment: its period, on its review page."""
+    text = f"Assessment {row.period_start:%-d %B %Y} to {row.period_end:%-d %B %Y}"
+    return text, "", page_link("partnerships:assessment", row.id)
+
+
+def _describe_kpi_rating(row) -> Described:
+    return f"Rating of {row.kpi.title}", "", page_link("partnerships:assessment", row.assessment_id)
+
+
 def _describe_plain(row) -> Described:
     return str(getattr(row, "name", "") or row.id), "", ""
 
@@ -273,6 +288,13 @@ SOURCES = {
             "escalation", Escalation, _describe_partnership_record, partnership="partnership_id"
         ),
         AuditSource("risk", Risk, _describe_partnership_record, partnership="partnership_id"),
+        AuditSource(
+            "contract_kpi", ContractKpi, _describe_plain_title, partnership="partnership_id"
+        ),
+        # Assessments and their ratings name no partnership here, so only the council-wide
+        # roles read their history: a partner's manager never sees a draft's changes.
+        AuditSource("assessment", Assessment, _describe_assessment),
+        AuditSource("kpi_rating", KpiRating, _describe_kpi_rating, ("kpi",)),
     )
 }
 OBJECT_TYPES = [(source.key, source.label) for source in SOURCES.values()]
