@@ -8,6 +8,7 @@ results deadline (10 working days) has not passed is provisional, and says so.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -163,9 +164,28 @@ def milestone_evidence(
     )
 
 
+EvidenceReader = Callable[..., Evidence]
+
+# How each measure's evidence is read. Contract health is a ``reporting`` metric, which
+# this app may not import (DESIGN.md section 2): reporting registers its reader when it
+# starts (``reporting.apps``), so the dependency still runs one way.
+MEASURE_READERS: dict[str, EvidenceReader] = {
+    KpiMeasure.SLAS: sla_evidence,
+    KpiMeasure.MILESTONES: milestone_evidence,
+}
+
+
+def register_measure_reader(measure: str, reader: EvidenceReader) -> None:
+    """Name the function that reads ``measure``'s evidence (called once, at start-up)."""
+    MEASURE_READERS[measure] = reader
+
+
 def evidence_for(
     kpi: ContractKpi, *, period_start: date, period_end: date, today: date
 ) -> Evidence:
-    """The KPI's evidence over the period, by what it is built from."""
-    read = sla_evidence if kpi.measure == KpiMeasure.SLAS else milestone_evidence
+    """The KPI's evidence over the period, by what it is built from; no evidence (and so
+    no proposal) when nothing reads that measure."""
+    read = MEASURE_READERS.get(kpi.measure)
+    if read is None:
+        return Evidence(summary={"evidence": "Not available for this measure"})
     return read(kpi, period_start=period_start, period_end=period_end, today=today)

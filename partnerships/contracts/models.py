@@ -38,6 +38,7 @@ def _threshold(name: str, help_text: str) -> models.DecimalField:
 class KpiMeasure(models.TextChoices):
     SLAS = "slas", "Service levels (one or more SLAs)"
     MILESTONES = "milestones", "Milestones delivered on time"
+    CONTRACT_HEALTH = "contract_health", "Contract health (monthly score)"
 
 
 class ContractKpiQuerySet(_PartnershipOwnedQuerySet):
@@ -52,7 +53,7 @@ class ContractKpi(models.Model):
     )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, max_length=TEXT_LIMIT)
-    measure = models.CharField(max_length=12, choices=KpiMeasure.choices)
+    measure = models.CharField(max_length=20, choices=KpiMeasure.choices)
     slas = models.ManyToManyField("partnerships.Sla", related_name="contract_kpis", blank=True)
     linked_to_payment = models.BooleanField(
         default=False, help_text="Whether payment under the contract depends on this KPI."

@@ -64,7 +64,7 @@ def kpi_slas_problem(kpi: ContractKpi, slas: list[Sla]) -> str | None:
     if kpi.measure == KpiMeasure.SLAS and not slas:
         return "Choose at least one SLA the KPI is built from."
     if kpi.measure != KpiMeasure.SLAS and slas:
-        return "A KPI of milestones delivered on time has no SLAs."
+        return f"A KPI of {KpiMeasure(kpi.measure).label.lower()} is not built from SLAs."
     if foreign := [s.code for s in slas if s.service.partnership_id != kpi.partnership_id]:
         return f"These SLAs belong to another partnership: {', '.join(foreign)}."
     return None

@@ -127,7 +127,9 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
             "serious_share": format_figure(r.serious_share, 1)
             if r.serious_share is not None
             else "",
-            "sla_rows": r.kpi.measure == KpiMeasure.SLAS,
+            # Rows by month link each month to where its figures come from.
+            "sla_rows": r.kpi.measure in (KpiMeasure.SLAS, KpiMeasure.CONTRACT_HEALTH),
+            "health_rows": r.kpi.measure == KpiMeasure.CONTRACT_HEALTH,
         }
         for r in ratings
     ]
