@@ -254,17 +254,18 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         responses={
             (200, "application/json"): OpenApiTypes.OBJECT,
             (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, "application/pdf"): OpenApiTypes.BINARY,
             **error_responses(400),
         },
     )
     @action(detail=True, methods=["get"])
     def notice(self, request, pk=None):
         """The Contract Performance Notice of an approved assessment (regulation 39(4)),
-        as JSON or CSV; its SHA-256 in the X-Content-SHA256 header."""
+        as JSON, CSV or a tagged PDF; its SHA-256 in the X-Content-SHA256 header."""
         assessment = self.get_object()
         file_format = request.query_params.get("file_format", "json")
         if file_format not in notices.NOTICE_FORMATS:
-            raise serializers.ValidationError({"file_format": ["Choose json or csv."]})
+            raise serializers.ValidationError({"file_format": ["Choose json, csv or pdf."]})
         built = notices.NOTICE_FORMATS[file_format](assessment)
         return HttpResponse(
             built.content,

@@ -1,7 +1,7 @@
 """The Contract Performance Notice of an approved assessment (Procurement Act 2023,
-section 71(2); Procurement Regulations 2024, regulation 39(4) and (5)), as JSON and CSV
-files whose field names are the regulation's words, ready to transcribe into the central
-digital platform.
+section 71(2); Procurement Regulations 2024, regulation 39(4) and (5)), as a tagged PDF
+for publication and JSON and CSV files whose field names are the regulation's words,
+ready to transcribe into the central digital platform.
 
 The files are built from stored rows only (the assessment's ratings and reasons, the
 contract's details), with a fixed order and no time of building, so the same rows give
@@ -16,8 +16,10 @@ import json
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.pdf import pdf_from_html
 from core.tabular import CSV_CONTENT_TYPE, csv_bytes
 from partnerships.contracts.models import Assessment
 from partnerships.contracts.ratings import RATING_MEANINGS, Rating
@@ -192,9 +194,6 @@ def notice_csv(assessment: Assessment) -> NoticeFile:
     return NoticeFile(f"{_stem(assessment)}.csv", CSV_CONTENT_TYPE, csv_bytes(CSV_COLUMNS, rows))
 
 
-NOTICE_FORMATS = {"json": notice_json, "csv": notice_csv}
-
-
 def notice_lines(fields: dict) -> list[tuple[str, str]]:
     """The notice's fields other than the KPIs, as (field, text) for its page, in the
     regulation's words and order."""
@@ -239,3 +238,20 @@ def notice_kpi_rows(fields: dict) -> list[dict[str, object]]:
         }
         for kpi, rating in zip(kpis, assessed, strict=True)
     ]
+
+
+def notice_pdf(assessment: Assessment) -> NoticeFile:
+    """The notice as a tagged PDF for publication (PDF/UA-1), every field with its name."""
+    fields = notice_fields(assessment)
+    html = render_to_string(
+        "partnerships/notice_pdf.html",
+        {
+            "title": fields["title of the procurement"],
+            "lines": notice_lines(fields),
+            "kpi_rows": notice_kpi_rows(fields),
+        },
+    )
+    return NoticeFile(f"{_stem(assessment)}.pdf", "application/pdf", pdf_from_html(html))
+
+
+NOTICE_FORMATS = {"json": notice_json, "csv": notice_csv, "pdf": notice_pdf}

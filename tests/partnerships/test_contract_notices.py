@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import json
+import subprocess
 from datetime import date
 from decimal import Decimal
 
@@ -130,7 +131,26 @@ def test_the_csv_has_every_field_and_neutralises_formulas(approved):
     assert {r["period the assessment covers: end"] for r in rows} == {"2025-03-31"}
 
 
-@pytest.mark.parametrize("file_format", ["json", "csv"])
+def test_the_pdf_names_every_field_read_back_with_pdftotext(approved, tmp_path):
+    built = notices.notice_pdf(approved)
+    assert built.content.startswith(b"%PDF")
+    path = tmp_path / built.filename
+    path.write_bytes(built.content)
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    for name, value in notices.notice_lines(notices.notice_fields(approved)):
+        assert name in text
+        assert " ".join(value.split())[:40] in text
+    for heading in ("Key performance indicator", "Linked to payment", "Rating", "Explanation"):
+        assert heading in text
+    assert "Requires improvement (below the KPIs)" in text
+    assert "No milestones fell due." in text
+
+
+@pytest.mark.parametrize("file_format", ["json", "csv", "pdf"])
 def test_rebuilding_gives_the_same_bytes_and_checksum(approved, file_format):
     first = notices.NOTICE_FORMATS[file_format](approved)
     again = notices.NOTICE_FORMATS[file_format](type(approved).objects.get(pk=approved.pk))
