@@ -202,7 +202,9 @@ class KpiRating(models.Model):
     rated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    history = HistoricalRecords()
+    # The evidence is a snapshot read again with each proposal: the trail keeps the
+    # proposal, the score and the SMT's rating and reason, not the whole table each time.
+    history = HistoricalRecords(excluded_fields=["evidence"])
 
     objects = KpiRatingQuerySet.as_manager()
 
