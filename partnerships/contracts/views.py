@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from core.form_errors import error_list, form_error_list
 from departments import roles
@@ -51,6 +52,7 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
             "partnership": partnership,
             "kpis": selectors.contract_kpis(partnership.pk),
             "kpi_problem": services.kpi_count_problem(partnership),
+            "notice_due": selectors.next_notice_due(partnership, timezone.localdate()),
             "assessments": selectors.assessments_for(request.user, partnership.pk),
             "may_assess": may_assess,
             "form": form,

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from partnerships.contracts import services
 from partnerships.contracts.models import Assessment, AssessmentKind, ContractKpi, KpiMeasure
 from partnerships.contracts.ratings import DEFAULT_THRESHOLDS, Rating, Thresholds, proposed_rating
+from partnerships.contracts.selectors import NoticeDue, next_notice_due
 from tests.factories import MilestoneFactory, ServiceFactory, SlaFactory, SlaResultFactory
 
 # The contract started 1 April 2020: its fifth anniversary, 1 April 2025, closes the 12
@@ -280,3 +281,24 @@ def test_the_proposal_rates_the_score_rounded_to_one_place():
         Rating.APPROACHING
     )
     assert proposed_rating(score=None, serious_share=None, thresholds=defaults) is None
+
+
+def test_the_next_notice_is_due_12_months_on_or_at_the_contract_end(
+    partnership, sam, sla, three_kpis
+):
+    # Nothing assessed yet: due 12 months after the start (1 April 2020), long overdue.
+    assert next_notice_due(partnership, TODAY) == (
+        NoticeDue(date(2021, 3, 31), "12 months after the contract started", overdue=True)
+    )
+    assessment = _assess(partnership, sam)
+    for row in assessment.ratings.all():
+        services.rate(rating=row, actor=sam, value=Rating.OTHER, reason="Too little data.")
+    assert next_notice_due(partnership, TODAY).due_on == date(2021, 3, 31)  # a draft counts not
+    services.approve(assessment=assessment, actor=sam)
+    assert next_notice_due(partnership, TODAY) == (
+        NoticeDue(date(2026, 3, 31), "12 months after the last assessed period", overdue=False)
+    )
+    partnership.end_date = date(2025, 12, 31)
+    assert next_notice_due(partnership, TODAY) == (
+        NoticeDue(date(2025, 12, 31), "at the end of the contract", overdue=True)
+    )

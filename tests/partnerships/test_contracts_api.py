@@ -7,9 +7,12 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from partnerships.contracts import notices
+from partnerships.contracts import notices, services
+from partnerships.contracts.models import AssessmentKind, ContractKpi
 from tests.api_council import contract_assessments
 from tests.factories import ServiceFactory, SlaFactory
 
@@ -89,4 +92,40 @@ def test_a_draft_has_no_notice(contract, sam):
     assert answer.status_code == 400
     assert answer.json() == {
         "non_field_errors": ["A notice is produced only from an approved assessment."]
+    }
+
+
+def _list_queries(client, resource: str) -> tuple[int, int]:
+    """(SQL queries, rows counted) of one list request."""
+    with CaptureQueriesContext(connection) as captured:
+        answer = client.get(f"/api/v1/{resource}/")
+    return len(captured), answer.json()["count"]
+
+
+def test_the_lists_make_the_same_queries_however_many_rows(contract, sam, ada):
+    smt = client_for(sam)
+    kpi, draft, _ = contract
+    few = {r: _list_queries(smt, r) for r in ("contract-assessments", "contract-kpis")}
+    for month in (10, 11, 12):
+        services.start_assessment(
+            partnership=draft.partnership,
+            actor=sam,
+            kind=AssessmentKind.AD_HOC,
+            period_start=draft.period_start.replace(month=month),
+            period_end=draft.period_start.replace(month=month, day=30),
+        )
+        services.save_contract_kpi(
+            kpi=ContractKpi(partnership=draft.partnership, title=f"KPI {month}", measure="slas"),
+            actor=ada,
+            slas=list(kpi.slas.all()),
+        )
+    many = {r: _list_queries(smt, r) for r in ("contract-assessments", "contract-kpis")}
+    assert {r: q for r, (q, _) in few.items()} == {r: q for r, (q, _) in many.items()}
+    assert {r: n for r, (_, n) in few.items()} == {
+        "contract-assessments": 2,
+        "contract-kpis": 3,
+    }
+    assert {r: n for r, (_, n) in many.items()} == {
+        "contract-assessments": 5,
+        "contract-kpis": 6,
     }
