@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from departments import periods
-from partnerships.contracts import services
+from partnerships.contracts import plans, services
 from partnerships.contracts.models import AssessmentKind, ContractKpi, KpiMeasure
 from partnerships.contracts.ratings import Rating
 from partnerships.models import Partnership, Sla
@@ -35,6 +35,7 @@ def build_contract_assessments(
     today: date,
     admin,
     smt,
+    partner,
 ) -> int:
     """The notices' data for ``partnership``; the number of assessments written."""
     for name, value in CONTRACT_DETAILS.items():
@@ -73,6 +74,23 @@ def build_contract_assessments(
             reason="" if row.proposed_rating else NO_EVIDENCE,
         )
     services.approve(assessment=approved, actor=smt)
+    # The shared systems' KPI fell below target in the episode: a plan, progressed by the
+    # partner and met.
+    below = approved.ratings.filter(rating__in=plans.RATINGS_NEEDING_A_PLAN).order_by("kpi__title")
+    for rating in below[:1]:
+        plan = plans.record_plan(
+            partnership=partnership,
+            actor=smt,
+            kpi_rating=rating,
+            action="Move the case-management database to the resilient cluster and report "
+            "availability weekly until three months in a row meet the expected level.",
+            owner="Partner service director",
+            due_date=approved.period_end.replace(month=6, day=30),
+        )
+        plans.update_progress(
+            plan=plan, actor=partner, progress="Cluster live in May; three months met since."
+        )
+        plans.close_plan(plan=plan, actor=smt, state="met", reason="Availability restored.")
     # This year so far: a draft, ratings proposed, none yet decided.
     latest = periods.latest_closed(periods.PeriodKind.MONTH, today)
     services.start_assessment(

@@ -48,7 +48,7 @@ from departments.models import (
 from departments.referrals.summaries import rebuild_referral_summaries
 from departments.returns.ratings import rebuild_indicator_ratings
 from departments.roles import Role
-from partnerships.contracts.models import Assessment, ContractKpi, KpiRating
+from partnerships.contracts.models import Assessment, ContractKpi, KpiRating, RectificationPlan
 from partnerships.models import (
     Escalation,
     Milestone,
@@ -150,6 +150,7 @@ def delete_everything(log: Callable[[str], None]) -> None:
     """Remove the demo council and its history, children before parents."""
     log("Removing the existing demo council")
     ordered = [
+        RectificationPlan,
         KpiRating,
         Assessment,
         ContractKpi.slas.through,
@@ -516,6 +517,7 @@ class _Builder:
             today=self.today,
             admin=self.demo_users[Role.ADMIN],
             smt=self.demo_users[Role.SMT],
+            partner=self.demo_users[Role.PARTNER],
         )
 
     def _early_warnings(self) -> int:

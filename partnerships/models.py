@@ -565,4 +565,5 @@ from partnerships.contracts.models import (  # noqa: E402, F401
     Assessment,
     ContractKpi,
     KpiRating,
+    RectificationPlan,
 )

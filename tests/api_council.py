@@ -20,6 +20,7 @@ from departments.returns.services import sign_off_period
 from departments.roles import Role
 from departments.tokens.services import create_token
 from partnerships.contracts.models import AssessmentKind, ContractKpi, KpiMeasure
+from partnerships.contracts.plans import record_plan
 from partnerships.contracts.ratings import Rating
 from partnerships.contracts.services import approve, rate, save_contract_kpi, start_assessment
 from reporting.models import EarlyWarning, ReportRun, ReportState, WarningRule
@@ -129,6 +130,14 @@ def build_council(housing, finance, partnership) -> Council:
         "kpi": kpi.pk,
         "assessment": draft.pk,
         "approved_assessment": approved.pk,
+        "plan": record_plan(
+            partnership=partnership,
+            actor=users["smt"],
+            sla=sla,
+            action="Restore availability above 99.5%.",
+            owner="Partner service director",
+            due_date=date(2026, 12, 31),
+        ).pk,
         "import": ImportJob.objects.create(
             kind="returns", created_by=officer, original_name="returns.csv", file_format="csv"
         ).pk,

@@ -221,6 +221,15 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
         403, smt=OK, admin=OK, officer=404, head=404, other_officer=404
     ),
     ("GET", "/api/v1/contract-assessments/{id}/notice/"): CONTRACT_RECORD,
+    # Rectification plans: the SMT records and closes them; the partner's manager (and the
+    # SMT) record progress; auditors read them.
+    ("GET", "/api/v1/rectification-plans/"): EVERYONE,
+    ("POST", "/api/v1/rectification-plans/"): expect(403, smt=OK, admin=OK),
+    ("GET", "/api/v1/rectification-plans/{id}/"): CONTRACT_RECORD,
+    ("POST", "/api/v1/rectification-plans/{id}/progress/"): MANAGE_RECORD,
+    ("POST", "/api/v1/rectification-plans/{id}/close/"): expect(
+        403, smt=OK, admin=OK, officer=404, head=404, other_officer=404
+    ),
     # Metrics: the overview is council-wide; a department's and an indicator's figures for
     # those who see Housing; a partnership's for those who see the contract.
     ("GET", "/api/v1/metrics/overview/"): expect(403, smt=OK, auditor=OK, admin=OK),
@@ -273,6 +282,7 @@ RECORD_OF_PATH = {
     "metrics/indicators": "indicator",
     "metrics/partnerships": "partnership",
     "contract-kpis": "kpi",
+    "rectification-plans": "plan",
 }
 # The draft assessment for everything but reopening and the notice, which need the approved.
 ASSESSMENT_OF_ACTION = {"reopen": "approved_assessment", "notice": "approved_assessment"}
@@ -429,6 +439,15 @@ def _body(method: str, path: str, persona: str, c: Council) -> dict:
             "reason": "Two disputed months.",
         },
         ("POST", "/api/v1/contract-assessments/{id}/reopen/"): {"reason": "Figure corrected"},
+        ("POST", "/api/v1/rectification-plans/"): {
+            "partnership": ids["partnership"],
+            "sla": ids["sla"],
+            "action": "Fix the failover.",
+            "owner": "Partner service director",
+            "due_date": "2027-01-31",
+        },
+        ("POST", "/api/v1/rectification-plans/{id}/progress/"): {"progress": "In test."},
+        ("POST", "/api/v1/rectification-plans/{id}/close/"): {"state": "met", "reason": "Fixed"},
         ("POST", "/api/v1/escalations/"): escalation,
         ("PUT", "/api/v1/escalations/{id}/"): escalation,
         ("POST", "/api/v1/risks/"): risk,

@@ -17,3 +17,6 @@ def register(router) -> None:
     router.register(
         "contract-assessments", contracts.AssessmentViewSet, basename="contractassessment"
     )
+    router.register(
+        "rectification-plans", contracts.RectificationPlanViewSet, basename="rectificationplan"
+    )

@@ -4,6 +4,7 @@ assessments (with their notices), never a draft; departments see none of it."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -13,17 +14,20 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.errors import STATE_CONFLICT, error_responses, request_example
+from departments import roles
 from departments.api.fields import LondonDatesMixin
-from partnerships.contracts import notices, services
+from partnerships.contracts import notices, plans, services
 from partnerships.contracts.filters import AssessmentFilter, ContractKpiFilter
 from partnerships.contracts.models import (
     Assessment,
     AssessmentKind,
     ContractKpi,
     KpiRating,
+    PlanState,
+    RectificationPlan,
 )
 from partnerships.contracts.ratings import Rating
-from partnerships.models import Partnership
+from partnerships.models import Partnership, Sla
 
 # Approving an approved assessment, rating a locked one, reopening a draft: the
 # assessment's state changed first; nothing is written.
@@ -275,3 +279,122 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
                 "X-Content-SHA256": built.sha256,
             },
         )
+
+
+class RectificationPlanSerializer(LondonDatesMixin, serializers.ModelSerializer):
+    class Meta:
+        model = RectificationPlan
+        fields = [
+            "id",
+            "partnership",
+            "kpi_rating",
+            "sla",
+            "action",
+            "owner",
+            "due_date",
+            "progress",
+            "state",
+            "closed_on",
+        ]
+        read_only_fields = fields
+
+
+class PlanRecordSerializer(serializers.Serializer):
+    partnership = serializers.PrimaryKeyRelatedField(queryset=Partnership.objects.none())
+    kpi_rating = serializers.PrimaryKeyRelatedField(
+        queryset=KpiRating.objects.none(), required=False, allow_null=True
+    )
+    sla = serializers.PrimaryKeyRelatedField(
+        queryset=Sla.objects.none(), required=False, allow_null=True
+    )
+    action = serializers.CharField()
+    owner = serializers.CharField(max_length=120)
+    due_date = serializers.DateField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            user = request.user
+            self.fields["partnership"].queryset = Partnership.objects.visible_to(user)
+            self.fields["kpi_rating"].queryset = KpiRating.objects.visible_to(user)
+            self.fields["sla"].queryset = Sla.objects.visible_to(user)
+
+
+class PlanProgressSerializer(serializers.Serializer):
+    progress = serializers.CharField()
+
+
+class PlanCloseSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=[PlanState.MET, PlanState.FAILED])
+    reason = serializers.CharField()
+
+
+class RectificationPlanViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Rectification plans: recorded and closed by the SMT, progressed by the partner."""
+
+    serializer_class = RectificationPlanSerializer
+    filterset_fields = ["partnership", "state"]
+    ordering = ["partnership", "due_date", "id"]
+
+    def get_queryset(self):
+        return RectificationPlan.objects.visible_to(self.request.user)
+
+    @extend_schema(
+        request=PlanRecordSerializer,
+        responses={201: RectificationPlanSerializer},
+        examples=[
+            request_example(
+                "For an SLA",
+                {
+                    "partnership": 1,
+                    "sla": 4,
+                    "action": "Restore availability above 99.5%.",
+                    "owner": "Partner service director",
+                    "due_date": "2026-03-31",
+                },
+            )
+        ],
+    )
+    def create(self, request, *args, **kwargs):
+        """Record a plan for a KPI rated below target or an SLA in serious failure (SMT)."""
+        services.check_may_assess(request.user)
+        incoming = PlanRecordSerializer(data=request.data, context={"request": request})
+        incoming.is_valid(raise_exception=True)
+        plan = plans.record_plan(actor=request.user, **incoming.validated_data)
+        return Response(RectificationPlanSerializer(plan).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=PlanProgressSerializer,
+        responses={200: RectificationPlanSerializer, 409: CONFLICT},
+        examples=[request_example("Progress", {"progress": "Failover cluster in test."})],
+    )
+    @action(detail=True, methods=["post"])
+    def progress(self, request, pk=None):
+        """The partner's manager (or the SMT) records the plan's progress."""
+        plan = self.get_object()
+        if not roles.may_manage_escalations(request.user, plan.partnership_id):
+            raise PermissionDenied("Only the SMT and the partner's manager update a plan.")
+        incoming = PlanProgressSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        plan = plans.update_progress(
+            plan=plan, actor=request.user, progress=incoming.validated_data["progress"]
+        )
+        return Response(RectificationPlanSerializer(plan).data)
+
+    @extend_schema(
+        request=PlanCloseSerializer,
+        responses={200: RectificationPlanSerializer, 409: CONFLICT},
+        examples=[request_example("Met", {"state": "met", "reason": "Availability restored."})],
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """The SMT closes the plan as met or failed, with a reason."""
+        plan = self.get_object()
+        services.check_may_assess(request.user)
+        incoming = PlanCloseSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        plan = plans.close_plan(plan=plan, actor=request.user, **incoming.validated_data)
+        return Response(RectificationPlanSerializer(plan).data)

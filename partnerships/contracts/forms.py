@@ -34,3 +34,24 @@ class RateForm(forms.Form):
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Reason for reopening")
+
+
+class PlanForm(forms.Form):
+    """A rectification plan for one SLA or one KPI rated below target (choices set by
+    the view from the contract's own rows)."""
+
+    answers = forms.ChoiceField(label="What the plan answers")
+    action = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="What the partner must do"
+    )
+    owner = forms.CharField(max_length=120, label="Owner")
+    due_date = LondonDateField(label="Due by")
+
+
+class PlanProgressForm(forms.Form):
+    progress = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Progress")
+
+
+class PlanCloseForm(forms.Form):
+    state = forms.ChoiceField(choices=[("met", "Met"), ("failed", "Failed")], label="Outcome")
+    reason = forms.CharField(label="Reason")

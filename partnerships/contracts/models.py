@@ -225,3 +225,55 @@ class KpiRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi}: {self.get_rating_display() or 'not rated'}"
+
+
+class PlanState(models.TextChoices):
+    OPEN = "open", "Open"
+    MET = "met", "Met"
+    FAILED = "failed", "Failed"
+
+
+class RectificationPlanQuerySet(_PartnershipOwnedQuerySet):
+    """The partnership's plans: council-wide roles and the partner's manager."""
+
+
+class RectificationPlan(models.Model):
+    """What the partner must do, by when, to put right an SLA in serious failure or a KPI
+    rated Requires improvement or Inadequate: the "proper opportunity to improve" of
+    section 71(4) of the Procurement Act 2023."""
+
+    partnership = models.ForeignKey(
+        "partnerships.Partnership", on_delete=models.PROTECT, related_name="rectification_plans"
+    )
+    kpi_rating = models.ForeignKey(
+        KpiRating, on_delete=models.PROTECT, null=True, blank=True, related_name="plans"
+    )
+    sla = models.ForeignKey(
+        "partnerships.Sla", on_delete=models.PROTECT, null=True, blank=True, related_name="plans"
+    )
+    action = models.TextField(max_length=TEXT_LIMIT, help_text="What the partner must do.")
+    owner = models.CharField(max_length=120)
+    due_date = models.DateField()
+    progress = models.TextField(blank=True, max_length=TEXT_LIMIT)
+    state = models.CharField(max_length=8, choices=PlanState.choices, default=PlanState.OPEN)
+    closed_on = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = RectificationPlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["partnership", "due_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kpi_rating__isnull=False) | Q(sla__isnull=False),
+                name="rectification_plan_answers_a_kpi_or_sla",
+            ),
+            models.CheckConstraint(
+                condition=Q(state=PlanState.OPEN, closed_on__isnull=True)
+                | (~Q(state=PlanState.OPEN) & Q(closed_on__isnull=False)),
+                name="rectification_plan_closed_on_iff_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Rectification plan due {self.due_date:%-d %B %Y}"

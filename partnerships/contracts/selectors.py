@@ -6,7 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from partnerships.contracts.models import Assessment, AssessmentState, ContractKpi, KpiRating
+from partnerships.contracts.models import (
+    Assessment,
+    AssessmentState,
+    ContractKpi,
+    KpiRating,
+    RectificationPlan,
+)
 from partnerships.models import Partnership
 
 
@@ -16,6 +22,15 @@ def contract_kpis(partnership_id: int) -> list[ContractKpi]:
         ContractKpi.objects.filter(partnership_id=partnership_id)
         .prefetch_related("slas")
         .order_by("-active", "title")
+    )
+
+
+def plans_of(partnership_id: int) -> list[RectificationPlan]:
+    """The partnership's rectification plans, by due date, with what each answers."""
+    return list(
+        RectificationPlan.objects.filter(partnership_id=partnership_id)
+        .select_related("sla", "kpi_rating__kpi")
+        .order_by("due_date", "pk")
     )
 
 

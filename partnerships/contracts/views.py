@@ -9,14 +9,23 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from core.form_errors import error_list, form_error_list
 from departments import roles
 from departments.numbers import format_figure
-from partnerships.contracts import notices, selectors, services
-from partnerships.contracts.forms import RateForm, ReopenForm, StartAssessmentForm
-from partnerships.contracts.models import Assessment, KpiMeasure
+from partnerships.contracts import notices, plans, selectors, services
+from partnerships.contracts.forms import (
+    PlanCloseForm,
+    PlanForm,
+    PlanProgressForm,
+    RateForm,
+    ReopenForm,
+    StartAssessmentForm,
+)
+from partnerships.contracts.models import Assessment, KpiMeasure, KpiRating, RectificationPlan
 from partnerships.contracts.ratings import RATING_MEANINGS, Rating
+from partnerships.models import Sla
 from partnerships.pages import partnership_or_404
 
 
@@ -27,8 +36,30 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = partnership_or_404(request, pk)
     may_assess = roles.may_assess_contract(request.user)
     form = StartAssessmentForm()
+    plan_form = _plan_form(partnership)
     errors: list = []
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("kind") == "plan":
+        services.check_may_assess(request.user)
+        plan_form = _plan_form(partnership, request.POST)
+        if plan_form.is_valid():
+            target, _, pk = plan_form.cleaned_data["answers"].partition(":")
+            try:
+                plans.record_plan(
+                    partnership=partnership,
+                    actor=request.user,
+                    action=plan_form.cleaned_data["action"],
+                    owner=plan_form.cleaned_data["owner"],
+                    due_date=plan_form.cleaned_data["due_date"],
+                    **_plan_target(partnership, target, int(pk)),
+                )
+            except ValidationError as error:
+                errors = error_list(error, {"kpi_rating": "id_answers", "sla": "id_answers"})
+            else:
+                messages.success(request, "Rectification plan recorded.")
+                return redirect("partnerships:contract", pk=partnership.pk)
+        else:
+            errors = form_error_list(plan_form)
+    elif request.method == "POST":
         services.check_may_assess(request.user)
         form = StartAssessmentForm(request.POST)
         if form.is_valid():
@@ -56,10 +87,78 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
             "assessments": selectors.assessments_for(request.user, partnership.pk),
             "may_assess": may_assess,
             "form": form,
+            "plan_form": plan_form,
+            "plans": selectors.plans_of(partnership.pk),
+            "flags": plans.poor_performance_flags(partnership.pk, timezone.localdate()),
+            "may_progress": roles.may_manage_escalations(request.user, partnership.pk),
             "errors": errors,
         },
         status=400 if errors else 200,
     )
+
+
+def _plan_form(partnership, data=None) -> PlanForm:
+    """The plan form, its choices the contract's SLAs and its KPI ratings below target."""
+    form = PlanForm(data)
+    below = KpiRating.objects.filter(
+        assessment__partnership=partnership, rating__in=plans.RATINGS_NEEDING_A_PLAN
+    ).select_related("kpi", "assessment")
+    slas = Sla.objects.filter(service__partnership=partnership).order_by("code")
+    form.fields["answers"].choices = [
+        *(
+            (
+                f"rating:{r.pk}",
+                f"{r.kpi.title}, rated {r.get_rating_display()} "
+                f"({r.assessment.period_start:%-d %b %Y} to {r.assessment.period_end:%-d %b %Y})",
+            )
+            for r in below
+        ),
+        *((f"sla:{s.pk}", f"SLA {s.code} {s.title}") for s in slas),
+    ]
+    return form
+
+
+def _plan_target(partnership, target: str, pk: int) -> dict:
+    if target == "rating":
+        return {"kpi_rating": get_object_or_404(KpiRating, pk=pk)}
+    return {"sla": get_object_or_404(Sla, pk=pk, service__partnership=partnership)}
+
+
+@login_required
+@require_POST
+def plan_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The partner's manager (or the SMT) records a plan's progress."""
+    plan = get_object_or_404(RectificationPlan.objects.visible_to(request.user), pk=pk)
+    form = PlanProgressForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError({"progress": "Describe the progress made."})
+        plans.update_progress(plan=plan, actor=request.user, progress=form.cleaned_data["progress"])
+    except ValidationError as error:
+        for _, _, message in error_list(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, "Progress recorded.")
+    return redirect("partnerships:contract", pk=plan.partnership_id)
+
+
+@login_required
+@require_POST
+def plan_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """The SMT closes a plan as met or failed, with a reason."""
+    plan = get_object_or_404(RectificationPlan.objects.visible_to(request.user), pk=pk)
+    services.check_may_assess(request.user)
+    form = PlanCloseForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError({"reason": "Choose met or failed and give the reason."})
+        plans.close_plan(plan=plan, actor=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        for _, _, message in error_list(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, "Plan closed.")
+    return redirect("partnerships:contract", pk=plan.partnership_id)
 
 
 def _assessment_or_404(request: HttpRequest, pk: int) -> Assessment:

@@ -39,7 +39,7 @@ from departments.models import (
 )
 from departments.periods import Period, key_in_words
 from departments.roles import scope_for
-from partnerships.contracts.models import Assessment, ContractKpi, KpiRating
+from partnerships.contracts.models import Assessment, ContractKpi, KpiRating, RectificationPlan
 from partnerships.models import (
     Escalation,
     Milestone,
@@ -173,6 +173,11 @@ def _describe_kpi_rating(row) -> Described:
     return f"Rating of {row.kpi.title}", "", page_link("partnerships:assessment", row.assessment_id)
 
 
+def _describe_plan(row) -> Described:
+    text = f"Rectification plan due {row.due_date:%-d %B %Y}"
+    return text, "", page_link("partnerships:contract", row.partnership_id)
+
+
 def _describe_plain(row) -> Described:
     return str(getattr(row, "name", "") or row.id), "", ""
 
@@ -295,6 +300,12 @@ SOURCES = {
         # roles read their history: a partner's manager never sees a draft's changes.
         AuditSource("assessment", Assessment, _describe_assessment),
         AuditSource("kpi_rating", KpiRating, _describe_kpi_rating, ("kpi",)),
+        AuditSource(
+            "rectification_plan",
+            RectificationPlan,
+            _describe_plan,
+            partnership="partnership_id",
+        ),
     )
 }
 OBJECT_TYPES = [(source.key, source.label) for source in SOURCES.values()]

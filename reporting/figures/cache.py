@@ -120,6 +120,7 @@ NOT_FIGURE_INPUTS = (
     "partnerships.ContractKpi",
     "partnerships.Assessment",
     "partnerships.KpiRating",
+    "partnerships.RectificationPlan",
 )
 
 

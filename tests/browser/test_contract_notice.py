@@ -6,12 +6,14 @@ contract page, the assessment page and the notice page on the way."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from partnerships.contracts import notices
 from partnerships.contracts.models import Assessment
+from partnerships.contracts.plans import record_plan
 from tests.api_council import contract_assessments
 from tests.browser.axe import no_axe_violations
 from tests.conftest import PASSWORD
@@ -32,6 +34,14 @@ def test_the_smt_rates_approves_and_the_partner_reads_the_notice(
 ):
     sla = SlaFactory(service=ServiceFactory(partnership=partnership))
     kpi, draft, _ = contract_assessments(partnership, sla, {"smt": sam, "admin": ada})
+    plan = record_plan(
+        partnership=partnership,
+        actor=sam,
+        sla=sla,
+        action="Restore availability above 99.5%.",
+        owner="Partner service director",
+        due_date=date(2099, 12, 31),
+    )
     base = live_server.url
 
     _sign_in(page, base, "sam")
@@ -78,3 +88,11 @@ def test_the_smt_rates_approves_and_the_partner_reads_the_notice(
     page.goto(f"{base}/partnerships/{partnership.pk}/contract/")
     page.get_by_role("link", name="Notice for 1 April 2025 to 30 September 2025").click()
     assert "Monitoring gaps in two months." in page.inner_text("main")
+    # The partner updates its rectification plan on the contract page.
+    page.goto(f"{base}/partnerships/{partnership.pk}/contract/")
+    no_axe_violations(page, "Contract KPIs page with a plan, as the partner")
+    page.get_by_label("Progress of the plan due 31 Dec 2099").fill("Failover cluster in test.")
+    page.get_by_role("button", name="Save progress").click()
+    assert "Failover cluster in test." in page.inner_text("main")
+    plan.refresh_from_db()
+    assert plan.progress == "Failover cluster in test."

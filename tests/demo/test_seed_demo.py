@@ -152,7 +152,7 @@ def test_the_episode_shows_as_a_fall_in_contract_health_and_coordination(demo):
 
 def test_demo_contract_has_kpis_an_approved_assessment_and_a_draft(demo):
     from partnerships.contracts import notices
-    from partnerships.contracts.models import Assessment, ContractKpi
+    from partnerships.contracts.models import Assessment, ContractKpi, RectificationPlan
 
     assert ContractKpi.objects.count() == 4
     approved, draft = Assessment.objects.order_by("period_start")
@@ -167,3 +167,5 @@ def test_demo_contract_has_kpis_an_approved_assessment_and_a_draft(demo):
     assert "requires_improvement" in ratings.values()
     assert all(ratings.values())
     assert notices.notice_json(approved).content.startswith(b"{")
+    (plan,) = RectificationPlan.objects.all()
+    assert plan.state == "met" and plan.progress and plan.kpi_rating.assessment == approved

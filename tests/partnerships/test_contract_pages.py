@@ -111,3 +111,39 @@ def test_the_assessment_history_is_for_the_council_wide_roles(client, contract, 
     assert "Approved" in page.content.decode()
     signed_in(client, pat)
     assert client.get(f"/audit-trail/assessment/{approved.pk}/").status_code == 404
+
+
+def test_the_smt_records_a_plan_and_the_partner_updates_it(client, contract, partnership, sam, pat):
+    from partnerships.contracts.models import RectificationPlan
+
+    sla = partnership.services.get().slas.get()
+    signed_in(client, sam)
+    url = f"/partnerships/{partnership.pk}/contract/"
+    refused = client.post(url, {"kind": "plan", "answers": f"sla:{sla.pk}", "owner": "Partner"})
+    assert refused.status_code == 400
+    assert "This field is required." in refused.content.decode()
+    assert not RectificationPlan.objects.exists()
+    done = client.post(
+        url,
+        {
+            "kind": "plan",
+            "answers": f"sla:{sla.pk}",
+            "action": "Restore availability.",
+            "owner": "Partner service director",
+            "due_date": "2026-12-31",
+        },
+    )
+    assert done.status_code == 302
+    plan = RectificationPlan.objects.get()
+    signed_in(client, pat)
+    page = client.get(url).content.decode()
+    assert "Restore availability." in page and "Record a rectification plan" not in page
+    client.post(f"/rectification-plans/{plan.pk}/progress/", {"progress": "Cluster in test."})
+    plan.refresh_from_db()
+    assert plan.progress == "Cluster in test."
+    assert (
+        client.post(
+            f"/rectification-plans/{plan.pk}/close/", {"state": "met", "reason": "x"}
+        ).status_code
+        == 403
+    )
