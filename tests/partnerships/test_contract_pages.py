@@ -147,3 +147,28 @@ def test_the_smt_records_a_plan_and_the_partner_updates_it(client, contract, par
         ).status_code
         == 403
     )
+
+
+def test_the_smt_home_lists_notices_due_and_drafts_to_approve(contract, partnership, sam, pat):
+    from datetime import date
+
+    from reporting.todo import home_lists
+
+    _, draft, approved = contract
+    # The approved assessment covers April 2024 to March 2025: the next is due 31 March
+    # 2026, 30 days ahead of 1 March 2026.
+    notices_due = home_lists(sam, today=date(2026, 3, 1)).list("contract_notices_due")
+    assert [(i.text, i.detail) for i in notices_due.items] == [
+        (
+            f"Assess {partnership.name} and publish its notice",
+            "due 31 March 2026 (12 months after the last assessed period)",
+        ),
+        (
+            f"Review and approve the assessment of {partnership.name}",
+            "1 April 2025 to 30 September 2025",
+        ),
+    ]
+    assert notices_due.items[1].url == f"/contract-assessments/{draft.pk}/"
+    later = home_lists(sam, today=date(2026, 2, 28)).list("contract_notices_due")
+    assert [i.url for i in later.items] == [f"/contract-assessments/{draft.pk}/"]
+    assert home_lists(pat).list("contract_notices_due") is None
