@@ -165,7 +165,8 @@ if PRODUCTION and not REDIS_URL:
 AUTHENTICATION_BACKENDS = [
     # django-axes first, so a locked-out username never reaches the password check.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password check, with who may use a password while single sign-on is on.
+    "departments.single_sign_on.passwords.PasswordBackend",
     # Answers only the single sign-on callback, and only when OIDC_ISSUER is set.
     "departments.single_sign_on.backend.CouncilAccountBackend",
 ]
@@ -184,7 +185,9 @@ LOGOUT_REDIRECT_URL = "login"
 # mozilla-django-oidc runs the authorisation code flow with PKCE, state and nonce; the
 # endpoints come from the issuer's discovery document, read at the first sign-in
 # (departments.single_sign_on). README: "Signing in with the council's account".
-OIDC_ISSUER = env("OIDC_ISSUER", "").rstrip("/")
+# Exactly as the provider's discovery document says it, a trailing "/" included: ID tokens'
+# "iss" is compared with it character for character.
+OIDC_ISSUER = env("OIDC_ISSUER", "")
 OIDC_ENABLED = bool(OIDC_ISSUER)
 OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", "")
 OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", "")
@@ -202,6 +205,9 @@ OIDC_USE_NONCE = True
 # Kept in the session as the id_token_hint that signing out hands the provider.
 OIDC_STORE_ID_TOKEN = True
 OIDC_TIMEOUT = int(env("OIDC_TIMEOUT_SECONDS", "10"))
+# Reading the discovery document, which an anonymous visit to the sign-in start can cause:
+# kept short, and a failure is remembered for a minute (departments.single_sign_on.provider).
+OIDC_DISCOVERY_TIMEOUT = int(env("OIDC_DISCOVERY_TIMEOUT_SECONDS", "3"))
 # The claim that names a person for good: "oid" for Entra ID (the same in every app of
 # the tenant), "sub" for most providers. Never the email address.
 OIDC_SUBJECT_CLAIM = env("OIDC_SUBJECT_CLAIM", "sub")
@@ -222,8 +228,9 @@ OIDC_NO_ACCESS_CONTACT = env(
 OIDC_CLOCK_SKEW_SECONDS = int(env("OIDC_CLOCK_SKEW_SECONDS", "60"))
 if not 0 <= OIDC_CLOCK_SKEW_SECONDS <= 300:
     raise ImproperlyConfigured("OIDC_CLOCK_SKEW_SECONDS must be between 0 and 300.")
-# When single sign-on is on and this lists usernames, only they may use the sign-in form
-# (break-glass administrators, external auditors, the partner); empty: everyone may.
+# When single sign-on is on and this lists usernames, only they may sign in with a password
+# (break-glass administrators, external auditors, the partner); empty: every account not
+# linked to a council account may (departments.single_sign_on.passwords).
 LOCAL_SIGN_IN_USERNAMES = env_list("LOCAL_SIGN_IN_USERNAMES", [])
 
 # Sessions (core/sessions.py): a signed-in session ends after SESSION_IDLE_MINUTES without
@@ -402,6 +409,8 @@ SPECTACULAR_SETTINGS = {
         "ContractRatingEnum": "partnerships.contracts.ratings.Rating",
         "AssessmentKindEnum": "partnerships.contracts.models.AssessmentKind",
         "FigureStatusEnum": "reporting.metrics.status.STATE_CHOICES",
+        "BenchmarkPolarityEnum": "departments.models.benchmarks.BenchmarkPolarity",
+        "PolarityEnum": "departments.models.indicators.Polarity",
     },
 }
 

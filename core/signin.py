@@ -6,13 +6,13 @@ on to ``authenticate()``, and django-axes's record of the failed attempt (a 255-
 column) failed on PostgreSQL with a server error. The sign-in page and the API's token
 endpoint both read the two limits here, and so does the admin site's sign-in page.
 
-With single sign-on on, both sign-in forms also refuse accounts that LOCAL_SIGN_IN_USERNAMES
-does not name (``LocalSignInRestriction``).
+With single sign-on on, the password check itself refuses the accounts that must use it
+(``departments.single_sign_on.passwords``); both sign-in forms say why
+(``LocalSignInRestriction``), as the token endpoint does.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
@@ -53,23 +53,30 @@ LOCAL_SIGN_IN_REFUSED = (
 )
 
 
-def local_sign_in_allowed(username: str) -> bool:
-    """Whether ``username`` may sign in with a password here: always without single
-    sign-on or without a list; with both, only the usernames LOCAL_SIGN_IN_USERNAMES names
-    (break-glass administrators, external auditors, the partner's staff)."""
-    allowed = settings.LOCAL_SIGN_IN_USERNAMES
-    return not (settings.OIDC_ENABLED and allowed) or username in allowed
+# Set on the request by the password check when it refused a right password.
+PASSWORD_SIGN_IN_REFUSED_ATTRIBUTE = "password_sign_in_refused"
+
+
+def note_password_sign_in_refused(request) -> None:
+    """Note on ``request`` that its password was right but this account may not sign in
+    with one (the password check's rule), for the form or the API to say so."""
+    setattr(request, PASSWORD_SIGN_IN_REFUSED_ATTRIBUTE, True)
+
+
+def password_sign_in_refused(request) -> bool:
+    """Whether the password check refused ``request``'s right password (see above)."""
+    return getattr(request, PASSWORD_SIGN_IN_REFUSED_ATTRIBUTE, False)
 
 
 class LocalSignInRestriction:
-    """Refuses a right password for an account that must use single sign-on. Checked after
-    the password (``confirm_login_allowed``), so django-axes counts wrong passwords for
-    every username alike and the form says nothing of an account without its password."""
+    """Says why a right password was refused for an account that must use single sign-on
+    (the password check refuses it; the form would otherwise call the password wrong).
+    Only a right password is told so: a wrong one reads the same for every username."""
 
-    def confirm_login_allowed(self, user) -> None:
-        super().confirm_login_allowed(user)
-        if not local_sign_in_allowed(user.get_username()):
-            raise ValidationError(LOCAL_SIGN_IN_REFUSED, code="single_sign_on_only")
+    def get_invalid_login_error(self) -> ValidationError:
+        if self.request is not None and password_sign_in_refused(self.request):
+            return ValidationError(LOCAL_SIGN_IN_REFUSED, code="single_sign_on_only")
+        return super().get_invalid_login_error()
 
 
 def is_single_sign_on_attempt(request, credentials: dict | None) -> bool:

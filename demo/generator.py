@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from demo import assessments, contract, reference, writing
+from demo import assessments, benchmarks, contract, reference, writing
 from demo import referrals as referral_rows
 from demo.referrals import Pair, build_referrals
 from demo.returns import ReturnFigures, Staff, build_returns, build_sign_offs, target_for
@@ -32,6 +32,10 @@ from demo.scale import DEMO, Episode, Scale
 from departments import periods
 from departments.figures_generation import figures_changed
 from departments.models import (
+    BenchmarkMetric,
+    BenchmarkValue,
+    ComparatorGroup,
+    ComparatorMember,
     Council,
     Department,
     IndicatorRating,
@@ -158,6 +162,10 @@ def delete_everything(log: Callable[[str], None]) -> None:
         apps.get_model("partnerships", "HistoricalContractKpi_slas"),
         ContractKpi,
         EarlyWarning,
+        BenchmarkValue,
+        BenchmarkMetric,
+        ComparatorMember,
+        ComparatorGroup,
         IndicatorRating,
         ReferralPairMonth,
         ReferralOpenMonth,
@@ -235,6 +243,7 @@ class _Builder:
         self._step("referrals", self._referrals)
         self._step("early warnings", self._early_warnings)
         self._step("contract assessments", self._contract_assessments)
+        self._step("benchmarking", self._benchmarks)
 
     def _step(self, name: str, action: Callable[[], int]) -> None:
         started = time.perf_counter()
@@ -519,6 +528,10 @@ class _Builder:
             smt=self.demo_users[Role.SMT],
             partner=self.demo_users[Role.PARTNER],
         )
+
+    def _benchmarks(self) -> int:
+        last_ended = periods.latest_closed(periods.PeriodKind.YEAR, self.today).year
+        return benchmarks.seed_benchmarks(council=self.council, rng=self.rng, last_year=last_ended)
 
     def _early_warnings(self) -> int:
         """Every past month evaluated, as the daily task would have; the SMT has already

@@ -3,6 +3,10 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from departments.models import (
     ApiToken,
+    BenchmarkMetric,
+    BenchmarkValue,
+    ComparatorGroup,
+    ComparatorMember,
     Council,
     Department,
     DirectoryRoleMapping,
@@ -19,7 +23,7 @@ from departments.tokens import services as token_services
 
 @admin.register(Council)
 class CouncilAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "weight_on_time", "weight_digital_share", "weight_reach"]
+    list_display = ["name", "area_code", "weight_on_time", "weight_digital_share", "weight_reach"]
 
 
 @admin.register(Department)
@@ -186,3 +190,36 @@ class ApiTokenAdmin(SimpleHistoryAdmin):
         for token in queryset.active():
             token_services.revoke_token(token=token, actor=request.user)
         self.message_user(request, "The selected tokens are revoked.")
+
+
+class ComparatorMemberInline(admin.TabularInline):
+    model = ComparatorMember
+    extra = 0
+
+
+@admin.register(ComparatorGroup)
+class ComparatorGroupAdmin(SimpleHistoryAdmin):
+    """Groups are imported from CSV or kept here; each model year is its own group."""
+
+    list_display = ["name", "kind", "model_year", "council"]
+    list_filter = ["kind", "model_year"]
+    search_fields = ["name", "members__area_name", "members__area_code"]
+    inlines = [ComparatorMemberInline]
+
+
+@admin.register(BenchmarkMetric)
+class BenchmarkMetricAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "title", "indicator", "polarity", "midpoint", "decimal_places"]
+    list_filter = ["polarity"]
+    search_fields = ["code", "title", "indicator__code"]
+    list_select_related = ["indicator"]
+    autocomplete_fields = ["indicator"]
+
+
+@admin.register(BenchmarkValue)
+class BenchmarkValueAdmin(SimpleHistoryAdmin):
+    list_display = ["metric", "area_name", "area_code", "period", "value", "note"]
+    list_filter = ["metric", "period"]
+    search_fields = ["area_name", "area_code", "metric__code"]
+    list_select_related = ["metric"]
+    autocomplete_fields = ["metric"]

@@ -26,6 +26,7 @@ def navigation(request) -> dict:
         items.append(("Coordination", reverse("reporting:coordination")))
         items.append(("Combined view", reverse("reporting:combined")))
         items.append(("Early warnings", reverse("reporting:early-warnings")))
+        items.append(("Benchmarking", reverse("reporting:benchmarking")))
     if scope.department_ids or scope.is_admin or scope.partnership_ids:
         items.append(("Import", reverse("departments:import-start")))
     if scope.roles:

@@ -282,6 +282,33 @@ class Period:
         return (self.start, _KIND_RANK[self.kind]) < (other.start, _KIND_RANK[other.kind])
 
 
+# How published statistics name periods: "2010/11" (DEFRA, LG Inform), "2022-23;Q1"
+# (the Scottish benchmarking framework), "2022/23 Q1"; and the product's own keys.
+_PUBLISHED_RE = re.compile(
+    r"(?P<start>[0-9]{4})[/-](?P<end>[0-9]{2})(?:\s*[;\s-]\s*(?P<part>P[0-9]{2}|Q[0-9]))?"
+)
+
+
+def key_from_published(text: str) -> str:
+    """The period key of a period as published statistics write it: ``2010/11`` is
+    ``2010-11``, ``2022-23;Q1`` and ``2022/23 Q1`` are ``2022-23-Q1``, and a key is
+    itself. ValueError, saying what is expected, for anything else."""
+    match = _PUBLISHED_RE.fullmatch(text.strip().upper()) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(
+            f"{quoted(str(text))} is not a period: expected a financial year such as "
+            "2021-22 or 2021/22, or a quarter such as 2022-23-Q1 or 2022-23;Q1"
+        )
+    key = f"{match['start']}-{match['end']}" + (f"-{match['part']}" if match["part"] else "")
+    try:
+        return Period.parse(key).key
+    except ValueError:
+        raise ValueError(
+            f"{quoted(text)} is not a period: the years must follow each other, as in "
+            "2021/22, a quarter is Q1 to Q4 and a month P01 to P12"
+        ) from None
+
+
 def key_in_words(key: str) -> str:
     """A stored period key as people read it (``Period.in_words``), or the key itself
     when it is not one (a record's name must never fail to show)."""

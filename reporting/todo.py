@@ -18,6 +18,7 @@ from departments.accounts.services import previous_visit
 from departments.models import Department, KpiReturn, Membership, ReturnState
 from departments.periods import date_in_words, key_in_words
 from departments.rating import Timeliness
+from departments.returns.filters import EVERY_PERIOD
 from departments.returns.selectors import ReturnDue, returns_due, sign_off_summary
 from departments.roles import Role, scope_for
 from partnerships.contracts import selectors as contract_selectors
@@ -198,7 +199,11 @@ def _officer_lists(rows: list[ReturnDue], department_ids, my_returns: str) -> li
             ],
             "No return has been sent back.",
             lead="Correct each as its reason says and submit it again.",
-            more=_more(sent_back_count, "Every return sent back", f"{my_returns}?state=sent_back"),
+            more=_more(
+                sent_back_count,
+                "Every return sent back",
+                f"{my_returns}?state=sent_back&period={EVERY_PERIOD}",
+            ),
         ),
     ]
 
@@ -239,7 +244,9 @@ def _approvals(user, my_returns: str) -> ToDoList:
         items,
         "No return is waiting for your approval.",
         lead="Approve each, or send it back with a reason, from its own page.",
-        more=_more(count, "Every submitted return", f"{my_returns}?state=submitted"),
+        more=_more(
+            count, "Every submitted return", f"{my_returns}?state=submitted&period={EVERY_PERIOD}"
+        ),
     )
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reporting.audit import views as audit_views
+from reporting.pages import benchmark as benchmark_views
 from reporting.pages import combined as combined_views
 from reporting.pages import coordination as coordination_views
 from reporting.pages import dashboard as dashboard_views
@@ -35,6 +36,7 @@ urlpatterns = [
     path("audit-trail/", audit_views.audit_trail, name="audit-trail"),
     path("audit-trail/<slug:kind>/<int:pk>/", audit_views.record_history, name="record-history"),
     path("combined/", combined_views.combined, name="combined"),
+    path("benchmarking/", benchmark_views.benchmarking, name="benchmarking"),
     path("early-warnings/", warning_views.warning_list, name="early-warnings"),
     path("early-warnings/<int:pk>/", warning_views.warning_detail, name="early-warning"),
     path(

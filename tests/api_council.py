@@ -12,10 +12,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.utils import timezone
 
-from departments.models import ImportJob, ReturnState
+from departments.models import (
+    BenchmarkMetric,
+    BenchmarkValue,
+    ComparatorGroup,
+    ImportJob,
+    ReturnState,
+)
 from departments.returns.services import sign_off_period
 from departments.roles import Role
 from departments.tokens.services import create_token
@@ -79,6 +86,7 @@ def build_council(housing, finance, partnership) -> Council:
 
     sign_off_period(period_key="2025-26-P06", actor=users["smt"])
     kpi, draft, approved = contract_assessments(partnership, sla, users)
+    group, metric = _benchmarking(housing.council, indicator)
     council = Council(users=users)
     council.ids = {
         "council": housing.council_id,
@@ -138,6 +146,8 @@ def build_council(housing, finance, partnership) -> Council:
             owner="Partner service director",
             due_date=date(2026, 12, 31),
         ).pk,
+        "group": group.pk,
+        "metric": metric.pk,
         "import": ImportJob.objects.create(
             kind="returns", created_by=officer, original_name="returns.csv", file_format="csv"
         ).pk,
@@ -188,3 +198,32 @@ def contract_assessments(partnership, sla, users):
 
     approved = approve(assessment=rated(date(2024, 4, 1), date(2025, 3, 31)), actor=users["smt"])
     return kpis[0], rated(date(2025, 4, 1), date(2025, 9, 30)), approved
+
+
+def _benchmarking(council, indicator) -> tuple[ComparatorGroup, BenchmarkMetric]:
+    """A comparator group of three councils and the indicator's metric, two years of
+    values, one of them missing."""
+    council.area_code = "E09000001"
+    council.save()
+    group = ComparatorGroup.objects.create(
+        council=council, name="Nearest neighbours", kind="nearest_neighbours", model_year=2020
+    )
+    peers = {"E09000002": "Barking", "E09000003": "Barnet", "E09000004": "Bexley"}
+    for code, name in peers.items():
+        group.members.create(area_code=code, area_name=name)
+    metric = BenchmarkMetric.objects.create(
+        council=council, code="NI192", title="Recycling", polarity="higher", indicator=indicator
+    )
+    figures = {"E09000001": ("41.5", "43.0"), "E09000002": ("38.0", None)}
+    figures |= {"E09000003": ("45.1", "46.0"), "E09000004": ("40.2", "39.9")}
+    for code, (first, second) in figures.items():
+        name = peers.get(code, council.name)
+        for period, value in (("2023-24", first), ("2024-25", second)):
+            BenchmarkValue.objects.create(
+                metric=metric,
+                area_code=code,
+                area_name=name,
+                period=period,
+                value=None if value is None else Decimal(value),
+            )
+    return group, metric

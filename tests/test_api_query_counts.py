@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from departments.models import BenchmarkMetric, ComparatorGroup
 from tests.factories import (
     DepartmentFactory,
     EscalationFactory,
@@ -36,6 +37,8 @@ LISTS = (
     "milestones",
     "escalations",
     "risks",
+    "comparator-groups",
+    "benchmark-metrics",
 )
 MONTHS = [f"2025-26-P{n:02d}" for n in range(1, 13)]
 
@@ -60,6 +63,14 @@ def many_rows(council, housing, finance, partnership):
         MilestoneFactory(partnership=partnership, due_date=date(2025, 4, 1) + timedelta(days=n))
         EscalationFactory(partnership=partnership)
         RiskFactory(partnership=partnership)
+        group = ComparatorGroup.objects.create(
+            council=council, name=f"Group {n}", kind="other", model_year=2020 + n
+        )
+        for member in range(3):
+            group.members.create(area_code=f"E0900000{member}", area_name=f"Council {member}")
+        BenchmarkMetric.objects.create(
+            council=council, code=f"M{n}", title=f"Metric {n}", polarity="higher"
+        )
 
 
 def _queries(client, url: str) -> int:

@@ -256,6 +256,16 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/api/v1/reports/{id}/download/"): expect(404, officer=410, auditor=410, admin=410),
     # Retried by the one who asked for it, or an administrator; an auditor sees it only.
     ("POST", "/api/v1/reports/{id}/retry/"): expect(404, officer=OK, admin=OK, auditor=403),
+    # Benchmarking: published data, read by whoever sees departments (not the partner's
+    # manager alone); groups, metrics and values change through administrators' imports.
+    ("GET", "/api/v1/comparator-groups/"): EVERYONE,
+    ("GET", "/api/v1/comparator-groups/{id}/"): expect(OK, partner=404),
+    ("POST", "/api/v1/comparator-groups/import/"): ADMIN_WRITE,
+    ("GET", "/api/v1/benchmark-metrics/"): EVERYONE,
+    ("GET", "/api/v1/benchmark-metrics/{id}/"): expect(OK, partner=404),
+    ("POST", "/api/v1/benchmark-metrics/import/"): ADMIN_WRITE,
+    ("POST", "/api/v1/benchmark-values/import/"): ADMIN_WRITE,
+    ("GET", "/api/v1/metrics/indicators/{id}/benchmark/"): HOUSING_RECORD,
     # Everyone's own to-do lists, cut to their scope.
     ("GET", "/api/v1/home/"): EVERYONE,
 }
@@ -280,6 +290,8 @@ RECORD_OF_PATH = {
     "risks": "risk",
     "metrics/departments": "department",
     "metrics/indicators": "indicator",
+    "comparator-groups": "group",
+    "benchmark-metrics": "metric",
     "metrics/partnerships": "partnership",
     "contract-kpis": "kpi",
     "rectification-plans": "plan",
@@ -448,6 +460,33 @@ def _body(method: str, path: str, persona: str, c: Council) -> dict:
         },
         ("POST", "/api/v1/rectification-plans/{id}/progress/"): {"progress": "In test."},
         ("POST", "/api/v1/rectification-plans/{id}/close/"): {"state": "met", "reason": "Fixed"},
+        ("POST", "/api/v1/comparator-groups/import/"): {
+            "rows": [
+                {
+                    "group": "Family group",
+                    "kind": "family_group",
+                    "model_year": "2024",
+                    "area_code": "E09000002",
+                    "area_name": "Barking",
+                }
+            ]
+        },
+        ("POST", "/api/v1/benchmark-metrics/import/"): {
+            "rows": [
+                {"code": "CORP11", "title": "Fund spent", "polarity": "midpoint", "midpoint": "1"}
+            ]
+        },
+        ("POST", "/api/v1/benchmark-values/import/"): {
+            "rows": [
+                {
+                    "metric": "NI192",
+                    "area_code": "E09000002",
+                    "area_name": "Barking",
+                    "period": "2024/25",
+                    "value": "suppressed",
+                }
+            ]
+        },
         ("POST", "/api/v1/escalations/"): escalation,
         ("PUT", "/api/v1/escalations/{id}/"): escalation,
         ("POST", "/api/v1/risks/"): risk,

@@ -23,6 +23,7 @@ PAGES = [
     "reporting:audit-trail",
     "reporting:combined",
     "reporting:early-warnings",
+    "reporting:benchmarking",
 ]
 
 

@@ -26,6 +26,8 @@ def _run(args, **env):
             "DJANGO_ALLOW_ASYNC_UNSAFE",
             "OIDC_ISSUER",
             "OIDC_CLIENT_ID",
+            "OIDC_CLIENT_SECRET",
+            "OIDC_SUBJECT_CLAIM",
             "OIDC_ROLE_MAPPING",
         }
     }
@@ -180,3 +182,41 @@ def test_production_refuses_an_issuer_without_https():
     )
     assert result.returncode != 0
     assert "OIDC_ISSUER must be an https:// address in production" in result.stderr
+
+
+def test_the_issuer_is_kept_exactly_as_given_a_trailing_slash_included():
+    probe = (
+        "import django; django.setup(); from django.conf import settings as s; print(s.OIDC_ISSUER)"
+    )
+    result = _run(["-c", probe], **{**ENTRA, "OIDC_ISSUER": "https://idp.example.net/council/"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "https://idp.example.net/council/"
+
+
+def test_single_sign_on_without_a_client_secret_is_refused_by_the_checks(settings):
+    from departments.single_sign_on.checks import single_sign_on_settings
+
+    settings.OIDC_ENABLED = True
+    settings.OIDC_ISSUER = ENTRA["OIDC_ISSUER"]
+    settings.OIDC_RP_CLIENT_SECRET = ""
+
+    assert [(p.id, p.msg.split(":")[0]) for p in single_sign_on_settings()] == [
+        ("departments.E103", "OIDC_CLIENT_SECRET must be set when OIDC_ISSUER is")
+    ]
+
+
+def test_a_subject_claim_that_can_change_hands_is_warned_of(settings):
+    from departments.single_sign_on.checks import single_sign_on_settings
+
+    settings.OIDC_ENABLED = True
+    settings.OIDC_ISSUER = ENTRA["OIDC_ISSUER"]
+    settings.OIDC_RP_CLIENT_SECRET = "secret"
+    for stable in ("sub", "oid"):
+        settings.OIDC_SUBJECT_CLAIM = stable
+        assert single_sign_on_settings() == []
+
+    settings.OIDC_SUBJECT_CLAIM = "email"
+    (warning,) = single_sign_on_settings()
+
+    assert (warning.id, warning.level) == ("departments.W101", 30)
+    assert warning.msg.startswith("OIDC_SUBJECT_CLAIM is 'email': accounts are found by this")

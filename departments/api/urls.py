@@ -1,4 +1,5 @@
 from departments.api import views
+from departments.benchmarks import api as benchmarks
 from departments.imports import api as imports
 from departments.referrals import api as referrals
 from departments.returns import api as returns
@@ -14,3 +15,10 @@ def register(router) -> None:
     router.register("imports", imports.ImportJobViewSet, basename="importjob")
     router.register("referrals", referrals.ReferralViewSet, basename="referral")
     router.register("tokens", tokens.ApiTokenViewSet, basename="apitoken")
+    router.register(
+        "comparator-groups", benchmarks.ComparatorGroupViewSet, basename="comparatorgroup"
+    )
+    router.register(
+        "benchmark-metrics", benchmarks.BenchmarkMetricViewSet, basename="benchmarkmetric"
+    )
+    router.register("benchmark-values", benchmarks.BenchmarkValueViewSet, basename="benchmarkvalue")

@@ -49,6 +49,9 @@ IMPORT_KINDS: dict[str, str] = {
     "returns": "departments.returns.imports.ReturnRowHandler",
     "referrals": "departments.referrals.imports.ReferralRowHandler",
     "sla_results": "partnerships.sla_results.imports.SlaResultRowHandler",
+    "comparator_groups": "departments.benchmarks.imports.ComparatorGroupRowHandler",
+    "benchmark_metrics": "departments.benchmarks.imports.BenchmarkMetricRowHandler",
+    "benchmark_values": "departments.benchmarks.imports.BenchmarkValueRowHandler",
 }
 # The task that runs a job, found by its explicit name in the Celery registry: the tasks
 # module imports this one, so this one does not import it back.

@@ -8,6 +8,14 @@ lazy string references, so the dependency stays one way in code.
 # Registers the history of Django's User and Group (the audit trail reads it).
 from departments.models import accounts  # noqa: F401
 from departments.models.accounts import SignInTimes
+from departments.models.benchmarks import (
+    BenchmarkMetric,
+    BenchmarkPolarity,
+    BenchmarkValue,
+    ComparatorGroup,
+    ComparatorGroupKind,
+    ComparatorMember,
+)
 from departments.models.directory import DirectoryRoleMapping, SingleSignOnIdentity
 from departments.models.figures import FiguresGeneration
 from departments.models.indicators import (
@@ -40,6 +48,12 @@ from departments.roles import DEPARTMENT_ROLES, Role
 
 __all__ = [
     "ApiToken",
+    "BenchmarkMetric",
+    "BenchmarkPolarity",
+    "BenchmarkValue",
+    "ComparatorGroup",
+    "ComparatorGroupKind",
+    "ComparatorMember",
     "DEPARTMENT_ROLES",
     "EDITABLE_RETURN_STATES",
     "Channel",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -13,6 +14,12 @@ from departments.querysets import (
     MembershipQuerySet,
 )
 from departments.roles import COUNCIL_WIDE_ROLES, DEPARTMENT_ROLES, Role
+
+# A GSS code: a letter and eight digits (E08000009); the kind of area is its first three.
+# The council's and the benchmarking areas' (departments.models.benchmarks) alike.
+validate_area_code = RegexValidator(
+    r"^[A-Z][0-9]{8}$", "An ONS area code is a capital letter and 8 digits, like E08000009."
+)
 
 
 def role_scope_constraints(
@@ -60,6 +67,12 @@ class Council(models.Model):
     """The one local authority a deployment serves, with its coordination weights."""
 
     name = models.CharField(max_length=200, unique=True)
+    area_code = models.CharField(
+        max_length=9,
+        blank=True,
+        help_text="The council's ONS area code (E08000009): its row in benchmarking data.",
+        validators=[validate_area_code],
+    )
     # Coordination index weights (DESIGN.md section 3), kept beside contract health's.
     weight_on_time = models.PositiveSmallIntegerField(default=50)
     weight_digital_share = models.PositiveSmallIntegerField(default=25)

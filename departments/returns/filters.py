@@ -29,6 +29,11 @@ STATE_DESCRIPTION = (
 )
 
 
+# My returns' period that lists one workflow state's stored returns across every period
+# (the API's list does so with no period given).
+EVERY_PERIOD = "all"
+
+
 class ReturnFilter(django_filters.FilterSet):
     period = PeriodFilter()
     financial_year = django_filters.NumberFilter(help_text="Start year: 2025 for 2025-26.")

@@ -157,6 +157,37 @@ def targets_of(returns) -> dict[tuple[int, int], Target]:
     return {(t.indicator_id, t.financial_year): t for t in found}
 
 
+def stored_return_rows(returns, *, today: date | None = None) -> list[ReturnRow]:
+    """Rows for stored ``returns`` (a KPI return queryset, already scoped and filtered),
+    whatever their periods: each rated on its own year's target (``targets_of``), ordered
+    as ``return_rows`` orders one period's, the oldest period first within a department.
+    Three queries: the returns with their indicators, departments and submitters, the
+    targets."""
+    today = today or timezone.localdate()
+    chosen = list(
+        returns.select_related("indicator__department", "submitted_by").order_by(
+            "indicator__department__name", "period_start", "indicator__code"
+        )
+    )
+    targets = targets_of(chosen)
+    rows = []
+    for kpi_return in chosen:
+        period = kpi_return.period_obj
+        target = targets.get((kpi_return.indicator_id, kpi_return.financial_year))
+        rows.append(
+            ReturnRow(
+                kpi_return.indicator,
+                period,
+                kpi_return,
+                target,
+                rate_period_value(kpi_return.indicator, target, period, kpi_return.value),
+                kpi_return.deadline,
+                today,
+            )
+        )
+    return rows
+
+
 def periods_ending_with(period: periods.Period) -> dict[periods.PeriodKind, periods.Period]:
     """The periods of each kind that end when ``period`` ends.
 

@@ -27,7 +27,7 @@ from departments.models import (
 from departments.numbers import plain_figure, whole_number
 from departments.periods import date_in_words
 from departments.returns import selectors, services
-from departments.returns.filters import ReturnFilter
+from departments.returns.filters import EVERY_PERIOD, ReturnFilter
 from departments.returns.forms import ReasonForm, ReturnForm, SignOffForm
 from departments.returns.services import StaleVersion
 
@@ -54,23 +54,43 @@ def my_returns(request: HttpRequest) -> HttpResponse:
     """The returns owed for one period (by default the latest closed month), with the
     filters of the API's returns list (``ReturnFilter``); a row may have no return yet.
     A council's thousand returns are shown a page of ``RETURNS_PER_PAGE`` at a time, in
-    the same order, grouped by department within the page."""
+    the same order, grouped by department within the page. With ``period=all`` and a
+    workflow state it lists the stored returns in that state across every period (the
+    homes link their work queues here)."""
     user = request.user
     scope = roles.scope_for(user)
-    filters = ReturnFilter(request.GET or None, queryset=KpiReturn.objects.visible_to(user))
+    # "period=all" lists the stored returns in one workflow state whatever their period:
+    # the homes' work queues (returns sent back, waiting for approval) span periods.
+    every_period = request.GET.get("period") == EVERY_PERIOD
+    query = request.GET.copy()
+    if every_period:
+        query.pop("period")
+    filters = ReturnFilter(
+        query if query or every_period else None, queryset=KpiReturn.objects.visible_to(user)
+    )
     form = filters.form
     wanted = form.cleaned_data if filters.is_bound and filters.is_valid() else {}
+    if every_period and wanted.get("state") not in ReturnState.values:
+        form.add_error(
+            "state",
+            "Every period lists returns in a workflow state: choose draft, submitted, "
+            "approved, sent back or locked",
+        )
+        wanted, every_period = {}, False
     period = wanted.get("period") or periods.latest_closed(periods.PeriodKind.MONTH)
-    indicators = PerformanceIndicator.objects.visible_to(user)
-    if wanted.get("department") is not None:
-        indicators = indicators.filter(department=wanted["department"])
-    if wanted.get("indicator") is not None:
-        indicators = indicators.filter(pk=wanted["indicator"].pk)
-    rows = selectors.return_rows(
-        indicators=indicators, period=period, state=wanted.get("state") or None
-    )
-    if wanted.get("financial_year") not in (None, period.year):
-        rows = []  # every row of the page belongs to the period's financial year
+    if every_period:
+        rows = selectors.stored_return_rows(filters.qs)
+    else:
+        indicators = PerformanceIndicator.objects.visible_to(user)
+        if wanted.get("department") is not None:
+            indicators = indicators.filter(department=wanted["department"])
+        if wanted.get("indicator") is not None:
+            indicators = indicators.filter(pk=wanted["indicator"].pk)
+        rows = selectors.return_rows(
+            indicators=indicators, period=period, state=wanted.get("state") or None
+        )
+        if wanted.get("financial_year") not in (None, period.year):
+            rows = []  # every row of the page belongs to the period's financial year
     page = Paginator(rows, RETURNS_PER_PAGE).get_page(request.GET.get("page"))
     groups: dict[Department, list] = {}
     for row in page:
@@ -83,6 +103,8 @@ def my_returns(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "period": period,
+            "every_period": every_period,
+            "state_label": dict(ReturnState.choices).get(wanted.get("state"), ""),
             "groups": groups,
             "row_count": len(rows),
             "page": page,

@@ -5,7 +5,7 @@ as the directory names them."""
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from departments.history import attribute
 from departments.models import SingleSignOnIdentity
@@ -25,17 +25,29 @@ def account_for(*, issuer: str, subject: str):
     return identity.user if identity else None
 
 
-@transaction.atomic
 def create_account(*, issuer: str, subject: str, claims: dict):
     """A new account for ``subject``, with no usable password (it signs in only through
     the provider), named from the claims and linked to the subject; its history says how
-    it was made."""
+    it was made.
+
+    Two first sign-ins of one subject at once (two tabs, a double click) both find no
+    account: the one that loses the race to insert reads the winner's account and returns
+    it, as ``core.concurrency.insert_first`` does for one row (here the account and its
+    link are inserted together, in a savepoint, so the loser leaves no half-made account).
+    On PostgreSQL the losing insert waits for the winner's commit, then fails."""
     user_model = get_user_model()
-    user = user_model(username=_free_username(claims, subject), **_names(claims))
-    user.set_unusable_password()
-    attribute(user, None, CREATED)
-    user.save()
-    SingleSignOnIdentity.objects.create(user=user, issuer=issuer, subject=subject)
+    try:
+        with transaction.atomic():
+            user = user_model(username=_free_username(claims, subject), **_names(claims))
+            user.set_unusable_password()
+            attribute(user, None, CREATED)
+            user.save(force_insert=True)
+            SingleSignOnIdentity.objects.create(user=user, issuer=issuer, subject=subject)
+    except IntegrityError:
+        winner = account_for(issuer=issuer, subject=subject)
+        if winner is None:
+            raise
+        return winner
     return user
 
 

@@ -20,10 +20,11 @@ import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousOperation
+from django.db import transaction
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from departments.single_sign_on.accounts import account_for, create_account, update_names
-from departments.single_sign_on.directory import apply_directory_roles
+from departments.single_sign_on.directory import apply_directory_roles, grants_for
 from departments.single_sign_on.provider import ProviderUnavailable, provider
 
 logger = logging.getLogger(__name__)
@@ -94,6 +95,13 @@ class CouncilAccountBackend(OIDCAuthenticationBackend):
             refuse(request, Refusal.UNAVAILABLE)
         return None
 
+    def get_user(self, user_id):
+        """The signed-in account of a session this backend started, while it is active:
+        an account deactivated in admin is signed out at its next request, as Django's
+        own backend does (mozilla-django-oidc's does not check)."""
+        user = super().get_user(user_id)
+        return user if user is not None and user.is_active else None
+
     def verify_token(self, token, **kwargs) -> dict:
         """The ID token's claims once it is verified in full (see the module), or
         SuspiciousOperation saying what failed. ``nonce`` must be the one sent."""
@@ -112,8 +120,13 @@ class CouncilAccountBackend(OIDCAuthenticationBackend):
             )
         except (jwt.PyJWTError, KeyError, TypeError) as error:
             raise SuspiciousOperation(f"The ID token is refused: {error!r}") from error
+        # The authorised party, when named, must be this product, whatever the audiences
+        # (a token issued to another application is never a sign-in here); with several
+        # audiences it must be named (OpenID Connect Core 3.1.3.7).
         audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
-        if len(audiences) > 1 and claims.get("azp") != settings.OIDC_RP_CLIENT_ID:
+        if "azp" in claims and claims["azp"] != settings.OIDC_RP_CLIENT_ID:
+            raise SuspiciousOperation("The ID token's azp is another application.")
+        if len(audiences) > 1 and "azp" not in claims:
             raise SuspiciousOperation("The ID token names other audiences without azp.")
         if claims.get("nonce") != kwargs.get("nonce"):
             raise SuspiciousOperation("The ID token's nonce is not the one sent.")
@@ -147,23 +160,33 @@ class CouncilAccountBackend(OIDCAuthenticationBackend):
     def get_or_create_user(self, access_token, id_token, payload):
         """The account of the ID token's subject with its memberships made to match the
         directory's roles; None (refused, with the reason noted) when it has no account
-        and none may be made, or when its roles map to none here."""
+        and none may be made, or when its roles map to none here. A new account is made
+        only for someone the directory gives a role here, with its memberships, in one
+        transaction: a refused newcomer leaves no account behind."""
         claim = settings.OIDC_SUBJECT_CLAIM
         subject = payload.get(claim)
         if not isinstance(subject, str) or not subject:
             refuse(self.request, Refusal.FAILED)
             raise SuspiciousOperation(f"The ID token has no {claim} claim.")
         issuer = provider().issuer
-        user = account_for(issuer=issuer, subject=subject)
-        if user is None and settings.OIDC_CREATE_USERS:
-            user = create_account(issuer=issuer, subject=subject, claims=payload)
-        if user is None or not user.is_active:
-            refuse(self.request, Refusal.NO_ACCOUNT)
-            return None
-        update_names(user=user, claims=payload)
-        if not apply_directory_roles(user=user, claim_values=_claim_values(payload)):
-            refuse(self.request, Refusal.NO_ROLE)
-            return None
+        claim_values = _claim_values(payload)
+        with transaction.atomic():
+            user = account_for(issuer=issuer, subject=subject)
+            if user is None:
+                if not settings.OIDC_CREATE_USERS:
+                    refuse(self.request, Refusal.NO_ACCOUNT)
+                    return None
+                if not grants_for(claim_values):
+                    refuse(self.request, Refusal.NO_ROLE)
+                    return None
+                user = create_account(issuer=issuer, subject=subject, claims=payload)
+            if not user.is_active:
+                refuse(self.request, Refusal.NO_ACCOUNT)
+                return None
+            update_names(user=user, claims=payload)
+            if not apply_directory_roles(user=user, claim_values=claim_values):
+                refuse(self.request, Refusal.NO_ROLE)
+                return None
         return user
 
 

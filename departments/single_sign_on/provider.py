@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import requests
 from django.conf import settings
+from django.core.cache import cache
 
 
 class ProviderUnavailable(Exception):
@@ -27,27 +29,49 @@ class Provider:
 # that is away stops single sign-on only, never the product.
 _known: dict[str, Provider] = {}
 
+# A discovery that failed is remembered (in the cache every web process shares) for this
+# long, in seconds: while the provider is down, each request to start a sign-in answers at
+# once instead of holding one of the site's few workers for the whole timeout.
+FAILURE_REMEMBERED_SECONDS = 60
+
 
 def provider() -> Provider:
-    """The provider OIDC_ISSUER names, from ``{issuer}/.well-known/openid-configuration``.
+    """The provider OIDC_ISSUER names, from its discovery document
+    (``{issuer}/.well-known/openid-configuration``).
 
     The document's own ``issuer`` must be OIDC_ISSUER exactly (OpenID Connect Discovery
-    4.3): ID tokens are then checked against it. ProviderUnavailable otherwise."""
+    4.3): ID tokens are then checked against it. ProviderUnavailable otherwise, and for
+    FAILURE_REMEMBERED_SECONDS after a failed read without asking again."""
     issuer = settings.OIDC_ISSUER
     if issuer not in _known:
-        _known[issuer] = _discover(issuer)
+        failure = cache.get(_failure_key(issuer))
+        if failure is not None:
+            raise ProviderUnavailable(failure)
+        try:
+            _known[issuer] = _discover(issuer)
+        except ProviderUnavailable as error:
+            cache.set(_failure_key(issuer), str(error), FAILURE_REMEMBERED_SECONDS)
+            raise
     return _known[issuer]
 
 
 def forget_providers() -> None:
-    """Read the discovery document again at the next sign-in (tests; a changed issuer)."""
+    """Read the discovery document again at the next sign-in, even after a failure (tests;
+    a changed issuer)."""
     _known.clear()
+    cache.delete(_failure_key(settings.OIDC_ISSUER))
+
+
+def _failure_key(issuer: str) -> str:
+    return "single-sign-on:discovery-failed:" + hashlib.sha256(issuer.encode()).hexdigest()
 
 
 def _discover(issuer: str) -> Provider:
-    url = f"{issuer}/.well-known/openid-configuration"
+    # OpenID Connect Discovery 4.1: the issuer's trailing "/" is left out of the address
+    # only; the document's issuer is still compared with OIDC_ISSUER exactly.
+    url = f"{issuer.removesuffix('/')}/.well-known/openid-configuration"
     try:
-        response = requests.get(url, timeout=settings.OIDC_TIMEOUT)
+        response = requests.get(url, timeout=settings.OIDC_DISCOVERY_TIMEOUT)
         response.raise_for_status()
         document = response.json()
     except (requests.RequestException, ValueError) as error:

@@ -62,10 +62,8 @@ class SignInView(LoginView):
 
 def refused(request: HttpRequest, refusal: Refusal) -> HttpResponse:
     """The page saying why signing in with the council account did not sign one in, and
-    whom to ask; nobody is left signed in behind it."""
-    if request.user.is_authenticated:
-        logout(request)
-    request.session.pop(ID_TOKEN_SESSION_KEY, None)
+    whom to ask. The session is left as it is: only the callback of this browser's own
+    sign-in ends it (``CouncilAccountCallbackView.login_failure``)."""
     heading, body, status = REFUSALS[refusal]
     context = {
         "heading": heading,
@@ -98,9 +96,19 @@ class CouncilAccountCallbackView(OIDCAuthenticationCallbackView):
     def get(self, request: HttpRequest) -> HttpResponse:
         if not settings.OIDC_ENABLED:
             raise Http404("Signing in with the council account is not set up.")
+        if request.GET.get("state") not in request.session.get("oidc_states", {}):
+            # Not the answer to a sign-in this browser started (a link followed from
+            # elsewhere, an old tab): refused, and whoever is signed in here stays so,
+            # or any page could sign people out with a link.
+            return refused(request, Refusal.FAILED)
         return super().get(request)
 
     def login_failure(self) -> HttpResponse:
+        """The refusal of this browser's own sign-in: nobody is left signed in behind it,
+        whoever was signed in before."""
+        if self.request.user.is_authenticated:
+            logout(self.request)
+        self.request.session.pop(ID_TOKEN_SESSION_KEY, None)
         refusal = getattr(self.request, REFUSAL_ATTRIBUTE, Refusal.FAILED)
         return refused(self.request, refusal)
 

@@ -15,7 +15,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.errors import error_responses
-from core.signin import PASSWORD_MAX_LENGTH, username_max_length
+from core.signin import (
+    LOCAL_SIGN_IN_REFUSED,
+    PASSWORD_MAX_LENGTH,
+    password_sign_in_refused,
+    username_max_length,
+)
 from departments.models import ApiToken
 from departments.tokens import services as token_services
 from departments.tokens.filters import ApiTokenFilter
@@ -109,6 +114,10 @@ class ObtainTokenView(APIView):
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
                 headers={"Retry-After": str(_cool_off_seconds())},
             )
+        if password_sign_in_refused(http_request):
+            # A right password of an account that must use the council account (the
+            # password check's rule, as on the sign-in page).
+            return Response({"detail": LOCAL_SIGN_IN_REFUSED}, status=status.HTTP_403_FORBIDDEN)
         if user is None or not user.is_active:
             return Response(
                 {"non_field_errors": ["The username or password is not right."]},

@@ -17,6 +17,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
@@ -25,6 +26,11 @@ from departments import roles
 from departments.api.serializers import IndicatorSerializer
 from departments.models import Department, PerformanceIndicator
 from departments.rating import Timeliness
+from reporting.api.benchmark import (
+    BENCHMARK_PARAMETERS,
+    IndicatorBenchmarkSerializer,
+    indicator_benchmark,
+)
 from reporting.api.metrics import (
     PERIOD_PARAMETER,
     CoordinationSerializer,
@@ -224,3 +230,20 @@ class IndicatorMetricsViewSet(viewsets.ViewSet):
         month = month_from(request)
         history = indicator_history(indicators=indicators, indicator=indicator, month=month)
         return Response(IndicatorMetricsSerializer(history).data)
+
+    @extend_schema(
+        parameters=[ID_PARAMETER, *BENCHMARK_PARAMETERS],
+        responses={200: IndicatorBenchmarkSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["get"], url_path="benchmark")
+    def benchmark(self, request, pk=None):
+        """The indicator's benchmark metric against a comparator group: the council's
+        value, the group's quartiles, rank, band, statement and direction, each period,
+        with the methods."""
+        indicator = PerformanceIndicator.objects.visible_to(request.user).filter(pk=pk).first()
+        if indicator is None:
+            raise NotFound("No such indicator.")
+        body = indicator_benchmark(
+            indicator=indicator, user=request.user, params=request.query_params
+        )
+        return Response(IndicatorBenchmarkSerializer(body).data)

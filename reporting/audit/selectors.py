@@ -27,6 +27,10 @@ from django.utils.text import capfirst
 from departments.history import ValueChange, person_name, versions_of
 from departments.models import (
     ApiToken,
+    BenchmarkMetric,
+    BenchmarkValue,
+    ComparatorGroup,
+    ComparatorMember,
     Council,
     Department,
     DirectoryRoleMapping,
@@ -182,6 +186,26 @@ def _describe_plain(row) -> Described:
     return str(getattr(row, "name", "") or row.id), "", ""
 
 
+def _describe_comparator_group(row) -> Described:
+    return f"{row.name} ({row.model_year} model)", "", page_link("reporting:benchmarking")
+
+
+def _describe_comparator_member(row) -> Described:
+    group = _related(row, "group")
+    within = f" in {group.name} ({group.model_year} model)" if group else ""
+    return f"{row.area_name} ({row.area_code}){within}", "", ""
+
+
+def _describe_benchmark_metric(row) -> Described:
+    return f"{row.code} {row.title}", "", page_link("reporting:benchmarking")
+
+
+def _describe_benchmark_value(row) -> Described:
+    metric = _related(row, "metric")
+    code = metric.code if metric else f"Metric {row.metric_id}"
+    return f"{code}, {row.area_name}, {key_in_words(row.period)}", "", ""
+
+
 def _describe_sla(row) -> Described:
     return f"{row.code} {row.title}", "", ""
 
@@ -275,6 +299,11 @@ SOURCES = {
             label_override="User account",
         ),
         AuditSource("group", Group, _describe_plain, label_override="Permission group"),
+        # Benchmarking data: published and council-wide, kept by administrators.
+        AuditSource("comparator_group", ComparatorGroup, _describe_comparator_group),
+        AuditSource("comparator_member", ComparatorMember, _describe_comparator_member, ("group",)),
+        AuditSource("benchmark_metric", BenchmarkMetric, _describe_benchmark_metric),
+        AuditSource("benchmark_value", BenchmarkValue, _describe_benchmark_value, ("metric",)),
         AuditSource("partner", Partner, _describe_plain),
         AuditSource("partnership", Partnership, _describe_partnership, partnership="id"),
         AuditSource("service", Service, _describe_plain, partnership="partnership_id"),

@@ -114,6 +114,11 @@ NOT_FIGURE_INPUTS = (
     "departments.SignInTimes",
     "departments.SingleSignOnIdentity",
     "departments.DirectoryRoleMapping",
+    # Benchmarking: its comparisons are worked out on each request, never cached.
+    "departments.ComparatorGroup",
+    "departments.ComparatorMember",
+    "departments.BenchmarkMetric",
+    "departments.BenchmarkValue",
     "reporting.EarlyWarning",
     "reporting.ReportRun",
     # Contract KPIs and their assessments keep their own evidence, read on their pages.

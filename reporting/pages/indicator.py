@@ -15,6 +15,7 @@ from departments.models import PerformanceIndicator
 from reporting.charts.dashboards import indicator_trend
 from reporting.figures.indicator import indicator_history
 from reporting.metrics.status import next_ended
+from reporting.pages.benchmark import comparison_section
 from reporting.pages.parameters import chosen_month, for_ended_months
 
 
@@ -53,5 +54,6 @@ def indicator_page(request: HttpRequest, pk: int) -> HttpResponse:
             "openable": openable,
             "previous_month": month.previous(),
             "next_month": next_ended(month),
+            "benchmark": comparison_section(request.user, indicator, request.GET.get("group")),
         },
     )

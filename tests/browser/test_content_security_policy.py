@@ -17,6 +17,8 @@ from tests.demo_council import demo_council
 CHART_PAGES = [
     "/overview/?period={month}",
     "/indicators/{indicator}/?period={month}",
+    # With its comparison with other councils: two more charts.
+    "/indicators/{benchmarked}/?period={month}",
     "/partnerships/{partnership}/?period={month}",
     "/coordination/?period={month}",
     "/combined/?period={month}",
@@ -39,6 +41,7 @@ def test_every_chart_page_draws_under_the_policy_without_a_violation(
     names = {
         "month": month.key,
         "indicator": PerformanceIndicator.objects.get(code="BV212").pk,
+        "benchmarked": PerformanceIndicator.objects.get(code="BV3").pk,
         "partnership": Partnership.objects.order_by("pk").first().pk,
     }
     base = live_server.url

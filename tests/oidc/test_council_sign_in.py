@@ -118,8 +118,27 @@ def test_an_answer_with_a_state_this_browser_never_sent_is_refused(
     other_browser.get(START)  # a session of its own, with its own state
     replayed = other_browser.get(callback.removeprefix("http://testserver"))
 
-    assert replayed.status_code == 400
+    assert replayed.status_code == 403
     assert signed_in_user_id(other_browser) is None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "answer",
+    [{"error": "access_denied"}, {"code": "x", "state": "y"}, {"error": "x", "state": "y"}],
+)
+def test_an_answer_to_no_sign_in_of_this_browser_leaves_whoever_is_signed_in(
+    client, council_sign_on, alice, answer
+):
+    client.force_login(alice)
+    client.get(START)  # a sign-in under way, with a state of its own
+
+    response = client.get("/accounts/council/callback/", answer)
+
+    assert response.status_code == 403
+    assert "Signing in with your council account did not work" in response.content.decode()
+    assert signed_in_user_id(client) == str(alice.pk)
+    assert len(client.session["oidc_states"]) == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -168,6 +187,22 @@ def test_a_person_whose_roles_map_to_nothing_is_refused_and_loses_their_access(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_an_account_deactivated_in_admin_is_signed_out_at_its_next_request(
+    client, council_sign_on, housing_officers, alice
+):
+    SingleSignOnIdentity.objects.create(user=alice, issuer=council_sign_on.issuer, subject="a-5")
+    council_sign_on.set_claims("a-5", {"roles": ["Governance.Housing.Officer"]})
+    assert sign_in(client, council_sign_on, "a-5").status_code == 302
+    assert client.get("/").status_code == 200
+
+    alice.is_active = False
+    alice.save()
+
+    assert client.get("/")["Location"].startswith("/accounts/login/")
+    assert not client.get("/accounts/login/").wsgi_request.user.is_authenticated
+
+
+@pytest.mark.django_db(transaction=True)
 def test_someone_unknown_is_refused_when_accounts_are_not_created_at_sign_in(
     client, council_sign_on, housing_officers
 ):
@@ -180,6 +215,43 @@ def test_someone_unknown_is_refused_when_accounts_are_not_created_at_sign_in(
     assert "You have no account on the performance dashboard" in response.content.decode()
     assert get_user_model().objects.count() == users_before
     assert signed_in_user_id(client) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_account_is_made_for_a_newcomer_the_directory_gives_no_role(
+    client, council_sign_on, housing_officers, accounts_created
+):
+    council_sign_on.set_claims(
+        "newcomer", {"roles": ["Unmapped.Role"], "preferred_username": "newcomer@council"}
+    )
+    users_before = get_user_model().objects.count()
+
+    response = sign_in(client, council_sign_on, "newcomer")
+
+    assert response.status_code == 403
+    assert "You have no access to the performance dashboard" in response.content.decode()
+    assert get_user_model().objects.count() == users_before
+    assert not SingleSignOnIdentity.objects.filter(subject="newcomer").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_sign_in_that_loses_the_race_to_make_the_account_uses_the_winners(
+    client, council_sign_on, housing_officers, accounts_created, alice, monkeypatch
+):
+    from departments.single_sign_on import backend
+
+    # The other sign-in of the same subject made the account between this one's look-up
+    # and its insert: this one's look-up found nothing.
+    SingleSignOnIdentity.objects.create(user=alice, issuer=council_sign_on.issuer, subject="twin")
+    monkeypatch.setattr(backend, "account_for", lambda **_: None)
+    council_sign_on.set_claims("twin", {"roles": ["Governance.Housing.Officer"]})
+    users_before = get_user_model().objects.count()
+
+    response = sign_in(client, council_sign_on, "twin")
+
+    assert response.status_code == 302
+    assert signed_in_user_id(client) == str(alice.pk)
+    assert get_user_model().objects.count() == users_before
 
 
 @pytest.mark.django_db(transaction=True)
@@ -389,20 +461,59 @@ def test_a_person_who_declines_at_the_provider_is_not_signed_in(client, council_
     assert signed_in_user_id(client) is None
 
 
+UNREACHABLE = "<h1>The council&#x27;s sign-in service cannot be reached</h1>"
+
+
 @pytest.mark.django_db
-def test_a_provider_that_cannot_be_reached_is_said_so(client, settings):
-    from departments.single_sign_on.provider import forget_providers
+def test_a_provider_that_refuses_connections_is_said_so_and_not_asked_again(
+    client, settings, monkeypatch
+):
+    import requests
+
+    from departments.single_sign_on import provider as provider_module
     from tests.oidc_provider import free_loopback_port, use_provider
 
-    use_provider(settings, f"http://127.0.0.1:{free_loopback_port()}", OIDC_TIMEOUT=2)
-
-    response = client.get(START)
-
-    assert response.status_code == 503
-    assert (
-        "<h1>The council&#x27;s sign-in service cannot be reached</h1>" in response.content.decode()
+    use_provider(settings, f"http://127.0.0.1:{free_loopback_port()}")
+    asked = []
+    real_get = requests.get
+    monkeypatch.setattr(
+        provider_module.requests, "get", lambda url, **kw: asked.append(url) or real_get(url, **kw)
     )
-    forget_providers()
+
+    answers = [client.get(START) for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [503, 503, 503]
+    assert all(UNREACHABLE in answer.content.decode() for answer in answers)
+    assert len(asked) == 1  # the failure is remembered for the next requests
+
+
+@pytest.mark.django_db
+def test_a_provider_that_hangs_holds_a_request_only_for_the_discovery_timeout(client, settings):
+    import socket
+    import time
+
+    from tests.oidc_provider import use_provider
+
+    # Accepts connections (the kernel's backlog) and never answers.
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(8)
+        use_provider(
+            settings,
+            f"http://127.0.0.1:{hung.getsockname()[1]}",
+            OIDC_TIMEOUT=30,
+            OIDC_DISCOVERY_TIMEOUT=1,
+        )
+        timings = []
+        for _ in range(2):
+            started = time.monotonic()
+            answer = client.get(START)
+            timings.append(time.monotonic() - started)
+            assert answer.status_code == 503
+            assert UNREACHABLE in answer.content.decode()
+
+    assert 1 <= timings[0] < 10  # the discovery timeout (and a first request), not 30 s
+    assert timings[1] < 0.5  # the failure remembered: no second wait
 
 
 @pytest.mark.django_db

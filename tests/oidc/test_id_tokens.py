@@ -143,6 +143,14 @@ def test_a_token_for_several_audiences_needs_this_product_as_authorised_party(is
     assert verify(both)["azp"] == CLIENT_ID
 
 
+def test_a_token_authorised_for_another_application_is_refused_even_for_this_audience(issuer):
+    with pytest.raises(SuspiciousOperation, match="azp is another application"):
+        verify(token(issuer, azp="another-application"))
+    with pytest.raises(SuspiciousOperation, match="azp is another application"):
+        verify(token(issuer, aud=[CLIENT_ID, "another-application"], azp="another-application"))
+    assert verify(token(issuer, azp=CLIENT_ID))["azp"] == CLIENT_ID
+
+
 def test_a_token_without_an_expiry_is_refused(issuer):
     with pytest.raises(SuspiciousOperation, match="MissingRequiredClaimError"):
         verify(token(issuer, exp=None))
@@ -168,3 +176,17 @@ def test_a_token_signed_with_the_client_secret_is_refused(issuer):
 def test_a_token_naming_a_key_the_provider_does_not_have_is_refused(issuer):
     with pytest.raises(SuspiciousOperation, match="0 RS256 signing keys"):
         verify(token(issuer, headers={"kid": "rotated-away"}))
+
+
+def test_the_issuer_is_compared_exactly_as_the_discovery_document_gives_it(settings, key_server):
+    from departments.single_sign_on.provider import ProviderUnavailable, forget_providers, provider
+
+    # The document's issuer has no trailing "/": one configured with it is another issuer.
+    use_provider(settings, f"{key_server}/")
+    with pytest.raises(ProviderUnavailable) as refused:
+        provider()
+    assert str(refused.value) == (
+        f"The discovery document at {key_server}/.well-known/openid-configuration names "
+        f"the issuer {key_server!r}, not OIDC_ISSUER {key_server + '/'!r}."
+    )
+    forget_providers()

@@ -281,6 +281,48 @@ def test_the_partner_has_the_months_results_disputes_and_milestones(client, pat,
     assert 'Milestones due <span class="todo-count">(2 milestones)</span>' in html
 
 
+def test_a_work_queues_see_all_link_opens_every_period_with_the_same_count(
+    client, sam, housing, work
+):
+    # Eleven more returns waiting for approval, in eleven earlier months: more than a
+    # home shows, so the list links to them all.
+    for n in range(1, 12):
+        KpiReturnFactory(
+            indicator=IndicatorFactory(department=housing, code=f"OLD-{n:02}"),
+            period=f"2024-25-P{n:02}",
+            state="submitted",
+        )
+    home, _ = _home(client, sam)
+    waiting = _list(home, "returns_awaiting_approval")
+    assert waiting.count == 13 and len(waiting.items) == 10
+    assert waiting.more.url == "/returns/?state=submitted&period=all"
+
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(waiting.more.url)
+
+    assert page.status_code == 200
+    shown = [row.kpi_return for rows in page.context["groups"].values() for row in rows]
+    assert len(shown) == page.context["row_count"] == waiting.count
+    assert {r.state for r in shown} == {"submitted"}
+    assert [r.period for r in shown if r.department_id == housing.pk][:2] == [
+        "2024-25-P01",
+        "2024-25-P02",
+    ]
+    assert "Returns submitted, every period" in page.content.decode()
+
+
+def test_every_period_needs_a_workflow_state(client, sam, work):
+    with time_machine.travel(NOW, tick=False):
+        client.force_login(sam)
+        page = client.get("/returns/", {"period": "all", "state": "missing"})
+
+    assert page.context["field_errors"]["state"] == [
+        "Every period lists returns in a workflow state: choose draft, submitted, approved, "
+        "sent back or locked"
+    ]
+    assert not page.context["every_period"]
+
+
 def test_someone_both_smt_and_partner_answers_only_their_partnerships_disputes(client, pat, work):
     # pat is also on the SMT: the SMT's list holds every partnership's disputes, the
     # partner's lists only those of pat's own partnership.

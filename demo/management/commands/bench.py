@@ -72,6 +72,14 @@ PAGES = [
     ("api metrics combined", "/api/v1/metrics/combined/", ["smt", "head"]),
     ("early warnings", "/early-warnings/", ["smt", "head"]),
     ("api early-warnings", "/api/v1/early-warnings/?page_size=100", ["smt"]),
+    ("benchmarking", "/benchmarking/", ["smt", "head"]),
+    ("benchmarked indicator", "/indicators/{benchmarked_indicator}/", ["smt"]),
+    (
+        "api metrics benchmark",
+        "/api/v1/metrics/indicators/{benchmarked_indicator}/benchmark/",
+        ["smt"],
+    ),
+    ("api comparator-groups", "/api/v1/comparator-groups/", ["smt"]),
 ]
 
 
@@ -235,7 +243,7 @@ FLOORS = {
 def _placeholders() -> dict[str, object]:
     """Real ids and keys for the URLs above, taken from the seeded council."""
     from departments import periods
-    from departments.models import KpiReturn
+    from departments.models import BenchmarkMetric, KpiReturn
     from partnerships.models import Partnership
 
     latest = periods.latest_closed(periods.PeriodKind.MONTH)
@@ -251,4 +259,8 @@ def _placeholders() -> dict[str, object]:
         "housing_indicator": housing_return.indicator_id,
         "housing": housing_return.department_id,
         "partnership": Partnership.objects.order_by("pk").values_list("pk", flat=True).first(),
+        # A statutory indicator with published figures for other councils (demo.benchmarks).
+        "benchmarked_indicator": BenchmarkMetric.objects.order_by("code")
+        .values_list("indicator_id", flat=True)
+        .first(),
     }

@@ -10,17 +10,25 @@ pages use, read at March (P12) of the year.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
 from core.tabular import FIGURE, MONEY, SCORE, XLSX_CONTENT_TYPE, Column, Sheet, workbook_bytes
-from departments.models import Dimension, KpiReturn, PerformanceIndicator
+from departments.benchmarks.selectors import groups_for
+from departments.models import (
+    ComparatorGroup,
+    Council,
+    Dimension,
+    KpiReturn,
+    PerformanceIndicator,
+)
 from departments.numbers import score
 from departments.periods import Period
 from departments.rating import COUNTED_STATES
 from partnerships.models import Partnership
 from partnerships.outcomes import NO_CREDIT
+from reporting.metrics.benchmark_series import IndicatorComparison, indicator_comparisons
 from reporting.metrics.health import ContractHealth, contract_health_series, credits_year_to_date
 from reporting.metrics.returns import IndicatorRow, indicator_rows
 from reporting.metrics.status import FigureStatus, mean_status
@@ -67,6 +75,9 @@ class AnnualReport:
     partnerships: list[PartnershipYear]
     improvement_actions: list[KpiReturn]
     signed_off_at: datetime | None
+    # The statutory indicators against the first comparator group, where published.
+    benchmarks: list[IndicatorComparison] = field(default_factory=list)
+    benchmark_group: ComparatorGroup | None = None
 
 
 def annual_report(*, user, parameters: ReportParameters) -> AnnualReport:
@@ -111,7 +122,24 @@ def annual_report(*, user, parameters: ReportParameters) -> AnnualReport:
     )
     if parameters.department:
         actions = actions.filter(department=parameters.department)
-    return AnnualReport(year, statutory, years, list(actions), month_parameters.signed_off_at())
+    group = groups_for(user).first()
+    council = Council.objects.first()
+    compared = (
+        indicator_comparisons(
+            indicators=indicators, group=group, council=council, period_key=year.key
+        )
+        if group is not None and council is not None
+        else []
+    )
+    return AnnualReport(
+        year,
+        statutory,
+        years,
+        list(actions),
+        month_parameters.signed_off_at(),
+        compared,
+        group,
+    )
 
 
 def _at_march(parameters: ReportParameters) -> ReportParameters:
@@ -218,10 +246,54 @@ class BestValueAnnualReport(Pack):
         sheets = [
             about_sheet(about_rows(self.title, self.parameters.describe(), report.signed_off_at)),
             statutory,
-            partnership,
         ]
+        if report.benchmarks:
+            sheets.append(_benchmark_sheet(report))
+        sheets.append(partnership)
         if MilestonesExporter.may_run(self.user):
             milestones = MilestonesExporter(user=self.user, parameters=_at_march(self.parameters))
             sheets.append(Sheet("Milestones", milestones.columns, milestones.rows()))
         sheets.append(actions)
         return workbook_bytes(sheets, fixed_time=self.fixed_time(), title=self.title)
+
+
+def _benchmark_sheet(report: AnnualReport) -> Sheet:
+    """The statutory indicators against the comparator group, one row each: exact figures
+    (the sheet's cells keep their places), the rank, band and statement."""
+    rows = []
+    for row in report.benchmarks:
+        c = row.item.comparison if row.item else None
+        rows.append(
+            [
+                row.indicator.code,
+                row.metric.code,
+                report.benchmark_group.name,
+                row.item.group.model_year if row.item else None,
+                c.council_value if c else None,
+                c.quartiles.lower if c and c.quartiles else None,
+                c.median if c else None,
+                c.quartiles.upper if c and c.quartiles else None,
+                c.rank if c else None,
+                c.reporting if c else None,
+                c.band.label if c and c.band else "",
+                row.item.statement if row.item else "No figures published for the year yet.",
+            ]
+        )
+    return Sheet(
+        "Compared with others",
+        [
+            Column("Indicator", 12),
+            Column("Metric", 12),
+            Column("Group", 28),
+            Column("Model year", 10),
+            Column("Council", 12, FIGURE),
+            Column("Lower quartile", 12, FIGURE),
+            Column("Median", 12, FIGURE),
+            Column("Upper quartile", 12, FIGURE),
+            Column("Rank", 8),
+            Column("Of", 8),
+            Column("Quartile band", 16),
+            Column("In words", 80),
+        ],
+        rows,
+    )

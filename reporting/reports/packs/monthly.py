@@ -20,7 +20,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from departments.models import Department, PerformanceIndicator
+from departments.benchmarks.selectors import groups_for
+from departments.models import ComparatorGroup, Council, Department, PerformanceIndicator
 from departments.periods import Period
 from departments.roles import scope_for
 from partnerships.models import Partnership, Service
@@ -29,6 +30,7 @@ from reporting.charts.base import Chart
 from reporting.charts.combined import combined_context
 from reporting.charts.dashboards import contract_health_chart, rag_by_department_chart
 from reporting.figures.combined import cached_combined_figures
+from reporting.metrics.benchmark_series import IndicatorComparison, indicator_comparisons
 from reporting.metrics.combined import DepartmentRelation
 from reporting.metrics.coordination import (
     Coordination,
@@ -107,6 +109,9 @@ class MonthlyPack:
     overview_charts: list[Chart] = field(default_factory=list)
     statutory: list[IndicatorRow] = field(default_factory=list)
     returns_status: FigureStatus | None = None  # of the month's returns in the pack
+    # The latest published comparison of the pack's indicators with the first group.
+    benchmarks: list[IndicatorComparison] = field(default_factory=list)
+    benchmark_group: ComparatorGroup | None = None
 
 
 def _pack_departments(user, parameters: ReportParameters) -> list[Department]:
@@ -186,6 +191,15 @@ def monthly_pack(*, user, parameters: ReportParameters) -> MonthlyPack:
                 _combined_section(d.name, combined_context(figures, council_wide=False))
             )
     warnings = warnings_for(user, parameters)
+    group = groups_for(user).first()
+    council = Council.objects.first()
+    compared = []
+    if group is not None and council is not None and ids:
+        compared = indicator_comparisons(
+            indicators=PerformanceIndicator.objects.filter(department__in=ids),
+            group=group,
+            council=council,
+        )
     return MonthlyPack(
         month=month,
         parameters=parameters,
@@ -201,6 +215,8 @@ def monthly_pack(*, user, parameters: ReportParameters) -> MonthlyPack:
         overview_charts=overview_charts,
         statutory=[row for row in rows if row.indicator.statutory],
         returns_status=returns_status(month=month, rows=rows, today=timezone.localdate()),
+        benchmarks=[row for row in compared if row.item is not None],
+        benchmark_group=group,
     )
 
 
