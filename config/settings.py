@@ -406,6 +406,8 @@ SPECTACULAR_SETTINGS = {
         "ReturnStateEnum": "departments.models.returns.ReturnState",
         "MilestoneStateEnum": "partnerships.models.MilestoneState",
         "RecordStateEnum": "partnerships.models.RecordState",
+        "ContractRatingEnum": "partnerships.contracts.ratings.Rating",
+        "AssessmentKindEnum": "partnerships.contracts.models.AssessmentKind",
         "FigureStatusEnum": "reporting.metrics.status.STATE_CHOICES",
         "BenchmarkPolarityEnum": "departments.models.benchmarks.BenchmarkPolarity",
         "PolarityEnum": "departments.models.indicators.Polarity",

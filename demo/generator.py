@@ -17,13 +17,14 @@ from datetime import date, datetime
 from datetime import time as clock
 from decimal import Decimal
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from demo import benchmarks, contract, reference, writing
+from demo import assessments, benchmarks, contract, reference, writing
 from demo import referrals as referral_rows
 from demo.referrals import Pair, build_referrals
 from demo.returns import ReturnFigures, Staff, build_returns, build_sign_offs, target_for
@@ -51,6 +52,7 @@ from departments.models import (
 from departments.referrals.summaries import rebuild_referral_summaries
 from departments.returns.ratings import rebuild_indicator_ratings
 from departments.roles import Role
+from partnerships.contracts.models import Assessment, ContractKpi, KpiRating, RectificationPlan
 from partnerships.models import (
     Escalation,
     Milestone,
@@ -152,6 +154,13 @@ def delete_everything(log: Callable[[str], None]) -> None:
     """Remove the demo council and its history, children before parents."""
     log("Removing the existing demo council")
     ordered = [
+        RectificationPlan,
+        KpiRating,
+        Assessment,
+        ContractKpi.slas.through,
+        # django-simple-history's copy of each KPI's SLAs, before the KPIs' own history.
+        apps.get_model("partnerships", "HistoricalContractKpi_slas"),
+        ContractKpi,
         EarlyWarning,
         BenchmarkValue,
         BenchmarkMetric,
@@ -184,7 +193,7 @@ def delete_everything(log: Callable[[str], None]) -> None:
     with transaction.atomic():
         if truncate:
             tables = [m._meta.db_table for m in ordered]
-            tables += [m.history.model._meta.db_table for m in ordered if hasattr(m, "history")]
+            tables += [h._meta.db_table for m in ordered if (h := _history_of(m))]
             tables.append(Service.departments.through._meta.db_table)
             with connection.cursor() as cursor:
                 cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
@@ -194,10 +203,16 @@ def delete_everything(log: Callable[[str], None]) -> None:
             Service.departments.through.objects.all()._raw_delete(connection.alias)
             for model in ordered:
                 model.objects.all()._raw_delete(connection.alias)
-                if hasattr(model, "history"):
-                    model.history.model.objects.all()._raw_delete(connection.alias)
+                if history := _history_of(model):
+                    history.objects.all()._raw_delete(connection.alias)
         get_user_model().objects.filter(username__in=[u[0] for u in DEMO_USERS]).delete()
         get_user_model().objects.filter(username__startswith=STAFF_PREFIX).delete()
+
+
+def _history_of(model):
+    """The django-simple-history model of ``model``, or None. A historical many-to-many
+    row has a ``history`` foreign key of its own, which is not one."""
+    return getattr(getattr(model, "history", None), "model", None)
 
 
 def _batched(rows: Iterable, size: int) -> Iterable[list]:
@@ -227,6 +242,7 @@ class _Builder:
         self._step("SLA results", self._sla_results)
         self._step("referrals", self._referrals)
         self._step("early warnings", self._early_warnings)
+        self._step("contract assessments", self._contract_assessments)
         self._step("benchmarking", self._benchmarks)
 
     def _step(self, name: str, action: Callable[[], int]) -> None:
@@ -499,6 +515,19 @@ class _Builder:
                 )
             )
         return len(results)
+
+    def _contract_assessments(self) -> int:
+        """The first partnership's KPIs, its approved assessment of the episode's contract
+        year and a draft of this year (demo/assessments.py)."""
+        return assessments.build_contract_assessments(
+            partnership=self.partnerships[0],
+            episode_services=reference.EPISODE_SERVICES,
+            episode_year=self.episode.year,
+            today=self.today,
+            admin=self.demo_users[Role.ADMIN],
+            smt=self.demo_users[Role.SMT],
+            partner=self.demo_users[Role.PARTNER],
+        )
 
     def _benchmarks(self) -> int:
         last_ended = periods.latest_closed(periods.PeriodKind.YEAR, self.today).year

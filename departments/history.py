@@ -54,12 +54,18 @@ LABELS = {
     "partnerships.partnership.weight_milestones": "Milestones weight",
     "partnerships.partnership.weight_escalations": "Escalations and risks weight",
     "partnerships.partnership.weight_timely": "Timely reporting weight",
+    "partnerships.partnership.estimated_value": "Estimated contract value",
+    "partnerships.partnership.section_52_exemption": "Section 52 exemption claimed",
     "partnerships.service.credit_cap_percent": "Credit cap",
     "partnerships.slaresult.sla": "SLA",
     "partnerships.sla.credit_percent": "Credit for a serious failure",
 }
 MONEY_FIELDS = frozenset(
-    {"partnerships.partnership.annual_value", "partnerships.service.monthly_charge"}
+    {
+        "partnerships.partnership.annual_value",
+        "partnerships.partnership.estimated_value",
+        "partnerships.service.monthly_charge",
+    }
 )
 PERCENT_FIELDS = frozenset(
     {"partnerships.service.credit_cap_percent", "partnerships.sla.credit_percent"}

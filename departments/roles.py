@@ -196,6 +196,13 @@ def may_manage_escalations(user, partnership_id: int) -> bool:
     )
 
 
+def may_assess_contract(user) -> bool:
+    """Contract performance assessments (Procurement Act 2023, section 71): the SMT
+    proposes, rates, approves and reopens them; administrators too."""
+    scope = scope_for(user)
+    return scope.is_smt or scope.is_admin
+
+
 NO_ROLE_MESSAGE = "Your account has no role yet: ask an administrator to give you one."
 
 

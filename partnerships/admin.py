@@ -1,7 +1,10 @@
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from partnerships.contracts.services import kpi_slas_problem
 from partnerships.models import (
+    ContractKpi,
     Escalation,
     Milestone,
     Partner,
@@ -27,6 +30,26 @@ class PartnershipAdmin(SimpleHistoryAdmin):
         (
             None,
             {"fields": ["council", "partner", "name", "start_date", "end_date", "annual_value"]},
+        ),
+        (
+            "Contract details for performance notices (Procurement Act 2023)",
+            {
+                "description": "Section 52 applies to a contract worth more than "
+                "£5 million unless an exemption is recorded here.",
+                "fields": [
+                    "procurement_title",
+                    "procurement_identifier",
+                    "contract_identifier",
+                    "estimated_value",
+                    "section_52_exemption",
+                    "supplier_identifier",
+                    "supplier_postal_address",
+                    "supplier_email",
+                    "authority_identifier",
+                    "authority_postal_address",
+                    "authority_email",
+                ],
+            },
         ),
         (
             "Contract health weights",
@@ -105,3 +128,40 @@ class RiskAdmin(SimpleHistoryAdmin):
     list_display = ["title", "partnership", "likelihood", "impact", "state", "raised_on", "owner"]
     list_filter = ["state", "partnership", "likelihood", "impact"]
     search_fields = ["title", "owner"]
+
+
+class ContractKpiForm(forms.ModelForm):
+    class Meta:
+        model = ContractKpi
+        fields = [
+            "partnership",
+            "title",
+            "description",
+            "measure",
+            "slas",
+            "linked_to_payment",
+            "good_from",
+            "approaching_from",
+            "improvement_from",
+            "serious_share_inadequate",
+            "active",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        partnership = cleaned.get("partnership")
+        if partnership is not None:
+            kpi = ContractKpi(partnership=partnership, measure=cleaned.get("measure"))
+            if problem := kpi_slas_problem(kpi, list(cleaned.get("slas") or [])):
+                self.add_error("slas", problem)
+        return cleaned
+
+
+@admin.register(ContractKpi)
+class ContractKpiAdmin(SimpleHistoryAdmin):
+    """The contract's section-52 KPIs: at least three when section 52 applies."""
+
+    form = ContractKpiForm
+    list_display = ["title", "partnership", "measure", "linked_to_payment", "active"]
+    list_filter = ["partnership", "measure", "active"]
+    filter_horizontal = ["slas"]

@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from departments import periods
 from departments.models import Council, Department, PeriodFields, Polarity
-from departments.numbers import TEXT_LIMIT, percent_problem
+from departments.numbers import TEXT_LIMIT, percent_problem, round_money
 from partnerships.querysets import (
     PartnerQuerySet,
     PartnershipQuerySet,
@@ -68,6 +68,10 @@ DEFAULT_HEALTH_WEIGHTS = {
 }
 
 
+# Section 52(1) of the Procurement Act 2023: KPIs for a contract worth more than this (GBP).
+SECTION_52_THRESHOLD = Decimal("5000000.00")
+
+
 class Partnership(models.Model):
     """A Strategic Service Partnership contract between the council and a partner."""
 
@@ -81,6 +85,39 @@ class Partnership(models.Model):
         decimal_places=2,
         validators=[MinValueValidator(Decimal(0))],
         help_text="Annual contract value in GBP.",
+    )
+    # What a Contract Performance Notice needs (Procurement Act 2023; Procurement
+    # Regulations 2024, regulation 39(4)). Blank until an administrator records them.
+    procurement_title = models.CharField(max_length=300, blank=True)
+    procurement_identifier = models.CharField(
+        max_length=100, blank=True, help_text="The unique identifier of the procurement."
+    )
+    contract_identifier = models.CharField(
+        max_length=100, blank=True, help_text="The unique identifier of the public contract."
+    )
+    supplier_identifier = models.CharField(
+        max_length=100, blank=True, help_text="The supplier's unique identifier."
+    )
+    supplier_postal_address = models.TextField(blank=True, max_length=1000)
+    supplier_email = models.EmailField(blank=True)
+    authority_identifier = models.CharField(
+        max_length=100, blank=True, help_text="The council's unique identifier."
+    )
+    authority_postal_address = models.TextField(blank=True, max_length=1000)
+    authority_email = models.EmailField(blank=True)
+    estimated_value = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="Estimated value of the whole contract in GBP; when blank, the annual "
+        "value times the contract term.",
+    )
+    section_52_exemption = models.TextField(
+        blank=True,
+        max_length=TEXT_LIMIT,
+        help_text="The exemption from section 52 claimed for this contract, if any.",
     )
     weight_sla = models.PositiveSmallIntegerField(default=DEFAULT_HEALTH_WEIGHTS["weight_sla"])
     weight_credits = models.PositiveSmallIntegerField(
@@ -110,6 +147,10 @@ class Partnership(models.Model):
                 condition=Q(annual_value__gte=0), name="partnership_value_not_negative"
             ),
             models.CheckConstraint(
+                condition=Q(estimated_value__isnull=True) | Q(estimated_value__gte=0),
+                name="partnership_estimated_value_not_negative",
+            ),
+            models.CheckConstraint(
                 condition=Q(weight_sla__gt=0)
                 | Q(weight_credits__gt=0)
                 | Q(weight_milestones__gt=0)
@@ -127,6 +168,26 @@ class Partnership(models.Model):
             raise ValidationError({"end_date": "The contract must end after it starts."})
         if not any(getattr(self, name) for name in DEFAULT_HEALTH_WEIGHTS):
             raise ValidationError("At least one contract health weight must be above zero.")
+
+    @property
+    def contract_value(self) -> Decimal:
+        """The contract's estimated value in GBP: as recorded, else the annual value times
+        the term in whole months (from the month of the start to that of the end) ÷ 12,
+        rounded half-up to the penny."""
+        if self.estimated_value is not None:
+            return self.estimated_value
+        months = len(
+            periods.periods_between(
+                periods.period_for_date(self.start_date), periods.period_for_date(self.end_date)
+            )
+        )
+        return round_money(self.annual_value * months / 12)
+
+    @property
+    def section_52_applies(self) -> bool:
+        """Section 52 of the Procurement Act 2023: a contract worth more than £5 million
+        must have at least three KPIs, unless an exemption is claimed (and recorded)."""
+        return self.contract_value > SECTION_52_THRESHOLD and not self.section_52_exemption.strip()
 
     @property
     def health_weights(self) -> dict[str, int]:
@@ -496,3 +557,13 @@ class Risk(_RaisedRecord):
     @property
     def is_high(self) -> bool:
         return self.score >= HIGH_RISK_SCORE
+
+
+# The contract KPIs, assessments and ratings live with their capability; imported here so
+# that Django finds them among the app's models.
+from partnerships.contracts.models import (  # noqa: E402, F401
+    Assessment,
+    ContractKpi,
+    KpiRating,
+    RectificationPlan,
+)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from partnerships.contracts import views as contracts
 from partnerships.records import views as records
 from partnerships.sla_results import views as sla_results
 
@@ -17,6 +18,11 @@ urlpatterns = [
         name="results-verify",
     ),
     path("partnerships/<int:pk>/records/", records.records, name="records"),
+    path("partnerships/<int:pk>/contract/", contracts.contract, name="contract"),
+    path("contract-assessments/<int:pk>/", contracts.assessment, name="assessment"),
+    path("contract-assessments/<int:pk>/notice/", contracts.notice, name="notice"),
+    path("rectification-plans/<int:pk>/progress/", contracts.plan_progress, name="plan-progress"),
+    path("rectification-plans/<int:pk>/close/", contracts.plan_close, name="plan-close"),
     path("sla-results/<int:pk>/verify/", sla_results.result_verify, name="result-verify"),
     path("sla-results/<int:pk>/dispute/", sla_results.result_dispute, name="result-dispute"),
     path("sla-results/<int:pk>/resolve/", sla_results.result_resolve, name="result-resolve"),

@@ -6,6 +6,12 @@ class ReportingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from partnerships.contracts.evidence import register_measure_reader
+        from partnerships.contracts.models import KpiMeasure
         from reporting.figures.cache import connect_figure_inputs
+        from reporting.metrics.contract_kpis import contract_health_evidence
 
         connect_figure_inputs()
+        # A contract KPI built on contract health reads its evidence here (partnerships
+        # may not import reporting).
+        register_measure_reader(KpiMeasure.CONTRACT_HEALTH, contract_health_evidence)

@@ -21,6 +21,8 @@ from departments.rating import Timeliness
 from departments.returns.filters import EVERY_PERIOD
 from departments.returns.selectors import ReturnDue, returns_due, sign_off_summary
 from departments.roles import Role, scope_for
+from partnerships.contracts import selectors as contract_selectors
+from partnerships.contracts.models import Assessment, AssessmentState
 from partnerships.models import Milestone, MilestoneState, Partnership, Sla, SlaResult, Verification
 from reporting.audit.selectors import AuditTrail
 from reporting.metrics.health import sla_results_deadline
@@ -367,6 +369,45 @@ def _warnings_to_acknowledge(user) -> ToDoList:
     )
 
 
+# A contract's next assessment and notice show on the SMT's home this many days ahead.
+NOTICE_DUE_AHEAD_DAYS = 30
+
+
+def _contract_notices_due(user, today: date) -> ToDoList:
+    """Contract performance notices due within 30 days or overdue (section 71(2)), and
+    draft assessments waiting for approval, for every partnership the user sees."""
+    items = []
+    for partnership in Partnership.objects.visible_to(user).order_by("name"):
+        due = contract_selectors.next_notice_due(partnership, today)
+        if (due.due_on - today).days <= NOTICE_DUE_AHEAD_DAYS:
+            when = "overdue since" if due.overdue else "due"
+            items.append(
+                ToDoItem(
+                    f"Assess {partnership.name} and publish its notice",
+                    reverse("partnerships:contract", args=[partnership.pk]),
+                    f"{when} {date_in_words(due.due_on)} ({due.reason})",
+                )
+            )
+    drafts = Assessment.objects.visible_to(user).filter(state=AssessmentState.DRAFT)
+    for draft in drafts.select_related("partnership").order_by("period_end")[:SHOWN]:
+        items.append(
+            ToDoItem(
+                f"Review and approve the assessment of {draft.partnership.name}",
+                reverse("partnerships:assessment", args=[draft.pk]),
+                f"{date_in_words(draft.period_start)} to {date_in_words(draft.period_end)}",
+            )
+        )
+    return ToDoList(
+        "contract_notices_due",
+        "Contract performance notices",
+        "notice",
+        len(items),
+        items[:SHOWN],
+        "No contract assessment is due within 30 days.",
+        lead="Assess each contract's KPIs at least every 12 months (Procurement Act 2023).",
+    )
+
+
 def _sign_off_status(user, month) -> ToDoList:
     """The latest closed month's sign-off by department (three queries): the departments
     not yet signed off, each with its returns by state, linking to the sign-off page."""
@@ -557,6 +598,7 @@ def home_lists(user, today: date | None = None) -> Home:
             _warnings_to_acknowledge(user),
             _sign_off_status(user, month),
             _approvals(user, my_returns),
+            _contract_notices_due(user, today),
         ]
     if Role.PARTNER in scope.roles:
         lists += [

@@ -26,6 +26,10 @@ from departments.models import (
 from departments.returns.services import sign_off_period
 from departments.roles import Role
 from departments.tokens.services import create_token
+from partnerships.contracts.models import AssessmentKind, ContractKpi, KpiMeasure
+from partnerships.contracts.plans import record_plan
+from partnerships.contracts.ratings import Rating
+from partnerships.contracts.services import approve, rate, save_contract_kpi, start_assessment
 from reporting.models import EarlyWarning, ReportRun, ReportState, WarningRule
 from tests.factories import (
     EscalationFactory,
@@ -81,6 +85,7 @@ def build_council(housing, finance, partnership) -> Council:
         return KpiReturnFactory(indicator=indicator, period=period, state=state, **extra).pk
 
     sign_off_period(period_key="2025-26-P06", actor=users["smt"])
+    kpi, draft, approved = contract_assessments(partnership, sla, users)
     group, metric = _benchmarking(housing.council, indicator)
     council = Council(users=users)
     council.ids = {
@@ -130,6 +135,17 @@ def build_council(housing, finance, partnership) -> Council:
             state=ReportState.FAILED,
             error="The database was unavailable.",
         ).pk,
+        "kpi": kpi.pk,
+        "assessment": draft.pk,
+        "approved_assessment": approved.pk,
+        "plan": record_plan(
+            partnership=partnership,
+            actor=users["smt"],
+            sla=sla,
+            action="Restore availability above 99.5%.",
+            owner="Partner service director",
+            due_date=date(2026, 12, 31),
+        ).pk,
         "group": group.pk,
         "metric": metric.pk,
         "import": ImportJob.objects.create(
@@ -137,6 +153,51 @@ def build_council(housing, finance, partnership) -> Council:
         ).pk,
     }
     return council
+
+
+def contract_assessments(partnership, sla, users):
+    """The contract's details, three KPIs (section 52 applies), a draft assessment with
+    every KPI rated (so it can be approved) and an approved one (with its notice)."""
+    for name in (
+        "procurement_title",
+        "procurement_identifier",
+        "contract_identifier",
+        "supplier_identifier",
+        "supplier_postal_address",
+        "authority_identifier",
+        "authority_postal_address",
+    ):
+        setattr(partnership, name, f"{name.replace('_', ' ').capitalize()} of the contract")
+    partnership.supplier_email = "contracts@partner.example"
+    partnership.authority_email = "procurement@council.example"
+    partnership.save()
+    kpis = [
+        save_contract_kpi(
+            kpi=ContractKpi(partnership=partnership, title=title, measure=measure),
+            actor=users["admin"],
+            slas=[sla] if measure == KpiMeasure.SLAS else [],
+        )
+        for title, measure in (
+            ("Availability", KpiMeasure.SLAS),
+            ("Incident resolution", KpiMeasure.SLAS),
+            ("Milestones on time", KpiMeasure.MILESTONES),
+        )
+    ]
+
+    def rated(start: date, end: date):
+        assessment = start_assessment(
+            partnership=partnership,
+            actor=users["smt"],
+            kind=AssessmentKind.AD_HOC,
+            period_start=start,
+            period_end=end,
+        )
+        for row in assessment.ratings.all():
+            rate(rating=row, actor=users["smt"], value=Rating.OTHER, reason="Too little data.")
+        return assessment
+
+    approved = approve(assessment=rated(date(2024, 4, 1), date(2025, 3, 31)), actor=users["smt"])
+    return kpis[0], rated(date(2025, 4, 1), date(2025, 9, 30)), approved
 
 
 def _benchmarking(council, indicator) -> tuple[ComparatorGroup, BenchmarkMetric]:

@@ -90,6 +90,8 @@ SERVED_RECORD = expect(OK, other_officer=404)
 # Escalations and risks are raised and updated by SMT, admins and the partner's manager.
 MANAGE_RECORDS = expect(403, smt=OK, partner=OK, admin=OK)
 MANAGE_RECORD = expect(404, smt=OK, partner=OK, admin=OK, auditor=403)
+DRAFT_ASSESSMENT = expect(404, smt=OK, auditor=OK, admin=OK)
+ASSESS_DRAFT = expect(404, smt=OK, admin=OK, auditor=403)
 SMT_ON_RESULT = expect(403, smt=OK, admin=OK, officer=404, head=404, other_officer=404)
 
 EXPECTED: dict[tuple[str, str], dict[str, object]] = {
@@ -204,6 +206,30 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/api/v1/risks/{id}/"): CONTRACT_RECORD,
     ("PUT", "/api/v1/risks/{id}/"): MANAGE_RECORD,
     ("PATCH", "/api/v1/risks/{id}/"): MANAGE_RECORD,
+    # Contract KPIs: seen by those who see the contract. Assessments: the SMT (and
+    # administrators) start, propose, rate, approve and reopen them; auditors read them;
+    # the partner's manager sees approved ones and their notices, never a draft (404).
+    ("GET", "/api/v1/contract-kpis/"): EVERYONE,
+    ("GET", "/api/v1/contract-kpis/{id}/"): CONTRACT_RECORD,
+    ("GET", "/api/v1/contract-assessments/"): EVERYONE,
+    ("POST", "/api/v1/contract-assessments/"): expect(403, smt=OK, admin=OK),
+    ("GET", "/api/v1/contract-assessments/{id}/"): DRAFT_ASSESSMENT,
+    ("POST", "/api/v1/contract-assessments/{id}/propose/"): ASSESS_DRAFT,
+    ("POST", "/api/v1/contract-assessments/{id}/rate/"): ASSESS_DRAFT,
+    ("POST", "/api/v1/contract-assessments/{id}/approve/"): ASSESS_DRAFT,
+    ("POST", "/api/v1/contract-assessments/{id}/reopen/"): expect(
+        403, smt=OK, admin=OK, officer=404, head=404, other_officer=404
+    ),
+    ("GET", "/api/v1/contract-assessments/{id}/notice/"): CONTRACT_RECORD,
+    # Rectification plans: the SMT records and closes them; the partner's manager (and the
+    # SMT) record progress; auditors read them.
+    ("GET", "/api/v1/rectification-plans/"): EVERYONE,
+    ("POST", "/api/v1/rectification-plans/"): expect(403, smt=OK, admin=OK),
+    ("GET", "/api/v1/rectification-plans/{id}/"): CONTRACT_RECORD,
+    ("POST", "/api/v1/rectification-plans/{id}/progress/"): MANAGE_RECORD,
+    ("POST", "/api/v1/rectification-plans/{id}/close/"): expect(
+        403, smt=OK, admin=OK, officer=404, head=404, other_officer=404
+    ),
     # Metrics: the overview is council-wide; a department's and an indicator's figures for
     # those who see Housing; a partnership's for those who see the contract.
     ("GET", "/api/v1/metrics/overview/"): expect(403, smt=OK, auditor=OK, admin=OK),
@@ -267,7 +293,11 @@ RECORD_OF_PATH = {
     "comparator-groups": "group",
     "benchmark-metrics": "metric",
     "metrics/partnerships": "partnership",
+    "contract-kpis": "kpi",
+    "rectification-plans": "plan",
 }
+# The draft assessment for everything but reopening and the notice, which need the approved.
+ASSESSMENT_OF_ACTION = {"reopen": "approved_assessment", "notice": "approved_assessment"}
 RETURN_OF_ACTION = {
     "approve": "submitted",
     "send-back": "submitted",
@@ -280,6 +310,8 @@ def _record_id(path: str, ids: dict[str, int]) -> int:
     resource, _, rest = path.removeprefix("/api/v1/").partition("/{id}/")
     if resource == "returns":
         return ids[RETURN_OF_ACTION.get(rest.strip("/"), "draft")]
+    if resource == "contract-assessments":
+        return ids[ASSESSMENT_OF_ACTION.get(rest.strip("/"), "assessment")]
     if resource == "sla-results":
         return ids[RESULT_OF_ACTION.get(rest.strip("/"), "result")]
     return ids[RECORD_OF_PATH[resource]]
@@ -407,6 +439,27 @@ def _body(method: str, path: str, persona: str, c: Council) -> dict:
             "state": "delivered",
             "delivered_date": "2025-09-30",
         },
+        ("POST", "/api/v1/contract-assessments/"): {
+            "partnership": ids["partnership"],
+            "kind": "ad_hoc",
+            "period_start": "2025-10-01",
+            "period_end": "2025-12-31",
+        },
+        ("POST", "/api/v1/contract-assessments/{id}/rate/"): {
+            "kpi": ids["kpi"],
+            "rating": "approaching",
+            "reason": "Two disputed months.",
+        },
+        ("POST", "/api/v1/contract-assessments/{id}/reopen/"): {"reason": "Figure corrected"},
+        ("POST", "/api/v1/rectification-plans/"): {
+            "partnership": ids["partnership"],
+            "sla": ids["sla"],
+            "action": "Fix the failover.",
+            "owner": "Partner service director",
+            "due_date": "2027-01-31",
+        },
+        ("POST", "/api/v1/rectification-plans/{id}/progress/"): {"progress": "In test."},
+        ("POST", "/api/v1/rectification-plans/{id}/close/"): {"state": "met", "reason": "Fixed"},
         ("POST", "/api/v1/comparator-groups/import/"): {
             "rows": [
                 {

@@ -33,7 +33,7 @@ from django.test import override_settings
 from departments.models import Department, ImportJob, ReturnState
 from departments.tokens.services import create_token
 from reporting.models import EarlyWarning, ReportRun, ReportState, WarningRule
-from tests.api_council import personas
+from tests.api_council import contract_assessments, personas
 from tests.factories import (
     CouncilFactory,
     DepartmentFactory,
@@ -149,6 +149,9 @@ def _build() -> Council:
         ),
         "waste": SlaResultFactory(sla=ws01, period=P06),
     }
+    # The contract's assessments: the partner's manager sees the approved one only.
+    _, draft, approved = contract_assessments(c.partnership, dt01, people)
+    c.assessments = {"draft": draft, "approved": approved}
     c.records = {}
     for label, partnership in (("ours", c.partnership), ("theirs", c.other_partnership)):
         c.records[f"milestone {label}"] = MilestoneFactory(partnership=partnership)
@@ -248,6 +251,7 @@ ONE_RECORD_PAGES = {
     "indicator": ("/indicators/{}/", ["/api/v1/indicators/{}/", "/api/v1/metrics/indicators/{}/"]),
     "early warning": ("/early-warnings/{}/", ["/api/v1/early-warnings/{}/"]),
     "report run": ("/reports/runs/{}/", ["/api/v1/reports/{}/"]),
+    "contract assessment": ("/contract-assessments/{}/", ["/api/v1/contract-assessments/{}/"]),
 }
 
 
@@ -261,6 +265,7 @@ def _detail_pairs(c: Council):
         "indicator": c.indicators,
         "early warning": {"housing": c.warning},
         "report run": {"alice's": c.report},
+        "contract assessment": c.assessments,
     }
     for kind, (page, apis) in ONE_RECORD_PAGES.items():
         for label, record in records[kind].items():
@@ -302,7 +307,7 @@ def test_a_record_is_shown_or_refused_alike_by_its_page_and_the_api(client, c, p
         )
     differing = {key: found for key, found in answers.items() if len(set(found)) > 1}
     assert differing == {}
-    assert len(answers) == 24
+    assert len(answers) == 26
     assert any(found[0] == "shown" for found in answers.values())
 
 

@@ -1,4 +1,5 @@
 from partnerships.api import views
+from partnerships.contracts import api as contracts
 from partnerships.records import api as records
 from partnerships.sla_results import api as sla_results
 
@@ -12,3 +13,10 @@ def register(router) -> None:
     router.register("milestones", records.MilestoneViewSet, basename="milestone")
     router.register("escalations", records.EscalationViewSet, basename="escalation")
     router.register("risks", records.RiskViewSet, basename="risk")
+    router.register("contract-kpis", contracts.ContractKpiViewSet, basename="contractkpi")
+    router.register(
+        "contract-assessments", contracts.AssessmentViewSet, basename="contractassessment"
+    )
+    router.register(
+        "rectification-plans", contracts.RectificationPlanViewSet, basename="rectificationplan"
+    )

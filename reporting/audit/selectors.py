@@ -43,6 +43,7 @@ from departments.models import (
 )
 from departments.periods import Period, key_in_words
 from departments.roles import scope_for
+from partnerships.contracts.models import Assessment, ContractKpi, KpiRating, RectificationPlan
 from partnerships.models import (
     Escalation,
     Milestone,
@@ -160,6 +161,25 @@ def _describe_sla_result(row) -> Described:
 def _describe_partnership_record(row) -> Described:
     """Milestones, escalations and risks: their title, on the partnership's records page."""
     return row.title, "", page_link("partnerships:records", row.partnership_id)
+
+
+def _describe_plain_title(row) -> Described:
+    return row.title, "", page_link("partnerships:contract", row.partnership_id)
+
+
+def _describe_assessment(row) -> Described:
+    """A contract assessment: its period, on its review page."""
+    text = f"Assessment {row.period_start:%-d %B %Y} to {row.period_end:%-d %B %Y}"
+    return text, "", page_link("partnerships:assessment", row.id)
+
+
+def _describe_kpi_rating(row) -> Described:
+    return f"Rating of {row.kpi.title}", "", page_link("partnerships:assessment", row.assessment_id)
+
+
+def _describe_plan(row) -> Described:
+    text = f"Rectification plan due {row.due_date:%-d %B %Y}"
+    return text, "", page_link("partnerships:contract", row.partnership_id)
 
 
 def _describe_plain(row) -> Described:
@@ -302,6 +322,19 @@ SOURCES = {
             "escalation", Escalation, _describe_partnership_record, partnership="partnership_id"
         ),
         AuditSource("risk", Risk, _describe_partnership_record, partnership="partnership_id"),
+        AuditSource(
+            "contract_kpi", ContractKpi, _describe_plain_title, partnership="partnership_id"
+        ),
+        # Assessments and their ratings name no partnership here, so only the council-wide
+        # roles read their history: a partner's manager never sees a draft's changes.
+        AuditSource("assessment", Assessment, _describe_assessment),
+        AuditSource("kpi_rating", KpiRating, _describe_kpi_rating, ("kpi",)),
+        AuditSource(
+            "rectification_plan",
+            RectificationPlan,
+            _describe_plan,
+            partnership="partnership_id",
+        ),
     )
 }
 OBJECT_TYPES = [(source.key, source.label) for source in SOURCES.values()]

@@ -103,7 +103,8 @@ FIGURE_INPUTS = (
 # Models of the same apps that no cached figure reads: people and their roles (the scope
 # of a reader is part of the key instead), tokens, import jobs and reminders (written
 # often, so counting them would only empty the cache), warnings and report runs (shown
-# beside the figures, never cached), and the figures generation itself.
+# beside the figures, never cached), the figures generation itself, and contract
+# assessments.
 NOT_FIGURE_INPUTS = (
     "departments.FiguresGeneration",
     "departments.Membership",
@@ -120,6 +121,11 @@ NOT_FIGURE_INPUTS = (
     "departments.BenchmarkValue",
     "reporting.EarlyWarning",
     "reporting.ReportRun",
+    # Contract KPIs and their assessments keep their own evidence, read on their pages.
+    "partnerships.ContractKpi",
+    "partnerships.Assessment",
+    "partnerships.KpiRating",
+    "partnerships.RectificationPlan",
 )
 
 

@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.pdf import pdf_from_html
 from core.tabular import (
     CSV_CONTENT_TYPE,
     DATETIME,
@@ -110,13 +111,6 @@ def pdf_text(value: object) -> str:
     if isinstance(value, Decimal):
         return f"{value:,f}"
     return breakable(csv_text(value))
-
-
-def pdf_from_html(html: str) -> bytes:
-    from weasyprint import HTML
-
-    # PDF/UA: a tagged PDF, so screen readers follow headings and tables.
-    return HTML(string=html, base_url=None).write_pdf(pdf_variant="pdf/ua-1")
 
 
 RENDERERS = {"csv": render_csv, "xlsx": render_xlsx, "pdf": render_pdf}

@@ -148,3 +148,24 @@ def test_the_episode_shows_as_a_fall_in_contract_health_and_coordination(demo):
     for month in EPISODE.coordination_months:
         assert coordination[month.key] < usual - 10, (month.key, coordination[month.key])
     assert min(coordination[m.key] for m in EPISODE.coordination_months) < usual - 20
+
+
+def test_demo_contract_has_kpis_an_approved_assessment_and_a_draft(demo):
+    from partnerships.contracts import notices
+    from partnerships.contracts.models import Assessment, ContractKpi, RectificationPlan
+
+    assert ContractKpi.objects.count() == 4
+    approved, draft = Assessment.objects.order_by("period_start")
+    # The contract year in which the episode (August to December 2025) falls.
+    assert (approved.period_start, approved.period_end) == (date(2025, 4, 1), date(2026, 3, 31))
+    assert approved.is_approved and not draft.is_approved
+    assert (draft.period_start, draft.period_end) == (date(2026, 4, 1), date(2026, 10, 31))
+    ratings = dict(approved.ratings.values_list("kpi__title", "rating"))
+    # The shared systems failed in the episode: that KPI is below target, and at least one
+    # KPI (contract health, over the year) Requires improvement; every KPI is rated.
+    assert ratings["Availability of the shared systems"] in {"requires_improvement", "inadequate"}
+    assert "requires_improvement" in ratings.values()
+    assert all(ratings.values())
+    assert notices.notice_json(approved).content.startswith(b"{")
+    (plan,) = RectificationPlan.objects.all()
+    assert plan.state == "met" and plan.progress and plan.kpi_rating.assessment == approved

@@ -30,6 +30,7 @@ PERSONAS = ["alice", "bob", "harriet", "sam", "pat", "audrey", "ada"]
 #   escl           may_manage_escalations (and risks) for pat's partnership
 #   warn           may_acknowledge_warnings
 #   ref            may_change_reference_data (reference data, weights and users)
+#   asmt           may_assess_contract (contract assessments and rectification plans)
 COLUMNS = (
     "see_housing",
     "see_finance",
@@ -47,20 +48,21 @@ COLUMNS = (
     "escalations",
     "warnings",
     "reference_data",
+    "assess_contract",
 )
 # fmt: off
 MATRIX = {
-    #          see  see  see  rep  edit edit appr appr sign rais hand rslt vrfy escl warn ref
+    #          see  see  see  rep  edit edit appr appr sign rais hand rslt vrfy escl warn ref  asmt
     #          H    F    P         H    F    H    F         H    H
-    "alice":   "Y    -    -    Y    Y    -    -    -    -    Y    Y    -    -    -    -    -",
-    "bob":     "-    Y    -    Y    -    Y    -    -    -    -    -    -    -    -    -    -",
-    "harriet": "Y    -    -    Y    Y    -    Y    -    -    Y    Y    -    -    -    -    -",
-    "sam":     "Y    Y    Y    Y    -    -    Y    Y    Y    -    -    -    Y    Y    Y    -",
-    "pat":     "-    -    Y    Y    -    -    -    -    -    -    -    Y    -    Y    -    -",
-    "audrey":  "Y    Y    Y    Y    -    -    -    -    -    -    -    -    -    -    -    -",
-    "ada":     "Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y",
+    "alice":   "Y    -    -    Y    Y    -    -    -    -    Y    Y    -    -    -    -    -    -",
+    "bob":     "-    Y    -    Y    -    Y    -    -    -    -    -    -    -    -    -    -    -",
+    "harriet": "Y    -    -    Y    Y    -    Y    -    -    Y    Y    -    -    -    -    -    -",
+    "sam":     "Y    Y    Y    Y    -    -    Y    Y    Y    -    -    -    Y    Y    Y    -    Y",
+    "pat":     "-    -    Y    Y    -    -    -    -    -    -    -    Y    -    Y    -    -    -",
+    "audrey":  "Y    Y    Y    Y    -    -    -    -    -    -    -    -    -    -    -    -    -",
+    "ada":     "Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y",
 }
-NOTHING =      "-    -    -    -    -    -    -    -    -    -    -    -    -    -    -    -"
+NOTHING =      "-    -    -    -    -    -    -    -    -    -    -    -    -    -    -    -    -"
 # fmt: on
 
 
@@ -104,6 +106,7 @@ def answers(housing, finance, partnership, colin):
             "escalations": roles.may_manage_escalations(user, partnership.pk),
             "warnings": roles.may_acknowledge_warnings(user),
             "reference_data": roles.may_change_reference_data(user),
+            "assess_contract": roles.may_assess_contract(user),
         }
 
     return ask

@@ -218,6 +218,7 @@ def test_smt_has_results_disputes_warnings_sign_off_and_approvals(client, sam, f
         "warnings_to_acknowledge",
         "sign_off",
         "returns_awaiting_approval",
+        "contract_notices_due",
     ]
     verify = _list(home, "sla_results_to_verify")
     assert verify.count == 3

@@ -9,10 +9,10 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.pdf import pdf_from_html
 from departments.history import person_name
 from departments.models import Council
 from reporting.reports.exports.base import Exporter
-from reporting.reports.renderers import pdf_from_html
 
 Progress = Callable[[int], None]
 

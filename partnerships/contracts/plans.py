@@ -1,0 +1,131 @@
+"""Rectification plans: written by the SMT for an SLA in serious failure or a KPI rated
+Requires improvement or Inadequate; the partner's manager records progress; the SMT
+closes a plan as met or failed. A failed plan, or an open one past its due date, is what
+section 71(4) of the Procurement Act 2023 asks about (a supplier not performing to the
+authority's satisfaction after a proper opportunity to improve): the product flags it,
+with the 30 days the authority then has to publish a notice (section 71(5))."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.concurrency import Conflict
+from departments import history, roles
+from departments.numbers import text_errors
+from partnerships.contracts.models import KpiRating, PlanState, RectificationPlan
+from partnerships.contracts.ratings import Rating
+from partnerships.models import Partnership, Sla
+
+# Section 71(5): a notice under section 71(4) is published within 30 days.
+PUBLICATION_DAYS = 30
+PLAN_TEXTS = {"action": "What the partner must do", "progress": "Progress"}
+RATINGS_NEEDING_A_PLAN = (Rating.REQUIRES_IMPROVEMENT, Rating.INADEQUATE)
+
+
+@transaction.atomic
+def record_plan(
+    *,
+    partnership: Partnership,
+    actor,
+    action: str,
+    owner: str,
+    due_date: date,
+    kpi_rating: KpiRating | None = None,
+    sla: Sla | None = None,
+) -> RectificationPlan:
+    """The SMT records a plan for a KPI rated Requires improvement or Inadequate, or for
+    an SLA of the partnership (in serious failure)."""
+    if not roles.may_assess_contract(actor):
+        raise PermissionDenied("Only the SMT (or an administrator) records rectification plans.")
+    if kpi_rating is None and sla is None:
+        raise ValidationError({"kpi_rating": "Name the KPI rating or the SLA the plan answers."})
+    if kpi_rating is not None:
+        if kpi_rating.assessment.partnership_id != partnership.pk:
+            raise ValidationError({"kpi_rating": "That KPI rating is of another partnership."})
+        if kpi_rating.rating not in RATINGS_NEEDING_A_PLAN:
+            raise ValidationError(
+                {"kpi_rating": "A plan answers a KPI rated Requires improvement or Inadequate."}
+            )
+    if sla is not None and sla.service.partnership_id != partnership.pk:
+        raise ValidationError({"sla": "That SLA belongs to another partnership."})
+    if long_texts := text_errors(action=(action, PLAN_TEXTS["action"])):
+        raise ValidationError(long_texts)
+    plan = RectificationPlan(
+        partnership=partnership,
+        kpi_rating=kpi_rating,
+        sla=sla,
+        action=action.strip(),
+        owner=owner.strip(),
+        due_date=due_date,
+    )
+    plan.full_clean()
+    history.attribute(plan, actor, "Recorded")
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def update_progress(*, plan: RectificationPlan, actor, progress: str) -> RectificationPlan:
+    """The partner's manager (or the SMT, or an administrator) records progress."""
+    if not roles.may_manage_escalations(actor, plan.partnership_id):
+        raise PermissionDenied("Only the SMT and the partner's manager update a plan's progress.")
+    plan = RectificationPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.state != PlanState.OPEN:
+        raise Conflict("The plan is closed: its progress can no longer change.")
+    if long_texts := text_errors(progress=(progress, PLAN_TEXTS["progress"])):
+        raise ValidationError(long_texts)
+    plan.progress = progress.strip()
+    history.attribute(plan, actor, "Progress updated")
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def close_plan(*, plan: RectificationPlan, actor, state: str, reason: str) -> RectificationPlan:
+    """The SMT closes a plan as met or failed, with a reason."""
+    if not roles.may_assess_contract(actor):
+        raise PermissionDenied("Only the SMT (or an administrator) closes a rectification plan.")
+    plan = RectificationPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.state != PlanState.OPEN:
+        raise Conflict("The plan is already closed.")
+    if state not in (PlanState.MET, PlanState.FAILED):
+        raise ValidationError({"state": "Close the plan as met or failed."})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Give the reason for closing the plan."})
+    plan.state = state
+    plan.closed_on = timezone.localdate()
+    history.attribute(plan, actor, f"Closed as {PlanState(state).label.lower()}: {reason.strip()}")
+    plan.save()
+    return plan
+
+
+@dataclass(frozen=True)
+class PoorPerformanceFlag:
+    """A plan whose outcome may meet section 71(4), and the publication deadline."""
+
+    plan: RectificationPlan
+    why: str
+    publish_by: date
+
+
+def poor_performance_flags(partnership_id: int, today: date) -> list[PoorPerformanceFlag]:
+    """Failed plans, and open plans past their due date: the conditions for a notice under
+    section 71(4) may be met. The 30 days run from the failure (the day the plan was
+    closed as failed, or the day after it fell due)."""
+    flags = []
+    for plan in RectificationPlan.objects.filter(partnership_id=partnership_id).exclude(
+        state=PlanState.MET
+    ):
+        if plan.state == PlanState.FAILED:
+            start, why = plan.closed_on, "closed as failed"
+        elif plan.due_date < today:
+            start, why = plan.due_date + timedelta(days=1), "open past its due date"
+        else:
+            continue
+        flags.append(PoorPerformanceFlag(plan, why, start + timedelta(days=PUBLICATION_DAYS)))
+    return flags

@@ -1,0 +1,89 @@
+"""Reads for the contract pages: a partnership's KPIs with their SLAs, its assessments as
+the reader may see them, and an assessment's ratings with their KPIs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from partnerships.contracts.models import (
+    Assessment,
+    AssessmentState,
+    ContractKpi,
+    KpiRating,
+    RectificationPlan,
+)
+from partnerships.models import Partnership
+
+
+def contract_kpis(partnership_id: int) -> list[ContractKpi]:
+    """The partnership's KPIs (active first), each with its SLAs (two queries)."""
+    return list(
+        ContractKpi.objects.filter(partnership_id=partnership_id)
+        .prefetch_related("slas")
+        .order_by("-active", "title")
+    )
+
+
+def plans_of(partnership_id: int) -> list[RectificationPlan]:
+    """The partnership's rectification plans, by due date, with what each answers."""
+    return list(
+        RectificationPlan.objects.filter(partnership_id=partnership_id)
+        .select_related("sla", "kpi_rating__kpi")
+        .order_by("due_date", "pk")
+    )
+
+
+def assessments_for(user, partnership_id: int) -> list[Assessment]:
+    """The partnership's assessments the user may see (a partner: approved ones only)."""
+    return list(
+        Assessment.objects.visible_to(user)
+        .filter(partnership_id=partnership_id)
+        .select_related("approved_by")
+        .order_by("-period_end", "-pk")
+    )
+
+
+def ratings_of(assessment: Assessment) -> list[KpiRating]:
+    """The assessment's KPI ratings, by KPI title, with the KPI and who rated it."""
+    return list(
+        assessment.ratings.select_related("kpi", "rated_by").order_by("kpi__title", "kpi__pk")
+    )
+
+
+@dataclass(frozen=True)
+class NoticeDue:
+    """When the contract's next assessment (and its notice) is due, and why."""
+
+    due_on: date
+    reason: str
+    overdue: bool
+
+
+def _a_year_after(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February: the year after has none
+        return day.replace(year=day.year + 1, day=28)
+
+
+def next_notice_due(partnership: Partnership, today: date) -> NoticeDue:
+    """Section 71(2): the performance is assessed at least once every 12 months and when
+    the contract ends. Due 12 months after the period of the last approved assessment
+    ends (or after the contract starts, before any), or at the contract's end if sooner."""
+    last_end = (
+        Assessment.objects.filter(partnership=partnership, state=AssessmentState.APPROVED)
+        .order_by("-period_end")
+        .values_list("period_end", flat=True)
+        .first()
+    )
+    if last_end is None:
+        due, reason = (
+            _a_year_after(partnership.start_date) - timedelta(days=1),
+            "12 months after the contract started",
+        )
+    else:
+        due, reason = _a_year_after(last_end), "12 months after the last assessed period"
+    if due >= partnership.end_date:
+        due, reason = partnership.end_date, "at the end of the contract"
+    return NoticeDue(due_on=due, reason=reason, overdue=due < today)

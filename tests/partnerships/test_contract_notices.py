@@ -1,0 +1,178 @@
+"""The Contract Performance Notice of an approved assessment: every regulation 39(4) field
+in the JSON and the CSV, the same bytes when rebuilt, formula injection neutralised."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import subprocess
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+
+from partnerships.contracts import notices, services
+from partnerships.contracts.models import AssessmentKind, ContractKpi, KpiMeasure
+from partnerships.contracts.ratings import Rating
+from tests.factories import ServiceFactory, SlaFactory, SlaResultFactory
+
+DETAILS = {
+    "procurement_title": "ICT Strategic Service Partnership",
+    "procurement_identifier": "ocds-h6vhtk-0429d1",
+    "contract_identifier": "CON-2020-ICT-01",
+    "supplier_identifier": "GB-PPON-PBCD-1234-ABCD",
+    "supplier_postal_address": "1 Harbour Street, Bristol BS1 4AA",
+    "supplier_email": "contracts@meridian.example",
+    "authority_identifier": "GB-PPON-CNCL-5678-EFGH",
+    "authority_postal_address": "Town Hall, High Street, Exampletown EX1 1AA",
+    "authority_email": "procurement@council.example",
+}
+
+
+@pytest.fixture
+def approved(partnership, sam, ada):
+    for name, value in DETAILS.items():
+        setattr(partnership, name, value)
+    partnership.save()
+    sla = SlaFactory(service=ServiceFactory(partnership=partnership))
+    for n in range(1, 13):
+        value = Decimal("97.0") if n in (7, 8) else Decimal("99.7")
+        SlaResultFactory(sla=sla, period=f"2024-25-P{n:02d}", reported_value=value)
+    kpis = [
+        ContractKpi(partnership=partnership, title="Availability", measure=KpiMeasure.SLAS),
+        ContractKpi(
+            partnership=partnership,
+            title='=HYPERLINK("http://evil.example")',
+            measure=KpiMeasure.MILESTONES,
+        ),
+        ContractKpi(
+            partnership=partnership,
+            title="Incident resolution",
+            measure=KpiMeasure.SLAS,
+            linked_to_payment=True,
+        ),
+    ]
+    for kpi in kpis:
+        services.save_contract_kpi(
+            kpi=kpi, actor=ada, slas=[sla] if kpi.measure == KpiMeasure.SLAS else []
+        )
+    assessment = services.start_assessment(
+        partnership=partnership,
+        actor=sam,
+        kind=AssessmentKind.ANNIVERSARY,
+        period_end=date(2025, 4, 1),
+        today=date(2026, 1, 15),
+    )
+    for row in assessment.ratings.select_related("kpi"):
+        if row.kpi.measure == KpiMeasure.MILESTONES:
+            services.rate(
+                rating=row, actor=sam, value=Rating.OTHER, reason="No milestones fell due."
+            )
+        else:
+            services.rate(rating=row, actor=sam, value=row.proposed_rating)
+    with time_machine.travel("2026-01-20 10:00 +00:00", tick=False):
+        return services.approve(assessment=assessment, actor=sam)
+
+
+def test_the_json_names_every_regulation_39_4_field(approved):
+    fields = json.loads(notices.notice_json(approved).content)
+    assert fields["contracting authority"] == {
+        "name": approved.partnership.council.name,
+        "postal address": DETAILS["authority_postal_address"],
+        "email address": DETAILS["authority_email"],
+        "unique identifier": DETAILS["authority_identifier"],
+    }
+    assert fields["title of the procurement"] == DETAILS["procurement_title"]
+    assert fields["unique identifier of the procurement"] == DETAILS["procurement_identifier"]
+    assert fields["unique identifier of the public contract"] == DETAILS["contract_identifier"]
+    assert [
+        k["key performance indicator"]
+        for k in fields["key performance indicators set under section 52"]
+    ] == ['=HYPERLINK("http://evil.example")', "Availability", "Incident resolution"]
+    assert fields["statement"].startswith("This notice sets out the contracting authority's")
+    (supplier,) = fields["suppliers assessed"]
+    assert {k: supplier[k] for k in ("name", "postal address", "email address")} == {
+        "name": "Meridian Digital Services Ltd",
+        "postal address": DETAILS["supplier_postal_address"],
+        "email address": DETAILS["supplier_email"],
+    }
+    assert supplier["unique identifier"] == DETAILS["supplier_identifier"]
+    # 10 met and 2 serious failures of 12: 83.3, serious in 16.7% of months.
+    assert [
+        (a["rating"], a["explanation"])
+        for a in supplier["assessment of performance against the key performance indicators"]
+    ] == [
+        ("Other", "No milestones fell due."),
+        ("Requires improvement", ""),
+        ("Requires improvement", ""),
+    ]
+    assert fields["period the assessment covers"] == {"start": "2024-04-01", "end": "2025-03-31"}
+    assert fields["date of the assessment"] == "2026-01-20"
+
+
+def test_the_csv_has_every_field_and_neutralises_formulas(approved):
+    content = notices.notice_csv(approved).content
+    assert content.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    assert list(rows[0]) == notices.CSV_COLUMNS
+    assert [r["key performance indicator"] for r in rows] == [
+        '\'=HYPERLINK("http://evil.example")',
+        "Availability",
+        "Incident resolution",
+    ]
+    assert [r["linked to payment"] for r in rows] == ["No", "No", "Yes"]
+    assert rows[0]["assessment of performance"] == "Other"
+    assert rows[0]["explanation"] == "No milestones fell due."
+    assert {r["supplier unique identifier"] for r in rows} == {DETAILS["supplier_identifier"]}
+    assert {r["period the assessment covers: end"] for r in rows} == {"2025-03-31"}
+
+
+def test_the_pdf_names_every_field_read_back_with_pdftotext(approved, tmp_path):
+    built = notices.notice_pdf(approved)
+    assert built.content.startswith(b"%PDF")
+    path = tmp_path / built.filename
+    path.write_bytes(built.content)
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    for name, value in notices.notice_lines(notices.notice_fields(approved)):
+        assert name in text
+        assert " ".join(value.split())[:40] in text
+    for heading in ("Key performance indicator", "Linked to payment", "Rating", "Explanation"):
+        assert heading in text
+    assert "Requires improvement (below the KPIs)" in text
+    assert "No milestones fell due." in text
+
+
+@pytest.mark.parametrize("file_format", ["json", "csv", "pdf"])
+def test_rebuilding_gives_the_same_bytes_and_checksum(approved, file_format):
+    first = notices.NOTICE_FORMATS[file_format](approved)
+    again = notices.NOTICE_FORMATS[file_format](type(approved).objects.get(pk=approved.pk))
+    assert first.content == again.content
+    assert first.sha256 == again.sha256 == hashlib.sha256(first.content).hexdigest()
+    assert first.filename == (
+        f"contract-performance-notice-{approved.partnership_id}-2024-04-01-to-2025-03-31."
+        f"{file_format}"
+    )
+
+
+def test_no_notice_from_a_draft_or_without_the_contract_details(approved, sam):
+    partnership = approved.partnership
+    partnership.supplier_email = ""
+    partnership.procurement_identifier = " "
+    partnership.save()
+    with pytest.raises(ValidationError) as refused:
+        notices.notice_json(approved)
+    assert refused.value.message_dict["partnership"] == [
+        "Record the contract's details first: the unique identifier of the procurement, "
+        "the supplier's email address."
+    ]
+    draft = services.reopen(assessment=approved, actor=sam, reason="Correction")
+    with pytest.raises(ValidationError, match="only from an approved assessment"):
+        notices.notice_csv(draft)

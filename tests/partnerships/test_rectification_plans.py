@@ -1,0 +1,93 @@
+"""Rectification plans: the SMT records one for a KPI rated below target or an SLA, the
+partner records progress, the SMT closes it; a failed or overdue plan is flagged with the
+30 days section 71(5) gives to publish."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from partnerships.contracts import plans, services
+from partnerships.contracts.ratings import Rating
+from tests.api_council import contract_assessments
+from tests.factories import ServiceFactory, SlaFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def contract(partnership, sam, ada):
+    sla = SlaFactory(service=ServiceFactory(partnership=partnership))
+    kpi, draft, approved = contract_assessments(partnership, sla, {"smt": sam, "admin": ada})
+    return sla, draft, approved
+
+
+def _plan(partnership, sam, sla, due=date(2026, 3, 31)):
+    return plans.record_plan(
+        partnership=partnership,
+        actor=sam,
+        sla=sla,
+        action="Restore availability above 99.5%.",
+        owner="Partner service director",
+        due_date=due,
+    )
+
+
+def test_a_plan_answers_a_kpi_below_target_only(partnership, sam, contract):
+    _, draft, _ = contract
+    row = draft.ratings.first()  # rated Other in the fixture
+    with pytest.raises(ValidationError) as refused:
+        plans.record_plan(
+            partnership=partnership,
+            actor=sam,
+            kpi_rating=row,
+            action="Improve.",
+            owner="Partner",
+            due_date=date(2026, 3, 31),
+        )
+    assert refused.value.message_dict["kpi_rating"] == [
+        "A plan answers a KPI rated Requires improvement or Inadequate."
+    ]
+    services.rate(rating=row, actor=sam, value=Rating.INADEQUATE, reason="Outages")
+    row.refresh_from_db()
+    plan = plans.record_plan(
+        partnership=partnership,
+        actor=sam,
+        kpi_rating=row,
+        action="Improve.",
+        owner="Partner",
+        due_date=date(2026, 3, 31),
+    )
+    assert plan.kpi_rating == row and plan.state == "open"
+
+
+def test_the_partner_records_progress_and_the_smt_closes(partnership, sam, pat, alice, contract):
+    sla, _, _ = contract
+    plan = _plan(partnership, sam, sla)
+    with pytest.raises(PermissionDenied):
+        _plan(partnership, pat, sla)
+    with pytest.raises(PermissionDenied):
+        plans.update_progress(plan=plan, actor=alice, progress="x")
+    plan = plans.update_progress(plan=plan, actor=pat, progress="New failover cluster in test.")
+    assert plan.progress == "New failover cluster in test."
+    with time_machine.travel("2026-04-02 10:00 +01:00", tick=False):
+        closed = plans.close_plan(plan=plan, actor=sam, state="failed", reason="Still failing")
+    assert (closed.state, closed.closed_on) == ("failed", date(2026, 4, 2))
+    with pytest.raises(ValidationError, match="closed"):
+        plans.update_progress(plan=closed, actor=pat, progress="More")
+    (flag,) = plans.poor_performance_flags(partnership.pk, date(2026, 4, 3))
+    assert (flag.why, flag.publish_by) == ("closed as failed", date(2026, 5, 2))
+    latest = closed.history.order_by("-history_id").first()
+    assert latest.history_change_reason == "Closed as failed: Still failing"
+
+
+def test_an_open_plan_past_its_due_date_is_flagged(partnership, sam, contract):
+    sla, _, _ = contract
+    _plan(partnership, sam, sla, due=date(2026, 3, 31))
+    assert plans.poor_performance_flags(partnership.pk, date(2026, 3, 31)) == []
+    (flag,) = plans.poor_performance_flags(partnership.pk, date(2026, 4, 1))
+    # 30 days from 1 April, the day after it fell due.
+    assert (flag.why, flag.publish_by) == ("open past its due date", date(2026, 5, 1))

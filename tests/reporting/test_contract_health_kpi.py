@@ -1,0 +1,88 @@
+"""A contract KPI built on contract health: its evidence is the partnership's monthly
+contract health over the assessment period (reporting.metrics.contract_kpis, registered
+with partnerships when the app starts). Worked example over April 2024 to March 2025."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from departments import periods
+from partnerships.contracts import services
+from partnerships.contracts.models import AssessmentKind, ContractKpi, KpiMeasure
+from partnerships.contracts.ratings import Rating
+from tests.factories import ServiceFactory, SlaFactory, SlaResultFactory
+
+MONTHS = [periods.Period.parse(f"2024-25-P{n:02d}") for n in range(1, 13)]
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.fixture
+def health_kpi(partnership, ada):
+    # £100,000.00 a month, credits capped at 10%; a serious failure earns 4% (£4,000.00).
+    sla = SlaFactory(service=ServiceFactory(partnership=partnership))
+    kpi = services.save_contract_kpi(
+        kpi=ContractKpi(
+            partnership=partnership, title="Contract health", measure=KpiMeasure.CONTRACT_HEALTH
+        ),
+        actor=ada,
+    )
+    for title in ("Availability", "Resolution"):
+        services.save_contract_kpi(
+            kpi=ContractKpi(partnership=partnership, title=title, measure=KpiMeasure.SLAS),
+            actor=ada,
+            slas=[sla],
+        )
+    return kpi, sla
+
+
+def _months(sla, serious: int) -> None:
+    """Every month's result entered the day after the month ends (on time); the last
+    ``serious`` months a serious failure."""
+    for i, month in enumerate(MONTHS):
+        value = Decimal("97.0") if i >= 12 - serious else Decimal("99.7")
+        entered = datetime.combine(month.end + timedelta(days=1), datetime.min.time(), LONDON)
+        SlaResultFactory(sla=sla, period=month.key, reported_value=value, entered_at=entered)
+
+
+def _proposal(partnership, sam, kpi):
+    assessment = services.start_assessment(
+        partnership=partnership,
+        actor=sam,
+        kind=AssessmentKind.ANNIVERSARY,
+        period_end=date(2025, 4, 1),
+        today=date(2026, 1, 15),
+    )
+    return assessment.ratings.get(kpi=kpi)
+
+
+def test_red_months_in_the_stated_share_propose_inadequate(partnership, sam, health_kpi):
+    kpi, sla = health_kpi
+    _months(sla, serious=3)
+    row = _proposal(partnership, sam, kpi)
+    # A met month scores 100 (SLA, credits, escalations and timely reporting all 100;
+    # milestones have no data). A serious month: SLA 0, credits 100 × (1 − 4,000 ÷
+    # 10,000) = 60, so (0 × 40 + 60 × 20 + 100 × 15 + 100 × 10) ÷ 85 = 43.53 (red).
+    # Mean (9 × 100 + 3 × 43.529…) ÷ 12 = 85.88; red in 3 of 12 months = 25%.
+    assert row.score == Decimal("85.8824")
+    assert row.serious_share == Decimal("25.0000")
+    assert row.proposed_rating == Rating.INADEQUATE
+    assert row.evidence["summary"] == {
+        "months": "12",
+        "months with a score": "12",
+        "months red (below 60)": "3",
+        "provisional months": "0",
+    }
+    assert row.evidence["rows"][-1][:4] == ["2024-25-P12", MONTHS[-1].label, "43.5", "Red"]
+
+
+def test_fewer_red_months_propose_by_the_score(partnership, sam, health_kpi):
+    kpi, sla = health_kpi
+    _months(sla, serious=2)
+    row = _proposal(partnership, sam, kpi)
+    # (10 × 100 + 2 × 43.529…) ÷ 12 = 90.59: Approaching target (85 to below 95).
+    assert row.score == Decimal("90.5882")
+    assert row.proposed_rating == Rating.APPROACHING
