@@ -5,7 +5,6 @@ assessments (with their notices), never a draft; departments see none of it."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -270,15 +269,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         file_format = request.query_params.get("file_format", "json")
         if file_format not in notices.NOTICE_FORMATS:
             raise serializers.ValidationError({"file_format": ["Choose json, csv or pdf."]})
-        built = notices.NOTICE_FORMATS[file_format](assessment)
-        return HttpResponse(
-            built.content,
-            content_type=built.content_type,
-            headers={
-                "Content-Disposition": f'attachment; filename="{built.filename}"',
-                "X-Content-SHA256": built.sha256,
-            },
-        )
+        return notices.NOTICE_FORMATS[file_format](assessment).download()
 
 
 class RectificationPlanSerializer(LondonDatesMixin, serializers.ModelSerializer):

@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -78,6 +79,18 @@ class NoticeFile:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.content).hexdigest()
+
+    def download(self) -> HttpResponse:
+        """The file as an attachment, its SHA-256 in the X-Content-SHA256 header (the
+        notice page and the API's download both answer with this)."""
+        return HttpResponse(
+            self.content,
+            content_type=self.content_type,
+            headers={
+                "Content-Disposition": f'attachment; filename="{self.filename}"',
+                "X-Content-SHA256": self.sha256,
+            },
+        )
 
 
 def missing_details(assessment: Assessment) -> list[str]:

@@ -265,15 +265,7 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
             status=409,
         )
     if file_format in notices.NOTICE_FORMATS:
-        built = notices.NOTICE_FORMATS[file_format](found)
-        return HttpResponse(
-            built.content,
-            content_type=built.content_type,
-            headers={
-                "Content-Disposition": f'attachment; filename="{built.filename}"',
-                "X-Content-SHA256": built.sha256,
-            },
-        )
+        return notices.NOTICE_FORMATS[file_format](found).download()
     files = [notices.NOTICE_FORMATS[f](found) for f in sorted(notices.NOTICE_FORMATS)]
     return render(
         request,
