@@ -50,6 +50,7 @@ test: install lint
 
 bench: install
 	@test -n "$(DATABASE_URL)" || (echo "make bench needs DATABASE_URL (PostgreSQL)"; exit 2)
+	$(BIN)/python manage.py ensure_database
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py bench
 
@@ -66,6 +67,7 @@ loadtest: install
 	@test -n "$(REDIS_URL)" || (echo "make loadtest needs REDIS_URL"; exit 2)
 	$(BIN)/python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['load'], sep='\n')" \
 		| $(BIN)/pip install --quiet -r /dev/stdin
+	$(BIN)/python manage.py ensure_database
 	$(BIN)/python manage.py loadtest --scale $(LOADTEST_SCALE) --users $(LOADTEST_USERS) \
 		--spawn-rate $(LOADTEST_SPAWN_RATE) --seconds $(LOADTEST_SECONDS) $(if $(filter 1 yes true,$(LOADTEST_KEEP)),--keep)
 
