@@ -403,6 +403,15 @@ def is_working_day(d: date) -> bool:
 
 
 @functools.lru_cache(maxsize=4096)
+def years_after(day: date, years: int) -> date:
+    """The same calendar day ``years`` later (earlier when negative); 29 February becomes
+    28 February in a year that has none."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def working_days_after(d: date, n: int) -> date:
     """The ``n``-th working day strictly after ``d``; ``d`` itself when ``n`` is 0.
 

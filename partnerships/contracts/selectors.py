@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from departments.periods import years_after
 from partnerships.contracts.models import (
     Assessment,
     AssessmentState,
@@ -60,13 +61,6 @@ class NoticeDue:
     overdue: bool
 
 
-def _a_year_after(day: date) -> date:
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:  # 29 February: the year after has none
-        return day.replace(year=day.year + 1, day=28)
-
-
 def next_notice_due(partnership: Partnership, today: date) -> NoticeDue:
     """Section 71(2): the performance is assessed at least once every 12 months and when
     the contract ends. Due 12 months after the period of the last approved assessment
@@ -79,11 +73,11 @@ def next_notice_due(partnership: Partnership, today: date) -> NoticeDue:
     )
     if last_end is None:
         due, reason = (
-            _a_year_after(partnership.start_date) - timedelta(days=1),
+            years_after(partnership.start_date, 1) - timedelta(days=1),
             "12 months after the contract started",
         )
     else:
-        due, reason = _a_year_after(last_end), "12 months after the last assessed period"
+        due, reason = years_after(last_end, 1), "12 months after the last assessed period"
     if due >= partnership.end_date:
         due, reason = partnership.end_date, "at the end of the contract"
     return NoticeDue(due_on=due, reason=reason, overdue=due < today)

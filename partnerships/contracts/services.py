@@ -15,6 +15,7 @@ from django.utils import timezone
 from core.concurrency import Conflict
 from departments import history, roles
 from departments.numbers import text_errors
+from departments.periods import years_after
 from partnerships.contracts.evidence import evidence_for
 from partnerships.contracts.models import (
     SECTION_52_MINIMUM_KPIS,
@@ -102,7 +103,7 @@ def anniversary_period(partnership: Partnership, anniversary: date) -> tuple[dat
                 f"{start:%-d %B} of a later year than {start.year}."
             }
         )
-    return anniversary.replace(year=anniversary.year - 1), anniversary - timedelta(days=1)
+    return years_after(anniversary, -1), anniversary - timedelta(days=1)
 
 
 def _period_for(

@@ -302,3 +302,14 @@ def test_the_next_notice_is_due_12_months_on_or_at_the_contract_end(
     assert next_notice_due(partnership, TODAY) == (
         NoticeDue(date(2025, 12, 31), "at the end of the contract", overdue=True)
     )
+
+
+def test_a_contract_started_on_29_february_has_anniversaries_a_year_apart(partnership):
+    # The year before a leap-day anniversary has no 29 February: it starts on the 28th
+    # (as the next notice's due date does), never a server error.
+    partnership.start_date = date(2024, 2, 29)
+
+    assert services.anniversary_period(partnership, date(2028, 2, 29)) == (
+        date(2027, 2, 28),
+        date(2028, 2, 28),
+    )
