@@ -139,7 +139,10 @@ def milestone_evidence(
     """The milestones due in the period and whether each was delivered by its due date
     (the same "kept" rule as contract health's milestones component)."""
     milestones = Milestone.objects.filter(
-        partnership_id=kpi.partnership_id, due_date__gte=period_start, due_date__lte=period_end
+        # Only milestones already due: one falling due after today is not yet missed.
+        partnership_id=kpi.partnership_id,
+        due_date__gte=period_start,
+        due_date__lte=min(period_end, today),
     ).order_by("due_date", "pk")
     rows = []
     kept = 0

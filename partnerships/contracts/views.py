@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from core.form_errors import error_list, form_error_list
 from departments import roles
-from departments.numbers import format_figure
+from departments.numbers import format_figure, whole_number
 from partnerships.contracts import notices, plans, selectors, services
 from partnerships.contracts.forms import (
     PlanCloseForm,
@@ -180,7 +180,8 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
         action = request.POST.get("action")
         try:
             if action == "rate":
-                row = get_object_or_404(found.ratings, pk=request.POST.get("rating_id") or 0)
+                rating_id = whole_number(request.POST.get("rating_id")) or 0
+                row = get_object_or_404(found.ratings, pk=rating_id)
                 form = RateForm(request.POST, prefix=f"kpi{row.pk}")
                 if not form.is_valid():
                     raise ValidationError({k: list(v) for k, v in form.errors.items()})

@@ -313,3 +313,29 @@ def test_a_contract_started_on_29_february_has_anniversaries_a_year_apart(partne
         date(2027, 2, 28),
         date(2028, 2, 28),
     )
+
+
+def test_a_milestone_not_yet_due_is_not_counted_as_missed(partnership, sam, ada, sla):
+    # An ad hoc period may end after today: a milestone falling due after today, not yet
+    # delivered, has not been missed.
+    _kpi(partnership, ada, "A", slas=[sla])
+    _kpi(partnership, ada, "B", slas=[sla])
+    kpi = _kpi(partnership, ada, "Milestones on time", measure=KpiMeasure.MILESTONES)
+    MilestoneFactory(
+        partnership=partnership,
+        due_date=date(2025, 3, 31),
+        delivered_date=date(2025, 3, 20),
+        state="delivered",
+    )
+    MilestoneFactory(partnership=partnership, due_date=date(2025, 6, 30), state="planned")
+    assessment = services.start_assessment(
+        partnership=partnership,
+        actor=sam,
+        kind=AssessmentKind.AD_HOC,
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        today=date(2025, 5, 1),
+    )
+
+    row = _rating_of(assessment, kpi)
+    assert row.evidence["summary"] == {"milestones due": "1", "delivered by their due date": "1"}

@@ -172,3 +172,14 @@ def test_the_smt_home_lists_notices_due_and_drafts_to_approve(contract, partners
     later = home_lists(sam, today=date(2026, 2, 28)).list("contract_notices_due")
     assert [i.url for i in later.items] == [f"/contract-assessments/{draft.pk}/"]
     assert home_lists(pat).list("contract_notices_due") is None
+
+
+def test_a_rating_id_that_is_not_a_number_answers_not_found(client, contract, sam):
+    _, draft, _ = contract
+    signed_in(client, sam)
+
+    answer = client.post(
+        f"/contract-assessments/{draft.pk}/", {"action": "rate", "rating_id": "abc"}
+    )
+
+    assert answer.status_code == 404
