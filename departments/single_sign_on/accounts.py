@@ -76,10 +76,16 @@ def _names(claims: dict) -> dict[str, str]:
 
 def _free_username(claims: dict, subject: str) -> str:
     """The sign-in name the directory gives (Entra ID: preferred_username, the UPN), or
-    the subject; with a suffix from the subject when another account already has it."""
+    the subject; with a suffix from the subject (and a number, should that be taken too)
+    when another account already has it. One query."""
     user_model = get_user_model()
     wanted = claims.get("preferred_username") or claims.get("email") or subject
     base = str(wanted)[:120]
-    if not user_model.objects.filter(username=base).exists():
-        return base
-    return f"{base}-{subject[:24]}"
+    candidate, taken = base, user_model.objects.filter(username__startswith=base)
+    taken = set(taken.values_list("username", flat=True))
+    suffix = 1
+    # The subject makes a clash unlikely, never impossible: count on until a name is free.
+    while candidate in taken:
+        candidate = f"{base}-{subject[:24]}" + (f"-{suffix}" if suffix > 1 else "")
+        suffix += 1
+    return candidate
