@@ -374,8 +374,9 @@ NOTICE_DUE_AHEAD_DAYS = 30
 
 
 def _contract_notices_due(user, today: date) -> ToDoList:
-    """Contract performance notices due within 30 days or overdue (section 71(2)), and
-    draft assessments waiting for approval, for every partnership the user sees."""
+    """Contract performance notices due within ``NOTICE_DUE_AHEAD_DAYS`` or overdue
+    (section 71(2)), and draft assessments waiting for approval, for every partnership
+    the user sees; the count holds every draft, not only those shown."""
     items = []
     for partnership in Partnership.objects.visible_to(user).order_by("name"):
         due = contract_selectors.next_notice_due(partnership, today)
@@ -388,6 +389,7 @@ def _contract_notices_due(user, today: date) -> ToDoList:
                     f"{when} {date_in_words(due.due_on)} ({due.reason})",
                 )
             )
+    notices = len(items)
     drafts = Assessment.objects.visible_to(user).filter(state=AssessmentState.DRAFT)
     for draft in drafts.select_related("partnership").order_by("period_end")[:SHOWN]:
         items.append(
@@ -401,9 +403,9 @@ def _contract_notices_due(user, today: date) -> ToDoList:
         "contract_notices_due",
         "Contract performance notices",
         "notice",
-        len(items),
+        notices + drafts.count(),
         items[:SHOWN],
-        "No contract assessment is due within 30 days.",
+        f"No contract assessment is due within {NOTICE_DUE_AHEAD_DAYS} days.",
         lead="Assess each contract's KPIs at least every 12 months (Procurement Act 2023).",
     )
 

@@ -426,3 +426,22 @@ def test_a_homes_queries_do_not_grow_with_the_data(
     for n in range(2, 5):
         _batch(n, **people)
     assert _page_queries(client) == before
+
+
+def test_the_smts_count_of_contract_drafts_holds_those_not_shown(client, sam, partnership):
+    from partnerships.contracts.models import Assessment, AssessmentKind
+
+    for n in range(1, 13):
+        Assessment.objects.create(
+            partnership=partnership,
+            kind=AssessmentKind.AD_HOC,
+            period_start=date(2024, n, 1),
+            period_end=date(2024, n, 28),
+        )
+
+    home, _ = _home(client, sam)
+
+    notices = _list(home, "contract_notices_due")
+    assert len(notices.items) == 10
+    # Twelve drafts, and the partnership's own notice when it falls within 30 days.
+    assert notices.count - sum("Assess " in i.text for i in notices.items) == 12
