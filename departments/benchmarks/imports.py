@@ -15,7 +15,8 @@ from core.importer import Outcome
 from departments import periods, roles
 from departments.benchmarks import selectors, services
 from departments.models import BenchmarkMetric, ComparatorGroup, Council, PerformanceIndicator
-from departments.numbers import decimal_digits, quoted
+from departments.models.benchmarks import MAX_METRIC_PLACES
+from departments.numbers import decimal_digits, quoted, whole_number
 from departments.validation import number_message, parse_decimal
 
 ADMIN_ONLY = "Only an administrator can import benchmarking data."
@@ -111,11 +112,9 @@ class ComparatorGroupRowHandler(_BenchmarkHandler):
             kind = services.group_kind(kind_text)
         except ValueError as error:
             errors["kind"] = str(error)
-        try:
-            model_year = int(year_text)
-            if not periods.MIN_YEAR <= model_year <= periods.MAX_YEAR:
-                raise ValueError
-        except ValueError:
+        model_year = whole_number(year_text)
+        if model_year is None or not periods.MIN_YEAR <= model_year <= periods.MAX_YEAR:
+            model_year = None
             errors["model_year"] = (
                 f"The model year must be a year such as 2021, not {quoted(year_text)}"
             )
@@ -241,10 +240,11 @@ class BenchmarkMetricRowHandler(_BenchmarkHandler):
                 errors["indicator_code"] = f"Unknown indicator code {quoted(indicator_code)}"
         places_text = self.cell(row, "decimal_places")
         if places_text:
-            if places_text.isdigit() and int(places_text) <= 4:
-                places = int(places_text)
-            else:
-                errors["decimal_places"] = "Decimal places must be a whole number from 0 to 4"
+            places = whole_number(places_text)
+            if places is None or places > MAX_METRIC_PLACES:
+                errors["decimal_places"] = (
+                    f"Decimal places must be a whole number from 0 to {MAX_METRIC_PLACES}"
+                )
         if errors:
             raise ValidationError(errors)
         _, outcome = services.save_metric(

@@ -340,3 +340,32 @@ def test_imported_benchmarking_data_is_in_the_audit_trail(
     history = client.get(f"/audit-trail/comparator_group/{group.pk}/")
     assert history.status_code == 200
     assert "Model year" in history.content.decode()
+
+
+def test_a_model_year_or_places_in_other_digits_is_that_rows_error(
+    council, ada, django_capture_on_commit_callbacks
+):
+    # "²" passes str.isdigit but not int(): it was a server error, now a row's error.
+    groups = csv_bytes(
+        ["group", "kind", "model_year", "area_code", "area_name"],
+        [["Neighbours", "CIPFA nearest neighbours", "202¹", "E08000009", "Trafford"]],
+    )
+    metrics = csv_bytes(
+        ["code", "title", "polarity", "decimal_places"],
+        [["REC", "Household waste recycled", "higher", "²"]],
+    )
+
+    refused = [
+        run(kind, ada, content, django_capture_on_commit_callbacks)
+        for kind, content in (("comparator_groups", groups), ("benchmark_metrics", metrics))
+    ]
+
+    assert [job.status for job in refused] == [ImportStatus.FAILED, ImportStatus.FAILED]
+    assert [{e["column"] for e in job.errors} for job in refused] == [
+        {"model_year"},
+        {"decimal_places"},
+    ]
+    assert [job.errors[0]["message"] for job in refused] == [
+        "The model year must be a year such as 2021, not '202\u00b9'",
+        "Decimal places must be a whole number from 0 to 4",
+    ]
