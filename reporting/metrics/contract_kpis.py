@@ -19,8 +19,7 @@ from departments.rating import Rag
 from partnerships.contracts.evidence import Evidence, assessment_months
 from partnerships.contracts.models import ContractKpi
 from reporting.metrics.health import contract_health_series
-
-HUNDRED = Decimal(100)
+from reporting.metrics.scores import exact_share
 
 
 def contract_health_evidence(
@@ -44,7 +43,7 @@ def contract_health_evidence(
     ]
     return Evidence(
         score=sum((h.exact for h in rated), Decimal(0)) / len(rated) if rated else None,
-        serious_share=HUNDRED * len(red) / len(rated) if rated else None,
+        serious_share=exact_share(len(red), len(rated)),
         summary={
             "months": str(len(series)),
             "months with a score": str(len(rated)),
