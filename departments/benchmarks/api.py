@@ -49,7 +49,16 @@ class BenchmarkMetricSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BenchmarkMetric
-        fields = ["id", "code", "title", "indicator", "polarity", "midpoint", "decimal_places"]
+        fields = [
+            "id",
+            "code",
+            "title",
+            "indicator",
+            "polarity",
+            "midpoint",
+            "unit",
+            "decimal_places",
+        ]
         read_only_fields = fields
 
     def to_representation(self, instance):
