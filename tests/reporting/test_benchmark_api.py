@@ -238,3 +238,15 @@ def test_a_council_without_its_area_code_is_told_so(trafford, alice, council):
     assert figures["statement"].startswith(
         f"{council.name} has no ONS area code set, so its own figure cannot be found; the median of"
     )
+
+
+def test_a_metrics_unit_is_given_or_null_when_not_stated(trafford, alice, council):
+    from departments.models import BenchmarkMetric
+
+    BenchmarkMetric.objects.create(council=council, code="ANY", title="Unstated", polarity="higher")
+    BenchmarkMetric.objects.create(
+        council=council, code="PCT", title="Share", polarity="higher", unit="percent"
+    )
+    body = get(alice, "/api/v1/benchmark-metrics/").json()
+    units = {row["code"]: row["unit"] for row in body["results"]}
+    assert (units["ANY"], units["PCT"]) == (None, "percent")
