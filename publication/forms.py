@@ -15,5 +15,8 @@ class PublicationForm(forms.Form):
     action = forms.ChoiceField(choices=[("publish", "Publish"), ("withdraw", "Withdraw")])
     public_title = forms.CharField(max_length=TITLE_LIMIT, required=False)
     public_description = forms.CharField(max_length=TEXT_LIMIT, required=False)
-    theme = forms.ChoiceField(choices=[("", "Choose a theme"), *Theme.choices], required=False)
+    # A select, but checked by the service (one message for the page and the API).
+    theme = forms.CharField(
+        required=False, widget=forms.Select(choices=[("", "Choose a theme"), *Theme.choices])
+    )
     reason = forms.CharField(max_length=TEXT_LIMIT, required=False)

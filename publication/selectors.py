@@ -183,7 +183,9 @@ def build_portal() -> Portal:
     for indicator_id, own in by_indicator.items():
         figures = _figures(own, targets)
         if figures:
-            indicators.append(_public_indicator(publications[indicator_id], figures))
+            indicators.append(
+                _public_indicator(own[0].indicator, publications[indicator_id], figures)
+            )
     indicators.sort(key=lambda i: (Theme.values.index(i.theme), i.department, i.title))
     return Portal(indicators)
 
@@ -217,8 +219,9 @@ def _figures(own: list[KpiReturn], targets: dict) -> list[PublicFigure]:
     return figures
 
 
-def _public_indicator(publication: PublishedIndicator, figures: list[PublicFigure]):
-    indicator = publication.indicator
+def _public_indicator(
+    indicator, publication: PublishedIndicator, figures: list[PublicFigure]
+) -> PublicIndicator:
     return PublicIndicator(
         code=indicator.code,
         title=publication.public_title,
