@@ -59,9 +59,8 @@ def test_a_resident_finds_a_measure_reads_its_data_and_downloads_it(page, live_s
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download this measure's figures as CSV").click()
-    rows = list(
-        csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read()))
-    )
+    with open(download.value.path(), encoding="utf-8-sig") as saved:
+        rows = list(csv.DictReader(io.StringIO(saved.read())))
     assert download.value.suggested_filename == "BV82a.csv"
     assert {row["title"] for row in rows} == {TITLE}
     assert {row["licence"] for row in rows} == {"Open Government Licence v3.0"}
