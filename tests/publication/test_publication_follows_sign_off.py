@@ -11,7 +11,7 @@ from departments.models import KpiReturn
 from departments.returns.services import reopen_period, reopen_return
 from publication.cache import cached_portal
 from publication.selectors import public_returns
-from publication.services import set_publication
+from publication.services import PublicationWords, set_publication
 from tests.publication.conftest import COMMENTARY
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +78,15 @@ def test_withdrawing_takes_the_indicator_off_every_public_page(published, client
     # Publishing it again brings its signed-off figures back, words kept.
     set_publication(indicator=published.h1, actor=sam, published=True)
     assert len(_shown(client)) == 3
+
+
+def test_publishing_retires_the_cached_portal_at_once(published, client, sam):
+    assert "Bills paid on time" not in client.get("/public/").content.decode()  # now cached
+    set_publication(
+        indicator=published.f1,
+        actor=sam,
+        published=True,
+        words=PublicationWords("Bills paid on time", "Invoices paid within 30 days.", "money"),
+    )
+    page = client.get("/public/").content.decode()
+    assert "Bills paid on time" in page and "77.7" in page  # F1's signed-off September
