@@ -39,7 +39,8 @@ def _frozen():
         yield
 
 
-def _approved(indicator, period, value, approver, **extra):
+def approve_new_return(indicator, period, value, approver, **extra):
+    """A return of ``indicator`` submitted and then approved by ``approver``."""
     kpi_return = KpiReturnFactory(
         indicator=indicator, period=period, value=Decimal(value), state="submitted", **extra
     )
@@ -57,8 +58,8 @@ def published(housing, finance, sam, harriet, alice):
     KpiReturnFactory(
         indicator=h1, period="2024-25-P06", value=Decimal("85"), state=ReturnState.APPROVED
     )
-    _approved(h1, "2025-26-P05", "92", harriet, submitted_by=alice)
-    _approved(
+    approve_new_return(h1, "2025-26-P05", "92", harriet, submitted_by=alice)
+    approve_new_return(
         h1,
         "2025-26-P06",
         "80",
@@ -71,7 +72,7 @@ def published(housing, finance, sam, harriet, alice):
     KpiReturnFactory(
         indicator=h2, period="2025-26-P06", value=Decimal(SUBMITTED_VALUE), state="submitted"
     )
-    _approved(f1, "2025-26-P06", UNPUBLISHED_VALUE, sam)
+    approve_new_return(f1, "2025-26-P06", UNPUBLISHED_VALUE, sam)
     for period in ("2024-25-P06", "2025-26-P05", "2025-26-P06"):
         sign_off_period(period_key=period, actor=sam)
     words = PublicationWords(

@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 
 from departments.models import KpiReturn
-from departments.returns.services import reopen_period, reopen_return
+from departments.returns.services import reopen_period, reopen_return, sign_off_period
 from publication.cache import cached_portal
 from publication.selectors import public_returns
 from publication.services import PublicationWords, set_publication
-from tests.publication.conftest import COMMENTARY
+from tests.publication.conftest import COMMENTARY, approve_new_return
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +90,14 @@ def test_publishing_retires_the_cached_portal_at_once(published, client, sam):
     )
     page = client.get("/public/").content.decode()
     assert "Bills paid on time" in page and "77.7" in page  # F1's signed-off September
+
+
+def test_a_sign_off_for_the_department_alone_publishes_and_its_reopening_withdraws(
+    published, client, sam, harriet, alice, housing
+):
+    approve_new_return(published.h1, "2025-26-P04", "88.5", harriet, submitted_by=alice)
+    assert "2025-26-P04" not in dict(_shown(client))  # approved, not yet signed off
+    sign_off_period(period_key="2025-26-P04", actor=sam, department=housing)
+    assert dict(_shown(client))["2025-26-P04"] == "88.5"
+    reopen_period(period_key="2025-26-P04", actor=sam, reason="Recount", department=housing)
+    assert "2025-26-P04" not in dict(_shown(client))
