@@ -30,6 +30,7 @@ from partnerships.contracts.models import AssessmentKind, ContractKpi, KpiMeasur
 from partnerships.contracts.plans import record_plan
 from partnerships.contracts.ratings import Rating
 from partnerships.contracts.services import approve, rate, save_contract_kpi, start_assessment
+from publication.services import PublicationWords, set_publication
 from reporting.models import EarlyWarning, ReportRun, ReportState, WarningRule
 from tests.factories import (
     EscalationFactory,
@@ -85,6 +86,12 @@ def build_council(housing, finance, partnership) -> Council:
         return KpiReturnFactory(indicator=indicator, period=period, state=state, **extra).pk
 
     sign_off_period(period_key="2025-26-P06", actor=users["smt"])
+    publication = set_publication(
+        indicator=indicator,
+        actor=users["smt"],
+        published=True,
+        words=PublicationWords("Homes let on time", "Homes let within 28 days.", "homes"),
+    )
     kpi, draft, approved = contract_assessments(partnership, sla, users)
     group, metric = _benchmarking(housing.council, indicator)
     council = Council(users=users)
@@ -92,6 +99,7 @@ def build_council(housing, finance, partnership) -> Council:
         "council": housing.council_id,
         "department": housing.pk,
         "indicator": indicator.pk,
+        "publication": publication.pk,
         "target": target.pk,
         "partner": partnership.partner_id,
         "partnership": partnership.pk,
