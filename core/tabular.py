@@ -93,7 +93,9 @@ def csv_bytes(headings: Iterable[str], rows: Iterable[Iterable[object]]) -> byte
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow([safe_cell(heading) for heading in headings])
     for row in rows:
-        writer.writerow([safe_cell(csv_text(cell)) for cell in row])
+        # Text is neutralised, numbers are not: written first, a -3.5 would read as
+        # text beginning with "-" and be damaged to '-3.5.
+        writer.writerow([csv_text(safe_cell(cell)) for cell in row])
     return ("\ufeff" + text.getvalue()).encode("utf-8")
 
 

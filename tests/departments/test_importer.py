@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from core import importer
 from core.cells import ImportRejected, RowError, cell_text
 from core.importer import count_rows, iter_json_rows, iter_rows, run_import
-from core.tabular import safe_cell
+from core.tabular import csv_bytes, safe_cell
 from core.uploads import check_upload, detect_format
 from departments.models import Council
 
@@ -401,6 +401,19 @@ def test_csv_written_through_safe_cell_reads_back_as_text():
     text = io.StringIO()
     csv.writer(text).writerow(["title", safe_cell("=1+2")])
     assert text.getvalue() == "title,'=1+2\r\n"
+
+
+def test_the_csv_writer_neutralises_text_but_leaves_negative_numbers_as_numbers():
+    """A gap of -3.5 or a target of -1 is a number, not a formula: written as -3.5, where
+    the text "-1" a person typed is neutralised as before."""
+    written = csv_bytes(
+        ["value", "target", "count", "commentary"],
+        [[Decimal("-3.5"), Decimal("-1.0"), -2, "-1 on last month"]],
+    )
+    assert written.decode("utf-8-sig").splitlines() == [
+        "value,target,count,commentary",
+        "-3.5,-1.0,-2,'-1 on last month",
+    ]
 
 
 def test_a_usual_csv_row_is_taken_whole_and_any_other_is_looked_at():
