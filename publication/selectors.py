@@ -1,9 +1,12 @@
 """What residents may see, decided once (issue 20, items 4 to 6).
 
 ``public_returns`` is the one rule: a figure is public when its indicator is published
-(not withdrawn, still in use), its return is locked, and the SMT's sign-off of that period
-for its department, or for the whole council, still stands. Reopening a period (or a
-return) makes its figures private again at once. ``public_portal`` builds every figure the
+(not withdrawn, still in use), its return is locked, and a sign-off by the SMT of that
+period, for its department or for the whole council, still stands and was given after
+the return was approved: the SMT saw the figure it published. Reopening a period (or a
+return) makes its figures private again at once; a return approved after the period's
+sign-off (left open at sign-off, or reopened and approved again) locks, but stays
+private until the SMT signs its period off again. ``public_portal`` builds every figure the
 portal, the open-data files and the public API show from those returns alone, and every
 one of them reads it; it is cached (``publication.cache``).
 
@@ -19,7 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from departments.models import KpiReturn, PeriodSignOff, ReturnState, Target
@@ -52,13 +56,26 @@ DIRECTION_SYMBOLS = {
 
 def public_returns() -> QuerySet:
     """The returns residents may see: the one rule every public page, file and endpoint
-    goes through (see the module's docstring)."""
-    standing = PeriodSignOff.objects.active()
-    signed_off = Q(period__in=standing.filter(department__isnull=True).values("period")) | Q(
-        Exists(standing.filter(period=OuterRef("period"), department=OuterRef("department")))
+    goes through (see the module's docstring). Each is annotated ``public_since``: when
+    the standing sign-off that published it was given."""
+    covering = (
+        PeriodSignOff.objects.active()
+        .filter(
+            Q(department__isnull=True) | Q(department=OuterRef("department")),
+            period=OuterRef("period"),
+            signed_off_at__gte=OuterRef("approved_on"),
+        )
+        .order_by("signed_off_at")
     )
     published = PublishedIndicator.objects.published().values("indicator_id")
-    return KpiReturn.objects.filter(signed_off, state=ReturnState.LOCKED, indicator__in=published)
+    return (
+        KpiReturn.objects.filter(state=ReturnState.LOCKED, indicator__in=published)
+        # A return locked without an approval time (stored before approvals were
+        # timed) counts from when it was locked.
+        .annotate(approved_on=Coalesce("approved_at", "locked_at"))
+        .annotate(public_since=Subquery(covering.values("signed_off_at")[:1]))
+        .filter(public_since__isnull=False)
+    )
 
 
 @dataclass(frozen=True)
@@ -211,9 +228,7 @@ def _figures(own: list[KpiReturn], targets: dict) -> list[PublicFigure]:
                     indicator, value, values.get(period.same_period_last_year().key)
                 ),
                 commentary=kpi_return.commentary,
-                signed_off_on=timezone.localdate(kpi_return.locked_at)
-                if kpi_return.locked_at
-                else period.end,
+                signed_off_on=timezone.localdate(kpi_return.public_since),
             )
         )
     return figures

@@ -101,3 +101,36 @@ def test_a_sign_off_for_the_department_alone_publishes_and_its_reopening_withdra
     assert dict(_shown(client))["2025-26-P04"] == "88.5"
     reopen_period(period_key="2025-26-P04", actor=sam, reason="Recount", department=housing)
     assert "2025-26-P04" not in dict(_shown(client))
+
+
+def test_a_return_approved_after_its_periods_sign_off_stays_private_until_signed_off_again(
+    published, client, sam, harriet
+):
+    """H2's June return was still submitted when the SMT signed June off: approved the
+    next day it locks, but the SMT never saw it, so residents do not either, until the
+    month is reopened and signed off again; the figure then says when that was."""
+    from datetime import datetime
+
+    import time_machine
+
+    from departments.returns.services import approve_return
+    from tests.publication.conftest import LONDON, SUBMITTED_VALUE
+
+    set_publication(
+        indicator=published.h2,
+        actor=sam,
+        published=True,
+        words=PublicationWords("Repairs done on time", "Repairs finished on time.", "homes"),
+    )
+    waiting = KpiReturn.objects.get(indicator__code="H2", period="2025-26-P06")
+    with time_machine.travel(datetime(2025, 11, 29, 9, tzinfo=LONDON), tick=False):
+        assert approve_return(kpi_return=waiting, actor=harriet).state == "locked"
+        assert _shown(client, "H2") == []
+        assert not public_returns().filter(indicator__code="H2").exists()
+    with time_machine.travel(datetime(2025, 11, 30, 10, tzinfo=LONDON), tick=False):
+        reopen_period(period_key="2025-26-P06", actor=sam, reason="Sign off June whole")
+        sign_off_period(period_key="2025-26-P06", actor=sam)
+        body = client.get("/api/v1/public/indicators/H2/").json()
+    assert [(f["period"], f["value"], f["signed_off_on"]) for f in body["figures"]] == [
+        ("2025-26-P06", SUBMITTED_VALUE, "2025-11-30")
+    ]
