@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from django import forms
 
-from departments.numbers import TEXT_LIMIT
-from publication.models import TITLE_LIMIT, Theme
+from publication.models import Theme
 
 
 class PublicationForm(forms.Form):
     """Publish (or edit the words of) an indicator, or withdraw it with a reason. The
-    limits are checked again, with the same messages, by ``set_publication``."""
+    limits are checked by ``set_publication`` alone, whose messages name the field and
+    the limit (a form's own max_length would answer first, in Django's generic words)."""
 
     action = forms.ChoiceField(choices=[("publish", "Publish"), ("withdraw", "Withdraw")])
-    public_title = forms.CharField(max_length=TITLE_LIMIT, required=False)
-    public_description = forms.CharField(max_length=TEXT_LIMIT, required=False)
+    public_title = forms.CharField(required=False)
+    public_description = forms.CharField(required=False)
     # A select, but checked by the service (one message for the page and the API).
     theme = forms.CharField(
         required=False, widget=forms.Select(choices=[("", "Choose a theme"), *Theme.choices])
     )
-    reason = forms.CharField(max_length=TEXT_LIMIT, required=False)
+    reason = forms.CharField(required=False)

@@ -60,6 +60,7 @@ def set_publication(
     published: bool,
     words: PublicationWords | None = None,
     reason: str = "",
+    words_only: bool = False,
 ) -> PublishedIndicator:
     """Publish ``indicator`` with ``words`` (or change the words of one published), or,
     with ``published=False``, withdraw it with a ``reason``. Only SMT and administrators
@@ -67,12 +68,21 @@ def set_publication(
 
     Publishing needs the words the first time; later they are kept unless given.
     Withdrawing needs a reason and keeps the row, so publishing again restores it. Nothing
-    changes when nothing would (no empty audit entry).
+    changes when nothing would (no empty audit entry). ``words_only`` changes the words of
+    an indicator already published and refuses (ValidationError under ``published``) one
+    withdrawn or never published: editing words never publishes by the way.
     """
     if not roles.may_sign_off(actor):
         raise PermissionDenied("Only SMT and administrators choose what is published.")
     current = PublishedIndicator.objects.select_for_update().filter(indicator=indicator).first()
     if published:
+        if words_only and (current is None or not current.is_published):
+            raise ValidationError(
+                {
+                    "published": f"{indicator.code} is not published: publish it (again) "
+                    "to change its words for residents"
+                }
+            )
         return _publish(indicator, actor, current, words)
     return _withdraw(actor, current, reason)
 

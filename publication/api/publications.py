@@ -113,7 +113,8 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(request=WordsSerializer, responses={200: PublicationSerializer})
     def partial_update(self, request, pk=None):
-        """Change a published indicator's words for residents."""
+        """Change a published indicator's words for residents; a withdrawn one is refused
+        (400): publish it again with ``POST`` instead."""
         _require_publisher(request.user)
         record = self.get_object()
         incoming = WordsSerializer(data=request.data)
@@ -125,7 +126,11 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             data.get("theme", record.theme),
         )
         record = set_publication(
-            indicator=record.indicator, actor=request.user, published=True, words=words
+            indicator=record.indicator,
+            actor=request.user,
+            published=True,
+            words=words,
+            words_only=True,
         )
         return Response(PublicationSerializer(record).data)
 

@@ -55,6 +55,27 @@ def test_bad_input_names_the_field_and_stores_nothing(published, client, sam):
     assert not PublishedIndicator.objects.filter(indicator=published.f1).exists()
 
 
+def test_text_over_its_limit_is_refused_naming_the_field_and_the_limit(published, client, sam):
+    """The page's messages are the service's, as the API's are: the title and its limit,
+    not Django's generic "Ensure this value has at most ..."."""
+    client.force_login(sam)
+    response = client.post(
+        f"/publication/{published.f1.pk}/",
+        {
+            "action": "publish",
+            "public_title": "T" * 500,
+            "public_description": "D" * 10_001,
+            "theme": "money",
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The title residents will read must be 120 characters or fewer (it has 500)" in page
+    assert "Ensure this value" not in page
+    assert "The description for residents" in page and "10,000" in page
+    assert not PublishedIndicator.objects.filter(indicator=published.f1).exists()
+
+
 def test_withdrawing_needs_a_reason_and_is_audited_with_values_before_and_after(
     published, client, sam
 ):
@@ -100,6 +121,14 @@ def test_the_api_publishes_rewords_and_withdraws_for_smt_only(published, sam, al
         f"/api/v1/publications/{pk}/withdraw/", {"reason": "Not ready"}, format="json"
     )
     assert withdrawn.json()["is_published"] is False
+    # Changing the words of a withdrawn indicator never publishes it again by the way.
+    again = api.patch(f"/api/v1/publications/{pk}/", {"public_title": "New"}, format="json")
+    assert again.status_code == 400
+    assert again.json() == {
+        "published": ["F1 is not published: publish it (again) to change its words for residents"]
+    }
+    assert PublishedIndicator.objects.get(pk=pk).is_published is False
+    assert api.get("/api/v1/public/indicators/F1/").status_code == 404
 
 
 def test_an_indicator_no_longer_in_use_cannot_be_published(published, sam):
