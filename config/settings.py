@@ -392,6 +392,11 @@ REST_FRAMEWORK = {
         # The public API of published figures (publication.api.public), per client address.
         "public": env("API_THROTTLE_PUBLIC", "60/minute"),
     },
+    # The throttles count "per client address": behind TRUSTED_PROXY_COUNT reverse proxies
+    # (the load balancer) that address is that many from the right of X-Forwarded-For;
+    # with none the header is ignored, so a caller cannot name a new address on each
+    # request to escape the public API's or the password guesses' limit.
+    "NUM_PROXIES": int(env("TRUSTED_PROXY_COUNT", "0")),
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.GovernanceAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
 }

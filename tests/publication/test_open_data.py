@@ -82,3 +82,6 @@ def test_anonymous_callers_of_the_public_api_are_throttled(published, settings):
     assert answers == [200, 200, 200, 429]
     refused = api.get("/api/v1/public/indicators/H1/")
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    # A caller naming a new address of its own in X-Forwarded-For is the same caller.
+    spoofed = api.get("/api/v1/public/indicators/", HTTP_X_FORWARDED_FOR="10.0.0.7")
+    assert spoofed.status_code == 429
