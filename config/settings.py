@@ -357,6 +357,10 @@ CONTENT_SECURITY_POLICY = allow_sign_out_at(CONTENT_SECURITY_POLICY, OIDC_ISSUER
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Parts of the site with their own "page not found" (core.web.page_not_found): the
+# residents' portal has no staff navigation and no sign-in to send anyone to.
+NOT_FOUND_VIEWS = {"/public/": "publication.views.not_found"}
+
 REST_FRAMEWORK = {
     # Tokens first: an anonymous request then answers 401 with WWW-Authenticate: Token.
     "DEFAULT_AUTHENTICATION_CLASSES": [

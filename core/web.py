@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import get_template
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -48,6 +50,11 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """404: the API's JSON body under /api/; under a prefix of ``NOT_FOUND_VIEWS`` (the
+    residents' portal) that part's own page; the staff's page otherwise."""
+    for prefix, view in getattr(settings, "NOT_FOUND_VIEWS", {}).items():
+        if request.path.startswith(prefix):
+            return import_string(view)(request, exception)
     if request.path.startswith("/api/"):
         # An API client asked for an address that does not exist (a malformed id, say):
         # it gets the API's own error body, not a web page.

@@ -121,3 +121,9 @@ def indicator_json(request: HttpRequest, code: str) -> HttpResponse:
     url = request.build_absolute_uri(reverse("publication:indicator-json", args=[code]))
     document = open_data.json_document([indicator], dataset=indicator.title, url=url)
     return _json(document, f"{code}.json")
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """404 under /public/ (``NOT_FOUND_VIEWS``): the residents' page, pointing back to the
+    measures, never the staff's page that offers a home page behind a sign-in."""
+    return render(request, "publication/not_found.html", _licence(), status=404)

@@ -122,3 +122,17 @@ def test_the_portal_costs_the_same_queries_however_many_indicators(published, cl
     assert after == before
     # Served from the cache: only the generation's one read (and the session-free page).
     assert _queries(client, "/public/") <= 2
+
+
+@pytest.mark.parametrize(
+    "url", ["/public/indicators/NOPE/", "/public/data/indicators/NOPE.csv", "/public/no-such-page/"]
+)
+def test_a_resident_who_follows_a_dead_link_gets_the_portals_own_page(published, client, url):
+    """A withdrawn measure's old link answers 404 with the residents' page: back to the
+    measures, never the staff's page and its home page behind a sign-in."""
+    response = client.get(url)
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "There is no published measure at this address" in page
+    assert 'href="/public/"' in page
+    assert "home page" not in page.lower() and "Partnership governance" not in page
