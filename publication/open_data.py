@@ -31,6 +31,13 @@ COLUMNS = [
 ]
 
 
+def open_to_any_site(response):
+    """Let any website's scripts read ``response`` (open data is for reuse): CORS's
+    ``Access-Control-Allow-Origin: *``, which never carries a cookie or credentials."""
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 def figure_record(indicator: PublicIndicator, figure: PublicFigure) -> dict[str, object]:
     """One public figure as a row of the open data (typed: Decimal, date), in ``COLUMNS``
     order."""

@@ -85,7 +85,7 @@ def open_data_page(request: HttpRequest) -> HttpResponse:
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    return open_data.open_to_any_site(response)
 
 
 def _json(document: dict, filename: str) -> HttpResponse:

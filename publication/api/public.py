@@ -20,7 +20,7 @@ from rest_framework.throttling import AnonRateThrottle
 from core.api.errors import error_responses
 from departments.tokens.throttling import UserThrottle
 from publication.cache import cached_portal
-from publication.open_data import LICENCE, LICENCE_URL
+from publication.open_data import LICENCE, LICENCE_URL, open_to_any_site
 
 
 class PublicThrottle(AnonRateThrottle):
@@ -80,6 +80,10 @@ class PublicIndicatorViewSet(viewsets.GenericViewSet):
     throttle_classes = [PublicThrottle, UserThrottle]
     lookup_field = "code"
     lookup_value_regex = r"[^/]+"
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        return open_to_any_site(response)
 
     @extend_schema(
         responses={200: PublicIndicatorSerializer(many=True), **error_responses(400, 404, 429)},

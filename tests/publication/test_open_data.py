@@ -85,3 +85,17 @@ def test_anonymous_callers_of_the_public_api_are_throttled(published, settings):
     # A caller naming a new address of its own in X-Forwarded-For is the same caller.
     spoofed = api.get("/api/v1/public/indicators/", HTTP_X_FORWARDED_FOR="10.0.0.7")
     assert spoofed.status_code == 429
+
+
+def test_open_data_and_the_public_api_may_be_read_by_any_websites_scripts(published, client):
+    for url in (
+        "/public/data/council-performance.csv",
+        "/public/data/council-performance.json",
+        "/public/data/indicators/H1.csv",
+        "/api/v1/public/indicators/",
+        "/api/v1/public/indicators/H1/",
+    ):
+        response = client.get(url)
+        assert (response.status_code, response["Access-Control-Allow-Origin"]) == (200, "*"), url
+    # The staff's API is not opened to other sites.
+    assert "Access-Control-Allow-Origin" not in client.get("/api/v1/returns/")
