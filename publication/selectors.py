@@ -40,6 +40,8 @@ RAG_WORDS = {
     Rag.RED: "Off target",
     Rag.NOT_RATED: "No target set",
 }
+# How a figure of each unit is written for residents (a count, rate or score plainly).
+UNITS_SHOWN = {"percent": "{}%", "gbp": "£{}", "days": "{} days", "kg": "{} kg"}
 DIRECTION_WORDS = {
     Direction.IMPROVED: "Better than a year earlier",
     Direction.UNCHANGED: "The same as a year earlier",
@@ -140,8 +142,11 @@ class PublicIndicator:
         return date_in_words(self.last_updated)
 
     def shown(self, value: Decimal | None) -> str:
-        """A figure as residents read it: already rounded, with separators."""
-        return "No target" if value is None else f"{value:,.{self.decimal_places}f}"
+        """A figure as residents read it: already rounded, with separators and its unit
+        ("92.0%", "£1,250.00", "12.5 days"); "No target" for None."""
+        if value is None:
+            return "No target"
+        return UNITS_SHOWN.get(self.unit, "{}").format(f"{value:,.{self.decimal_places}f}")
 
 
 @dataclass(frozen=True)

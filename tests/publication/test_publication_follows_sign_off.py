@@ -47,6 +47,9 @@ def test_the_portal_shows_the_latest_figure_rated_with_direction_and_commentary(
     html = page.content.decode()
     assert page.status_code == 200
     assert "80.0" in html and "Off target" in html and COMMENTARY in html
+    # Figures carry their unit, on the page and on the measures' cards alike.
+    assert "80.0%" in html and "90.0%" in html
+    assert "80.0%" in client.get("/public/").content.decode()
 
 
 def test_reopening_a_period_withdraws_its_figures_from_the_portal(published, client, sam):
