@@ -6,14 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from departments.periods import years_after
+from departments.periods import date_in_words, years_after
 from partnerships.contracts.models import (
     Assessment,
     AssessmentState,
     ContractKpi,
     KpiRating,
+    NoticeKind,
+    PerformanceNotice,
     RectificationPlan,
 )
+from partnerships.contracts.plans import PUBLICATION_DAYS, poor_performance_flags
 from partnerships.models import Partnership
 
 
@@ -62,9 +65,12 @@ class NoticeDue:
 
 
 def next_notice_due(partnership: Partnership, today: date) -> NoticeDue:
-    """Section 71(2): the performance is assessed at least once every 12 months and when
-    the contract ends. Due 12 months after the period of the last approved assessment
-    ends (or after the contract starts, before any), or at the contract's end if sooner."""
+    """When the contract's next notice is due, the earliest of: section 71(2), the
+    performance assessed at least once every 12 months and when the contract ends (12
+    months after the period of the last approved assessment ends, or after the contract
+    starts before any; at the contract's end if sooner); and section 71(5), 30 days after
+    a breach or failure to perform recorded but not yet approved, or after a rectification
+    plan flagged under section 71(4)(b) with no notice recorded for it."""
     last_end = (
         Assessment.objects.filter(partnership=partnership, state=AssessmentState.APPROVED)
         .order_by("-period_end")
@@ -80,4 +86,21 @@ def next_notice_due(partnership: Partnership, today: date) -> NoticeDue:
         due, reason = years_after(last_end, 1), "12 months after the last assessed period"
     if due >= partnership.end_date:
         due, reason = partnership.end_date, "at the end of the contract"
+    candidates = [(due, reason)]
+    for notice in PerformanceNotice.objects.filter(
+        partnership=partnership, state=AssessmentState.DRAFT
+    ).order_by("occurred_on", "pk"):
+        what = "breach" if notice.kind == NoticeKind.BREACH else "failure to perform"
+        candidates.append(
+            (
+                notice.occurred_on + timedelta(days=PUBLICATION_DAYS),
+                f"30 days after the {what} of {date_in_words(notice.occurred_on)}",
+            )
+        )
+    for flag in poor_performance_flags(partnership.pk, today):
+        if flag.notice is None:
+            candidates.append(
+                (flag.publish_by, f"30 days after a rectification plan was {flag.why}")
+            )
+    due, reason = min(candidates, key=lambda c: c[0])
     return NoticeDue(due_on=due, reason=reason, overdue=due < today)
