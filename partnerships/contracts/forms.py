@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from departments.form_fields import LondonDateField
-from partnerships.contracts.models import AssessmentKind
+from partnerships.contracts.models import ActionTaken, AssessmentKind, NoticeKind
 from partnerships.contracts.ratings import Rating
 
 
@@ -55,3 +55,35 @@ class PlanProgressForm(forms.Form):
 class PlanCloseForm(forms.Form):
     state = forms.ChoiceField(choices=[("met", "Met"), ("failed", "Failed")], label="Outcome")
     reason = forms.CharField(label="Reason")
+
+
+class PerformanceNoticeForm(forms.Form):
+    """A breach of contract or a failure to perform (section 71(4)); the plan's choices
+    are set by the view from the contract's plans not met."""
+
+    kind = forms.ChoiceField(choices=NoticeKind.choices, label="What the notice is about")
+    what_happened = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="What happened")
+    occurred_on = LondonDateField(
+        label="When",
+        help_text="The day of the termination, the damages award or the settlement, or the "
+        "day the failure to perform was established. The notice is due 30 days after.",
+    )
+    action_taken = forms.ChoiceField(choices=ActionTaken.choices, label="Action taken")
+    action_details = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Details of the action taken",
+    )
+    damages = forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        label="Damages awarded, in pounds",
+        help_text="Only when damages were awarded.",
+    )
+    plan = forms.ChoiceField(
+        required=False,
+        label="Rectification plan the supplier did not meet",
+        help_text="For a failure to perform: the proper opportunity to improve it was given.",
+    )

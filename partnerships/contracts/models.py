@@ -5,6 +5,7 @@ this module does not import that one back."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,6 +22,8 @@ from partnerships.querysets import _PartnershipOwnedQuerySet
 
 # Section 52(1): at least this many KPIs for a contract the section applies to.
 SECTION_52_MINIMUM_KPIS = 3
+# Section 71(5): a notice under section 71(4) is published within 30 days.
+PUBLICATION_DAYS = 30
 
 _PERCENT = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
@@ -393,3 +396,8 @@ class PerformanceNotice(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.state == AssessmentState.APPROVED
+
+    @property
+    def publish_by(self) -> date:
+        """The last day to publish the notice: 30 days after ``occurred_on``."""
+        return self.occurred_on + timedelta(days=PUBLICATION_DAYS)

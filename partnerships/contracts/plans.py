@@ -19,6 +19,7 @@ from departments import history, roles
 from departments.numbers import format_figure, text_errors
 from departments.periods import Period, date_in_words
 from partnerships.contracts.models import (
+    PUBLICATION_DAYS,
     AssessmentState,
     KpiRating,
     NoticeKind,
@@ -30,8 +31,6 @@ from partnerships.contracts.ratings import Rating
 from partnerships.models import Partnership, Sla, SlaResult
 from partnerships.outcomes import Outcome, sla_outcome
 
-# Section 71(5): a notice under section 71(4) is published within 30 days.
-PUBLICATION_DAYS = 30
 PLAN_TEXTS = {"action": "What the partner must do", "progress": "Progress"}
 RATINGS_NEEDING_A_PLAN = (Rating.REQUIRES_IMPROVEMENT, Rating.INADEQUATE)
 

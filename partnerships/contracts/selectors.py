@@ -16,7 +16,7 @@ from partnerships.contracts.models import (
     PerformanceNotice,
     RectificationPlan,
 )
-from partnerships.contracts.plans import PUBLICATION_DAYS, poor_performance_flags
+from partnerships.contracts.plans import poor_performance_flags
 from partnerships.models import Partnership
 
 
@@ -45,6 +45,16 @@ def assessments_for(user, partnership_id: int) -> list[Assessment]:
         .filter(partnership_id=partnership_id)
         .select_related("approved_by")
         .order_by("-period_end", "-pk")
+    )
+
+
+def performance_notices_for(user, partnership_id: int) -> list[PerformanceNotice]:
+    """The partnership's breach and poor-performance notices the user may see (a
+    partner: approved ones only), latest first."""
+    return list(
+        PerformanceNotice.objects.visible_to(user)
+        .filter(partnership_id=partnership_id)
+        .order_by("-occurred_on", "-pk")
     )
 
 
@@ -93,7 +103,7 @@ def next_notice_due(partnership: Partnership, today: date) -> NoticeDue:
         what = "breach" if notice.kind == NoticeKind.BREACH else "failure to perform"
         candidates.append(
             (
-                notice.occurred_on + timedelta(days=PUBLICATION_DAYS),
+                notice.publish_by,
                 f"30 days after the {what} of {date_in_words(notice.occurred_on)}",
             )
         )

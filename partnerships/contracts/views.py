@@ -89,6 +89,7 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "plan_form": plan_form,
             "plans": selectors.plans_of(partnership.pk),
+            "performance_notices": selectors.performance_notices_for(request.user, partnership.pk),
             "flags": plans.poor_performance_flags(partnership.pk, timezone.localdate()),
             "may_progress": roles.may_manage_escalations(request.user, partnership.pk),
             "errors": errors,
