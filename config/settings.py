@@ -408,6 +408,8 @@ SPECTACULAR_SETTINGS = {
         "RecordStateEnum": "partnerships.models.RecordState",
         "ContractRatingEnum": "partnerships.contracts.ratings.Rating",
         "AssessmentKindEnum": "partnerships.contracts.models.AssessmentKind",
+        "ApprovalStateEnum": "partnerships.contracts.models.AssessmentState",
+        "PerformanceNoticeKindEnum": "partnerships.contracts.models.NoticeKind",
         "FigureStatusEnum": "reporting.metrics.status.STATE_CHOICES",
         "BenchmarkPolarityEnum": "departments.models.benchmarks.BenchmarkPolarity",
         "PolarityEnum": "departments.models.indicators.Polarity",

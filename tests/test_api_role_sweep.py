@@ -230,6 +230,14 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/api/v1/rectification-plans/{id}/close/"): expect(
         403, smt=OK, admin=OK, officer=404, head=404, other_officer=404
     ),
+    # Breach and poor-performance notices: the SMT (and administrators) record and approve
+    # them; auditors read them; the partner's manager sees approved ones and their notice
+    # files, never a draft (404).
+    ("GET", "/api/v1/performance-notices/"): EVERYONE,
+    ("POST", "/api/v1/performance-notices/"): expect(403, smt=OK, admin=OK),
+    ("GET", "/api/v1/performance-notices/{id}/"): DRAFT_ASSESSMENT,
+    ("POST", "/api/v1/performance-notices/{id}/approve/"): ASSESS_DRAFT,
+    ("GET", "/api/v1/performance-notices/{id}/notice/"): CONTRACT_RECORD,
     # Metrics: the overview is council-wide; a department's and an indicator's figures for
     # those who see Housing; a partnership's for those who see the contract.
     ("GET", "/api/v1/metrics/overview/"): expect(403, smt=OK, auditor=OK, admin=OK),
@@ -304,6 +312,7 @@ RETURN_OF_ACTION = {
     "reopen": "locked",
 }
 RESULT_OF_ACTION = {"resolve-dispute": "disputed"}
+NOTICE_OF_ACTION = {"notice": "approved_performance_notice"}
 
 
 def _record_id(path: str, ids: dict[str, int]) -> int:
@@ -314,6 +323,8 @@ def _record_id(path: str, ids: dict[str, int]) -> int:
         return ids[ASSESSMENT_OF_ACTION.get(rest.strip("/"), "assessment")]
     if resource == "sla-results":
         return ids[RESULT_OF_ACTION.get(rest.strip("/"), "result")]
+    if resource == "performance-notices":
+        return ids[NOTICE_OF_ACTION.get(rest.strip("/"), "performance_notice")]
     return ids[RECORD_OF_PATH[resource]]
 
 
@@ -459,6 +470,13 @@ def _body(method: str, path: str, persona: str, c: Council) -> dict:
             "due_date": "2027-01-31",
         },
         ("POST", "/api/v1/rectification-plans/{id}/progress/"): {"progress": "In test."},
+        ("POST", "/api/v1/performance-notices/"): {
+            "partnership": ids["partnership"],
+            "kind": "breach",
+            "what_happened": "Backups were not taken for six weeks.",
+            "occurred_on": "2026-11-02",
+            "action_taken": "settlement",
+        },
         ("POST", "/api/v1/rectification-plans/{id}/close/"): {"state": "met", "reason": "Fixed"},
         ("POST", "/api/v1/comparator-groups/import/"): {
             "rows": [
