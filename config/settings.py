@@ -486,6 +486,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.build_annual_report_when_due",
         "schedule": crontab(hour=6, minute=15),
     },
+    # Daily, weekends too: a notice's due date is a calendar date (Procurement Act 2023).
+    "contract-notice-reminders": {
+        "task": "partnerships.tasks.send_notice_reminders",
+        "schedule": crontab(hour=7, minute=35),
+    },
     "early-warnings": {
         "task": "reporting.tasks.evaluate_early_warnings",
         "schedule": crontab(hour=6, minute=45),
