@@ -61,7 +61,7 @@ def notices_coming_due(today: date) -> list[NoticeComingDue]:
     found = []
     for partnership in Partnership.objects.select_related("council").order_by("name"):
         due = next_notice_due(partnership, today)
-        if (days := (due.due_on - today).days) in REMINDER_DAYS:
+        if due is not None and (days := (due.due_on - today).days) in REMINDER_DAYS:
             found.append(NoticeComingDue(partnership, due, days))
     return sorted(found, key=lambda n: (n.due.due_on, n.partnership.name))
 

@@ -74,19 +74,21 @@ class NoticeDue:
     overdue: bool
 
 
-def next_notice_due(partnership: Partnership, today: date) -> NoticeDue:
+def next_notice_due(partnership: Partnership, today: date) -> NoticeDue | None:
     """When the contract's next notice is due, the earliest of: section 71(2), the
     performance assessed at least once every 12 months and when the contract ends (12
     months after the period of the last approved assessment ends, or after the contract
     starts before any; at the contract's end if sooner); and section 71(5), 30 days after
     a breach or failure to perform recorded but not yet approved, or after a rectification
-    plan flagged under section 71(4)(b) with no notice recorded for it."""
+    plan flagged under section 71(4)(b) with no notice recorded for it. None when the
+    contract's whole term is assessed and nothing else is owed."""
     last_end = (
         Assessment.objects.filter(partnership=partnership, state=AssessmentState.APPROVED)
         .order_by("-period_end")
         .values_list("period_end", flat=True)
         .first()
     )
+    candidates = []
     if last_end is None:
         due, reason = (
             years_after(partnership.start_date, 1) - timedelta(days=1),
@@ -96,7 +98,8 @@ def next_notice_due(partnership: Partnership, today: date) -> NoticeDue:
         due, reason = years_after(last_end, 1), "12 months after the last assessed period"
     if due >= partnership.end_date:
         due, reason = partnership.end_date, "at the end of the contract"
-    candidates = [(due, reason)]
+    if last_end is None or last_end < partnership.end_date:
+        candidates.append((due, reason))
     for notice in PerformanceNotice.objects.filter(
         partnership=partnership, state=AssessmentState.DRAFT
     ).order_by("occurred_on", "pk"):
@@ -112,5 +115,7 @@ def next_notice_due(partnership: Partnership, today: date) -> NoticeDue:
             candidates.append(
                 (flag.publish_by, f"30 days after a rectification plan was {flag.why}")
             )
+    if not candidates:
+        return None
     due, reason = min(candidates, key=lambda c: c[0])
     return NoticeDue(due_on=due, reason=reason, overdue=due < today)
