@@ -211,6 +211,10 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     # the partner's manager sees approved ones and their notices, never a draft (404).
     ("GET", "/api/v1/contract-kpis/"): EVERYONE,
     ("GET", "/api/v1/contract-kpis/{id}/"): CONTRACT_RECORD,
+    # Contract KPIs are reference data: administrators set and change them.
+    ("POST", "/api/v1/contract-kpis/"): ADMIN_WRITE,
+    ("PUT", "/api/v1/contract-kpis/{id}/"): ADMIN_WRITE,
+    ("PATCH", "/api/v1/contract-kpis/{id}/"): ADMIN_WRITE,
     ("GET", "/api/v1/contract-assessments/"): EVERYONE,
     ("POST", "/api/v1/contract-assessments/"): expect(403, smt=OK, admin=OK),
     ("GET", "/api/v1/contract-assessments/{id}/"): DRAFT_ASSESSMENT,
@@ -470,6 +474,19 @@ def _body(method: str, path: str, persona: str, c: Council) -> dict:
             "due_date": "2027-01-31",
         },
         ("POST", "/api/v1/rectification-plans/{id}/progress/"): {"progress": "In test."},
+        ("POST", "/api/v1/contract-kpis/"): {
+            "partnership": ids["partnership"],
+            "title": "Milestones delivered on time",
+            "measure": "milestones",
+        },
+        ("PUT", "/api/v1/contract-kpis/{id}/"): {
+            "partnership": ids["partnership"],
+            "title": "Availability",
+            "measure": "slas",
+            "slas": [ids["sla"]],
+            "linked_to_payment": True,
+        },
+        ("PATCH", "/api/v1/contract-kpis/{id}/"): {"linked_to_payment": True},
         ("POST", "/api/v1/performance-notices/"): {
             "partnership": ids["partnership"],
             "kind": "breach",

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django import forms
 
 from departments.form_fields import LondonDateField
-from partnerships.contracts.models import ActionTaken, AssessmentKind, NoticeKind
+from partnerships.contracts.models import ActionTaken, AssessmentKind, ContractKpi, NoticeKind
 from partnerships.contracts.ratings import Rating
+from partnerships.models import Sla
 
 
 class StartAssessmentForm(forms.Form):
@@ -87,3 +88,46 @@ class PerformanceNoticeForm(forms.Form):
         label="Rectification plan the supplier did not meet",
         help_text="For a failure to perform: the proper opportunity to improve it was given.",
     )
+
+
+class ContractKpiForm(forms.ModelForm):
+    """One of the contract's section-52 KPIs, for an administrator: the SLA choices are
+    the partnership's own (set by the view); ``services.save_contract_kpi`` decides."""
+
+    slas = forms.ModelMultipleChoiceField(
+        queryset=Sla.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="SLAs it is built from",
+        help_text="For a KPI of service levels: at least one. None for the other measures.",
+    )
+
+    class Meta:
+        model = ContractKpi
+        fields = [
+            "title",
+            "description",
+            "measure",
+            "slas",
+            "linked_to_payment",
+            "good_from",
+            "approaching_from",
+            "improvement_from",
+            "serious_share_inadequate",
+            "active",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        labels = {
+            "good_from": "Good at or above (score 0 to 100)",
+            "approaching_from": "Approaching target at or above",
+            "improvement_from": "Requires improvement at or above (Inadequate below)",
+            "serious_share_inadequate": "Inadequate with serious failures in this percentage "
+            "of months or more (0: never)",
+            "active": "In use (assessed)",
+        }
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slas"].queryset = Sla.objects.filter(
+            service__partnership=partnership
+        ).order_by("code")

@@ -86,6 +86,7 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
             "notice_due": selectors.next_notice_due(partnership, timezone.localdate()),
             "assessments": selectors.assessments_for(request.user, partnership.pk),
             "may_assess": may_assess,
+            "may_set_kpis": roles.may_change_reference_data(request.user),
             "form": form,
             "plan_form": plan_form,
             "plans": selectors.plans_of(partnership.pk),
