@@ -14,6 +14,7 @@ from core.api.errors import STATE_CONFLICT as CONFLICT
 from core.api.errors import error_responses, request_example
 from departments.api.fields import LondonDatesMixin
 from partnerships.contracts import breach_notices, breaches, services
+from partnerships.contracts.filters import PerformanceNoticeFilter
 from partnerships.contracts.models import (
     ActionTaken,
     NoticeKind,
@@ -78,7 +79,7 @@ class PerformanceNoticeViewSet(
     SMT; the partner's manager sees approved ones only."""
 
     serializer_class = PerformanceNoticeSerializer
-    filterset_fields = ["partnership", "kind", "state"]
+    filterset_class = PerformanceNoticeFilter
     ordering = ["partnership", "-occurred_on", "-id"]
 
     def get_queryset(self):
