@@ -241,6 +241,7 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/api/v1/performance-notices/"): expect(403, smt=OK, admin=OK),
     ("GET", "/api/v1/performance-notices/{id}/"): DRAFT_ASSESSMENT,
     ("POST", "/api/v1/performance-notices/{id}/approve/"): ASSESS_DRAFT,
+    ("POST", "/api/v1/performance-notices/{id}/withdraw/"): ASSESS_DRAFT,
     ("GET", "/api/v1/performance-notices/{id}/notice/"): CONTRACT_RECORD,
     # Metrics: the overview is council-wide; a department's and an indicator's figures for
     # those who see Housing; a partnership's for those who see the contract.
@@ -487,6 +488,7 @@ def _body(method: str, path: str, persona: str, c: Council) -> dict:
             "linked_to_payment": True,
         },
         ("PATCH", "/api/v1/contract-kpis/{id}/"): {"linked_to_payment": True},
+        ("POST", "/api/v1/performance-notices/{id}/withdraw/"): {"reason": "Wrong contract."},
         ("POST", "/api/v1/performance-notices/"): {
             "partnership": ids["partnership"],
             "kind": "breach",

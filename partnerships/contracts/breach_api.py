@@ -72,6 +72,10 @@ class PerformanceNoticeRecordSerializer(serializers.Serializer):
             self.fields["plan"].queryset = RectificationPlan.objects.visible_to(user)
 
 
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
 class PerformanceNoticeViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -123,6 +127,23 @@ class PerformanceNoticeViewSet(
                 breaches.approve_notice(notice=notice, actor=request.user)
             ).data
         )
+
+    @extend_schema(
+        request=WithdrawSerializer,
+        responses={204: None, 409: CONFLICT},
+        examples=[request_example("Withdraw", {"reason": "Recorded against the wrong contract."})],
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Withdraw a draft recorded in error, with a reason (SMT); the audit trail keeps it."""
+        notice = self.get_object()
+        services.check_may_assess(request.user)
+        incoming = WithdrawSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        breaches.withdraw_notice(
+            notice=notice, actor=request.user, reason=incoming.validated_data["reason"]
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         parameters=[

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from core.form_errors import error_list, form_error_list
 from departments import roles
 from partnerships.contracts import breach_notices, breaches, services
-from partnerships.contracts.forms import PerformanceNoticeForm
+from partnerships.contracts.forms import PerformanceNoticeForm, WithdrawForm
 from partnerships.contracts.models import PerformanceNotice, PlanState, RectificationPlan
 from partnerships.pages import partnership_or_404
 
@@ -83,7 +83,8 @@ def notice_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A breach or poor-performance record; the SMT approves a draft. Approved, its
+    """A breach or poor-performance record; the SMT approves a draft, or withdraws one
+    recorded in error, with a reason. Approved, its
     notice field by field with its files and their SHA-256; ``?file_format=json``,
     ``csv`` or ``pdf`` downloads the file."""
     found = get_object_or_404(
@@ -94,9 +95,15 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         services.check_may_assess(request.user)
         try:
+            if request.POST.get("action") == "withdraw":
+                breaches.withdraw_notice(
+                    notice=found, actor=request.user, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, "The draft was withdrawn.")
+                return redirect("partnerships:contract", pk=found.partnership_id)
             breaches.approve_notice(notice=found, actor=request.user)
         except ValidationError as error:
-            errors = error_list(error)
+            errors = error_list(error, {"reason": "id_reason"})
         else:
             messages.success(request, "Approved: the notice is ready to publish.")
             return redirect("partnerships:performance-notice", pk=found.pk)
@@ -105,6 +112,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "partnership": found.partnership,
         "may_assess": roles.may_assess_contract(request.user),
         "errors": errors,
+        "reason_form": WithdrawForm(request.POST if errors else None),
         "problems": [],
     }
     if found.is_approved:

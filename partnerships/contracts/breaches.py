@@ -3,7 +3,8 @@ of contract with termination, damages or a settlement as a result, or a failure 
 perform to the authority's satisfaction after a proper opportunity to improve (a
 rectification plan overdue or failed). The SMT records one (a draft) and approves it;
 approval snapshots the contract's details and locks it, and the notice is published
-within 30 days of ``occurred_on`` (section 71(5)). Each write is audited."""
+within 30 days of ``occurred_on`` (section 71(5)); a draft recorded in error is withdrawn
+with a reason. Each write is audited."""
 
 from __future__ import annotations
 
@@ -76,6 +77,11 @@ def _problems(
             problems["plan"] = "That rectification plan is of another partnership."
         elif plan.state == PlanState.MET:
             problems["plan"] = "That plan was met: the supplier improved, so no notice is due."
+        elif plan.state == PlanState.OPEN and plan.due_date >= occurred_on:
+            problems["plan"] = (
+                f"That plan is due on {plan.due_date:%-d %B %Y}: until then the supplier "
+                "still has its opportunity to improve."
+            )
     elif plan is not None and plan.partnership_id != partnership.pk:
         problems["plan"] = "That rectification plan is of another partnership."
     return problems
@@ -150,3 +156,20 @@ def approve_notice(*, notice: PerformanceNotice, actor) -> PerformanceNotice:
     history.attribute(notice, actor, "Approved")
     notice.save()
     return notice
+
+
+@transaction.atomic
+def withdraw_notice(*, notice: PerformanceNotice, actor, reason: str) -> None:
+    """The SMT withdraws a draft recorded in error, with a reason; the audit trail keeps
+    the record and the reason. An approved (published) notice cannot be withdrawn."""
+    check_may_assess(actor)
+    notice = PerformanceNotice.objects.select_for_update().get(pk=notice.pk)
+    if notice.state != AssessmentState.DRAFT:
+        raise Conflict("The notice is approved: a published notice cannot be withdrawn.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the reason for withdrawing the draft."})
+    if long_texts := text_errors(reason=(reason, "Reason")):
+        raise ValidationError(long_texts)
+    history.attribute(notice, actor, f"Withdrawn: {reason}")
+    notice.delete()

@@ -90,6 +90,12 @@ class PerformanceNoticeForm(forms.Form):
     )
 
 
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), label="Reason for withdrawing the draft"
+    )
+
+
 class ContractKpiForm(forms.ModelForm):
     """One of the contract's section-52 KPIs, for an administrator: the SLA choices are
     the partnership's own (set by the view); ``services.save_contract_kpi`` decides."""

@@ -93,6 +93,12 @@ def test_a_failure_to_perform_names_a_plan_not_met(contract, sam):
     with pytest.raises(ValidationError) as refused:
         _breach(contract, sam, **values)
     assert "proper opportunity to improve" in refused.value.message_dict["plan"][0]
+    with pytest.raises(ValidationError) as refused:
+        _breach(contract, sam, plan=plan, **{**values, "occurred_on": date(2026, 1, 31)})
+    assert refused.value.message_dict["plan"] == [
+        "That plan is due on 31 January 2026: until then the supplier still has its "
+        "opportunity to improve."
+    ]
     notice = _breach(contract, sam, plan=plan, **values)
     assert (notice.state, notice.plan, notice.publish_by) == ("draft", plan, date(2026, 4, 1))
 
@@ -303,4 +309,29 @@ def test_the_api_records_approves_and_downloads_within_scope(client, contract, s
     body = client.get(f"/api/v1/performance-notices/{pk}/notice/?file_format=json")
     assert json.loads(body.content)["action taken"] == (
         "The contract was terminated (in whole or in part)"
+    )
+
+
+def test_a_draft_recorded_in_error_is_withdrawn_with_a_reason_and_stays_in_the_trail(
+    client, approved, sam, pat
+):
+    draft = _breach(approved.partnership, sam, occurred_on=date(2026, 3, 4))
+    with pytest.raises(ValidationError) as refused:
+        breaches.withdraw_notice(notice=draft, actor=sam, reason=" ")
+    assert refused.value.message_dict["reason"] == ["Give the reason for withdrawing the draft."]
+    with pytest.raises(PermissionDenied):
+        breaches.withdraw_notice(notice=draft, actor=pat, reason="Wrong contract.")
+    with pytest.raises(ValidationError, match="a published notice cannot be withdrawn"):
+        breaches.withdraw_notice(notice=approved, actor=sam, reason="Wrong contract.")
+    client.force_login(sam)
+    page = client.post(
+        f"/performance-notices/{draft.pk}/", {"action": "withdraw", "reason": "Wrong contract."}
+    )
+    assert page.url == f"/partnerships/{approved.partnership_id}/contract/"
+    assert list(PerformanceNotice.objects.all()) == [approved]
+    gone = PerformanceNotice.history.filter(id=draft.pk).order_by("history_id").last()
+    assert (gone.history_type, gone.history_change_reason, gone.history_user) == (
+        "-",
+        "Withdrawn: Wrong contract.",
+        sam,
     )
