@@ -6,12 +6,14 @@ from rest_framework.routers import DefaultRouter
 from departments.api.urls import register as register_departments
 from departments.tokens.api import ObtainTokenView
 from partnerships.api.urls import register as register_partnerships
+from publication.api.urls import register as register_publication
 from reporting.api.urls import register as register_reporting
 
 router = DefaultRouter()
 register_departments(router)
 register_partnerships(router)
 register_reporting(router)
+register_publication(router)
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "departments",
     "partnerships",
     "reporting",
+    "publication",
     "demo",
 ]
 
@@ -388,6 +389,8 @@ REST_FRAMEWORK = {
         "token": env("API_THROTTLE_TOKEN", "1800/hour"),
         # Password guesses at POST /api/v1/auth/token/, per client address.
         "token_create": env("API_THROTTLE_TOKEN_CREATE", "10/minute"),
+        # The public API of published figures (publication.api.public), per client address.
+        "public": env("API_THROTTLE_PUBLIC", "60/minute"),
     },
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.GovernanceAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",

@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("departments.urls")),
     path("", include("partnerships.urls")),
     path("", include("reporting.urls")),
+    # The public portal (/public/, no sign-in) and the SMT's publication page.
+    path("", include("publication.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -70,6 +70,7 @@ def seed_benchmarks(*, council: Council, rng: random.Random, last_year: int) -> 
             title=indicator.title,
             indicator=indicator,
             polarity=indicator.polarity,
+            unit=indicator.unit,
             decimal_places=indicator.decimal_places,
         )
         for indicator in indicators.order_by("code")

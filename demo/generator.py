@@ -26,6 +26,7 @@ from simple_history.utils import bulk_create_with_history
 
 from demo import assessments, benchmarks, contract, reference, writing
 from demo import referrals as referral_rows
+from demo.publication import publish_demo_indicators
 from demo.referrals import Pair, build_referrals
 from demo.returns import ReturnFigures, Staff, build_returns, build_sign_offs, target_for
 from demo.scale import DEMO, Episode, Scale
@@ -63,6 +64,7 @@ from partnerships.models import (
     Sla,
     SlaResult,
 )
+from publication.models import PublishedIndicator
 from reporting.metrics.health import dependency_health, service_months
 from reporting.models import EarlyWarning
 from reporting.warnings.evaluation import evaluate_history
@@ -143,6 +145,7 @@ COUNTED_MODELS = [
     Escalation,
     Risk,
     EarlyWarning,
+    PublishedIndicator,
 ]
 
 
@@ -154,6 +157,7 @@ def delete_everything(log: Callable[[str], None]) -> None:
     """Remove the demo council and its history, children before parents."""
     log("Removing the existing demo council")
     ordered = [
+        PublishedIndicator,
         RectificationPlan,
         KpiRating,
         Assessment,
@@ -244,6 +248,7 @@ class _Builder:
         self._step("early warnings", self._early_warnings)
         self._step("contract assessments", self._contract_assessments)
         self._step("benchmarking", self._benchmarks)
+        self._step("published indicators", self._publication)
 
     def _step(self, name: str, action: Callable[[], int]) -> None:
         started = time.perf_counter()
@@ -461,6 +466,9 @@ class _Builder:
         # does: the returns, targets and indicators are all written by now.
         rebuild_indicator_ratings()
         return written
+
+    def _publication(self) -> int:
+        return publish_demo_indicators(self.demo_users[Role.SMT])
 
     def _sla_results(self) -> int:
         failing = {self.services[c].pk for c in reference.EPISODE_SERVICES}

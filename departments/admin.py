@@ -209,8 +209,8 @@ class ComparatorGroupAdmin(SimpleHistoryAdmin):
 
 @admin.register(BenchmarkMetric)
 class BenchmarkMetricAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "title", "indicator", "polarity", "midpoint", "decimal_places"]
-    list_filter = ["polarity"]
+    list_display = ["code", "title", "indicator", "unit", "polarity", "midpoint", "decimal_places"]
+    list_filter = ["polarity", "unit"]
     search_fields = ["code", "title", "indicator__code"]
     list_select_related = ["indicator"]
     autocomplete_fields = ["indicator"]

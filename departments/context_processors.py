@@ -35,6 +35,9 @@ def navigation(request) -> dict:
     partnership_id = _first_partnership_id(user, scope)
     if partnership_id:
         items.append(("Partnership", reverse("reporting:partnership", args=[partnership_id])))
+    if scope.is_smt or scope.is_admin:
+        # What residents see on the public portal (publication/): SMT's to choose.
+        items.append(("Publication", reverse("publication:manage")))
     if scope.is_admin or user.is_staff:
         items.append(("Administration", reverse("admin:index")))
     items.append(("API", reverse("api-docs")))

@@ -31,6 +31,7 @@ from partnerships.contracts.models import AssessmentKind, ContractKpi, KpiMeasur
 from partnerships.contracts.plans import record_plan
 from partnerships.contracts.ratings import Rating
 from partnerships.contracts.services import approve, rate, save_contract_kpi, start_assessment
+from publication.services import PublicationWords, set_publication
 from reporting.models import EarlyWarning, ReportRun, ReportState, WarningRule
 from tests.factories import (
     EscalationFactory,
@@ -86,6 +87,12 @@ def build_council(housing, finance, partnership) -> Council:
         return KpiReturnFactory(indicator=indicator, period=period, state=state, **extra).pk
 
     sign_off_period(period_key="2025-26-P06", actor=users["smt"])
+    publication = set_publication(
+        indicator=indicator,
+        actor=users["smt"],
+        published=True,
+        words=PublicationWords("Homes let on time", "Homes let within 28 days.", "homes"),
+    )
     kpi, draft, approved = contract_assessments(partnership, sla, users)
 
     def breach(on: date):
@@ -104,6 +111,7 @@ def build_council(housing, finance, partnership) -> Council:
         "council": housing.council_id,
         "department": housing.pk,
         "indicator": indicator.pk,
+        "publication": publication.pk,
         "target": target.pk,
         "partner": partnership.partner_id,
         "partnership": partnership.pk,

@@ -281,6 +281,16 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/api/v1/metrics/indicators/{id}/benchmark/"): HOUSING_RECORD,
     # Everyone's own to-do lists, cut to their scope.
     ("GET", "/api/v1/home/"): EVERYONE,
+    # Publication to residents: everyone reads the choices for the indicators they see;
+    # SMT and administrators publish, reword and withdraw (the role is checked first).
+    ("GET", "/api/v1/publications/"): EVERYONE,
+    ("POST", "/api/v1/publications/"): expect(403, smt=OK, admin=OK),
+    ("GET", "/api/v1/publications/{id}/"): HOUSING_RECORD,
+    ("PATCH", "/api/v1/publications/{id}/"): expect(403, smt=OK, admin=OK),
+    ("POST", "/api/v1/publications/{id}/withdraw/"): expect(403, smt=OK, admin=OK),
+    # The published figures: public, read by anyone signed in or not (tests/publication).
+    ("GET", "/api/v1/public/indicators/"): EVERYONE,
+    ("GET", "/api/v1/public/indicators/{code}/"): EVERYONE,
 }
 
 
@@ -308,6 +318,7 @@ RECORD_OF_PATH = {
     "metrics/partnerships": "partnership",
     "contract-kpis": "kpi",
     "rectification-plans": "plan",
+    "publications": "publication",
 }
 # The draft assessment for everything but reopening and the notice, which need the approved.
 ASSESSMENT_OF_ACTION = {"reopen": "approved_assessment", "notice": "approved_assessment"}
@@ -408,6 +419,13 @@ def _body(method: str, path: str, persona: str, c: Council) -> dict:
         ("PUT", "/api/v1/returns/{id}/"): {"value": "92.5", "version": 1},
         ("POST", "/api/v1/returns/{id}/send-back/"): {"reason": "Check the figure"},
         ("POST", "/api/v1/returns/{id}/reopen/"): {"reason": "Correction"},
+        ("POST", "/api/v1/publications/"): {
+            "indicator": ids["indicator"],
+            "public_title": "Council homes let on time",
+            "public_description": "Homes let within 28 days of becoming empty.",
+            "theme": "homes",
+        },
+        ("POST", "/api/v1/publications/{id}/withdraw/"): {"reason": "Definition under review"},
         ("POST", "/api/v1/returns/import/"): {
             "rows": [{"indicator_code": "LPI-HOU-03", "period": "2025-26-P09", "value": "90"}]
         },
@@ -548,6 +566,8 @@ def _url(path: str, ids: dict[str, int]) -> str:
         return path.replace("{key}", "2025-26-P06" if path.endswith("/reopen/") else "2025-26-P07")
     if "{id}" in path:
         return path.replace("{id}", str(_record_id(path, ids)))
+    if "{code}" in path:  # the public figures name an indicator by its code
+        return path.replace("{code}", "LPI-HOU-03")
     return path
 
 

@@ -24,6 +24,7 @@ from departments.models import (
     BenchmarkValue,
     ComparatorGroup,
     ComparatorMember,
+    Unit,
 )
 
 
@@ -45,15 +46,33 @@ class ComparatorGroupSerializer(serializers.ModelSerializer):
 
 class BenchmarkMetricSerializer(serializers.ModelSerializer):
     """A metric; its ``indicator`` is given only to those who see that indicator's
-    department (the metric is council-wide, the indicator is not), null otherwise."""
+    department (the metric is council-wide, the indicator is not), null otherwise; its
+    ``unit`` is null when the publisher's file did not state one."""
+
+    unit = serializers.ChoiceField(
+        choices=Unit.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="What the figures measure; null when not stated.",
+    )
 
     class Meta:
         model = BenchmarkMetric
-        fields = ["id", "code", "title", "indicator", "polarity", "midpoint", "decimal_places"]
+        fields = [
+            "id",
+            "code",
+            "title",
+            "indicator",
+            "polarity",
+            "midpoint",
+            "unit",
+            "decimal_places",
+        ]
         read_only_fields = fields
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
+        data["unit"] = data["unit"] or None
         request = self.context.get("request")
         indicator = instance.indicator
         if indicator is not None and not (

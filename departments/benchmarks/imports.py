@@ -11,10 +11,16 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from core.importer import Outcome
+from core.importer import Outcome, percent_cell_problem
 from departments import periods, roles
 from departments.benchmarks import selectors, services
-from departments.models import BenchmarkMetric, ComparatorGroup, Council, PerformanceIndicator
+from departments.models import (
+    BenchmarkMetric,
+    ComparatorGroup,
+    Council,
+    PerformanceIndicator,
+    Unit,
+)
 from departments.models.benchmarks import MAX_METRIC_PLACES
 from departments.numbers import decimal_digits, quoted, whole_number
 from departments.validation import number_message, parse_decimal
@@ -184,10 +190,19 @@ class BenchmarkMetricRowHandler(_BenchmarkHandler):
     columns_hint = (
         "Columns: code, title, polarity (higher, lower or midpoint; or Descending, Ascending, "
         "Goldilocks), midpoint (for midpoint only), indicator_code (the council's indicator "
-        "it is compared for, optional) and decimal_places (optional: otherwise the most "
-        "places its imported values have)."
+        "it is compared for, optional), decimal_places (optional: otherwise the most "
+        "places its imported values have) and unit (optional: percent, count, days, gbp, "
+        "kg, rate or score; otherwise the indicator's; a percentage lies from 0 to 100)."
     )
-    columns = ("code", "title", "polarity", "midpoint", "indicator_code", "decimal_places")
+    columns = (
+        "code",
+        "title",
+        "polarity",
+        "midpoint",
+        "indicator_code",
+        "decimal_places",
+        "unit",
+    )
     required_columns = ("code", "title")
     aliases = {
         "polarity": ("polarity", "ranking_type"),
@@ -205,7 +220,7 @@ class BenchmarkMetricRowHandler(_BenchmarkHandler):
             raise self.no_council()
         errors: dict[str, str] = {}
         code, title = self.cell(row, "code"), self.cell(row, "title")
-        polarity = midpoint = indicator = places = None
+        polarity = midpoint = indicator = places = unit = None
         if not code:
             errors["code"] = "Enter the metric's code"
         if not title:
@@ -245,6 +260,10 @@ class BenchmarkMetricRowHandler(_BenchmarkHandler):
                 errors["decimal_places"] = (
                     f"Decimal places must be a whole number from 0 to {MAX_METRIC_PLACES}"
                 )
+        try:
+            unit = services.metric_unit(self.cell(row, "unit"))
+        except ValueError as error:
+            errors["unit"] = str(error)
         if errors:
             raise ValidationError(errors)
         _, outcome = services.save_metric(
@@ -255,6 +274,7 @@ class BenchmarkMetricRowHandler(_BenchmarkHandler):
             midpoint=midpoint,
             indicator=indicator,
             decimal_places=places,
+            unit=unit,
             actor=self.actor,
         )
         return outcome
@@ -316,10 +336,21 @@ class BenchmarkValueRowHandler(_BenchmarkHandler):
             period = periods.key_from_published(self.cell(row, "period"))
         except ValueError as error:
             errors["period"] = str(error)
-        value_text = self.cell(row, "value")
-        problem = services.value_problem(value_text)
-        if problem:
-            errors["value"] = problem
+        value, note = None, ""
+        try:
+            value, note = services.published_value(self.cell(row, "value"))
+        except ValueError as error:
+            errors["value"] = str(error)
+        if metric is not None:
+            # A cell formatted as a percentage is read as the figure shown (96%, 96): a
+            # percentage, or a metric whose unit is not stated; any other unit refuses it.
+            problem = percent_cell_problem(
+                row.get(self.column_for("value")),
+                label="The value",
+                percent_allowed=metric.unit in ("", Unit.PERCENT),
+            )
+            if problem:
+                errors["value"] = problem
         if errors:
             raise ValidationError(errors)
         first = self._seen.setdefault((metric.pk, area_code, period), row_number)
@@ -327,7 +358,6 @@ class BenchmarkValueRowHandler(_BenchmarkHandler):
             raise ValidationError(
                 {"period": f"{area_name} for {period} is also on row {first}: once each"}
             )
-        value, note = services.published_value(value_text)
         if value is not None:
             places = decimal_digits(value)[1]
             self._places[metric.pk] = max(places, self._places.get(metric.pk, 0))

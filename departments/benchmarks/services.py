@@ -23,6 +23,7 @@ from departments.models import (
     ComparatorMember,
     Council,
     PerformanceIndicator,
+    Unit,
 )
 from departments.models.benchmarks import MAX_METRIC_PLACES
 from departments.numbers import decimal_problem, quoted
@@ -62,28 +63,22 @@ def _audited(instance, actor):
 
 def published_value(text: object) -> tuple[Decimal | None, str]:
     """(value, note) of a published figure: a number, or None with the marker that stood
-    for a missing one ("suppressed", "[c]", "..", blank). ValueError, with the words of
-    ``value_problem``, for other text."""
-    problem = value_problem(text)
-    if problem:
-        raise ValueError(problem)
+    for a missing one ("suppressed", "[c]", "..", blank). ValueError with a sentence
+    naming the value once for other text, or a number beyond 20 digits with 6 places
+    (``decimal_problem`` names it, ``number_message`` too)."""
     marker = _marker(text)
     if marker.lower() in MISSING_MARKERS:
         return None, marker
-    return parse_decimal(marker), ""
-
-
-def value_problem(text: object) -> str | None:
-    """Why a published figure cannot be read or stored, or None: a sentence naming the
-    value once (``decimal_problem`` already names it, ``number_message`` too)."""
-    marker = _marker(text)
-    if marker.lower() in MISSING_MARKERS:
-        return None
     try:
         number = parse_decimal(marker)
     except ValueError as error:
-        return number_message("The value", error, example="42.7 (or blank when missing)")
-    return decimal_problem(number, label="The value", max_digits=20, decimal_places=6)
+        raise ValueError(
+            number_message("The value", error, example="42.7 (or blank when missing)")
+        ) from error
+    problem = decimal_problem(number, label="The value", max_digits=20, decimal_places=6)
+    if problem:
+        raise ValueError(problem)
+    return number, ""
 
 
 def _marker(text: object) -> str:
@@ -98,6 +93,22 @@ def group_kind(text: str) -> str:
             return kind.value
     expected = "; ".join(f"{kind.value} ({kind.label})" for kind in ComparatorGroupKind)
     raise ValueError(f"{quoted(str(text))} is not a kind of group: expected {expected}")
+
+
+def metric_unit(text: str) -> str | None:
+    """A unit from its value, its label or "%" ("percent", "Percent", "%"); None for
+    blank text (the unit is then kept, or taken from the indicator). ValueError naming
+    the units for anything else."""
+    wanted = " ".join(str(text).lower().split())
+    if not wanted:
+        return None
+    if wanted in ("%", "percentage"):
+        return Unit.PERCENT
+    for unit in Unit:
+        if wanted in (unit.value, unit.label.lower()):
+            return unit.value
+    expected = ", ".join(unit.value for unit in Unit)
+    raise ValueError(f"{quoted(str(text))} is not a unit: expected one of {expected}")
 
 
 def metric_polarity(text: str) -> str:
@@ -170,25 +181,36 @@ def save_metric(
     indicator: PerformanceIndicator | None,
     decimal_places: int | None,
     actor,
+    unit: str | None = None,
 ) -> tuple[BenchmarkMetric, Outcome]:
     """Create or update the metric ``code``: its title, polarity, midpoint, the indicator
-    it is compared for and the places it is shown to (kept when None; a new metric
-    without them starts at 0 and takes its places from its values when they are
-    imported, ``show_places_of_values``)."""
+    it is compared for, its unit and the places it is shown to. Places and unit are
+    kept when None: a new metric without places starts at 0 and takes them from its
+    values when they are imported (``show_places_of_values``); one without a unit takes
+    its indicator's, or none. ValidationError naming the field (``BenchmarkMetric.clean``)."""
     _check_actor(actor)
     metric = BenchmarkMetric.objects.filter(council=council, code=code).first()
     outcome: Outcome = "created" if metric is None else "updated"
     metric = metric or BenchmarkMetric(council=council, code=code)
-    before = (metric.title, metric.polarity, metric.midpoint, metric.indicator_id)
-    before += (metric.decimal_places,)
+
+    def state() -> tuple:
+        return (metric.title, metric.polarity, metric.midpoint, metric.indicator_id) + (
+            metric.decimal_places,
+            metric.unit,
+        )
+
+    before = state()
     metric.title, metric.polarity, metric.midpoint = title, polarity, midpoint
     metric.indicator = indicator
     if decimal_places is not None:
         metric.decimal_places = decimal_places
     elif outcome == "created":
         metric.decimal_places = 0
-    after = (metric.title, metric.polarity, metric.midpoint, metric.indicator_id)
-    if outcome == "updated" and before == (*after, metric.decimal_places):
+    if unit is not None:
+        metric.unit = unit
+    elif not metric.unit and indicator is not None:
+        metric.unit = indicator.unit
+    if outcome == "updated" and before == state():
         return metric, "unchanged"
     metric.full_clean()
     _audited(metric, actor).save()

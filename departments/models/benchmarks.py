@@ -18,9 +18,9 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from departments import periods
-from departments.models.indicators import PerformanceIndicator
+from departments.models.indicators import PerformanceIndicator, Unit
 from departments.models.organisation import Council, validate_area_code
-from departments.numbers import validate_significant_digits
+from departments.numbers import percent_problem, validate_significant_digits
 from departments.roles import scope_for
 
 AREA_CODE_HELP = "ONS area code, e.g. E08000009 (Trafford) or S12000030 (Stirling)."
@@ -135,6 +135,15 @@ class BenchmarkMetric(models.Model):
         validators=[validate_significant_digits],
         help_text="For 'nearest the midpoint is best' only: the value that is best.",
     )
+    unit = models.CharField(
+        max_length=8,
+        choices=Unit.choices,
+        blank=True,
+        # Publishers' files rarely say; a percentage is then checked as one (0 to 100),
+        # and a spreadsheet cell formatted as a percentage is read as the figure shown.
+        help_text="What the figures measure; blank when not stated (taken from the "
+        "indicator it is compared for, when there is one).",
+    )
     decimal_places = models.PositiveSmallIntegerField(
         default=1,
         validators=[MaxValueValidator(MAX_METRIC_PLACES)],
@@ -180,6 +189,22 @@ class BenchmarkMetric(models.Model):
             )
         if self.indicator_id and self.council_id and self.indicator.council_id != self.council_id:
             raise ValidationError({"indicator": "Choose one of this council's indicators."})
+        if self.indicator_id and self.unit and self.unit != self.indicator.unit:
+            raise ValidationError(
+                {
+                    "unit": f"The unit must be {self.indicator.get_unit_display().lower()}, "
+                    f"as indicator {self.indicator.code}'s, or left blank"
+                }
+            )
+        if self.unit == Unit.PERCENT and self.midpoint is not None:
+            problem = percent_problem(self.midpoint, label="The midpoint")
+            if problem:
+                raise ValidationError({"midpoint": problem})
+
+    @property
+    def is_percent(self) -> bool:
+        """Whether the figures are percentages (0 to 100)."""
+        return self.unit == Unit.PERCENT
 
 
 class BenchmarkValue(models.Model):
@@ -222,3 +247,11 @@ class BenchmarkValue(models.Model):
     def __str__(self) -> str:
         shown = "missing" if self.value is None else f"{self.value.normalize():f}"
         return f"{self.metric.code} {self.area_name} {self.period}: {shown}"
+
+    def clean(self) -> None:
+        """A percentage metric's figure lies between 0 and 100 (the one rule of
+        ``percent_problem``, as for returns and SLA results)."""
+        if self.value is not None and self.metric_id and self.metric.is_percent:
+            problem = percent_problem(self.value, label="The value")
+            if problem:
+                raise ValidationError({"value": problem})

@@ -34,7 +34,10 @@ BENCHMARK_PARAMETERS = [
     OpenApiParameter(
         "period",
         OpenApiTypes.STR,
-        description="A period key such as 2021-22 or 2022-23-Q1; default: the latest with values.",
+        description=(
+            "A period such as 2021-22 (or 2021/22) or 2022-23-Q1 (or 2022-23;Q1); "
+            "default: the latest with values."
+        ),
         required=False,
     ),
     OpenApiParameter(
@@ -181,11 +184,13 @@ def choose_group(user, raw: str | None) -> ComparatorGroup:
 
 
 def chosen_period(raw: str | None) -> str | None:
-    """The ``?period=`` key (a year, quarter or month), or None; 400 naming the problem."""
+    """The ``?period=`` key (a year, quarter or month), or None; 400 naming the problem.
+    The period may be written as the imported files write it (2021/22, 2022-23;Q1), so
+    a figure is asked for as it was published (``periods.key_from_published``)."""
     if raw in (None, ""):
         return None
     try:
-        return periods.Period.parse(raw).key
+        return periods.key_from_published(raw)
     except ValueError as error:
         raise ValidationError({"period": [str(error)]}) from error
 

@@ -60,6 +60,7 @@ from partnerships.models import (
     Sla,
     SlaResult,
 )
+from publication.models import PublishedIndicator
 from reporting.reports.exports.base import page_path as page_link
 
 # Entries read together: the values of this many are fetched in one set of queries.
@@ -218,6 +219,15 @@ def _describe_benchmark_value(row) -> Described:
     return f"{code}, {row.area_name}, {key_in_words(row.period)}", "", ""
 
 
+def _describe_publication(row) -> Described:
+    """A publication to residents: the indicator and the title residents read."""
+    indicator = _related(row, "indicator")
+    code = indicator.code if indicator else f"Indicator {row.indicator_id}"
+    department = indicator.department.name if indicator else ""
+    link = page_link("publication:manage-edit", row.indicator_id) if indicator else ""
+    return f"{code} published as “{row.public_title}”", department, link
+
+
 def _describe_sla(row) -> Described:
     return f"{row.code} {row.title}", "", ""
 
@@ -281,6 +291,14 @@ SOURCES = {
             _describe_referral,
             ("from_department", "to_department"),
             departments=("from_department_id", "to_department_id"),
+        ),
+        # Publication to residents (publication/): published, reworded and withdrawn.
+        AuditSource(
+            "publication",
+            PublishedIndicator,
+            _describe_publication,
+            ("indicator__department",),
+            departments=("indicator__department_id",),
         ),
         AuditSource("department", Department, _describe_department, departments=("id",)),
         AuditSource("council", Council, _describe_plain),

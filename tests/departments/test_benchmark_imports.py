@@ -369,3 +369,124 @@ def test_a_model_year_or_places_in_other_digits_is_that_rows_error(
         "The model year must be a year such as 2021, not '202\u00b9'",
         "Decimal places must be a whole number from 0 to 4",
     ]
+
+
+def percent_workbook(rows_: list[list], formats: dict[str, str]) -> bytes:
+    """A Benchmark values sheet with number formats on the cells named."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Benchmark values"
+    sheet.append(["metric", "area_code", "area_name", "period", "value"])
+    for row in rows_:
+        sheet.append(row)
+    for coordinate, number_format in formats.items():
+        sheet[coordinate].number_format = number_format
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+METRIC_HEADER = ["code", "title", "polarity", "midpoint", "indicator_code", "unit"]
+
+
+def test_a_percentage_metrics_values_lie_from_0_to_100_and_nothing_is_stored_otherwise(
+    trafford, ada, django_capture_on_commit_callbacks
+):
+    """Case 09's kind (a percentage of 995 taken and rated) in the benchmarking import:
+    a metric whose unit is percent refuses a value over 100 or under 0, naming the row."""
+    metrics = csv_bytes(METRIC_HEADER, [["NI192", RECYCLING, "higher", "", "", "%"]])
+    job = run("benchmark_metrics", ada, metrics, django_capture_on_commit_callbacks)
+    assert job.status == ImportStatus.SUCCEEDED, job.errors
+    assert BenchmarkMetric.objects.get(code="NI192").unit == "percent"
+    body = [
+        ["NI192", "E08000009", "Trafford", "2021/22", "58.8"],
+        ["NI192", "E08000002", "Bury", "2021/22", "995"],
+        ["NI192", "E08000007", "Stockport", "2021/22", "-0.5"],
+        ["NI192", "E06000014", "York", "2021/22", "100"],
+    ]
+    header = ["metric", "area_code", "area_name", "period", "value"]
+    job = run("benchmark_values", ada, csv_bytes(header, body), django_capture_on_commit_callbacks)
+    assert job.status == ImportStatus.FAILED
+    assert BenchmarkValue.objects.count() == 0
+    assert [(e["row"], e["column"], e["message"]) for e in job.errors] == [
+        (3, "value", "The value is a percentage and cannot be more than 100"),
+        (4, "value", "The value is a percentage and cannot be negative"),
+    ]
+
+
+def test_percentage_formatted_cells_give_the_figure_shown_or_are_refused_for_other_units(
+    trafford, ada, django_capture_on_commit_callbacks
+):
+    """Case 04's kind in the benchmarking import: a cell formatted as a percentage holds
+    0.588 and shows 58.8%; a percentage metric (or one whose unit is not stated) takes
+    58.8, never 0.588, and a count refuses the cell, naming the format."""
+    metrics = csv_bytes(
+        METRIC_HEADER,
+        [
+            ["PCT", "Recycled", "higher", "", "", "percent"],
+            ["ANY", "Unstated", "higher", "", "", ""],
+            ["CNT", "Households", "higher", "", "", "count"],
+        ],
+    )
+    run("benchmark_metrics", ada, metrics, django_capture_on_commit_callbacks)
+    shown = [
+        ["PCT", "E08000009", "Trafford", "2021/22", 0.588],
+        ["ANY", "E08000009", "Trafford", "2021/22", 1],
+    ]
+    content = percent_workbook(shown, {"E2": "0.0%", "E3": "0%"})
+    job = run("benchmark_values", ada, content, django_capture_on_commit_callbacks, "v.xlsx")
+    assert job.status == ImportStatus.SUCCEEDED, job.errors
+    stored = {v.metric.code: v.value for v in BenchmarkValue.objects.select_related("metric")}
+    assert stored == {"PCT": Decimal("58.8"), "ANY": Decimal("100")}
+
+    counted = percent_workbook([["CNT", "E08000009", "Trafford", "2021/22", 0.5]], {"E2": "0%"})
+    job = run("benchmark_values", ada, counted, django_capture_on_commit_callbacks, "c.xlsx")
+    assert job.status == ImportStatus.FAILED
+    assert [(e["row"], e["column"], e["message"]) for e in job.errors] == [
+        (
+            2,
+            "value",
+            "The value is formatted as a percentage (50%) in the spreadsheet, but this "
+            "figure is not a percentage: format the cell as a number",
+        )
+    ]
+    assert not BenchmarkValue.objects.filter(metric__code="CNT").exists()
+
+
+def test_a_metric_takes_its_indicators_unit_and_refuses_another_or_an_unknown_one(
+    trafford, ada, django_capture_on_commit_callbacks
+):
+    from tests.factories import IndicatorFactory
+
+    IndicatorFactory(code="BV82", department__council=trafford, unit="percent")
+    metrics = csv_bytes(
+        METRIC_HEADER,
+        [
+            ["NI192", RECYCLING, "higher", "", "BV82", ""],
+            ["NI191", "Residual waste", "lower", "", "BV82", "kg"],
+            ["NI193", "Landfilled", "lower", "", "", "tonnes"],
+            ["GOLD", "Balanced", "midpoint", "101", "", "percent"],
+        ],
+    )
+    job = run("benchmark_metrics", ada, metrics, django_capture_on_commit_callbacks)
+    assert job.status == ImportStatus.FAILED
+    assert [(e["row"], e["column"], e["message"]) for e in job.errors] == [
+        (3, "unit", "The unit must be percent, as indicator BV82's, or left blank"),
+        (
+            4,
+            "unit",
+            "'tonnes' is not a unit: expected one of percent, days, count, gbp, kg, rate, score",
+        ),
+        (5, "midpoint", "The midpoint is a percentage and cannot be more than 100"),
+    ]
+    assert not BenchmarkMetric.objects.exists()
+    job = run(
+        "benchmark_metrics",
+        ada,
+        metrics.splitlines()[0] + b"\n" + metrics.splitlines()[1],
+        django_capture_on_commit_callbacks,
+    )
+    assert job.status == ImportStatus.SUCCEEDED, job.errors
+    assert BenchmarkMetric.objects.get(code="NI192").unit == "percent"

@@ -115,6 +115,16 @@ def test_queries_do_not_grow_with_councils_or_periods(trafford, alice, council):
     assert len(large) == len(small) == 9
 
 
+def test_a_period_is_asked_for_as_published_or_by_its_key(trafford, alice):
+    """The files give 2021/22: the API answers for it as for 2021-22."""
+    indicator, groups = trafford
+    base = f"/api/v1/metrics/indicators/{indicator.pk}/benchmark/?group={groups[2021].pk}"
+    by_key = get(alice, base + "&period=2021-22").json()["comparison"]
+    as_published = get(alice, base + "&period=2021/22").json()["comparison"]
+    assert as_published == by_key
+    assert (as_published["period"], as_published["council_value"]) == ("2021-22", "58.8")
+
+
 def test_bad_parameters_are_named(trafford, alice):
     indicator, _ = trafford
     base = f"/api/v1/metrics/indicators/{indicator.pk}/benchmark/"
@@ -228,3 +238,15 @@ def test_a_council_without_its_area_code_is_told_so(trafford, alice, council):
     assert figures["statement"].startswith(
         f"{council.name} has no ONS area code set, so its own figure cannot be found; the median of"
     )
+
+
+def test_a_metrics_unit_is_given_or_null_when_not_stated(trafford, alice, council):
+    from departments.models import BenchmarkMetric
+
+    BenchmarkMetric.objects.create(council=council, code="ANY", title="Unstated", polarity="higher")
+    BenchmarkMetric.objects.create(
+        council=council, code="PCT", title="Share", polarity="higher", unit="percent"
+    )
+    body = get(alice, "/api/v1/benchmark-metrics/").json()
+    units = {row["code"]: row["unit"] for row in body["results"]}
+    assert (units["ANY"], units["PCT"]) == (None, "percent")

@@ -80,6 +80,12 @@ PAGES = [
         ["smt"],
     ),
     ("api comparator-groups", "/api/v1/comparator-groups/", ["smt"]),
+    # The public portal and its open data (publication/): the same for anyone, signed in
+    # or not; timed here as the SMT, as the bench signs every request in.
+    ("public portal", "/public/", ["smt"]),
+    ("public measure", "/public/indicators/BV82a/", ["smt"]),
+    ("public csv", "/public/data/council-performance.csv", ["smt"]),
+    ("api public", "/api/v1/public/indicators/", ["smt"]),
 ]
 
 

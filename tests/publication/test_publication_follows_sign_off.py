@@ -1,0 +1,103 @@
+"""Publication follows sign-off (issue 20, item 4): only locked returns of periods the SMT
+has signed off, of published indicators, reach the portal; reopening takes them away."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from departments.models import KpiReturn
+from departments.returns.services import reopen_period, reopen_return, sign_off_period
+from publication.cache import cached_portal
+from publication.selectors import public_returns
+from publication.services import PublicationWords, set_publication
+from tests.publication.conftest import COMMENTARY, approve_new_return
+
+pytestmark = pytest.mark.django_db
+
+
+def _shown(client, code="H1") -> list[tuple[str, str]]:
+    body = client.get(f"/api/v1/public/indicators/{code}/")
+    if body.status_code == 404:
+        return []
+    return [(f["period"], f["value"]) for f in body.json()["figures"]]
+
+
+def test_only_signed_off_locked_returns_of_published_indicators_are_public(published):
+    assert sorted(public_returns().values_list("indicator__code", "period")) == [
+        ("H1", "2024-25-P06"),
+        ("H1", "2025-26-P05"),
+        ("H1", "2025-26-P06"),
+    ]
+
+
+def test_the_portal_shows_the_latest_figure_rated_with_direction_and_commentary(published, client):
+    h1 = cached_portal().by_code("H1")
+    latest = h1.latest
+    assert (latest.period.key, latest.value, latest.target) == (
+        "2025-26-P06",
+        Decimal("80.0"),
+        Decimal("90.0"),
+    )
+    assert latest.rag_words == "Off target"  # 80 < 90 - 5
+    assert latest.direction_words == "Worse than a year earlier"  # 80 against 85
+    assert latest.commentary == COMMENTARY
+    page = client.get("/public/indicators/H1/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "80.0" in html and "Off target" in html and COMMENTARY in html
+
+
+def test_reopening_a_period_withdraws_its_figures_from_the_portal(published, client, sam):
+    assert _shown(client) == [
+        ("2024-25-P06", "85.0"),
+        ("2025-26-P05", "92.0"),
+        ("2025-26-P06", "80.0"),
+    ]
+    reopen_period(period_key="2025-26-P06", actor=sam, reason="Figure under review")
+    assert _shown(client) == [("2024-25-P06", "85.0"), ("2025-26-P05", "92.0")]
+    page = client.get("/public/indicators/H1/").content.decode()
+    assert "Off target" not in page and COMMENTARY not in page
+    assert "2025-26-P06" not in client.get("/public/data/council-performance.csv").content.decode()
+
+
+def test_reopening_one_return_withdraws_that_figure(published, client, sam):
+    locked = KpiReturn.objects.get(indicator__code="H1", period="2025-26-P05")
+    reopen_return(kpi_return=locked, actor=sam, reason="Miscounted")
+    assert [period for period, _ in _shown(client)] == ["2024-25-P06", "2025-26-P06"]
+
+
+def test_withdrawing_takes_the_indicator_off_every_public_page(published, client, sam):
+    set_publication(indicator=published.h1, actor=sam, published=False, reason="Under review")
+    assert client.get("/public/indicators/H1/").status_code == 404
+    assert client.get("/public/data/indicators/H1.csv").status_code == 404
+    assert client.get("/api/v1/public/indicators/H1/").status_code == 404
+    assert "Lettings" not in client.get("/public/").content.decode()
+    assert "How quickly council homes are let" not in client.get("/public/").content.decode()
+    # Publishing it again brings its signed-off figures back, words kept.
+    set_publication(indicator=published.h1, actor=sam, published=True)
+    assert len(_shown(client)) == 3
+
+
+def test_publishing_retires_the_cached_portal_at_once(published, client, sam):
+    assert "Bills paid on time" not in client.get("/public/").content.decode()  # now cached
+    set_publication(
+        indicator=published.f1,
+        actor=sam,
+        published=True,
+        words=PublicationWords("Bills paid on time", "Invoices paid within 30 days.", "money"),
+    )
+    page = client.get("/public/").content.decode()
+    assert "Bills paid on time" in page and "77.7" in page  # F1's signed-off September
+
+
+def test_a_sign_off_for_the_department_alone_publishes_and_its_reopening_withdraws(
+    published, client, sam, harriet, alice, housing
+):
+    approve_new_return(published.h1, "2025-26-P04", "88.5", harriet, submitted_by=alice)
+    assert "2025-26-P04" not in dict(_shown(client))  # approved, not yet signed off
+    sign_off_period(period_key="2025-26-P04", actor=sam, department=housing)
+    assert dict(_shown(client))["2025-26-P04"] == "88.5"
+    reopen_period(period_key="2025-26-P04", actor=sam, reason="Recount", department=housing)
+    assert "2025-26-P04" not in dict(_shown(client))
