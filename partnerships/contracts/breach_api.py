@@ -72,7 +72,7 @@ class PerformanceNoticeRecordSerializer(serializers.Serializer):
             self.fields["plan"].queryset = RectificationPlan.objects.visible_to(user)
 
 
-class WithdrawSerializer(serializers.Serializer):
+class PerformanceNoticeWithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
@@ -129,7 +129,7 @@ class PerformanceNoticeViewSet(
         )
 
     @extend_schema(
-        request=WithdrawSerializer,
+        request=PerformanceNoticeWithdrawSerializer,
         responses={204: None, 409: CONFLICT},
         examples=[request_example("Withdraw", {"reason": "Recorded against the wrong contract."})],
     )
@@ -138,7 +138,7 @@ class PerformanceNoticeViewSet(
         """Withdraw a draft recorded in error, with a reason (SMT); the audit trail keeps it."""
         notice = self.get_object()
         services.check_may_assess(request.user)
-        incoming = WithdrawSerializer(data=request.data)
+        incoming = PerformanceNoticeWithdrawSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         breaches.withdraw_notice(
             notice=notice, actor=request.user, reason=incoming.validated_data["reason"]
