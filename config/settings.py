@@ -420,6 +420,8 @@ SPECTACULAR_SETTINGS = {
         "RecordStateEnum": "partnerships.models.RecordState",
         "ContractRatingEnum": "partnerships.contracts.ratings.Rating",
         "AssessmentKindEnum": "partnerships.contracts.models.AssessmentKind",
+        "ApprovalStateEnum": "partnerships.contracts.models.AssessmentState",
+        "PerformanceNoticeKindEnum": "partnerships.contracts.models.NoticeKind",
         "FigureStatusEnum": "reporting.metrics.status.STATE_CHOICES",
         "BenchmarkPolarityEnum": "departments.models.benchmarks.BenchmarkPolarity",
         "PolarityEnum": "departments.models.indicators.Polarity",
@@ -495,6 +497,11 @@ CELERY_BEAT_SCHEDULE = {
     "annual-report": {
         "task": "reporting.tasks.build_annual_report_when_due",
         "schedule": crontab(hour=6, minute=15),
+    },
+    # Daily, weekends too: a notice's due date is a calendar date (Procurement Act 2023).
+    "contract-notice-reminders": {
+        "task": "partnerships.tasks.send_notice_reminders",
+        "schedule": crontab(hour=7, minute=35),
     },
     "early-warnings": {
         "task": "reporting.tasks.evaluate_early_warnings",

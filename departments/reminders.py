@@ -318,15 +318,49 @@ def _deliver(
 ) -> None:
     """Send one email and log it in one transaction, or count why it was not sent."""
     user = email.user
-    if not user.email:
-        summary.skipped_no_email += 1
-        return
-    if (user.pk, email.kind) in already:
+    if user.email and (user.pk, email.kind) in already:
         summary.already_sent += 1
         return
-    message = EmailMessage(
+    outcome = send_logged(
+        user=user,
+        kind=email.kind,
+        sent_on=window.today,
+        count=email.return_count,
         subject=email.subject(),
         body=email.body(window),
+        connection=connection,
+    )
+    if outcome == NO_EMAIL:
+        summary.skipped_no_email += 1
+    elif outcome == ALREADY_SENT:
+        summary.already_sent += 1
+    elif outcome == FAILED:
+        summary.failed += 1
+    else:
+        summary.emails_sent += 1
+        if email.kind == OFFICER_DIGEST:
+            summary.officers += 1
+        else:
+            summary.heads += 1
+
+
+# What ``send_logged`` did with one email.
+SENT, NO_EMAIL, ALREADY_SENT, FAILED = "sent", "no_email", "already_sent", "failed"
+
+
+def send_logged(
+    *, user, kind: str, sent_on: date, count: int, subject: str, body: str, connection
+) -> str:
+    """Send one reminder email to ``user`` and log it (``ReminderLog``: user, kind, day)
+    in one transaction; every reminder digest (returns, contract notices) sends through
+    here. Returns SENT, NO_EMAIL (the user has no address), ALREADY_SENT (logged for the
+    day, by this run or a concurrent one) or FAILED (the send raised; the log row was
+    rolled back, so a retry sends it)."""
+    if not user.email:
+        return NO_EMAIL
+    message = EmailMessage(
+        subject=subject,
+        body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],
         connection=connection,
@@ -336,25 +370,17 @@ def _deliver(
         # unique (user, kind, sent_on) insert and then fails it, and a failed send rolls
         # the row back so the next run (or a retry) sends the email.
         with transaction.atomic():
-            ReminderLog.objects.create(
-                user=user, kind=email.kind, sent_on=window.today, return_count=email.return_count
-            )
+            ReminderLog.objects.create(user=user, kind=kind, sent_on=sent_on, return_count=count)
             connection.open()
             message.send()
     except IntegrityError:
-        summary.already_sent += 1
-        return
+        return ALREADY_SENT
     except Exception:
         # One bad address or a dropped connection must not stop everyone else's email.
-        logger.exception("Could not send the %s reminder to user %s", email.kind, user.pk)
-        summary.failed += 1
+        logger.exception("Could not send the %s reminder to user %s", kind, user.pk)
         _reset(connection)
-        return
-    summary.emails_sent += 1
-    if email.kind == OFFICER_DIGEST:
-        summary.officers += 1
-    else:
-        summary.heads += 1
+        return FAILED
+    return SENT
 
 
 def _reset(connection) -> None:

@@ -565,5 +565,6 @@ from partnerships.contracts.models import (  # noqa: E402, F401
     Assessment,
     ContractKpi,
     KpiRating,
+    PerformanceNotice,
     RectificationPlan,
 )

@@ -20,6 +20,7 @@ class WarningRule(models.TextChoices):
     SERVICE_RED = "service_red", "A service a department depends on red two months running"
     STATUTORY_RED = "statutory_red", "A statutory indicator red three periods running"
     MISSING_RETURNS = "missing_returns", "Returns missing past their deadline"
+    NOTICE_OVERDUE = "notice_overdue", "A contract performance notice overdue"
 
 
 # An open warning: neither acknowledged by the SMT nor resolved by the data.

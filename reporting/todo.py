@@ -380,7 +380,7 @@ def _contract_notices_due(user, today: date) -> ToDoList:
     items = []
     for partnership in Partnership.objects.visible_to(user).order_by("name"):
         due = contract_selectors.next_notice_due(partnership, today)
-        if (due.due_on - today).days <= NOTICE_DUE_AHEAD_DAYS:
+        if due is not None and (due.due_on - today).days <= NOTICE_DUE_AHEAD_DAYS:
             when = "overdue since" if due.overdue else "due"
             items.append(
                 ToDoItem(

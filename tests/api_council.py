@@ -26,6 +26,7 @@ from departments.models import (
 from departments.returns.services import sign_off_period
 from departments.roles import Role
 from departments.tokens.services import create_token
+from partnerships.contracts.breaches import approve_notice, record_notice
 from partnerships.contracts.models import AssessmentKind, ContractKpi, KpiMeasure
 from partnerships.contracts.plans import record_plan
 from partnerships.contracts.ratings import Rating
@@ -93,6 +94,17 @@ def build_council(housing, finance, partnership) -> Council:
         words=PublicationWords("Homes let on time", "Homes let within 28 days.", "homes"),
     )
     kpi, draft, approved = contract_assessments(partnership, sla, users)
+
+    def breach(on: date):
+        return record_notice(
+            partnership=partnership,
+            actor=users["smt"],
+            kind="breach",
+            what_happened="Backups were not taken for six weeks.",
+            occurred_on=on,
+            action_taken="settlement",
+        )
+
     group, metric = _benchmarking(housing.council, indicator)
     council = Council(users=users)
     council.ids = {
@@ -153,6 +165,10 @@ def build_council(housing, finance, partnership) -> Council:
             action="Restore availability above 99.5%.",
             owner="Partner service director",
             due_date=date(2026, 12, 31),
+        ).pk,
+        "performance_notice": breach(date(2026, 11, 2)).pk,
+        "approved_performance_notice": approve_notice(
+            notice=breach(date(2026, 10, 5)), actor=users["smt"]
         ).pk,
         "group": group.pk,
         "metric": metric.pk,

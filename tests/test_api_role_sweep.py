@@ -211,6 +211,10 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     # the partner's manager sees approved ones and their notices, never a draft (404).
     ("GET", "/api/v1/contract-kpis/"): EVERYONE,
     ("GET", "/api/v1/contract-kpis/{id}/"): CONTRACT_RECORD,
+    # Contract KPIs are reference data: administrators set and change them.
+    ("POST", "/api/v1/contract-kpis/"): ADMIN_WRITE,
+    ("PUT", "/api/v1/contract-kpis/{id}/"): ADMIN_WRITE,
+    ("PATCH", "/api/v1/contract-kpis/{id}/"): ADMIN_WRITE,
     ("GET", "/api/v1/contract-assessments/"): EVERYONE,
     ("POST", "/api/v1/contract-assessments/"): expect(403, smt=OK, admin=OK),
     ("GET", "/api/v1/contract-assessments/{id}/"): DRAFT_ASSESSMENT,
@@ -230,6 +234,15 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/api/v1/rectification-plans/{id}/close/"): expect(
         403, smt=OK, admin=OK, officer=404, head=404, other_officer=404
     ),
+    # Breach and poor-performance notices: the SMT (and administrators) record and approve
+    # them; auditors read them; the partner's manager sees approved ones and their notice
+    # files, never a draft (404).
+    ("GET", "/api/v1/performance-notices/"): EVERYONE,
+    ("POST", "/api/v1/performance-notices/"): expect(403, smt=OK, admin=OK),
+    ("GET", "/api/v1/performance-notices/{id}/"): DRAFT_ASSESSMENT,
+    ("POST", "/api/v1/performance-notices/{id}/approve/"): ASSESS_DRAFT,
+    ("POST", "/api/v1/performance-notices/{id}/withdraw/"): ASSESS_DRAFT,
+    ("GET", "/api/v1/performance-notices/{id}/notice/"): CONTRACT_RECORD,
     # Metrics: the overview is council-wide; a department's and an indicator's figures for
     # those who see Housing; a partnership's for those who see the contract.
     ("GET", "/api/v1/metrics/overview/"): expect(403, smt=OK, auditor=OK, admin=OK),
@@ -315,6 +328,7 @@ RETURN_OF_ACTION = {
     "reopen": "locked",
 }
 RESULT_OF_ACTION = {"resolve-dispute": "disputed"}
+NOTICE_OF_ACTION = {"notice": "approved_performance_notice"}
 
 
 def _record_id(path: str, ids: dict[str, int]) -> int:
@@ -325,6 +339,8 @@ def _record_id(path: str, ids: dict[str, int]) -> int:
         return ids[ASSESSMENT_OF_ACTION.get(rest.strip("/"), "assessment")]
     if resource == "sla-results":
         return ids[RESULT_OF_ACTION.get(rest.strip("/"), "result")]
+    if resource == "performance-notices":
+        return ids[NOTICE_OF_ACTION.get(rest.strip("/"), "performance_notice")]
     return ids[RECORD_OF_PATH[resource]]
 
 
@@ -477,6 +493,27 @@ def _body(method: str, path: str, persona: str, c: Council) -> dict:
             "due_date": "2027-01-31",
         },
         ("POST", "/api/v1/rectification-plans/{id}/progress/"): {"progress": "In test."},
+        ("POST", "/api/v1/contract-kpis/"): {
+            "partnership": ids["partnership"],
+            "title": "Milestones delivered on time",
+            "measure": "milestones",
+        },
+        ("PUT", "/api/v1/contract-kpis/{id}/"): {
+            "partnership": ids["partnership"],
+            "title": "Availability",
+            "measure": "slas",
+            "slas": [ids["sla"]],
+            "linked_to_payment": True,
+        },
+        ("PATCH", "/api/v1/contract-kpis/{id}/"): {"linked_to_payment": True},
+        ("POST", "/api/v1/performance-notices/{id}/withdraw/"): {"reason": "Wrong contract."},
+        ("POST", "/api/v1/performance-notices/"): {
+            "partnership": ids["partnership"],
+            "kind": "breach",
+            "what_happened": "Backups were not taken for six weeks.",
+            "occurred_on": "2026-11-02",
+            "action_taken": "settlement",
+        },
         ("POST", "/api/v1/rectification-plans/{id}/close/"): {"state": "met", "reason": "Fixed"},
         ("POST", "/api/v1/comparator-groups/import/"): {
             "rows": [

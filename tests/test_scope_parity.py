@@ -32,6 +32,7 @@ from django.test import override_settings
 
 from departments.models import Department, ImportJob, ReturnState
 from departments.tokens.services import create_token
+from partnerships.contracts.breaches import approve_notice, record_notice
 from reporting.models import EarlyWarning, ReportRun, ReportState, WarningRule
 from tests.api_council import contract_assessments, personas
 from tests.factories import (
@@ -152,6 +153,20 @@ def _build() -> Council:
     # The contract's assessments: the partner's manager sees the approved one only.
     _, draft, approved = contract_assessments(c.partnership, dt01, people)
     c.assessments = {"draft": draft, "approved": approved}
+    # Breach notices likewise: the partner's manager sees the approved one only.
+    c.performance_notices = {
+        state: record_notice(
+            partnership=c.partnership,
+            actor=people["smt"],
+            kind="breach",
+            what_happened="Backups were not taken for six weeks.",
+            occurred_on=date(2025, 10, day),
+            action_taken="settlement",
+        )
+        for state, day in (("draft", 1), ("approved", 2))
+    }
+    approve_notice(notice=c.performance_notices["approved"], actor=people["smt"])
+    c.performance_notices["approved"].refresh_from_db()
     c.records = {}
     for label, partnership in (("ours", c.partnership), ("theirs", c.other_partnership)):
         c.records[f"milestone {label}"] = MilestoneFactory(partnership=partnership)
@@ -252,6 +267,7 @@ ONE_RECORD_PAGES = {
     "early warning": ("/early-warnings/{}/", ["/api/v1/early-warnings/{}/"]),
     "report run": ("/reports/runs/{}/", ["/api/v1/reports/{}/"]),
     "contract assessment": ("/contract-assessments/{}/", ["/api/v1/contract-assessments/{}/"]),
+    "performance notice": ("/performance-notices/{}/", ["/api/v1/performance-notices/{}/"]),
 }
 
 
@@ -266,6 +282,7 @@ def _detail_pairs(c: Council):
         "early warning": {"housing": c.warning},
         "report run": {"alice's": c.report},
         "contract assessment": c.assessments,
+        "performance notice": c.performance_notices,
     }
     for kind, (page, apis) in ONE_RECORD_PAGES.items():
         for label, record in records[kind].items():
@@ -307,7 +324,7 @@ def test_a_record_is_shown_or_refused_alike_by_its_page_and_the_api(client, c, p
         )
     differing = {key: found for key, found in answers.items() if len(set(found)) > 1}
     assert differing == {}
-    assert len(answers) == 26
+    assert len(answers) == 28
     assert any(found[0] == "shown" for found in answers.values())
 
 

@@ -1,5 +1,6 @@
 from partnerships.api import views
 from partnerships.contracts import api as contracts
+from partnerships.contracts import breach_api
 from partnerships.records import api as records
 from partnerships.sla_results import api as sla_results
 
@@ -19,4 +20,7 @@ def register(router) -> None:
     )
     router.register(
         "rectification-plans", contracts.RectificationPlanViewSet, basename="rectificationplan"
+    )
+    router.register(
+        "performance-notices", breach_api.PerformanceNoticeViewSet, basename="performancenotice"
     )

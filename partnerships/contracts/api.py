@@ -141,8 +141,39 @@ class ReopenAssessmentSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class ContractKpiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The contract's section-52 KPIs (set by administrators in the admin)."""
+class ContractKpiWriteSerializer(serializers.ModelSerializer):
+    """What an administrator sends to set or change a KPI; the service decides."""
+
+    slas = serializers.PrimaryKeyRelatedField(queryset=Sla.objects.all(), many=True, required=False)
+
+    class Meta:
+        model = ContractKpi
+        fields = [
+            "partnership",
+            "title",
+            "description",
+            "measure",
+            "slas",
+            "linked_to_payment",
+            "good_from",
+            "approaching_from",
+            "improvement_from",
+            "serious_share_inadequate",
+            "active",
+        ]
+        # The service checks (partnership, title) is unique, with the field named.
+        validators = []
+
+
+class ContractKpiViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The contract's section-52 KPIs: seen by those who see the contract; set and
+    changed by administrators (``services.save_contract_kpi``, as the KPI page)."""
 
     serializer_class = ContractKpiSerializer
     filterset_class = ContractKpiFilter
@@ -150,6 +181,58 @@ class ContractKpiViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_queryset(self):
         return ContractKpi.objects.visible_to(self.request.user).prefetch_related("slas")
+
+    def check_may_set(self, request) -> None:
+        """Reference data: the role is checked before the record or the body is read."""
+        if not roles.may_change_reference_data(request.user):
+            raise PermissionDenied("Only an administrator sets the contract's KPIs.")
+
+    @extend_schema(
+        request=ContractKpiWriteSerializer,
+        responses={201: ContractKpiSerializer},
+        examples=[
+            request_example(
+                "Built from two SLAs",
+                {
+                    "partnership": 1,
+                    "title": "Availability of core systems",
+                    "measure": "slas",
+                    "slas": [1, 2],
+                    "linked_to_payment": True,
+                },
+            )
+        ],
+    )
+    def create(self, request, *args, **kwargs):
+        """Set a KPI of the contract (administrators)."""
+        self.check_may_set(request)
+        incoming = ContractKpiWriteSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        slas = data.pop("slas", [])
+        kpi = services.save_contract_kpi(kpi=ContractKpi(**data), actor=request.user, slas=slas)
+        return Response(ContractKpiSerializer(kpi).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ContractKpiWriteSerializer, responses={200: ContractKpiSerializer})
+    def update(self, request, *args, **kwargs):
+        """Change a KPI (administrators): its title, measure, SLAs, thresholds, use."""
+        self.check_may_set(request)
+        kpi = self.get_object()
+        incoming = ContractKpiWriteSerializer(
+            kpi, data=request.data, partial=request.method == "PATCH"
+        )
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        slas = data.pop("slas", None)
+        if data.pop("partnership", kpi.partnership) != kpi.partnership:
+            raise serializers.ValidationError(
+                {"partnership": ["A KPI stays with its contract: set a new one for another."]}
+            )
+        for name, value in data.items():
+            setattr(kpi, name, value)
+        slas = list(kpi.slas.all()) if slas is None else slas
+        kpi = services.save_contract_kpi(kpi=kpi, actor=request.user, slas=slas)
+        return Response(ContractKpiSerializer(kpi).data)
 
 
 class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

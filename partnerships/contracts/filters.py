@@ -1,10 +1,11 @@
-"""The FilterSets of contract KPIs and assessments, for their API lists and pages."""
+"""The FilterSets of contract KPIs, assessments and breach or poor-performance notices,
+for their API lists and pages."""
 
 from __future__ import annotations
 
 import django_filters
 
-from partnerships.contracts.models import Assessment, ContractKpi
+from partnerships.contracts.models import Assessment, ContractKpi, PerformanceNotice
 
 
 class ContractKpiFilter(django_filters.FilterSet):
@@ -16,4 +17,10 @@ class ContractKpiFilter(django_filters.FilterSet):
 class AssessmentFilter(django_filters.FilterSet):
     class Meta:
         model = Assessment
+        fields = ["partnership", "kind", "state"]
+
+
+class PerformanceNoticeFilter(django_filters.FilterSet):
+    class Meta:
+        model = PerformanceNotice
         fields = ["partnership", "kind", "state"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django import forms
 
 from departments.form_fields import LondonDateField
-from partnerships.contracts.models import AssessmentKind
+from partnerships.contracts.models import ActionTaken, AssessmentKind, ContractKpi, NoticeKind
 from partnerships.contracts.ratings import Rating
+from partnerships.models import Sla
 
 
 class StartAssessmentForm(forms.Form):
@@ -55,3 +56,84 @@ class PlanProgressForm(forms.Form):
 class PlanCloseForm(forms.Form):
     state = forms.ChoiceField(choices=[("met", "Met"), ("failed", "Failed")], label="Outcome")
     reason = forms.CharField(label="Reason")
+
+
+class PerformanceNoticeForm(forms.Form):
+    """A breach of contract or a failure to perform (section 71(4)); the plan's choices
+    are set by the view from the contract's plans not met."""
+
+    kind = forms.ChoiceField(choices=NoticeKind.choices, label="What the notice is about")
+    what_happened = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="What happened")
+    occurred_on = LondonDateField(
+        label="When",
+        help_text="The day of the termination, the damages award or the settlement, or the "
+        "day the failure to perform was established. The notice is due 30 days after.",
+    )
+    action_taken = forms.ChoiceField(choices=ActionTaken.choices, label="Action taken")
+    action_details = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Details of the action taken",
+    )
+    damages = forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        label="Damages awarded, in pounds",
+        help_text="Only when damages were awarded.",
+    )
+    plan = forms.ChoiceField(
+        required=False,
+        label="Rectification plan the supplier did not meet",
+        help_text="For a failure to perform: the proper opportunity to improve it was given.",
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), label="Reason for withdrawing the draft"
+    )
+
+
+class ContractKpiForm(forms.ModelForm):
+    """One of the contract's section-52 KPIs, for an administrator: the SLA choices are
+    the partnership's own (set by the view); ``services.save_contract_kpi`` decides."""
+
+    slas = forms.ModelMultipleChoiceField(
+        queryset=Sla.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="SLAs it is built from",
+        help_text="For a KPI of service levels: at least one. None for the other measures.",
+    )
+
+    class Meta:
+        model = ContractKpi
+        fields = [
+            "title",
+            "description",
+            "measure",
+            "slas",
+            "linked_to_payment",
+            "good_from",
+            "approaching_from",
+            "improvement_from",
+            "serious_share_inadequate",
+            "active",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        labels = {
+            "good_from": "Good at or above (score 0 to 100)",
+            "approaching_from": "Approaching target at or above",
+            "improvement_from": "Requires improvement at or above (Inadequate below)",
+            "serious_share_inadequate": "Inadequate with serious failures in this percentage "
+            "of months or more (0: never)",
+            "active": "In use (assessed)",
+        }
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slas"].queryset = Sla.objects.filter(
+            service__partnership=partnership
+        ).order_by("code")

@@ -5,6 +5,7 @@ this module does not import that one back."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,6 +22,8 @@ from partnerships.querysets import _PartnershipOwnedQuerySet
 
 # Section 52(1): at least this many KPIs for a contract the section applies to.
 SECTION_52_MINIMUM_KPIS = 3
+# Section 71(5): a notice under section 71(4) is published within 30 days.
+PUBLICATION_DAYS = 30
 
 _PERCENT = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
@@ -146,6 +149,9 @@ class Assessment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    # The regulation 39(4) details of the contract as they stood at approval, so a later
+    # edit of the partnership's details never changes a notice already published.
+    notice_details = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
 
@@ -277,3 +283,121 @@ class RectificationPlan(models.Model):
 
     def __str__(self) -> str:
         return f"Rectification plan due {self.due_date:%-d %B %Y}"
+
+
+class NoticeKind(models.TextChoices):
+    """The two notices of section 71(4) of the Procurement Act 2023."""
+
+    BREACH = "breach", "Breach of contract (section 71(4)(a))"
+    POOR_PERFORMANCE = "poor_performance", "Failure to perform to satisfaction (section 71(4)(b))"
+
+
+class ActionTaken(models.TextChoices):
+    """What followed: for a breach, termination, damages or a settlement (section
+    71(4)(a)); for poor performance, the action the authority took."""
+
+    TERMINATION = "termination", "The contract was terminated (in whole or in part)"
+    DAMAGES = "damages", "Damages were awarded"
+    SETTLEMENT = "settlement", "A settlement agreement was entered into"
+    OTHER = "other", "Other action (poor performance only)"
+
+
+class PerformanceNoticeQuerySet(_PartnershipOwnedQuerySet):
+    def visible_to(self, user):
+        """Council-wide roles see every notice; the partner's manager only approved ones
+        (a draft is the council's own); departments none."""
+        rows = super().visible_to(user)
+        if scope_for(user).council_wide:
+            return rows
+        return rows.filter(state=AssessmentState.APPROVED)
+
+
+class PerformanceNotice(models.Model):
+    """The record behind a notice under section 71(4) of the Procurement Act 2023: a
+    breach with termination, damages or a settlement as a result, or a failure to perform
+    to the authority's satisfaction after a proper opportunity to improve (a rectification
+    plan overdue or failed). Published within 30 days of ``occurred_on`` (section 71(5));
+    the SMT records and approves it, and its approval locks it."""
+
+    partnership = models.ForeignKey(
+        "partnerships.Partnership", on_delete=models.PROTECT, related_name="performance_notices"
+    )
+    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
+    what_happened = models.TextField(max_length=TEXT_LIMIT)
+    occurred_on = models.DateField(
+        help_text="The day of the breach's consequence, or of the failure to perform."
+    )
+    action_taken = models.CharField(max_length=12, choices=ActionTaken.choices)
+    action_details = models.TextField(blank=True, max_length=TEXT_LIMIT)
+    damages = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="Damages in GBP, when damages were awarded.",
+    )
+    plan = models.ForeignKey(
+        RectificationPlan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notices",
+        help_text="The rectification plan the supplier was given (poor performance).",
+    )
+    state = models.CharField(
+        max_length=10, choices=AssessmentState.choices, default=AssessmentState.DRAFT
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    # The contract's details as they stood at approval (as an assessment keeps them).
+    notice_details = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    objects = PerformanceNoticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["partnership", "-occurred_on", "-pk"]
+        verbose_name = "breach or poor-performance notice"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=NoticeKind.values), name="performance_notice_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(action_taken__in=ActionTaken.values),
+                name="performance_notice_action_valid",
+            ),
+            # Section 71(4)(a): a breach qualifies only by termination, damages or a
+            # settlement; "other" is for poor performance.
+            models.CheckConstraint(
+                condition=~Q(kind=NoticeKind.BREACH, action_taken=ActionTaken.OTHER),
+                name="performance_notice_breach_action",
+            ),
+            models.CheckConstraint(
+                condition=Q(damages__isnull=True) | Q(action_taken=ActionTaken.DAMAGES),
+                name="performance_notice_damages_only_when_awarded",
+            ),
+            models.CheckConstraint(
+                condition=Q(state=AssessmentState.DRAFT)
+                | Q(state=AssessmentState.APPROVED, approved_at__isnull=False),
+                name="performance_notice_approved_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.occurred_on:%-d %B %Y}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.state == AssessmentState.APPROVED
+
+    @property
+    def publish_by(self) -> date:
+        """The last day to publish the notice: 30 days after ``occurred_on``."""
+        return self.occurred_on + timedelta(days=PUBLICATION_DAYS)

@@ -3,10 +3,12 @@ section 71(2); Procurement Regulations 2024, regulation 39(4) and (5)), as a tag
 for publication and JSON and CSV files whose field names are the regulation's words,
 ready to transcribe into the central digital platform.
 
-The files are built from stored rows only (the assessment's ratings and reasons, the
-contract's details), with a fixed order and no time of building, so the same rows give
-the same bytes; each file carries its SHA-256. The CSV goes through ``core.tabular``,
-which neutralises formula injection.
+The files are built from stored rows only (the assessment's ratings and reasons, and the
+contract's details as they stood when it was approved: ``Assessment.notice_details``, so
+a later edit of the partnership's details or of a KPI never changes a published notice),
+with a fixed order and no time of building, so the same rows give the same bytes; each
+file carries its SHA-256. The CSV goes through ``core.tabular``, which neutralises
+formula injection.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.utils import timezone
 
 from core.pdf import pdf_from_html
 from core.tabular import CSV_CONTENT_TYPE, csv_bytes
+from partnerships.contracts.details import kpi_details, missing_from
 from partnerships.contracts.models import Assessment
 from partnerships.contracts.ratings import RATING_MEANINGS, Rating
 
@@ -31,18 +34,6 @@ STATEMENT = (
     "performance against the key performance indicators set under section 52 of the "
     "Procurement Act 2023."
 )
-# The contract details each notice needs, by the regulation's words (reg. 39(4)).
-REQUIRED_DETAILS = {
-    "authority_postal_address": "the contracting authority's postal address",
-    "authority_email": "the contracting authority's email address",
-    "procurement_title": "the title of the procurement",
-    "procurement_identifier": "the unique identifier of the procurement",
-    "contract_identifier": "the unique identifier of the public contract",
-    "supplier_identifier": "the supplier's unique identifier",
-    "supplier_postal_address": "the supplier's postal address",
-    "supplier_email": "the supplier's email address",
-}
-
 # The CSV's columns: one row per KPI, the notice's other fields repeated on each.
 CSV_COLUMNS = [
     "notice type",
@@ -94,53 +85,108 @@ class NoticeFile:
 
 
 def missing_details(assessment: Assessment) -> list[str]:
-    """The regulation 39(4) details the contract has not recorded, in the regulation's words."""
-    partnership = assessment.partnership
+    """The regulation 39(4) details the contract had not recorded when the assessment was
+    approved, in the regulation's words."""
+    return missing_from(assessment.notice_details)
+
+
+def check_publishable(record, *, what: str) -> dict[str, str]:
+    """The details snapshot of an approved ``record`` (an assessment, or a breach or
+    poor-performance notice). ValidationError when it is a draft, or when the contract's
+    details were incomplete at its approval (it must be reopened and approved again)."""
+    if not record.is_approved:
+        raise ValidationError(f"A notice is produced only from an approved {what}.")
+    if missing := missing_from(record.notice_details):
+        raise ValidationError(
+            {
+                "partnership": "Record the contract's details first, then reopen the "
+                f"{what} and approve it again (the notice shows the details as they stood "
+                f"at approval): {', '.join(missing)}."
+            }
+        )
+    return record.notice_details
+
+
+def authority_fields(details: dict[str, str]) -> dict[str, str]:
+    """The contracting authority as a notice names it (regulation 39(4)(a))."""
+    return {
+        "name": details["authority_name"],
+        "postal address": details["authority_postal_address"],
+        "email address": details["authority_email"],
+        "unique identifier": details["authority_identifier"],
+    }
+
+
+def supplier_fields(details: dict[str, str]) -> dict[str, str]:
+    """The supplier as a notice names it: name, postal and email address, identifier."""
+    return {
+        "name": details["supplier_name"],
+        "postal address": details["supplier_postal_address"],
+        "email address": details["supplier_email"],
+        "unique identifier": details["supplier_identifier"],
+    }
+
+
+def procurement_fields(details: dict[str, str]) -> dict[str, str]:
+    """The procurement's title and the identifiers of the procurement and the contract."""
+    return {
+        "title of the procurement": details["procurement_title"],
+        "unique identifier of the procurement": details["procurement_identifier"],
+        "unique identifier of the public contract": details["contract_identifier"],
+    }
+
+
+def details_lines(fields: dict, supplier: dict) -> list[tuple[str, str]]:
+    """The authority's, the procurement's and the supplier's fields of a notice, as
+    (field, text) for its page and PDF, in the regulation's words and order."""
+    authority = fields["contracting authority"]
     return [
-        words for name, words in REQUIRED_DETAILS.items() if not getattr(partnership, name).strip()
+        ("Notice type", fields["notice type"]),
+        ("Contracting authority", authority["name"]),
+        ("Contracting authority postal address", authority["postal address"]),
+        ("Contracting authority email address", authority["email address"]),
+        ("Contracting authority unique identifier", authority["unique identifier"] or "–"),
+        ("Title of the procurement", fields["title of the procurement"]),
+        ("Unique identifier of the procurement", fields["unique identifier of the procurement"]),
+        (
+            "Unique identifier of the public contract",
+            fields["unique identifier of the public contract"],
+        ),
+        ("Supplier name", supplier["name"]),
+        ("Supplier postal address", supplier["postal address"]),
+        ("Supplier email address", supplier["email address"]),
+        ("Supplier unique identifier", supplier["unique identifier"]),
     ]
 
 
 def notice_fields(assessment: Assessment) -> dict:
     """The notice as named fields (regulation 39(4)), in the order the regulation gives
-    them. ValidationError when the assessment is not approved or a detail is missing."""
-    if not assessment.is_approved:
-        raise ValidationError("A notice is produced only from an approved assessment.")
-    if missing := missing_details(assessment):
-        raise ValidationError(
-            {"partnership": f"Record the contract's details first: {', '.join(missing)}."}
-        )
-    partnership = assessment.partnership
+    them, with the contract's details as they stood at approval. ValidationError when
+    the assessment is not approved or a detail was missing then."""
+    details = check_publishable(assessment, what="assessment")
     ratings = assessment.ratings.select_related("kpi").order_by("kpi__title", "kpi__pk")
+    # Each KPI as it stood at approval (older approvals kept none: the KPI as it is).
+    kpis = {r.pk: details.get("kpis", {}).get(str(r.kpi_id)) or kpi_details(r.kpi) for r in ratings}
+    ratings = sorted(ratings, key=lambda r: (kpis[r.pk]["title"], r.kpi_id))
     return {
         "notice type": NOTICE_TYPE,
-        "contracting authority": {
-            "name": partnership.council.name,
-            "postal address": partnership.authority_postal_address.strip(),
-            "email address": partnership.authority_email,
-            "unique identifier": partnership.authority_identifier.strip(),
-        },
-        "title of the procurement": partnership.procurement_title.strip(),
-        "unique identifier of the procurement": partnership.procurement_identifier.strip(),
-        "unique identifier of the public contract": partnership.contract_identifier.strip(),
+        "contracting authority": authority_fields(details),
+        **procurement_fields(details),
         "key performance indicators set under section 52": [
             {
-                "key performance indicator": r.kpi.title,
-                "description": r.kpi.description.strip(),
-                "linked to payment": r.kpi.linked_to_payment,
+                "key performance indicator": kpis[r.pk]["title"],
+                "description": kpis[r.pk]["description"],
+                "linked to payment": kpis[r.pk]["linked_to_payment"],
             }
             for r in ratings
         ],
         "statement": STATEMENT,
         "suppliers assessed": [
             {
-                "name": partnership.partner.name,
-                "postal address": partnership.supplier_postal_address.strip(),
-                "email address": partnership.supplier_email,
-                "unique identifier": partnership.supplier_identifier.strip(),
+                **supplier_fields(details),
                 "assessment of performance against the key performance indicators": [
                     {
-                        "key performance indicator": r.kpi.title,
+                        "key performance indicator": kpis[r.pk]["title"],
                         "rating": Rating(r.rating).label,
                         "meaning of the rating": RATING_MEANINGS[Rating(r.rating)],
                         "explanation": r.reason.strip(),
@@ -210,26 +256,11 @@ def notice_csv(assessment: Assessment) -> NoticeFile:
 def notice_lines(fields: dict) -> list[tuple[str, str]]:
     """The notice's fields other than the KPIs, as (field, text) for its page, in the
     regulation's words and order."""
-    authority = fields["contracting authority"]
-    supplier = fields["suppliers assessed"][0]
+    lines = details_lines(fields, fields["suppliers assessed"][0])
     period = fields["period the assessment covers"]
+    lines.insert(8, ("Statement", fields["statement"]))
     return [
-        ("Notice type", fields["notice type"]),
-        ("Contracting authority", authority["name"]),
-        ("Contracting authority postal address", authority["postal address"]),
-        ("Contracting authority email address", authority["email address"]),
-        ("Contracting authority unique identifier", authority["unique identifier"] or "–"),
-        ("Title of the procurement", fields["title of the procurement"]),
-        ("Unique identifier of the procurement", fields["unique identifier of the procurement"]),
-        (
-            "Unique identifier of the public contract",
-            fields["unique identifier of the public contract"],
-        ),
-        ("Statement", fields["statement"]),
-        ("Supplier name", supplier["name"]),
-        ("Supplier postal address", supplier["postal address"]),
-        ("Supplier email address", supplier["email address"]),
-        ("Supplier unique identifier", supplier["unique identifier"]),
+        *lines,
         ("Period the assessment covers", f"{period['start']} to {period['end']}"),
         ("Date of the assessment", fields["date of the assessment"]),
     ]
@@ -260,6 +291,8 @@ def notice_pdf(assessment: Assessment) -> NoticeFile:
         "partnerships/notice_pdf.html",
         {
             "title": fields["title of the procurement"],
+            "heading": "Contract performance notice",
+            "caption": "The fields of regulation 39(4) of the Procurement Regulations 2024",
             "lines": notice_lines(fields),
             "kpi_rows": notice_kpi_rows(fields),
         },

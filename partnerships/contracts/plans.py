@@ -16,13 +16,21 @@ from django.utils import timezone
 
 from core.concurrency import Conflict
 from departments import history, roles
-from departments.numbers import text_errors
-from partnerships.contracts.models import KpiRating, PlanState, RectificationPlan
+from departments.numbers import format_figure, text_errors
+from departments.periods import Period, date_in_words
+from partnerships.contracts.models import (
+    PUBLICATION_DAYS,
+    AssessmentState,
+    KpiRating,
+    NoticeKind,
+    PerformanceNotice,
+    PlanState,
+    RectificationPlan,
+)
 from partnerships.contracts.ratings import Rating
-from partnerships.models import Partnership, Sla
+from partnerships.models import Partnership, Sla, SlaResult
+from partnerships.outcomes import Outcome, sla_outcome
 
-# Section 71(5): a notice under section 71(4) is published within 30 days.
-PUBLICATION_DAYS = 30
 PLAN_TEXTS = {"action": "What the partner must do", "progress": "Progress"}
 RATINGS_NEEDING_A_PLAN = (Rating.REQUIRES_IMPROVEMENT, Rating.INADEQUATE)
 
@@ -106,26 +114,84 @@ def close_plan(*, plan: RectificationPlan, actor, state: str, reason: str) -> Re
 
 @dataclass(frozen=True)
 class PoorPerformanceFlag:
-    """A plan whose outcome may meet section 71(4), and the publication deadline."""
+    """A plan whose outcome may meet section 71(4)(b), with the evidence that the KPI or
+    SLA it answers is still below target, and the publication deadline."""
 
     plan: RectificationPlan
     why: str
     publish_by: date
+    evidence: str
+    notice: PerformanceNotice | None  # the notice recorded for the plan, if any
+
+
+def _kpi_still_below(plan: RectificationPlan) -> str | None:
+    """The evidence that the plan's KPI is still rated below target, or None: its rating
+    in the latest approved assessment (or, none approved, the rating the plan answers)."""
+    latest = (
+        KpiRating.objects.filter(
+            kpi_id=plan.kpi_rating.kpi_id, assessment__state=AssessmentState.APPROVED
+        )
+        .select_related("assessment", "kpi")
+        .order_by("-assessment__period_end", "-pk")
+        .first()
+    ) or plan.kpi_rating
+    if latest.rating not in RATINGS_NEEDING_A_PLAN:
+        return None
+    score = "" if latest.score is None else f", score {format_figure(latest.score, 1)}"
+    period = latest.assessment
+    return (
+        f"{latest.kpi.title} rated {latest.get_rating_display()}{score}, for "
+        f"{date_in_words(period.period_start)} to {date_in_words(period.period_end)}."
+    )
+
+
+def _sla_still_below(plan: RectificationPlan) -> str | None:
+    """The evidence that the plan's SLA is still below its expected level, or None: its
+    latest result (the figure in force) is a minor or serious failure."""
+    sla = plan.sla
+    result = SlaResult.objects.filter(sla=sla).order_by("-period").first()
+    if result is None:
+        return None
+    outcome = sla_outcome(sla, result)
+    if outcome not in (Outcome.MINOR, Outcome.SERIOUS):
+        return None
+    return (
+        f"SLA {sla.code} {sla.title}: {Period.parse(result.period).in_words} "
+        f"{outcome.label.lower()} ({result.value_in_force.normalize():f} against expected "
+        f"{sla.expected_level.normalize():f}, minimum {sla.minimum_level.normalize():f})."
+    )
 
 
 def poor_performance_flags(partnership_id: int, today: date) -> list[PoorPerformanceFlag]:
-    """Failed plans, and open plans past their due date: the conditions for a notice under
-    section 71(4) may be met. The 30 days run from the failure (the day the plan was
-    closed as failed, or the day after it fell due)."""
+    """Plans failed, or open past their due date, for a KPI or SLA that is still below
+    target: the conditions for a notice under section 71(4)(b) may be met. The 30 days
+    run from the failure (the day the plan was closed as failed, or the day after it
+    fell due). A plan met, or whose KPI or SLA has since come back to target, is not
+    flagged."""
     flags = []
-    for plan in RectificationPlan.objects.filter(partnership_id=partnership_id).exclude(
-        state=PlanState.MET
-    ):
+    plans = (
+        RectificationPlan.objects.filter(partnership_id=partnership_id)
+        .exclude(state=PlanState.MET)
+        .select_related("sla", "kpi_rating__kpi", "kpi_rating__assessment")
+        .prefetch_related("notices")
+        .order_by("due_date", "pk")
+    )
+    for plan in plans:
         if plan.state == PlanState.FAILED:
             start, why = plan.closed_on, "closed as failed"
         elif plan.due_date < today:
             start, why = plan.due_date + timedelta(days=1), "open past its due date"
         else:
             continue
-        flags.append(PoorPerformanceFlag(plan, why, start + timedelta(days=PUBLICATION_DAYS)))
+        evidence = _kpi_still_below(plan) if plan.kpi_rating_id else _sla_still_below(plan)
+        if evidence is None:
+            continue
+        notice = next(
+            (n for n in plan.notices.all() if n.kind == NoticeKind.POOR_PERFORMANCE), None
+        )
+        flags.append(
+            PoorPerformanceFlag(
+                plan, why, start + timedelta(days=PUBLICATION_DAYS), evidence, notice
+            )
+        )
     return flags

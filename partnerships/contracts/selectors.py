@@ -6,14 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from departments.periods import years_after
+from departments.periods import date_in_words, years_after
 from partnerships.contracts.models import (
     Assessment,
     AssessmentState,
     ContractKpi,
     KpiRating,
+    NoticeKind,
+    PerformanceNotice,
     RectificationPlan,
 )
+from partnerships.contracts.plans import poor_performance_flags
 from partnerships.models import Partnership
 
 
@@ -45,6 +48,16 @@ def assessments_for(user, partnership_id: int) -> list[Assessment]:
     )
 
 
+def performance_notices_for(user, partnership_id: int) -> list[PerformanceNotice]:
+    """The partnership's breach and poor-performance notices the user may see (a
+    partner: approved ones only), latest first."""
+    return list(
+        PerformanceNotice.objects.visible_to(user)
+        .filter(partnership_id=partnership_id)
+        .order_by("-occurred_on", "-pk")
+    )
+
+
 def ratings_of(assessment: Assessment) -> list[KpiRating]:
     """The assessment's KPI ratings, by KPI title, with the KPI and who rated it."""
     return list(
@@ -61,16 +74,21 @@ class NoticeDue:
     overdue: bool
 
 
-def next_notice_due(partnership: Partnership, today: date) -> NoticeDue:
-    """Section 71(2): the performance is assessed at least once every 12 months and when
-    the contract ends. Due 12 months after the period of the last approved assessment
-    ends (or after the contract starts, before any), or at the contract's end if sooner."""
+def next_notice_due(partnership: Partnership, today: date) -> NoticeDue | None:
+    """When the contract's next notice is due, the earliest of: section 71(2), the
+    performance assessed at least once every 12 months and when the contract ends (12
+    months after the period of the last approved assessment ends, or after the contract
+    starts before any; at the contract's end if sooner); and section 71(5), 30 days after
+    a breach or failure to perform recorded but not yet approved, or after a rectification
+    plan flagged under section 71(4)(b) with no notice recorded for it. None when the
+    contract's whole term is assessed and nothing else is owed."""
     last_end = (
         Assessment.objects.filter(partnership=partnership, state=AssessmentState.APPROVED)
         .order_by("-period_end")
         .values_list("period_end", flat=True)
         .first()
     )
+    candidates = []
     if last_end is None:
         due, reason = (
             years_after(partnership.start_date, 1) - timedelta(days=1),
@@ -80,4 +98,24 @@ def next_notice_due(partnership: Partnership, today: date) -> NoticeDue:
         due, reason = years_after(last_end, 1), "12 months after the last assessed period"
     if due >= partnership.end_date:
         due, reason = partnership.end_date, "at the end of the contract"
+    if last_end is None or last_end < partnership.end_date:
+        candidates.append((due, reason))
+    for notice in PerformanceNotice.objects.filter(
+        partnership=partnership, state=AssessmentState.DRAFT
+    ).order_by("occurred_on", "pk"):
+        what = "breach" if notice.kind == NoticeKind.BREACH else "failure to perform"
+        candidates.append(
+            (
+                notice.publish_by,
+                f"30 days after the {what} of {date_in_words(notice.occurred_on)}",
+            )
+        )
+    for flag in poor_performance_flags(partnership.pk, today):
+        if flag.notice is None:
+            candidates.append(
+                (flag.publish_by, f"30 days after a rectification plan was {flag.why}")
+            )
+    if not candidates:
+        return None
+    due, reason = min(candidates, key=lambda c: c[0])
     return NoticeDue(due_on=due, reason=reason, overdue=due < today)

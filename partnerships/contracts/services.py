@@ -16,6 +16,7 @@ from core.concurrency import Conflict
 from departments import history, roles
 from departments.numbers import text_errors
 from departments.periods import years_after
+from partnerships.contracts.details import assessment_details
 from partnerships.contracts.evidence import evidence_for
 from partnerships.contracts.models import (
     SECTION_52_MINIMUM_KPIS,
@@ -255,6 +256,8 @@ def approve(*, assessment: Assessment, actor) -> Assessment:
             {"ratings": f"Rate every KPI first; not yet rated: {', '.join(unrated)}."}
         )
     assessment.state = AssessmentState.APPROVED
+    # The notice is built from what was approved, not from the details as they change.
+    assessment.notice_details = assessment_details(assessment)
     assessment.approved_by = actor
     assessment.approved_at = timezone.now()
     assessment.version += 1

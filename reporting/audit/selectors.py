@@ -43,7 +43,13 @@ from departments.models import (
 )
 from departments.periods import Period, key_in_words
 from departments.roles import scope_for
-from partnerships.contracts.models import Assessment, ContractKpi, KpiRating, RectificationPlan
+from partnerships.contracts.models import (
+    Assessment,
+    ContractKpi,
+    KpiRating,
+    PerformanceNotice,
+    RectificationPlan,
+)
 from partnerships.models import (
     Escalation,
     Milestone,
@@ -181,6 +187,12 @@ def _describe_kpi_rating(row) -> Described:
 def _describe_plan(row) -> Described:
     text = f"Rectification plan due {row.due_date:%-d %B %Y}"
     return text, "", page_link("partnerships:contract", row.partnership_id)
+
+
+def _describe_performance_notice(row) -> Described:
+    """A breach or poor-performance notice: its kind and day, on its page."""
+    text = f"{row.get_kind_display()}, {row.occurred_on:%-d %B %Y}"
+    return text, "", page_link("partnerships:performance-notice", row.id)
 
 
 def _describe_plain(row) -> Described:
@@ -353,6 +365,8 @@ SOURCES = {
             _describe_plan,
             partnership="partnership_id",
         ),
+        # Like assessments, these name no partnership here: a draft is the council's own.
+        AuditSource("performance_notice", PerformanceNotice, _describe_performance_notice),
     )
 }
 OBJECT_TYPES = [(source.key, source.label) for source in SOURCES.values()]

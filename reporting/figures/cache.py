@@ -126,6 +126,7 @@ NOT_FIGURE_INPUTS = (
     "partnerships.Assessment",
     "partnerships.KpiRating",
     "partnerships.RectificationPlan",
+    "partnerships.PerformanceNotice",
 )
 
 

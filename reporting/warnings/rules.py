@@ -1,4 +1,5 @@
-"""The four early-warning rules of DESIGN.md section 3, read from the metric functions.
+"""The early-warning rules: the four of DESIGN.md section 3, read from the metric functions,
+and a contract performance notice overdue (issue 18).
 
 Each rule looks at the months it is asked about and yields a ``Finding`` for every month
 where it fires, keyed by rule, subject and the period the run of bad figures started in.
@@ -15,13 +16,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+
+from django.utils import timezone
 
 from core.words import plural
 from departments.models import Department, KpiReturn, PerformanceIndicator, Target
-from departments.periods import Period, date_in_words, periods_between
+from departments.periods import Period, date_in_words, period_for_date, periods_between
 from departments.rating import Rag
+from partnerships.contracts.selectors import next_notice_due
 from partnerships.models import Partnership, Service
 from reporting.metrics.coordination import council_coordination
 from reporting.metrics.health import contract_health_series, service_months, trailing_months
@@ -309,6 +313,49 @@ def missing_returns(
             )
 
 
+# Rule 5 ---------------------------------------------------------------------------------
+def notice_overdue(
+    months: list[Period], evaluate: list[Period], today: date | None = None
+) -> Iterator[Finding]:
+    """A contract's next performance notice is past its due date (Procurement Act 2023,
+    section 71: ``next_notice_due``), as of ``today`` (default today in London), for each
+    partnership whose contract KPIs are set (the contracts the council assesses). The
+    warning starts in the month of the first day overdue; each month evaluated from the
+    one before it carries it on, so a notice that falls overdue after the latest closed
+    month is warned of at once."""
+    del months  # the due date is read as the data stands today
+    as_of = today or timezone.localdate()
+    assessed = Partnership.objects.filter(contract_kpis__active=True).distinct().order_by("pk")
+    for partnership in assessed:
+        due = next_notice_due(partnership, as_of)
+        if due is None or not due.overdue:
+            continue
+        start = period_for_date(due.due_on + timedelta(days=1))
+        days = (as_of - due.due_on).days
+        evidence = {
+            "due_on": due.due_on.isoformat(),
+            "reason": due.reason,
+            "days_overdue": days,
+            "summary": (
+                f"The contract performance notice of {partnership.name} was due on "
+                f"{date_in_words(due.due_on)} ({due.reason}) and is "
+                f"{plural(days, 'day')} overdue on {date_in_words(as_of)}."
+            ),
+        }
+        for at in evaluate:
+            if at < start.previous():
+                continue
+            yield Finding(
+                rule=WarningRule.NOTICE_OVERDUE,
+                subject_key=f"partnership:{partnership.pk}/notice",
+                subject_label=f"{partnership.name}: contract performance notice",
+                starting_period=start.key,
+                latest_period=max(at, start).key,
+                partnership_id=partnership.pk,
+                evidence=evidence,
+            )
+
+
 def evidence_when_resolved(warning, *, on: date) -> dict:
     """The evidence of a warning whose condition no longer holds, as of ``on`` (a London
     date). A missing-returns warning names no return any more, since none is missing; the
@@ -336,4 +383,5 @@ RULES: dict[WarningRule, Callable[..., Iterator[Finding]]] = {
     WarningRule.SERVICE_RED: service_red,
     WarningRule.STATUTORY_RED: statutory_red,
     WarningRule.MISSING_RETURNS: missing_returns,
+    WarningRule.NOTICE_OVERDUE: notice_overdue,
 }

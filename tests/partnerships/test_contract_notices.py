@@ -162,17 +162,55 @@ def test_rebuilding_gives_the_same_bytes_and_checksum(approved, file_format):
     )
 
 
+def test_the_notice_keeps_the_details_approved_whatever_is_edited_later(approved):
+    before = {f: notices.NOTICE_FORMATS[f](approved).content for f in notices.NOTICE_FORMATS}
+    partnership = approved.partnership
+    partnership.supplier_email = "new-contracts@meridian.example"
+    partnership.procurement_title = "Renamed procurement"
+    partnership.authority_identifier = ""
+    partnership.save()
+    kpi = ContractKpi.objects.get(partnership=partnership, title="Availability")
+    kpi.title = "Service availability"
+    kpi.linked_to_payment = True
+    kpi.save()
+    approved.refresh_from_db()
+    for file_format, content in before.items():
+        assert notices.NOTICE_FORMATS[file_format](approved).content == content, file_format
+    fields = notices.notice_fields(approved)
+    assert fields["suppliers assessed"][0]["email address"] == "contracts@meridian.example"
+    assert fields["title of the procurement"] == "ICT Strategic Service Partnership"
+    assert fields["contracting authority"]["unique identifier"] == "GB-PPON-CNCL-5678-EFGH"
+    assert fields["key performance indicators set under section 52"][1] == {
+        "key performance indicator": "Availability",
+        "description": "",
+        "linked to payment": False,
+    }
+
+
 def test_no_notice_from_a_draft_or_without_the_contract_details(approved, sam):
     partnership = approved.partnership
     partnership.supplier_email = ""
     partnership.procurement_identifier = " "
     partnership.save()
-    with pytest.raises(ValidationError) as refused:
-        notices.notice_json(approved)
-    assert refused.value.message_dict["partnership"] == [
-        "Record the contract's details first: the unique identifier of the procurement, "
-        "the supplier's email address."
-    ]
+    # Approved again with the details missing: the notice names what to record first.
     draft = services.reopen(assessment=approved, actor=sam, reason="Correction")
     with pytest.raises(ValidationError, match="only from an approved assessment"):
         notices.notice_csv(draft)
+    again = services.approve(assessment=draft, actor=sam)
+    with pytest.raises(ValidationError) as refused:
+        notices.notice_json(again)
+    assert refused.value.message_dict["partnership"] == [
+        "Record the contract's details first, then reopen the assessment and approve it "
+        "again (the notice shows the details as they stood at approval): the unique "
+        "identifier of the procurement, the supplier's email address."
+    ]
+    partnership.supplier_email = "contracts@meridian.example"
+    partnership.procurement_identifier = "ocds-h6vhtk-0429d1"
+    partnership.save()
+    again = services.approve(
+        assessment=services.reopen(assessment=again, actor=sam, reason="Details recorded"),
+        actor=sam,
+    )
+    assert json.loads(notices.notice_json(again).content)[
+        "unique identifier of the procurement"
+    ] == ("ocds-h6vhtk-0429d1")

@@ -5,6 +5,7 @@ partner records progress, the SMT closes it; a failed or overdue plan is flagged
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -13,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from partnerships.contracts import plans, services
 from partnerships.contracts.ratings import Rating
 from tests.api_council import contract_assessments
-from tests.factories import ServiceFactory, SlaFactory
+from tests.factories import ServiceFactory, SlaFactory, SlaResultFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +23,10 @@ pytestmark = pytest.mark.django_db
 def contract(partnership, sam, ada):
     sla = SlaFactory(service=ServiceFactory(partnership=partnership))
     kpi, draft, approved = contract_assessments(partnership, sla, {"smt": sam, "admin": ada})
+    # The SLA's latest month (March 2026) a serious failure: 97.0 against expected 99.5,
+    # minimum 98. The month before met.
+    SlaResultFactory(sla=sla, period="2025-26-P11", reported_value=Decimal("99.7"))
+    SlaResultFactory(sla=sla, period="2025-26-P12", reported_value=Decimal("97.0"))
     return sla, draft, approved
 
 
@@ -91,3 +96,56 @@ def test_an_open_plan_past_its_due_date_is_flagged(partnership, sam, contract):
     (flag,) = plans.poor_performance_flags(partnership.pk, date(2026, 4, 1))
     # 30 days from 1 April, the day after it fell due.
     assert (flag.why, flag.publish_by) == ("open past its due date", date(2026, 5, 1))
+    assert flag.evidence == (
+        f"SLA {sla.code} Availability in core hours: March 2026 serious failure "
+        "(97 against expected 99.5, minimum 98)."
+    )
+    assert flag.notice is None
+
+
+def test_a_plan_whose_sla_is_back_to_target_is_not_flagged(partnership, sam, contract):
+    sla, _, _ = contract
+    _plan(partnership, sam, sla, due=date(2026, 3, 31))
+    # April 2026 met (99.6 at or above 99.5): the supplier improved, late as it was.
+    SlaResultFactory(sla=sla, period="2026-27-P01", reported_value=Decimal("99.6"))
+    assert plans.poor_performance_flags(partnership.pk, date(2026, 6, 1)) == []
+    # A minor failure (98.5, between the minimum 98 and expected 99.5) is still below.
+    SlaResultFactory(sla=sla, period="2026-27-P02", reported_value=Decimal("98.5"))
+    (flag,) = plans.poor_performance_flags(partnership.pk, date(2026, 6, 1))
+    assert "May 2026 minor failure (98.5 against expected 99.5" in flag.evidence
+
+
+def test_a_kpi_plan_is_flagged_while_its_latest_approved_rating_is_below(
+    partnership, sam, contract
+):
+    _, draft, _ = contract
+    rows = {r.kpi.title: r for r in draft.ratings.select_related("kpi")}
+    services.rate(rating=rows["Availability"], actor=sam, value=Rating.INADEQUATE, reason="Out")
+    with time_machine.travel("2025-10-10 10:00 +01:00", tick=False):
+        services.approve(assessment=draft, actor=sam)
+    plans.record_plan(
+        partnership=partnership,
+        actor=sam,
+        kpi_rating=draft.ratings.get(kpi__title="Availability"),
+        action="Restore availability.",
+        owner="Partner",
+        due_date=date(2025, 12, 31),
+    )
+    (flag,) = plans.poor_performance_flags(partnership.pk, date(2026, 1, 5))
+    assert (flag.why, flag.publish_by) == ("open past its due date", date(2026, 1, 31))
+    assert flag.evidence.startswith(
+        "Availability rated Inadequate, for 1 April 2025 to 30 September 2025."
+    )
+    # A later approved assessment rates it Good: no longer below target, no flag.
+    later = services.start_assessment(
+        partnership=partnership,
+        actor=sam,
+        kind="ad_hoc",
+        period_start=date(2025, 10, 1),
+        period_end=date(2025, 12, 31),
+        today=date(2026, 1, 5),
+    )
+    for row in later.ratings.all():
+        services.rate(rating=row, actor=sam, value=Rating.GOOD, reason="Restored.")
+    services.approve(assessment=later, actor=sam)
+    assert plans.poor_performance_flags(partnership.pk, date(2026, 1, 5)) == []

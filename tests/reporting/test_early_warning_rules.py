@@ -29,6 +29,7 @@ from django.test.utils import CaptureQueriesContext
 
 from departments.periods import Period, periods_between
 from departments.roles import Role
+from partnerships.contracts.models import ContractKpi
 from reporting.metrics.coordination import council_coordination
 from reporting.metrics.health import contract_health_series, service_months
 from reporting.models import EarlyWarning, WarningRule
@@ -442,15 +443,18 @@ def every_rule(partnership, housing, finance):
     IndicatorFactory(department=finance, code="F1")
 
 
-def test_evaluating_twice_raises_nothing_new(every_rule):
+def test_evaluating_twice_raises_nothing_new(every_rule, partnership):
+    # And a contract assessed against its KPIs whose first notice (due 31 March 2021,
+    # 12 months after the start) was never published: overdue.
+    ContractKpi.objects.create(partnership=partnership, title="Milestones", measure="milestones")
     first = evaluate([P06], notify=False)
     count = EarlyWarning.objects.count()
 
     second = evaluate([P06], notify=False)
 
     assert sorted(w.rule for w in first.raised) == sorted(WarningRule.values)
-    assert count == 4
-    assert (second.raised, second.updated, second.unchanged) == ([], 0, 4)
+    assert count == 5
+    assert (second.raised, second.updated, second.unchanged) == ([], 0, 5)
     assert EarlyWarning.objects.count() == count
 
 
