@@ -16,10 +16,12 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from core.tabular import CSV_CONTENT_TYPE
+from departments.periods import periods_between
+from departments.rating import Rag
 from publication import open_data
 from publication.cache import cached_portal
-from publication.selectors import Portal, PublicIndicator
-from reporting.charts.dashboards import indicator_trend
+from publication.selectors import RAG_WORDS, Portal, PublicIndicator
+from reporting.charts.dashboards import TrendWords, indicator_trend
 
 SEARCH_LIMIT = 100  # characters of a search; a longer one is cut, never an error
 
@@ -46,6 +48,12 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The trend in the portal's words: its ratings as the cards say them, a gap as such.
+RESIDENTS_WORDS = TrendWords(
+    missing="No published figure", rating_heading="Rating", ratings=RAG_WORDS
+)
+
+
 def _public_indicator(portal: Portal, code: str) -> PublicIndicator:
     indicator = portal.by_code(code)
     if indicator is None:
@@ -57,16 +65,22 @@ def _public_indicator(portal: Portal, code: str) -> PublicIndicator:
 def public_indicator(request: HttpRequest, code: str) -> HttpResponse:
     """One published indicator: latest figure, rating, direction, trend and commentary."""
     indicator = _public_indicator(cached_portal(), code)
+    # Every period from the first figure to the latest: one without a published figure
+    # is a gap in the line and a row saying so in the table, never joined across.
+    figures = {f.period: f for f in indicator.figures}
+    span = periods_between(indicator.figures[0].period, indicator.figures[-1].period)
+    shown = [figures.get(period) for period in span]
     chart = indicator_trend(
         dom_id="public-trend",
         title=f"{indicator.title}, every signed-off period",
         code=indicator.title,
-        labels=[f.period.short_label for f in indicator.figures],
-        values=[f.value for f in indicator.figures],
-        targets=[f.target for f in indicator.figures],
-        rags=[f.rag for f in indicator.figures],
+        labels=[period.short_label for period in span],
+        values=[f.value if f else None for f in shown],
+        targets=[f.target if f else None for f in shown],
+        rags=[f.rag if f else Rag.NOT_RATED for f in shown],
         decimal_places=indicator.decimal_places,
         unit=indicator.unit_label,
+        words=RESIDENTS_WORDS,
     )
     commentary = [f for f in reversed(indicator.figures) if f.commentary]
     return render(

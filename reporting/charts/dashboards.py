@@ -6,6 +6,7 @@ the data table behind it, and shows RAG by marker shape and text as well as colo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 import plotly.graph_objects as go
@@ -328,6 +329,22 @@ def share_heatmap(
 RECENT_PERIODS = 12  # the indicator trend's caption counts red over the last 12 periods
 
 
+@dataclass(frozen=True)
+class TrendWords:
+    """The words of an indicator trend: the staff's (``STAFF_WORDS``) or the residents'
+    (the public portal's), for a period without a figure and for the rating."""
+
+    missing: str = "No counted return"
+    rating_heading: str = "RAG"
+    ratings: dict | None = None  # Rag to its words; None: Rag's own label
+
+    def rating(self, rag: Rag) -> str:
+        return self.ratings[rag] if self.ratings else rag.label
+
+
+STAFF_WORDS = TrendWords()
+
+
 def _indicator_figure(value: Decimal, places: int) -> str:
     # Values and targets reach here already rounded half-up to the indicator's places, so
     # formatting adds the separators and never rounds again.
@@ -345,6 +362,7 @@ def indicator_trend(
     rags: list[Rag],
     decimal_places: int,
     unit: str,
+    words: TrendWords = STAFF_WORDS,
 ) -> Chart:
     """One indicator's value in every period against the period target, oldest first.
 
@@ -382,7 +400,10 @@ def indicator_trend(
                     "symbol": [RAG_SYMBOLS[r] for r in rags],
                     "color": [RAG_COLOURS[r] for r in rags],
                 },
-                text=[f"{shown(v, 'no counted return')} ({r.label})" for _, v, _, r in points],
+                text=[
+                    f"{shown(v, words.missing.lower())} ({words.rating(r)})"
+                    for _, v, _, r in points
+                ],
                 hovertemplate="%{x}: %{text}<extra></extra>",
             ),
         ],
@@ -394,11 +415,11 @@ def indicator_trend(
     return Chart(
         dom_id,
         title,
-        _indicator_caption(code, points, decimal_places),
+        _indicator_caption(code, points, decimal_places, words),
         figure_json(figure),
-        ["Period", "Value", "Target", "RAG"],
+        ["Period", "Value", "Target", words.rating_heading],
         [
-            [label, shown(v, "No counted return"), shown(t, "No target"), r.label]
+            [label, shown(v, words.missing), shown(t, "No target"), words.rating(r)]
             for label, v, t, r in points
         ],
     )
@@ -408,31 +429,36 @@ def _indicator_caption(
     code: str,
     points: list[tuple[str, Decimal | None, Decimal | None, Rag]],
     places: int,
+    words: TrendWords = STAFF_WORDS,
 ) -> str:
     """The finding in words: "LPI-HOU-03 was 83.1 (red) in Oct 2025 against a target of
     88.9; 4 of the last 12 periods were red." A latest period without a counted return is
     said first, so a gap is never passed over."""
+    missing = words.missing.lower()
     counted = [point for point in points if point[1] is not None]
     if not counted:
-        return f"{code} has no counted return in these periods."
+        return f"{code} has {missing} in these periods."
     label, value, target, rag = counted[-1]
-    found = f"{_indicator_figure(value, places)} ({rag.label.lower()}) in {label}"
+    found = f"{_indicator_figure(value, places)} ({words.rating(rag).lower()}) in {label}"
     found += (
         " with no target set"
         if target is None
         else f" against a target of {_indicator_figure(target, places)}"
     )
     if points[-1][1] is None:
-        text = f"{code} has no counted return for {points[-1][0]}; it was last {found}"
+        text = f"{code} has {missing} for {points[-1][0]}; it was last {found}"
     else:
         text = f"{code} was {found}"
     recent = points[-RECENT_PERIODS:]
     if len(recent) > 1:
         red = sum(1 for *_, r in recent if r == Rag.RED)
-        text += f"; {red} of the last {len(recent)} periods {'was' if red == 1 else 'were'} red"
+        text += (
+            f"; {red} of the last {len(recent)} periods {'was' if red == 1 else 'were'} "
+            f"{words.rating(Rag.RED).lower()}"
+        )
         uncounted = sum(1 for _, v, _, _ in recent if v is None)
         if uncounted:
-            text += f" and {uncounted} had no counted return"
+            text += f" and {uncounted} had {missing}"
     return text + "."
 
 

@@ -137,3 +137,17 @@ def test_a_return_approved_after_its_periods_sign_off_stays_private_until_signed
     assert [(f["period"], f["value"], f["signed_off_on"]) for f in body["figures"]] == [
         ("2025-26-P06", SUBMITTED_VALUE, "2025-11-30")
     ]
+
+
+def test_the_trend_shows_a_month_without_a_published_figure_as_a_gap_in_residents_words(
+    published, client
+):
+    """H1 has figures for September 2024, August and September 2025: the months between
+    are rows saying so (the line is not joined across them), rated in the cards' words."""
+    page = client.get("/public/indicators/H1/").content.decode()
+    table = page[page.index("<table") : page.index("</table>")]
+    assert table.count("<tr") == 1 + 13  # heading, then September 2024 to September 2025
+    assert table.count("No published figure") == 10
+    assert "<th" in table and "Rating" in table and "RAG" not in table
+    assert "Off target" in table and "Red" not in table
+    assert "No counted return" not in page
