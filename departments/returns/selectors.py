@@ -9,9 +9,11 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from departments import periods
+from departments.forecasts import Forecast, forecast_of
 from departments.history import ValueChange, versions_of
 from departments.models import (
     Department,
+    ForecastConfidence,
     KpiReturn,
     PerformanceIndicator,
     PeriodSignOff,
@@ -21,6 +23,7 @@ from departments.models import (
 from departments.rating import (
     Rag,
     Timeliness,
+    forecast_target,
     period_target,
     rate_period_value,
     return_timeliness,
@@ -119,6 +122,11 @@ class ReturnRow(_ReturnStanding):
     @property
     def period_target(self):
         return period_target(self.indicator, self.target, self.period)
+
+    @property
+    def forecast(self) -> Forecast | None:
+        """The year-end forecast beside the current status, with its flag; no query."""
+        return forecast_of(self.indicator, self.kpi_return, self.target, self.rag)
 
 
 # A row of an indicator whose return for the period nobody has begun.
@@ -302,6 +310,8 @@ def indicator_context(indicator: PerformanceIndicator, period: periods.Period) -
     return {
         "target": target,
         "period_target": period_target(indicator, target, period),
+        "forecast_target": forecast_target(indicator, target),
+        "confidence_choices": ForecastConfidence.choices,
         "last_year": figure(last_year),
         "recent": [figure(p) for p in recent_periods],
     }
