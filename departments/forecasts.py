@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from departments.models import ForecastConfidence, KpiReturn, PerformanceIndicator, Target
+from departments.numbers import round_half_up
 from departments.rating import Rag, forecast_target, rate_forecast
 
 
@@ -32,10 +33,12 @@ def forecast_flag(current: Rag, confidence: str) -> str:
 
 @dataclass(frozen=True)
 class Forecast:
-    """A return's year-end forecast with its rating and flag. ``value`` and ``target``
-    are exact; pages round them to the indicator's places when they show them."""
+    """A return's year-end forecast with its rating and flag. ``value`` is as entered
+    (``rounded_value`` as rated); ``target`` is the annual target, already rounded to
+    the indicator's ``places``."""
 
     value: Decimal
+    places: int
     confidence: ForecastConfidence
     note: str
     target: Decimal | None
@@ -46,6 +49,11 @@ class Forecast:
     @property
     def flagged(self) -> bool:
         return bool(self.flag)
+
+    @property
+    def rounded_value(self) -> Decimal:
+        """The forecast rounded half-up to the indicator's places, as it was rated."""
+        return round_half_up(self.value, self.places)
 
 
 def forecast_of(
@@ -64,6 +72,7 @@ def forecast_of(
     confidence = ForecastConfidence(kpi_return.forecast_confidence)
     return Forecast(
         value=kpi_return.forecast_value,
+        places=indicator.decimal_places,
         confidence=confidence,
         note=kpi_return.forecast_note,
         target=forecast_target(indicator, target),

@@ -23,7 +23,9 @@ from departments.models import (
 from departments.rating import (
     Rag,
     Timeliness,
+    counted_value,
     forecast_target,
+    is_counted,
     period_target,
     rate_period_value,
     return_timeliness,
@@ -102,6 +104,36 @@ def returns_due(
             )
         )
     return rows
+
+
+def flagged_forecasts(
+    returns: list[tuple[PerformanceIndicator, KpiReturn]],
+) -> dict[int, Forecast]:
+    """The flagged forecasts (``departments.forecasts.forecast_flag``) of the counted
+    ``returns`` (each given with its indicator), by return id: each forecast rated
+    against its annual target and checked against the return's current RAG. One query
+    (the targets), none when no counted return has a forecast."""
+    with_forecast = [(i, r) for i, r in returns if r.has_forecast and is_counted(i, r)]
+    targets = targets_of([r for _, r in with_forecast])
+    flagged = {}
+    for indicator, kpi_return in with_forecast:
+        target = targets.get((kpi_return.indicator_id, kpi_return.financial_year))
+        value = counted_value(indicator, kpi_return)
+        current = rate_period_value(indicator, target, kpi_return.period_obj, value)
+        forecast = forecast_of(indicator, kpi_return, target, current)
+        if forecast is not None and forecast.flagged:
+            flagged[kpi_return.pk] = forecast
+    return flagged
+
+
+def forecasts_to_check(rows: list[ReturnDue]) -> list[tuple[ReturnDue, Forecast]]:
+    """``flagged_forecasts`` of the returns of ``rows``, with their rows, in row order."""
+    flagged = flagged_forecasts([(row.indicator, row.kpi_return) for row in rows if row.kpi_return])
+    return [
+        (row, flagged[row.kpi_return.pk])
+        for row in rows
+        if row.kpi_return is not None and row.kpi_return.pk in flagged
+    ]
 
 
 # --- returns pages ----------------------------------------------------------------------
