@@ -54,6 +54,11 @@ class KpiReturnSerializer(serializers.ModelSerializer):
         read_only=True, help_text="The 15th working day after the period's last day."
     )
     timeliness = serializers.SerializerMethodField(help_text=TIMELINESS_HELP)
+    forecast_confidence = serializers.ChoiceField(
+        choices=[("", "No forecast"), *ForecastConfidence.choices],
+        read_only=True,
+        help_text="Given with a forecast; empty otherwise.",
+    )
     forecast_rag = serializers.SerializerMethodField(help_text=FORECAST_RAG_HELP)
     forecast_flag = serializers.SerializerMethodField(help_text=FORECAST_FLAG_HELP)
 
@@ -105,7 +110,6 @@ class KpiReturnSerializer(serializers.ModelSerializer):
                 "help_text": "The year-end forecast of the indicator's year-to-date figure, "
                 "in its unit; empty when none is given."
             },
-            "forecast_confidence": {"help_text": "Given with a forecast; empty otherwise."},
             "forecast_note": {"help_text": "The sentence that explains the forecast."},
         }
 
