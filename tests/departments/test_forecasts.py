@@ -454,6 +454,27 @@ def test_the_dashboard_shows_current_status_and_forecast_side_by_side(
     assert "Check:" not in row_07
 
 
+def test_the_dashboard_api_gives_the_forecast_beside_the_status(
+    client, sam, housing, flagged_and_plain
+):
+    client.force_login(sam)
+    body = client.get(f"/api/v1/metrics/departments/{housing.pk}/?period={P07}").json()
+    rows = {row["code"]: row for row in body["indicators"]}
+    assert rows["LPI-HOU-03"]["rag"] == "red"
+    assert rows["LPI-HOU-03"]["forecast"] == {
+        "value": "90.5",
+        "target": "90.0",
+        "rag": "green",
+        "confidence": "on_track",
+        "note": "Agency cover from December.",
+        "flag": "Red now but forecast on track: check the recovery is real",
+    }
+    assert (rows["LPI-HOU-07"]["forecast"]["value"], rows["LPI-HOU-07"]["forecast"]["flag"]) == (
+        "1230",
+        "",
+    )
+
+
 def test_a_draft_forecast_is_not_shown_on_the_dashboard(alice, target, indicator, housing):
     _save(
         indicator,
