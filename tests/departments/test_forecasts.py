@@ -584,6 +584,18 @@ def _by_import(alice, indicator, fields, django_capture_on_commit_callbacks, tmp
     return job
 
 
+def test_the_form_offers_a_forecast_only_against_an_annual_target(
+    client, alice, indicator, households
+):
+    client.force_login(alice)
+    with_target = client.get(f"/returns/enter/{households.pk}/{P07}/").content.decode()
+    assert 'id="id_forecast_value"' in with_target
+    assert "against its annual target of 1,200" in with_target
+    without = client.get(f"/returns/enter/{indicator.pk}/{P07}/").content.decode()
+    assert 'id="id_forecast_value"' not in without
+    assert "LPI-HOU-03 has no annual target for 2026/27, so no year-end forecast" in without
+
+
 def test_the_form_the_api_and_an_import_refuse_a_bad_forecast_alike(
     client, alice, target, indicator, django_capture_on_commit_callbacks, tmp_path, settings
 ):
