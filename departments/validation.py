@@ -271,6 +271,11 @@ def parse_confidence(raw: object) -> str:
     raise ValueError(text)
 
 
+def is_given(raw: object) -> bool:
+    """Whether a field holds anything (0 does; None, "" and spaces do not)."""
+    return raw is not None and str(raw).strip() != ""
+
+
 def clean_forecast(
     indicator: PerformanceIndicator,
     *,
@@ -304,9 +309,13 @@ def clean_forecast(
         chosen = ""
     given = [
         name
-        for name, raw in (("forecast_value", value), ("forecast_confidence", confidence))
-        if raw not in (None, "") and str(raw).strip()
-    ] + (["forecast_note"] if note else [])
+        for name, raw in (
+            ("forecast_value", value),
+            ("forecast_confidence", confidence),
+            ("forecast_note", note),
+        )
+        if is_given(raw)
+    ]
     if not given:
         return result
     if not has_annual_target:

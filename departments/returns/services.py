@@ -40,6 +40,7 @@ from departments.validation import (
     CleanedForecast,
     clean_figures,
     clean_forecast,
+    is_given,
     period_problem,
 )
 
@@ -349,8 +350,7 @@ def _cleaned_forecast(
     """The checked forecast, and the target if it had to be read for it (so a
     submission does not read it twice). The target is read only when a forecast is
     given: a return without one costs no query."""
-    given = any(str(raw or "").strip() for raw in (value, confidence, note))
-    if not given or period_problem_found:
+    if not any(is_given(raw) for raw in (value, confidence, note)) or period_problem_found:
         # Without a period there is no year to find the annual target of; the period's
         # own message says what is wrong.
         return CleanedForecast(), target

@@ -125,6 +125,23 @@ def test_a_forecast_is_stored_with_its_confidence_and_sentence(alice, target, in
     assert saved.forecast_note == "The new rota holds through the winter."
 
 
+def test_a_forecast_of_nought_is_a_forecast(alice, households):
+    saved = _save(
+        households,
+        alice,
+        value="0",
+        forecast_value="0",
+        forecast_confidence="on_track",
+        forecast_note="No household placed all year.",
+    )
+    saved.refresh_from_db()
+    assert saved.forecast_value == 0
+    # Kept as stored by a save that does not name it, and still checked as a forecast.
+    kept = _save(households, alice, value="1", expected_version=saved.version)
+    kept.refresh_from_db()
+    assert (kept.forecast_value, kept.forecast_confidence) == (0, "on_track")
+
+
 def test_a_return_without_a_forecast_needs_no_annual_target(alice, indicator):
     saved = _save(indicator, alice, forecast_value="", forecast_confidence="", forecast_note="")
     assert saved.forecast_value is None and saved.forecast_confidence == ""
