@@ -471,6 +471,18 @@ def test_the_dashboard_shows_current_status_and_forecast_side_by_side(
     assert "Check:" not in row_07
 
 
+def test_the_indicator_page_shows_the_forecast_beside_the_status(
+    client, sam, indicator, flagged_and_plain
+):
+    client.force_login(sam)
+    html = client.get(f"/indicators/{indicator.pk}/?period={P07}").content.decode()
+    forecast = html[html.index('data-testid="forecast"') :].split("</dd>")[0]
+    assert "90.5" in forecast and "On track" in forecast
+    assert "Check: Red now but forecast on track" in forecast
+    assert "Agency cover from December." in forecast
+    assert "Against the annual target of 90.0" in forecast
+
+
 def test_the_dashboard_api_gives_the_forecast_beside_the_status(
     client, sam, housing, flagged_and_plain
 ):
