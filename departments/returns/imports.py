@@ -16,10 +16,10 @@ from core.importer import (
 )
 from core.tabular import table_file
 from departments import periods, roles
-from departments.models import Department, KpiReturn, PerformanceIndicator, Unit
+from departments.models import Department, KpiReturn, PerformanceIndicator, Target, Unit
 from departments.numbers import quoted
 from departments.returns import services
-from departments.validation import FIGURE_LABELS, FORECAST_LABELS
+from departments.validation import FIGURE_LABELS, FORECAST_LABELS, is_given
 
 RETURN_COLUMNS = (
     "indicator_code",
@@ -60,6 +60,15 @@ TEMPLATE_INFO_COLUMNS = (
     "current value (ignored)",
     "state (ignored)",
 )
+
+
+def _year_of(period_key: str) -> int | None:
+    """The financial year of a period key, or None for a key that is not one (the row's
+    own check says so)."""
+    try:
+        return periods.Period.parse(period_key).year
+    except ValueError:
+        return None
 
 
 def editable_departments(user) -> list[Department]:
@@ -128,6 +137,9 @@ class ReturnRowHandler:
         # The returns the current chunk of rows names, by (indicator id, period), and
         # those of them that are stored, locked.
         self._stored: dict[tuple[int, str], KpiReturn] = {}
+        # None: not read for this chunk, so a stored forecast is checked against the
+        # target prepare_return reads itself.
+        self._targets: dict[tuple[int, int], Target] | None = None
         self._chunk: set[tuple[int, str]] = set()
         self._pending: list[services.PreparedReturn] = []
         self._refused = False  # a row was refused: the file will be undone, write no more
@@ -149,6 +161,18 @@ class ReturnRowHandler:
         }
         self._chunk = {(indicator.pk, period_key) for indicator, period_key in wanted}
         self._stored = services.locked_returns(wanted)
+        # The annual targets that rate the chunk's forecasts, read once for the chunk
+        # rather than once for each row that gives a forecast (not at all without one).
+        self._targets = None
+        if not any(is_given(row.get(c)) for _, row in rows for c in _FORECAST_COLUMNS):
+            return
+        years = {year for _, period_key in wanted if (year := _year_of(period_key))}
+        self._targets = {
+            (target.indicator_id, target.financial_year): target
+            for target in Target.objects.filter(
+                indicator__in={indicator.pk for indicator, _ in wanted}, financial_year__in=years
+            )
+        }
 
     def write_row(self, row_number: int, row: dict[str, str]) -> Outcome:
         """Check one row and buffer its change; a full buffer is written (``finish``)."""
@@ -214,9 +238,17 @@ class ReturnRowHandler:
                 expected_version=None,
                 today=self.today,
                 stored=self._stored.get(key),
+                **self._known_target(indicator, period_key),
             )
         except PermissionDenied as denied:
             raise ValidationError({"indicator_code": str(denied)}) from denied
+
+    def _known_target(self, indicator: PerformanceIndicator, period_key: str) -> dict:
+        """``prepare_return``'s ``target`` when the chunk's targets were read; else
+        nothing, and it reads the target itself if the row's forecast needs it."""
+        if self._targets is None:
+            return {}
+        return {"target": self._targets.get((indicator.pk, _year_of(period_key)))}
 
     @staticmethod
     def _check_percent_cells(indicator: PerformanceIndicator, row: dict[str, str]) -> None:

@@ -22,6 +22,8 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from departments.forecasts import forecast_flag, forecast_of
@@ -717,6 +719,34 @@ def test_an_import_without_the_forecast_columns_keeps_a_stored_forecast(
     assert job.status == ImportStatus.SUCCEEDED, job.errors
     stored = KpiReturn.objects.get()
     assert (stored.value, stored.forecast_value) == (Decimal("93"), Decimal("88.5"))
+
+
+def test_an_imports_queries_do_not_grow_with_its_forecasts(
+    alice, housing, django_capture_on_commit_callbacks, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    made = []
+    for n in range(12):
+        indicator = IndicatorFactory(department=housing, code=f"FC-{n:02d}")
+        TargetFactory(indicator=indicator, financial_year=2026)
+        made.append(indicator)
+
+    def queries(indicators) -> int:
+        lines = "".join(f"{i.code},{P07},91,92,on_track,Steady.\n" for i in indicators)
+        header = "indicator_code,period,value,forecast_value,forecast_confidence,forecast_note\n"
+        uploaded = SimpleUploadedFile("returns.csv", (header + lines).encode())
+        with (
+            CaptureQueriesContext(connection) as captured,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            job = start_import(kind="returns", actor=alice, uploaded_file=uploaded)
+        job.refresh_from_db()
+        assert job.status == ImportStatus.SUCCEEDED, job.errors
+        return len(captured)
+
+    queries(made[:1])  # the first import reads what is then kept (the user's scope)
+    assert queries(made[1:3]) == queries(made[3:])
+    assert KpiReturn.objects.filter(forecast_confidence="on_track").count() == 12
 
 
 def test_the_api_schema_shows_the_forecast_fields(client, alice):
