@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from demo.forecasts import add_forecast, is_latest
 from demo.reference import DECIMAL_PLACES, IndicatorSpec
 from demo.scale import Episode
 from demo.timestamps import at
 from departments import periods
-from departments.models import KpiReturn, PerformanceIndicator, PeriodSignOff, ReturnState
+from departments.models import KpiReturn, PerformanceIndicator, PeriodSignOff, ReturnState, Target
 from departments.numbers import round_half_up
 
 # Multipliers by month of the financial year (P01 = April): winter is December to February.
@@ -173,9 +174,18 @@ def build_returns(
                 z = figures.z_score(spec, period)
                 if state is None:
                     continue
-                yield _one_return(
+                kpi_return = _one_return(
                     rng, figures, spec, indicator, period, annual, tolerance, z, state, late, people
                 )
+                if is_latest(period, today):
+                    target = Target(
+                        indicator=indicator,
+                        financial_year=year,
+                        annual_value=annual,
+                        tolerance=tolerance,
+                    )
+                    add_forecast(kpi_return, target)
+                yield kpi_return
 
 
 def _one_return(

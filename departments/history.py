@@ -44,6 +44,8 @@ HIDDEN_FIELDS = frozenset({"id", "version"})
 # Where a field's own verbose name is not what a reader calls it ("app.model.field").
 LABELS = {
     "departments.kpireturn.sent_back_reason": "Reason for sending back",
+    "departments.kpireturn.forecast_value": "Year-end forecast",
+    "departments.kpireturn.forecast_note": "Forecast explanation",
     "departments.council.weight_on_time": "On-time weight",
     "departments.council.weight_digital_share": "Digital share weight",
     "departments.council.weight_reach": "Reach weight",
@@ -74,6 +76,7 @@ PERCENT_FIELDS = frozenset(
 INDICATOR_FIGURES = frozenset(
     {
         "departments.kpireturn.value",
+        "departments.kpireturn.forecast_value",
         "departments.target.annual_value",
         "departments.target.tolerance",
     }

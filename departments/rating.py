@@ -301,3 +301,30 @@ def year_to_date(
         periods_counted=len(counted),
         periods_in_range=len(in_range),
     )
+
+
+# --- year-end forecasts (issue 20, item 1) ---------------------------------------------
+
+
+def forecast_target(indicator: PerformanceIndicator, target: Target | None) -> Decimal | None:
+    """What a year-end forecast is rated against: the year to date at the year's end,
+    which is the annual target (a ``sum`` indicator's pro-rating covers the whole year),
+    rounded half-up to the indicator's places; None without a target."""
+    if target is None:
+        return None
+    return year_to_date_target(indicator, target, Period.financial_year(target.financial_year))
+
+
+def rate_forecast(
+    indicator: PerformanceIndicator, target: Target | None, forecast_value: Decimal | None
+) -> Rag:
+    """The RAG of a year-end forecast against the annual target, by the one rule
+    (``rate``): the same tolerance, polarity and rounding as every other figure."""
+    tolerance = target.tolerance if target is not None else Decimal(0)
+    return rate(
+        forecast_value,
+        forecast_target(indicator, target),
+        tolerance,
+        indicator.polarity,
+        indicator.decimal_places,
+    )

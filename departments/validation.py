@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils import timezone
 
 from core.words import plural
-from departments.models import KpiReturn, PerformanceIndicator, Unit
+from departments.models import ForecastConfidence, KpiReturn, PerformanceIndicator, Unit
 from departments.numbers import decimal_digits, decimal_problem, percent_problem, quoted
 from departments.periods import Period
 
@@ -237,3 +237,118 @@ def period_problem(
     if not period.has_ended(today or timezone.localdate()):
         return f"{period.label} has not ended yet: a return can be entered once it has"
     return None
+
+
+# --- year-end forecasts (issue 20, item 1) ------------------------------------------
+
+FORECAST_LABELS = {
+    "forecast_value": "Year-end forecast",
+    "forecast_confidence": "Forecast confidence",
+    "forecast_note": "Forecast explanation",
+}
+_CONFIDENCE_WORDS = ", ".join(label.lower() for label in ForecastConfidence.labels)
+
+
+@dataclass
+class CleanedForecast:
+    """A return's year-end forecast as stored: all empty when none is given."""
+
+    value: Decimal | None = None
+    confidence: str = ""
+    note: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def parse_confidence(raw: object) -> str:
+    """The stored confidence ("on_track") from its key or its words ("On track", "on
+    track"); "" when empty. Raises ValueError for anything else."""
+    text = "" if raw is None else " ".join(str(raw).split()).lower()
+    if text == "":
+        return ""
+    for choice in ForecastConfidence:
+        if text in (choice.value, choice.label.lower()):
+            return choice.value
+    raise ValueError(text)
+
+
+def is_given(raw: object) -> bool:
+    """Whether a field holds anything (0 does; None, "" and spaces do not)."""
+    return raw is not None and str(raw).strip() != ""
+
+
+def clean_forecast(
+    indicator: PerformanceIndicator,
+    *,
+    year: int,
+    has_annual_target: bool,
+    value: object = None,
+    confidence: object = None,
+    note: object = None,
+) -> CleanedForecast:
+    """Check a return's year-end forecast: a value in the indicator's unit with the
+    confidence (on track, at risk, off track) and a sentence saying why, or nothing.
+
+    ``year`` is the return's financial year (2025 for 2025-26) and ``has_annual_target``
+    whether the indicator has a target for it: a forecast is rated against that annual
+    target, so without one it is refused, naming the field. The value obeys the return
+    value's own rules (not negative, a percentage up to 100, the indicator's decimal
+    places), whatever the indicator's year-to-date rule."""
+    result = CleanedForecast()
+    note = str(note or "").strip()
+    try:
+        number = parse_decimal(value)
+    except ValueError as error:
+        result.errors["forecast_value"] = number_message(FORECAST_LABELS["forecast_value"], error)
+        number = None
+    try:
+        chosen = parse_confidence(confidence)
+    except ValueError:
+        result.errors["forecast_confidence"] = (
+            f"Forecast confidence must be one of {_CONFIDENCE_WORDS}"
+        )
+        chosen = ""
+    given = [
+        name
+        for name, raw in (
+            ("forecast_value", value),
+            ("forecast_confidence", confidence),
+            ("forecast_note", note),
+        )
+        if is_given(raw)
+    ]
+    if not given:
+        return result
+    if not has_annual_target:
+        first = given[0]
+        return CleanedForecast(
+            errors={
+                first: f"{FORECAST_LABELS[first]}: {indicator.code} has no annual target for "
+                f"{Period.financial_year(year).label}, so no year-end forecast can "
+                "be given: leave the forecast empty"
+            }
+        )
+    if result.errors:
+        return result
+    if number is None:
+        result.errors["forecast_value"] = (
+            "Enter the year-end forecast, or leave the confidence and explanation empty"
+        )
+    else:
+        label = FORECAST_LABELS["forecast_value"]
+        problem = _range_problem(indicator, number, label) or _value_limit_problem(
+            indicator, number, label
+        )
+        if problem:
+            result.errors["forecast_value"] = problem
+    if not chosen:
+        result.errors["forecast_confidence"] = (
+            f"Choose the forecast confidence: {_CONFIDENCE_WORDS}"
+        )
+    if not note:
+        result.errors["forecast_note"] = (
+            "Explain the forecast in a sentence: what it rests on and what could change it"
+        )
+    if result.errors:
+        return result
+    result.value, result.confidence, result.note = number, chosen, note
+    return result

@@ -19,7 +19,13 @@ from departments.models import Department, KpiReturn, Membership, ReturnState
 from departments.periods import date_in_words, key_in_words
 from departments.rating import Timeliness
 from departments.returns.filters import EVERY_PERIOD
-from departments.returns.selectors import ReturnDue, returns_due, sign_off_summary
+from departments.returns.selectors import (
+    ReturnDue,
+    flagged_forecasts,
+    forecasts_to_check,
+    returns_due,
+    sign_off_summary,
+)
 from departments.roles import Role, scope_for
 from partnerships.contracts import selectors as contract_selectors
 from partnerships.contracts.models import Assessment, AssessmentState
@@ -224,15 +230,20 @@ def _approvals(user, my_returns: str) -> ToDoList:
     )
     count = waiting.count()
     items = []
-    for r in waiting.select_related("indicator", "department", "submitted_by")[:SHOWN]:
+    shown = list(waiting.select_related("indicator", "department", "submitted_by")[:SHOWN])
+    flagged = flagged_forecasts([(r.indicator, r) for r in shown])
+    for r in shown:
         by = (r.submitted_by.get_full_name() or r.submitted_by.username) if r.submitted_by else ""
         when = date_in_words(timezone.localtime(r.submitted_at).date()) if r.submitted_at else ""
         detail = f"{r.department.name}, submitted by {by}" if by else r.department.name
+        detail = f"{detail} on {when}" if when else detail
+        if r.pk in flagged:
+            detail = f"{detail}. Forecast to check: {flagged[r.pk].flag}"
         items.append(
             ToDoItem(
                 f"Approve {r.indicator.code} {r.indicator.title}, {key_in_words(r.period)}",
                 reverse("departments:return-detail", args=[r.pk]) + "#actions",
-                f"{detail} on {when}" if when else detail,
+                detail,
                 record=r,
             )
         )
@@ -247,6 +258,31 @@ def _approvals(user, my_returns: str) -> ToDoList:
         more=_more(
             count, "Every submitted return", f"{my_returns}?state=submitted&period={EVERY_PERIOD}"
         ),
+    )
+
+
+def _forecasts_to_check(rows: list[ReturnDue]) -> ToDoList:
+    """Year-end forecasts that contradict their return's current status (the one flag,
+    ``departments.forecasts.forecast_flag``), for the head of service to check."""
+    flagged = forecasts_to_check(rows)
+    return ToDoList(
+        "forecasts_to_check",
+        "Forecasts to check",
+        "forecast",
+        len(flagged),
+        [
+            ToDoItem(
+                f"{row.indicator.code} {row.indicator.title}, {row.period.in_words}",
+                reverse("departments:return-detail", args=[row.kpi_return.pk]),
+                f"{forecast.current.label} now, forecast {forecast.confidence.label.lower()}: "
+                f"{forecast.flag}",
+                record=row,
+            )
+            for row, forecast in flagged[:SHOWN]
+        ],
+        "No forecast contradicts its current status.",
+        lead="A red result forecast on track, or a green one forecast off track: ask the "
+        "officer what the forecast rests on.",
     )
 
 
@@ -593,6 +629,7 @@ def home_lists(user, today: date | None = None) -> Home:
             lists.append(_approvals(user, my_returns))
             head_rows = [r for r in rows if r.indicator.department_id in scope.head_department_ids]
             lists.append(_missing_for_department(head_rows, month, my_returns))
+            lists.append(_forecasts_to_check(head_rows))
     if scope.is_smt or scope.is_admin:
         lists += [
             _results_to_verify(user),

@@ -38,6 +38,7 @@ from departments.models.referral_summaries import (
 from departments.models.referrals import Channel, Referral
 from departments.models.returns import (
     EDITABLE_RETURN_STATES,
+    ForecastConfidence,
     KpiReturn,
     PeriodFields,
     PeriodSignOff,
@@ -56,6 +57,7 @@ __all__ = [
     "ComparatorMember",
     "DEPARTMENT_ROLES",
     "EDITABLE_RETURN_STATES",
+    "ForecastConfidence",
     "Channel",
     "Council",
     "Department",

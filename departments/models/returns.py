@@ -50,6 +50,15 @@ class ReturnState(models.TextChoices):
 EDITABLE_RETURN_STATES = (ReturnState.DRAFT, ReturnState.SENT_BACK)
 
 
+class ForecastConfidence(models.TextChoices):
+    """How sure the officer is that the indicator will meet its annual target by the
+    year end (issue 20, item 1)."""
+
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    OFF_TRACK = "off_track", "Off track"
+
+
 class KpiReturn(PeriodFields):
     """One department's figure for one indicator and period, and where it is in the workflow."""
 
@@ -64,6 +73,21 @@ class KpiReturn(PeriodFields):
     denominator = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
     commentary = models.TextField(blank=True, max_length=TEXT_LIMIT)
     improvement_action = models.TextField(blank=True, max_length=TEXT_LIMIT)
+    # The officer's year-end forecast of the indicator's year-to-date figure, rated
+    # against the annual target (departments.forecasts); only for an indicator with one.
+    forecast_value = models.DecimalField(
+        max_digits=20,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="The figure expected for the whole financial year, in the indicator's unit.",
+    )
+    forecast_confidence = models.CharField(
+        max_length=9, choices=ForecastConfidence.choices, blank=True
+    )
+    forecast_note = models.TextField(
+        blank=True, max_length=TEXT_LIMIT, help_text="One sentence on why, with the forecast."
+    )
     state = models.CharField(max_length=10, choices=ReturnState.choices, default=ReturnState.DRAFT)
     version = models.PositiveIntegerField(
         default=1, help_text="Raised by every save; a save based on an older version is refused."
@@ -111,6 +135,16 @@ class KpiReturn(PeriodFields):
             models.CheckConstraint(
                 condition=Q(period_start__lte=F("period_end")), name="return_period_ordered"
             ),
+            models.CheckConstraint(
+                condition=Q(forecast_confidence__in=["", *ForecastConfidence.values]),
+                name="return_forecast_confidence_valid",
+            ),
+            # A forecast is its value and its confidence together, or neither.
+            models.CheckConstraint(
+                condition=Q(forecast_value__isnull=True, forecast_confidence="")
+                | (Q(forecast_value__isnull=False) & ~Q(forecast_confidence="")),
+                name="return_forecast_value_and_confidence_together",
+            ),
         ]
         indexes = [
             models.Index(fields=["department", "period"]),
@@ -121,6 +155,10 @@ class KpiReturn(PeriodFields):
 
     def __str__(self) -> str:
         return f"{self.indicator.code}, {periods.key_in_words(self.period)}"
+
+    @property
+    def has_forecast(self) -> bool:
+        return self.forecast_value is not None
 
     @property
     def period_obj(self) -> periods.Period:

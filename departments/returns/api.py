@@ -10,6 +10,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
 from core.api.errors import STATE_CONFLICT, error_responses, request_example
+from departments.forecasts import forecast_of
 from departments.imports.api import (
     IMPORT_EXAMPLES,
     IMPORT_PARSERS,
@@ -17,8 +18,8 @@ from departments.imports.api import (
     IMPORT_RESPONSES,
     start_import_response,
 )
-from departments.models import Department, KpiReturn, PerformanceIndicator
-from departments.rating import Timeliness, return_timeliness
+from departments.models import Department, ForecastConfidence, KpiReturn, PerformanceIndicator
+from departments.rating import Rag, Timeliness, return_timeliness
 from departments.returns import selectors, services
 from departments.returns.filters import ReturnFilter
 
@@ -32,6 +33,20 @@ TIMELINESS_HELP = (
 )
 
 
+FORECAST_RAG_HELP = (
+    "The year-end forecast rated against the annual target (for a sum indicator the whole "
+    "year's total) by the rule of every figure; null without a forecast."
+)
+FORECAST_FLAG_HELP = (
+    "Why the head of service should check the forecast (a red return forecast on track, or "
+    "a green one forecast off track); empty when there is nothing to check."
+)
+FORECAST_WRITE_HELP = (
+    "Only for an indicator with an annual target for the period's year. A forecast is its "
+    "value, its confidence and a sentence, all three, or none."
+)
+
+
 class KpiReturnSerializer(serializers.ModelSerializer):
     indicator_code = serializers.CharField(source="indicator.code", read_only=True)
     rag = serializers.SerializerMethodField()
@@ -39,6 +54,13 @@ class KpiReturnSerializer(serializers.ModelSerializer):
         read_only=True, help_text="The 15th working day after the period's last day."
     )
     timeliness = serializers.SerializerMethodField(help_text=TIMELINESS_HELP)
+    forecast_confidence = serializers.ChoiceField(
+        choices=[("", "No forecast"), *ForecastConfidence.choices],
+        read_only=True,
+        help_text="Given with a forecast; empty otherwise.",
+    )
+    forecast_rag = serializers.SerializerMethodField(help_text=FORECAST_RAG_HELP)
+    forecast_flag = serializers.SerializerMethodField(help_text=FORECAST_FLAG_HELP)
 
     class Meta:
         model = KpiReturn
@@ -56,6 +78,11 @@ class KpiReturnSerializer(serializers.ModelSerializer):
             "denominator",
             "commentary",
             "improvement_action",
+            "forecast_value",
+            "forecast_confidence",
+            "forecast_note",
+            "forecast_rag",
+            "forecast_flag",
             "state",
             "version",
             "sent_back_reason",
@@ -79,16 +106,46 @@ class KpiReturnSerializer(serializers.ModelSerializer):
             },
             "numerator": {"help_text": "A ratio indicator's numerator; empty otherwise."},
             "denominator": {"help_text": "A ratio indicator's denominator; empty otherwise."},
+            "forecast_value": {
+                "help_text": "The year-end forecast of the indicator's year-to-date figure, "
+                "in its unit; empty when none is given."
+            },
+            "forecast_note": {"help_text": "The sentence that explains the forecast."},
         }
 
-    def get_rag(self, obj: KpiReturn) -> str:
+    def _target(self, obj: KpiReturn):
         # A list gives the targets of its page's returns (ReturnViewSet.paginate_queryset),
-        # so no query is made per row; a single return reads its own.
+        # so no query is made per row; a single return reads its own, once.
+        key = (obj.indicator_id, obj.financial_year)
         targets = self.context.get("targets")
-        if targets is None:
-            return services.rag_of(obj.indicator, obj.period, obj.value).value
-        target = targets.get((obj.indicator_id, obj.financial_year))
-        return services.rag_of(obj.indicator, obj.period, obj.value, target=target).value
+        if targets is not None:
+            return targets.get(key)
+        read = self.__dict__.setdefault("_targets_read", {})
+        if key not in read:
+            read[key] = services.target_for(obj.indicator, obj.period_obj)
+        return read[key]
+
+    def get_rag(self, obj: KpiReturn) -> str:
+        return services.rag_of(obj.indicator, obj.period, obj.value, target=self._target(obj)).value
+
+    def _forecast(self, obj: KpiReturn):
+        if obj.forecast_value is None:
+            return None
+        target = self._target(obj)
+        current = services.rag_of(obj.indicator, obj.period, obj.value, target=target)
+        return forecast_of(obj.indicator, obj, target, current)
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=[rag.value for rag in Rag], allow_null=True)
+    )
+    def get_forecast_rag(self, obj: KpiReturn) -> str | None:
+        forecast = self._forecast(obj)
+        return None if forecast is None else forecast.rag.value
+
+    @extend_schema_field(serializers.CharField())
+    def get_forecast_flag(self, obj: KpiReturn) -> str:
+        forecast = self._forecast(obj)
+        return "" if forecast is None else forecast.flag
 
     @extend_schema_field(serializers.ChoiceField(choices=[t.value for t in Timeliness]))
     def get_timeliness(self, obj: KpiReturn) -> str:
@@ -115,6 +172,18 @@ class ReturnWriteSerializer(serializers.Serializer):
     commentary = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     improvement_action = serializers.CharField(
         required=False, allow_blank=True, trim_whitespace=False
+    )
+    forecast_value = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, help_text=FORECAST_WRITE_HELP
+    )
+    forecast_confidence = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="One of " + ", ".join(ForecastConfidence.values) + "; empty for none.",
+    )
+    forecast_note = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, trim_whitespace=False
     )
     version = serializers.IntegerField(
         required=False, allow_null=True, help_text="The version your change is based on."
@@ -202,6 +271,9 @@ class ReturnViewSet(
             denominator=figures.get("denominator", absent),
             commentary=figures.get("commentary", services.KEEP if partial else ""),
             improvement_action=figures.get("improvement_action", services.KEEP if partial else ""),
+            forecast_value=figures.get("forecast_value", absent),
+            forecast_confidence=figures.get("forecast_confidence", absent),
+            forecast_note=figures.get("forecast_note", absent),
             expected_version=figures.get("version"),
             submit=figures["submit"],
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from core.concurrency import StaleWrite
 from departments import history
-from departments.models import KpiReturn, ReturnState
+from departments.models import ForecastConfidence, KpiReturn, ReturnState
 from departments.numbers import format_figure
 
 TRACKED_FIELDS = (
@@ -17,6 +17,9 @@ TRACKED_FIELDS = (
     "denominator",
     "commentary",
     "improvement_action",
+    "forecast_value",
+    "forecast_confidence",
+    "forecast_note",
     "state",
     "sent_back_reason",
 )
@@ -26,6 +29,9 @@ FIELD_LABELS = {
     "denominator": "Denominator",
     "commentary": "Commentary",
     "improvement_action": "Improvement action",
+    "forecast_value": "Year-end forecast",
+    "forecast_confidence": "Forecast confidence",
+    "forecast_note": "Forecast explanation",
     "state": "State",
     "sent_back_reason": "Reason for sending back",
 }
@@ -55,8 +61,10 @@ def shown_value(field: str, value: object, places: int) -> str:
     their label, – for nothing."""
     if value is None or value == "":
         return "–"
-    if field == "value":
+    if field in ("value", "forecast_value"):
         return format_figure(value, places)
+    if field == "forecast_confidence":
+        return ForecastConfidence(value).label
     if field in ("numerator", "denominator"):
         return f"{value.normalize():f}"
     if field == "state":

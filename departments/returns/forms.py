@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from departments.models import Department, ReturnState
+from departments.models import Department, ForecastConfidence, ReturnState
 
 
 class ReturnForm(forms.Form):
@@ -30,6 +30,11 @@ class ReturnForm(forms.Form):
         label="Improvement action",
         help_text="What will be done, by whom and by when. Required when the result is red.",
     )
+    # Offered only for an indicator with an annual target (the template decides); the
+    # service refuses a forecast without one, as it does from the API and imports.
+    forecast_value = forms.CharField(required=False, max_length=40)
+    forecast_confidence = forms.CharField(required=False, max_length=20)
+    forecast_note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     action = forms.ChoiceField(
         choices=[("save", "Save draft"), ("submit", "Submit")],
@@ -79,7 +84,10 @@ class SignOffForm(forms.Form):
         return None if chosen == self.WHOLE_COUNCIL else self.departments[chosen]
 
 
+FORECAST_CONFIDENCE_CHOICES = ForecastConfidence.choices
+
 __all__ = [
+    "FORECAST_CONFIDENCE_CHOICES",
     "ReasonForm",
     "ReturnForm",
     "ReturnState",

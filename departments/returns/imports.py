@@ -16,10 +16,10 @@ from core.importer import (
 )
 from core.tabular import table_file
 from departments import periods, roles
-from departments.models import Department, KpiReturn, PerformanceIndicator, Unit
+from departments.models import Department, KpiReturn, PerformanceIndicator, Target, Unit
 from departments.numbers import quoted
 from departments.returns import services
-from departments.validation import FIGURE_LABELS
+from departments.validation import FIGURE_LABELS, FORECAST_LABELS, is_given
 
 RETURN_COLUMNS = (
     "indicator_code",
@@ -29,6 +29,9 @@ RETURN_COLUMNS = (
     "denominator",
     "commentary",
     "improvement_action",
+    "forecast_value",
+    "forecast_confidence",
+    "forecast_note",
 )
 
 
@@ -36,6 +39,8 @@ _FIGURE_COLUMNS = ("value", "numerator", "denominator")
 
 
 _TEXT_COLUMNS = ("commentary", "improvement_action")
+# The year-end forecast (issue 20): a figure, a confidence and its sentence.
+_FORECAST_COLUMNS = ("forecast_value", "forecast_confidence", "forecast_note")
 
 # Checked changes written together: on PostgreSQL one statement for the returns (new or
 # changed) and one for their history rows; as many rows as a look-ahead chunk.
@@ -44,7 +49,7 @@ BATCH_SIZE = 1000
 
 def _has_content(row: dict[str, str]) -> bool:
     """Whether a row holds a figure or a text; one without is a template row, skipped."""
-    return any(row.get(column) for column in _FIGURE_COLUMNS + _TEXT_COLUMNS)
+    return any(row.get(column) for column in _FIGURE_COLUMNS + _TEXT_COLUMNS + _FORECAST_COLUMNS)
 
 
 # Shown in the template for information; the importer ignores columns it does not know.
@@ -55,6 +60,15 @@ TEMPLATE_INFO_COLUMNS = (
     "current value (ignored)",
     "state (ignored)",
 )
+
+
+def _year_of(period_key: str) -> int | None:
+    """The financial year of a period key, or None for a key that is not one (the row's
+    own check says so)."""
+    try:
+        return periods.Period.parse(period_key).year
+    except ValueError:
+        return None
 
 
 def editable_departments(user) -> list[Department]:
@@ -90,7 +104,9 @@ class ReturnRowHandler:
     )
     columns_hint = (
         "Columns: indicator_code, period, value (or numerator and denominator for an "
-        "indicator worked out from them), commentary and improvement_action. A column your "
+        "indicator worked out from them), commentary and improvement_action, and optionally "
+        "a year-end forecast: forecast_value, forecast_confidence (on track, at risk or off "
+        "track) and forecast_note, for an indicator with an annual target. A column your "
         "file leaves out keeps what is stored; an empty cell in a column it has clears that "
         "field. A row identical to what is stored changes nothing, even for an approved "
         "return. Other columns are ignored."
@@ -121,6 +137,9 @@ class ReturnRowHandler:
         # The returns the current chunk of rows names, by (indicator id, period), and
         # those of them that are stored, locked.
         self._stored: dict[tuple[int, str], KpiReturn] = {}
+        # None: not read for this chunk, so a stored forecast is checked against the
+        # target prepare_return reads itself.
+        self._targets: dict[tuple[int, int], Target] | None = None
         self._chunk: set[tuple[int, str]] = set()
         self._pending: list[services.PreparedReturn] = []
         self._refused = False  # a row was refused: the file will be undone, write no more
@@ -142,6 +161,18 @@ class ReturnRowHandler:
         }
         self._chunk = {(indicator.pk, period_key) for indicator, period_key in wanted}
         self._stored = services.locked_returns(wanted)
+        # The annual targets that rate the chunk's forecasts, read once for the chunk
+        # rather than once for each row that gives a forecast (not at all without one).
+        self._targets = None
+        if not any(is_given(row.get(c)) for _, row in rows for c in _FORECAST_COLUMNS):
+            return
+        years = {year for _, period_key in wanted if (year := _year_of(period_key))}
+        self._targets = {
+            (target.indicator_id, target.financial_year): target
+            for target in Target.objects.filter(
+                indicator__in={indicator.pk for indicator, _ in wanted}, financial_year__in=years
+            )
+        }
 
     def write_row(self, row_number: int, row: dict[str, str]) -> Outcome:
         """Check one row and buffer its change; a full buffer is written (``finish``)."""
@@ -200,13 +231,24 @@ class ReturnRowHandler:
                 period_key=period_key,
                 actor=self.actor,
                 # A column the file does not have keeps what is stored (issue 14).
-                **{name: row.get(name, services.KEEP) for name in _FIGURE_COLUMNS + _TEXT_COLUMNS},
+                **{
+                    name: row.get(name, services.KEEP)
+                    for name in _FIGURE_COLUMNS + _TEXT_COLUMNS + _FORECAST_COLUMNS
+                },
                 expected_version=None,
                 today=self.today,
                 stored=self._stored.get(key),
+                **self._known_target(indicator, period_key),
             )
         except PermissionDenied as denied:
             raise ValidationError({"indicator_code": str(denied)}) from denied
+
+    def _known_target(self, indicator: PerformanceIndicator, period_key: str) -> dict:
+        """``prepare_return``'s ``target`` when the chunk's targets were read; else
+        nothing, and it reads the target itself if the row's forecast needs it."""
+        if self._targets is None:
+            return {}
+        return {"target": self._targets.get((indicator.pk, _year_of(period_key)))}
 
     @staticmethod
     def _check_percent_cells(indicator: PerformanceIndicator, row: dict[str, str]) -> None:
@@ -220,6 +262,14 @@ class ReturnRowHandler:
             )
             if problem:
                 errors[name] = problem
+        # A forecast is a value in the indicator's unit, even for a ratio indicator.
+        problem = percent_cell_problem(
+            row.get("forecast_value"),
+            label=FORECAST_LABELS["forecast_value"],
+            percent_allowed=indicator.unit == Unit.PERCENT,
+        )
+        if problem:
+            errors["forecast_value"] = problem
         if errors:
             raise ValidationError(errors)
 
@@ -250,7 +300,7 @@ def returns_template(
         _template_row(indicator, period.key, existing.get(indicator.pk)) for indicator in indicators
     ]
     header = [*RETURN_COLUMNS, *TEMPLATE_INFO_COLUMNS]
-    widths = [16, 13, 10, 11, 13, 40, 40, 50, 10, 34, 18, 12]
+    widths = [16, 13, 10, 11, 13, 40, 40, 12, 14, 40, 50, 10, 34, 18, 12]
     content_type, content = table_file(header, rows, file_format, title="Returns", widths=widths)
     return f"returns-{department.code}-{period.key}.{file_format}", content_type, content
 
@@ -268,6 +318,6 @@ def _template_row(
         current = "" if kpi_return.value is None else format(kpi_return.value.normalize(), "f")
         state = kpi_return.get_state_display()
     return [
-        indicator.code, period_key, "", "", "", "", "",
+        indicator.code, period_key, "", "", "", "", "", "", "", "",
         indicator.title, indicator.get_unit_display(), how, current, state,
     ]  # fmt: skip

@@ -9,9 +9,11 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from departments import periods
+from departments.forecasts import Forecast, forecast_of
 from departments.history import ValueChange, versions_of
 from departments.models import (
     Department,
+    ForecastConfidence,
     KpiReturn,
     PerformanceIndicator,
     PeriodSignOff,
@@ -21,6 +23,9 @@ from departments.models import (
 from departments.rating import (
     Rag,
     Timeliness,
+    counted_value,
+    forecast_target,
+    is_counted,
     period_target,
     rate_period_value,
     return_timeliness,
@@ -101,6 +106,36 @@ def returns_due(
     return rows
 
 
+def flagged_forecasts(
+    returns: list[tuple[PerformanceIndicator, KpiReturn]],
+) -> dict[int, Forecast]:
+    """The flagged forecasts (``departments.forecasts.forecast_flag``) of the counted
+    ``returns`` (each given with its indicator), by return id: each forecast rated
+    against its annual target and checked against the return's current RAG. One query
+    (the targets), none when no counted return has a forecast."""
+    with_forecast = [(i, r) for i, r in returns if r.has_forecast and is_counted(i, r)]
+    targets = targets_of([r for _, r in with_forecast])
+    flagged = {}
+    for indicator, kpi_return in with_forecast:
+        target = targets.get((kpi_return.indicator_id, kpi_return.financial_year))
+        value = counted_value(indicator, kpi_return)
+        current = rate_period_value(indicator, target, kpi_return.period_obj, value)
+        forecast = forecast_of(indicator, kpi_return, target, current)
+        if forecast is not None and forecast.flagged:
+            flagged[kpi_return.pk] = forecast
+    return flagged
+
+
+def forecasts_to_check(rows: list[ReturnDue]) -> list[tuple[ReturnDue, Forecast]]:
+    """``flagged_forecasts`` of the returns of ``rows``, with their rows, in row order."""
+    flagged = flagged_forecasts([(row.indicator, row.kpi_return) for row in rows if row.kpi_return])
+    return [
+        (row, flagged[row.kpi_return.pk])
+        for row in rows
+        if row.kpi_return is not None and row.kpi_return.pk in flagged
+    ]
+
+
 # --- returns pages ----------------------------------------------------------------------
 
 
@@ -119,6 +154,11 @@ class ReturnRow(_ReturnStanding):
     @property
     def period_target(self):
         return period_target(self.indicator, self.target, self.period)
+
+    @property
+    def forecast(self) -> Forecast | None:
+        """The year-end forecast beside the current status, with its flag; no query."""
+        return forecast_of(self.indicator, self.kpi_return, self.target, self.rag)
 
 
 # A row of an indicator whose return for the period nobody has begun.
@@ -302,6 +342,8 @@ def indicator_context(indicator: PerformanceIndicator, period: periods.Period) -
     return {
         "target": target,
         "period_target": period_target(indicator, target, period),
+        "forecast_target": forecast_target(indicator, target),
+        "confidence_choices": ForecastConfidence.choices,
         "last_year": figure(last_year),
         "recent": [figure(p) for p in recent_periods],
     }

@@ -35,7 +35,14 @@ from departments.rating import Rag, rate_period_value
 from departments.returns.bulk import PreparedReturn, locked_returns, save_prepared_returns
 from departments.returns.changes import FieldChange, StaleVersion, changes_since
 from departments.returns.ratings import recount_ratings_of_returns
-from departments.validation import clean_figures, period_problem
+from departments.validation import (
+    FORECAST_LABELS,
+    CleanedForecast,
+    clean_figures,
+    clean_forecast,
+    is_given,
+    period_problem,
+)
 
 
 def _locked_for_update(kpi_return: KpiReturn, expected_version: int | None) -> KpiReturn:
@@ -131,6 +138,9 @@ def prepare_return(
     denominator=KEEP,
     commentary: str | _Keep = KEEP,
     improvement_action: str | _Keep = KEEP,
+    forecast_value=KEEP,
+    forecast_confidence=KEEP,
+    forecast_note=KEEP,
     expected_version: int | None = None,
     submit: bool = False,
     today: date | None = None,
@@ -159,7 +169,16 @@ def prepare_return(
         existing = KpiReturn.objects.filter(indicator=indicator, period=period_key).first()
     if indicator.is_ratio and value is KEEP:
         value = None  # a ratio's value is always worked out from its figures
-    value, numerator, denominator, commentary, improvement_action = (
+    (
+        value,
+        numerator,
+        denominator,
+        commentary,
+        improvement_action,
+        forecast_value,
+        forecast_confidence,
+        forecast_note,
+    ) = (
         _kept(given, getattr(existing, name, None), empty)
         for given, name, empty in (
             (value, "value", None),
@@ -167,25 +186,34 @@ def prepare_return(
             (denominator, "denominator", None),
             (commentary, "commentary", ""),
             (improvement_action, "improvement_action", ""),
+            (forecast_value, "forecast_value", None),
+            (forecast_confidence, "forecast_confidence", ""),
+            (forecast_note, "forecast_note", ""),
         )
     )
     # Every problem at once: an over-long text does not hide a bad figure.
     errors = text_errors(
         commentary=(commentary, "Commentary"),
         improvement_action=(improvement_action, "Improvement action"),
+        forecast_note=(forecast_note, FORECAST_LABELS["forecast_note"]),
     )
     problem = period_problem(indicator, period_key, today)
     if problem:
         errors["period"] = problem
     figures = clean_figures(indicator, value=value, numerator=numerator, denominator=denominator)
     errors.update(figures.errors)
+    forecast, target = _cleaned_forecast(
+        indicator, period_key, problem, forecast_value, forecast_confidence, forecast_note, target
+    )
+    for name, message in forecast.errors.items():
+        errors.setdefault(name, message)  # an over-long sentence is said once
     commentary, improvement_action = (commentary or "").strip(), (improvement_action or "").strip()
     if errors:
         raise ValidationError(errors)
     # Nothing to write, so nothing to clobber: a stale version does not matter here.
     if (
         existing is not None
-        and _same_return(existing, figures, commentary, improvement_action)
+        and _same_return(existing, figures, commentary, improvement_action, forecast)
         and (not submit or existing.state not in EDITABLE_RETURN_STATES)
     ):
         return PreparedReturn(existing, "unchanged")
@@ -214,6 +242,9 @@ def prepare_return(
     )
     kpi_return.commentary = commentary
     kpi_return.improvement_action = improvement_action
+    kpi_return.forecast_value = forecast.value
+    kpi_return.forecast_confidence = forecast.confidence
+    kpi_return.forecast_note = forecast.note
     if submit:
         _require_explanation_if_red(kpi_return, target)
         _mark_submitted(kpi_return, actor)
@@ -234,6 +265,9 @@ def save_return(
     denominator=KEEP,
     commentary: str | _Keep = KEEP,
     improvement_action: str | _Keep = KEEP,
+    forecast_value=KEEP,
+    forecast_confidence=KEEP,
+    forecast_note=KEEP,
     expected_version: int | None = None,
     submit: bool = False,
     today: date | None = None,
@@ -259,6 +293,9 @@ def save_return(
         denominator=denominator,
         commentary=commentary,
         improvement_action=improvement_action,
+        forecast_value=forecast_value,
+        forecast_confidence=forecast_confidence,
+        forecast_note=forecast_note,
         expected_version=expected_version,
         submit=submit,
         today=today,
@@ -280,7 +317,13 @@ def save_return(
     return kpi_return
 
 
-def _same_return(kpi_return: KpiReturn, figures, commentary: str, improvement_action: str) -> bool:
+def _same_return(
+    kpi_return: KpiReturn,
+    figures,
+    commentary: str,
+    improvement_action: str,
+    forecast: CleanedForecast,
+) -> bool:
     """Whether these figures and texts are what the return already holds (Decimals
     compare by value: 96 and 96.000000 are the same figure)."""
     return (
@@ -289,7 +332,40 @@ def _same_return(kpi_return: KpiReturn, figures, commentary: str, improvement_ac
         and kpi_return.denominator == figures.denominator
         and kpi_return.commentary == commentary
         and kpi_return.improvement_action == improvement_action
+        and kpi_return.forecast_value == forecast.value
+        and kpi_return.forecast_confidence == forecast.confidence
+        and kpi_return.forecast_note == forecast.note
     )
+
+
+def _cleaned_forecast(
+    indicator: PerformanceIndicator,
+    period_key: str,
+    period_problem_found: str | None,
+    value: object,
+    confidence: object,
+    note: object,
+    target: Target | None | object,
+) -> tuple[CleanedForecast, Target | None | object]:
+    """The checked forecast, and the target if it had to be read for it (so a
+    submission does not read it twice). The target is read only when a forecast is
+    given: a return without one costs no query."""
+    if not any(is_given(raw) for raw in (value, confidence, note)) or period_problem_found:
+        # Without a period there is no year to find the annual target of; the period's
+        # own message says what is wrong.
+        return CleanedForecast(), target
+    period = periods.Period.parse(period_key)
+    if target is _LOOK_UP:
+        target = target_for(indicator, period)
+    cleaned = clean_forecast(
+        indicator,
+        year=period.year,
+        has_annual_target=target is not None,
+        value=value,
+        confidence=confidence,
+        note=note,
+    )
+    return cleaned, target
 
 
 def _not_editable_message(kpi_return: KpiReturn) -> str:

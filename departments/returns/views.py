@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from core.form_errors import error_list, form_error_list
 from core.words import plural
 from departments import periods, roles
+from departments.forecasts import forecast_of
 from departments.models import (
     Department,
     KpiReturn,
@@ -37,6 +38,9 @@ FIELD_IDS = {
     "denominator": "id_denominator",
     "commentary": "id_commentary",
     "improvement_action": "id_improvement_action",
+    "forecast_value": "id_forecast_value",
+    "forecast_confidence": "id_forecast_confidence",
+    "forecast_note": "id_forecast_note",
     "reason": "id_reason",
     "period": "period-error",
     "state": "state-error",
@@ -154,6 +158,9 @@ def return_edit(request: HttpRequest, indicator_id: int, period_key: str) -> Htt
                     denominator=data["denominator"],
                     commentary=data["commentary"],
                     improvement_action=data["improvement_action"],
+                    forecast_value=data["forecast_value"],
+                    forecast_confidence=data["forecast_confidence"],
+                    forecast_note=data["forecast_note"],
                     # A form opened before the return existed was based on "no return yet".
                     expected_version=0 if data["version"] is None else data["version"],
                     submit=data["action"] == "submit",
@@ -245,6 +252,9 @@ def _initial(kpi_return: KpiReturn | None) -> dict:
         "denominator": plain_figure(kpi_return.denominator),
         "commentary": kpi_return.commentary,
         "improvement_action": kpi_return.improvement_action,
+        "forecast_value": plain_figure(kpi_return.forecast_value, places),
+        "forecast_confidence": kpi_return.forecast_confidence,
+        "forecast_note": kpi_return.forecast_note,
         "version": kpi_return.version,
     }
 
@@ -263,6 +273,10 @@ def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
     kpi_return = _visible_return(request, pk)
     user = request.user
     period = periods.Period.parse(kpi_return.period)
+    context = selectors.indicator_context(kpi_return.indicator, period)
+    rag = services.rag_of(
+        kpi_return.indicator, kpi_return.period, kpi_return.value, target=context["target"]
+    )
     return render(
         request,
         "departments/return_detail.html",
@@ -270,7 +284,8 @@ def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "kpi_return": kpi_return,
             "indicator": kpi_return.indicator,
             "period": period,
-            "rag": services.rag_of(kpi_return.indicator, kpi_return.period, kpi_return.value),
+            "rag": rag,
+            "forecast": forecast_of(kpi_return.indicator, kpi_return, context["target"], rag),
             "history": selectors.return_history(kpi_return),
             "signed_off": services.is_signed_off(kpi_return.period, kpi_return.department_id),
             "may_edit": roles.may_edit_returns(user, kpi_return.department_id)
@@ -284,7 +299,7 @@ def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "own_submission": kpi_return.submitted_by_id == user.pk,
             "may_reopen": kpi_return.state == "locked" and roles.may_sign_off(user),
             "reason_form": ReasonForm(),
-            **selectors.indicator_context(kpi_return.indicator, period),
+            **context,
         },
     )
 

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from core.api.errors import error_responses
 from departments import roles
 from departments.api.serializers import IndicatorSerializer
-from departments.models import Department, PerformanceIndicator
+from departments.models import Department, ForecastConfidence, PerformanceIndicator
 from departments.rating import Timeliness
 from reporting.api.benchmark import (
     BENCHMARK_PARAMETERS,
@@ -54,6 +54,23 @@ ERRORS = {
     # 400 names the period when it is not a month key; 404 is a record outside scope.
     **error_responses(400, 404),
 }
+
+
+class ForecastSerializer(serializers.Serializer):
+    """A counted return's year-end forecast beside its current status
+    (``departments.forecasts.Forecast``)."""
+
+    value = _figure(source="rounded_value", help_text="Rounded to the indicator's places.")
+    target = _figure(allow_null=True, help_text="The annual target it is rated against.")
+    rag = serializers.CharField(source="rag.value", help_text=RAG_HELP)
+    confidence = serializers.ChoiceField(
+        source="confidence.value", choices=ForecastConfidence.values
+    )
+    note = serializers.CharField()
+    flag = serializers.CharField(
+        help_text="Why the head of service should check it (a red status forecast on track, "
+        "or a green one forecast off track); empty when there is nothing to check."
+    )
 
 
 class IndicatorYearToDateSerializer(serializers.Serializer):
@@ -114,6 +131,9 @@ class IndicatorRowSerializer(serializers.Serializer):
     )
     commentary = serializers.CharField(help_text="Given for red periods only.")
     improvement_action = serializers.CharField(help_text="Given for red periods only.")
+    forecast = ForecastSerializer(
+        allow_null=True, help_text="The counted return's year-end forecast; null without one."
+    )
     series = SeriesField(help_text="The sparkline: the last 12 periods, oldest first.")
 
 

@@ -27,7 +27,8 @@ from enum import StrEnum
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from departments.models import IndicatorRating, KpiReturn, PerformanceIndicator, Polarity
+from departments.forecasts import Forecast, forecast_of
+from departments.models import IndicatorRating, KpiReturn, PerformanceIndicator, Polarity, Target
 from departments.numbers import round_half_up
 from departments.periods import Period, PeriodKind, period_for_date
 from departments.rating import (
@@ -35,6 +36,7 @@ from departments.rating import (
     ReturnTimeliness,
     Timeliness,
     YearToDateFigure,
+    is_counted,
     return_timeliness,
 )
 from departments.rating import counted_value as counted_value  # re-exported for its callers
@@ -57,6 +59,9 @@ ROW_FIELDS = (
     "denominator",
     "commentary",
     "improvement_action",
+    "forecast_value",
+    "forecast_confidence",
+    "forecast_note",
     "state",
     "version",
     "submitted_at",
@@ -149,6 +154,9 @@ class IndicatorRow:
     commentary: str  # commentary and improvement action are shown for red returns only
     improvement_action: str
     series: list[tuple[Period, Decimal | None]]
+    # The counted return's year-end forecast beside ``rag``, its current status, with
+    # the flag for the head to check (departments.forecasts); None without one.
+    forecast: Forecast | None = None
 
     @classmethod
     def before_first_period(
@@ -277,6 +285,7 @@ def _row(
     kpi_return: KpiReturn | None,
     window: list[Period],
     today: date,
+    forecast_targets: dict[int, Target],
 ) -> IndicatorRow:
     series = [(p, rated.get(p.key, _UNRATED).value) for p in window]
     period = indicator_period_for(indicator, month)
@@ -314,6 +323,12 @@ def _row(
         commentary=kpi_return.commentary if red else "",
         improvement_action=kpi_return.improvement_action if red else "",
         series=series,
+        forecast=forecast_of(
+            indicator,
+            kpi_return if is_counted(indicator, kpi_return) else None,
+            forecast_targets.get(indicator.pk),
+            this.rag,
+        ),
     )
 
 
@@ -338,6 +353,17 @@ def _own_returns(wanted: QuerySet, periods: dict[int, Period | None]) -> dict[in
     }
 
 
+def _forecast_targets(returns: dict[int, KpiReturn], year: int) -> dict[int, Target]:
+    """The targets of ``year`` (the month's financial year, that of every row's period)
+    that rate the forecasts among ``returns``, by indicator id; one query, none when no
+    return has a forecast."""
+    wanted = [r.indicator_id for r in returns.values() if r.forecast_value is not None]
+    if not wanted:
+        return {}
+    found = Target.objects.filter(indicator_id__in=wanted, financial_year=year)
+    return {target.indicator_id: target for target in found}
+
+
 def indicator_rows(
     *, indicators: QuerySet, month: Period, today: date | None = None
 ) -> list[IndicatorRow]:
@@ -347,7 +373,8 @@ def indicator_rows(
     Three queries whatever the number of indicators: the indicators with their
     departments, their stored ratings (``IndicatorRating``: the month's period, the same
     period a year earlier and the 12-period sparkline windows, every kind at once), and
-    the month's returns themselves (their state, submission and commentary).
+    the month's returns themselves (their state, submission, commentary and forecast);
+    a fourth, the annual targets, when a return has a year-end forecast to rate.
     ``today`` (default: today in Europe/London) decides which deadlines have passed.
     """
     if month.kind is not PeriodKind.MONTH:
@@ -367,6 +394,7 @@ def indicator_rows(
     wanted = active.order_by().values("pk")
     ratings = _ratings(wanted, keys, {i.pk: i.decimal_places for i in chosen})
     returns = _own_returns(wanted, _periods_for(chosen, month))
+    forecast_targets = _forecast_targets(returns, month.year)
     return [
         _row(
             indicator,
@@ -375,6 +403,7 @@ def indicator_rows(
             returns.get(indicator.pk),
             windows[indicator.period_kind],
             today,
+            forecast_targets,
         )
         for indicator in chosen
     ]

@@ -111,6 +111,10 @@ def test_an_officer_submits_a_red_return_and_the_head_approves_it(
     page.get_by_label("Improvement action").fill(
         "Agency caseworkers start on 6 October (Head of Housing Options)."
     )
+    # A hopeful year-end forecast: red now, on track for the year (issue 20).
+    page.get_by_label("Forecast for the year end").fill("90.5")
+    page.get_by_label("Confidence").select_option("on_track")
+    page.get_by_label("Why").fill("Agency cover brings the year back to target.")
     page.get_by_role("button", name="Submit for approval").click()
     # (The browser keeps the #id_commentary fragment across the redirect.)
     page.wait_for_url(re.compile(rf"{re.escape(base)}/returns/\d+/(#.*)?$"))
@@ -134,6 +138,9 @@ def test_an_officer_submits_a_red_return_and_the_head_approves_it(
     main = page.locator("main").inner_text()
     assert "Two caseworkers left in August." in main
     assert "Agency caseworkers start on 6 October (Head of Housing Options)." in main
+    # The forecast beside the red status, flagged for the head to check.
+    forecast = _words(page.get_by_test_id("forecast").inner_text())
+    assert forecast.startswith("90.5 Green On track Check: Red now but forecast on track")
     no_axe_violations(page, "Return page")
 
     page.get_by_role("button", name="Approve").click()

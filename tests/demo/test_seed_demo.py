@@ -17,6 +17,7 @@ from departments.models import (
     PeriodSignOff,
     Referral,
 )
+from departments.returns.selectors import flagged_forecasts
 from partnerships.models import Service, SlaResult
 from tests.demo_council import demo_council
 from tests.shared_rows import shared_rows
@@ -81,6 +82,26 @@ def test_workflow_states_spread_as_a_council_would_have_them(demo):
     assert not PeriodSignOff.objects.filter(period="2026-27-P07").exists()
     monthly = PerformanceIndicator.objects.filter(frequency="monthly").count()
     assert KpiReturn.objects.filter(period="2026-27-P07").count() < monthly  # some not started
+
+
+def test_the_latest_periods_returns_carry_forecasts_and_some_are_flagged(demo):
+    latest = KpiReturn.objects.filter(period="2026-27-P07").select_related("indicator")
+    assert latest.count() > 0
+    assert not latest.filter(forecast_value__isnull=True).exists()
+    assert set(latest.values_list("forecast_confidence", flat=True)) == {
+        "on_track",
+        "at_risk",
+        "off_track",
+    }
+    # Only the latest period's: September's returns have none.
+    assert not KpiReturn.objects.filter(period="2026-27-P06", forecast_value__isnull=False).exists()
+    # Some submitted returns contradict their forecast (the demo's latest month has few
+    # red returns submitted yet, so these are green ones forecast off track)...
+    flagged = flagged_forecasts([(r.indicator, r) for r in latest])
+    assert len(flagged) >= 2
+    # ...and the head of Housing has one to check on their home.
+    housing = Department.objects.get(name="Housing")
+    assert any(r.department_id == housing.pk for r in latest if r.pk in flagged)
 
 
 def test_the_latest_month_is_left_for_the_partner_to_enter(demo):

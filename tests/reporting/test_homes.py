@@ -189,7 +189,7 @@ def test_the_head_approves_from_the_return_and_sees_the_missing(client, harriet,
     home, html = _home(client, harriet)
 
     keys = [t.key for t in home.lists]
-    assert keys == ["returns_awaiting_approval", "department_returns_missing"]
+    assert keys == ["returns_awaiting_approval", "department_returns_missing", "forecasts_to_check"]
     approvals = _list(home, "returns_awaiting_approval")
     (item,) = approvals.items  # Housing's only: Finance's is not hers
     submitted = work["submitted"]

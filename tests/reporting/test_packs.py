@@ -3,12 +3,13 @@ openpyxl: their figures are the metric functions', cut to the reader's scope."""
 
 import io
 import subprocess
+from decimal import Decimal
 
 import pytest
 import time_machine
 from openpyxl import load_workbook
 
-from departments.models import PerformanceIndicator
+from departments.models import KpiReturn, PerformanceIndicator
 from departments.periods import Period
 from reporting.metrics.coordination import council_coordination
 from reporting.metrics.health import contract_health, trailing_months
@@ -125,6 +126,36 @@ def test_the_monthly_pack_workbook_holds_each_section(evidence, audrey, no_chart
     assert overview["Housing"][1:4] == (1, 0, 1)  # green, amber, red
     quality = list(workbook["Data quality"].iter_rows(values_only=True))
     assert [(r[1], r[4]) for r in quality[1:]] == [("FIN-02", "Missing")]
+
+
+def test_the_monthly_pack_puts_the_forecast_beside_the_status_and_flags_it(
+    evidence, audrey, tmp_path, no_chart_images
+):
+    # HOU-02 is red (70 against 90 − 5) and its officer forecast the year on track; set
+    # on the locked return directly, as the services keep a locked return as it is.
+    KpiReturn.objects.filter(indicator=evidence.housing_red, period=MONTH.key).update(
+        forecast_value=Decimal("90.5"),
+        forecast_confidence="on_track",
+        forecast_note="Caseworkers start in October.",
+    )
+    text = " ".join(pdf_pages(monthly(audrey).build("pdf")[2], tmp_path))
+    # pdftotext reads a wrapped cell's words out of order, so the PDF is checked for the
+    # forecast and its flag, and the workbook below for each column's value.
+    assert "90.5" in text.split("Departments' indicators")[-1].split("Commentary:")[0]
+    assert (
+        "Forecast to check: Red now but forecast on track: check the recovery is real. "
+        "Caseworkers start in October."
+    ) in text
+    workbook = load_workbook(io.BytesIO(monthly(audrey).build("xlsx")[2]))
+    rows = list(workbook["Indicators"].iter_rows(values_only=True))
+    values = {r[1]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+    assert (
+        values["HOU-02"]["Year-end forecast"],
+        values["HOU-02"]["Annual target"],
+        values["HOU-02"]["Forecast RAG"],
+        values["HOU-02"]["Forecast to check"],
+    ) == (90.5, 90, "Green", "Red now but forecast on track: check the recovery is real")
+    assert values["HOU-01"]["Year-end forecast"] is None
 
 
 def test_the_monthly_pack_workbook_is_the_same_when_built_again(evidence, audrey, no_chart_images):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from core.tabular import DATETIME, FIGURE, TEXT, Column
+from departments.forecasts import Forecast
 from departments.models import PerformanceIndicator
 from reporting.metrics.returns import IndicatorRow, indicator_rows
 from reporting.reports.exports.base import Exporter, page_link
@@ -27,13 +28,43 @@ def rag_text(row: IndicatorRow) -> str:
     return row.timeliness.label if row.missing else row.rag.label
 
 
+# The year-end forecast beside the current status (issue 20): the same columns in every
+# export and pack that lists returns, filled by ``forecast_cells``.
+FORECAST_COLUMNS = [
+    Column("Year-end forecast", 12, FIGURE),
+    Column("Annual target", 12, FIGURE),
+    Column("Forecast RAG", 10),
+    Column("Forecast confidence", 12),
+    Column("Forecast explanation", 40, TEXT),
+    Column("Forecast to check", 30, TEXT),
+]
+
+
+def forecast_cells(forecast: Forecast | None) -> list:
+    """The ``FORECAST_COLUMNS`` of one return: the forecast and the annual target rounded
+    half-up to the indicator's places (as the rating compared them), its RAG and
+    confidence in words, the explanation and the flag; empty without a forecast."""
+    if forecast is None:
+        return [None, None, "", "", "", ""]
+    return [
+        forecast.rounded_value,
+        forecast.target,
+        forecast.rag.label,
+        forecast.confidence.label,
+        forecast.note,
+        forecast.flag,
+    ]
+
+
 class ReturnsExporter(Exporter):
     identifier = "returns"
     title = "KPI returns with RAG and commentary"
     description = (
         "Every indicator's return for the month: state, where it stands against its "
         "deadline, value, target, RAG, year to date, direction of travel against last "
-        "year, commentary and improvement action."
+        "year, commentary and improvement action, and the year-end forecast beside the "
+        "current status: its value, the annual target, its RAG, the officer's confidence "
+        "and explanation, and whether the head should check it."
     )
     columns = [
         Column("Department", 24),
@@ -55,6 +86,7 @@ class ReturnsExporter(Exporter):
         Column("Submitted at", 17, DATETIME),
         Column("Commentary", 50, TEXT),
         Column("Improvement action", 50, TEXT),
+        *FORECAST_COLUMNS,
         Column("Source", 40),
     ]
 
@@ -86,5 +118,6 @@ class ReturnsExporter(Exporter):
                 kpi_return.submitted_at if kpi_return else None,
                 kpi_return.commentary if row.value is not None else "",
                 kpi_return.improvement_action if row.value is not None else "",
+                *forecast_cells(row.forecast),
                 page_link("reporting:indicator", indicator.pk, query=f"period={month.key}"),
             ]
