@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -124,7 +124,14 @@ def build_council(housing, finance, partnership) -> Council:
             submitted_by=officer,
             submitted_at=timezone.now(),
         ),
-        "locked": a_return("2025-26-P06", ReturnState.LOCKED, locked_at=timezone.now()),
+        # Approved and locked before the month's sign-off above, as sign-off locks them:
+        # the portal publishes a figure the SMT signed off after its approval.
+        "locked": a_return(
+            "2025-26-P06",
+            ReturnState.LOCKED,
+            approved_at=timezone.now() - timedelta(days=1),
+            locked_at=timezone.now() - timedelta(days=1),
+        ),
         "referral": ReferralFactory(
             from_department=finance, to_department=housing, raised_on=date(2026, 11, 2)
         ).pk,
