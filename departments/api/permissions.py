@@ -2,17 +2,30 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from departments.roles import NO_ROLE_MESSAGE, has_a_role, may_change_reference_data
+from departments.roles import (
+    MEMBER_MESSAGE,
+    NO_ROLE_MESSAGE,
+    has_a_role,
+    may_change_reference_data,
+    member_may_call,
+)
 
 
 class HasRole(BasePermission):
     """Every endpoint's first rule (the default permission class): a signed-in user with
-    no role is refused, as the pages refuse them, rather than shown empty lists."""
+    no role is refused, as the pages refuse them, rather than shown empty lists; an
+    elected member calls only the endpoints ``roles.MEMBER_ENDPOINTS`` names."""
 
     message = NO_ROLE_MESSAGE
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and has_a_role(request.user))
+        user = request.user
+        if not (user and user.is_authenticated and has_a_role(user)):
+            return False
+        if not member_may_call(user, getattr(view, "basename", None)):
+            self.message = MEMBER_MESSAGE
+            return False
+        return True
 
 
 class ReferenceDataPermission(BasePermission):
