@@ -417,6 +417,7 @@ SPECTACULAR_SETTINGS = {
         "FigureStatusEnum": "reporting.metrics.status.STATE_CHOICES",
         "BenchmarkPolarityEnum": "departments.models.benchmarks.BenchmarkPolarity",
         "PolarityEnum": "departments.models.indicators.Polarity",
+        "ScrutinyItemKindEnum": "scrutiny.models.ItemKind",
     },
 }
 

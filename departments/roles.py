@@ -304,20 +304,20 @@ MEMBER_PAGES = frozenset(
     }
 )
 MEMBER_PAGE_NAMESPACES = frozenset({"scrutiny"})
-# The API endpoints (router basenames) an elected member calls, on their session (a
-# member makes no API tokens): the signed-off metrics, their home and scrutiny.
-MEMBER_ENDPOINTS = frozenset(
-    {
-        "metrics-overview",
-        "metrics-department",
-        "metrics-indicator",
-        "metrics-partnership",
-        "metrics-combined",
-        "home",
-        "scrutiny-item",
-        "scrutiny-committee",
-    }
-)
+# The API endpoints (router basename, and the actions of it; None for all) an elected
+# member calls, on their session (a member makes no API tokens): the signed-off metrics,
+# their home and scrutiny. An indicator's benchmark is left out: it sets the council's own
+# figures, signed off or not, beside the comparators'.
+MEMBER_ENDPOINTS: dict[str, frozenset[str] | None] = {
+    "metrics-overview": None,
+    "metrics-department": None,
+    "metrics-indicator": frozenset({"retrieve"}),
+    "metrics-partnership": None,
+    "metrics-combined": None,
+    "home": None,
+    "scrutiny-item": None,
+    "scrutiny-committee": None,
+}
 
 
 def member_may_open_page(user, view_name: str | None) -> bool:
@@ -330,12 +330,16 @@ def member_may_open_page(user, view_name: str | None) -> bool:
     return view_name in MEMBER_PAGES or view_name.partition(":")[0] in MEMBER_PAGE_NAMESPACES
 
 
-def member_may_call(user, basename: str | None) -> bool:
-    """Whether ``user`` may call the API endpoint registered as ``basename`` as far as
-    the member rule goes (the API root, with no basename, lists the endpoints)."""
-    if not scope_for(user).signed_off_only:
+def member_may_call(user, basename: str | None, action: str | None = None) -> bool:
+    """Whether ``user`` may call the API endpoint registered as ``basename`` (its
+    ``action``) as far as the member rule goes (the API root, with no basename, lists the
+    endpoints)."""
+    if not scope_for(user).signed_off_only or basename is None:
         return True
-    return basename is None or basename in MEMBER_ENDPOINTS
+    if basename not in MEMBER_ENDPOINTS:
+        return False
+    actions = MEMBER_ENDPOINTS[basename]
+    return actions is None or action in actions
 
 
 NO_ROLE_MESSAGE = "Your account has no role yet: ask an administrator to give you one."

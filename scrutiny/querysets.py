@@ -10,23 +10,26 @@ from django.db.models import Q
 from departments.roles import scope_for
 
 
+def _committees_of(user, queryset: models.QuerySet, members: str) -> models.QuerySet:
+    """The one rule of who sees a committee (and its agenda): council-wide roles and heads
+    of service (who answer its items) every one; an elected member those they sit on
+    (``members``: the lookup of the committee's members from ``queryset``'s rows)."""
+    scope = scope_for(user)
+    if scope.council_wide or scope.head_department_ids:
+        return queryset.all()
+    if scope.is_member:
+        return queryset.filter(**{members: user}).distinct()
+    return queryset.none()
+
+
 class CommitteeQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Council-wide roles see every committee; a member the committees they sit on;
-        heads of service see them too (they answer their items)."""
-        scope = scope_for(user)
-        if scope.council_wide or scope.head_department_ids:
-            return self.all()
-        if scope.is_member:
-            return self.filter(members=user)
-        return self.none()
+        return _committees_of(user, self, "members")
 
 
 class AgendaItemQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from scrutiny.models import ScrutinyCommittee
-
-        return self.filter(committee__in=ScrutinyCommittee.objects.visible_to(user).values("pk"))
+        return _committees_of(user, self, "committee__members")
 
 
 class ScrutinyItemQuerySet(models.QuerySet):

@@ -22,7 +22,12 @@ class HasRole(BasePermission):
         user = request.user
         if not (user and user.is_authenticated and has_a_role(user)):
             return False
-        if not member_may_call(user, getattr(view, "basename", None)):
+        if request.method not in getattr(view, "allowed_methods", [request.method]):
+            # A method the endpoint does not serve answers 405 for everyone, not 403.
+            return True
+        if not member_may_call(
+            user, getattr(view, "basename", None), getattr(view, "action", None)
+        ):
             self.message = MEMBER_MESSAGE
             return False
         return True
@@ -35,10 +40,11 @@ class ReferenceDataPermission(BasePermission):
     message = "Only an administrator can change reference data."
 
     def has_permission(self, request, view) -> bool:
-        if not HasRole().has_permission(request, view):
+        first_rule = HasRole()
+        if not first_rule.has_permission(request, view):
             # Said as HasRole says it (this request's instance); an anonymous request is
             # still answered 401 by DRF, whatever the message.
-            self.message = NO_ROLE_MESSAGE
+            self.message = first_rule.message
             return False
         if request.method in SAFE_METHODS or request.method not in view.allowed_methods:
             # A method the endpoint does not serve answers 405 for everyone, not 403.

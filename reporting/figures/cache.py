@@ -126,6 +126,10 @@ NOT_FIGURE_INPUTS = (
     "partnerships.Assessment",
     "partnerships.KpiRating",
     "partnerships.RectificationPlan",
+    # Members' scrutiny is read on its own pages and the indicator page, never cached.
+    "scrutiny.ScrutinyCommittee",
+    "scrutiny.AgendaItem",
+    "scrutiny.ScrutinyItem",
 )
 
 

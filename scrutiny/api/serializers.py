@@ -56,7 +56,8 @@ class AskSerializer(serializers.Serializer):
     subject = serializers.ChoiceField(choices=Subject.choices)
     period = serializers.CharField(max_length=11, help_text="A month key such as 2026-27-P06.")
     kind = serializers.ChoiceField(choices=ItemKind.choices, default=ItemKind.QUESTION)
-    text = serializers.CharField(max_length=ITEM_TEXT_LIMIT)
+    # Blank passes here so the service says what is missing, as the page does.
+    text = serializers.CharField(max_length=ITEM_TEXT_LIMIT, allow_blank=True)
     indicator = serializers.PrimaryKeyRelatedField(
         queryset=PerformanceIndicator.objects.all(), required=False, allow_null=True
     )
@@ -72,7 +73,7 @@ class AskSerializer(serializers.Serializer):
 
 
 class AnswerSerializer(serializers.Serializer):
-    answer = serializers.CharField(max_length=10_000)
+    answer = serializers.CharField(max_length=10_000, allow_blank=True)
 
 
 class AgendaItemSerializer(serializers.ModelSerializer):
