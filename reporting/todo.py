@@ -652,10 +652,6 @@ def home_lists(user, today: date | None = None) -> Home:
             lists.append(_approvals(user, my_returns))
             head_rows = [r for r in rows if r.indicator.department_id in scope.head_department_ids]
             lists.append(_missing_for_department(head_rows, month, my_returns))
-    if scope.head_department_ids or scope.is_smt or scope.is_admin:
-        lists.append(_scrutiny_to_answer(user, today))
-    if scope.is_member:
-        lists.append(_scrutiny_awaiting_member(user, today))
     if scope.is_smt or scope.is_admin:
         lists += [
             _results_to_verify(user),
@@ -671,6 +667,10 @@ def home_lists(user, today: date | None = None) -> Home:
             _disputes(user, partnership_ids=scope.partnership_ids),
             _milestones_due(user, scope.partnership_ids, today),
         ]
+    if scope.head_department_ids or scope.is_smt or scope.is_admin:
+        lists.append(_scrutiny_to_answer(user, today))
+    if scope.is_member:
+        lists.append(_scrutiny_awaiting_member(user, today))
     if scope.is_auditor or scope.is_admin:
         lists += [_recent_report_runs(user), _changes_since_last_visit(user)]
     return Home(scope.primary_role and Role(scope.primary_role).label, lists, rows)
