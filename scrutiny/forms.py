@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from departments.models import PerformanceIndicator
 from scrutiny.models import ITEM_TEXT_LIMIT, ItemKind, ScrutinyCommittee
 
 
@@ -26,6 +27,21 @@ class AskForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["committee"].queryset = ScrutinyCommittee.objects.filter(members=user)
+
+
+class AgendaForm(forms.Form):
+    meeting_on = forms.DateField(
+        label="Meeting date", help_text="For example, 14 January 2027 or 2027-01-14."
+    )
+    period = forms.CharField(
+        label="Month", max_length=11, help_text="The month's key, such as 2026-27-P06."
+    )
+    indicator = forms.ModelChoiceField(
+        label="Indicator (optional: leave empty for the whole month)",
+        queryset=PerformanceIndicator.objects.filter(is_active=True).order_by("code"),
+        required=False,
+    )
+    note = forms.CharField(label="Note (optional)", max_length=500, required=False)
 
 
 class AnswerForm(forms.Form):

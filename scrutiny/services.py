@@ -53,7 +53,7 @@ def _month(key: str, today: date) -> periods.Period:
     if month.kind != periods.PeriodKind.MONTH:
         raise ValidationError({"period": ["Give a month, such as 2026-27-P06."]})
     if not month.has_ended(today):
-        raise ValidationError({"period": [f"{month.label} has not ended yet."]})
+        raise ValidationError({"period": [f"{month.in_words} has not ended yet."]})
     return month
 
 

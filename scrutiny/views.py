@@ -17,7 +17,7 @@ from departments.models import Department, PerformanceIndicator
 from partnerships.models import Partnership
 from scrutiny import exports, services
 from scrutiny.filters import ScrutinyItemFilter
-from scrutiny.forms import AnswerForm, AskForm
+from scrutiny.forms import AgendaForm, AnswerForm, AskForm
 from scrutiny.models import AgendaItem, ItemState, ScrutinyCommittee, ScrutinyItem, Subject
 
 ITEMS_LISTED = 200
@@ -169,8 +169,33 @@ def _committee(request: HttpRequest, pk: int) -> ScrutinyCommittee:
 
 @login_required
 def committee_agenda(request: HttpRequest, pk: int) -> HttpResponse:
-    """The months and indicators put to a committee, and its members' items."""
+    """The months and indicators put to a committee, and its members' items; the SMT
+    puts a month (or one indicator of it) on the agenda here."""
     committee = _committee(request, pk)
+    may_manage = roles.may_manage_agenda(request.user)
+    form = AgendaForm(request.POST or None) if may_manage else None
+    errors: list = []
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied("Only the SMT puts items to a committee.")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.put_to_committee(
+                    actor=request.user,
+                    committee=committee,
+                    meeting_on=data["meeting_on"],
+                    period_key=data["period"],
+                    indicator=data["indicator"],
+                    note=data["note"],
+                )
+            except ValidationError as error:
+                errors = error_list(error, {name: f"id_{name}" for name in form.fields})
+            else:
+                messages.success(request, "Put on the committee's agenda.")
+                return redirect("scrutiny:committee", pk=committee.pk)
+        else:
+            errors = form_error_list(form)
     agenda = AgendaItem.objects.filter(committee=committee).select_related("indicator")
     items = committee.items.select_related("indicator", "department", "partnership", "asked_by")
     return render(
@@ -182,7 +207,10 @@ def committee_agenda(request: HttpRequest, pk: int) -> HttpResponse:
             "items": list(items),
             "members": list(committee.members.order_by("last_name", "username")),
             "today": timezone.localdate(),
+            "form": form,
+            "errors": errors,
         },
+        status=400 if errors else 200,
     )
 
 
