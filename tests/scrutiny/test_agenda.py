@@ -46,9 +46,7 @@ def test_nobody_but_the_smt_puts_items_on_the_agenda(client, mo, harriet, commit
     assert not AgendaItem.objects.exists()
 
 
-def test_a_month_not_ended_or_put_twice_is_refused_naming_the_month(
-    client, sam, committee, at_now
-):
+def test_a_month_not_ended_or_put_twice_is_refused_naming_the_month(client, sam, committee, at_now):
     refused = _put(client, sam, committee, period="2025-26-P10")
     assert refused.status_code == 400
     assert "January 2026 has not ended yet." in refused.content.decode()
