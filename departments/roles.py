@@ -70,6 +70,15 @@ class Scope:
         member who also holds an officer's role is read as that role."""
         return self.roles == {Role.MEMBER}
 
+    def signed_off_only_for(self, department_id: int | None) -> bool:
+        """Whether this reader sees only signed-off months of the council's figures
+        (``department_id`` None) or of that department: an elected member reading beyond
+        what any other role of theirs opens (a member who is also Housing's officer reads
+        Housing's figures as its officer, every other department's as a member)."""
+        if not self.is_member or self.council_wide:
+            return False
+        return department_id is None or department_id not in self.department_ids
+
     @property
     def reads_council_figures(self) -> bool:
         """Council-wide readers and elected members read every department's, indicator's

@@ -83,7 +83,7 @@ def month_for_reader(
     the latest closed month). For an elected member, only a month signed off for them
     (default: the latest such month); otherwise ``NotSignedOff``. A bad key raises
     ``ValueError`` and a month not ended ``periods.MonthNotEnded``, for everyone alike."""
-    if not roles.scope_for(user).signed_off_only:
+    if not roles.scope_for(user).signed_off_only_for(department_id):
         return periods.ended_month_or_latest(key, today)
     if not key:
         month = latest_signed_off_month(department_id=department_id, today=today)
@@ -101,7 +101,7 @@ def history_for_reader(user, history: IndicatorHistory) -> IndicatorHistory:
     council-wide roles; for an elected member, the trend's points and the returns listed
     are those of locked returns only, so that a draft or unapproved figure of an earlier
     period (one reopened since, say) never reaches them."""
-    if not roles.scope_for(user).signed_off_only:
+    if not roles.scope_for(user).signed_off_only_for(history.indicator.department_id):
         return history
 
     def settled(point: TrendPoint) -> TrendPoint:

@@ -21,6 +21,7 @@ from simple_history.models import HistoricalRecords
 
 from departments.models import Department, PerformanceIndicator
 from departments.numbers import TEXT_LIMIT
+from departments.periods import key_in_words
 from partnerships.models import Partnership
 from scrutiny.querysets import AgendaItemQuerySet, CommitteeQuerySet, ScrutinyItemQuerySet
 
@@ -76,8 +77,6 @@ class AgendaItem(models.Model):
 
     @property
     def period_in_words(self) -> str:
-        from departments.periods import key_in_words
-
         return key_in_words(self.period)
 
 
@@ -175,8 +174,6 @@ class ScrutinyItem(models.Model):
     @property
     def about(self) -> str:
         """What the item is about, in words."""
-        from departments.periods import key_in_words
-
         month = key_in_words(self.period)
         if self.subject == Subject.INDICATOR:
             return f"{self.indicator.code} {self.indicator.title}, {month}"

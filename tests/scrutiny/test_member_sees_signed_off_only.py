@@ -171,3 +171,20 @@ def test_a_member_makes_no_api_token(client, mo):
         content_type="application/json",
     )
     assert response.status_code == 403
+
+
+def test_a_member_who_is_also_an_officer_reads_other_departments_as_a_member(
+    client, alice, signed_council, housing, finance
+):
+    from departments.roles import Role
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=alice, role=Role.MEMBER, department=None)
+    client.force_login(alice)
+    # Housing's own figures as its officer, the unapproved month too; its returns page.
+    assert _page(client, "reporting:department", housing.pk, period=UNSIGNED).status_code == 200
+    assert client.get(reverse("departments:my-returns")).status_code == 200
+    # Finance's as an elected member: the signed-off month only.
+    assert _page(client, "reporting:department", finance.pk, period=UNSIGNED).status_code == 404
+    assert _page(client, "reporting:department", finance.pk, period=SIGNED).status_code == 200
+    assert _page(client, "reporting:overview", period=UNSIGNED).status_code == 404
