@@ -37,7 +37,10 @@ def test_the_member_reads_the_signed_off_month_on_every_figures_page(
     ]:
         response = _page(client, name, *args, period=SIGNED)
         assert response.status_code == 200, name
-        assert "66.6" not in response.content.decode(), name
+        html = response.content.decode()
+        assert "66.6" not in html, name
+        # No way into the officers' returns, which would only refuse them.
+        assert 'href="/returns/' not in html, name
     indicator_page = _page(client, "reporting:indicator", signed_council.pk, period=SIGNED)
     assert "91.5" in indicator_page.content.decode()
 
