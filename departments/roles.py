@@ -310,6 +310,14 @@ MEMBER_PAGES = frozenset(
         "reporting:combined",
         "api-schema",
         "api-docs",
+        # The public portal and its open data, open to anyone signed in or not.
+        "publication:portal",
+        "publication:indicator",
+        "publication:open-data",
+        "publication:council-csv",
+        "publication:council-json",
+        "publication:indicator-csv",
+        "publication:indicator-json",
     }
 )
 MEMBER_PAGE_NAMESPACES = frozenset({"scrutiny"})

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('departments', '0021_member_role'),
+        ('departments', '0022_member_role'),
         ('partnerships', '0006_rectification_plans'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

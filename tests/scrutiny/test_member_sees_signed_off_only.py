@@ -191,3 +191,10 @@ def test_a_member_who_is_also_an_officer_reads_other_departments_as_a_member(
     assert _page(client, "reporting:department", finance.pk, period=UNSIGNED).status_code == 404
     assert _page(client, "reporting:department", finance.pk, period=SIGNED).status_code == 200
     assert _page(client, "reporting:overview", period=UNSIGNED).status_code == 404
+
+
+def test_the_public_portal_is_open_to_members_as_to_everyone(client, mo):
+    client.force_login(mo)
+    assert client.get(reverse("publication:portal")).status_code == 200
+    assert client.get(reverse("publication:open-data")).status_code == 200
+    assert client.get(reverse("publication:manage")).status_code == 403

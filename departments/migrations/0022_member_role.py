@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('departments', '0020_benchmarks'),
+        ('departments', '0021_benchmark_metric_unit'),
         ('partnerships', '0006_rectification_plans'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
