@@ -8,12 +8,14 @@ from departments.tokens.api import ObtainTokenView
 from partnerships.api.urls import register as register_partnerships
 from publication.api.urls import register as register_publication
 from reporting.api.urls import register as register_reporting
+from scrutiny.api.urls import register as register_scrutiny
 
 router = DefaultRouter()
 register_departments(router)
 register_partnerships(router)
 register_reporting(router)
 register_publication(router)
+register_scrutiny(router)
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),

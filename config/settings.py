@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "partnerships",
     "reporting",
     "publication",
+    "scrutiny",
     "demo",
 ]
 
@@ -77,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication and messages: ends sessions past their time limits.
     "core.sessions.SessionTimeoutMiddleware",
+    # An elected member opens the figures and scrutiny pages only (departments.roles).
+    "departments.member_pages.MemberPagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -425,6 +428,7 @@ SPECTACULAR_SETTINGS = {
         "FigureStatusEnum": "reporting.metrics.status.STATE_CHOICES",
         "BenchmarkPolarityEnum": "departments.models.benchmarks.BenchmarkPolarity",
         "PolarityEnum": "departments.models.indicators.Polarity",
+        "ScrutinyItemKindEnum": "scrutiny.models.ItemKind",
     },
 }
 
@@ -492,6 +496,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "departments.tasks.send_return_reminders",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon-fri"),
     },
+    "scrutiny-reminders": {
+        "task": "scrutiny.tasks.send_scrutiny_reminders",
+        "schedule": crontab(hour=7, minute=40, day_of_week="mon-fri"),
+    },
     # Daily: the task builds the Best Value annual report once the year just ended has
     # its P12 signed off (or its returns deadline has passed), and never twice.
     "annual-report": {
@@ -508,6 +516,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=45),
     },
 }
+
+# Scrutiny: a member's question is overdue when unanswered after this many working days.
+SCRUTINY_ANSWER_WORKING_DAYS = int(env("SCRUTINY_ANSWER_WORKING_DAYS", "10"))
 
 # Email (reminder digests): the console backend unless SMTP is configured.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

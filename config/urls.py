@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("reporting.urls")),
     # The public portal (/public/, no sign-in) and the SMT's publication page.
     path("", include("publication.urls")),
+    path("", include("scrutiny.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -30,6 +30,7 @@ from demo.publication import publish_demo_indicators
 from demo.referrals import Pair, build_referrals
 from demo.returns import ReturnFigures, Staff, build_returns, build_sign_offs, target_for
 from demo.scale import DEMO, Episode, Scale
+from demo.scrutiny import build_scrutiny
 from departments import periods
 from departments.figures_generation import figures_changed
 from departments.models import (
@@ -68,6 +69,7 @@ from publication.models import PublishedIndicator
 from reporting.metrics.health import dependency_health, service_months
 from reporting.models import EarlyWarning
 from reporting.warnings.evaluation import evaluate_history
+from scrutiny.models import AgendaItem, ScrutinyCommittee, ScrutinyItem
 
 # username, first name, last name, role, department code (officer and head are in Housing)
 DEMO_USERS = [
@@ -77,6 +79,9 @@ DEMO_USERS = [
     ("partner", "Tom", "Reeves", Role.PARTNER, None),
     ("auditor", "Grace", "Okafor", Role.AUDITOR, None),
     ("admin", "Alex", "Morgan", Role.ADMIN, None),
+    # Elected members of the Overview and Scrutiny Committee (demo/scrutiny.py).
+    ("member", "Rosa", "Lindqvist", Role.MEMBER, None),
+    ("member2", "Dev", "Kapoor", Role.MEMBER, None),
 ]
 STAFF_PREFIX = "staff-"
 
@@ -157,6 +162,12 @@ def delete_everything(log: Callable[[str], None]) -> None:
     """Remove the demo council and its history, children before parents."""
     log("Removing the existing demo council")
     ordered = [
+        ScrutinyItem,
+        AgendaItem,
+        ScrutinyCommittee.members.through,
+        # django-simple-history's copy of each committee's members, before its own history.
+        apps.get_model("scrutiny", "HistoricalScrutinyCommittee_members"),
+        ScrutinyCommittee,
         PublishedIndicator,
         RectificationPlan,
         KpiRating,
@@ -249,6 +260,7 @@ class _Builder:
         self._step("contract assessments", self._contract_assessments)
         self._step("benchmarking", self._benchmarks)
         self._step("published indicators", self._publication)
+        self._step("scrutiny", self._scrutiny)
 
     def _step(self, name: str, action: Callable[[], int]) -> None:
         started = time.perf_counter()
@@ -276,6 +288,7 @@ class _Builder:
     def _people(self) -> None:
         users = get_user_model().objects
         self.demo_users = {}
+        self.members = []
         for username, first, last, role, department in DEMO_USERS:
             user = users.create_user(
                 username=username,
@@ -287,6 +300,8 @@ class _Builder:
                 is_superuser=role == Role.ADMIN,
             )
             self.demo_users[role] = user
+            if role == Role.MEMBER:
+                self.members.append(user)
             if role != Role.PARTNER:  # the partner's membership needs the partnership first
                 Membership.objects.create(
                     user=user,
@@ -535,6 +550,14 @@ class _Builder:
             admin=self.demo_users[Role.ADMIN],
             smt=self.demo_users[Role.SMT],
             partner=self.demo_users[Role.PARTNER],
+        )
+
+    def _scrutiny(self) -> int:
+        return build_scrutiny(
+            members=self.members,
+            head=self.demo_users[Role.HEAD],
+            smt=self.demo_users[Role.SMT],
+            today=self.today,
         )
 
     def _benchmarks(self) -> int:

@@ -13,7 +13,7 @@ def navigation(request) -> dict:
         return {"nav_items": [], "user_scope": None}
     scope = scope_for(user)
     items = [("Home", reverse("home"))]
-    if scope.council_wide:
+    if scope.reads_council_figures:
         items.append(("Overview", reverse("reporting:overview")))
     if scope.department_ids:
         items.append(
@@ -29,7 +29,11 @@ def navigation(request) -> dict:
         items.append(("Benchmarking", reverse("reporting:benchmarking")))
     if scope.department_ids or scope.is_admin or scope.partnership_ids:
         items.append(("Import", reverse("departments:import-start")))
-    if scope.roles:
+    if scope.is_member:
+        items.append(("Combined view", reverse("reporting:combined")))
+    if scope.is_member or scope.council_wide or scope.department_ids:
+        items.append(("Scrutiny", reverse("scrutiny:items")))
+    if scope.roles and not scope.signed_off_only:
         # Every role downloads reports, each cut to its scope (departments.roles).
         items.append(("Reports", reverse("reporting:reports")))
     partnership_id = _first_partnership_id(user, scope)
@@ -48,7 +52,7 @@ def _first_partnership_id(user, scope) -> int | None:
     """The partnership page link: the partner manager's own, or the first for the council."""
     if scope.partnership_ids:
         return min(scope.partnership_ids)
-    if not scope.council_wide:
+    if not scope.reads_council_figures:
         return None
     from django.apps import apps  # the base app does not import partnerships
 

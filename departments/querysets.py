@@ -13,7 +13,8 @@ from departments.roles import Role, scope_for
 class DepartmentQuerySet(models.QuerySet):
     def visible_to(self, user) -> DepartmentQuerySet:
         scope = scope_for(user)
-        if scope.council_wide:
+        if scope.reads_council_figures:
+            # An elected member reads every department's signed-off figures.
             return self.all()
         condition = Q(pk__in=scope.department_ids)
         if Role.PARTNER in scope.roles:
@@ -39,6 +40,13 @@ class _DepartmentOwnedQuerySet(models.QuerySet):
 
 
 class IndicatorQuerySet(_DepartmentOwnedQuerySet):
+    def visible_to(self, user) -> IndicatorQuerySet:
+        """Indicators in scope; an elected member reads every indicator's signed-off
+        figures (reporting.signed_off), never its returns."""
+        if scope_for(user).is_member:
+            return self.all()
+        return super().visible_to(user)
+
     def active(self) -> IndicatorQuerySet:
         return self.filter(is_active=True)
 

@@ -21,10 +21,15 @@ class Role(models.TextChoices):
     PARTNER = "partner", "Partner contract manager"
     AUDITOR = "auditor", "Auditor"
     ADMIN = "admin", "Administrator"
+    MEMBER = "member", "Elected member"
 
 
 DEPARTMENT_ROLES = (Role.OFFICER, Role.HEAD)
 COUNCIL_WIDE_ROLES = (Role.SMT, Role.AUDITOR, Role.ADMIN)
+# Roles held for the whole council, with neither a department nor a partnership: the
+# council-wide roles, and an elected member, who reads council-wide but signed-off
+# figures only (``Scope.signed_off_only``).
+UNSCOPED_ROLES = (*COUNCIL_WIDE_ROLES, Role.MEMBER)
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,33 @@ class Scope:
         return bool(self.roles & set(COUNCIL_WIDE_ROLES))
 
     @property
+    def is_member(self) -> bool:
+        return Role.MEMBER in self.roles
+
+    @property
+    def signed_off_only(self) -> bool:
+        """An elected member with no other role: reads the council-wide figures of
+        signed-off months only (reporting.signed_off), and nothing of the officers' work
+        (returns, referrals, SLA results, imports, tokens, the audit trail, admin). A
+        member who also holds an officer's role is read as that role."""
+        return self.roles == {Role.MEMBER}
+
+    def signed_off_only_for(self, department_id: int | None) -> bool:
+        """Whether this reader sees only signed-off months of the council's figures
+        (``department_id`` None) or of that department: an elected member reading beyond
+        what any other role of theirs opens (a member who is also Housing's officer reads
+        Housing's figures as its officer, every other department's as a member)."""
+        if not self.is_member or self.council_wide:
+            return False
+        return department_id is None or department_id not in self.department_ids
+
+    @property
+    def reads_council_figures(self) -> bool:
+        """Council-wide readers and elected members read every department's, indicator's
+        and partnership's figures (members for signed-off months only)."""
+        return self.council_wide or self.is_member
+
+    @property
     def sees_departments(self) -> bool:
         """Council-wide, or a member of at least one department: may see departments'
         coordination (a partner manager alone may not)."""
@@ -61,7 +93,15 @@ class Scope:
 
     @property
     def primary_role(self) -> str | None:
-        for role in (Role.ADMIN, Role.SMT, Role.AUDITOR, Role.HEAD, Role.OFFICER, Role.PARTNER):
+        for role in (
+            Role.ADMIN,
+            Role.SMT,
+            Role.AUDITOR,
+            Role.HEAD,
+            Role.OFFICER,
+            Role.PARTNER,
+            Role.MEMBER,
+        ):
             if role in self.roles:
                 return role
         return None
@@ -119,6 +159,18 @@ def may_see_department(user, department_id: int) -> bool:
 def may_see_partnership(user, partnership_id: int) -> bool:
     scope = scope_for(user)
     return scope.council_wide or partnership_id in scope.partnership_ids
+
+
+def may_see_department_figures(user, department_id: int) -> bool:
+    """A department's dashboard figures: those who see the department, and elected
+    members (for signed-off months only: reporting.signed_off decides which)."""
+    return scope_for(user).is_member or may_see_department(user, department_id)
+
+
+def may_see_partnership_figures(user, partnership_id: int) -> bool:
+    """A partnership's health page and metrics: those who see the partnership, and
+    elected members (for signed-off months only)."""
+    return scope_for(user).is_member or may_see_partnership(user, partnership_id)
 
 
 def may_download_reports(user) -> bool:
@@ -201,6 +253,110 @@ def may_assess_contract(user) -> bool:
     proposes, rates, approves and reopens them; administrators too."""
     scope = scope_for(user)
     return scope.is_smt or scope.is_admin
+
+
+# --- scrutiny (issue 20) -------------------------------------------------------------------
+
+
+def may_ask_scrutiny(user) -> bool:
+    """Elected members ask questions and make comments for their committee."""
+    return scope_for(user).is_member
+
+
+def may_answer_scrutiny(user, *, department_id: int | None) -> bool:
+    """The owning department's heads of service answer an item about an indicator or a
+    department's month; the SMT one about the partnership (``department_id`` None);
+    administrators any."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return True
+    if department_id is None:
+        return scope.is_smt
+    return department_id in scope.head_department_ids
+
+
+def may_close_scrutiny(user, *, asked_by_id: int) -> bool:
+    """Only the member who asked closes their item, once satisfied with the answer."""
+    return bool(user and user.is_authenticated) and user.pk == asked_by_id
+
+
+def may_manage_agenda(user) -> bool:
+    """The SMT (and administrators) put months and indicators to a committee."""
+    scope = scope_for(user)
+    return scope.is_smt or scope.is_admin
+
+
+# --- elected members -----------------------------------------------------------------------
+
+MEMBER_MESSAGE = (
+    "Elected members see signed-off performance and the scrutiny pages only: this page is "
+    "for the council's officers."
+)
+# The only pages (URL names) an elected member opens: the figures pages, their own
+# account, and the scrutiny app's pages. The figures pages show signed-off months only
+# (reporting.signed_off). Anything else (returns, referrals, SLA results, imports, tokens,
+# reports, the audit trail, the admin site) answers 403 with MEMBER_MESSAGE.
+MEMBER_PAGES = frozenset(
+    {
+        "home",
+        "login",
+        "logout",
+        "departments:account",
+        "departments:sign-out-everywhere",
+        "reporting:overview",
+        "reporting:department",
+        "reporting:indicator",
+        "reporting:partnership",
+        "reporting:combined",
+        "api-schema",
+        "api-docs",
+        # The public portal and its open data, open to anyone signed in or not.
+        "publication:portal",
+        "publication:indicator",
+        "publication:open-data",
+        "publication:council-csv",
+        "publication:council-json",
+        "publication:indicator-csv",
+        "publication:indicator-json",
+    }
+)
+MEMBER_PAGE_NAMESPACES = frozenset({"scrutiny"})
+# The API endpoints (router basename, and the actions of it; None for all) an elected
+# member calls, on their session (a member makes no API tokens): the signed-off metrics,
+# their home and scrutiny. An indicator's benchmark is left out: it sets the council's own
+# figures, signed off or not, beside the comparators'.
+MEMBER_ENDPOINTS: dict[str, frozenset[str] | None] = {
+    "metrics-overview": None,
+    "metrics-department": None,
+    "metrics-indicator": frozenset({"retrieve"}),
+    "metrics-partnership": None,
+    "metrics-combined": None,
+    "home": None,
+    "scrutiny-item": None,
+    "scrutiny-committee": None,
+}
+
+
+def member_may_open_page(user, view_name: str | None) -> bool:
+    """Whether ``user`` may open the page named ``view_name`` (``namespace:name``) as
+    far as the member rule goes: True for everyone who is not only an elected member."""
+    if not scope_for(user).signed_off_only:
+        return True
+    if view_name is None:
+        return False
+    return view_name in MEMBER_PAGES or view_name.partition(":")[0] in MEMBER_PAGE_NAMESPACES
+
+
+def member_may_call(user, basename: str | None, action: str | None = None) -> bool:
+    """Whether ``user`` may call the API endpoint registered as ``basename`` (its
+    ``action``) as far as the member rule goes (the API root, with no basename, lists the
+    endpoints)."""
+    if not scope_for(user).signed_off_only or basename is None:
+        return True
+    if basename not in MEMBER_ENDPOINTS:
+        return False
+    actions = MEMBER_ENDPOINTS[basename]
+    return actions is None or action in actions
 
 
 NO_ROLE_MESSAGE = "Your account has no role yet: ask an administrator to give you one."

@@ -42,6 +42,13 @@ class PartnershipQuerySet(_PartnershipOwnedQuerySet):
 
     partnership_lookup = "pk"
 
+    def visible_to(self, user) -> PartnershipQuerySet:
+        """An elected member reads every partnership's signed-off health as well (never
+        its records: those querysets keep the rule above)."""
+        if scope_for(user).is_member:
+            return self.all()
+        return super().visible_to(user)
+
 
 class ServiceQuerySet(_PartnershipOwnedQuerySet):
     served_departments_lookup = "departments"

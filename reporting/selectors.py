@@ -15,4 +15,4 @@ def readable_departments(user, *, active_only: bool = True) -> list[Department]:
     departments = Department.objects.visible_to(user).order_by("name")
     if active_only:
         departments = departments.filter(is_active=True)
-    return [d for d in departments if roles.may_see_department(user, d.pk)]
+    return [d for d in departments if roles.may_see_department_figures(user, d.pk)]

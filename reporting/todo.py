@@ -34,6 +34,7 @@ from reporting.audit.selectors import AuditTrail
 from reporting.metrics.health import sla_results_deadline
 from reporting.models import EarlyWarning, ReportRun
 from reporting.reports.kinds import report_title
+from scrutiny.selectors import items_awaiting_member, items_to_answer
 
 
 def sla_results_due(partnership_ids, today: date | None = None) -> dict:
@@ -602,6 +603,62 @@ def _changes_since_last_visit(user) -> ToDoList:
     )
 
 
+def _scrutiny_to_answer(user, today: date) -> ToDoList:
+    """Members' questions routed to the user (a head of service's departments; the
+    partnership's for the SMT), the ones due first first; overdue ones flagged."""
+    items = items_to_answer(user)
+    count = items.count()
+    overdue = items.overdue(today).count()
+    shown = [
+        ToDoItem(
+            f"{item.get_kind_display()} on {item.about}",
+            reverse("scrutiny:item", args=[item.pk]),
+            f"Overdue: answer due by {date_in_words(item.due_on)}"
+            if item.is_overdue(today)
+            else f"Answer by {date_in_words(item.due_on)}",
+            record=item,
+        )
+        for item in items[:SHOWN]
+    ]
+    return ToDoList(
+        "scrutiny_to_answer",
+        "Scrutiny questions to answer",
+        "question",
+        count,
+        shown,
+        "No member's question waits for your answer.",
+        lead="Elected members asked these; answer each in writing.",
+        flag=f"{plural(overdue, 'question')} overdue" if overdue else "",
+        more=_more(count, "Every scrutiny item", reverse("scrutiny:items") + "?state=open"),
+    )
+
+
+def _scrutiny_awaiting_member(user, today: date) -> ToDoList:
+    """A member's own questions: answered ones to close, and those still open."""
+    items = items_awaiting_member(user)
+    count = items.count()
+    shown = [
+        ToDoItem(
+            f"{item.get_kind_display()} on {item.about}",
+            reverse("scrutiny:item", args=[item.pk]),
+            "Answered: read it and close it"
+            if item.state == "answered"
+            else f"Answer due by {date_in_words(item.due_on)}",
+            record=item,
+        )
+        for item in items[:SHOWN]
+    ]
+    return ToDoList(
+        "scrutiny_awaiting_you",
+        "Your scrutiny questions",
+        "question",
+        count,
+        shown,
+        "You have no open questions. Ask one from an indicator's or a dashboard's page.",
+        more=_more(count, "Every scrutiny item", reverse("scrutiny:items")),
+    )
+
+
 def home_lists(user, today: date | None = None) -> Home:
     """The to-do lists of ``user``'s home, each cut to the user's scope (``roles.Scope``
     and the ``visible_to`` querysets), in a fixed number of queries whatever the data.
@@ -612,8 +669,10 @@ def home_lists(user, today: date | None = None) -> Home:
     month's sign-off by department, approvals. Partner manager: the month's SLA results
     due or overdue, disputes to answer, milestones due. Auditor: recent report runs and
     the changes since their previous visit. An administrator gets the SMT's and the
-    auditor's. ``today`` (default: today in Europe/London) decides the periods and
-    deadlines. The page and ``GET /api/v1/home/`` both show this."""
+    auditor's. Heads of service, the SMT and administrators: members' scrutiny questions
+    to answer, overdue ones flagged; an elected member: their own questions not closed.
+    ``today`` (default: today in Europe/London) decides the periods and deadlines. The
+    page and ``GET /api/v1/home/`` both show this."""
     today = today or timezone.localdate()
     scope = scope_for(user)
     month = periods.latest_closed(periods.PeriodKind.MONTH, today)
@@ -645,6 +704,10 @@ def home_lists(user, today: date | None = None) -> Home:
             _disputes(user, partnership_ids=scope.partnership_ids),
             _milestones_due(user, scope.partnership_ids, today),
         ]
+    if scope.head_department_ids or scope.is_smt or scope.is_admin:
+        lists.append(_scrutiny_to_answer(user, today))
+    if scope.is_member:
+        lists.append(_scrutiny_awaiting_member(user, today))
     if scope.is_auditor or scope.is_admin:
         lists += [_recent_report_runs(user), _changes_since_last_visit(user)]
     return Home(scope.primary_role and Role(scope.primary_role).label, lists, rows)

@@ -33,6 +33,8 @@ from partnerships.contracts.ratings import Rating
 from partnerships.contracts.services import approve, rate, save_contract_kpi, start_assessment
 from publication.services import PublicationWords, set_publication
 from reporting.models import EarlyWarning, ReportRun, ReportState, WarningRule
+from scrutiny import services as scrutiny_services
+from scrutiny.models import ScrutinyCommittee, Subject
 from tests.factories import (
     EscalationFactory,
     IndicatorFactory,
@@ -71,6 +73,7 @@ def personas(housing, finance, partnership) -> dict[str, object]:
         "auditor": persona("audrey", Role.AUDITOR),
         "admin": persona("ada", Role.ADMIN),
         "other_officer": persona("bob", Role.OFFICER, department=finance),
+        "member": persona("mo", Role.MEMBER),
     }
 
 
@@ -182,8 +185,28 @@ def build_council(housing, finance, partnership) -> Council:
         "import": ImportJob.objects.create(
             kind="returns", created_by=officer, original_name="returns.csv", file_format="csv"
         ).pk,
+        **_scrutiny(users, indicator),
     }
     return council
+
+
+def _scrutiny(users, indicator) -> dict[str, int]:
+    """The member's committee, an open question on Housing's indicator and one answered."""
+    committee = ScrutinyCommittee.objects.create(name="Overview and Scrutiny")
+    committee.members.add(users["member"])
+
+    def asked():
+        return scrutiny_services.ask(
+            actor=users["member"],
+            subject=Subject.INDICATOR,
+            indicator=indicator,
+            period_key="2025-26-P06",
+            text="Why did re-lets slow?",
+            committee=committee,
+        )
+
+    answered = scrutiny_services.answer(item=asked(), actor=users["head"], text="Major works.")
+    return {"committee": committee.pk, "scrutiny_item": asked().pk, "answered_item": answered.pk}
 
 
 def contract_assessments(partnership, sla, users):

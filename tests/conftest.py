@@ -1,7 +1,8 @@
 """Personas as fixtures (STYLE.md point 10): the people the product serves.
 
 alice: officer of Housing; bob: officer of Finance; harriet: head of Housing;
-sam: SMT member; pat: the partner's contract manager; audrey: an auditor; ada: admin.
+sam: SMT member; pat: the partner's contract manager; audrey: an auditor; ada: admin;
+mo: an elected member (councillor).
 """
 
 import pytest
@@ -109,6 +110,11 @@ def audrey(council):
 @pytest.fixture
 def ada(council):
     return _member("ada", Role.ADMIN)
+
+
+@pytest.fixture
+def mo(council):
+    return _member("mo", Role.MEMBER)
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,11 @@ endpoint cannot arrive without its row of the roles matrix.
 
 Each operation runs once per persona against one small council built by the factories
 once for the module (tests/shared_rows.py): the Housing officer and head, an SMT member,
-the partner's manager, an auditor, an administrator, and the Finance officer, for whom
-Housing's records are out of scope (404). Every request runs in a savepoint that is
+the partner's manager, an auditor, an administrator, the Finance officer, for whom
+Housing's records are out of scope (404), and an elected member, who calls only the
+signed-off metrics, their home and scrutiny (403 everywhere else; 404 for a month not
+signed off for members: in this council September 2025 has an unverified SLA result, so
+only Housing's own figures are theirs to read). Every request runs in a savepoint that is
 rolled back, so each persona of each operation meets the same records in the same state.
 A permitted write carries a valid body and must succeed (2xx); a refused one must answer
 403, or 404 where the record is outside the persona's scope; 400 appears only where the
@@ -34,7 +37,7 @@ from tests.conftest import PASSWORD
 from tests.factories import CouncilFactory, DepartmentFactory, PartnershipFactory
 from tests.shared_rows import shared_rows
 
-PERSONAS = ("officer", "head", "smt", "partner", "auditor", "admin", "other_officer")
+PERSONAS = ("officer", "head", "smt", "partner", "auditor", "admin", "other_officer", "member")
 METHODS = ("get", "post", "put", "patch", "delete")
 NOW = datetime(2026, 11, 28, 12, tzinfo=ZoneInfo("Europe/London"))
 OK = "2xx"
@@ -65,7 +68,10 @@ UNSERVED = sorted(
 
 
 def expect(default, **by_persona) -> dict[str, object]:
-    return {p: by_persona.get(p, default) for p in PERSONAS}
+    """Each persona's answer. The elected member is refused (403) unless named: they call
+    only the endpoints of ``roles.MEMBER_ENDPOINTS``; a method not served is 405 for all."""
+    member = default if default == 405 else 403
+    return {p: by_persona.get(p, member if p == "member" else default) for p in PERSONAS}
 
 
 EVERYONE = expect(OK)
@@ -98,9 +104,10 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     # Personal API tokens: everyone (an auditor too) obtains and lists their own; a token
     # is seen and revoked by its owner (here the Housing officer) and administrators.
     ("POST", "/api/v1/auth/token/"): EVERYONE,
-    ("GET", "/api/v1/tokens/"): EVERYONE,
-    ("GET", "/api/v1/tokens/{id}/"): expect(404, officer=OK, admin=OK),
-    ("DELETE", "/api/v1/tokens/{id}/"): expect(404, officer=OK, admin=OK),
+    # A member makes no token (403 above), and lists their own: none.
+    ("GET", "/api/v1/tokens/"): expect(OK, member=OK),
+    ("GET", "/api/v1/tokens/{id}/"): expect(404, officer=OK, admin=OK, member=404),
+    ("DELETE", "/api/v1/tokens/{id}/"): expect(404, officer=OK, admin=OK, member=404),
     # Reference data.
     ("GET", "/api/v1/departments/"): EVERYONE,
     ("POST", "/api/v1/departments/"): ADMIN_WRITE,
@@ -245,14 +252,22 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/api/v1/performance-notices/{id}/notice/"): CONTRACT_RECORD,
     # Metrics: the overview is council-wide; a department's and an indicator's figures for
     # those who see Housing; a partnership's for those who see the contract.
-    ("GET", "/api/v1/metrics/overview/"): expect(403, smt=OK, auditor=OK, admin=OK),
+    # The member reads signed-off months only: this council's September has an
+    # unverified SLA result, so the council's figures are not theirs (404); Housing's are.
+    ("GET", "/api/v1/metrics/overview/"): expect(403, smt=OK, auditor=OK, admin=OK, member=404),
     ("GET", "/api/v1/metrics/coordination/"): expect(OK, partner=403),
     # A department's figures are its returns and referrals: nothing for the partner.
-    ("GET", "/api/v1/metrics/departments/{id}/"): HOUSING_RECORD,
-    ("GET", "/api/v1/metrics/indicators/{id}/"): HOUSING_RECORD,
-    ("GET", "/api/v1/metrics/partnerships/{id}/"): CONTRACT_RECORD,
+    ("GET", "/api/v1/metrics/departments/{id}/"): expect(
+        OK, partner=404, other_officer=404, member=OK
+    ),
+    ("GET", "/api/v1/metrics/indicators/{id}/"): expect(
+        OK, partner=404, other_officer=404, member=OK
+    ),
+    ("GET", "/api/v1/metrics/partnerships/{id}/"): expect(
+        OK, officer=404, head=404, other_officer=404, member=404
+    ),
     # The combined view: council-wide roles and departments (their own rows), not the partner.
-    ("GET", "/api/v1/metrics/combined/"): expect(OK, partner=403),
+    ("GET", "/api/v1/metrics/combined/"): expect(OK, partner=403, member=404),
     # Early warnings are read in scope (this one is about a Housing indicator) and
     # acknowledged by SMT and administrators.
     ("GET", "/api/v1/early-warnings/"): EVERYONE,
@@ -280,7 +295,26 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/api/v1/benchmark-values/import/"): ADMIN_WRITE,
     ("GET", "/api/v1/metrics/indicators/{id}/benchmark/"): HOUSING_RECORD,
     # Everyone's own to-do lists, cut to their scope.
-    ("GET", "/api/v1/home/"): EVERYONE,
+    ("GET", "/api/v1/home/"): expect(OK, member=OK),
+    # Scrutiny: members ask; Housing's heads (and administrators) answer a question on
+    # Housing's indicator; the member who asked closes it. Every role lists what it sees.
+    ("GET", "/api/v1/scrutiny-items/"): expect(OK, member=OK),
+    ("POST", "/api/v1/scrutiny-items/"): expect(403, member=OK),
+    ("GET", "/api/v1/scrutiny-items/{id}/"): expect(OK, partner=404, other_officer=404, member=OK),
+    ("POST", "/api/v1/scrutiny-items/{id}/answer/"): expect(
+        403, head=OK, admin=OK, partner=404, other_officer=404
+    ),
+    ("POST", "/api/v1/scrutiny-items/{id}/close/"): expect(
+        403, member=OK, partner=404, other_officer=404
+    ),
+    # Committees: their members, heads of service (who answer) and the council-wide roles.
+    ("GET", "/api/v1/scrutiny-committees/"): expect(OK, member=OK),
+    ("GET", "/api/v1/scrutiny-committees/{id}/"): expect(
+        OK, officer=404, partner=404, other_officer=404, member=OK
+    ),
+    ("GET", "/api/v1/scrutiny-committees/{id}/agenda/"): expect(
+        OK, officer=404, partner=404, other_officer=404, member=OK
+    ),
     # Publication to residents: everyone reads the choices for the indicators they see;
     # SMT and administrators publish, reword and withdraw (the role is checked first).
     ("GET", "/api/v1/publications/"): EVERYONE,
@@ -289,8 +323,8 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("PATCH", "/api/v1/publications/{id}/"): expect(403, smt=OK, admin=OK),
     ("POST", "/api/v1/publications/{id}/withdraw/"): expect(403, smt=OK, admin=OK),
     # The published figures: public, read by anyone signed in or not (tests/publication).
-    ("GET", "/api/v1/public/indicators/"): EVERYONE,
-    ("GET", "/api/v1/public/indicators/{code}/"): EVERYONE,
+    ("GET", "/api/v1/public/indicators/"): expect(OK, member=OK),
+    ("GET", "/api/v1/public/indicators/{code}/"): expect(OK, member=OK),
 }
 
 
@@ -319,6 +353,8 @@ RECORD_OF_PATH = {
     "contract-kpis": "kpi",
     "rectification-plans": "plan",
     "publications": "publication",
+    "scrutiny-items": "scrutiny_item",
+    "scrutiny-committees": "committee",
 }
 # The draft assessment for everything but reopening and the notice, which need the approved.
 ASSESSMENT_OF_ACTION = {"reopen": "approved_assessment", "notice": "approved_assessment"}
@@ -341,6 +377,8 @@ def _record_id(path: str, ids: dict[str, int]) -> int:
         return ids[RESULT_OF_ACTION.get(rest.strip("/"), "result")]
     if resource == "performance-notices":
         return ids[NOTICE_OF_ACTION.get(rest.strip("/"), "performance_notice")]
+    if resource == "scrutiny-items" and rest.strip("/") == "close":
+        return ids["answered_item"]
     return ids[RECORD_OF_PATH[resource]]
 
 
@@ -542,6 +580,13 @@ def _body(method: str, path: str, persona: str, c: Council) -> dict:
                 }
             ]
         },
+        ("POST", "/api/v1/scrutiny-items/"): {
+            "subject": "indicator",
+            "indicator": ids["indicator"],
+            "period": "2025-26-P06",
+            "text": "Why is the figure below target?",
+        },
+        ("POST", "/api/v1/scrutiny-items/{id}/answer/"): {"answer": "Major works on voids."},
         ("POST", "/api/v1/escalations/"): escalation,
         ("PUT", "/api/v1/escalations/{id}/"): escalation,
         ("POST", "/api/v1/risks/"): risk,

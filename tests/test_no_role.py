@@ -107,3 +107,50 @@ def test_an_account_that_lost_its_role_still_revokes_its_own_tokens_but_makes_no
     )
     assert (by_password.status_code, by_password.json()["detail"]) == (403, NO_ROLE_MESSAGE)
     assert not ApiToken.objects.filter(name="Another").exists()
+
+
+# An elected member holds a role, but only for signed-off figures and scrutiny: every other
+# page and endpoint refuses them as it refuses an account with no role, in one message
+# (roles.MEMBER_MESSAGE), decided in one place (roles.MEMBER_PAGES, MEMBER_ENDPOINTS).
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_officers_page_refuses_an_elected_member(client, mo, name):
+    from departments.roles import MEMBER_PAGES
+
+    client.force_login(mo)
+    response = client.get(reverse(name))
+    if name in MEMBER_PAGES:
+        assert response.status_code in (200, 404)  # 404: no month signed off yet
+    else:
+        assert response.status_code == 403
+
+
+def test_every_other_api_endpoint_refuses_an_elected_member_in_the_same_words(client, mo, ada):
+    from departments.roles import MEMBER_MESSAGE
+
+    client.force_login(ada)
+    endpoints = client.get("/api/v1/").json()
+    client.force_login(mo)
+    open_to_members = {
+        "metrics/overview",
+        "metrics/departments",
+        "metrics/indicators",
+        "metrics/partnerships",
+        "metrics/combined",
+        "home",
+        "scrutiny-items",
+        "scrutiny-committees",
+        "tokens",  # their own, to revoke any made before they were a member
+        "public/indicators",  # the published figures, open to everyone
+    }
+    refused = 0
+    for name, url in endpoints.items():
+        response = client.get(url)
+        if name in open_to_members:
+            assert response.status_code in (200, 404, 405), name
+            continue
+        assert response.status_code == 403, name
+        assert response.json()["detail"] == MEMBER_MESSAGE, name
+        refused += 1
+    assert refused >= 20

@@ -13,7 +13,7 @@ from departments.querysets import (
     DepartmentQuerySet,
     MembershipQuerySet,
 )
-from departments.roles import COUNCIL_WIDE_ROLES, DEPARTMENT_ROLES, Role
+from departments.roles import DEPARTMENT_ROLES, UNSCOPED_ROLES, Role
 
 # A GSS code: a letter and eight digits (E08000009); the kind of area is its first three.
 # The council's and the benchmarking areas' (departments.models.benchmarks) alike.
@@ -38,7 +38,7 @@ def role_scope_constraints(
                 Q(role__in=DEPARTMENT_ROLES, department__isnull=False, partnership__isnull=True)
                 | Q(role=Role.PARTNER, department__isnull=True, partnership__isnull=False)
                 | Q(
-                    role__in=COUNCIL_WIDE_ROLES,
+                    role__in=UNSCOPED_ROLES,
                     department__isnull=True,
                     partnership__isnull=True,
                 )
@@ -153,8 +153,9 @@ class Membership(models.Model):
             )
         if self.role == Role.PARTNER and (not self.partnership_id or self.department_id):
             raise ValidationError({"partnership": "A partner manager needs a partnership."})
-        if self.role in COUNCIL_WIDE_ROLES and (self.department_id or self.partnership_id):
+        if self.role in UNSCOPED_ROLES and (self.department_id or self.partnership_id):
             raise ValidationError(
-                "SMT members, auditors and administrators have council-wide scope: "
+                "SMT members, auditors, administrators and elected members have "
+                "council-wide scope: "
                 "leave department and partnership empty."
             )

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from departments.history import attribute
 from departments.models import Department, DirectoryRoleMapping, Membership
-from departments.roles import COUNCIL_WIDE_ROLES, DEPARTMENT_ROLES, Role, forget_scope
+from departments.roles import DEPARTMENT_ROLES, UNSCOPED_ROLES, Role, forget_scope
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def _setting_problem(claim_value: str, role: str, scope: str) -> str:
         return f"the role {role} needs a department code after ':'."
     if role == Role.PARTNER and not scope.isdigit():
         return "the role partner needs a partnership id (a number) after ':'."
-    if role in COUNCIL_WIDE_ROLES and scope:
+    if role in UNSCOPED_ROLES and scope:
         return f"the role {role} is council-wide and takes no scope."
     return ""
 
@@ -96,7 +96,7 @@ def grants_for(claim_values: Iterable[str]) -> frozenset[Grant]:
             grants.add(Grant(mapping.role, department_id=departments[mapping.scope]))
         elif mapping.role == Role.PARTNER and int(mapping.scope) in partnerships:
             grants.add(Grant(mapping.role, partnership_id=int(mapping.scope)))
-        elif mapping.role in COUNCIL_WIDE_ROLES:
+        elif mapping.role in UNSCOPED_ROLES:
             grants.add(Grant(mapping.role))
         else:
             # One stale entry must not stop everyone else signing in: said, and skipped.

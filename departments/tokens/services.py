@@ -38,6 +38,10 @@ def create_token(*, user, name: str) -> NewToken:
     endpoint would refuse the token. Such an account may still list and revoke its own."""
     if not roles.has_a_role(user):
         raise PermissionDenied(roles.NO_ROLE_MESSAGE)
+    if roles.scope_for(user).signed_off_only:
+        # Members use the API on their session, within MEMBER_ENDPOINTS; a token would
+        # outlive the session's time limits for no work of theirs.
+        raise PermissionDenied(roles.MEMBER_MESSAGE)
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": ["Give the token a name, so you can tell it apart later."]})

@@ -127,12 +127,12 @@ class CombinedMetricsViewSet(viewsets.ViewSet):
     )
     def list(self, request):
         scope = roles.scope_for(request.user)
-        if not scope.sees_departments:
+        if not (scope.sees_departments or scope.is_member):
             raise PermissionDenied("The combined view is for departments, the SMT and auditors.")
         month = month_from(request)
         try:
             partnership = narrowing_partnership(
-                request.query_params.get("partnership"), council_wide=scope.council_wide
+                request.query_params.get("partnership"), council_wide=scope.reads_council_figures
             )
         except Partnership.DoesNotExist as error:
             raise NotFound("No such partnership.") from error
@@ -140,7 +140,7 @@ class CombinedMetricsViewSet(viewsets.ViewSet):
         figures, _ = cached_combined_figures(
             month, departments=departments, partnership=partnership
         )
-        council = scope.council_wide
+        council = scope.reads_council_figures
         coordination = {c.period: c for c in figures.coordination}
         body = {
             "period": month.key,

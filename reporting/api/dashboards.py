@@ -39,6 +39,7 @@ from reporting.api.metrics import (
 )
 from reporting.figures.department import cached_department_figures
 from reporting.figures.indicator import indicator_history
+from reporting.signed_off import history_for_reader
 
 RAG_HELP = "green, amber, red or not_rated."
 DIRECTION_HELP = "improved, unchanged, worse or no_comparison, against the same period last year."
@@ -195,9 +196,9 @@ class DepartmentMetricsViewSet(viewsets.ViewSet):
         # A partner manager's scope reaches the departments their services serve, for the
         # partnership's pages; departments' own figures stay with the council.
         department = Department.objects.visible_to(request.user).filter(pk=pk).first()
-        if department is None or not roles.may_see_department(request.user, department.pk):
+        if department is None or not roles.may_see_department_figures(request.user, department.pk):
             raise NotFound("No such department.")
-        month = month_from(request)
+        month = month_from(request, department_id=department.pk)
         figures, _ = cached_department_figures(department, month)
         body = {"department": department, "month": month, **figures}
         return Response(DepartmentMetricsSerializer(body).data)
@@ -247,8 +248,10 @@ class IndicatorMetricsViewSet(viewsets.ViewSet):
         indicator = indicators.filter(pk=pk).first()
         if indicator is None:
             raise NotFound("No such indicator.")
-        month = month_from(request)
-        history = indicator_history(indicators=indicators, indicator=indicator, month=month)
+        month = month_from(request, department_id=indicator.department_id)
+        history = history_for_reader(
+            request.user, indicator_history(indicators=indicators, indicator=indicator, month=month)
+        )
         return Response(IndicatorMetricsSerializer(history).data)
 
     @extend_schema(

@@ -15,6 +15,7 @@ from reporting.figures.overview import cached_overview_figures
 from reporting.metrics.health import contract_health, credits_year_to_date
 from reporting.metrics.status import REASON_HELP, STATE_CHOICES, STATE_HELP
 from reporting.selectors import readable_departments
+from reporting.signed_off import NotSignedOff, month_for_reader
 
 PERIOD_PARAMETER = OpenApiParameter(
     "period",
@@ -28,11 +29,17 @@ PERIOD_PARAMETER = OpenApiParameter(
 )
 
 
-def month_from(request) -> periods.Period:
+def month_from(request, *, department_id: int | None = None) -> periods.Period:
     """The ``?period=`` month (default: the latest closed); 400 naming the problem, for
-    a bad key and for a month that has not ended alike ({"period": [message]})."""
+    a bad key and for a month that has not ended alike ({"period": [message]}). An
+    elected member gets signed-off months only (``reporting.signed_off``): 404 for any
+    other, as the pages answer."""
     try:
-        return periods.ended_month_or_latest(request.query_params.get("period"))
+        return month_for_reader(
+            request.user, request.query_params.get("period"), department_id=department_id
+        )
+    except NotSignedOff as error:
+        raise NotFound(str(error)) from error
     except ValueError as error:
         raise ValidationError({"period": [str(error)]}) from error
 
@@ -101,7 +108,8 @@ class PartnershipMetricsViewSet(viewsets.ViewSet):
     @extend_schema(parameters=[PERIOD_PARAMETER], responses={200: PartnershipMetricsSerializer})
     def retrieve(self, request, pk=None):
         partnership = Partnership.objects.visible_to(request.user).filter(pk=pk).first()
-        if partnership is None or not roles.may_see_partnership(request.user, partnership.pk):
+        user = request.user
+        if partnership is None or not roles.may_see_partnership_figures(user, partnership.pk):
             raise NotFound("No such partnership.")
         month = month_from(request)
         health = contract_health(partnership=partnership, period=month)
@@ -232,7 +240,7 @@ class OverviewMetricsViewSet(viewsets.ViewSet):
 
     @extend_schema(parameters=[PERIOD_PARAMETER], responses={200: OverviewSerializer})
     def list(self, request):
-        if not roles.scope_for(request.user).council_wide:
+        if not roles.scope_for(request.user).reads_council_figures:
             raise PermissionDenied("The council overview is for SMT and auditors.")
         month = month_from(request)
         figures, _ = cached_overview_figures(month)

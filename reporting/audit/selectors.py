@@ -62,6 +62,7 @@ from partnerships.models import (
 )
 from publication.models import PublishedIndicator
 from reporting.reports.exports.base import page_path as page_link
+from scrutiny.models import AgendaItem, ScrutinyCommittee, ScrutinyItem
 
 # Entries read together: the values of this many are fetched in one set of queries.
 BATCH_SIZE = 500
@@ -118,6 +119,17 @@ def _describe_referral(row) -> Described:
     # It belongs to both departments, as it does for their readers (ReferralQuerySet).
     between = f"{_name(sender, '?')} to {_name(receiver, '?')}"
     return f"{reference} {row.category}", between, ""
+
+
+def _describe_scrutiny_item(row) -> Described:
+    department = _related(row, "department")
+    what = f"{row.get_kind_display()} #{row.id} on {key_in_words(row.period)}"
+    return what, _name(department, "The partnership"), page_link("scrutiny:item", row.id)
+
+
+def _describe_agenda_item(row) -> Described:
+    committee = _related(row, "committee")
+    return f"{_name(committee, '?')}: {key_in_words(row.period)}", "", ""
 
 
 def _describe_department(row) -> Described:
@@ -367,6 +379,16 @@ SOURCES = {
         ),
         # Like assessments, these name no partnership here: a draft is the council's own.
         AuditSource("performance_notice", PerformanceNotice, _describe_performance_notice),
+        # Scrutiny: members' questions and the answers, by the department that answers.
+        AuditSource(
+            "scrutiny_item",
+            ScrutinyItem,
+            _describe_scrutiny_item,
+            ("department",),
+            departments=("department_id",),
+        ),
+        AuditSource("scrutiny_committee", ScrutinyCommittee, _describe_plain),
+        AuditSource("agenda_item", AgendaItem, _describe_agenda_item, ("committee",)),
     )
 }
 OBJECT_TYPES = [(source.key, source.label) for source in SOURCES.values()]

@@ -127,6 +127,10 @@ NOT_FIGURE_INPUTS = (
     "partnerships.KpiRating",
     "partnerships.RectificationPlan",
     "partnerships.PerformanceNotice",
+    # Members' scrutiny is read on its own pages and the indicator page, never cached.
+    "scrutiny.ScrutinyCommittee",
+    "scrutiny.AgendaItem",
+    "scrutiny.ScrutinyItem",
 )
 
 

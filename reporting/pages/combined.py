@@ -21,18 +21,18 @@ from reporting.selectors import readable_departments
 @for_ended_months
 def combined(request: HttpRequest) -> HttpResponse:
     scope = roles.scope_for(request.user)
-    if not scope.sees_departments:
+    if not (scope.sees_departments or scope.is_member):
         raise PermissionDenied(
             "The combined view shows departments' coordination: it is for the council's "
             "departments, the SMT and auditors."
         )
     month = chosen_month(request)
-    partnership = chosen_partnership(request, scope.council_wide)
+    partnership = chosen_partnership(request, scope.reads_council_figures)
     departments = readable_departments(request.user)
     figures, from_cache = cached_combined_figures(
         month, departments=departments, partnership=partnership
     )
-    figures_context = combined_context(figures, council_wide=scope.council_wide)
+    figures_context = combined_context(figures, council_wide=scope.reads_council_figures)
     warnings = (
         EarlyWarning.objects.visible_to(request.user)
         .open()
@@ -47,7 +47,7 @@ def combined(request: HttpRequest) -> HttpResponse:
             "warnings": list(warnings),
             "may_acknowledge": roles.may_acknowledge_warnings(request.user),
             "partnerships": list(Partnership.objects.order_by("name"))
-            if scope.council_wide
+            if scope.reads_council_figures
             else [],
             "from_cache": from_cache,
         },

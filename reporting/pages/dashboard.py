@@ -18,10 +18,10 @@ from reporting.pages.parameters import chosen_month, for_ended_months
 @for_ended_months
 def department_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     department = get_object_or_404(Department.objects.visible_to(request.user), pk=pk)
-    if not roles.may_see_department(request.user, department.pk):
+    if not roles.may_see_department_figures(request.user, department.pk):
         # A partner manager sees the departments their services serve by name only.
         raise Http404("No such department.")
-    month = chosen_month(request)
+    month = chosen_month(request, department_id=department.pk)
     figures, from_cache = cached_department_figures(department, month)
     return render(
         request,

@@ -17,6 +17,8 @@ from reporting.figures.indicator import indicator_history
 from reporting.metrics.status import next_ended
 from reporting.pages.benchmark import comparison_section
 from reporting.pages.parameters import chosen_month, for_ended_months
+from reporting.signed_off import history_for_reader
+from scrutiny.selectors import items_on_indicator
 
 
 @login_required
@@ -24,8 +26,10 @@ from reporting.pages.parameters import chosen_month, for_ended_months
 def indicator_page(request: HttpRequest, pk: int) -> HttpResponse:
     indicators = PerformanceIndicator.objects.visible_to(request.user)
     indicator = get_object_or_404(indicators.select_related("department"), pk=pk)
-    month = chosen_month(request)
-    history = indicator_history(indicators=indicators, indicator=indicator, month=month)
+    month = chosen_month(request, department_id=indicator.department_id)
+    history = history_for_reader(
+        request.user, indicator_history(indicators=indicators, indicator=indicator, month=month)
+    )
     chart = indicator_trend(
         dom_id="indicator-trend",
         title=f"{indicator.code} against target, every period with returns",
@@ -55,5 +59,8 @@ def indicator_page(request: HttpRequest, pk: int) -> HttpResponse:
             "previous_month": month.previous(),
             "next_month": next_ended(month),
             "benchmark": comparison_section(request.user, indicator, request.GET.get("group")),
+            "signed_off_only": roles.scope_for(request.user).signed_off_only,
+            "may_ask": roles.may_ask_scrutiny(request.user),
+            "scrutiny_items": items_on_indicator(request.user, indicator.pk),
         },
     )

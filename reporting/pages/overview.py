@@ -30,7 +30,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     The month's figures are served from the cache; any write of the figures' inputs
     retires what it holds (``reporting/figures/cache.py``).
     """
-    if not roles.scope_for(request.user).council_wide:
+    if not roles.scope_for(request.user).reads_council_figures:
         raise PermissionDenied("The council overview is for SMT and auditors.")
     month = chosen_month(request)
     figures, from_cache = cached_overview_figures(month)

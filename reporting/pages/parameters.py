@@ -14,19 +14,24 @@ from django.shortcuts import render
 from departments import periods
 from departments.numbers import whole_number
 from partnerships.models import Partnership
+from reporting.signed_off import NotSignedOff, month_for_reader
 
 
-def chosen_month(request: HttpRequest) -> periods.Period:
+def chosen_month(request: HttpRequest, *, department_id: int | None = None) -> periods.Period:
     """The month in ``?period=`` (404 for a bad key), else the latest closed month.
 
     A month that has not ended raises ``periods.MonthNotEnded``, which a view wrapped in
-    ``for_ended_months`` answers with a page saying so.
+    ``for_ended_months`` answers with a page saying so. An elected member sees signed-off
+    months only (``reporting.signed_off``, for the council or ``department_id``): any
+    other month is a 404, and the default is the latest signed-off month.
     """
     try:
-        return periods.ended_month_or_latest(request.GET.get("period"))
+        return month_for_reader(
+            request.user, request.GET.get("period"), department_id=department_id
+        )
     except periods.MonthNotEnded:
         raise
-    except ValueError as error:
+    except (ValueError, NotSignedOff) as error:
         raise Http404(str(error)) from error
 
 

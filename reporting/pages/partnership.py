@@ -21,7 +21,7 @@ def visible_partnership(request: HttpRequest, pk: int) -> Partnership:
     partnership = get_object_or_404(
         Partnership.objects.visible_to(request.user).select_related("partner"), pk=pk
     )
-    if not roles.may_see_partnership(request.user, partnership.pk):
+    if not roles.may_see_partnership_figures(request.user, partnership.pk):
         raise Http404("No such partnership.")
     return partnership
 

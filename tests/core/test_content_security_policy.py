@@ -22,6 +22,7 @@ PDF_TEMPLATES = {
     "reporting/reports/monthly_pack.html",
     "reporting/reports/annual_report.html",
     "partnerships/notice_pdf.html",  # the Contract Performance Notice's tagged PDF
+    "scrutiny/papers_pdf.html",  # a committee's scrutiny items (scrutiny.exports)
 }
 # A <script> that runs: any but a data block (type="application/json"), or one with a src.
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>")

@@ -586,6 +586,6 @@ def test_full_clean_explains_council_wide_scope_for_smt_with_a_department(housin
     user = UserFactory(username="mallory")
     messages = _messages(Membership(user=user, role="smt", department=housing))
     assert (
-        "SMT members, auditors and administrators have council-wide scope: "
-        "leave department and partnership empty." in messages[NON_FIELD_ERRORS]
+        "SMT members, auditors, administrators and elected members have council-wide "
+        "scope: leave department and partnership empty." in messages[NON_FIELD_ERRORS]
     )

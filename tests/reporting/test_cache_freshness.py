@@ -747,7 +747,7 @@ def test_every_model_is_an_input_or_named_as_not_one():
     or named as read by no cached figure."""
     models = {
         model._meta.label
-        for app in ("departments", "partnerships", "reporting")
+        for app in ("departments", "partnerships", "reporting", "scrutiny")
         for model in apps.get_app_config(app).get_models()
         if not model.__name__.startswith("Historical")  # django-simple-history's copies
     }

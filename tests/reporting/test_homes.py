@@ -189,7 +189,12 @@ def test_the_head_approves_from_the_return_and_sees_the_missing(client, harriet,
     home, html = _home(client, harriet)
 
     keys = [t.key for t in home.lists]
-    assert keys == ["returns_awaiting_approval", "department_returns_missing", "forecasts_to_check"]
+    assert keys == [
+        "returns_awaiting_approval",
+        "department_returns_missing",
+        "forecasts_to_check",
+        "scrutiny_to_answer",
+    ]
     approvals = _list(home, "returns_awaiting_approval")
     (item,) = approvals.items  # Housing's only: Finance's is not hers
     submitted = work["submitted"]
@@ -219,6 +224,7 @@ def test_smt_has_results_disputes_warnings_sign_off_and_approvals(client, sam, f
         "sign_off",
         "returns_awaiting_approval",
         "contract_notices_due",
+        "scrutiny_to_answer",
     ]
     verify = _list(home, "sla_results_to_verify")
     assert verify.count == 3

@@ -1,0 +1,53 @@
+"""Scrutiny's forms: a member's question, a head's answer."""
+
+from __future__ import annotations
+
+from django import forms
+
+from departments.models import PerformanceIndicator
+from scrutiny.models import ITEM_TEXT_LIMIT, ItemKind, ScrutinyCommittee
+
+
+class AskForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Question or comment", choices=ItemKind.choices, widget=forms.RadioSelect
+    )
+    text = forms.CharField(
+        label="Your question or comment",
+        max_length=ITEM_TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=(
+            f"Up to {ITEM_TEXT_LIMIT:,} characters. The owning head of service answers in writing."
+        ),
+    )
+    committee = forms.ModelChoiceField(
+        label="For the committee", queryset=ScrutinyCommittee.objects.none(), required=False
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["committee"].queryset = ScrutinyCommittee.objects.filter(members=user)
+
+
+class AgendaForm(forms.Form):
+    meeting_on = forms.DateField(
+        label="Meeting date", help_text="For example, 14 January 2027 or 2027-01-14."
+    )
+    period = forms.CharField(
+        label="Month", max_length=11, help_text="The month's key, such as 2026-27-P06."
+    )
+    indicator = forms.ModelChoiceField(
+        label="Indicator (optional: leave empty for the whole month)",
+        queryset=PerformanceIndicator.objects.filter(is_active=True).order_by("code"),
+        required=False,
+    )
+    note = forms.CharField(label="Note (optional)", max_length=500, required=False)
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label="Your written answer",
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Up to 10,000 characters. The member sees it and closes the item.",
+    )

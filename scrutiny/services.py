@@ -1,0 +1,177 @@
+"""The scrutiny loop's writes: ask, answer, close, and the committee's agenda.
+
+Each is atomic, checks its one permission function in ``departments.roles``, validates
+with messages naming the field and its limit, and records the change in the item's
+history (who, when, why) for the audit trail. Pages and the API call these alike.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.concurrency import Conflict
+from departments import periods, roles
+from departments.models import Department, PerformanceIndicator
+from partnerships.models import Partnership
+from scrutiny.models import (
+    ITEM_TEXT_LIMIT,
+    AgendaItem,
+    ItemKind,
+    ItemState,
+    ScrutinyCommittee,
+    ScrutinyItem,
+    Subject,
+)
+
+
+def answer_due_on(asked_on: date) -> date:
+    """The last day to answer an item asked on ``asked_on`` (a London date): the
+    ``SCRUTINY_ANSWER_WORKING_DAYS``-th working day after it (weekends and bank holidays
+    of England and Wales excluded)."""
+    return periods.working_days_after(asked_on, settings.SCRUTINY_ANSWER_WORKING_DAYS)
+
+
+def _text(value: str, field: str, what: str, limit: int = ITEM_TEXT_LIMIT) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError({field: [f"Write the {what}."]})
+    if len(text) > limit:
+        raise ValidationError({field: [f"Keep the {what} to {limit:,} characters or fewer."]})
+    return text
+
+
+def _month(key: str, today: date) -> periods.Period:
+    try:
+        month = periods.Period.parse(key or "")
+    except ValueError as error:
+        raise ValidationError({"period": [str(error)]}) from error
+    if month.kind != periods.PeriodKind.MONTH:
+        raise ValidationError({"period": ["Give a month, such as 2026-27-P06."]})
+    if not month.has_ended(today):
+        raise ValidationError({"period": [f"{month.in_words} has not ended yet."]})
+    return month
+
+
+@transaction.atomic
+def ask(
+    *,
+    actor,
+    subject: str,
+    period_key: str,
+    text: str,
+    kind: str = ItemKind.QUESTION,
+    indicator: PerformanceIndicator | None = None,
+    department: Department | None = None,
+    partnership: Partnership | None = None,
+    committee: ScrutinyCommittee | None = None,
+) -> ScrutinyItem:
+    """A member asks a question or makes a comment; routed to the owning department's
+    heads (an indicator's department, or the department asked about), or to the SMT for
+    the partnership. Due ``SCRUTINY_ANSWER_WORKING_DAYS`` working days after today."""
+    if not roles.may_ask_scrutiny(actor):
+        raise PermissionDenied("Only elected members ask scrutiny questions.")
+    now = timezone.now()
+    today = timezone.localdate(now)
+    month = _month(period_key, today)
+    if kind not in ItemKind.values:
+        raise ValidationError({"kind": [f"Choose one of: {', '.join(ItemKind.values)}."]})
+    item = ScrutinyItem(subject=subject, period=month.key, kind=kind, asked_by=actor)
+    if subject == Subject.INDICATOR:
+        if indicator is None:
+            raise ValidationError({"indicator": ["Choose the indicator the item is about."]})
+        item.indicator, item.department_id = indicator, indicator.department_id
+    elif subject == Subject.DEPARTMENT:
+        if department is None:
+            raise ValidationError({"department": ["Choose the department the item is about."]})
+        item.department = department
+    elif subject == Subject.PARTNERSHIP:
+        if partnership is None:
+            raise ValidationError({"partnership": ["Choose the partnership."]})
+        item.partnership = partnership
+    else:
+        raise ValidationError({"subject": [f"Choose one of: {', '.join(Subject.values)}."]})
+    if committee is not None and not committee.members.filter(pk=actor.pk).exists():
+        raise ValidationError({"committee": ["You do not sit on that committee."]})
+    item.committee = committee
+    item.text = _text(text, "text", "question or comment")
+    item.asked_at, item.due_on = now, answer_due_on(today)
+    item._history_user, item._change_reason = actor, "Asked"
+    item.save()
+    return item
+
+
+def _locked(item: ScrutinyItem) -> ScrutinyItem:
+    return ScrutinyItem.objects.select_for_update().get(pk=item.pk)
+
+
+@transaction.atomic
+def answer(*, item: ScrutinyItem, actor, text: str) -> ScrutinyItem:
+    """The owning head of service (the SMT for the partnership) answers in writing. An
+    answered item may be answered again, replacing the answer, until the member closes
+    it; the history keeps every answer."""
+    if not roles.may_answer_scrutiny(actor, department_id=item.department_id):
+        raise PermissionDenied(
+            "Only the owning department's heads of service (the SMT for the partnership) "
+            "answer this item."
+        )
+    item = _locked(item)
+    if item.state == ItemState.CLOSED:
+        raise Conflict({"state": ["This item is closed: it takes no more answers."]})
+    item.answer = _text(text, "answer", "answer", ScrutinyItem._meta.get_field("answer").max_length)
+    item.state, item.answered_by, item.answered_at = ItemState.ANSWERED, actor, timezone.now()
+    item._history_user, item._change_reason = actor, "Answered"
+    item.save()
+    return item
+
+
+@transaction.atomic
+def close(*, item: ScrutinyItem, actor) -> ScrutinyItem:
+    """The member who asked closes an answered item."""
+    if not roles.may_close_scrutiny(actor, asked_by_id=item.asked_by_id):
+        raise PermissionDenied("Only the member who asked closes this item.")
+    item = _locked(item)
+    if item.state != ItemState.ANSWERED:
+        state = ItemState(item.state).label.lower()
+        raise Conflict({"state": [f"Only an answered item can be closed; this one is {state}."]})
+    item.state, item.closed_by, item.closed_at = ItemState.CLOSED, actor, timezone.now()
+    item._history_user, item._change_reason = actor, "Closed"
+    item.save()
+    return item
+
+
+@transaction.atomic
+def put_to_committee(
+    *,
+    actor,
+    committee: ScrutinyCommittee,
+    meeting_on: date,
+    period_key: str,
+    indicator: PerformanceIndicator | None = None,
+    note: str = "",
+) -> AgendaItem:
+    """The SMT puts a month (and optionally one indicator) to a committee's meeting."""
+    if not roles.may_manage_agenda(actor):
+        raise PermissionDenied("Only the SMT puts items to a committee.")
+    month = _month(period_key, timezone.localdate())
+    if len(note) > 500:
+        raise ValidationError({"note": ["Keep the note to 500 characters or fewer."]})
+    duplicate = AgendaItem.objects.filter(
+        committee=committee, meeting_on=meeting_on, period=month.key, indicator=indicator
+    )
+    if duplicate.exists():
+        raise Conflict({"period": ["That is already on the committee's agenda."]})
+    item = AgendaItem(
+        committee=committee,
+        meeting_on=meeting_on,
+        period=month.key,
+        indicator=indicator,
+        note=note.strip(),
+    )
+    item._history_user, item._change_reason = actor, "Put to the committee"
+    item.save()
+    return item

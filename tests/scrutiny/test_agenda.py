@@ -1,0 +1,66 @@
+"""A committee's agenda (issue 20, item 2): the SMT puts months and indicators to it; its
+members see them, on the page and through the API; nobody else puts anything there."""
+
+import pytest
+from django.urls import reverse
+
+from scrutiny.models import AgendaItem, ScrutinyCommittee
+from tests.scrutiny.conftest import SIGNED
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def committee(mo):
+    committee = ScrutinyCommittee.objects.create(name="Overview and Scrutiny")
+    committee.members.add(mo)
+    return committee
+
+
+def _put(client, user, committee, **data):
+    client.force_login(user)
+    body = {"meeting_on": "2025-12-10", "period": SIGNED, "indicator": "", "note": "", **data}
+    return client.post(reverse("scrutiny:committee", args=[committee.pk]), body)
+
+
+def test_the_smt_puts_a_month_and_an_indicator_to_the_committee_and_members_see_them(
+    client, sam, mo, committee, signed_council
+):
+    assert _put(client, sam, committee).status_code == 302
+    assert _put(client, sam, committee, indicator=signed_council.pk).status_code == 302
+    client.force_login(mo)
+    page = client.get(reverse("scrutiny:committee", args=[committee.pk])).content.decode()
+    assert page.count("10 December 2025") == 2
+    assert "LPI-HOU-03 Homes re-let" in page and "September 2025" in page
+    assert "Put a month on the agenda" not in page
+    api = client.get(f"/api/v1/scrutiny-committees/{committee.pk}/agenda/").json()
+    assert [(row["period"], row["indicator"]) for row in api] == [
+        (SIGNED, None),
+        (SIGNED, signed_council.pk),
+    ]
+
+
+def test_nobody_but_the_smt_puts_items_on_the_agenda(client, mo, harriet, committee, at_now):
+    assert _put(client, mo, committee).status_code == 403
+    assert _put(client, harriet, committee).status_code == 403
+    assert not AgendaItem.objects.exists()
+
+
+def test_a_month_not_ended_or_put_twice_is_refused_naming_the_month(client, sam, committee, at_now):
+    refused = _put(client, sam, committee, period="2025-26-P10")
+    assert refused.status_code == 400
+    assert "January 2026 has not ended yet." in refused.content.decode()
+    _put(client, sam, committee)
+    again = _put(client, sam, committee)
+    assert again.status_code == 400
+    assert "That is already on the committee&#x27;s agenda." in again.content.decode()
+    assert AgendaItem.objects.count() == 1
+
+
+def test_a_committee_is_seen_by_its_members_not_by_other_members(client, committee, at_now):
+    from tests.conftest import _member
+
+    other = _member("mel", "member")
+    client.force_login(other)
+    assert client.get(reverse("scrutiny:committee", args=[committee.pk])).status_code == 404
+    assert client.get("/api/v1/scrutiny-committees/").json()["count"] == 0
