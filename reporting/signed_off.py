@@ -8,7 +8,11 @@ result reaches them. A month is signed off for members when:
   overview, partnership health, the combined view) or for the council or the department
   (a department's dashboard and its indicators' pages);
 - every return ending in that month (monthly, and quarterly or annual ones whose period
-  ends in it), in the council or the department, is locked; and
+  ends in it), in the council or the department, is locked;
+- no return of an earlier period is submitted but not yet approved: the month's figures
+  also read earlier periods (the latest quarter or year, the year to date, a year
+  earlier, the trend), and one reopened and submitted again would reach the member
+  through them, unapproved, until its head approves it; and
 - for council pages, every SLA result of that month is verified, or its dispute resolved.
 
 Pages ask ``chosen_month`` (reporting.pages.parameters) and the API ``month_from``
@@ -48,10 +52,13 @@ def is_signed_off_for_members(month: periods.Period, *, department_id: int | Non
         sign_offs = sign_offs.filter(Q(department__isnull=True) | Q(department=department_id))
     if not sign_offs.exists():
         return False
-    returns = KpiReturn.objects.filter(period_end__range=(month.start, month.end))
+    unsettled = KpiReturn.objects.filter(
+        Q(period_end__range=(month.start, month.end)) & ~Q(state=ReturnState.LOCKED)
+        | Q(period_end__lt=month.start, state=ReturnState.SUBMITTED)
+    )
     if department_id is not None:
-        returns = returns.filter(department=department_id)
-    if returns.exclude(state=ReturnState.LOCKED).exists():
+        unsettled = unsettled.filter(department=department_id)
+    if unsettled.exists():
         return False
     if department_id is None:
         unsettled = SlaResult.objects.filter(period=month.key).exclude(

@@ -190,3 +190,14 @@ def test_demo_contract_has_kpis_an_approved_assessment_and_a_draft(demo):
     assert notices.notice_json(approved).content.startswith(b"{")
     (plan,) = RectificationPlan.objects.all()
     assert plan.state == "met" and plan.progress and plan.kpi_rating.assessment == approved
+
+
+def test_the_demo_members_read_a_recent_signed_off_month(demo):
+    """The demo's elected members have figures to scrutinise: the council's latest month
+    signed off for them (no return of it, or submitted before it, waits for approval) is
+    one of the last few."""
+    from reporting.signed_off import latest_signed_off_month
+
+    month = latest_signed_off_month(today=TODAY)
+    assert month is not None
+    assert month.key in {"2026-27-P05", "2026-27-P06", "2026-27-P07"}, month.key

@@ -198,3 +198,28 @@ def test_the_public_portal_is_open_to_members_as_to_everyone(client, mo):
     assert client.get(reverse("publication:portal")).status_code == 200
     assert client.get(reverse("publication:open-data")).status_code == 200
     assert client.get(reverse("publication:manage")).status_code == 403
+
+
+def test_an_earlier_return_submitted_again_keeps_later_months_from_members_until_approved(
+    client, mo, sam, harriet, signed_council, housing
+):
+    """A quarterly return of April to June, reopened and submitted again with 77.7, is
+    read by September's figures (its latest quarter): no member sees September, on a
+    page or through the API, until Housing's head approves the new figure."""
+    from departments.returns.services import approve_return
+
+    quarterly = KpiReturnFactory(
+        indicator__department=housing,
+        indicator__frequency="quarterly",
+        period="2025-26-Q1",
+        value=Decimal("77.7"),
+        state=ReturnState.SUBMITTED,
+    )
+    client.force_login(mo)
+    department = f"/api/v1/metrics/departments/{housing.pk}/?period={SIGNED}"
+    assert _page(client, "reporting:department", housing.pk, period=SIGNED).status_code == 404
+    assert client.get(department).status_code == 404
+    assert _page(client, "reporting:overview", period=SIGNED).status_code == 404
+    approve_return(kpi_return=quarterly, actor=harriet)
+    assert _page(client, "reporting:department", housing.pk, period=SIGNED).status_code == 200
+    assert client.get(department).status_code == 200
