@@ -483,7 +483,7 @@ class _Builder:
         return written
 
     def _publication(self) -> int:
-        return publish_demo_indicators(self.demo_users[Role.SMT])
+        return publish_demo_indicators(self.demo_users[Role.SMT], self.today)
 
     def _sla_results(self) -> int:
         failing = {self.services[c].pk for c in reference.EPISODE_SERVICES}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
+from datetime import date
+
 from simple_history.utils import bulk_create_with_history
 
+from demo.timestamps import at
 from departments.models import PerformanceIndicator
 from publication.models import PublishedIndicator, Theme
 
@@ -73,11 +75,12 @@ PUBLISHED = {
 }
 
 
-def publish_demo_indicators(smt_user) -> int:
+def publish_demo_indicators(smt_user, today: date) -> int:
     """Publish the dozen in bulk, with their history rows (one insert each way, rather
     than ``set_publication`` a dozen times: the seeding stays fast, and the rows are the
-    same the service would write)."""
-    now = timezone.now()
+    same the service would write), at 10:00 on ``today``: the same seed gives the same
+    rows on every run and database."""
+    now = at(today)
     indicators = PerformanceIndicator.objects.filter(code__in=PUBLISHED)
     rows = [
         PublishedIndicator(
@@ -90,5 +93,5 @@ def publish_demo_indicators(smt_user) -> int:
         )
         for indicator in indicators
     ]
-    bulk_create_with_history(rows, PublishedIndicator, default_user=smt_user)
+    bulk_create_with_history(rows, PublishedIndicator, default_user=smt_user, default_date=now)
     return len(rows)

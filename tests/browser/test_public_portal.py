@@ -54,7 +54,7 @@ def test_a_resident_finds_a_measure_reads_its_data_and_downloads_it(page, live_s
     assert page.locator("details.chart-data").get_attribute("open") is not None
     table = page.locator("details.chart-data table")
     assert table.is_visible()
-    assert table.locator("th").all_inner_texts() == ["Period", "Value", "Target", "RAG"]
+    assert table.locator("th").all_inner_texts() == ["Period", "Value", "Target", "Rating"]
     assert table.locator("tbody tr").count() >= 12
 
     with page.expect_download() as download:
