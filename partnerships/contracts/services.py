@@ -207,6 +207,21 @@ def propose(*, assessment: Assessment, actor, today: date | None = None) -> Asse
     return assessment
 
 
+def reason_problem(*, value: str, proposed: str, reason: str) -> str | None:
+    """Why a rating of ``value`` needs a reason it lacks, or None: the one rule, asked when
+    the SMT rates and again at approval against the latest proposal (the evidence may have
+    changed since). A reason is required for Other (regulation 39(5)(e)) and whenever the
+    rating differs from the proposal (or there is none)."""
+    if reason:
+        return None
+    if value == Rating.OTHER:
+        return "Explain the rating Other: performance the four ratings cannot describe."
+    if value != proposed:
+        label = Rating(proposed).label if proposed else "none"
+        return f"Give a reason for rating {Rating(value).label} when the evidence proposes {label}."
+    return None
+
+
 @transaction.atomic
 def rate(*, rating: KpiRating, actor, value: str, reason: str = "") -> KpiRating:
     """The SMT accepts or changes one KPI's rating. A reason is required when the rating
@@ -222,18 +237,8 @@ def rate(*, rating: KpiRating, actor, value: str, reason: str = "") -> KpiRating
         )
     if long_texts := text_errors(reason=(reason, "Reason")):
         raise ValidationError(long_texts)
-    if value == Rating.OTHER and not reason:
-        raise ValidationError(
-            {"reason": "Explain the rating Other: performance the four ratings cannot describe."}
-        )
-    if value != rating.proposed_rating and not reason:
-        proposed = Rating(rating.proposed_rating).label if rating.proposed_rating else "none"
-        raise ValidationError(
-            {
-                "reason": f"Give a reason for rating {Rating(value).label} when the evidence "
-                f"proposes {proposed}."
-            }
-        )
+    if problem := reason_problem(value=value, proposed=rating.proposed_rating, reason=reason):
+        raise ValidationError({"reason": problem})
     rating.rating = value
     rating.reason = reason
     rating.rated_by = actor
@@ -254,6 +259,17 @@ def approve(*, assessment: Assessment, actor) -> Assessment:
     if unrated := [r.kpi.title for r in ratings if not r.rating]:
         raise ValidationError(
             {"ratings": f"Rate every KPI first; not yet rated: {', '.join(unrated)}."}
+        )
+    if unexplained := [
+        f"{r.kpi.title} ({problem})"
+        for r in ratings
+        if (problem := reason_problem(value=r.rating, proposed=r.proposed_rating, reason=r.reason))
+    ]:
+        raise ValidationError(
+            {
+                "ratings": "The evidence has changed since these KPIs were rated: rate them "
+                f"again, with a reason where the rating differs: {'; '.join(unexplained)}"
+            }
         )
     assessment.state = AssessmentState.APPROVED
     # The notice is built from what was approved, not from the details as they change.

@@ -339,3 +339,39 @@ def test_a_milestone_not_yet_due_is_not_counted_as_missed(partnership, sam, ada,
 
     row = _rating_of(assessment, kpi)
     assert row.evidence["summary"] == {"milestones due": "1", "delivered by their due date": "1"}
+
+
+def test_approval_refuses_a_rating_the_latest_proposal_no_longer_supports(
+    partnership, sam, sla, three_kpis
+):
+    # Sam accepts Good on ten good months; two serious months arrive and the re-proposal
+    # says Requires improvement (score 83.3): the accepted Good now differs, unexplained.
+    _series(sla, *([MET] * 10))
+    assessment = _assess(partnership, sam)
+    for row in assessment.ratings.all():
+        services.rate(
+            rating=row,
+            actor=sam,
+            value=row.proposed_rating or Rating.OTHER,
+            reason="" if row.proposed_rating else "No data.",
+        )
+    SlaResultFactory(sla=sla, period=MONTHS[10], reported_value=SERIOUS)
+    SlaResultFactory(sla=sla, period=MONTHS[11], reported_value=SERIOUS)
+    assessment = services.propose(assessment=assessment, actor=sam, today=TODAY)
+    row = _rating_of(assessment, three_kpis)
+    assert (row.proposed_rating, row.rating, row.reason) == (
+        Rating.REQUIRES_IMPROVEMENT,
+        Rating.GOOD,
+        "",
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.approve(assessment=assessment, actor=sam)
+    assert refused.value.message_dict["ratings"] == [
+        "The evidence has changed since these KPIs were rated: rate them again, with a "
+        "reason where the rating differs: Availability (Give a reason for rating Good when "
+        "the evidence proposes Requires improvement.)"
+    ]
+    assessment.refresh_from_db()
+    assert assessment.state == "draft"
+    services.rate(rating=row, actor=sam, value=Rating.GOOD, reason="Both months disputed.")
+    assert services.approve(assessment=assessment, actor=sam).is_approved
