@@ -33,6 +33,8 @@ from partnerships.models import Partnership
 # Section 71(4)(a): the consequences that make a breach a notifiable one.
 BREACH_ACTIONS = (ActionTaken.TERMINATION, ActionTaken.DAMAGES, ActionTaken.SETTLEMENT)
 TEXTS = {"what_happened": "What happened", "action_details": "Details of the action taken"}
+# The one message for negative damages, given by the service, the form and the API alike.
+DAMAGES_NEGATIVE = "Damages awarded cannot be negative: give an amount of £0 or more."
 
 
 def _problems(
@@ -54,6 +56,11 @@ def _problems(
         problems["what_happened"] = "Say what happened."
     if occurred_on > today:
         problems["occurred_on"] = f"The day cannot be after today ({today:%-d %B %Y})."
+    elif occurred_on < partnership.start_date:
+        problems["occurred_on"] = (
+            f"When it happened cannot be before the contract started "
+            f"({partnership.start_date:%-d %B %Y})."
+        )
     if action_taken not in ActionTaken.values:
         problems["action_taken"] = "Choose the action taken."
     elif kind == NoticeKind.BREACH and action_taken not in BREACH_ACTIONS:
@@ -66,7 +73,7 @@ def _problems(
     if action_taken != ActionTaken.DAMAGES and damages is not None:
         problems["damages"] = "Damages are given only when damages were awarded."
     if damages is not None and damages < 0:
-        problems["damages"] = "The damages cannot be negative."
+        problems["damages"] = DAMAGES_NEGATIVE
     if kind == NoticeKind.POOR_PERFORMANCE:
         if plan is None:
             problems["plan"] = (

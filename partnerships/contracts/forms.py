@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from departments.form_fields import LondonDateField
+from partnerships.contracts.breaches import DAMAGES_NEGATIVE
 from partnerships.contracts.models import ActionTaken, AssessmentKind, ContractKpi, NoticeKind
 from partnerships.contracts.ratings import Rating
 from partnerships.models import Sla
@@ -82,6 +83,7 @@ class PerformanceNoticeForm(forms.Form):
         decimal_places=2,
         label="Damages awarded, in pounds",
         help_text="Only when damages were awarded.",
+        error_messages={"min_value": DAMAGES_NEGATIVE},
     )
     plan = forms.ChoiceField(
         required=False,

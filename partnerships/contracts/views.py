@@ -83,7 +83,9 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
             "partnership": partnership,
             "kpis": selectors.contract_kpis(partnership.pk),
             "kpi_problem": services.kpi_count_problem(partnership),
-            "notice_due": selectors.next_notice_due(partnership, timezone.localdate()),
+            "notice_due": selectors.next_notice_due(
+                partnership, timezone.localdate(), drafts=roles.scope_for(request.user).council_wide
+            ),
             "assessments": selectors.assessments_for(request.user, partnership.pk),
             "may_assess": may_assess,
             "may_set_kpis": roles.may_change_reference_data(request.user),

@@ -287,19 +287,21 @@ def test_the_next_notice_is_due_12_months_on_or_at_the_contract_end(
     partnership, sam, sla, three_kpis
 ):
     # Nothing assessed yet: due 12 months after the start (1 April 2020), long overdue.
-    assert next_notice_due(partnership, TODAY) == (
+    assert next_notice_due(partnership, TODAY, drafts=True) == (
         NoticeDue(date(2021, 3, 31), "12 months after the contract started", overdue=True)
     )
     assessment = _assess(partnership, sam)
     for row in assessment.ratings.all():
         services.rate(rating=row, actor=sam, value=Rating.OTHER, reason="Too little data.")
-    assert next_notice_due(partnership, TODAY).due_on == date(2021, 3, 31)  # a draft counts not
+    assert next_notice_due(partnership, TODAY, drafts=True).due_on == date(
+        2021, 3, 31
+    )  # a draft counts not
     services.approve(assessment=assessment, actor=sam)
-    assert next_notice_due(partnership, TODAY) == (
+    assert next_notice_due(partnership, TODAY, drafts=True) == (
         NoticeDue(date(2026, 3, 31), "12 months after the last assessed period", overdue=False)
     )
     partnership.end_date = date(2025, 12, 31)
-    assert next_notice_due(partnership, TODAY) == (
+    assert next_notice_due(partnership, TODAY, drafts=True) == (
         NoticeDue(date(2025, 12, 31), "at the end of the contract", overdue=True)
     )
 
