@@ -35,6 +35,17 @@ PLAN_TEXTS = {"action": "What the partner must do", "progress": "Progress"}
 RATINGS_NEEDING_A_PLAN = (Rating.REQUIRES_IMPROVEMENT, Rating.INADEQUATE)
 
 
+def plannable_ratings(partnership_id: int):
+    """The KPI ratings a plan may answer: rated Requires improvement or Inadequate in an
+    approved assessment. A draft's rating is the council's own until approved, and the
+    partner sees every plan, so a plan never answers one."""
+    return KpiRating.objects.filter(
+        assessment__partnership_id=partnership_id,
+        assessment__state=AssessmentState.APPROVED,
+        rating__in=RATINGS_NEEDING_A_PLAN,
+    ).select_related("kpi", "assessment")
+
+
 @transaction.atomic
 def record_plan(
     *,
@@ -55,9 +66,12 @@ def record_plan(
     if kpi_rating is not None:
         if kpi_rating.assessment.partnership_id != partnership.pk:
             raise ValidationError({"kpi_rating": "That KPI rating is of another partnership."})
-        if kpi_rating.rating not in RATINGS_NEEDING_A_PLAN:
+        if not plannable_ratings(partnership.pk).filter(pk=kpi_rating.pk).exists():
             raise ValidationError(
-                {"kpi_rating": "A plan answers a KPI rated Requires improvement or Inadequate."}
+                {
+                    "kpi_rating": "A plan answers a KPI rated Requires improvement or "
+                    "Inadequate in an approved assessment."
+                }
             )
     if sla is not None and sla.service.partnership_id != partnership.pk:
         raise ValidationError({"sla": "That SLA belongs to another partnership."})

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from core.form_errors import error_list, form_error_list
 from departments import roles
 from departments.numbers import format_figure, whole_number
+from departments.periods import date_in_words
 from partnerships.contracts import notices, plans, selectors, services
 from partnerships.contracts.forms import (
     PlanCloseForm,
@@ -104,16 +105,15 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
 def _plan_form(partnership, data=None) -> PlanForm:
     """The plan form, its choices the contract's SLAs and its KPI ratings below target."""
     form = PlanForm(data)
-    below = KpiRating.objects.filter(
-        assessment__partnership=partnership, rating__in=plans.RATINGS_NEEDING_A_PLAN
-    ).select_related("kpi", "assessment")
+    below = plans.plannable_ratings(partnership.pk)
     slas = Sla.objects.filter(service__partnership=partnership).order_by("code")
     form.fields["answers"].choices = [
         *(
             (
                 f"rating:{r.pk}",
                 f"{r.kpi.title}, rated {r.get_rating_display()} "
-                f"({r.assessment.period_start:%-d %b %Y} to {r.assessment.period_end:%-d %b %Y})",
+                f"({date_in_words(r.assessment.period_start)} to "
+                f"{date_in_words(r.assessment.period_end)})",
             )
             for r in below
         ),

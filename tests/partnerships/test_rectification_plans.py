@@ -53,11 +53,24 @@ def test_a_plan_answers_a_kpi_below_target_only(partnership, sam, contract):
             owner="Partner",
             due_date=date(2026, 3, 31),
         )
-    assert refused.value.message_dict["kpi_rating"] == [
-        "A plan answers a KPI rated Requires improvement or Inadequate."
+    refusal = [
+        "A plan answers a KPI rated Requires improvement or Inadequate in an approved assessment."
     ]
+    assert refused.value.message_dict["kpi_rating"] == refusal
     services.rate(rating=row, actor=sam, value=Rating.INADEQUATE, reason="Outages")
     row.refresh_from_db()
+    # Rated Inadequate in a draft: still the council's own, and the partner sees plans.
+    with pytest.raises(ValidationError) as refused:
+        plans.record_plan(
+            partnership=partnership,
+            actor=sam,
+            kpi_rating=row,
+            action="Improve.",
+            owner="Partner",
+            due_date=date(2026, 3, 31),
+        )
+    assert refused.value.message_dict["kpi_rating"] == refusal
+    services.approve(assessment=draft, actor=sam)
     plan = plans.record_plan(
         partnership=partnership,
         actor=sam,
@@ -149,3 +162,27 @@ def test_a_kpi_plan_is_flagged_while_its_latest_approved_rating_is_below(
         services.rate(rating=row, actor=sam, value=Rating.GOOD, reason="Restored.")
     services.approve(assessment=later, actor=sam)
     assert plans.poor_performance_flags(partnership.pk, date(2026, 1, 5)) == []
+
+
+def test_the_plan_form_offers_no_draft_rating(client, partnership, sam, pat, contract):
+    _, draft, _ = contract
+    row = draft.ratings.first()
+    services.rate(rating=row, actor=sam, value=Rating.INADEQUATE, reason="Outages")
+    client.force_login(sam)
+    page = client.get(f"/partnerships/{partnership.pk}/contract/").content.decode()
+    assert f'value="rating:{row.pk}"' not in page
+    refused = client.post(
+        f"/partnerships/{partnership.pk}/contract/",
+        {
+            "kind": "plan",
+            "answers": f"rating:{row.pk}",
+            "action": "Improve.",
+            "owner": "Partner",
+            "due_date": "2030-03-31",
+        },
+    )
+    assert refused.status_code == 400
+    assert not draft.ratings.get(pk=row.pk).plans.exists()
+    services.approve(assessment=draft, actor=sam)
+    page = client.get(f"/partnerships/{partnership.pk}/contract/").content.decode()
+    assert f'value="rating:{row.pk}"' in page
