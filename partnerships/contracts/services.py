@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.concurrency import Conflict
@@ -176,12 +177,19 @@ def _check_draft(assessment: Assessment) -> None:
 @transaction.atomic
 def propose(*, assessment: Assessment, actor, today: date | None = None) -> Assessment:
     """Read the evidence again and propose a rating per active KPI (draft only). A rating
-    the SMT already chose stays; a KPI no longer active drops out of the draft."""
+    the SMT already chose stays; a KPI no longer active drops out of the draft, unless a
+    rectification plan answers its rating here (a reopened assessment): that rating was
+    published and the plan needs it, so it stays and is proposed again."""
     check_may_assess(actor)
     assessment = _locked_for_update(assessment)
     _check_draft(assessment)
     today = today or timezone.localdate()
-    kpis = list(ContractKpi.objects.filter(partnership=assessment.partnership_id, active=True))
+    kpis = list(
+        ContractKpi.objects.filter(partnership=assessment.partnership_id)
+        .filter(Q(active=True) | Q(ratings__assessment=assessment, ratings__plans__isnull=False))
+        .distinct()
+        .order_by("pk")
+    )
     assessment.ratings.exclude(kpi__in=kpis).delete()
     existing = {r.kpi_id: r for r in assessment.ratings.all()}
     for kpi in kpis:

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from partnerships.contracts import plans, services
 from partnerships.contracts.ratings import Rating
@@ -186,3 +187,34 @@ def test_the_plan_form_offers_no_draft_rating(client, partnership, sam, pat, con
     services.approve(assessment=draft, actor=sam)
     page = client.get(f"/partnerships/{partnership.pk}/contract/").content.decode()
     assert f'value="rating:{row.pk}"' in page
+
+
+def test_reproposing_keeps_a_rating_a_plan_answers_after_its_kpi_is_deactivated(
+    client, partnership, sam, ada, contract
+):
+    _, draft, _ = contract
+    row = draft.ratings.select_related("kpi").get(kpi__title="Availability")
+    services.rate(rating=row, actor=sam, value=Rating.INADEQUATE, reason="Outages")
+    services.approve(assessment=draft, actor=sam)
+    plan = plans.record_plan(
+        partnership=partnership,
+        actor=sam,
+        kpi_rating=row,
+        action="Improve.",
+        owner="Partner",
+        due_date=date(2030, 3, 31),
+    )
+    services.reopen(assessment=draft, actor=sam, reason="A corrected figure")
+    kpi = row.kpi
+    kpi.active = False
+    services.save_contract_kpi(kpi=kpi, actor=ada, slas=kpi.slas.all())
+    client.force_login(sam)
+    page = client.post(reverse("partnerships:assessment", args=[draft.pk]), {"action": "propose"})
+    assert page.status_code == 302
+    row.refresh_from_db()
+    assert (row.rating, plan.kpi_rating_id) == (Rating.INADEQUATE, row.pk)
+    assert sorted(draft.ratings.values_list("kpi__title", flat=True)) == [
+        "Availability",
+        "Incident resolution",
+        "Milestones on time",
+    ]
