@@ -15,6 +15,7 @@ from django.utils import timezone
 from core.pdf import pdf_from_html
 from core.tabular import CSV_CONTENT_TYPE, csv_bytes
 from departments.numbers import format_figure
+from partnerships.contracts.details import plan_details
 from partnerships.contracts.models import NoticeKind, PerformanceNotice
 from partnerships.contracts.notices import (
     NoticeFile,
@@ -72,18 +73,10 @@ CSV_COLUMNS = [
 ]
 
 
-def _opportunity(notice: PerformanceNotice) -> dict[str, str] | None:
-    plan = notice.plan
-    if plan is None:
-        return None
-    outcome = plan.get_state_display()
-    if plan.closed_on:
-        outcome = f"{outcome} ({plan.closed_on.isoformat()})"
-    return {
-        "what the supplier was to do": plan.action,
-        "due by": plan.due_date.isoformat(),
-        "outcome": outcome,
-    }
+def _opportunity(notice: PerformanceNotice, details: dict) -> dict[str, str] | None:
+    """The plan as it stood at approval; a notice approved before the snapshot kept it
+    reads the plan as it stands."""
+    return details["plan"] if "plan" in details else plan_details(notice.plan)
 
 
 def notice_fields(notice: PerformanceNotice) -> dict:
@@ -101,7 +94,7 @@ def notice_fields(notice: PerformanceNotice) -> dict:
         "action taken": notice.get_action_taken_display(),
         "details of the action taken": notice.action_details,
         "amount of damages (GBP)": None if notice.damages is None else f"{notice.damages:.2f}",
-        "opportunity to improve": _opportunity(notice),
+        "opportunity to improve": _opportunity(notice, details),
         "date of the decision": timezone.localtime(notice.approved_at).date().isoformat(),
     }
 

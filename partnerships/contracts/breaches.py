@@ -18,7 +18,7 @@ from django.utils import timezone
 from core.concurrency import Conflict
 from departments import history
 from departments.numbers import text_errors
-from partnerships.contracts.details import contract_details
+from partnerships.contracts.details import notice_record_details
 from partnerships.contracts.models import (
     ActionTaken,
     AssessmentState,
@@ -156,7 +156,9 @@ def approve_notice(*, notice: PerformanceNotice, actor) -> PerformanceNotice:
     if notice.state != AssessmentState.DRAFT:
         raise Conflict("The notice is already approved.")
     notice.state = AssessmentState.APPROVED
-    notice.notice_details = contract_details(notice.partnership)
+    # What the notice shows is kept as it stands now: the contract's details and the plan
+    # it names, which may be closed later.
+    notice.notice_details = notice_record_details(notice)
     notice.approved_by = actor
     notice.approved_at = timezone.now()
     notice.version += 1

@@ -48,6 +48,28 @@ def kpi_details(kpi) -> dict[str, object]:
     }
 
 
+def plan_details(plan) -> dict[str, str] | None:
+    """The rectification plan a poor-performance notice names, as it stood at the
+    notice's approval (kept in ``PerformanceNotice.notice_details``): the plan may be
+    closed later, and a published notice never changes. None without a plan."""
+    if plan is None:
+        return None
+    outcome = plan.get_state_display()
+    if plan.closed_on:
+        outcome = f"{outcome} ({plan.closed_on.isoformat()})"
+    return {
+        "what the supplier was to do": plan.action,
+        "due by": plan.due_date.isoformat(),
+        "outcome": outcome,
+    }
+
+
+def notice_record_details(notice) -> dict[str, object]:
+    """The snapshot a breach or poor-performance notice keeps at approval: the contract's
+    details and the plan it names."""
+    return {**contract_details(notice.partnership), "plan": plan_details(notice.plan)}
+
+
 def assessment_details(assessment) -> dict[str, object]:
     """The snapshot an assessment keeps at approval: the contract's details and each
     rated KPI by id (``Assessment.notice_details``)."""

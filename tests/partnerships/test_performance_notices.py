@@ -389,3 +389,29 @@ def test_negative_damages_name_the_field_and_the_limit(client, contract, sam):
     assert breaches.DAMAGES_NEGATIVE in page.content.decode()
     assert api.status_code == 400 and api.json()["damages"] == [breaches.DAMAGES_NEGATIVE]
     assert PerformanceNotice.objects.count() == 0
+
+
+def test_closing_the_plan_later_leaves_the_approved_notice_as_it_was(contract, sam):
+    sla = SlaFactory(service=ServiceFactory(partnership=contract))
+    plan = plans.record_plan(
+        partnership=contract,
+        actor=sam,
+        sla=sla,
+        action="Restore availability above 99.5%.",
+        owner="Partner service director",
+        due_date=date(2026, 1, 31),
+    )
+    notice = _breach(
+        contract, sam, kind="poor_performance", action_taken="other", damages=None, plan=plan
+    )
+    with time_machine.travel("2026-03-20 10:00 +00:00", tick=False):
+        notice = breaches.approve_notice(notice=notice, actor=sam)
+    before = {name: build(notice).content for name, build in breach_notices.NOTICE_FORMATS.items()}
+    assert breach_notices.notice_fields(notice)["opportunity to improve"]["outcome"] == "Open"
+    # The supplier meets the plan after all: the plan says so; the published notice, which
+    # said what stood when the council decided, does not change.
+    with time_machine.travel("2026-04-15 10:00 +01:00", tick=False):
+        plans.close_plan(plan=plan, actor=sam, state="met", reason="Restored in April.")
+    notice = PerformanceNotice.objects.get(pk=notice.pk)
+    after = {name: build(notice).content for name, build in breach_notices.NOTICE_FORMATS.items()}
+    assert after == before
