@@ -39,12 +39,20 @@ def missing_from(details: dict[str, str]) -> list[str]:
     return [words for name, words in REQUIRED_DETAILS.items() if not details.get(name, "")]
 
 
+# The threshold fields of a KPI (ratings.DEFAULT_THRESHOLDS), named here so the
+# migration that took the first snapshots needs no import of the ratings.
+THRESHOLD_FIELDS = ("good_from", "approaching_from", "improvement_from", "serious_share_inadequate")
+
+
 def kpi_details(kpi) -> dict[str, object]:
-    """One KPI as the notice names it: its title, description and payment link."""
+    """One KPI as the notice names it (its title, description and payment link), and its
+    thresholds as text, so the approved assessment's page shows the mapping it was rated
+    by."""
     return {
         "title": kpi.title,
         "description": kpi.description.strip(),
         "linked_to_payment": kpi.linked_to_payment,
+        "thresholds": {name: str(getattr(kpi, name)) for name in THRESHOLD_FIELDS},
     }
 
 

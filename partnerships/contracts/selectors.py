@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from departments.periods import date_in_words, years_after
 from partnerships.contracts.models import (
@@ -17,6 +18,7 @@ from partnerships.contracts.models import (
     RectificationPlan,
 )
 from partnerships.contracts.plans import poor_performance_flags
+from partnerships.contracts.ratings import Thresholds
 from partnerships.models import Partnership
 
 
@@ -63,6 +65,32 @@ def ratings_of(assessment: Assessment) -> list[KpiRating]:
     return list(
         assessment.ratings.select_related("kpi", "rated_by").order_by("kpi__title", "kpi__pk")
     )
+
+
+@dataclass(frozen=True)
+class KpiAsAssessed:
+    """A KPI as an assessment shows it: as it stood at approval once approved (a later
+    edit of the KPI never changes an approved assessment), as it stands for a draft."""
+
+    title: str
+    description: str
+    thresholds: Thresholds
+
+
+def kpi_as_assessed(assessment: Assessment, rating: KpiRating) -> KpiAsAssessed:
+    """The KPI of ``rating`` as ``assessment`` shows it: from the approval's snapshot
+    (``Assessment.notice_details``) when approved; approvals older than the snapshot of
+    thresholds, and drafts, read the KPI as it is."""
+    kpi = rating.kpi
+    kept = assessment.notice_details.get("kpis", {}).get(str(kpi.pk)) or {}
+    if not assessment.is_approved or not kept:
+        return KpiAsAssessed(kpi.title, kpi.description, kpi.thresholds)
+    thresholds = (
+        Thresholds(**{name: Decimal(value) for name, value in kept["thresholds"].items()})
+        if "thresholds" in kept
+        else kpi.thresholds
+    )
+    return KpiAsAssessed(kept["title"], kept["description"], thresholds)
 
 
 @dataclass(frozen=True)

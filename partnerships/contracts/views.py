@@ -220,6 +220,7 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
     rows = [
         {
             "rating": r,
+            "kpi": (kpi := selectors.kpi_as_assessed(found, r)),
             "form": RateForm(
                 request.POST if r.pk in rating_errors else None,
                 prefix=f"kpi{r.pk}",
@@ -228,7 +229,7 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
             "errors": rating_errors.get(r.pk, []),
             "proposed_label": Rating(r.proposed_rating).label if r.proposed_rating else "",
             "meaning": RATING_MEANINGS[Rating(r.rating)] if r.rating else "",
-            "thresholds": r.kpi.thresholds.described(),
+            "thresholds": kpi.thresholds.described(),
             "score": format_figure(r.score, 1) if r.score is not None else "No evidence",
             "serious_share": format_figure(r.serious_share, 1)
             if r.serious_share is not None

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from partnerships.contracts import services
 from partnerships.contracts.models import Assessment, AssessmentKind, ContractKpi, KpiMeasure
@@ -377,3 +378,22 @@ def test_approval_refuses_a_rating_the_latest_proposal_no_longer_supports(
     assert assessment.state == "draft"
     services.rate(rating=row, actor=sam, value=Rating.GOOD, reason="Both months disputed.")
     assert services.approve(assessment=assessment, actor=sam).is_approved
+
+
+def test_the_approved_assessment_page_shows_the_kpis_as_they_were_approved(
+    client, partnership, sam, ada, sla, three_kpis
+):
+    _series(sla, *([MET] * 12))
+    assessment = _assess(partnership, sam)
+    for row in assessment.ratings.all():
+        services.rate(
+            rating=row, actor=sam, value=row.proposed_rating or Rating.OTHER, reason="No data."
+        )
+    services.approve(assessment=assessment, actor=sam)
+    kpi = three_kpis
+    kpi.title, kpi.good_from, kpi.description = "Renamed later", Decimal("99"), "Added later"
+    services.save_contract_kpi(kpi=kpi, actor=ada, slas=[sla])
+    client.force_login(sam)
+    page = client.get(reverse("partnerships:assessment", args=[assessment.pk])).content.decode()
+    assert "Availability" in page and "Good: score 95% or more" in page
+    assert "Renamed later" not in page and "99%" not in page and "Added later" not in page
