@@ -17,6 +17,7 @@ from core.concurrency import Conflict
 from departments import history, roles
 from departments.numbers import text_errors
 from departments.periods import years_after
+from partnerships.contracts import notices
 from partnerships.contracts.details import assessment_details
 from partnerships.contracts.evidence import evidence_for
 from partnerships.contracts.models import (
@@ -285,9 +286,29 @@ def approve(*, assessment: Assessment, actor) -> Assessment:
     assessment.approved_by = actor
     assessment.approved_at = timezone.now()
     assessment.version += 1
+    _keep_published(assessment)
     history.attribute(assessment, actor, "Approved")
     assessment.save()
     return assessment
+
+
+def _keep_published(assessment: Assessment) -> None:
+    """Keep the notice this approval publishes in the snapshot: its fields (from which
+    the JSON, CSV and PDF are built) and the SHA-256 of its JSON and CSV files. The audit
+    trail keeps every version of the snapshot, so a reopened assessment's earlier notice
+    stays retrievable, byte for byte. Nothing is kept while the contract's details are
+    incomplete, as no notice can be built then."""
+    try:
+        fields = notices.notice_fields(assessment)
+    except ValidationError:
+        return
+    assessment.notice_details["published"] = {
+        "sha256": {
+            "json": notices.notice_json(assessment).sha256,
+            "csv": notices.notice_csv(assessment).sha256,
+        },
+        "fields": fields,
+    }
 
 
 @transaction.atomic
