@@ -42,21 +42,45 @@ class PlanForm(forms.Form):
     """A rectification plan for one SLA or one KPI rated below target (choices set by
     the view from the contract's own rows)."""
 
-    answers = forms.ChoiceField(label="What the plan answers")
-    action = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), label="What the partner must do"
+    answers = forms.ChoiceField(
+        label="What the plan answers",
+        error_messages={"required": "Choose what the plan answers: a KPI rating or an SLA."},
     )
-    owner = forms.CharField(max_length=120, label="Owner")
-    due_date = LondonDateField(label="Due by")
+    action = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What the partner must do",
+        error_messages={"required": "Enter what the partner must do."},
+    )
+    owner = forms.CharField(
+        max_length=120,
+        label="Owner",
+        error_messages={
+            "required": "Enter the plan's owner.",
+            "max_length": "Owner must be 120 characters or fewer.",
+        },
+    )
+    due_date = LondonDateField(
+        label="Due by", error_messages={"required": "Enter the date the plan is due by."}
+    )
 
 
 class PlanProgressForm(forms.Form):
-    progress = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Progress")
+    progress = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Progress",
+        error_messages={"required": "Describe the progress made."},
+    )
 
 
 class PlanCloseForm(forms.Form):
-    state = forms.ChoiceField(choices=[("met", "Met"), ("failed", "Failed")], label="Outcome")
-    reason = forms.CharField(label="Reason")
+    state = forms.ChoiceField(
+        choices=[("met", "Met"), ("failed", "Failed")],
+        label="Outcome",
+        error_messages={"required": "Choose the outcome: met or failed."},
+    )
+    reason = forms.CharField(
+        label="Reason", error_messages={"required": "Give the reason for closing the plan."}
+    )
 
 
 class PerformanceNoticeForm(forms.Form):

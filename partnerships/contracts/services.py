@@ -86,6 +86,14 @@ def save_contract_kpi(*, kpi: ContractKpi, actor, slas: Iterable[Sla] = ()) -> C
         raise ValidationError(long_texts)
     if problem := kpi_slas_problem(kpi, slas):
         raise ValidationError({"slas": problem})
+    # Checked here to name the field: the database's unique constraint spans two fields,
+    # so full_clean would report it under no field at all.
+    title = (kpi.title or "").strip()
+    twins = ContractKpi.objects.filter(partnership_id=kpi.partnership_id, title=title)
+    if title and twins.exclude(pk=kpi.pk).exists():
+        raise ValidationError(
+            {"title": f"The contract already has a KPI titled “{title}”: give another title."}
+        )
     kpi.full_clean()
     history.attribute(kpi, actor, "Set" if kpi.pk is None else "Changed")
     kpi.save()

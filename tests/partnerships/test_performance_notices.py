@@ -88,6 +88,7 @@ def test_a_failure_to_perform_names_a_plan_not_met(contract, sam):
         action="Restore availability above 99.5%.",
         owner="Partner service director",
         due_date=date(2026, 1, 31),
+        today=date(2026, 1, 1),
     )
     values = {"kind": "poor_performance", "action_taken": "other", "damages": None}
     with pytest.raises(ValidationError) as refused:
@@ -201,6 +202,7 @@ def test_the_next_notice_is_due_30_days_after_a_breach_or_a_flagged_plan(contrac
         action="Restore availability.",
         owner="Partner",
         due_date=date(2026, 3, 31),
+        today=date(2026, 1, 1),
     )
     due = selectors.next_notice_due(contract, date(2026, 5, 2), drafts=True)
     assert (due.due_on, due.reason, due.overdue) == (
@@ -400,6 +402,7 @@ def test_closing_the_plan_later_leaves_the_approved_notice_as_it_was(contract, s
         action="Restore availability above 99.5%.",
         owner="Partner service director",
         due_date=date(2026, 1, 31),
+        today=date(2026, 1, 1),
     )
     notice = _breach(
         contract, sam, kind="poor_performance", action_taken="other", damages=None, plan=plan

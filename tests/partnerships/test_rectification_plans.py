@@ -39,6 +39,7 @@ def _plan(partnership, sam, sla, due=date(2026, 3, 31)):
         action="Restore availability above 99.5%.",
         owner="Partner service director",
         due_date=due,
+        today=date(2026, 1, 1),
     )
 
 
@@ -53,6 +54,7 @@ def test_a_plan_answers_a_kpi_below_target_only(partnership, sam, contract):
             action="Improve.",
             owner="Partner",
             due_date=date(2026, 3, 31),
+            today=date(2026, 1, 1),
         )
     refusal = [
         "A plan answers a KPI rated Requires improvement or Inadequate in an approved assessment."
@@ -69,6 +71,7 @@ def test_a_plan_answers_a_kpi_below_target_only(partnership, sam, contract):
             action="Improve.",
             owner="Partner",
             due_date=date(2026, 3, 31),
+            today=date(2026, 1, 1),
         )
     assert refused.value.message_dict["kpi_rating"] == refusal
     services.approve(assessment=draft, actor=sam)
@@ -79,6 +82,7 @@ def test_a_plan_answers_a_kpi_below_target_only(partnership, sam, contract):
         action="Improve.",
         owner="Partner",
         due_date=date(2026, 3, 31),
+        today=date(2026, 1, 1),
     )
     assert plan.kpi_rating == row and plan.state == "open"
 
@@ -144,6 +148,7 @@ def test_a_kpi_plan_is_flagged_while_its_latest_approved_rating_is_below(
         action="Restore availability.",
         owner="Partner",
         due_date=date(2025, 12, 31),
+        today=date(2025, 12, 1),
     )
     (flag,) = plans.poor_performance_flags(partnership.pk, date(2026, 1, 5))
     assert (flag.why, flag.publish_by) == ("open past its due date", date(2026, 1, 31))
@@ -218,3 +223,38 @@ def test_reproposing_keeps_a_rating_a_plan_answers_after_its_kpi_is_deactivated(
         "Incident resolution",
         "Milestones on time",
     ]
+
+
+def test_plan_messages_name_the_field_and_the_limit(client, partnership, sam, contract):
+    sla, _, _ = contract
+    client.force_login(sam)
+    url = f"/partnerships/{partnership.pk}/contract/"
+    with time_machine.travel("2026-04-10 10:00 +01:00", tick=False):
+        empty = client.post(url, {"kind": "plan"}).content.decode()
+        past = client.post(
+            url,
+            {
+                "kind": "plan",
+                "answers": f"sla:{sla.pk}",
+                "action": "Restore availability.",
+                "owner": "Partner",
+                "due_date": "2026-04-09",
+            },
+        )
+    assert "This field is required." not in empty
+    for message in (
+        "Choose what the plan answers: a KPI rating or an SLA.",
+        "Enter what the partner must do.",
+        "Enter the plan&#x27;s owner.",
+        "Enter the date the plan is due by.",
+    ):
+        assert message in empty
+    assert past.status_code == 400
+    assert "Due by cannot be before today (10 April 2026)." in past.content.decode()
+    plan = _plan(partnership, sam, sla)
+    with pytest.raises(ValidationError) as refused:
+        plans.close_plan(plan=plan, actor=sam, state="met", reason="x" * 300_000)
+    (message,) = refused.value.message_dict["reason"]
+    assert message.startswith("Reason for closing the plan")
+    plan.refresh_from_db()
+    assert plan.state == "open"
