@@ -130,7 +130,7 @@ def test_the_smt_records_a_plan_and_the_partner_updates_it(client, contract, par
             "answers": f"sla:{sla.pk}",
             "action": "Restore availability.",
             "owner": "Partner service director",
-            "due_date": "2026-12-31",
+            "due_date": "2099-12-31",
         },
     )
     assert done.status_code == 302
