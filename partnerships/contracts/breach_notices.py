@@ -22,6 +22,7 @@ from partnerships.contracts.notices import (
     authority_fields,
     check_publishable,
     details_lines,
+    iso_in_words,
     procurement_fields,
     supplier_fields,
 )
@@ -152,7 +153,7 @@ def notice_lines(fields: dict) -> list[tuple[str, str]]:
         *details_lines(fields, fields["supplier"]),
         ("Ground for the notice", fields["ground for the notice"]),
         ("What happened", fields["what happened"]),
-        ("Date", fields["date"]),
+        ("Date", iso_in_words(fields["date"])),
         ("Action taken", fields["action taken"]),
         ("Details of the action taken", fields["details of the action taken"] or "–"),
     ]
@@ -164,11 +165,17 @@ def notice_lines(fields: dict) -> list[tuple[str, str]]:
                 "Opportunity to improve: what the supplier was to do",
                 plan["what the supplier was to do"],
             ),
-            ("Opportunity to improve: due by", plan["due by"]),
-            ("Opportunity to improve: outcome", plan["outcome"]),
+            ("Opportunity to improve: due by", iso_in_words(plan["due by"])),
+            ("Opportunity to improve: outcome", _outcome_in_words(plan["outcome"])),
         ]
-    lines.append(("Date of the decision", fields["date of the decision"]))
+    lines.append(("Date of the decision", iso_in_words(fields["date of the decision"])))
     return lines
+
+
+def _outcome_in_words(outcome: str) -> str:
+    """ "Failed (2026-04-02)" as "Failed (2 April 2026)"; an open plan's outcome as it is."""
+    state, _, closed = outcome.partition(" (")
+    return f"{state} ({iso_in_words(closed.rstrip(')'))})" if closed else outcome
 
 
 def notice_pdf(notice: PerformanceNotice) -> NoticeFile:

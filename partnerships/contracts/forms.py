@@ -94,7 +94,12 @@ class PerformanceNoticeForm(forms.Form):
         help_text="The day of the termination, the damages award or the settlement, or the "
         "day the failure to perform was established. The notice is due 30 days after.",
     )
-    action_taken = forms.ChoiceField(choices=ActionTaken.choices, label="Action taken")
+    action_taken = forms.ChoiceField(
+        choices=ActionTaken.choices,
+        label="Action taken",
+        help_text="Other action is for a failure to perform only: a breach is notifiable "
+        "when termination, damages or a settlement followed.",
+    )
     action_details = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -165,6 +165,25 @@ def plan_close(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("partnerships:contract", pk=plan.partnership_id)
 
 
+# The columns of a milestones KPI's evidence that hold ISO dates (evidence.milestone_evidence).
+MILESTONE_DATE_COLUMNS = (1, 2)
+
+
+def _evidence_rows_in_words(rating: KpiRating) -> list[list[str]]:
+    """The evidence rows as the page shows them: a milestone's due and delivered dates in
+    words (the stored evidence, and the API, keep them ISO)."""
+    rows = rating.evidence.get("rows", [])
+    if rating.kpi.measure != KpiMeasure.MILESTONES:
+        return rows
+    return [
+        [
+            notices.iso_in_words(cell) if n in MILESTONE_DATE_COLUMNS and cell else cell
+            for n, cell in enumerate(cells)
+        ]
+        for cells in rows
+    ]
+
+
 def _assessment_or_404(request: HttpRequest, pk: int) -> Assessment:
     return get_object_or_404(
         Assessment.objects.visible_to(request.user).select_related("partnership"), pk=pk
@@ -237,6 +256,7 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
             # Rows by month link each month to where its figures come from.
             "sla_rows": r.kpi.measure in (KpiMeasure.SLAS, KpiMeasure.CONTRACT_HEALTH),
             "health_rows": r.kpi.measure == KpiMeasure.CONTRACT_HEALTH,
+            "evidence_rows": _evidence_rows_in_words(r),
         }
         for r in ratings
     ]

@@ -154,7 +154,9 @@ def test_a_month_before_its_deadline_is_provisional(partnership, sam, sla, three
     assert row.evidence["rows"][-1][-1] == "Provisional"
 
 
-def test_milestones_kpi_is_the_share_delivered_by_their_due_date(partnership, sam, ada, sla):
+def test_milestones_kpi_is_the_share_delivered_by_their_due_date(
+    client, partnership, sam, ada, sla
+):
     _kpi(partnership, ada, "A", slas=[sla])
     _kpi(partnership, ada, "B", slas=[sla])
     kpi = _kpi(partnership, ada, "Milestones on time", measure=KpiMeasure.MILESTONES)
@@ -174,6 +176,11 @@ def test_milestones_kpi_is_the_share_delivered_by_their_due_date(partnership, sa
     row = _rating_of(_assess(partnership, sam), kpi)
     assert row.evidence["summary"] == {"milestones due": "4", "delivered by their due date": "3"}
     assert (row.score, row.proposed_rating) == (Decimal("75.0000"), Rating.REQUIRES_IMPROVEMENT)
+    # The page gives the milestones' dates in words; the stored evidence keeps them ISO.
+    assert row.evidence["rows"][2][1:3] == ["2024-11-30", "2024-12-05"]
+    client.force_login(sam)
+    page = client.get(reverse("partnerships:assessment", args=[row.assessment_id])).content
+    assert "<td>30 November 2024</td><td>5 December 2024</td>" in page.decode()
 
 
 def test_fewer_than_three_kpis_are_refused_when_section_52_applies(partnership, sam, ada, sla):

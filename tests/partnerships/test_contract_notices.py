@@ -53,6 +53,7 @@ def approved(partnership, sam, ada):
         ContractKpi(
             partnership=partnership,
             title="Incident resolution",
+            description="Priority 1 incidents resolved within four hours.",
             measure=KpiMeasure.SLAS,
             linked_to_payment=True,
         ),
@@ -244,3 +245,23 @@ def test_a_reopened_assessment_keeps_the_notice_it_published(client, approved, s
     ).content.decode()
     assert f"JSON {first_json.sha256}" in page
     assert "{&#x27;" not in page and "{'" not in page
+
+
+def test_the_page_and_pdf_give_dates_in_words_and_each_kpis_description(
+    client, approved, sam, tmp_path
+):
+    built = notices.notice_pdf(approved)
+    path = tmp_path / built.filename
+    path.write_bytes(built.content)
+    pdf = " ".join(
+        subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    client.force_login(sam)
+    page = client.get(reverse("partnerships:notice", args=[approved.pk])).content.decode()
+    for text in (pdf, page):
+        assert "1 April 2024 to 31 March 2025" in text
+        assert "20 January 2026" in text
+        assert "Priority 1 incidents resolved within four hours." in text
+        assert "2024-04-01" not in text and "2026-01-20" not in text

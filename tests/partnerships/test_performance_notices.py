@@ -418,3 +418,26 @@ def test_closing_the_plan_later_leaves_the_approved_notice_as_it_was(contract, s
     notice = PerformanceNotice.objects.get(pk=notice.pk)
     after = {name: build(notice).content for name, build in breach_notices.NOTICE_FORMATS.items()}
     assert after == before
+
+
+def test_the_poor_performance_notice_reads_in_words(client, contract, sam):
+    sla = SlaFactory(service=ServiceFactory(partnership=contract))
+    plan = plans.record_plan(
+        partnership=contract,
+        actor=sam,
+        sla=sla,
+        action="Restore availability above 99.5%.",
+        owner="Partner service director",
+        due_date=date(2026, 1, 31),
+        today=date(2026, 1, 1),
+    )
+    notice = _breach(
+        contract, sam, kind="poor_performance", action_taken="other", damages=None, plan=plan
+    )
+    with time_machine.travel("2026-03-20 10:00 +00:00", tick=False):
+        breaches.approve_notice(notice=notice, actor=sam)
+    client.force_login(sam)
+    page = client.get(f"/performance-notices/{notice.pk}/").content.decode()
+    assert "Other action" in page and "poor performance only" not in page
+    assert "2 March 2026" in page and "31 January 2026" in page and "20 March 2026" in page
+    assert "2026-03-02" not in page and "2026-01-31" not in page
