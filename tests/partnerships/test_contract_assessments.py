@@ -123,6 +123,8 @@ def test_the_evidence_table_and_its_figures(partnership, sam, sla, three_kpis):
         "1",
     )
     assert summary["no result"] == "8"
+    # The eight months without a result are past their deadline: missing, said plainly.
+    assert summary["months with SLA results missing past their deadline"] == "8"
     # 4% of the service's £100,000.00 monthly charge for the one serious failure.
     assert summary["service credits (GBP, before the monthly cap)"] == "4000.00"
     assert summary["disputes open"] == "1"
