@@ -86,6 +86,8 @@ def build_contract_assessments(
             "availability weekly until three months in a row meet the expected level.",
             owner="Partner service director",
             due_date=approved.period_end.replace(month=6, day=30),
+            # Recorded as the contract year closed, before it fell due.
+            today=approved.period_end,
         )
         plans.update_progress(
             plan=plan, actor=partner, progress="Cluster live in May; three months met since."

@@ -82,6 +82,13 @@ INDICATOR_FIGURES = frozenset(
     }
 )
 FINANCIAL_YEARS = frozenset({"departments.target.financial_year"})
+# Snapshots a notice keeps at approval: read as a sentence, not as the stored data.
+NOTICE_SNAPSHOTS = frozenset(
+    {
+        "partnerships.assessment.notice_details",
+        "partnerships.performancenotice.notice_details",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -234,6 +241,8 @@ def _shown(row, model_field: models.Field, value: object, lookups: Lookups) -> s
     if model_field.many_to_many:
         model = model_field.related_model
         return ", ".join(sorted(lookups.name(model, pk) for pk in value))
+    if key in NOTICE_SNAPSHOTS:
+        return _snapshot_shown(value)
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if model_field.is_relation:
@@ -254,6 +263,18 @@ def _shown(row, model_field: models.Field, value: object, lookups: Lookups) -> s
     if key in FINANCIAL_YEARS:
         return periods.Period.financial_year(value).label
     return str(value)
+
+
+def _snapshot_shown(value: dict) -> str:
+    """A notice's snapshot in words: what was kept, and the SHA-256 of the files the
+    approval published (the stored snapshot holds every field)."""
+    if not value:
+        return EMPTY
+    shown = "The contract's details as they stood at approval"
+    if sha256 := (value.get("published") or {}).get("sha256"):
+        files = ", ".join(f"{name.upper()} {digest}" for name, digest in sorted(sha256.items()))
+        shown += f"; the notice published, SHA-256 of its files: {files}"
+    return shown
 
 
 def _figure(key: str, value: Decimal, row, lookups: Lookups) -> str:

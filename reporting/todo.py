@@ -416,7 +416,9 @@ def _contract_notices_due(user, today: date) -> ToDoList:
     the user sees; the count holds every draft, not only those shown."""
     items = []
     for partnership in Partnership.objects.visible_to(user).order_by("name"):
-        due = contract_selectors.next_notice_due(partnership, today)
+        due = contract_selectors.next_notice_due(
+            partnership, today, drafts=scope_for(user).council_wide
+        )
         if due is not None and (due.due_on - today).days <= NOTICE_DUE_AHEAD_DAYS:
             when = "overdue since" if due.overdue else "due"
             items.append(

@@ -175,6 +175,7 @@ def build_council(housing, finance, partnership) -> Council:
             action="Restore availability above 99.5%.",
             owner="Partner service director",
             due_date=date(2026, 12, 31),
+            today=date(2026, 11, 1),
         ).pk,
         "performance_notice": breach(date(2026, 11, 2)).pk,
         "approved_performance_notice": approve_notice(

@@ -528,7 +528,7 @@ def _body(method: str, path: str, persona: str, c: Council) -> dict:
             "sla": ids["sla"],
             "action": "Fix the failover.",
             "owner": "Partner service director",
-            "due_date": "2027-01-31",
+            "due_date": "2099-01-31",
         },
         ("POST", "/api/v1/rectification-plans/{id}/progress/"): {"progress": "In test."},
         ("POST", "/api/v1/contract-kpis/"): {

@@ -57,7 +57,12 @@ class PerformanceNoticeRecordSerializer(serializers.Serializer):
     action_taken = serializers.ChoiceField(choices=ActionTaken.choices)
     action_details = serializers.CharField(required=False, allow_blank=True, default="")
     damages = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        error_messages={"min_value": breaches.DAMAGES_NEGATIVE},
     )
     plan = serializers.PrimaryKeyRelatedField(
         queryset=RectificationPlan.objects.none(), required=False, allow_null=True

@@ -15,12 +15,14 @@ from django.utils import timezone
 from core.pdf import pdf_from_html
 from core.tabular import CSV_CONTENT_TYPE, csv_bytes
 from departments.numbers import format_figure
+from partnerships.contracts.details import plan_details
 from partnerships.contracts.models import NoticeKind, PerformanceNotice
 from partnerships.contracts.notices import (
     NoticeFile,
     authority_fields,
     check_publishable,
     details_lines,
+    iso_in_words,
     procurement_fields,
     supplier_fields,
 )
@@ -72,18 +74,10 @@ CSV_COLUMNS = [
 ]
 
 
-def _opportunity(notice: PerformanceNotice) -> dict[str, str] | None:
-    plan = notice.plan
-    if plan is None:
-        return None
-    outcome = plan.get_state_display()
-    if plan.closed_on:
-        outcome = f"{outcome} ({plan.closed_on.isoformat()})"
-    return {
-        "what the supplier was to do": plan.action,
-        "due by": plan.due_date.isoformat(),
-        "outcome": outcome,
-    }
+def _opportunity(notice: PerformanceNotice, details: dict) -> dict[str, str] | None:
+    """The plan as it stood at approval; a notice approved before the snapshot kept it
+    reads the plan as it stands."""
+    return details["plan"] if "plan" in details else plan_details(notice.plan)
 
 
 def notice_fields(notice: PerformanceNotice) -> dict:
@@ -101,7 +95,7 @@ def notice_fields(notice: PerformanceNotice) -> dict:
         "action taken": notice.get_action_taken_display(),
         "details of the action taken": notice.action_details,
         "amount of damages (GBP)": None if notice.damages is None else f"{notice.damages:.2f}",
-        "opportunity to improve": _opportunity(notice),
+        "opportunity to improve": _opportunity(notice, details),
         "date of the decision": timezone.localtime(notice.approved_at).date().isoformat(),
     }
 
@@ -159,7 +153,7 @@ def notice_lines(fields: dict) -> list[tuple[str, str]]:
         *details_lines(fields, fields["supplier"]),
         ("Ground for the notice", fields["ground for the notice"]),
         ("What happened", fields["what happened"]),
-        ("Date", fields["date"]),
+        ("Date", iso_in_words(fields["date"])),
         ("Action taken", fields["action taken"]),
         ("Details of the action taken", fields["details of the action taken"] or "–"),
     ]
@@ -171,11 +165,17 @@ def notice_lines(fields: dict) -> list[tuple[str, str]]:
                 "Opportunity to improve: what the supplier was to do",
                 plan["what the supplier was to do"],
             ),
-            ("Opportunity to improve: due by", plan["due by"]),
-            ("Opportunity to improve: outcome", plan["outcome"]),
+            ("Opportunity to improve: due by", iso_in_words(plan["due by"])),
+            ("Opportunity to improve: outcome", _outcome_in_words(plan["outcome"])),
         ]
-    lines.append(("Date of the decision", fields["date of the decision"]))
+    lines.append(("Date of the decision", iso_in_words(fields["date of the decision"])))
     return lines
+
+
+def _outcome_in_words(outcome: str) -> str:
+    """ "Failed (2026-04-02)" as "Failed (2 April 2026)"; an open plan's outcome as it is."""
+    state, _, closed = outcome.partition(" (")
+    return f"{state} ({iso_in_words(closed.rstrip(')'))})" if closed else outcome
 
 
 def notice_pdf(notice: PerformanceNotice) -> NoticeFile:

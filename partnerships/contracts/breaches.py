@@ -18,7 +18,7 @@ from django.utils import timezone
 from core.concurrency import Conflict
 from departments import history
 from departments.numbers import text_errors
-from partnerships.contracts.details import contract_details
+from partnerships.contracts.details import notice_record_details
 from partnerships.contracts.models import (
     ActionTaken,
     AssessmentState,
@@ -33,6 +33,8 @@ from partnerships.models import Partnership
 # Section 71(4)(a): the consequences that make a breach a notifiable one.
 BREACH_ACTIONS = (ActionTaken.TERMINATION, ActionTaken.DAMAGES, ActionTaken.SETTLEMENT)
 TEXTS = {"what_happened": "What happened", "action_details": "Details of the action taken"}
+# The one message for negative damages, given by the service, the form and the API alike.
+DAMAGES_NEGATIVE = "Damages awarded cannot be negative: give an amount of £0 or more."
 
 
 def _problems(
@@ -54,6 +56,11 @@ def _problems(
         problems["what_happened"] = "Say what happened."
     if occurred_on > today:
         problems["occurred_on"] = f"The day cannot be after today ({today:%-d %B %Y})."
+    elif occurred_on < partnership.start_date:
+        problems["occurred_on"] = (
+            f"When it happened cannot be before the contract started "
+            f"({partnership.start_date:%-d %B %Y})."
+        )
     if action_taken not in ActionTaken.values:
         problems["action_taken"] = "Choose the action taken."
     elif kind == NoticeKind.BREACH and action_taken not in BREACH_ACTIONS:
@@ -66,7 +73,7 @@ def _problems(
     if action_taken != ActionTaken.DAMAGES and damages is not None:
         problems["damages"] = "Damages are given only when damages were awarded."
     if damages is not None and damages < 0:
-        problems["damages"] = "The damages cannot be negative."
+        problems["damages"] = DAMAGES_NEGATIVE
     if kind == NoticeKind.POOR_PERFORMANCE:
         if plan is None:
             problems["plan"] = (
@@ -149,7 +156,9 @@ def approve_notice(*, notice: PerformanceNotice, actor) -> PerformanceNotice:
     if notice.state != AssessmentState.DRAFT:
         raise Conflict("The notice is already approved.")
     notice.state = AssessmentState.APPROVED
-    notice.notice_details = contract_details(notice.partnership)
+    # What the notice shows is kept as it stands now: the contract's details and the plan
+    # it names, which may be closed later.
+    notice.notice_details = notice_record_details(notice)
     notice.approved_by = actor
     notice.approved_at = timezone.now()
     notice.version += 1

@@ -39,13 +39,43 @@ def missing_from(details: dict[str, str]) -> list[str]:
     return [words for name, words in REQUIRED_DETAILS.items() if not details.get(name, "")]
 
 
+# The threshold fields of a KPI (ratings.DEFAULT_THRESHOLDS), named here so the
+# migration that took the first snapshots needs no import of the ratings.
+THRESHOLD_FIELDS = ("good_from", "approaching_from", "improvement_from", "serious_share_inadequate")
+
+
 def kpi_details(kpi) -> dict[str, object]:
-    """One KPI as the notice names it: its title, description and payment link."""
+    """One KPI as the notice names it (its title, description and payment link), and its
+    thresholds as text, so the approved assessment's page shows the mapping it was rated
+    by."""
     return {
         "title": kpi.title,
         "description": kpi.description.strip(),
         "linked_to_payment": kpi.linked_to_payment,
+        "thresholds": {name: str(getattr(kpi, name)) for name in THRESHOLD_FIELDS},
     }
+
+
+def plan_details(plan) -> dict[str, str] | None:
+    """The rectification plan a poor-performance notice names, as it stood at the
+    notice's approval (kept in ``PerformanceNotice.notice_details``): the plan may be
+    closed later, and a published notice never changes. None without a plan."""
+    if plan is None:
+        return None
+    outcome = plan.get_state_display()
+    if plan.closed_on:
+        outcome = f"{outcome} ({plan.closed_on.isoformat()})"
+    return {
+        "what the supplier was to do": plan.action,
+        "due by": plan.due_date.isoformat(),
+        "outcome": outcome,
+    }
+
+
+def notice_record_details(notice) -> dict[str, object]:
+    """The snapshot a breach or poor-performance notice keeps at approval: the contract's
+    details and the plan it names."""
+    return {**contract_details(notice.partnership), "plan": plan_details(notice.plan)}
 
 
 def assessment_details(assessment) -> dict[str, object]:

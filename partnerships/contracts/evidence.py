@@ -46,6 +46,27 @@ def assessment_months(period_start: date, period_end: date, today: date) -> list
     return [m for m in months if m.has_ended(today)]
 
 
+# The evidence's line for missing SLA results, in every KPI's summary alike.
+MISSING_MONTHS = "months with SLA results missing past their deadline"
+
+
+def months_missing_results(slas, months: list[periods.Period], today: date) -> list[str]:
+    """The keys of ``months`` whose SLA results deadline (10 working days, DESIGN.md
+    section 3) has passed with a result of one of ``slas`` not entered: missing, not
+    awaited (a month before its deadline is provisional). The one rule every KPI's
+    evidence states, so a month held back never passes unseen."""
+    slas = list(slas)
+    due = [m for m in months if today > m.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)]
+    if not slas or not due:
+        return []
+    entered = set(
+        SlaResult.objects.filter(sla__in=slas, period__in=[m.key for m in due]).values_list(
+            "sla_id", "period"
+        )
+    )
+    return [m.key for m in due if any((s.pk, m.key) not in entered for s in slas)]
+
+
 def _share(part: int, whole: int) -> Decimal | None:
     return HUNDRED * part / whole if whole else None
 
@@ -118,6 +139,7 @@ def sla_evidence(
             "disputes open": str(open_disputes),
             "disputes resolved": str(resolved_disputes),
             "provisional months": str(len(provisional)),
+            MISSING_MONTHS: str(len(months_missing_results(slas, months, today))),
         },
         columns=[
             "Period",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from departments.form_fields import LondonDateField
+from partnerships.contracts.breaches import DAMAGES_NEGATIVE
 from partnerships.contracts.models import ActionTaken, AssessmentKind, ContractKpi, NoticeKind
 from partnerships.contracts.ratings import Rating
 from partnerships.models import Sla
@@ -41,21 +42,45 @@ class PlanForm(forms.Form):
     """A rectification plan for one SLA or one KPI rated below target (choices set by
     the view from the contract's own rows)."""
 
-    answers = forms.ChoiceField(label="What the plan answers")
-    action = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), label="What the partner must do"
+    answers = forms.ChoiceField(
+        label="What the plan answers",
+        error_messages={"required": "Choose what the plan answers: a KPI rating or an SLA."},
     )
-    owner = forms.CharField(max_length=120, label="Owner")
-    due_date = LondonDateField(label="Due by")
+    action = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What the partner must do",
+        error_messages={"required": "Enter what the partner must do."},
+    )
+    owner = forms.CharField(
+        max_length=120,
+        label="Owner",
+        error_messages={
+            "required": "Enter the plan's owner.",
+            "max_length": "Owner must be 120 characters or fewer.",
+        },
+    )
+    due_date = LondonDateField(
+        label="Due by", error_messages={"required": "Enter the date the plan is due by."}
+    )
 
 
 class PlanProgressForm(forms.Form):
-    progress = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Progress")
+    progress = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Progress",
+        error_messages={"required": "Describe the progress made."},
+    )
 
 
 class PlanCloseForm(forms.Form):
-    state = forms.ChoiceField(choices=[("met", "Met"), ("failed", "Failed")], label="Outcome")
-    reason = forms.CharField(label="Reason")
+    state = forms.ChoiceField(
+        choices=[("met", "Met"), ("failed", "Failed")],
+        label="Outcome",
+        error_messages={"required": "Choose the outcome: met or failed."},
+    )
+    reason = forms.CharField(
+        label="Reason", error_messages={"required": "Give the reason for closing the plan."}
+    )
 
 
 class PerformanceNoticeForm(forms.Form):
@@ -69,7 +94,12 @@ class PerformanceNoticeForm(forms.Form):
         help_text="The day of the termination, the damages award or the settlement, or the "
         "day the failure to perform was established. The notice is due 30 days after.",
     )
-    action_taken = forms.ChoiceField(choices=ActionTaken.choices, label="Action taken")
+    action_taken = forms.ChoiceField(
+        choices=ActionTaken.choices,
+        label="Action taken",
+        help_text="Other action is for a failure to perform only: a breach is notifiable "
+        "when termination, damages or a settlement followed.",
+    )
     action_details = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -82,6 +112,7 @@ class PerformanceNoticeForm(forms.Form):
         decimal_places=2,
         label="Damages awarded, in pounds",
         help_text="Only when damages were awarded.",
+        error_messages={"min_value": DAMAGES_NEGATIVE},
     )
     plan = forms.ChoiceField(
         required=False,

@@ -299,7 +299,7 @@ class ActionTaken(models.TextChoices):
     TERMINATION = "termination", "The contract was terminated (in whole or in part)"
     DAMAGES = "damages", "Damages were awarded"
     SETTLEMENT = "settlement", "A settlement agreement was entered into"
-    OTHER = "other", "Other action (poor performance only)"
+    OTHER = "other", "Other action"
 
 
 class PerformanceNoticeQuerySet(_PartnershipOwnedQuerySet):

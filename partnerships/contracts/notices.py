@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -24,6 +25,7 @@ from django.utils import timezone
 
 from core.pdf import pdf_from_html
 from core.tabular import CSV_CONTENT_TYPE, csv_bytes
+from departments.periods import date_in_words
 from partnerships.contracts.details import kpi_details, missing_from
 from partnerships.contracts.models import Assessment
 from partnerships.contracts.ratings import RATING_MEANINGS, Rating
@@ -261,9 +263,18 @@ def notice_lines(fields: dict) -> list[tuple[str, str]]:
     lines.insert(8, ("Statement", fields["statement"]))
     return [
         *lines,
-        ("Period the assessment covers", f"{period['start']} to {period['end']}"),
-        ("Date of the assessment", fields["date of the assessment"]),
+        (
+            "Period the assessment covers",
+            f"{iso_in_words(period['start'])} to {iso_in_words(period['end'])}",
+        ),
+        ("Date of the assessment", iso_in_words(fields["date of the assessment"])),
     ]
+
+
+def iso_in_words(iso: str) -> str:
+    """An ISO date of a notice's fields (as the JSON and CSV keep it) in words, for the
+    notice's page and PDF: "2026-03-31" reads "31 March 2026"."""
+    return date_in_words(date.fromisoformat(iso))
 
 
 def notice_kpi_rows(fields: dict) -> list[dict[str, object]]:
@@ -275,6 +286,7 @@ def notice_kpi_rows(fields: dict) -> list[dict[str, object]]:
     return [
         {
             "title": kpi["key performance indicator"],
+            "description": kpi["description"],
             "linked_to_payment": kpi["linked to payment"],
             "rating": rating["rating"],
             "meaning": rating["meaning of the rating"],

@@ -31,8 +31,23 @@ from partnerships.contracts.ratings import Rating
 from partnerships.models import Partnership, Sla, SlaResult
 from partnerships.outcomes import Outcome, sla_outcome
 
-PLAN_TEXTS = {"action": "What the partner must do", "progress": "Progress"}
+PLAN_TEXTS = {
+    "action": "What the partner must do",
+    "progress": "Progress",
+    "reason": "Reason for closing the plan",
+}
 RATINGS_NEEDING_A_PLAN = (Rating.REQUIRES_IMPROVEMENT, Rating.INADEQUATE)
+
+
+def plannable_ratings(partnership_id: int):
+    """The KPI ratings a plan may answer: rated Requires improvement or Inadequate in an
+    approved assessment. A draft's rating is the council's own until approved, and the
+    partner sees every plan, so a plan never answers one."""
+    return KpiRating.objects.filter(
+        assessment__partnership_id=partnership_id,
+        assessment__state=AssessmentState.APPROVED,
+        rating__in=RATINGS_NEEDING_A_PLAN,
+    ).select_related("kpi", "assessment")
 
 
 @transaction.atomic
@@ -45,9 +60,11 @@ def record_plan(
     due_date: date,
     kpi_rating: KpiRating | None = None,
     sla: Sla | None = None,
+    today: date | None = None,
 ) -> RectificationPlan:
     """The SMT records a plan for a KPI rated Requires improvement or Inadequate, or for
-    an SLA of the partnership (in serious failure)."""
+    an SLA of the partnership (in serious failure), due today or later (``today``: a
+    London date, today by default)."""
     if not roles.may_assess_contract(actor):
         raise PermissionDenied("Only the SMT (or an administrator) records rectification plans.")
     if kpi_rating is None and sla is None:
@@ -55,14 +72,22 @@ def record_plan(
     if kpi_rating is not None:
         if kpi_rating.assessment.partnership_id != partnership.pk:
             raise ValidationError({"kpi_rating": "That KPI rating is of another partnership."})
-        if kpi_rating.rating not in RATINGS_NEEDING_A_PLAN:
+        if not plannable_ratings(partnership.pk).filter(pk=kpi_rating.pk).exists():
             raise ValidationError(
-                {"kpi_rating": "A plan answers a KPI rated Requires improvement or Inadequate."}
+                {
+                    "kpi_rating": "A plan answers a KPI rated Requires improvement or "
+                    "Inadequate in an approved assessment."
+                }
             )
     if sla is not None and sla.service.partnership_id != partnership.pk:
         raise ValidationError({"sla": "That SLA belongs to another partnership."})
     if long_texts := text_errors(action=(action, PLAN_TEXTS["action"])):
         raise ValidationError(long_texts)
+    today = today or timezone.localdate()
+    if due_date < today:
+        raise ValidationError(
+            {"due_date": f"Due by cannot be before today ({date_in_words(today)})."}
+        )
     plan = RectificationPlan(
         partnership=partnership,
         kpi_rating=kpi_rating,
@@ -103,11 +128,14 @@ def close_plan(*, plan: RectificationPlan, actor, state: str, reason: str) -> Re
         raise Conflict("The plan is already closed.")
     if state not in (PlanState.MET, PlanState.FAILED):
         raise ValidationError({"state": "Close the plan as met or failed."})
-    if not (reason or "").strip():
+    reason = (reason or "").strip()
+    if not reason:
         raise ValidationError({"reason": "Give the reason for closing the plan."})
+    if long_texts := text_errors(reason=(reason, PLAN_TEXTS["reason"])):
+        raise ValidationError(long_texts)
     plan.state = state
     plan.closed_on = timezone.localdate()
-    history.attribute(plan, actor, f"Closed as {PlanState(state).label.lower()}: {reason.strip()}")
+    history.attribute(plan, actor, f"Closed as {PlanState(state).label.lower()}: {reason}")
     plan.save()
     return plan
 

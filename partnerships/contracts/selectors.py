@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from departments.periods import date_in_words, years_after
 from partnerships.contracts.models import (
@@ -17,6 +18,7 @@ from partnerships.contracts.models import (
     RectificationPlan,
 )
 from partnerships.contracts.plans import poor_performance_flags
+from partnerships.contracts.ratings import Thresholds
 from partnerships.models import Partnership
 
 
@@ -66,22 +68,52 @@ def ratings_of(assessment: Assessment) -> list[KpiRating]:
 
 
 @dataclass(frozen=True)
+class KpiAsAssessed:
+    """A KPI as an assessment shows it: as it stood at approval once approved (a later
+    edit of the KPI never changes an approved assessment), as it stands for a draft."""
+
+    title: str
+    description: str
+    thresholds: Thresholds
+
+
+def kpi_as_assessed(assessment: Assessment, rating: KpiRating) -> KpiAsAssessed:
+    """The KPI of ``rating`` as ``assessment`` shows it: from the approval's snapshot
+    (``Assessment.notice_details``) when approved; approvals older than the snapshot of
+    thresholds, and drafts, read the KPI as it is."""
+    kpi = rating.kpi
+    kept = assessment.notice_details.get("kpis", {}).get(str(kpi.pk)) or {}
+    if not assessment.is_approved or not kept:
+        return KpiAsAssessed(kpi.title, kpi.description, kpi.thresholds)
+    thresholds = (
+        Thresholds(**{name: Decimal(value) for name, value in kept["thresholds"].items()})
+        if "thresholds" in kept
+        else kpi.thresholds
+    )
+    return KpiAsAssessed(kept["title"], kept["description"], thresholds)
+
+
+@dataclass(frozen=True)
 class NoticeDue:
-    """When the contract's next assessment (and its notice) is due, and why."""
+    """When one of the contract's notices is due, and why. ``draft`` marks a deadline owed
+    for a breach or failure to perform the council has recorded but not yet approved: a
+    draft is the council's own, so only those who see drafts are told of it."""
 
     due_on: date
     reason: str
     overdue: bool
+    draft: bool = False
 
 
-def next_notice_due(partnership: Partnership, today: date) -> NoticeDue | None:
-    """When the contract's next notice is due, the earliest of: section 71(2), the
-    performance assessed at least once every 12 months and when the contract ends (12
-    months after the period of the last approved assessment ends, or after the contract
-    starts before any; at the contract's end if sooner); and section 71(5), 30 days after
-    a breach or failure to perform recorded but not yet approved, or after a rectification
-    plan flagged under section 71(4)(b) with no notice recorded for it. None when the
-    contract's whole term is assessed and nothing else is owed."""
+def notices_due(partnership: Partnership, today: date, *, drafts: bool) -> list[NoticeDue]:
+    """Every notice the contract owes, earliest first: section 71(2), the performance
+    assessed at least once every 12 months and when the contract ends (12 months after the
+    period of the last approved assessment ends, or after the contract starts before any;
+    at the contract's end if sooner); and section 71(5), 30 days after a breach or failure
+    to perform recorded but not yet approved (only with ``drafts``), or after a
+    rectification plan flagged under section 71(4)(b) with no notice the reader may see
+    recorded for it. Empty when the contract's whole term is assessed and nothing else is
+    owed."""
     last_end = (
         Assessment.objects.filter(partnership=partnership, state=AssessmentState.APPROVED)
         .order_by("-period_end")
@@ -99,23 +131,33 @@ def next_notice_due(partnership: Partnership, today: date) -> NoticeDue | None:
     if due >= partnership.end_date:
         due, reason = partnership.end_date, "at the end of the contract"
     if last_end is None or last_end < partnership.end_date:
-        candidates.append((due, reason))
-    for notice in PerformanceNotice.objects.filter(
-        partnership=partnership, state=AssessmentState.DRAFT
-    ).order_by("occurred_on", "pk"):
-        what = "breach" if notice.kind == NoticeKind.BREACH else "failure to perform"
-        candidates.append(
-            (
-                notice.publish_by,
-                f"30 days after the {what} of {date_in_words(notice.occurred_on)}",
-            )
-        )
-    for flag in poor_performance_flags(partnership.pk, today):
-        if flag.notice is None:
+        candidates.append((due, reason, False))
+    if drafts:
+        for notice in PerformanceNotice.objects.filter(
+            partnership=partnership, state=AssessmentState.DRAFT
+        ).order_by("occurred_on", "pk"):
+            what = "breach" if notice.kind == NoticeKind.BREACH else "failure to perform"
             candidates.append(
-                (flag.publish_by, f"30 days after a rectification plan was {flag.why}")
+                (
+                    notice.publish_by,
+                    f"30 days after the {what} of {date_in_words(notice.occurred_on)}",
+                    True,
+                )
             )
-    if not candidates:
-        return None
-    due, reason = min(candidates, key=lambda c: c[0])
-    return NoticeDue(due_on=due, reason=reason, overdue=due < today)
+    for flag in poor_performance_flags(partnership.pk, today):
+        # A plan whose notice is still a draft stays owed for a reader who cannot see
+        # the draft: the plan itself is the partner's to see.
+        if flag.notice is None or (not drafts and not flag.notice.is_approved):
+            candidates.append(
+                (flag.publish_by, f"30 days after a rectification plan was {flag.why}", False)
+            )
+    return [
+        NoticeDue(due_on=due, reason=reason, overdue=due < today, draft=draft)
+        for due, reason, draft in sorted(candidates, key=lambda c: c[0])
+    ]
+
+
+def next_notice_due(partnership: Partnership, today: date, *, drafts: bool) -> NoticeDue | None:
+    """The earliest of ``notices_due``, or None when nothing is owed."""
+    due = notices_due(partnership, today, drafts=drafts)
+    return due[0] if due else None

@@ -10,12 +10,14 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.concurrency import Conflict
 from departments import history, roles
 from departments.numbers import text_errors
 from departments.periods import years_after
+from partnerships.contracts import notices
 from partnerships.contracts.details import assessment_details
 from partnerships.contracts.evidence import evidence_for
 from partnerships.contracts.models import (
@@ -84,6 +86,14 @@ def save_contract_kpi(*, kpi: ContractKpi, actor, slas: Iterable[Sla] = ()) -> C
         raise ValidationError(long_texts)
     if problem := kpi_slas_problem(kpi, slas):
         raise ValidationError({"slas": problem})
+    # Checked here to name the field: the database's unique constraint spans two fields,
+    # so full_clean would report it under no field at all.
+    title = (kpi.title or "").strip()
+    twins = ContractKpi.objects.filter(partnership_id=kpi.partnership_id, title=title)
+    if title and twins.exclude(pk=kpi.pk).exists():
+        raise ValidationError(
+            {"title": f"The contract already has a KPI titled “{title}”: give another title."}
+        )
     kpi.full_clean()
     history.attribute(kpi, actor, "Set" if kpi.pk is None else "Changed")
     kpi.save()
@@ -176,12 +186,19 @@ def _check_draft(assessment: Assessment) -> None:
 @transaction.atomic
 def propose(*, assessment: Assessment, actor, today: date | None = None) -> Assessment:
     """Read the evidence again and propose a rating per active KPI (draft only). A rating
-    the SMT already chose stays; a KPI no longer active drops out of the draft."""
+    the SMT already chose stays; a KPI no longer active drops out of the draft, unless a
+    rectification plan answers its rating here (a reopened assessment): that rating was
+    published and the plan needs it, so it stays and is proposed again."""
     check_may_assess(actor)
     assessment = _locked_for_update(assessment)
     _check_draft(assessment)
     today = today or timezone.localdate()
-    kpis = list(ContractKpi.objects.filter(partnership=assessment.partnership_id, active=True))
+    kpis = list(
+        ContractKpi.objects.filter(partnership=assessment.partnership_id)
+        .filter(Q(active=True) | Q(ratings__assessment=assessment, ratings__plans__isnull=False))
+        .distinct()
+        .order_by("pk")
+    )
     assessment.ratings.exclude(kpi__in=kpis).delete()
     existing = {r.kpi_id: r for r in assessment.ratings.all()}
     for kpi in kpis:
@@ -207,6 +224,21 @@ def propose(*, assessment: Assessment, actor, today: date | None = None) -> Asse
     return assessment
 
 
+def reason_problem(*, value: str, proposed: str, reason: str) -> str | None:
+    """Why a rating of ``value`` needs a reason it lacks, or None: the one rule, asked when
+    the SMT rates and again at approval against the latest proposal (the evidence may have
+    changed since). A reason is required for Other (regulation 39(5)(e)) and whenever the
+    rating differs from the proposal (or there is none)."""
+    if reason:
+        return None
+    if value == Rating.OTHER:
+        return "Explain the rating Other: performance the four ratings cannot describe."
+    if value != proposed:
+        label = Rating(proposed).label if proposed else "none"
+        return f"Give a reason for rating {Rating(value).label} when the evidence proposes {label}."
+    return None
+
+
 @transaction.atomic
 def rate(*, rating: KpiRating, actor, value: str, reason: str = "") -> KpiRating:
     """The SMT accepts or changes one KPI's rating. A reason is required when the rating
@@ -222,18 +254,8 @@ def rate(*, rating: KpiRating, actor, value: str, reason: str = "") -> KpiRating
         )
     if long_texts := text_errors(reason=(reason, "Reason")):
         raise ValidationError(long_texts)
-    if value == Rating.OTHER and not reason:
-        raise ValidationError(
-            {"reason": "Explain the rating Other: performance the four ratings cannot describe."}
-        )
-    if value != rating.proposed_rating and not reason:
-        proposed = Rating(rating.proposed_rating).label if rating.proposed_rating else "none"
-        raise ValidationError(
-            {
-                "reason": f"Give a reason for rating {Rating(value).label} when the evidence "
-                f"proposes {proposed}."
-            }
-        )
+    if problem := reason_problem(value=value, proposed=rating.proposed_rating, reason=reason):
+        raise ValidationError({"reason": problem})
     rating.rating = value
     rating.reason = reason
     rating.rated_by = actor
@@ -255,15 +277,46 @@ def approve(*, assessment: Assessment, actor) -> Assessment:
         raise ValidationError(
             {"ratings": f"Rate every KPI first; not yet rated: {', '.join(unrated)}."}
         )
+    if unexplained := [
+        f"{r.kpi.title} ({problem})"
+        for r in ratings
+        if (problem := reason_problem(value=r.rating, proposed=r.proposed_rating, reason=r.reason))
+    ]:
+        raise ValidationError(
+            {
+                "ratings": "The evidence has changed since these KPIs were rated: rate them "
+                f"again, with a reason where the rating differs: {'; '.join(unexplained)}"
+            }
+        )
     assessment.state = AssessmentState.APPROVED
     # The notice is built from what was approved, not from the details as they change.
     assessment.notice_details = assessment_details(assessment)
     assessment.approved_by = actor
     assessment.approved_at = timezone.now()
     assessment.version += 1
+    _keep_published(assessment)
     history.attribute(assessment, actor, "Approved")
     assessment.save()
     return assessment
+
+
+def _keep_published(assessment: Assessment) -> None:
+    """Keep the notice this approval publishes in the snapshot: its fields (from which
+    the JSON, CSV and PDF are built) and the SHA-256 of its JSON and CSV files. The audit
+    trail keeps every version of the snapshot, so a reopened assessment's earlier notice
+    stays retrievable, byte for byte. Nothing is kept while the contract's details are
+    incomplete, as no notice can be built then."""
+    try:
+        fields = notices.notice_fields(assessment)
+    except ValidationError:
+        return
+    assessment.notice_details["published"] = {
+        "sha256": {
+            "json": notices.notice_json(assessment).sha256,
+            "csv": notices.notice_csv(assessment).sha256,
+        },
+        "fields": fields,
+    }
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from core.form_errors import error_list, form_error_list
 from departments import roles
 from departments.numbers import format_figure, whole_number
+from departments.periods import date_in_words
 from partnerships.contracts import notices, plans, selectors, services
 from partnerships.contracts.forms import (
     PlanCloseForm,
@@ -83,7 +84,9 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
             "partnership": partnership,
             "kpis": selectors.contract_kpis(partnership.pk),
             "kpi_problem": services.kpi_count_problem(partnership),
-            "notice_due": selectors.next_notice_due(partnership, timezone.localdate()),
+            "notice_due": selectors.next_notice_due(
+                partnership, timezone.localdate(), drafts=roles.scope_for(request.user).council_wide
+            ),
             "assessments": selectors.assessments_for(request.user, partnership.pk),
             "may_assess": may_assess,
             "may_set_kpis": roles.may_change_reference_data(request.user),
@@ -102,16 +105,15 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
 def _plan_form(partnership, data=None) -> PlanForm:
     """The plan form, its choices the contract's SLAs and its KPI ratings below target."""
     form = PlanForm(data)
-    below = KpiRating.objects.filter(
-        assessment__partnership=partnership, rating__in=plans.RATINGS_NEEDING_A_PLAN
-    ).select_related("kpi", "assessment")
+    below = plans.plannable_ratings(partnership.pk)
     slas = Sla.objects.filter(service__partnership=partnership).order_by("code")
     form.fields["answers"].choices = [
         *(
             (
                 f"rating:{r.pk}",
                 f"{r.kpi.title}, rated {r.get_rating_display()} "
-                f"({r.assessment.period_start:%-d %b %Y} to {r.assessment.period_end:%-d %b %Y})",
+                f"({date_in_words(r.assessment.period_start)} to "
+                f"{date_in_words(r.assessment.period_end)})",
             )
             for r in below
         ),
@@ -161,6 +163,25 @@ def plan_close(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Plan closed.")
     return redirect("partnerships:contract", pk=plan.partnership_id)
+
+
+# The columns of a milestones KPI's evidence that hold ISO dates (evidence.milestone_evidence).
+MILESTONE_DATE_COLUMNS = (1, 2)
+
+
+def _evidence_rows_in_words(rating: KpiRating) -> list[list[str]]:
+    """The evidence rows as the page shows them: a milestone's due and delivered dates in
+    words (the stored evidence, and the API, keep them ISO)."""
+    rows = rating.evidence.get("rows", [])
+    if rating.kpi.measure != KpiMeasure.MILESTONES:
+        return rows
+    return [
+        [
+            notices.iso_in_words(cell) if n in MILESTONE_DATE_COLUMNS and cell else cell
+            for n, cell in enumerate(cells)
+        ]
+        for cells in rows
+    ]
 
 
 def _assessment_or_404(request: HttpRequest, pk: int) -> Assessment:
@@ -218,6 +239,7 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
     rows = [
         {
             "rating": r,
+            "kpi": (kpi := selectors.kpi_as_assessed(found, r)),
             "form": RateForm(
                 request.POST if r.pk in rating_errors else None,
                 prefix=f"kpi{r.pk}",
@@ -226,7 +248,7 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
             "errors": rating_errors.get(r.pk, []),
             "proposed_label": Rating(r.proposed_rating).label if r.proposed_rating else "",
             "meaning": RATING_MEANINGS[Rating(r.rating)] if r.rating else "",
-            "thresholds": r.kpi.thresholds.described(),
+            "thresholds": kpi.thresholds.described(),
             "score": format_figure(r.score, 1) if r.score is not None else "No evidence",
             "serious_share": format_figure(r.serious_share, 1)
             if r.serious_share is not None
@@ -234,6 +256,7 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
             # Rows by month link each month to where its figures come from.
             "sla_rows": r.kpi.measure in (KpiMeasure.SLAS, KpiMeasure.CONTRACT_HEALTH),
             "health_rows": r.kpi.measure == KpiMeasure.CONTRACT_HEALTH,
+            "evidence_rows": _evidence_rows_in_words(r),
         }
         for r in ratings
     ]

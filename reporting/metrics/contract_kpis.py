@@ -16,8 +16,14 @@ from decimal import Decimal
 
 from departments.numbers import format_figure
 from departments.rating import Rag
-from partnerships.contracts.evidence import Evidence, assessment_months
+from partnerships.contracts.evidence import (
+    MISSING_MONTHS,
+    Evidence,
+    assessment_months,
+    months_missing_results,
+)
 from partnerships.contracts.models import ContractKpi
+from partnerships.models import Sla
 from reporting.metrics.health import contract_health_series
 from reporting.metrics.scores import exact_share
 
@@ -28,6 +34,7 @@ def contract_health_evidence(
     """Each month of the period that has ended: its contract health, RAG and state."""
     months = assessment_months(period_start, period_end, today)
     series = contract_health_series(partnership=kpi.partnership, months=months, today=today)
+    slas = Sla.objects.filter(service__partnership=kpi.partnership_id)
     rated = [h for h in series if h.exact is not None]
     red = [h for h in rated if h.rag == Rag.RED]
     provisional = [h for h in series if h.status.provisional]
@@ -49,6 +56,7 @@ def contract_health_evidence(
             "months with a score": str(len(rated)),
             "months red (below 60)": str(len(red)),
             "provisional months": str(len(provisional)),
+            MISSING_MONTHS: str(len(months_missing_results(slas, months, today))),
         },
         columns=["Period", "Month", "Contract health", "RAG", "State"],
         rows=rows,

@@ -25,7 +25,7 @@ from core.words import plural
 from departments.models import Department, KpiReturn, PerformanceIndicator, Target
 from departments.periods import Period, date_in_words, period_for_date, periods_between
 from departments.rating import Rag
-from partnerships.contracts.selectors import next_notice_due
+from partnerships.contracts.selectors import notices_due
 from partnerships.models import Partnership, Service
 from reporting.metrics.coordination import council_coordination
 from reporting.metrics.health import contract_health_series, service_months, trailing_months
@@ -318,7 +318,7 @@ def notice_overdue(
     months: list[Period], evaluate: list[Period], today: date | None = None
 ) -> Iterator[Finding]:
     """A contract's next performance notice is past its due date (Procurement Act 2023,
-    section 71: ``next_notice_due``), as of ``today`` (default today in London), for each
+    section 71: ``notices_due``), as of ``today`` (default today in London), for each
     partnership whose contract KPIs are set (the contracts the council assesses). The
     warning starts in the month of the first day overdue; each month evaluated from the
     one before it carries it on, so a notice that falls overdue after the latest closed
@@ -327,33 +327,54 @@ def notice_overdue(
     as_of = today or timezone.localdate()
     assessed = Partnership.objects.filter(contract_kpis__active=True).distinct().order_by("pk")
     for partnership in assessed:
-        due = next_notice_due(partnership, as_of)
-        if due is None or not due.overdue:
+        owed = notices_due(partnership, as_of, drafts=True)
+        # The partner sees its partnership's warnings and must never learn of a draft: the
+        # deadline it may see is warned of under the partnership; one owed only for a
+        # draft record, under no partnership, so council-wide roles alone see it.
+        public = next((d for d in owed if d.overdue and not d.draft), None)
+        draft = next((d for d in owed if d.overdue and d.draft), None)
+        for due, key, partnership_id in (
+            (public, "notice", partnership.pk),
+            (draft, "draft-notice", None),
+        ):
+            if due is not None:
+                yield from _notice_findings(
+                    partnership,
+                    due,
+                    as_of,
+                    evaluate,
+                    f"partnership:{partnership.pk}/{key}",
+                    partnership_id,
+                )
+
+
+def _notice_findings(
+    partnership, due, as_of: date, evaluate: list[Period], subject_key: str, partnership_id
+) -> Iterator[Finding]:
+    start = period_for_date(due.due_on + timedelta(days=1))
+    days = (as_of - due.due_on).days
+    evidence = {
+        "due_on": due.due_on.isoformat(),
+        "reason": due.reason,
+        "days_overdue": days,
+        "summary": (
+            f"The contract performance notice of {partnership.name} was due on "
+            f"{date_in_words(due.due_on)} ({due.reason}) and is "
+            f"{plural(days, 'day')} overdue on {date_in_words(as_of)}."
+        ),
+    }
+    for at in evaluate:
+        if at < start.previous():
             continue
-        start = period_for_date(due.due_on + timedelta(days=1))
-        days = (as_of - due.due_on).days
-        evidence = {
-            "due_on": due.due_on.isoformat(),
-            "reason": due.reason,
-            "days_overdue": days,
-            "summary": (
-                f"The contract performance notice of {partnership.name} was due on "
-                f"{date_in_words(due.due_on)} ({due.reason}) and is "
-                f"{plural(days, 'day')} overdue on {date_in_words(as_of)}."
-            ),
-        }
-        for at in evaluate:
-            if at < start.previous():
-                continue
-            yield Finding(
-                rule=WarningRule.NOTICE_OVERDUE,
-                subject_key=f"partnership:{partnership.pk}/notice",
-                subject_label=f"{partnership.name}: contract performance notice",
-                starting_period=start.key,
-                latest_period=max(at, start).key,
-                partnership_id=partnership.pk,
-                evidence=evidence,
-            )
+        yield Finding(
+            rule=WarningRule.NOTICE_OVERDUE,
+            subject_key=subject_key,
+            subject_label=f"{partnership.name}: contract performance notice",
+            starting_period=start.key,
+            latest_period=max(at, start).key,
+            partnership_id=partnership_id,
+            evidence=evidence,
+        )
 
 
 def evidence_when_resolved(warning, *, on: date) -> dict:

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from partnerships.contracts import services
 from partnerships.contracts.models import Assessment, AssessmentKind, ContractKpi, KpiMeasure
@@ -122,6 +123,8 @@ def test_the_evidence_table_and_its_figures(partnership, sam, sla, three_kpis):
         "1",
     )
     assert summary["no result"] == "8"
+    # The eight months without a result are past their deadline: missing, said plainly.
+    assert summary["months with SLA results missing past their deadline"] == "8"
     # 4% of the service's £100,000.00 monthly charge for the one serious failure.
     assert summary["service credits (GBP, before the monthly cap)"] == "4000.00"
     assert summary["disputes open"] == "1"
@@ -153,7 +156,9 @@ def test_a_month_before_its_deadline_is_provisional(partnership, sam, sla, three
     assert row.evidence["rows"][-1][-1] == "Provisional"
 
 
-def test_milestones_kpi_is_the_share_delivered_by_their_due_date(partnership, sam, ada, sla):
+def test_milestones_kpi_is_the_share_delivered_by_their_due_date(
+    client, partnership, sam, ada, sla
+):
     _kpi(partnership, ada, "A", slas=[sla])
     _kpi(partnership, ada, "B", slas=[sla])
     kpi = _kpi(partnership, ada, "Milestones on time", measure=KpiMeasure.MILESTONES)
@@ -173,6 +178,11 @@ def test_milestones_kpi_is_the_share_delivered_by_their_due_date(partnership, sa
     row = _rating_of(_assess(partnership, sam), kpi)
     assert row.evidence["summary"] == {"milestones due": "4", "delivered by their due date": "3"}
     assert (row.score, row.proposed_rating) == (Decimal("75.0000"), Rating.REQUIRES_IMPROVEMENT)
+    # The page gives the milestones' dates in words; the stored evidence keeps them ISO.
+    assert row.evidence["rows"][2][1:3] == ["2024-11-30", "2024-12-05"]
+    client.force_login(sam)
+    page = client.get(reverse("partnerships:assessment", args=[row.assessment_id])).content
+    assert "<td>30 November 2024</td><td>5 December 2024</td>" in page.decode()
 
 
 def test_fewer_than_three_kpis_are_refused_when_section_52_applies(partnership, sam, ada, sla):
@@ -287,19 +297,21 @@ def test_the_next_notice_is_due_12_months_on_or_at_the_contract_end(
     partnership, sam, sla, three_kpis
 ):
     # Nothing assessed yet: due 12 months after the start (1 April 2020), long overdue.
-    assert next_notice_due(partnership, TODAY) == (
+    assert next_notice_due(partnership, TODAY, drafts=True) == (
         NoticeDue(date(2021, 3, 31), "12 months after the contract started", overdue=True)
     )
     assessment = _assess(partnership, sam)
     for row in assessment.ratings.all():
         services.rate(rating=row, actor=sam, value=Rating.OTHER, reason="Too little data.")
-    assert next_notice_due(partnership, TODAY).due_on == date(2021, 3, 31)  # a draft counts not
+    assert next_notice_due(partnership, TODAY, drafts=True).due_on == date(
+        2021, 3, 31
+    )  # a draft counts not
     services.approve(assessment=assessment, actor=sam)
-    assert next_notice_due(partnership, TODAY) == (
+    assert next_notice_due(partnership, TODAY, drafts=True) == (
         NoticeDue(date(2026, 3, 31), "12 months after the last assessed period", overdue=False)
     )
     partnership.end_date = date(2025, 12, 31)
-    assert next_notice_due(partnership, TODAY) == (
+    assert next_notice_due(partnership, TODAY, drafts=True) == (
         NoticeDue(date(2025, 12, 31), "at the end of the contract", overdue=True)
     )
 
@@ -339,3 +351,58 @@ def test_a_milestone_not_yet_due_is_not_counted_as_missed(partnership, sam, ada,
 
     row = _rating_of(assessment, kpi)
     assert row.evidence["summary"] == {"milestones due": "1", "delivered by their due date": "1"}
+
+
+def test_approval_refuses_a_rating_the_latest_proposal_no_longer_supports(
+    partnership, sam, sla, three_kpis
+):
+    # Sam accepts Good on ten good months; two serious months arrive and the re-proposal
+    # says Requires improvement (score 83.3): the accepted Good now differs, unexplained.
+    _series(sla, *([MET] * 10))
+    assessment = _assess(partnership, sam)
+    for row in assessment.ratings.all():
+        services.rate(
+            rating=row,
+            actor=sam,
+            value=row.proposed_rating or Rating.OTHER,
+            reason="" if row.proposed_rating else "No data.",
+        )
+    SlaResultFactory(sla=sla, period=MONTHS[10], reported_value=SERIOUS)
+    SlaResultFactory(sla=sla, period=MONTHS[11], reported_value=SERIOUS)
+    assessment = services.propose(assessment=assessment, actor=sam, today=TODAY)
+    row = _rating_of(assessment, three_kpis)
+    assert (row.proposed_rating, row.rating, row.reason) == (
+        Rating.REQUIRES_IMPROVEMENT,
+        Rating.GOOD,
+        "",
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.approve(assessment=assessment, actor=sam)
+    assert refused.value.message_dict["ratings"] == [
+        "The evidence has changed since these KPIs were rated: rate them again, with a "
+        "reason where the rating differs: Availability (Give a reason for rating Good when "
+        "the evidence proposes Requires improvement.)"
+    ]
+    assessment.refresh_from_db()
+    assert assessment.state == "draft"
+    services.rate(rating=row, actor=sam, value=Rating.GOOD, reason="Both months disputed.")
+    assert services.approve(assessment=assessment, actor=sam).is_approved
+
+
+def test_the_approved_assessment_page_shows_the_kpis_as_they_were_approved(
+    client, partnership, sam, ada, sla, three_kpis
+):
+    _series(sla, *([MET] * 12))
+    assessment = _assess(partnership, sam)
+    for row in assessment.ratings.all():
+        services.rate(
+            rating=row, actor=sam, value=row.proposed_rating or Rating.OTHER, reason="No data."
+        )
+    services.approve(assessment=assessment, actor=sam)
+    kpi = three_kpis
+    kpi.title, kpi.good_from, kpi.description = "Renamed later", Decimal("99"), "Added later"
+    services.save_contract_kpi(kpi=kpi, actor=ada, slas=[sla])
+    client.force_login(sam)
+    page = client.get(reverse("partnerships:assessment", args=[assessment.pk])).content.decode()
+    assert "Availability" in page and "Good: score 95% or more" in page
+    assert "Renamed later" not in page and "99%" not in page and "Added later" not in page

@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from partnerships.contracts import notices, services
 from partnerships.contracts.models import AssessmentKind, ContractKpi, KpiMeasure
@@ -52,6 +53,7 @@ def approved(partnership, sam, ada):
         ContractKpi(
             partnership=partnership,
             title="Incident resolution",
+            description="Priority 1 incidents resolved within four hours.",
             measure=KpiMeasure.SLAS,
             linked_to_payment=True,
         ),
@@ -214,3 +216,52 @@ def test_no_notice_from_a_draft_or_without_the_contract_details(approved, sam):
     assert json.loads(notices.notice_json(again).content)[
         "unique identifier of the procurement"
     ] == ("ocds-h6vhtk-0429d1")
+
+
+def test_a_reopened_assessment_keeps_the_notice_it_published(client, approved, sam):
+    first_json = notices.notice_json(approved)
+    first_csv = notices.notice_csv(approved)
+    reopened = services.reopen(assessment=approved, actor=sam, reason="A corrected figure")
+    row = reopened.ratings.select_related("kpi").get(kpi__title="Availability")
+    services.rate(rating=row, actor=sam, value=Rating.INADEQUATE, reason="Two outages.")
+    with time_machine.travel("2026-02-02 10:00 +00:00", tick=False):
+        again = services.approve(assessment=reopened, actor=sam)
+    assert notices.notice_json(again).sha256 != first_json.sha256
+    kept = [
+        h.notice_details["published"]
+        for h in again.history.order_by("history_id")
+        if h.history_change_reason == "Approved"
+    ]
+    assert [k["sha256"] for k in kept] == [
+        {"json": first_json.sha256, "csv": first_csv.sha256},
+        {"json": notices.notice_json(again).sha256, "csv": notices.notice_csv(again).sha256},
+    ]
+    # The first notice, rebuilt from what its approval kept, is the same bytes.
+    rebuilt = json.dumps(kept[0]["fields"], ensure_ascii=False, indent=2) + "\n"
+    assert rebuilt.encode("utf-8") == first_json.content
+    client.force_login(sam)
+    page = client.get(
+        reverse("reporting:record-history", args=["assessment", again.pk])
+    ).content.decode()
+    assert f"JSON {first_json.sha256}" in page
+    assert "{&#x27;" not in page and "{'" not in page
+
+
+def test_the_page_and_pdf_give_dates_in_words_and_each_kpis_description(
+    client, approved, sam, tmp_path
+):
+    built = notices.notice_pdf(approved)
+    path = tmp_path / built.filename
+    path.write_bytes(built.content)
+    pdf = " ".join(
+        subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    client.force_login(sam)
+    page = client.get(reverse("partnerships:notice", args=[approved.pk])).content.decode()
+    for text in (pdf, page):
+        assert "1 April 2024 to 31 March 2025" in text
+        assert "20 January 2026" in text
+        assert "Priority 1 incidents resolved within four hours." in text
+        assert "2024-04-01" not in text and "2026-01-20" not in text

@@ -129,3 +129,21 @@ def test_the_lists_make_the_same_queries_however_many_rows(contract, sam, ada):
         "contract-assessments": 5,
         "contract-kpis": 6,
     }
+
+
+def test_a_duplicate_kpi_title_is_reported_under_title(contract, ada):
+    kpi, _, _ = contract
+    answer = client_for(ada).post(
+        "/api/v1/contract-kpis/",
+        {
+            "partnership": kpi.partnership_id,
+            "title": "Availability",
+            "measure": "slas",
+            "slas": [s.pk for s in kpi.slas.all()],
+        },
+        format="json",
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "title": ["The contract already has a KPI titled “Availability”: give another title."]
+    }

@@ -74,3 +74,21 @@ def test_a_breach_brings_the_reminder_forward(contract, sam):
     # Due 1 April 2026 (30 days after 2 March): reminded on 25 March, 7 days before.
     assert send_notice_reminders(today=date(2026, 3, 25)).emails_sent == 1
     assert "30 days after the breach of 2 March 2026" in mail.outbox[0].body
+
+
+def test_an_overdue_item_hides_no_other_deadline(contract, sam):
+    # A breach of 2 March 2026 left unapproved is overdue from 2 April; the annual notice
+    # (31 May 2026) is still reminded of 30 and 7 days before.
+    breaches.record_notice(
+        partnership=contract,
+        actor=sam,
+        kind="breach",
+        what_happened="Backups were not taken for six weeks.",
+        occurred_on=date(2026, 3, 2),
+        action_taken="settlement",
+        today=date(2026, 3, 3),
+    )
+    assert send_notice_reminders(today=date(2026, 5, 1)).emails_sent == 1
+    assert "in 30 days (12 months after the contract started)" in mail.outbox[0].body
+    assert send_notice_reminders(today=date(2026, 5, 24)).emails_sent == 1
+    assert "in 7 days (12 months after the contract started)" in mail.outbox[1].body

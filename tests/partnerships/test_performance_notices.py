@@ -88,6 +88,7 @@ def test_a_failure_to_perform_names_a_plan_not_met(contract, sam):
         action="Restore availability above 99.5%.",
         owner="Partner service director",
         due_date=date(2026, 1, 31),
+        today=date(2026, 1, 1),
     )
     values = {"kind": "poor_performance", "action_taken": "other", "damages": None}
     with pytest.raises(ValidationError) as refused:
@@ -177,10 +178,10 @@ def test_the_next_notice_is_due_30_days_after_a_breach_or_a_flagged_plan(contrac
     today = date(2026, 3, 10)
     contract.start_date = date(2025, 6, 1)
     contract.save()
-    due = selectors.next_notice_due(contract, today)
+    due = selectors.next_notice_due(contract, today, drafts=True)
     assert (due.due_on, due.reason) == (date(2026, 5, 31), "12 months after the contract started")
     notice = _breach(contract, sam)
-    due = selectors.next_notice_due(contract, today)
+    due = selectors.next_notice_due(contract, today, drafts=True)
     assert (due.due_on, due.reason, due.overdue) == (
         date(2026, 4, 1),
         "30 days after the breach of 2 March 2026",
@@ -188,7 +189,7 @@ def test_the_next_notice_is_due_30_days_after_a_breach_or_a_flagged_plan(contrac
     )
     with time_machine.travel("2026-03-20 10:00 +00:00", tick=False):
         breaches.approve_notice(notice=notice, actor=sam)
-    due = selectors.next_notice_due(contract, today)
+    due = selectors.next_notice_due(contract, today, drafts=True)
     assert (due.due_on, due.reason) == (date(2026, 5, 31), "12 months after the contract started")
     # A plan for an SLA still in serious failure, open past 31 March 2026: it failed on
     # 1 April, so the notice is due 30 days later, on 1 May.
@@ -201,8 +202,9 @@ def test_the_next_notice_is_due_30_days_after_a_breach_or_a_flagged_plan(contrac
         action="Restore availability.",
         owner="Partner",
         due_date=date(2026, 3, 31),
+        today=date(2026, 1, 1),
     )
-    due = selectors.next_notice_due(contract, date(2026, 5, 2))
+    due = selectors.next_notice_due(contract, date(2026, 5, 2), drafts=True)
     assert (due.due_on, due.reason, due.overdue) == (
         date(2026, 5, 1),
         "30 days after a rectification plan was open past its due date",
@@ -335,3 +337,107 @@ def test_a_draft_recorded_in_error_is_withdrawn_with_a_reason_and_stays_in_the_t
         "Withdrawn: Wrong contract.",
         sam,
     )
+
+
+def test_the_partner_never_learns_of_a_draft_breach_from_the_deadline(client, contract, sam, pat):
+    contract.start_date = date(2025, 6, 1)
+    contract.save()
+    with time_machine.travel("2026-04-10 10:00 +00:00", tick=False):
+        _breach(contract, sam)  # 2 March 2026: its notice was due by 1 April, overdue
+        client.force_login(sam)
+        smt_page = client.get(f"/partnerships/{contract.pk}/contract/").content.decode()
+        client.force_login(pat)
+        partner_page = client.get(f"/partnerships/{contract.pk}/contract/").content.decode()
+    assert "1 April 2026 (30 days after the breach of 2 March 2026)" in smt_page
+    assert "2 March 2026" not in partner_page and "Overdue" not in partner_page
+    assert "31 May 2026 (12 months after the contract started)" in partner_page
+
+
+def test_a_breach_before_the_contract_began_is_refused(contract, sam):
+    with pytest.raises(ValidationError) as refused:
+        _breach(contract, sam, occurred_on=date(1990, 1, 1))
+    assert refused.value.message_dict["occurred_on"] == [
+        f"When it happened cannot be before the contract started ({contract.start_date:%-d %B %Y})."
+    ]
+    assert PerformanceNotice.objects.count() == 0
+
+
+def test_negative_damages_name_the_field_and_the_limit(client, contract, sam):
+    client.force_login(sam)
+    with time_machine.travel("2026-03-05 10:00 +00:00", tick=False):
+        page = client.post(
+            f"/partnerships/{contract.pk}/performance-notices/new/",
+            {
+                "kind": "breach",
+                "what_happened": "Payroll ran two days late.",
+                "occurred_on": "2026-03-02",
+                "action_taken": "damages",
+                "damages": "-5",
+            },
+        )
+        api = client.post(
+            "/api/v1/performance-notices/",
+            {
+                "partnership": contract.pk,
+                "kind": "breach",
+                "what_happened": "Payroll ran two days late.",
+                "occurred_on": "2026-03-02",
+                "action_taken": "damages",
+                "damages": "-5",
+            },
+            content_type="application/json",
+        )
+    assert page.status_code == 400
+    assert breaches.DAMAGES_NEGATIVE in page.content.decode()
+    assert api.status_code == 400 and api.json()["damages"] == [breaches.DAMAGES_NEGATIVE]
+    assert PerformanceNotice.objects.count() == 0
+
+
+def test_closing_the_plan_later_leaves_the_approved_notice_as_it_was(contract, sam):
+    sla = SlaFactory(service=ServiceFactory(partnership=contract))
+    plan = plans.record_plan(
+        partnership=contract,
+        actor=sam,
+        sla=sla,
+        action="Restore availability above 99.5%.",
+        owner="Partner service director",
+        due_date=date(2026, 1, 31),
+        today=date(2026, 1, 1),
+    )
+    notice = _breach(
+        contract, sam, kind="poor_performance", action_taken="other", damages=None, plan=plan
+    )
+    with time_machine.travel("2026-03-20 10:00 +00:00", tick=False):
+        notice = breaches.approve_notice(notice=notice, actor=sam)
+    before = {name: build(notice).content for name, build in breach_notices.NOTICE_FORMATS.items()}
+    assert breach_notices.notice_fields(notice)["opportunity to improve"]["outcome"] == "Open"
+    # The supplier meets the plan after all: the plan says so; the published notice, which
+    # said what stood when the council decided, does not change.
+    with time_machine.travel("2026-04-15 10:00 +01:00", tick=False):
+        plans.close_plan(plan=plan, actor=sam, state="met", reason="Restored in April.")
+    notice = PerformanceNotice.objects.get(pk=notice.pk)
+    after = {name: build(notice).content for name, build in breach_notices.NOTICE_FORMATS.items()}
+    assert after == before
+
+
+def test_the_poor_performance_notice_reads_in_words(client, contract, sam):
+    sla = SlaFactory(service=ServiceFactory(partnership=contract))
+    plan = plans.record_plan(
+        partnership=contract,
+        actor=sam,
+        sla=sla,
+        action="Restore availability above 99.5%.",
+        owner="Partner service director",
+        due_date=date(2026, 1, 31),
+        today=date(2026, 1, 1),
+    )
+    notice = _breach(
+        contract, sam, kind="poor_performance", action_taken="other", damages=None, plan=plan
+    )
+    with time_machine.travel("2026-03-20 10:00 +00:00", tick=False):
+        breaches.approve_notice(notice=notice, actor=sam)
+    client.force_login(sam)
+    page = client.get(f"/performance-notices/{notice.pk}/").content.decode()
+    assert "Other action" in page and "poor performance only" not in page
+    assert "2 March 2026" in page and "31 January 2026" in page and "20 March 2026" in page
+    assert "2026-03-02" not in page and "2026-01-31" not in page

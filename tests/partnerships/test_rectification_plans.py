@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from partnerships.contracts import plans, services
 from partnerships.contracts.ratings import Rating
@@ -38,6 +39,7 @@ def _plan(partnership, sam, sla, due=date(2026, 3, 31)):
         action="Restore availability above 99.5%.",
         owner="Partner service director",
         due_date=due,
+        today=date(2026, 1, 1),
     )
 
 
@@ -52,12 +54,27 @@ def test_a_plan_answers_a_kpi_below_target_only(partnership, sam, contract):
             action="Improve.",
             owner="Partner",
             due_date=date(2026, 3, 31),
+            today=date(2026, 1, 1),
         )
-    assert refused.value.message_dict["kpi_rating"] == [
-        "A plan answers a KPI rated Requires improvement or Inadequate."
+    refusal = [
+        "A plan answers a KPI rated Requires improvement or Inadequate in an approved assessment."
     ]
+    assert refused.value.message_dict["kpi_rating"] == refusal
     services.rate(rating=row, actor=sam, value=Rating.INADEQUATE, reason="Outages")
     row.refresh_from_db()
+    # Rated Inadequate in a draft: still the council's own, and the partner sees plans.
+    with pytest.raises(ValidationError) as refused:
+        plans.record_plan(
+            partnership=partnership,
+            actor=sam,
+            kpi_rating=row,
+            action="Improve.",
+            owner="Partner",
+            due_date=date(2026, 3, 31),
+            today=date(2026, 1, 1),
+        )
+    assert refused.value.message_dict["kpi_rating"] == refusal
+    services.approve(assessment=draft, actor=sam)
     plan = plans.record_plan(
         partnership=partnership,
         actor=sam,
@@ -65,6 +82,7 @@ def test_a_plan_answers_a_kpi_below_target_only(partnership, sam, contract):
         action="Improve.",
         owner="Partner",
         due_date=date(2026, 3, 31),
+        today=date(2026, 1, 1),
     )
     assert plan.kpi_rating == row and plan.state == "open"
 
@@ -130,6 +148,7 @@ def test_a_kpi_plan_is_flagged_while_its_latest_approved_rating_is_below(
         action="Restore availability.",
         owner="Partner",
         due_date=date(2025, 12, 31),
+        today=date(2025, 12, 1),
     )
     (flag,) = plans.poor_performance_flags(partnership.pk, date(2026, 1, 5))
     assert (flag.why, flag.publish_by) == ("open past its due date", date(2026, 1, 31))
@@ -149,3 +168,93 @@ def test_a_kpi_plan_is_flagged_while_its_latest_approved_rating_is_below(
         services.rate(rating=row, actor=sam, value=Rating.GOOD, reason="Restored.")
     services.approve(assessment=later, actor=sam)
     assert plans.poor_performance_flags(partnership.pk, date(2026, 1, 5)) == []
+
+
+def test_the_plan_form_offers_no_draft_rating(client, partnership, sam, pat, contract):
+    _, draft, _ = contract
+    row = draft.ratings.first()
+    services.rate(rating=row, actor=sam, value=Rating.INADEQUATE, reason="Outages")
+    client.force_login(sam)
+    page = client.get(f"/partnerships/{partnership.pk}/contract/").content.decode()
+    assert f'value="rating:{row.pk}"' not in page
+    refused = client.post(
+        f"/partnerships/{partnership.pk}/contract/",
+        {
+            "kind": "plan",
+            "answers": f"rating:{row.pk}",
+            "action": "Improve.",
+            "owner": "Partner",
+            "due_date": "2030-03-31",
+        },
+    )
+    assert refused.status_code == 400
+    assert not draft.ratings.get(pk=row.pk).plans.exists()
+    services.approve(assessment=draft, actor=sam)
+    page = client.get(f"/partnerships/{partnership.pk}/contract/").content.decode()
+    assert f'value="rating:{row.pk}"' in page
+
+
+def test_reproposing_keeps_a_rating_a_plan_answers_after_its_kpi_is_deactivated(
+    client, partnership, sam, ada, contract
+):
+    _, draft, _ = contract
+    row = draft.ratings.select_related("kpi").get(kpi__title="Availability")
+    services.rate(rating=row, actor=sam, value=Rating.INADEQUATE, reason="Outages")
+    services.approve(assessment=draft, actor=sam)
+    plan = plans.record_plan(
+        partnership=partnership,
+        actor=sam,
+        kpi_rating=row,
+        action="Improve.",
+        owner="Partner",
+        due_date=date(2030, 3, 31),
+    )
+    services.reopen(assessment=draft, actor=sam, reason="A corrected figure")
+    kpi = row.kpi
+    kpi.active = False
+    services.save_contract_kpi(kpi=kpi, actor=ada, slas=kpi.slas.all())
+    client.force_login(sam)
+    page = client.post(reverse("partnerships:assessment", args=[draft.pk]), {"action": "propose"})
+    assert page.status_code == 302
+    row.refresh_from_db()
+    assert (row.rating, plan.kpi_rating_id) == (Rating.INADEQUATE, row.pk)
+    assert sorted(draft.ratings.values_list("kpi__title", flat=True)) == [
+        "Availability",
+        "Incident resolution",
+        "Milestones on time",
+    ]
+
+
+def test_plan_messages_name_the_field_and_the_limit(client, partnership, sam, contract):
+    sla, _, _ = contract
+    client.force_login(sam)
+    url = f"/partnerships/{partnership.pk}/contract/"
+    with time_machine.travel("2026-04-10 10:00 +01:00", tick=False):
+        empty = client.post(url, {"kind": "plan"}).content.decode()
+        past = client.post(
+            url,
+            {
+                "kind": "plan",
+                "answers": f"sla:{sla.pk}",
+                "action": "Restore availability.",
+                "owner": "Partner",
+                "due_date": "2026-04-09",
+            },
+        )
+    assert "This field is required." not in empty
+    for message in (
+        "Choose what the plan answers: a KPI rating or an SLA.",
+        "Enter what the partner must do.",
+        "Enter the plan&#x27;s owner.",
+        "Enter the date the plan is due by.",
+    ):
+        assert message in empty
+    assert past.status_code == 400
+    assert "Due by cannot be before today (10 April 2026)." in past.content.decode()
+    plan = _plan(partnership, sam, sla)
+    with pytest.raises(ValidationError) as refused:
+        plans.close_plan(plan=plan, actor=sam, state="met", reason="x" * 300_000)
+    (message,) = refused.value.message_dict["reason"]
+    assert message.startswith("Reason for closing the plan")
+    plan.refresh_from_db()
+    assert plan.state == "open"

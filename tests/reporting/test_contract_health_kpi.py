@@ -75,6 +75,7 @@ def test_red_months_in_the_stated_share_propose_inadequate(partnership, sam, hea
         "months with a score": "12",
         "months red (below 60)": "3",
         "provisional months": "0",
+        "months with SLA results missing past their deadline": "0",
     }
     assert row.evidence["rows"][-1][:4] == ["2024-25-P12", MONTHS[-1].label, "43.5", "Red"]
 
@@ -86,3 +87,21 @@ def test_fewer_red_months_propose_by_the_score(partnership, sam, health_kpi):
     # (10 × 100 + 2 × 43.529…) ÷ 12 = 90.59: Approaching target (85 to below 95).
     assert row.score == Decimal("90.5882")
     assert row.proposed_rating == Rating.APPROACHING
+
+
+def test_a_month_held_back_is_stated_as_missing_by_every_kpi(partnership, sam, health_kpi):
+    kpi, sla = health_kpi
+    _months(sla, serious=0)
+    # The supplier never entered March 2025, long past its deadline (10 working days).
+    sla.results.filter(period="2024-25-P12").delete()
+    assessment = services.start_assessment(
+        partnership=partnership,
+        actor=sam,
+        kind=AssessmentKind.ANNIVERSARY,
+        period_end=date(2025, 4, 1),
+        today=date(2026, 1, 15),
+    )
+    summaries = {r.kpi.title: r.evidence["summary"] for r in assessment.ratings.all()}
+    for title in ("Contract health", "Availability", "Resolution"):
+        assert summaries[title]["months with SLA results missing past their deadline"] == "1"
+        assert summaries[title]["provisional months"] == "0"

@@ -1,5 +1,5 @@
 """The early warning of a contract performance notice overdue: raised for a contract with
-KPIs whose next notice (``next_notice_due``) is past its date, carried on while it stays
+KPIs whose notices owed (``notices_due``) is past its date, carried on while it stays
 overdue, resolved by the data once the notice is approved."""
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def test_an_overdue_notice_raises_a_warning_at_once_and_keeps_it(contract):
     assert EarlyWarning.objects.count() == 1
 
 
-def test_the_warning_is_resolved_once_the_notice_is_no_longer_overdue(contract, sam):
+def test_the_warning_is_resolved_once_the_notice_is_no_longer_overdue(contract, sam, pat):
     evaluate([_month("2026-27-P02")], today=date(2026, 6, 3), notify=False)
     # The first year's assessment is approved: the next notice is due in a year.
     assessment = services.start_assessment(
@@ -94,6 +94,11 @@ def test_the_warning_is_resolved_once_the_notice_is_no_longer_overdue(contract, 
     (breach,) = again.raised
     assert breach.evidence["reason"] == "30 days after the breach of 10 June 2026"
     assert breach.starting_period == "2026-27-P04"
+    # A draft is the council's own: the partner, who sees its partnership's warnings,
+    # does not see this one; the SMT does.
+    assert breach.partnership_id is None
+    assert list(EarlyWarning.objects.visible_to(sam).filter(pk=breach.pk)) == [breach]
+    assert not EarlyWarning.objects.visible_to(pat).filter(pk=breach.pk).exists()
 
 
 def test_a_partnership_without_contract_kpis_raises_none(partnership):
