@@ -121,8 +121,10 @@ def build_council(housing, finance, partnership) -> Council:
         "service": service.pk,
         "sla": sla.pk,
         "draft": a_return("2025-26-P04", ReturnState.DRAFT),
+        # After the signed-off September: a return of an earlier month waiting for approval
+        # would keep September from elected members (reporting.signed_off).
         "submitted": a_return(
-            "2025-26-P05",
+            "2025-26-P08",
             ReturnState.SUBMITTED,
             submitted_by=officer,
             submitted_at=timezone.now(),
