@@ -15,7 +15,7 @@ from django.utils import timezone
 from core.pdf import pdf_from_html
 from core.tabular import CSV_CONTENT_TYPE, csv_bytes
 from departments.numbers import format_figure
-from partnerships.contracts.details import plan_details
+from partnerships.contracts.details import PLAN_FIELDS, plan_details
 from partnerships.contracts.models import NoticeKind, PerformanceNotice
 from partnerships.contracts.notices import (
     NoticeFile,
@@ -77,7 +77,9 @@ CSV_COLUMNS = [
 def _opportunity(notice: PerformanceNotice, details: dict) -> dict[str, str] | None:
     """The plan as it stood at approval; a notice approved before the snapshot kept it
     reads the plan as it stands."""
-    return details["plan"] if "plan" in details else plan_details(notice.plan)
+    plan = details["plan"] if "plan" in details else plan_details(notice.plan)
+    # In the order plan_details writes: a PostgreSQL jsonb snapshot keeps no key order.
+    return None if plan is None else {key: plan[key] for key in PLAN_FIELDS}
 
 
 def notice_fields(notice: PerformanceNotice) -> dict:

@@ -56,6 +56,10 @@ def kpi_details(kpi) -> dict[str, object]:
     }
 
 
+# The fields of a plan in a poor-performance notice, in the order the notice gives them.
+PLAN_FIELDS = ("what the supplier was to do", "due by", "outcome")
+
+
 def plan_details(plan) -> dict[str, str] | None:
     """The rectification plan a poor-performance notice names, as it stood at the
     notice's approval (kept in ``PerformanceNotice.notice_details``): the plan may be

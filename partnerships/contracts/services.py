@@ -301,21 +301,21 @@ def approve(*, assessment: Assessment, actor) -> Assessment:
 
 
 def _keep_published(assessment: Assessment) -> None:
-    """Keep the notice this approval publishes in the snapshot: its fields (from which
-    the JSON, CSV and PDF are built) and the SHA-256 of its JSON and CSV files. The audit
-    trail keeps every version of the snapshot, so a reopened assessment's earlier notice
-    stays retrievable, byte for byte. Nothing is kept while the contract's details are
-    incomplete, as no notice can be built then."""
+    """Keep the notice this approval publishes in the snapshot: its JSON file's text
+    (every field, in the regulation's order: ``json.loads`` gives them back for the CSV
+    and PDF) and the SHA-256 of its JSON and CSV files. The text, not the fields: a
+    PostgreSQL jsonb column keeps no key order, so fields stored as an object would come
+    back reordered and rebuild other bytes. The audit trail keeps every version of the
+    snapshot, so a reopened assessment's earlier notice stays retrievable, byte for byte.
+    Nothing is kept while the contract's details are incomplete, as no notice can be
+    built then."""
     try:
-        fields = notices.notice_fields(assessment)
+        published = notices.notice_json(assessment)
     except ValidationError:
         return
     assessment.notice_details["published"] = {
-        "sha256": {
-            "json": notices.notice_json(assessment).sha256,
-            "csv": notices.notice_csv(assessment).sha256,
-        },
-        "fields": fields,
+        "sha256": {"json": published.sha256, "csv": notices.notice_csv(assessment).sha256},
+        "json": published.content.decode("utf-8"),
     }
 
 
