@@ -18,6 +18,7 @@ from core.concurrency import Conflict
 from departments import periods, roles
 from departments.models import Department, PerformanceIndicator
 from partnerships.models import Partnership
+from scrutiny.member_months import department_asked_about, month_open_to_members
 from scrutiny.models import (
     ITEM_TEXT_LIMIT,
     AgendaItem,
@@ -45,18 +46,6 @@ def _text(value: str, field: str, what: str, limit: int = ITEM_TEXT_LIMIT) -> st
     return text
 
 
-def _month(key: str, today: date) -> periods.Period:
-    try:
-        month = periods.Period.parse(key or "")
-    except ValueError as error:
-        raise ValidationError({"period": [str(error)]}) from error
-    if month.kind != periods.PeriodKind.MONTH:
-        raise ValidationError({"period": ["Give a month, such as 2026-27-P06."]})
-    if not month.has_ended(today):
-        raise ValidationError({"period": [f"{month.in_words} has not ended yet."]})
-    return month
-
-
 @transaction.atomic
 def ask(
     *,
@@ -77,10 +66,9 @@ def ask(
         raise PermissionDenied("Only elected members ask scrutiny questions.")
     now = timezone.now()
     today = timezone.localdate(now)
-    month = _month(period_key, today)
     if kind not in ItemKind.values:
         raise ValidationError({"kind": [f"Choose one of: {', '.join(ItemKind.values)}."]})
-    item = ScrutinyItem(subject=subject, period=month.key, kind=kind, asked_by=actor)
+    item = ScrutinyItem(subject=subject, kind=kind, asked_by=actor)
     if subject == Subject.INDICATOR:
         if indicator is None:
             raise ValidationError({"indicator": ["Choose the indicator the item is about."]})
@@ -95,6 +83,8 @@ def ask(
         item.partnership = partnership
     else:
         raise ValidationError({"subject": [f"Choose one of: {', '.join(Subject.values)}."]})
+    asked_about = department_asked_about(subject, indicator=indicator, department=department)
+    item.period = month_open_to_members(period_key, department_id=asked_about, today=today).key
     if committee is not None and not committee.members.filter(pk=actor.pk).exists():
         raise ValidationError({"committee": ["You do not sit on that committee."]})
     item.committee = committee
@@ -157,7 +147,14 @@ def put_to_committee(
     """The SMT puts a month (and optionally one indicator) to a committee's meeting."""
     if not roles.may_manage_agenda(actor):
         raise PermissionDenied("Only the SMT puts items to a committee.")
-    month = _month(period_key, timezone.localdate())
+    today = timezone.localdate()
+    if meeting_on is None:
+        raise ValidationError({"meeting_on": ["Give the meeting date."]})
+    if meeting_on < today:
+        past = periods.date_in_words(meeting_on)
+        raise ValidationError({"meeting_on": [f"Give a meeting date today or later, not {past}."]})
+    department_id = indicator.department_id if indicator is not None else None
+    month = month_open_to_members(period_key, department_id=department_id, today=today)
     if len(note) > 500:
         raise ValidationError({"note": ["Keep the note to 500 characters or fewer."]})
     duplicate = AgendaItem.objects.filter(

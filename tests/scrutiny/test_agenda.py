@@ -4,17 +4,10 @@ members see them, on the page and through the API; nobody else puts anything the
 import pytest
 from django.urls import reverse
 
-from scrutiny.models import AgendaItem, ScrutinyCommittee
+from scrutiny.models import AgendaItem
 from tests.scrutiny.conftest import SIGNED
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def committee(mo):
-    committee = ScrutinyCommittee.objects.create(name="Overview and Scrutiny")
-    committee.members.add(mo)
-    return committee
 
 
 def _put(client, user, committee, **data):
@@ -46,7 +39,9 @@ def test_nobody_but_the_smt_puts_items_on_the_agenda(client, mo, harriet, commit
     assert not AgendaItem.objects.exists()
 
 
-def test_a_month_not_ended_or_put_twice_is_refused_naming_the_month(client, sam, committee, at_now):
+def test_a_month_not_ended_or_put_twice_is_refused_naming_the_month(
+    client, sam, committee, signed_council
+):
     refused = _put(client, sam, committee, period="2025-26-P10")
     assert refused.status_code == 400
     assert "January 2026 has not ended yet." in refused.content.decode()

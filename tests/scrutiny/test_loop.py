@@ -74,7 +74,9 @@ def test_the_loop_open_answered_closed_and_who_may_do_each_step(
     assert [h.history_user for h in item.history.order_by("history_date")] == [mo, harriet, mo]
 
 
-def test_the_partnership_is_answered_by_the_smt(client, mo, harriet, sam, partnership, at_now):
+def test_the_partnership_is_answered_by_the_smt(
+    client, mo, harriet, sam, partnership, signed_council
+):
     response = _ask(
         client,
         mo,
