@@ -21,12 +21,19 @@ class AskForm(forms.Form):
         ),
     )
     committee = forms.ModelChoiceField(
-        label="For the committee", queryset=ScrutinyCommittee.objects.none(), required=False
+        label="For the committee",
+        queryset=ScrutinyCommittee.objects.none(),
+        required=False,
+        help_text="Needed when you sit on more than one committee.",
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["committee"].queryset = ScrutinyCommittee.objects.filter(members=user)
+        theirs = ScrutinyCommittee.objects.filter(members=user)
+        self.fields["committee"].queryset = theirs
+        only = list(theirs[:2])
+        if len(only) == 1:
+            self.initial.setdefault("committee", only[0].pk)
 
 
 class AgendaForm(forms.Form):

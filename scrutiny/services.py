@@ -46,6 +46,32 @@ def _text(value: str, field: str, what: str, limit: int = ITEM_TEXT_LIMIT) -> st
     return text
 
 
+def _committee_for(actor, committee: ScrutinyCommittee | None) -> ScrutinyCommittee:
+    """The committee an item is for: the one chosen, which the member must sit on; when
+    none is chosen, the one committee they sit on. An item on no committee would never
+    reach a committee's papers, so one is needed."""
+    theirs = ScrutinyCommittee.objects.filter(members=actor)
+    if committee is not None:
+        if not theirs.filter(pk=committee.pk).exists():
+            raise ValidationError({"committee": ["You do not sit on that committee."]})
+        return committee
+    sits_on = list(theirs[:2])
+    if len(sits_on) == 1:
+        return sits_on[0]
+    if sits_on:
+        raise ValidationError(
+            {"committee": ["Choose the committee the item is for: you sit on more than one."]}
+        )
+    raise ValidationError(
+        {
+            "committee": [
+                "You sit on no scrutiny committee, so the item would reach no committee's "
+                "papers; ask the council's scrutiny officer to add you to one."
+            ]
+        }
+    )
+
+
 @transaction.atomic
 def ask(
     *,
@@ -85,9 +111,7 @@ def ask(
         raise ValidationError({"subject": [f"Choose one of: {', '.join(Subject.values)}."]})
     asked_about = department_asked_about(subject, indicator=indicator, department=department)
     item.period = month_open_to_members(period_key, department_id=asked_about, today=today).key
-    if committee is not None and not committee.members.filter(pk=actor.pk).exists():
-        raise ValidationError({"committee": ["You do not sit on that committee."]})
-    item.committee = committee
+    item.committee = _committee_for(actor, committee)
     item.text = _text(text, "text", "question or comment")
     item.asked_at, item.due_on = now, answer_due_on(today)
     item._history_user, item._change_reason = actor, "Asked"

@@ -68,7 +68,10 @@ class AskSerializer(serializers.Serializer):
         queryset=Partnership.objects.all(), required=False, allow_null=True
     )
     committee = serializers.PrimaryKeyRelatedField(
-        queryset=ScrutinyCommittee.objects.all(), required=False, allow_null=True
+        queryset=ScrutinyCommittee.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Defaults to your committee when you sit on one only.",
     )
 
 

@@ -2,16 +2,18 @@
 SMT for the partnership) answers in writing, the member closes; who may do each step,
 through the API and the pages alike, every step in the audit trail."""
 
+import io
 from datetime import date
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from scrutiny.models import ScrutinyCommittee, ScrutinyItem
 from tests.conftest import _member
 from tests.scrutiny.conftest import SIGNED
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committee")]
 
 ITEMS = "/api/v1/scrutiny-items/"
 
@@ -119,9 +121,8 @@ def test_a_bad_question_names_its_field_and_stores_nothing(
     assert not ScrutinyItem.objects.exists()
 
 
-def test_a_member_asks_only_for_a_committee_they_sit_on(client, mo, signed_council):
-    theirs = ScrutinyCommittee.objects.create(name="Overview and Scrutiny")
-    theirs.members.add(mo)
+def test_a_member_asks_only_for_a_committee_they_sit_on(client, mo, signed_council, committee):
+    theirs = committee
     other = ScrutinyCommittee.objects.create(name="Audit and Governance")
     body = {"subject": "indicator", "indicator": signed_council.pk, "period": SIGNED, "text": "?"}
     assert _ask(client, mo, **body, committee=other.pk).status_code == 400
@@ -166,3 +167,33 @@ def test_each_step_is_in_the_audit_trail(client, mo, harriet, sam, signed_counci
     assert trail.status_code == 200
     assert f"Question #{item_id} on September 2025" in text
     assert "Let now." in text
+
+
+def test_a_question_without_a_committee_is_for_the_members_one_committee_and_its_papers(
+    client, mo, signed_council, committee
+):
+    response = _on_indicator(client, mo, signed_council)
+    assert response.status_code == 201
+    assert response.json()["committee"] == committee.pk
+    papers = client.get(reverse("scrutiny:committee-papers", args=[committee.pk, "xlsx"]))
+    rows = list(load_workbook(io.BytesIO(papers.content)).active.iter_rows(values_only=True))
+    assert [row[4] for row in rows[1:]] == ["Why did re-lets slow in September?"]
+
+
+def test_a_member_on_several_committees_chooses_one_and_a_member_on_none_is_refused(
+    client, mo, signed_council, committee
+):
+    ScrutinyCommittee.objects.create(name="Audit and Governance").members.add(mo)
+    several = _on_indicator(client, mo, signed_council)
+    assert several.status_code == 400
+    assert several.json() == {
+        "committee": ["Choose the committee the item is for: you sit on more than one."]
+    }
+    ask_url = f"{reverse('scrutiny:ask')}?indicator={signed_council.pk}&period={SIGNED}"
+    page = client.post(ask_url, {"kind": "question", "text": "Why?"})
+    assert page.status_code == 400
+    assert "you sit on more than one." in page.content.decode()
+    none = _on_indicator(client, _member("mel", "member"), signed_council)
+    assert none.status_code == 400
+    assert none.json()["committee"][0].startswith("You sit on no scrutiny committee")
+    assert not ScrutinyItem.objects.exists()

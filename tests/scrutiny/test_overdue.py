@@ -15,7 +15,7 @@ from scrutiny.reminders import send_scrutiny_reminders
 from scrutiny.tasks import send_scrutiny_reminders_task
 from tests.scrutiny.conftest import SIGNED
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committee")]
 LONDON = ZoneInfo("Europe/London")
 
 
