@@ -103,7 +103,7 @@ def test_only_members_ask(client, sam, harriet, signed_council):
     ("change", "field", "message"),
     [
         ({"text": "   "}, "text", "Write the question or comment."),
-        ({"text": "x" * 4001}, "text", "4000"),
+        ({"text": "x" * 4001}, "text", "Keep the question or comment to 4,000 characters"),
         ({"period": "2025-26-P09"}, "period", "has not ended"),
         ({"period": "2025-26-Q2"}, "period", "Give a month"),
         ({"indicator": None}, "indicator", "Choose the indicator"),
@@ -197,3 +197,44 @@ def test_a_member_on_several_committees_chooses_one_and_a_member_on_none_is_refu
     assert none.status_code == 400
     assert none.json()["committee"][0].startswith("You sit on no scrutiny committee")
     assert not ScrutinyItem.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "Write the question or comment."),
+        ("x" * 4001, "Keep the question or comment to 4,000 characters or fewer."),
+    ],
+)
+def test_the_page_and_the_api_refuse_a_question_with_the_same_message(
+    client, mo, signed_council, text, message
+):
+    client.force_login(mo)
+    ask_url = f"{reverse('scrutiny:ask')}?indicator={signed_council.pk}&period={SIGNED}"
+    page = client.post(ask_url, {"kind": "question", "text": text})
+    assert page.status_code == 400
+    assert message in page.content.decode()
+    assert "This field is required." not in page.content.decode()
+    api = _on_indicator(client, mo, signed_council, text=text)
+    assert api.status_code == 400
+    assert api.json() == {"text": [message]}
+    assert not ScrutinyItem.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("", "Write the answer."), ("x" * 10_001, "Keep the answer to 10,000 characters or fewer.")],
+)
+def test_the_page_and_the_api_refuse_an_answer_with_the_same_message(
+    client, mo, harriet, signed_council, text, message
+):
+    item_id = _on_indicator(client, mo, signed_council).json()["id"]
+    client.force_login(harriet)
+    page = client.post(reverse("scrutiny:item", args=[item_id]), {"answer": text})
+    assert page.status_code == 400
+    assert message in page.content.decode()
+    assert "Ensure this value" not in page.content.decode()
+    api = _post(client, harriet, f"{ITEMS}{item_id}/answer/", {"answer": text})
+    assert api.status_code == 400
+    assert api.json() == {"answer": [message]}
+    assert ScrutinyItem.objects.get(pk=item_id).state == "open"
