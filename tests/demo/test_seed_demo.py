@@ -16,7 +16,9 @@ from departments.models import (
     PerformanceIndicator,
     PeriodSignOff,
     Referral,
+    Target,
 )
+from departments.rating import Rag, rate_forecast
 from departments.returns.selectors import flagged_forecasts
 from partnerships.models import Service, SlaResult
 from tests.demo_council import demo_council
@@ -102,6 +104,26 @@ def test_the_latest_periods_returns_carry_forecasts_and_some_are_flagged(demo):
     # ...and the head of Housing has one to check on their home.
     housing = Department.objects.get(name="Housing")
     assert any(r.department_id == housing.pk for r in latest if r.pk in flagged)
+
+
+def test_no_demo_forecast_has_a_confidence_at_odds_with_its_own_rating(demo):
+    """A hopeful officer's forecast meets the annual target and a gloomy one's misses it:
+    none is rated green but called off track, or red but called on track."""
+    forecasts = KpiReturn.objects.filter(forecast_value__isnull=False).select_related("indicator")
+    targets = {(t.indicator_id, t.financial_year): t for t in Target.objects.all()}
+    at_odds = [
+        (r.indicator.code, r.period, r.forecast_confidence)
+        for r in forecasts
+        if (
+            rate_forecast(
+                r.indicator, targets.get((r.indicator_id, r.financial_year)), r.forecast_value
+            ),
+            r.forecast_confidence,
+        )
+        in {(Rag.GREEN, "off_track"), (Rag.RED, "on_track")}
+    ]
+    assert forecasts.count() > 20
+    assert at_odds == []
 
 
 def test_the_latest_month_is_left_for_the_partner_to_enter(demo):
