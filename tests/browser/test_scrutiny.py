@@ -18,7 +18,7 @@ from departments import periods
 from departments.models import ReturnState
 from departments.returns.services import sign_off_period
 from departments.roles import Role
-from scrutiny.models import ScrutinyItem
+from scrutiny.models import ScrutinyCommittee, ScrutinyItem
 from tests.browser.axe import no_axe_violations
 from tests.factories import (
     CouncilFactory,
@@ -66,7 +66,9 @@ def council(transactional_db):
         MembershipFactory(user=user, role=role, department=department)
         people[username] = user
     sign_off_period(period_key=month.key, actor=people["sam"])
-    return {"indicator": indicator, "month": month}
+    committee = ScrutinyCommittee.objects.create(name="Overview and Scrutiny")
+    committee.members.add(people["mo"])
+    return {"indicator": indicator, "month": month, "committee": committee}
 
 
 def _sign_in(page, base: str, username: str) -> None:
@@ -97,10 +99,11 @@ def test_a_member_asks_the_head_answers_from_home_and_the_member_closes(page, li
     assert "Open" in page.locator("dl").inner_text()
     no_axe_violations(page, "the question, as the member who asked")
     item = ScrutinyItem.objects.get()
-    assert (item.text, item.department_id, item.period) == (
+    assert (item.text, item.department_id, item.period, item.committee) == (
         QUESTION,
         indicator.department_id,
         month.key,
+        council["committee"],
     )
     _sign_out(page)
 
