@@ -3,7 +3,7 @@ all checked from the raw rows of one council seeded for the whole module (each t
 own writes are rolled back after it: tests/shared_rows.py)."""
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -21,6 +21,7 @@ from departments.models import (
 from departments.rating import Rag, rate_forecast
 from departments.returns.selectors import flagged_forecasts
 from partnerships.models import Service, SlaResult
+from scrutiny.models import ScrutinyItem
 from tests.demo_council import demo_council
 from tests.shared_rows import shared_rows
 
@@ -223,3 +224,17 @@ def test_the_demo_members_read_a_recent_signed_off_month(demo):
     month = latest_signed_off_month(today=TODAY)
     assert month is not None
     assert month.key in {"2026-27-P05", "2026-27-P06", "2026-27-P07"}, month.key
+
+
+def test_the_demos_questions_keep_their_asked_and_due_dates_through_their_history(demo):
+    """The overdue question is dated back as if asked weeks ago: its history says so from
+    its first row, so the audit trail shows no one changing when it was asked or due."""
+    items = list(ScrutinyItem.objects.order_by("asked_at"))
+    assert len(items) == 4
+    overdue = items[0]
+    assert overdue.is_overdue(TODAY)
+    for item in items:
+        rows = list(item.history.order_by("history_date", "history_id"))
+        assert {(row.asked_at, row.due_on) for row in rows} == {(item.asked_at, item.due_on)}
+        # Recorded as it was asked (the service saves a moment after stamping it).
+        assert abs(rows[0].history_date - item.asked_at) < timedelta(seconds=5)
