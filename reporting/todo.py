@@ -647,6 +647,8 @@ def _scrutiny_awaiting_member(user, today: date) -> ToDoList:
             reverse("scrutiny:item", args=[item.pk]),
             "Answered: read it and close it"
             if item.state == "answered"
+            else f"Overdue: answer due by {date_in_words(item.due_on)}"
+            if item.is_overdue(today)
             else f"Answer due by {date_in_words(item.due_on)}",
             record=item,
         )
