@@ -50,5 +50,11 @@ def combined(request: HttpRequest) -> HttpResponse:
             if scope.reads_council_figures
             else [],
             "from_cache": from_cache,
+            # Only links the reader can open: an elected member reads neither the
+            # coordination pages nor the referrals (roles.member_may_open_page).
+            "may_open_coordination": roles.member_may_open_page(
+                request.user, "reporting:coordination"
+            ),
+            "may_open_referrals": roles.member_may_open_page(request.user, "departments:referrals"),
         },
     )
