@@ -250,3 +250,29 @@ def test_the_combined_view_links_the_member_to_no_page_that_refuses_them(
     client.force_login(sam)
     html = _page(client, "reporting:combined", period=SIGNED).content.decode()
     assert [path for path in refused if path in html] == list(refused)
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["overview", "department", "indicator", "partnership", "combined"],
+)
+def test_every_link_on_the_members_figures_pages_opens_for_them(
+    client, mo, sam, signed_council, housing, partnership, page
+):
+    """September 2025 is signed off; August (never signed off) and October (unapproved)
+    are not, so the member's page offers neither month, and each link on it opens for
+    them. The SMT's page offers both."""
+    args = {
+        "department": (housing.pk,),
+        "indicator": (signed_council.pk,),
+        "partnership": (partnership.pk,),
+    }.get(page, ())
+    url = reverse(f"reporting:{page}", args=args)
+    client.force_login(mo)
+    html = client.get(f"{url}?period={SIGNED}").content.decode()
+    codes = {link: client.get(link).status_code for link in _links(html, url)}
+    assert {link: code for link, code in codes.items() if code != 200} == {}
+    assert f"?period={UNSIGNED}" not in html and "?period=2025-26-P05" not in html
+    client.force_login(sam)
+    html = client.get(f"{url}?period={SIGNED}").content.decode()
+    assert f'href="?period={UNSIGNED}' in html and 'href="?period=2025-26-P05' in html
