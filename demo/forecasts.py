@@ -15,7 +15,7 @@ import random
 from decimal import Decimal
 
 from departments import periods
-from departments.models import ForecastConfidence, KpiReturn, Target, Unit
+from departments.models import ForecastConfidence, KpiReturn, Polarity, Target, Unit
 from departments.numbers import round_half_up
 from departments.rating import (
     Rag,
@@ -67,10 +67,24 @@ def add_forecast(kpi_return: KpiReturn, target: Target) -> None:
     confidence = CONFIDENCE_OF[rate_forecast(indicator, target, value)]
     note = NOTES[confidence]
     roll = rng.random()
+    # A hopeful or gloomy officer forecasts a figure that bears their confidence out, so
+    # the head checks the forecast against the status now, not a figure at odds with its
+    # own confidence (departments.forecasts.forecast_flag flags both).
     if current is Rag.RED and roll < HOPEFUL_SHARE:
+        value = year_end
         confidence, note = ForecastConfidence.ON_TRACK, HOPEFUL_NOTE
     elif current is Rag.GREEN and roll < GLOOMY_SHARE:
+        value = _short_of(kpi_return, target, year_end)
         confidence, note = ForecastConfidence.OFF_TRACK, GLOOMY_NOTE
     kpi_return.forecast_value = value
     kpi_return.forecast_confidence = confidence.value
     kpi_return.forecast_note = note
+
+
+def _short_of(kpi_return: KpiReturn, target: Target, year_end: Decimal) -> Decimal:
+    """A year-end figure missing ``year_end`` by more than the tolerance (rated red): a
+    tenth of the target beyond it, the wrong way for the indicator."""
+    indicator = kpi_return.indicator
+    gap = target.tolerance + max(year_end / 10, Decimal(1))
+    worse = year_end - gap if indicator.polarity == Polarity.HIGHER else year_end + gap
+    return round_half_up(max(worse, Decimal(0)), indicator.decimal_places)

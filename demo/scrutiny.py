@@ -4,7 +4,8 @@ indicators and the partnership: two open (one of them overdue), one answered awa
 member, one closed.
 
 Written through the scrutiny services, so each step is in the audit trail as it would be;
-the overdue one is then dated back, as it would have been asked weeks ago.
+the overdue one is then dated back, with its history, as it would have been asked weeks
+ago.
 """
 
 from __future__ import annotations
@@ -61,11 +62,12 @@ def build_scrutiny(*, members: list, head, smt, today: date) -> int:
         subject=Subject.INDICATOR,
         indicator=indicators[0],
     )
-    # Asked five weeks ago: past its answer date now.
+    # Asked five weeks ago: past its answer date now. Its history row is dated back with
+    # it, so the audit trail shows it asked then, not someone changing its dates later.
     asked = timezone.now() - timedelta(weeks=5)
-    ScrutinyItem.objects.filter(pk=overdue.pk).update(
-        asked_at=asked, due_on=services.answer_due_on(timezone.localdate(asked))
-    )
+    dates = {"asked_at": asked, "due_on": services.answer_due_on(timezone.localdate(asked))}
+    ScrutinyItem.objects.filter(pk=overdue.pk).update(**dates)
+    overdue.history.all().update(history_date=asked, **dates)
     ask(
         second,
         "Is the partnership's service credit regime enough of an incentive?",

@@ -16,19 +16,36 @@ from departments.numbers import round_half_up
 from departments.rating import Rag, forecast_target, rate_forecast
 
 
-def forecast_flag(current: Rag, confidence: str) -> str:
+def forecast_flag(current: Rag, confidence: str, *, forecast: Rag) -> str:
     """Why a forecast needs the head of service's check, or "" when it does not.
 
-    ``current`` is the return's current status: its RAG against its period target.
-    Flagged when the two point opposite ways: red now but forecast on track (is the
-    recovery real?), or green now but forecast off track (what is about to go wrong?).
+    ``current`` is the return's current status (its RAG against its period target) and
+    ``forecast`` the forecast's own rating against the annual target. Flagged when the
+    officer's confidence points the opposite way to either:
+
+    - to the current status: red now but forecast on track (is the recovery real?), or
+      green now but forecast off track (what is about to go wrong?);
+    - to the forecast's own rating: a forecast that meets the annual target (green) but
+      is called off track, or misses it beyond the tolerance (red) but is called on
+      track; the figure or the confidence is wrong, and the head asks which.
+
     Amber, not rated and "at risk" are never flagged: they do not contradict anything.
+    When both apply, both reasons are given.
     """
+    reasons = []
     if current is Rag.RED and confidence == ForecastConfidence.ON_TRACK:
-        return "Red now but forecast on track: check the recovery is real"
+        reasons.append("Red now but forecast on track: check the recovery is real")
     if current is Rag.GREEN and confidence == ForecastConfidence.OFF_TRACK:
-        return "Green now but forecast off track: check what is expected to go wrong"
-    return ""
+        reasons.append("Green now but forecast off track: check what is expected to go wrong")
+    if forecast is Rag.GREEN and confidence == ForecastConfidence.OFF_TRACK:
+        reasons.append(
+            "Forecast meets the annual target but is called off track: check the confidence"
+        )
+    if forecast is Rag.RED and confidence == ForecastConfidence.ON_TRACK:
+        reasons.append(
+            "Forecast misses the annual target but is called on track: check the confidence"
+        )
+    return "; ".join(reasons)
 
 
 @dataclass(frozen=True)
@@ -70,13 +87,14 @@ def forecast_of(
     if kpi_return is None or kpi_return.forecast_value is None:
         return None
     confidence = ForecastConfidence(kpi_return.forecast_confidence)
+    rag = rate_forecast(indicator, target, kpi_return.forecast_value)
     return Forecast(
         value=kpi_return.forecast_value,
         places=indicator.decimal_places,
         confidence=confidence,
         note=kpi_return.forecast_note,
         target=forecast_target(indicator, target),
-        rag=rate_forecast(indicator, target, kpi_return.forecast_value),
+        rag=rag,
         current=current,
-        flag=forecast_flag(current, confidence),
+        flag=forecast_flag(current, confidence, forecast=rag),
     )

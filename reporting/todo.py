@@ -263,8 +263,9 @@ def _approvals(user, my_returns: str) -> ToDoList:
 
 
 def _forecasts_to_check(rows: list[ReturnDue]) -> ToDoList:
-    """Year-end forecasts that contradict their return's current status (the one flag,
-    ``departments.forecasts.forecast_flag``), for the head of service to check."""
+    """Year-end forecasts whose confidence contradicts their return's current status or
+    their own rating (the one flag, ``departments.forecasts.forecast_flag``), for the head
+    of service to check."""
     flagged = forecasts_to_check(rows)
     return ToDoList(
         "forecasts_to_check",
@@ -281,9 +282,10 @@ def _forecasts_to_check(rows: list[ReturnDue]) -> ToDoList:
             )
             for row, forecast in flagged[:SHOWN]
         ],
-        "No forecast contradicts its current status.",
-        lead="A red result forecast on track, or a green one forecast off track: ask the "
-        "officer what the forecast rests on.",
+        "No forecast's confidence contradicts its current status or its own rating.",
+        lead="A red result forecast on track, a green one forecast off track, or a "
+        "confidence at odds with the forecast's own figure: ask the officer what the "
+        "forecast rests on.",
     )
 
 
@@ -645,6 +647,8 @@ def _scrutiny_awaiting_member(user, today: date) -> ToDoList:
             reverse("scrutiny:item", args=[item.pk]),
             "Answered: read it and close it"
             if item.state == "answered"
+            else f"Overdue: answer due by {date_in_words(item.due_on)}"
+            if item.is_overdue(today)
             else f"Answer due by {date_in_words(item.due_on)}",
             record=item,
         )

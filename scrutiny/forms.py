@@ -10,44 +10,65 @@ from scrutiny.models import ITEM_TEXT_LIMIT, ItemKind, ScrutinyCommittee
 
 class AskForm(forms.Form):
     kind = forms.ChoiceField(
-        label="Question or comment", choices=ItemKind.choices, widget=forms.RadioSelect
+        label="Question or comment",
+        choices=ItemKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose question or comment."},
     )
+    # Neither required nor capped here: the service's messages name the field and its
+    # limit, and the API gives the same ones.
     text = forms.CharField(
         label="Your question or comment",
-        max_length=ITEM_TEXT_LIMIT,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=(
             f"Up to {ITEM_TEXT_LIMIT:,} characters. The owning head of service answers in writing."
         ),
     )
     committee = forms.ModelChoiceField(
-        label="For the committee", queryset=ScrutinyCommittee.objects.none(), required=False
+        label="For the committee",
+        queryset=ScrutinyCommittee.objects.none(),
+        required=False,
+        help_text="Needed when you sit on more than one committee.",
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["committee"].queryset = ScrutinyCommittee.objects.filter(members=user)
+        theirs = ScrutinyCommittee.objects.filter(members=user)
+        self.fields["committee"].queryset = theirs
+        only = list(theirs[:2])
+        if len(only) == 1:
+            self.initial.setdefault("committee", only[0].pk)
 
 
 class AgendaForm(forms.Form):
     meeting_on = forms.DateField(
-        label="Meeting date", help_text="For example, 14 January 2027 or 2027-01-14."
+        label="Meeting date",
+        help_text="For example, 14 January 2027 or 2027-01-14.",
+        error_messages={
+            "required": "Give the meeting date.",
+            "invalid": "Give the meeting date as a date, such as 14 January 2027.",
+        },
     )
+    # Not capped here: the service says what is wrong with a month, naming it.
     period = forms.CharField(
-        label="Month", max_length=11, help_text="The month's key, such as 2026-27-P06."
+        label="Month",
+        help_text="The month's key, such as 2026-27-P06.",
+        error_messages={"required": "Give the month, such as 2026-27-P06."},
     )
     indicator = forms.ModelChoiceField(
         label="Indicator (optional: leave empty for the whole month)",
         queryset=PerformanceIndicator.objects.filter(is_active=True).order_by("code"),
         required=False,
     )
-    note = forms.CharField(label="Note (optional)", max_length=500, required=False)
+    # Not capped here: the service's message names the field and its limit.
+    note = forms.CharField(label="Note (optional)", required=False)
 
 
 class AnswerForm(forms.Form):
     answer = forms.CharField(
         label="Your written answer",
-        max_length=10_000,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="Up to 10,000 characters. The member sees it and closes the item.",
     )

@@ -18,6 +18,7 @@ from core.concurrency import Conflict
 from departments import periods, roles
 from departments.models import Department, PerformanceIndicator
 from partnerships.models import Partnership
+from scrutiny.member_months import department_asked_about, month_open_to_members
 from scrutiny.models import (
     ITEM_TEXT_LIMIT,
     AgendaItem,
@@ -45,16 +46,30 @@ def _text(value: str, field: str, what: str, limit: int = ITEM_TEXT_LIMIT) -> st
     return text
 
 
-def _month(key: str, today: date) -> periods.Period:
-    try:
-        month = periods.Period.parse(key or "")
-    except ValueError as error:
-        raise ValidationError({"period": [str(error)]}) from error
-    if month.kind != periods.PeriodKind.MONTH:
-        raise ValidationError({"period": ["Give a month, such as 2026-27-P06."]})
-    if not month.has_ended(today):
-        raise ValidationError({"period": [f"{month.in_words} has not ended yet."]})
-    return month
+def _committee_for(actor, committee: ScrutinyCommittee | None) -> ScrutinyCommittee:
+    """The committee an item is for: the one chosen, which the member must sit on; when
+    none is chosen, the one committee they sit on. An item on no committee would never
+    reach a committee's papers, so one is needed."""
+    theirs = ScrutinyCommittee.objects.filter(members=actor)
+    if committee is not None:
+        if not theirs.filter(pk=committee.pk).exists():
+            raise ValidationError({"committee": ["You do not sit on that committee."]})
+        return committee
+    sits_on = list(theirs[:2])
+    if len(sits_on) == 1:
+        return sits_on[0]
+    if sits_on:
+        raise ValidationError(
+            {"committee": ["Choose the committee the item is for: you sit on more than one."]}
+        )
+    raise ValidationError(
+        {
+            "committee": [
+                "You sit on no scrutiny committee, so the item would reach no committee's "
+                "papers; ask the council's scrutiny officer to add you to one."
+            ]
+        }
+    )
 
 
 @transaction.atomic
@@ -77,10 +92,9 @@ def ask(
         raise PermissionDenied("Only elected members ask scrutiny questions.")
     now = timezone.now()
     today = timezone.localdate(now)
-    month = _month(period_key, today)
     if kind not in ItemKind.values:
         raise ValidationError({"kind": [f"Choose one of: {', '.join(ItemKind.values)}."]})
-    item = ScrutinyItem(subject=subject, period=month.key, kind=kind, asked_by=actor)
+    item = ScrutinyItem(subject=subject, kind=kind, asked_by=actor)
     if subject == Subject.INDICATOR:
         if indicator is None:
             raise ValidationError({"indicator": ["Choose the indicator the item is about."]})
@@ -95,9 +109,9 @@ def ask(
         item.partnership = partnership
     else:
         raise ValidationError({"subject": [f"Choose one of: {', '.join(Subject.values)}."]})
-    if committee is not None and not committee.members.filter(pk=actor.pk).exists():
-        raise ValidationError({"committee": ["You do not sit on that committee."]})
-    item.committee = committee
+    asked_about = department_asked_about(subject, indicator=indicator, department=department)
+    item.period = month_open_to_members(period_key, department_id=asked_about, today=today).key
+    item.committee = _committee_for(actor, committee)
     item.text = _text(text, "text", "question or comment")
     item.asked_at, item.due_on = now, answer_due_on(today)
     item._history_user, item._change_reason = actor, "Asked"
@@ -157,7 +171,14 @@ def put_to_committee(
     """The SMT puts a month (and optionally one indicator) to a committee's meeting."""
     if not roles.may_manage_agenda(actor):
         raise PermissionDenied("Only the SMT puts items to a committee.")
-    month = _month(period_key, timezone.localdate())
+    today = timezone.localdate()
+    if meeting_on is None:
+        raise ValidationError({"meeting_on": ["Give the meeting date."]})
+    if meeting_on < today:
+        past = periods.date_in_words(meeting_on)
+        raise ValidationError({"meeting_on": [f"Give a meeting date today or later, not {past}."]})
+    department_id = indicator.department_id if indicator is not None else None
+    month = month_open_to_members(period_key, department_id=department_id, today=today)
     if len(note) > 500:
         raise ValidationError({"note": ["Keep the note to 500 characters or fewer."]})
     duplicate = AgendaItem.objects.filter(

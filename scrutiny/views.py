@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.form_errors import error_list, form_error_list
-from departments import periods, roles
+from departments import roles
 from departments.models import Department, PerformanceIndicator
 from partnerships.models import Partnership
-from scrutiny import exports, services
+from scrutiny import exports, member_months, services
 from scrutiny.filters import ScrutinyItemFilter
 from scrutiny.forms import AgendaForm, AnswerForm, AskForm
 from scrutiny.models import AgendaItem, ItemState, ScrutinyCommittee, ScrutinyItem, Subject
@@ -75,11 +75,15 @@ def ask(request: HttpRequest) -> HttpResponse:
     if not roles.may_ask_scrutiny(request.user):
         raise PermissionDenied("Only elected members ask scrutiny questions.")
     subject = _subject_of(request)
-    period_key = request.GET.get("period", "")
+    # Refused up front, by the rule the service applies on submit: a month members cannot
+    # open (not ended, not a month, not signed off for them) is nothing to ask about.
     try:
-        month = periods.Period.parse(period_key)
-    except ValueError as error:
-        raise Http404(str(error)) from error
+        month = member_months.month_open_to_members(
+            request.GET.get("period", ""),
+            department_id=member_months.department_asked_about(**subject),
+        )
+    except ValidationError as error:
+        raise Http404(" ".join(error.messages)) from error
     form = AskForm(request.POST or None, user=request.user, initial={"kind": "question"})
     errors: list = []
     if request.method == "POST":

@@ -38,8 +38,9 @@ FORECAST_RAG_HELP = (
     "year's total) by the rule of every figure; null without a forecast."
 )
 FORECAST_FLAG_HELP = (
-    "Why the head of service should check the forecast (a red return forecast on track, or "
-    "a green one forecast off track); empty when there is nothing to check."
+    "Why the head of service should check the forecast (a red return forecast on track, a "
+    "green one forecast off track, or a confidence contradicting the forecast's own rating "
+    "against the annual target); empty when there is nothing to check."
 )
 FORECAST_WRITE_HELP = (
     "Only for an indicator with an annual target for the period's year. A forecast is its "

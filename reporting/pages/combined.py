@@ -13,7 +13,12 @@ from partnerships.models import Partnership
 from reporting.charts.combined import combined_context
 from reporting.figures.combined import cached_combined_figures
 from reporting.models import EarlyWarning
-from reporting.pages.parameters import chosen_month, chosen_partnership, for_ended_months
+from reporting.pages.parameters import (
+    chosen_month,
+    chosen_partnership,
+    for_ended_months,
+    month_links,
+)
 from reporting.selectors import readable_departments
 
 
@@ -44,11 +49,18 @@ def combined(request: HttpRequest) -> HttpResponse:
         "reporting/combined.html",
         {
             **figures_context,
+            **month_links(request.user, month),
             "warnings": list(warnings),
             "may_acknowledge": roles.may_acknowledge_warnings(request.user),
             "partnerships": list(Partnership.objects.order_by("name"))
             if scope.reads_council_figures
             else [],
             "from_cache": from_cache,
+            # Only links the reader can open: an elected member reads neither the
+            # coordination pages nor the referrals (roles.member_may_open_page).
+            "may_open_coordination": roles.member_may_open_page(
+                request.user, "reporting:coordination"
+            ),
+            "may_open_referrals": roles.member_may_open_page(request.user, "departments:referrals"),
         },
     )

@@ -10,8 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from departments import roles
 from departments.models import Department
 from reporting.figures.department import cached_department_figures
-from reporting.metrics.status import next_ended
-from reporting.pages.parameters import chosen_month, for_ended_months
+from reporting.pages.parameters import chosen_month, for_ended_months, month_links
 
 
 @login_required
@@ -31,7 +30,6 @@ def department_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "month": month,
             **figures,
             "from_cache": from_cache,
-            "previous_month": month.previous(),
-            "next_month": next_ended(month),
+            **month_links(request.user, month, department_id=department.pk),
         },
     )

@@ -14,9 +14,8 @@ from departments import roles
 from departments.models import PerformanceIndicator
 from reporting.charts.dashboards import indicator_trend
 from reporting.figures.indicator import indicator_history
-from reporting.metrics.status import next_ended
 from reporting.pages.benchmark import comparison_section
-from reporting.pages.parameters import chosen_month, for_ended_months
+from reporting.pages.parameters import chosen_month, for_ended_months, month_links
 from reporting.signed_off import history_for_reader
 from scrutiny.selectors import items_on_indicator
 
@@ -56,8 +55,7 @@ def indicator_page(request: HttpRequest, pk: int) -> HttpResponse:
             "row": history.row,
             "chart": chart,
             "openable": openable,
-            "previous_month": month.previous(),
-            "next_month": next_ended(month),
+            **month_links(request.user, month, department_id=indicator.department_id),
             "benchmark": comparison_section(request.user, indicator, request.GET.get("group")),
             "signed_off_only": roles.scope_for(request.user).signed_off_only,
             "may_ask": roles.may_ask_scrutiny(request.user),

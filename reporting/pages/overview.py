@@ -19,7 +19,7 @@ from reporting.figures.overview import cached_overview_figures
 from reporting.metrics.overview import DIMENSIONS, OverviewFigures
 from reporting.metrics.status import next_ended
 from reporting.models import EarlyWarning
-from reporting.pages.parameters import chosen_month, for_ended_months
+from reporting.pages.parameters import chosen_month, for_ended_months, month_links
 
 
 @login_required
@@ -39,7 +39,16 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reporting/overview.html",
-        {**context, "warnings": list(warnings), "from_cache": from_cache},
+        {
+            **context,
+            **month_links(request.user, month),
+            "warnings": list(warnings),
+            "from_cache": from_cache,
+            # An elected member does not open the coordination page: not linked for them.
+            "may_open_coordination": roles.member_may_open_page(
+                request.user, "reporting:coordination"
+            ),
+        },
     )
 
 

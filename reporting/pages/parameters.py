@@ -11,10 +11,11 @@ from datetime import timedelta
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from departments import periods
+from departments import periods, roles
 from departments.numbers import whole_number
 from partnerships.models import Partnership
-from reporting.signed_off import NotSignedOff, month_for_reader
+from reporting.metrics.status import next_ended
+from reporting.signed_off import NotSignedOff, is_signed_off_for_members, month_for_reader
 
 
 def chosen_month(request: HttpRequest, *, department_id: int | None = None) -> periods.Period:
@@ -33,6 +34,24 @@ def chosen_month(request: HttpRequest, *, department_id: int | None = None) -> p
         raise
     except (ValueError, NotSignedOff) as error:
         raise Http404(str(error)) from error
+
+
+def month_links(
+    user, month: periods.Period, *, department_id: int | None = None
+) -> dict[str, periods.Period | None]:
+    """The months a figures page offers ``user`` either side of ``month``: the previous
+    one and the next (once ended), each only if ``user`` may open it; an elected member
+    only months signed off for them (``reporting.signed_off``'s rule, for the council or
+    ``department_id``, as ``chosen_month`` reads it). None where there is none to offer."""
+    links = {"previous_month": month.previous(), "next_month": next_ended(month)}
+    if not roles.scope_for(user).signed_off_only_for(department_id):
+        return links
+    return {
+        name: linked
+        if linked is not None and is_signed_off_for_members(linked, department_id=department_id)
+        else None
+        for name, linked in links.items()
+    }
 
 
 def for_ended_months(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -12,8 +12,7 @@ from partnerships.models import Partnership
 from partnerships.records.selectors import services_with_departments
 from reporting.charts.dashboards import contract_health_chart
 from reporting.metrics.health import contract_health_series, credits_year_to_date, trailing_months
-from reporting.metrics.status import next_ended
-from reporting.pages.parameters import chosen_month, for_ended_months
+from reporting.pages.parameters import chosen_month, for_ended_months, month_links
 
 
 def visible_partnership(request: HttpRequest, pk: int) -> Partnership:
@@ -50,8 +49,7 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "service_rows": [(s, by_id.get(s.pk), ytd.get(s.pk)) for s in services],
             "credits_ytd": sum(ytd.values()),
             "remaining_years": round(remaining_days / 365.25, 1) if remaining_days > 0 else 0,
-            "previous_month": month.previous(),
-            "next_month": next_ended(month),
+            **month_links(request.user, month),
             "may_enter": roles.may_enter_sla_results(request.user, partnership.pk),
         },
     )

@@ -54,10 +54,12 @@ class ScrutinyItemSerializer(serializers.ModelSerializer):
 
 class AskSerializer(serializers.Serializer):
     subject = serializers.ChoiceField(choices=Subject.choices)
-    period = serializers.CharField(max_length=11, help_text="A month key such as 2026-27-P06.")
+    period = serializers.CharField(help_text="A month key such as 2026-27-P06.")
     kind = serializers.ChoiceField(choices=ItemKind.choices, default=ItemKind.QUESTION)
-    # Blank passes here so the service says what is missing, as the page does.
-    text = serializers.CharField(max_length=ITEM_TEXT_LIMIT, allow_blank=True)
+    # Blank and over-long pass here so the service says what is wrong, as the page does.
+    text = serializers.CharField(
+        allow_blank=True, default="", help_text=f"Up to {ITEM_TEXT_LIMIT:,} characters."
+    )
     indicator = serializers.PrimaryKeyRelatedField(
         queryset=PerformanceIndicator.objects.all(), required=False, allow_null=True
     )
@@ -68,12 +70,17 @@ class AskSerializer(serializers.Serializer):
         queryset=Partnership.objects.all(), required=False, allow_null=True
     )
     committee = serializers.PrimaryKeyRelatedField(
-        queryset=ScrutinyCommittee.objects.all(), required=False, allow_null=True
+        queryset=ScrutinyCommittee.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Defaults to your committee when you sit on one only.",
     )
 
 
 class AnswerSerializer(serializers.Serializer):
-    answer = serializers.CharField(max_length=10_000, allow_blank=True)
+    answer = serializers.CharField(
+        allow_blank=True, default="", help_text="Up to 10,000 characters."
+    )
 
 
 class AgendaItemSerializer(serializers.ModelSerializer):

@@ -18,7 +18,7 @@ from departments import periods
 from departments.models import ReturnState
 from departments.returns.services import sign_off_period
 from departments.roles import Role
-from scrutiny.models import ScrutinyItem
+from scrutiny.models import ScrutinyCommittee, ScrutinyItem
 from tests.browser.axe import no_axe_violations
 from tests.factories import (
     CouncilFactory,
@@ -26,6 +26,8 @@ from tests.factories import (
     IndicatorFactory,
     KpiReturnFactory,
     MembershipFactory,
+    PartnershipFactory,
+    ServiceFactory,
     TargetFactory,
     UserFactory,
 )
@@ -66,7 +68,16 @@ def council(transactional_db):
         MembershipFactory(user=user, role=role, department=department)
         people[username] = user
     sign_off_period(period_key=month.key, actor=people["sam"])
-    return {"indicator": indicator, "month": month}
+    committee = ScrutinyCommittee.objects.create(name="Overview and Scrutiny")
+    committee.members.add(people["mo"])
+    partnership = PartnershipFactory(council=council, name="ICT Strategic Service Partnership")
+    ServiceFactory(partnership=partnership, name="Service desk and end-user computing")
+    return {
+        "indicator": indicator,
+        "month": month,
+        "committee": committee,
+        "partnership": partnership,
+    }
 
 
 def _sign_in(page, base: str, username: str) -> None:
@@ -97,10 +108,11 @@ def test_a_member_asks_the_head_answers_from_home_and_the_member_closes(page, li
     assert "Open" in page.locator("dl").inner_text()
     no_axe_violations(page, "the question, as the member who asked")
     item = ScrutinyItem.objects.get()
-    assert (item.text, item.department_id, item.period) == (
+    assert (item.text, item.department_id, item.period, item.committee) == (
         QUESTION,
         indicator.department_id,
         month.key,
+        council["committee"],
     )
     _sign_out(page)
 
@@ -128,3 +140,36 @@ def test_a_member_asks_the_head_answers_from_home_and_the_member_closes(page, li
     no_axe_violations(page, "the closed question")
     item.refresh_from_db()
     assert (item.state, item.closed_by.username) == ("closed", "mo")
+
+
+def _scrolling_regions(page) -> list[str]:
+    """The names of the table wrappers that scroll sideways and take focus."""
+    return page.locator(".table-wrap[tabindex='0'][role='region']").evaluate_all(
+        "wraps => wraps.map(w => w.getAttribute('aria-label'))"
+    )
+
+
+def test_tables_that_scroll_at_360_px_are_focusable_named_regions(page, live_server, council):
+    """A phone's 360 px: the member's indicator page (its commentary table), the council's
+    overview, and the partnership's page (its services) for the SMT, each without axe's
+    scrollable-region-focusable; a table too wide for the screen is a focusable region
+    named by its caption, and one that fits is left alone."""
+    base = live_server.url
+    page.set_viewport_size({"width": 360, "height": 740})
+    _sign_in(page, base, "mo")
+    for where, path in (
+        ("the indicator page, as a member", f"/indicators/{council['indicator'].pk}/"),
+        ("the overview, as a member", "/overview/"),
+    ):
+        page.goto(f"{base}{path}")
+        no_axe_violations(page, f"{where} at 360 px")
+    page.goto(f"{base}/indicators/{council['indicator'].pk}/")
+    assert any("(table, scrolls sideways)" in name for name in _scrolling_regions(page))
+    _sign_out(page)
+    _sign_in(page, base, "sam")
+    page.goto(f"{base}/partnerships/{council['partnership'].pk}/")
+    no_axe_violations(page, "the partnership, as the SMT, at 360 px")
+    assert _scrolling_regions(page)
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.reload()
+    assert len(_scrolling_regions(page)) < page.locator(".table-wrap").count()

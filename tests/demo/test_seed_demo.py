@@ -3,7 +3,7 @@ all checked from the raw rows of one council seeded for the whole module (each t
 own writes are rolled back after it: tests/shared_rows.py)."""
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -16,9 +16,12 @@ from departments.models import (
     PerformanceIndicator,
     PeriodSignOff,
     Referral,
+    Target,
 )
+from departments.rating import Rag, rate_forecast
 from departments.returns.selectors import flagged_forecasts
 from partnerships.models import Service, SlaResult
+from scrutiny.models import ScrutinyItem
 from tests.demo_council import demo_council
 from tests.shared_rows import shared_rows
 
@@ -102,6 +105,26 @@ def test_the_latest_periods_returns_carry_forecasts_and_some_are_flagged(demo):
     # ...and the head of Housing has one to check on their home.
     housing = Department.objects.get(name="Housing")
     assert any(r.department_id == housing.pk for r in latest if r.pk in flagged)
+
+
+def test_no_demo_forecast_has_a_confidence_at_odds_with_its_own_rating(demo):
+    """A hopeful officer's forecast meets the annual target and a gloomy one's misses it:
+    none is rated green but called off track, or red but called on track."""
+    forecasts = KpiReturn.objects.filter(forecast_value__isnull=False).select_related("indicator")
+    targets = {(t.indicator_id, t.financial_year): t for t in Target.objects.all()}
+    at_odds = [
+        (r.indicator.code, r.period, r.forecast_confidence)
+        for r in forecasts
+        if (
+            rate_forecast(
+                r.indicator, targets.get((r.indicator_id, r.financial_year)), r.forecast_value
+            ),
+            r.forecast_confidence,
+        )
+        in {(Rag.GREEN, "off_track"), (Rag.RED, "on_track")}
+    ]
+    assert forecasts.count() > 20
+    assert at_odds == []
 
 
 def test_the_latest_month_is_left_for_the_partner_to_enter(demo):
@@ -201,3 +224,17 @@ def test_the_demo_members_read_a_recent_signed_off_month(demo):
     month = latest_signed_off_month(today=TODAY)
     assert month is not None
     assert month.key in {"2026-27-P05", "2026-27-P06", "2026-27-P07"}, month.key
+
+
+def test_the_demos_questions_keep_their_asked_and_due_dates_through_their_history(demo):
+    """The overdue question is dated back as if asked weeks ago: its history says so from
+    its first row, so the audit trail shows no one changing when it was asked or due."""
+    items = list(ScrutinyItem.objects.order_by("asked_at"))
+    assert len(items) == 4
+    overdue = items[0]
+    assert overdue.is_overdue(TODAY)
+    for item in items:
+        rows = list(item.history.order_by("history_date", "history_id"))
+        assert {(row.asked_at, row.due_on) for row in rows} == {(item.asked_at, item.due_on)}
+        # Recorded as it was asked (the service saves a moment after stamping it).
+        assert abs(rows[0].history_date - item.asked_at) < timedelta(seconds=5)

@@ -336,28 +336,60 @@ def test_without_a_target_a_forecast_is_not_rated(indicator):
 # --- the flag for the head of service ------------------------------------------------------
 
 
+RECOVERY = "Red now but forecast on track: check the recovery is real"
+SLIDE = "Green now but forecast off track: check what is expected to go wrong"
+CALLED_OFF = "Forecast meets the annual target but is called off track: check the confidence"
+CALLED_ON = "Forecast misses the annual target but is called on track: check the confidence"
+
+
 @pytest.mark.parametrize(
-    ("current", "confidence", "flag"),
+    ("current", "confidence", "forecast", "flag"),
     [
-        (Rag.RED, "on_track", "Red now but forecast on track: check the recovery is real"),
-        (
-            Rag.GREEN,
-            "off_track",
-            "Green now but forecast off track: check what is expected to go wrong",
-        ),
-        (Rag.RED, "off_track", ""),
-        (Rag.RED, "at_risk", ""),
-        (Rag.GREEN, "on_track", ""),
-        (Rag.GREEN, "at_risk", ""),
-        (Rag.AMBER, "on_track", ""),
-        (Rag.AMBER, "off_track", ""),
-        (Rag.NOT_RATED, "on_track", ""),
+        # Against the current status (the forecast's own rating amber: no contradiction).
+        (Rag.RED, "on_track", Rag.AMBER, RECOVERY),
+        (Rag.GREEN, "off_track", Rag.AMBER, SLIDE),
+        (Rag.RED, "off_track", Rag.AMBER, ""),
+        (Rag.RED, "at_risk", Rag.AMBER, ""),
+        (Rag.GREEN, "on_track", Rag.AMBER, ""),
+        (Rag.GREEN, "at_risk", Rag.AMBER, ""),
+        (Rag.AMBER, "on_track", Rag.AMBER, ""),
+        (Rag.AMBER, "off_track", Rag.AMBER, ""),
+        (Rag.NOT_RATED, "on_track", Rag.NOT_RATED, ""),
+        # Against the forecast's own rating (the current status amber).
+        (Rag.AMBER, "off_track", Rag.GREEN, CALLED_OFF),
+        (Rag.AMBER, "on_track", Rag.RED, CALLED_ON),
+        (Rag.AMBER, "on_track", Rag.GREEN, ""),
+        (Rag.AMBER, "off_track", Rag.RED, ""),
+        (Rag.AMBER, "at_risk", Rag.GREEN, ""),
+        (Rag.AMBER, "at_risk", Rag.RED, ""),
+        # Both at once: both reasons.
+        (Rag.RED, "on_track", Rag.RED, f"{RECOVERY}; {CALLED_ON}"),
+        (Rag.GREEN, "off_track", Rag.GREEN, f"{SLIDE}; {CALLED_OFF}"),
     ],
 )
-def test_the_flag_is_raised_only_when_status_and_forecast_point_opposite_ways(
-    current, confidence, flag
+def test_the_flag_is_raised_when_the_confidence_contradicts_the_status_or_the_forecast(
+    current, confidence, forecast, flag
 ):
-    assert forecast_flag(current, confidence) == flag
+    assert forecast_flag(current, confidence, forecast=forecast) == flag
+
+
+def test_a_forecast_meeting_the_target_but_called_off_track_is_flagged_through_the_api(
+    client, alice, target, indicator
+):
+    """Amber now (86 against 90 − 5), forecast 91.0 (green) but called off track."""
+    saved = _save(
+        indicator,
+        alice,
+        value="86",
+        commentary="Slower autumn.",
+        improvement_action="Extra triage.",
+        forecast_value="91",
+        forecast_confidence="off_track",
+        forecast_note="Unsure.",
+    )
+    client.force_login(alice)
+    body = client.get(f"/api/v1/returns/{saved.pk}/").json()
+    assert (body["forecast_rag"], body["forecast_flag"]) == ("green", CALLED_OFF)
 
 
 def test_the_forecast_is_rated_and_flagged_against_the_returns_current_status(

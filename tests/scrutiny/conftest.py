@@ -11,6 +11,7 @@ import time_machine
 
 from departments.models import ReturnState
 from departments.returns.services import sign_off_period
+from scrutiny.models import ScrutinyCommittee
 from tests.factories import IndicatorFactory, KpiReturnFactory, TargetFactory
 
 NOW = datetime(2025, 11, 20, 12, tzinfo=ZoneInfo("Europe/London"))
@@ -51,3 +52,11 @@ def signed_council(at_now, indicator, sam, alice):
     )
     sign_off_period(period_key=SIGNED, actor=sam)
     return indicator
+
+
+@pytest.fixture
+def committee(mo):
+    """The one committee mo sits on: their questions are for it unless they say otherwise."""
+    committee = ScrutinyCommittee.objects.create(name="Overview and Scrutiny")
+    committee.members.add(mo)
+    return committee

@@ -4,17 +4,10 @@ members see them, on the page and through the API; nobody else puts anything the
 import pytest
 from django.urls import reverse
 
-from scrutiny.models import AgendaItem, ScrutinyCommittee
+from scrutiny.models import AgendaItem
 from tests.scrutiny.conftest import SIGNED
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def committee(mo):
-    committee = ScrutinyCommittee.objects.create(name="Overview and Scrutiny")
-    committee.members.add(mo)
-    return committee
 
 
 def _put(client, user, committee, **data):
@@ -46,7 +39,9 @@ def test_nobody_but_the_smt_puts_items_on_the_agenda(client, mo, harriet, commit
     assert not AgendaItem.objects.exists()
 
 
-def test_a_month_not_ended_or_put_twice_is_refused_naming_the_month(client, sam, committee, at_now):
+def test_a_month_not_ended_or_put_twice_is_refused_naming_the_month(
+    client, sam, committee, signed_council
+):
     refused = _put(client, sam, committee, period="2025-26-P10")
     assert refused.status_code == 400
     assert "January 2026 has not ended yet." in refused.content.decode()
@@ -64,3 +59,22 @@ def test_a_committee_is_seen_by_its_members_not_by_other_members(client, committ
     client.force_login(other)
     assert client.get(reverse("scrutiny:committee", args=[committee.pk])).status_code == 404
     assert client.get("/api/v1/scrutiny-committees/").json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"meeting_on": ""}, "Give the meeting date."),
+        ({"meeting_on": "soon"}, "Give the meeting date as a date, such as 14 January 2027."),
+        ({"period": ""}, "Give the month, such as 2026-27-P06."),
+        ({"note": "x" * 501}, "Keep the note to 500 characters or fewer."),
+    ],
+)
+def test_a_bad_agenda_item_is_refused_naming_its_field(
+    client, sam, committee, signed_council, change, message
+):
+    refused = _put(client, sam, committee, **change)
+    assert refused.status_code == 400
+    assert message in refused.content.decode()
+    assert "This field is required." not in refused.content.decode()
+    assert not AgendaItem.objects.exists()

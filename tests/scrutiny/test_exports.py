@@ -8,16 +8,15 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from scrutiny import services
-from scrutiny.models import ScrutinyCommittee, Subject
+from scrutiny.models import Subject
 from tests.scrutiny.conftest import SIGNED
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def committee(mo, harriet, signed_council):
-    committee = ScrutinyCommittee.objects.create(name="Overview and Scrutiny")
-    committee.members.add(mo)
+def committee(committee, mo, harriet, signed_council):
+    """mo's committee, with mo's question answered."""
     item = services.ask(
         actor=mo,
         subject=Subject.INDICATOR,

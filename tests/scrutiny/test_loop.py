@@ -2,16 +2,18 @@
 SMT for the partnership) answers in writing, the member closes; who may do each step,
 through the API and the pages alike, every step in the audit trail."""
 
+import io
 from datetime import date
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from scrutiny.models import ScrutinyCommittee, ScrutinyItem
 from tests.conftest import _member
 from tests.scrutiny.conftest import SIGNED
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committee")]
 
 ITEMS = "/api/v1/scrutiny-items/"
 
@@ -74,7 +76,9 @@ def test_the_loop_open_answered_closed_and_who_may_do_each_step(
     assert [h.history_user for h in item.history.order_by("history_date")] == [mo, harriet, mo]
 
 
-def test_the_partnership_is_answered_by_the_smt(client, mo, harriet, sam, partnership, at_now):
+def test_the_partnership_is_answered_by_the_smt(
+    client, mo, harriet, sam, partnership, signed_council
+):
     response = _ask(
         client,
         mo,
@@ -99,7 +103,7 @@ def test_only_members_ask(client, sam, harriet, signed_council):
     ("change", "field", "message"),
     [
         ({"text": "   "}, "text", "Write the question or comment."),
-        ({"text": "x" * 4001}, "text", "4000"),
+        ({"text": "x" * 4001}, "text", "Keep the question or comment to 4,000 characters"),
         ({"period": "2025-26-P09"}, "period", "has not ended"),
         ({"period": "2025-26-Q2"}, "period", "Give a month"),
         ({"indicator": None}, "indicator", "Choose the indicator"),
@@ -117,9 +121,8 @@ def test_a_bad_question_names_its_field_and_stores_nothing(
     assert not ScrutinyItem.objects.exists()
 
 
-def test_a_member_asks_only_for_a_committee_they_sit_on(client, mo, signed_council):
-    theirs = ScrutinyCommittee.objects.create(name="Overview and Scrutiny")
-    theirs.members.add(mo)
+def test_a_member_asks_only_for_a_committee_they_sit_on(client, mo, signed_council, committee):
+    theirs = committee
     other = ScrutinyCommittee.objects.create(name="Audit and Governance")
     body = {"subject": "indicator", "indicator": signed_council.pk, "period": SIGNED, "text": "?"}
     assert _ask(client, mo, **body, committee=other.pk).status_code == 400
@@ -164,3 +167,74 @@ def test_each_step_is_in_the_audit_trail(client, mo, harriet, sam, signed_counci
     assert trail.status_code == 200
     assert f"Question #{item_id} on September 2025" in text
     assert "Let now." in text
+
+
+def test_a_question_without_a_committee_is_for_the_members_one_committee_and_its_papers(
+    client, mo, signed_council, committee
+):
+    response = _on_indicator(client, mo, signed_council)
+    assert response.status_code == 201
+    assert response.json()["committee"] == committee.pk
+    papers = client.get(reverse("scrutiny:committee-papers", args=[committee.pk, "xlsx"]))
+    rows = list(load_workbook(io.BytesIO(papers.content)).active.iter_rows(values_only=True))
+    assert [row[4] for row in rows[1:]] == ["Why did re-lets slow in September?"]
+
+
+def test_a_member_on_several_committees_chooses_one_and_a_member_on_none_is_refused(
+    client, mo, signed_council, committee
+):
+    ScrutinyCommittee.objects.create(name="Audit and Governance").members.add(mo)
+    several = _on_indicator(client, mo, signed_council)
+    assert several.status_code == 400
+    assert several.json() == {
+        "committee": ["Choose the committee the item is for: you sit on more than one."]
+    }
+    ask_url = f"{reverse('scrutiny:ask')}?indicator={signed_council.pk}&period={SIGNED}"
+    page = client.post(ask_url, {"kind": "question", "text": "Why?"})
+    assert page.status_code == 400
+    assert "you sit on more than one." in page.content.decode()
+    none = _on_indicator(client, _member("mel", "member"), signed_council)
+    assert none.status_code == 400
+    assert none.json()["committee"][0].startswith("You sit on no scrutiny committee")
+    assert not ScrutinyItem.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "Write the question or comment."),
+        ("x" * 4001, "Keep the question or comment to 4,000 characters or fewer."),
+    ],
+)
+def test_the_page_and_the_api_refuse_a_question_with_the_same_message(
+    client, mo, signed_council, text, message
+):
+    client.force_login(mo)
+    ask_url = f"{reverse('scrutiny:ask')}?indicator={signed_council.pk}&period={SIGNED}"
+    page = client.post(ask_url, {"kind": "question", "text": text})
+    assert page.status_code == 400
+    assert message in page.content.decode()
+    assert "This field is required." not in page.content.decode()
+    api = _on_indicator(client, mo, signed_council, text=text)
+    assert api.status_code == 400
+    assert api.json() == {"text": [message]}
+    assert not ScrutinyItem.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("", "Write the answer."), ("x" * 10_001, "Keep the answer to 10,000 characters or fewer.")],
+)
+def test_the_page_and_the_api_refuse_an_answer_with_the_same_message(
+    client, mo, harriet, signed_council, text, message
+):
+    item_id = _on_indicator(client, mo, signed_council).json()["id"]
+    client.force_login(harriet)
+    page = client.post(reverse("scrutiny:item", args=[item_id]), {"answer": text})
+    assert page.status_code == 400
+    assert message in page.content.decode()
+    assert "Ensure this value" not in page.content.decode()
+    api = _post(client, harriet, f"{ITEMS}{item_id}/answer/", {"answer": text})
+    assert api.status_code == 400
+    assert api.json() == {"answer": [message]}
+    assert ScrutinyItem.objects.get(pk=item_id).state == "open"

@@ -2,7 +2,9 @@
 pages and the metrics API of signed-off months, never a draft, an unapproved return or an
 unverified SLA result, and none of the officers' pages."""
 
+import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -223,3 +225,54 @@ def test_an_earlier_return_submitted_again_keeps_later_months_from_members_until
     approve_return(kpi_return=quarterly, actor=harriet)
     assert _page(client, "reporting:department", housing.pk, period=SIGNED).status_code == 200
     assert client.get(department).status_code == 200
+
+
+def _links(html: str, page_url: str) -> set[str]:
+    """The site's own links on a page (a query alone is relative to the page)."""
+    hrefs = {unescape(h) for h in re.findall(r'href="([^"#]+)"', html)}
+    return {
+        f"{page_url}{href}" if href.startswith("?") else href
+        for href in hrefs
+        if href.startswith(("/", "?")) and not href.startswith("/static/")
+    }
+
+
+def test_the_combined_view_links_the_member_to_no_page_that_refuses_them(
+    client, mo, sam, signed_council, partnership
+):
+    """Members open neither the coordination pages nor the referrals: not linked for
+    them; the SMT's combined view links both."""
+    refused = (reverse("reporting:coordination"), reverse("departments:referrals"))
+    client.force_login(mo)
+    html = _page(client, "reporting:combined", period=SIGNED).content.decode()
+    assert [path for path in refused if path in html] == []
+    assert client.get(reverse("reporting:coordination")).status_code == 403
+    client.force_login(sam)
+    html = _page(client, "reporting:combined", period=SIGNED).content.decode()
+    assert [path for path in refused if path in html] == list(refused)
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["overview", "department", "indicator", "partnership", "combined"],
+)
+def test_every_link_on_the_members_figures_pages_opens_for_them(
+    client, mo, sam, signed_council, housing, partnership, page
+):
+    """September 2025 is signed off; August (never signed off) and October (unapproved)
+    are not, so the member's page offers neither month, and each link on it opens for
+    them. The SMT's page offers both."""
+    args = {
+        "department": (housing.pk,),
+        "indicator": (signed_council.pk,),
+        "partnership": (partnership.pk,),
+    }.get(page, ())
+    url = reverse(f"reporting:{page}", args=args)
+    client.force_login(mo)
+    html = client.get(f"{url}?period={SIGNED}").content.decode()
+    codes = {link: client.get(link).status_code for link in _links(html, url)}
+    assert {link: code for link, code in codes.items() if code != 200} == {}
+    assert f"?period={UNSIGNED}" not in html and "?period=2025-26-P05" not in html
+    client.force_login(sam)
+    html = client.get(f"{url}?period={SIGNED}").content.decode()
+    assert f'href="?period={UNSIGNED}' in html and 'href="?period=2025-26-P05' in html

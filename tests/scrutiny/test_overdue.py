@@ -15,7 +15,7 @@ from scrutiny.reminders import send_scrutiny_reminders
 from scrutiny.tasks import send_scrutiny_reminders_task
 from tests.scrutiny.conftest import SIGNED
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("committee")]
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -92,3 +92,15 @@ def test_the_task_sends_nothing_on_a_bank_holiday(mo, harriet, signed_council):
     _ask(mo, signed_council, datetime(2025, 11, 20, 10, tzinfo=LONDON))
     assert send_scrutiny_reminders_task.apply(args=["2025-12-25"]).get()["emails_sent"] == 0
     assert send_scrutiny_reminders_task.apply(args=["2025-12-29"]).get()["emails_sent"] == 1
+
+
+def test_the_members_home_says_their_question_is_overdue(client, mo, signed_council):
+    _ask(mo, signed_council, datetime(2025, 11, 20, 10, tzinfo=LONDON))
+    for day, detail in (
+        (4, "Answer due by 4 December 2025"),
+        (5, "Overdue: answer due by 4 December 2025"),
+    ):
+        with time_machine.travel(datetime(2025, 12, day, 9, tzinfo=LONDON), tick=False):
+            client.force_login(mo)
+            mine = client.get("/").context["home"].list("scrutiny_awaiting_you")
+            assert [item.detail for item in mine.items] == [detail]
