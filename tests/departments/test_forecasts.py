@@ -791,3 +791,65 @@ def test_the_api_schema_shows_the_forecast_fields(client, alice):
     ) and "forecast_flag" in read
     written = components["ReturnWriteRequest"]["properties"]
     assert {"forecast_value", "forecast_confidence", "forecast_note"} <= set(written)
+
+
+# --- the shared cases' kinds, for the forecast (cases 11 and 04) -------------------------
+
+
+def test_a_huge_forecast_is_refused_giving_the_limit_and_nothing_is_stored(alice, households):
+    """Case 11's kind: a 23-digit figure is refused with the digits allowed, as a
+    return's value is, never stored to fail every page that reads it."""
+    with pytest.raises(ValidationError) as refused:
+        _save(
+            households,
+            alice,
+            value="1100",
+            forecast_value="1" * 23,
+            forecast_confidence="on_track",
+            forecast_note="Steady.",
+        )
+    [message] = _messages(refused.value)["forecast_value"]
+    assert message.startswith("Year-end forecast is too large")
+    assert "digits before the decimal point" in message
+    assert not KpiReturn.objects.exists()
+
+
+def test_a_percentage_formatted_forecast_cell_is_the_figure_shown_or_refused(
+    alice, target, indicator, households, django_capture_on_commit_callbacks, tmp_path, settings
+):
+    """Case 04's kind: a forecast cell formatted as a percentage shows 95% and holds
+    0.95; a percentage indicator takes 95, a count refuses the cell naming the format."""
+    from openpyxl import Workbook
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+    def workbook(code: str, value: str) -> SimpleUploadedFile:
+        book = Workbook()
+        sheet = book.active
+        sheet.append(["indicator_code", "period", "value", *FORECAST_COLUMNS])
+        sheet.append([code, P07, value, 0.95, "on_track", "Steady."])
+        sheet["D2"].number_format = "0%"
+        out = io.BytesIO()
+        book.save(out)
+        return SimpleUploadedFile("returns.xlsx", out.getvalue())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = start_import(
+            kind="returns", actor=alice, uploaded_file=workbook(indicator.code, "91.5")
+        )
+    job.refresh_from_db()
+    assert job.status == ImportStatus.SUCCEEDED, job.errors
+    assert KpiReturn.objects.get(indicator=indicator).forecast_value == Decimal("95")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = start_import(
+            kind="returns", actor=alice, uploaded_file=workbook(households.code, "1100")
+        )
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    [error] = job.errors
+    assert error["column"] == "forecast_value"
+    assert "formatted as a percentage" in error["message"]
+    assert not KpiReturn.objects.filter(indicator=households).exists()
+
+
+FORECAST_COLUMNS = ["forecast_value", "forecast_confidence", "forecast_note"]
