@@ -34,8 +34,15 @@ class Evidence:
     rows: list[list[str]] = field(default_factory=list)
 
     def as_json(self) -> dict:
-        """What KpiRating.evidence stores: text only, so it reads back the same."""
-        return {"summary": self.summary, "columns": self.columns, "rows": self.rows}
+        """What KpiRating.evidence stores: text only, so it reads back the same. The
+        summary's order is kept as a list beside it: a PostgreSQL jsonb object keeps no
+        key order, and its lines would read in another order than on SQLite."""
+        return {
+            "summary": self.summary,
+            "summary_order": list(self.summary),
+            "columns": self.columns,
+            "rows": self.rows,
+        }
 
 
 def assessment_months(period_start: date, period_end: date, today: date) -> list[periods.Period]:

@@ -232,6 +232,14 @@ class KpiRating(models.Model):
     def __str__(self) -> str:
         return f"{self.kpi}: {self.get_rating_display() or 'not rated'}"
 
+    @property
+    def evidence_summary(self) -> list[tuple[str, str]]:
+        """The evidence's summary as (name, figure) in the order it was written, on
+        either database (``Evidence.as_json`` keeps the order beside the figures)."""
+        summary = self.evidence.get("summary", {})
+        order = self.evidence.get("summary_order") or list(summary)
+        return [(name, summary[name]) for name in order if name in summary]
+
 
 class PlanState(models.TextChoices):
     OPEN = "open", "Open"

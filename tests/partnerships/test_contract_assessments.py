@@ -406,3 +406,16 @@ def test_the_approved_assessment_page_shows_the_kpis_as_they_were_approved(
     page = client.get(reverse("partnerships:assessment", args=[assessment.pk])).content.decode()
     assert "Availability" in page and "Good: score 95% or more" in page
     assert "Renamed later" not in page and "99%" not in page and "Added later" not in page
+
+
+def test_the_evidence_reads_in_the_order_it_was_written_on_either_database(
+    partnership, sam, sla, three_kpis
+):
+    """A PostgreSQL jsonb object comes back with its keys sorted by length ("met" before
+    "months"); the page reads the summary in its written order all the same."""
+    _series(sla, MET, MINOR, SERIOUS)
+    row = _rating_of(_assess(partnership, sam), three_kpis)
+    row.refresh_from_db()
+    names = [name for name, _ in row.evidence_summary]
+    assert names[:4] == ["months", "results entered", "met", "minor failures"]
+    assert dict(row.evidence_summary) == row.evidence["summary"]
