@@ -11,7 +11,7 @@ from django.utils.text import slugify
 
 from core.pdf import pdf_from_html
 from core.tabular import Column, Sheet, workbook_bytes
-from scrutiny.models import ScrutinyCommittee
+from scrutiny.models import ScrutinyCommittee, ScrutinyItem
 
 COLUMNS = [
     Column("Asked", 12),
@@ -38,11 +38,14 @@ def _date(moment):
     return timezone.localtime(moment).date() if moment else None
 
 
-def paper_rows(committee: ScrutinyCommittee) -> Iterator[list]:
-    """One row per item put by the committee's members, oldest first; dates are London's."""
-    items = committee.items.select_related(
-        "indicator", "department", "partnership", "asked_by", "answered_by"
-    ).order_by("asked_at", "pk")
+def paper_rows(committee: ScrutinyCommittee, user) -> Iterator[list]:
+    """One row per item put by the committee's members that ``user`` may see (as on the
+    items pages: ``ScrutinyItem.objects.visible_to``), oldest first; dates are London's."""
+    items = (
+        committee_items(committee, user)
+        .select_related("indicator", "department", "partnership", "asked_by", "answered_by")
+        .order_by("asked_at", "pk")
+    )
     for item in items:
         yield [
             _date(item.asked_at),
@@ -59,30 +62,36 @@ def paper_rows(committee: ScrutinyCommittee) -> Iterator[list]:
         ]
 
 
+def committee_items(committee: ScrutinyCommittee, user):
+    """The committee's items ``user`` may see: a head of service reads a committee's
+    page and papers, but only the items routed to their departments."""
+    return ScrutinyItem.objects.visible_to(user).filter(committee=committee)
+
+
 def _filename(committee: ScrutinyCommittee, extension: str) -> str:
     return f"scrutiny-{slugify(committee.name)}.{extension}"
 
 
-def papers_xlsx(committee: ScrutinyCommittee) -> tuple[str, str, bytes]:
-    sheet = Sheet("Scrutiny items", COLUMNS, paper_rows(committee))
+def papers_xlsx(committee: ScrutinyCommittee, user) -> tuple[str, str, bytes]:
+    sheet = Sheet("Scrutiny items", COLUMNS, paper_rows(committee, user))
     content = workbook_bytes([sheet], fixed_time=timezone.now(), title=committee.name)
     return _filename(committee, "xlsx"), XLSX_CONTENT_TYPE, content
 
 
-def papers_pdf(committee: ScrutinyCommittee) -> tuple[str, str, bytes]:
+def papers_pdf(committee: ScrutinyCommittee, user) -> tuple[str, str, bytes]:
     html = render_to_string(
         "scrutiny/papers_pdf.html",
         {
             "committee": committee,
             "headings": [column.heading for column in COLUMNS],
-            "rows": list(paper_rows(committee)),
+            "rows": list(paper_rows(committee, user)),
             "today": timezone.localdate(),
         },
     )
     return _filename(committee, "pdf"), PDF_CONTENT_TYPE, pdf_from_html(html)
 
 
-RENDERERS: dict[str, Callable[[ScrutinyCommittee], tuple[str, str, bytes]]] = {
+RENDERERS: dict[str, Callable[[ScrutinyCommittee, object], tuple[str, str, bytes]]] = {
     "pdf": papers_pdf,
     "xlsx": papers_xlsx,
 }

@@ -201,7 +201,9 @@ def committee_agenda(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             errors = form_error_list(form)
     agenda = AgendaItem.objects.filter(committee=committee).select_related("indicator")
-    items = committee.items.select_related("indicator", "department", "partnership", "asked_by")
+    items = exports.committee_items(committee, request.user).select_related(
+        "indicator", "department", "partnership", "asked_by"
+    )
     return render(
         request,
         "scrutiny/committee.html",
@@ -224,7 +226,7 @@ def committee_papers(request: HttpRequest, pk: int, file_format: str) -> HttpRes
     committee = _committee(request, pk)
     if file_format not in exports.RENDERERS:
         raise Http404("No such format.")
-    filename, content_type, content = exports.RENDERERS[file_format](committee)
+    filename, content_type, content = exports.RENDERERS[file_format](committee, request.user)
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

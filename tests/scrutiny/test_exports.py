@@ -67,3 +67,37 @@ def test_the_committees_papers_are_for_its_members_and_the_council(client, commi
     assert client.get(url).status_code == 404
     client.force_login(sam)
     assert client.get(url).status_code == 200
+
+
+def test_a_head_reads_only_the_items_routed_to_their_departments(
+    client, mo, harriet, sam, committee, partnership
+):
+    """The partnership's question goes to the SMT: Housing's head, who may read the
+    committee's page and papers, sees Housing's item there and not the SMT's."""
+    smts = services.ask(
+        actor=mo,
+        subject=Subject.PARTNERSHIP,
+        partnership=partnership,
+        period_key=SIGNED,
+        text="Is the partner on track?",
+        committee=committee,
+    )
+    housings = committee.items.exclude(pk=smts.pk).get()
+    page = reverse("scrutiny:committee", args=[committee.pk])
+    papers = reverse("scrutiny:committee-papers", args=[committee.pk, "xlsx"])
+
+    def seen(user) -> tuple[set[int], set[str]]:
+        client.force_login(user)
+        html = client.get(page).content.decode()
+        linked = {
+            pk for pk in (housings.pk, smts.pk) if reverse("scrutiny:item", args=[pk]) in html
+        }
+        sheet = load_workbook(io.BytesIO(client.get(papers).content)).worksheets[0]
+        texts = {str(row[4].value) for row in sheet.iter_rows(min_row=2) if row[4].value}
+        return linked, texts
+
+    assert seen(harriet) == ({housings.pk}, {"Why did re-lets slow?"})
+    assert seen(sam) == (
+        {housings.pk, smts.pk},
+        {"Why did re-lets slow?", "Is the partner on track?"},
+    )
