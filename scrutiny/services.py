@@ -179,6 +179,7 @@ def put_to_committee(
         raise ValidationError({"meeting_on": [f"Give a meeting date today or later, not {past}."]})
     department_id = indicator.department_id if indicator is not None else None
     month = month_open_to_members(period_key, department_id=department_id, today=today)
+    note = (note or "").strip()  # measured as stored
     if len(note) > 500:
         raise ValidationError({"note": ["Keep the note to 500 characters or fewer."]})
     duplicate = AgendaItem.objects.filter(
@@ -191,7 +192,7 @@ def put_to_committee(
         meeting_on=meeting_on,
         period=month.key,
         indicator=indicator,
-        note=note.strip(),
+        note=note,
     )
     item._history_user, item._change_reason = actor, "Put to the committee"
     item.save()

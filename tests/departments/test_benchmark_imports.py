@@ -490,3 +490,24 @@ def test_a_metric_takes_its_indicators_unit_and_refuses_another_or_an_unknown_on
     )
     assert job.status == ImportStatus.SUCCEEDED, job.errors
     assert BenchmarkMetric.objects.get(code="NI192").unit == "percent"
+
+
+def test_a_metric_whose_stored_values_are_beyond_100_cannot_become_a_percentage(
+    trafford, ada, django_capture_on_commit_callbacks
+):
+    """Values stored while the unit was not stated were not checked as percentages: the
+    unit is refused, naming a value outside 0 to 100, rather than leaving them behind."""
+    metric = BenchmarkMetric.objects.create(
+        council=trafford, code="NI192", title=RECYCLING, polarity="higher"
+    )
+    BenchmarkValue.objects.create(
+        metric=metric, area_code="E08000002", area_name="Bury", period="2021-22", value=995
+    )
+    metrics = csv_bytes(METRIC_HEADER, [["NI192", RECYCLING, "higher", "", "", "percent"]])
+    job = run("benchmark_metrics", ada, metrics, django_capture_on_commit_callbacks)
+    assert job.status == ImportStatus.FAILED
+    assert [(e["row"], e["column"], e["message"]) for e in job.errors] == [
+        (2, "unit", "NI192 cannot be a percentage: Bury's 2021-22 value 995 is outside 0 to 100")
+    ]
+    metric.refresh_from_db()
+    assert metric.unit == ""
