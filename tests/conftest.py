@@ -8,6 +8,7 @@ mo: an elected member (councillor).
 import pytest
 
 from departments.roles import Role
+from tests.browser.chromium import SHARED_CHROMIUM
 from tests.factories import (
     CouncilFactory,
     DepartmentFactory,
@@ -242,3 +243,24 @@ def council_sign_on(settings, oidc_provider):
 
     use_provider(settings, oidc_provider.issuer)
     return oidc_provider
+
+
+@pytest.fixture
+def migrations_database(db, tmp_path):
+    """An empty database of its own for a data migration's test, every query routed to
+    it (tests/scratch_database.py): ``migrations_database.migrate(targets)``."""
+    from tests.scratch_database import scratch_database
+
+    with scratch_database(tmp_path) as database:
+        yield database
+
+
+def pytest_runtest_setup(item):
+    """A test that is not a browser test never runs beside the browser tests' Chromium
+    and its event loop (tests/browser/chromium.py)."""
+    if item.get_closest_marker("browser") is None:
+        SHARED_CHROMIUM.stop()
+
+
+def pytest_sessionfinish(session):
+    SHARED_CHROMIUM.stop()

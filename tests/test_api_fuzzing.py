@@ -27,6 +27,7 @@ import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
+from django.test.utils import override_settings
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -38,6 +39,8 @@ from schemathesis.specs.openapi.checks import (
 from departments.tokens.services import create_token
 from tests.api_council import build_council
 from tests.conftest import FUZZING_CALLS
+from tests.factories import CouncilFactory, DepartmentFactory, PartnershipFactory
+from tests.shared_rows import shared_rows
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "3"))
 STATEFUL_EXAMPLES = int(os.environ.get("SCHEMATHESIS_STATEFUL_EXAMPLES", "2"))
@@ -78,14 +81,30 @@ def _report_calls(request):
     yield
 
 
+@pytest.fixture(scope="module")
+def fuzzing_council(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Each persona's token header for the council of ``tests/api_council.py``, built once
+    for the module (tests/shared_rows.py): each test's own writes are rolled back after
+    it, so every operation meets the council as built."""
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
+    with media, shared_rows(django_db_blocker, "fuzzing_council"):
+        with django_db_blocker.unblock():
+            council = CouncilFactory()
+            housing = DepartmentFactory(council=council, name="Housing", code="housing")
+            finance = DepartmentFactory(council=council, name="Finance", code="finance")
+            partnership = PartnershipFactory(council=council, name="ICT Partnership")
+            users = build_council(housing, finance, partnership).users
+            headers = {
+                role: {"Authorization": f"Token {create_token(user=user, name='Fuzzing').key}"}
+                for role, user in users.items()
+                if role in ROLES
+            }
+        yield headers
+
+
 @pytest.fixture
-def role_headers(housing, finance, partnership, settings_override):
-    council = build_council(housing, finance, partnership)
-    return {
-        role: {"Authorization": f"Token {create_token(user=user, name='Fuzzing').key}"}
-        for role, user in council.users.items()
-        if role in ROLES
-    }
+def role_headers(fuzzing_council, settings_override):
+    return fuzzing_council
 
 
 @pytest.fixture

@@ -4,15 +4,7 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.browser.chromium import CHROMIUM, SHARED_CHROMIUM
 
 
 def pytest_collection_modifyitems(config, items):
@@ -47,30 +39,24 @@ def csp_violations() -> list[str]:
 
 
 @pytest.fixture
-def page(monkeypatch, csp_violations):
-    """A Chromium page; the test fails (at teardown) if any page it opened broke the
-    Content-Security-Policy, whether the browser fired ``securitypolicyviolation`` or
-    only wrote its "Refused to ..." line to the console."""
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by
-    # fixtures before and after are still synchronous, which Django must be told.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.expose_function("reportCspViolation", lambda text: csp_violations.append(text))
-        page.add_init_script(REPORT_CSP_VIOLATIONS)
-        page.on(
-            "console",
-            lambda message: (
-                csp_violations.append(message.text)
-                if "Content Security Policy" in message.text
-                else None
-            ),
-        )
-        yield page
-        browser.close()
+def page(csp_violations):
+    """A Chromium page in a browser context of its own; the test fails (at teardown) if
+    any page it opened broke the Content-Security-Policy, whether the browser fired
+    ``securitypolicyviolation`` or only wrote its "Refused to ..." line to the console."""
+    context = SHARED_CHROMIUM.start().new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.expose_function("reportCspViolation", lambda text: csp_violations.append(text))
+    page.add_init_script(REPORT_CSP_VIOLATIONS)
+    page.on(
+        "console",
+        lambda message: (
+            csp_violations.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    yield page
+    context.close()
     assert not csp_violations, "The pages broke the Content-Security-Policy:\n" + "\n".join(
         csp_violations
     )

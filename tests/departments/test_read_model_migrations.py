@@ -6,22 +6,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-
 BEFORE = [("departments", "0017_sign_in_times")]
 AFTER = [("departments", "0018_indicator_ratings")]
 
 
-def _migrate(targets) -> None:
-    MigrationExecutor(connection).migrate(targets)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_ratings_migration_rates_the_returns_already_stored():
-    _migrate(BEFORE)
-    apps = MigrationExecutor(connection).loader.project_state(BEFORE).apps
+def test_the_ratings_migration_rates_the_returns_already_stored(migrations_database):
+    apps = migrations_database.migrate(BEFORE)
     council = apps.get_model("departments", "Council").objects.create(name="Test council")
     housing = apps.get_model("departments", "Department").objects.create(
         council=council, name="Housing", code="housing"
@@ -56,11 +46,10 @@ def test_the_ratings_migration_rates_the_returns_already_stored():
         submitted_at=None,
     )
 
-    _migrate(AFTER)
+    migrations_database.migrate(AFTER)
     from departments.models import IndicatorRating
 
     stored = list(IndicatorRating.objects.filter(period="2026-27-P01").values_list("value", "rag"))
-    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())  # the whole schema again
 
     # Period target 120 / 12 = 10, tolerance 2: 9 is amber.
     assert stored == [(Decimal("9"), "amber")]

@@ -18,7 +18,6 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
 from core import importer
@@ -452,15 +451,14 @@ def test_the_admin_form_is_told_a_reference_is_taken(housing, finance):
     assert error.value.messages == ["Another referral already has this reference."]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_migration_removes_repeated_imports_and_keeps_differing_referrals():
+def test_the_migration_removes_repeated_imports_and_keeps_differing_referrals(
+    migrations_database,
+):
     """Databases hold the duplicates of the bug: the migration that adds the constraint
     removes exact copies and marks a differing referral's reference, then applies."""
     before = [("departments", "0008_text_limits_and_whole_audit_reasons")]
     after = [("departments", "0010_referral_reference_unique_constraint")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
+    apps = migrations_database.migrate(before)
     council = apps.get_model("departments", "Council").objects.create(name="Test council")
     department = apps.get_model("departments", "Department")
     housing = department.objects.create(council=council, name="Housing", code="housing")
@@ -483,12 +481,8 @@ def test_the_migration_removes_repeated_imports_and_keeps_differing_referrals():
     referral.objects.create(reference="", **fields)
     referral.objects.create(reference="", **fields)
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(after)
+    migrations_database.migrate(after)
     stored = dict(referral.objects.order_by("pk").values_list("pk", "reference"))
-    # The later migrations again, so the tests after this one meet the whole schema.
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
     assert {pk: ref for pk, ref in stored.items() if ref} == {
         first.pk: "CMS-1",
