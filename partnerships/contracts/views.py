@@ -36,6 +36,7 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
     assessments; the SMT starts an assessment here."""
     partnership = partnership_or_404(request, pk)
     may_assess = roles.may_assess_contract(request.user)
+    today = timezone.localdate()
     form = StartAssessmentForm()
     plan_form = _plan_form(partnership)
     errors: list = []
@@ -77,6 +78,8 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("partnerships:assessment", pk=assessment.pk)
         else:
             errors = form_error_list(form)
+    # Read once: the page lists the flags, and the notice owed for each is among those due.
+    flags = plans.poor_performance_flags(partnership.pk, today)
     return render(
         request,
         "partnerships/contract.html",
@@ -85,7 +88,10 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
             "kpis": selectors.contract_kpis(partnership.pk),
             "kpi_problem": services.kpi_count_problem(partnership),
             "notice_due": selectors.next_notice_due(
-                partnership, timezone.localdate(), drafts=roles.scope_for(request.user).council_wide
+                partnership,
+                today,
+                drafts=roles.scope_for(request.user).council_wide,
+                flags=flags,
             ),
             "assessments": selectors.assessments_for(request.user, partnership.pk),
             "may_assess": may_assess,
@@ -94,7 +100,7 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
             "plan_form": plan_form,
             "plans": selectors.plans_of(partnership.pk),
             "performance_notices": selectors.performance_notices_for(request.user, partnership.pk),
-            "flags": plans.poor_performance_flags(partnership.pk, timezone.localdate()),
+            "flags": flags,
             "may_progress": roles.may_manage_escalations(request.user, partnership.pk),
             "errors": errors,
         },
