@@ -310,11 +310,16 @@ def _keep_published(assessment: Assessment) -> None:
     Nothing is kept while the contract's details are incomplete, as no notice can be
     built then."""
     try:
-        published = notices.notice_json(assessment)
+        fields = notices.notice_fields(assessment)
     except ValidationError:
         return
+    # Built once for both files: the fields read every rating and KPI.
+    published = notices.notice_json(assessment, fields=fields)
     assessment.notice_details["published"] = {
-        "sha256": {"json": published.sha256, "csv": notices.notice_csv(assessment).sha256},
+        "sha256": {
+            "json": published.sha256,
+            "csv": notices.notice_csv(assessment, fields=fields).sha256,
+        },
         "json": published.content.decode("utf-8"),
     }
 

@@ -296,9 +296,11 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
             {"assessment": found, "partnership": found.partnership, "problems": error.messages},
             status=409,
         )
+    # The fields read above build every file: not read again for each.
     if file_format in notices.NOTICE_FORMATS:
-        return notices.NOTICE_FORMATS[file_format](found).download()
-    files = [notices.NOTICE_FORMATS[f](found) for f in sorted(notices.NOTICE_FORMATS)]
+        return notices.NOTICE_FORMATS[file_format](found, fields=fields).download()
+    formats = sorted(notices.NOTICE_FORMATS)
+    files = [notices.NOTICE_FORMATS[f](found, fields=fields) for f in formats]
     return render(
         request,
         "partnerships/notice.html",
@@ -307,6 +309,6 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
             "partnership": found.partnership,
             "lines": notices.notice_lines(fields),
             "kpi_rows": notices.notice_kpi_rows(fields),
-            "files": list(zip(sorted(notices.NOTICE_FORMATS), files, strict=True)),
+            "files": list(zip(formats, files, strict=True)),
         },
     )
