@@ -95,7 +95,7 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "assessments": selectors.assessments_for(request.user, partnership.pk),
             "may_assess": may_assess,
-            "may_set_kpis": roles.may_change_reference_data(request.user),
+            "may_set_kpis": services.may_set_kpis(request.user),
             "form": form,
             "plan_form": plan_form,
             "plans": selectors.plans_of(partnership.pk),
