@@ -231,7 +231,7 @@ def poor_performance_flags_for(
     approved rating of the plans' KPIs and the latest result of the plans' SLAs."""
     flags: dict[int, list[PoorPerformanceFlag]] = {pk: [] for pk in partnership_ids}
     plans = (
-        RectificationPlan.objects.filter(partnership_id__in=flags)
+        RectificationPlan.objects.filter(partnership_id__in=list(flags))
         .exclude(state=PlanState.MET)
         .select_related("sla", "kpi_rating__kpi", "kpi_rating__assessment")
         .prefetch_related("notices")
