@@ -415,12 +415,15 @@ NOTICE_DUE_AHEAD_DAYS = 30
 def _contract_notices_due(user, today: date) -> ToDoList:
     """Contract performance notices due within ``NOTICE_DUE_AHEAD_DAYS`` or overdue
     (section 71(2)), and draft assessments waiting for approval, for every partnership
-    the user sees; the count holds every draft, not only those shown."""
+    the user sees; the count holds every draft, not only those shown. A fixed number of
+    queries whatever the number of partnerships (``notices_due_for``)."""
     items = []
-    for partnership in Partnership.objects.visible_to(user).order_by("name"):
-        due = contract_selectors.next_notice_due(
-            partnership, today, drafts=scope_for(user).council_wide
-        )
+    partnerships = list(Partnership.objects.visible_to(user).order_by("name"))
+    owed = contract_selectors.notices_due_for(
+        partnerships, today, drafts=scope_for(user).council_wide
+    )
+    for partnership in partnerships:
+        due = next(iter(owed[partnership.pk]), None)  # the earliest
         if due is not None and (due.due_on - today).days <= NOTICE_DUE_AHEAD_DAYS:
             when = "overdue since" if due.overdue else "due"
             items.append(

@@ -182,11 +182,6 @@ class ContractKpiViewSet(
     def get_queryset(self):
         return ContractKpi.objects.visible_to(self.request.user).prefetch_related("slas")
 
-    def check_may_set(self, request) -> None:
-        """Reference data: the role is checked before the record or the body is read."""
-        if not roles.may_change_reference_data(request.user):
-            raise PermissionDenied("Only an administrator sets the contract's KPIs.")
-
     @extend_schema(
         request=ContractKpiWriteSerializer,
         responses={201: ContractKpiSerializer},
@@ -205,7 +200,8 @@ class ContractKpiViewSet(
     )
     def create(self, request, *args, **kwargs):
         """Set a KPI of the contract (administrators)."""
-        self.check_may_set(request)
+        # Reference data: the role is checked before the record or the body is read.
+        services.check_may_set_kpis(request.user)
         incoming = ContractKpiWriteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
@@ -216,7 +212,8 @@ class ContractKpiViewSet(
     @extend_schema(request=ContractKpiWriteSerializer, responses={200: ContractKpiSerializer})
     def update(self, request, *args, **kwargs):
         """Change a KPI (administrators): its title, measure, SLAs, thresholds, use."""
-        self.check_may_set(request)
+        # Reference data: the role is checked before the record or the body is read.
+        services.check_may_set_kpis(request.user)
         kpi = self.get_object()
         incoming = ContractKpiWriteSerializer(
             kpi, data=request.data, partial=request.method == "PATCH"

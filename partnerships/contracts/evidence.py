@@ -8,7 +8,7 @@ results deadline (10 working days) has not passed is provisional, and says so.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -63,7 +63,7 @@ def months_missing_results(slas, months: list[periods.Period], today: date) -> l
     awaited (a month before its deadline is provisional). The one rule every KPI's
     evidence states, so a month held back never passes unseen."""
     slas = list(slas)
-    due = [m for m in months if today > m.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)]
+    due = _past_deadline(months, today)
     if not slas or not due:
         return []
     entered = set(
@@ -71,6 +71,18 @@ def months_missing_results(slas, months: list[periods.Period], today: date) -> l
             "sla_id", "period"
         )
     )
+    return _missing_from(slas, due, entered)
+
+
+def _past_deadline(months: list[periods.Period], today: date) -> list[periods.Period]:
+    return [m for m in months if today > m.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)]
+
+
+def _missing_from(
+    slas, due: list[periods.Period], entered: Container[tuple[int, str]]
+) -> list[str]:
+    """The keys of the months ``due`` in which an SLA of ``slas`` has no result among
+    ``entered`` ((SLA id, period key) pairs): ``months_missing_results`` once read."""
     return [m.key for m in due if any((s.pk, m.key) not in entered for s in slas)]
 
 
@@ -126,6 +138,8 @@ def sla_evidence(
                 ]
             )
     entered = counts[Outcome.MET] + counts[Outcome.MINOR] + counts[Outcome.SERIOUS]
+    # The results read above answer which months miss one: not read a second time.
+    missing = _missing_from(slas, _past_deadline(months, today), results.keys())
     score = (
         HUNDRED * (counts[Outcome.MET] + counts[Outcome.MINOR] / Decimal(2)) / entered
         if entered
@@ -146,7 +160,7 @@ def sla_evidence(
             "disputes open": str(open_disputes),
             "disputes resolved": str(resolved_disputes),
             "provisional months": str(len(provisional)),
-            MISSING_MONTHS: str(len(months_missing_results(slas, months, today))),
+            MISSING_MONTHS: str(len(missing)),
         },
         columns=[
             "Period",

@@ -6,31 +6,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from core.form_errors import error_list, form_error_list
-from departments import roles
 from partnerships.contracts import services
 from partnerships.contracts.forms import ContractKpiForm
 from partnerships.contracts.models import ContractKpi
 from partnerships.contracts.ratings import DEFAULT_THRESHOLDS
 from partnerships.pages import partnership_or_404
 
-KPI_REFUSED = "Only an administrator sets the contract's KPIs."
-
-
-def _check_may_set(request: HttpRequest) -> None:
-    if not roles.may_change_reference_data(request.user):
-        raise PermissionDenied(KPI_REFUSED)
-
 
 @login_required
 def kpi_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Set a new KPI of partnership ``pk``."""
     partnership = partnership_or_404(request, pk)
-    _check_may_set(request)
+    services.check_may_set_kpis(request.user)
     return _kpi_form(request, partnership, ContractKpi(partnership=partnership))
 
 
@@ -38,7 +30,7 @@ def kpi_new(request: HttpRequest, pk: int) -> HttpResponse:
 def kpi_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change the KPI ``pk`` (its title, measure, SLAs, payment link, thresholds, use)."""
     kpi = get_object_or_404(ContractKpi.objects.visible_to(request.user), pk=pk)
-    _check_may_set(request)
+    services.check_may_set_kpis(request.user)
     return _kpi_form(request, kpi.partnership, kpi)
 
 

@@ -212,15 +212,19 @@ def _stem(assessment: Assessment) -> str:
     )
 
 
-def notice_json(assessment: Assessment) -> NoticeFile:
-    """The notice as UTF-8 JSON, two-space indented, keys in the regulation's order."""
-    text = json.dumps(notice_fields(assessment), ensure_ascii=False, indent=2) + "\n"
+def notice_json(assessment: Assessment, *, fields: dict | None = None) -> NoticeFile:
+    """The notice as UTF-8 JSON, two-space indented, keys in the regulation's order.
+    ``fields``: the assessment's ``notice_fields`` when the caller has them already (an
+    approval, the notice page), so they are built once for every file."""
+    fields = notice_fields(assessment) if fields is None else fields
+    text = json.dumps(fields, ensure_ascii=False, indent=2) + "\n"
     return NoticeFile(f"{_stem(assessment)}.json", "application/json", text.encode("utf-8"))
 
 
-def notice_csv(assessment: Assessment) -> NoticeFile:
-    """The notice as CSV: one row per KPI, the notice's other fields on every row."""
-    fields = notice_fields(assessment)
+def notice_csv(assessment: Assessment, *, fields: dict | None = None) -> NoticeFile:
+    """The notice as CSV: one row per KPI, the notice's other fields on every row;
+    ``fields`` as ``notice_json``'s."""
+    fields = notice_fields(assessment) if fields is None else fields
     authority = fields["contracting authority"]
     supplier = fields["suppliers assessed"][0]
     kpis = fields["key performance indicators set under section 52"]
@@ -296,9 +300,10 @@ def notice_kpi_rows(fields: dict) -> list[dict[str, object]]:
     ]
 
 
-def notice_pdf(assessment: Assessment) -> NoticeFile:
-    """The notice as a tagged PDF for publication (PDF/UA-1), every field with its name."""
-    fields = notice_fields(assessment)
+def notice_pdf(assessment: Assessment, *, fields: dict | None = None) -> NoticeFile:
+    """The notice as a tagged PDF for publication (PDF/UA-1), every field with its name;
+    ``fields`` as ``notice_json``'s."""
+    fields = notice_fields(assessment) if fields is None else fields
     html = render_to_string(
         "partnerships/notice_pdf.html",
         {

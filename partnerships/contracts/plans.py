@@ -7,11 +7,13 @@ with the 30 days the authority then has to publish a notice (section 71(5))."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from core.concurrency import Conflict
@@ -152,17 +154,10 @@ class PoorPerformanceFlag:
     notice: PerformanceNotice | None  # the notice recorded for the plan, if any
 
 
-def _kpi_still_below(plan: RectificationPlan) -> str | None:
-    """The evidence that the plan's KPI is still rated below target, or None: its rating
-    in the latest approved assessment (or, none approved, the rating the plan answers)."""
-    latest = (
-        KpiRating.objects.filter(
-            kpi_id=plan.kpi_rating.kpi_id, assessment__state=AssessmentState.APPROVED
-        )
-        .select_related("assessment", "kpi")
-        .order_by("-assessment__period_end", "-pk")
-        .first()
-    ) or plan.kpi_rating
+def _kpi_still_below(latest: KpiRating) -> str | None:
+    """The evidence that a plan's KPI is still rated below target, or None, from
+    ``latest``: its rating in the latest approved assessment (or, none approved, the
+    rating the plan answers)."""
     if latest.rating not in RATINGS_NEEDING_A_PLAN:
         return None
     score = "" if latest.score is None else f", score {format_figure(latest.score, 1)}"
@@ -173,11 +168,9 @@ def _kpi_still_below(plan: RectificationPlan) -> str | None:
     )
 
 
-def _sla_still_below(plan: RectificationPlan) -> str | None:
-    """The evidence that the plan's SLA is still below its expected level, or None: its
-    latest result (the figure in force) is a minor or serious failure."""
-    sla = plan.sla
-    result = SlaResult.objects.filter(sla=sla).order_by("-period").first()
+def _sla_still_below(sla: Sla, result: SlaResult | None) -> str | None:
+    """The evidence that a plan's SLA is still below its expected level, or None: its
+    latest ``result`` (the figure in force) is a minor or serious failure."""
     if result is None:
         return None
     outcome = sla_outcome(sla, result)
@@ -190,36 +183,88 @@ def _sla_still_below(plan: RectificationPlan) -> str | None:
     )
 
 
-def poor_performance_flags(partnership_id: int, today: date) -> list[PoorPerformanceFlag]:
-    """Plans failed, or open past their due date, for a KPI or SLA that is still below
-    target: the conditions for a notice under section 71(4)(b) may be met. The 30 days
-    run from the failure (the day the plan was closed as failed, or the day after it
-    fell due). A plan met, or whose KPI or SLA has since come back to target, is not
-    flagged."""
-    flags = []
+def _latest_approved_ratings(kpi_ids: set[int]) -> dict[int, KpiRating]:
+    """Each KPI's rating in its latest approved assessment (by the period's end), by KPI
+    id, in one query whatever the number of KPIs; a KPI never rated in an approved
+    assessment is left out."""
+    if not kpi_ids:
+        return {}
+    latest = (
+        KpiRating.objects.filter(
+            kpi_id=OuterRef("kpi_id"), assessment__state=AssessmentState.APPROVED
+        )
+        .order_by("-assessment__period_end", "-pk")
+        .values("pk")[:1]
+    )
+    rows = KpiRating.objects.filter(kpi_id__in=kpi_ids, pk=Subquery(latest)).select_related(
+        "assessment", "kpi"
+    )
+    return {row.kpi_id: row for row in rows}
+
+
+def _latest_results(sla_ids: set[int]) -> dict[int, SlaResult]:
+    """Each SLA's result of its latest month with one, by SLA id, in one query whatever
+    the number of SLAs; an SLA with no result is left out."""
+    if not sla_ids:
+        return {}
+    latest = SlaResult.objects.filter(sla_id=OuterRef("sla_id")).order_by("-period").values("pk")
+    rows = SlaResult.objects.filter(sla_id__in=sla_ids, pk=Subquery(latest[:1]))
+    return {row.sla_id: row for row in rows}
+
+
+def _lapsed(plan: RectificationPlan, today: date) -> tuple[date, str] | None:
+    """When a plan's 30 days start and why, or None while it has not failed: the day it
+    was closed as failed, or the day after it fell due when still open past that day."""
+    if plan.state == PlanState.FAILED:
+        return plan.closed_on, "closed as failed"
+    if plan.due_date < today:
+        return plan.due_date + timedelta(days=1), "open past its due date"
+    return None
+
+
+def poor_performance_flags_for(
+    partnership_ids: Iterable[int], today: date
+) -> dict[int, list[PoorPerformanceFlag]]:
+    """``poor_performance_flags`` of many partnerships at once, by partnership id (every
+    one named has a list, empty when nothing is flagged), in at most four queries
+    whatever the number of partnerships and plans: the plans, their notices, the latest
+    approved rating of the plans' KPIs and the latest result of the plans' SLAs."""
+    flags: dict[int, list[PoorPerformanceFlag]] = {pk: [] for pk in partnership_ids}
     plans = (
-        RectificationPlan.objects.filter(partnership_id=partnership_id)
+        RectificationPlan.objects.filter(partnership_id__in=list(flags))
         .exclude(state=PlanState.MET)
         .select_related("sla", "kpi_rating__kpi", "kpi_rating__assessment")
         .prefetch_related("notices")
         .order_by("due_date", "pk")
     )
-    for plan in plans:
-        if plan.state == PlanState.FAILED:
-            start, why = plan.closed_on, "closed as failed"
-        elif plan.due_date < today:
-            start, why = plan.due_date + timedelta(days=1), "open past its due date"
-        else:
-            continue
-        evidence = _kpi_still_below(plan) if plan.kpi_rating_id else _sla_still_below(plan)
+    lapsed = [(plan, when) for plan in plans if (when := _lapsed(plan, today))]
+    ratings = _latest_approved_ratings(
+        {plan.kpi_rating.kpi_id for plan, _ in lapsed if plan.kpi_rating_id}
+    )
+    results = _latest_results({plan.sla_id for plan, _ in lapsed if not plan.kpi_rating_id})
+    for plan, (start, why) in lapsed:
+        evidence = (
+            _kpi_still_below(ratings.get(plan.kpi_rating.kpi_id) or plan.kpi_rating)
+            if plan.kpi_rating_id
+            else _sla_still_below(plan.sla, results.get(plan.sla_id))
+        )
         if evidence is None:
             continue
         notice = next(
             (n for n in plan.notices.all() if n.kind == NoticeKind.POOR_PERFORMANCE), None
         )
-        flags.append(
+        flags[plan.partnership_id].append(
             PoorPerformanceFlag(
                 plan, why, start + timedelta(days=PUBLICATION_DAYS), evidence, notice
             )
         )
     return flags
+
+
+def poor_performance_flags(partnership_id: int, today: date) -> list[PoorPerformanceFlag]:
+    """Plans failed, or open past their due date, for a KPI or SLA that is still below
+    target: the conditions for a notice under section 71(4)(b) may be met. The 30 days
+    run from the failure (the day the plan was closed as failed, or the day after it
+    fell due). A plan met, or whose KPI or SLA has since come back to target, is not
+    flagged. One partnership's ``poor_performance_flags_for``."""
+    return poor_performance_flags_for([partnership_id], today)[partnership_id]

@@ -1,5 +1,5 @@
 """Reminders of contract performance notices falling due (issue 18, item 6): 30 days and
-7 days before each notice a partnership owes is due (``selectors.notices_due``: 12
+7 days before each notice a partnership owes is due (``selectors.notices_due_for``: 12
 months from the last assessment, the contract's end, 30 days after a breach or a flagged
 plan), each SMT member gets one email listing the partnerships whose notice is due then.
 
@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from departments.reminders import ALREADY_SENT, FAILED, NO_EMAIL, send_logged
 from departments.roles import Role
-from partnerships.contracts.selectors import NoticeDue, notices_due
+from partnerships.contracts.selectors import NoticeDue, notices_due_for
 from partnerships.models import Partnership
 
 NOTICE_DIGEST = "notice_due"  # ReminderLog.kind of the SMT's notice reminder
@@ -58,10 +58,13 @@ class NoticeComingDue:
 def notices_coming_due(today: date) -> list[NoticeComingDue]:
     """Each notice falling due exactly 30 or 7 days after ``today`` (a London date), by
     due date then partnership name. Every deadline reminds on its own: one overdue item
-    does not hide the others (the SMT, who are reminded, see drafts too)."""
+    does not hide the others (the SMT, who are reminded, see drafts too). A fixed number
+    of queries whatever the number of partnerships (``notices_due_for``)."""
+    partnerships = list(Partnership.objects.select_related("council").order_by("name"))
+    owed = notices_due_for(partnerships, today, drafts=True)
     found = []
-    for partnership in Partnership.objects.select_related("council").order_by("name"):
-        for due in notices_due(partnership, today, drafts=True):
+    for partnership in partnerships:
+        for due in owed[partnership.pk]:
             if (days := (due.due_on - today).days) in REMINDER_DAYS:
                 found.append(NoticeComingDue(partnership, due, days))
     return sorted(found, key=lambda n: (n.due.due_on, n.partnership.name))

@@ -37,6 +37,7 @@ from partnerships.models import Partnership, Sla
 SCORE_PLACES = Decimal("0.0001")
 
 ASSESS_REFUSED = "Only the SMT (or an administrator) assesses the contract's performance."
+KPIS_REFUSED = "Only an administrator sets the contract's KPIs."
 
 
 def check_may_assess(actor) -> None:
@@ -44,6 +45,20 @@ def check_may_assess(actor) -> None:
     the API and the pages ask it before reading what was sent."""
     if not roles.may_assess_contract(actor):
         raise PermissionDenied(ASSESS_REFUSED)
+
+
+def may_set_kpis(actor) -> bool:
+    """Whether ``actor`` sets and changes the contract's KPIs: reference data, the
+    administrator's (roles.may_change_reference_data). The contract page offers the
+    links to those who may."""
+    return roles.may_change_reference_data(actor)
+
+
+def check_may_set_kpis(actor) -> None:
+    """PermissionDenied unless ``actor`` sets the contract's KPIs (``may_set_kpis``); the
+    service, the API and the KPI page ask it, the last two before reading what was sent."""
+    if not may_set_kpis(actor):
+        raise PermissionDenied(KPIS_REFUSED)
 
 
 def kpi_count_problem(partnership: Partnership) -> str | None:
@@ -79,8 +94,7 @@ def save_contract_kpi(*, kpi: ContractKpi, actor, slas: Iterable[Sla] = ()) -> C
     """Set or change one of the contract's KPIs (administrators: reference data). A KPI
     built from service levels names at least one SLA of its own partnership; one built
     from milestones names none."""
-    if not roles.may_change_reference_data(actor):
-        raise PermissionDenied("Only an administrator sets the contract's KPIs.")
+    check_may_set_kpis(actor)
     slas = list(slas)
     if long_texts := text_errors(description=(kpi.description, "Description")):
         raise ValidationError(long_texts)
@@ -310,11 +324,16 @@ def _keep_published(assessment: Assessment) -> None:
     Nothing is kept while the contract's details are incomplete, as no notice can be
     built then."""
     try:
-        published = notices.notice_json(assessment)
+        fields = notices.notice_fields(assessment)
     except ValidationError:
         return
+    # Built once for both files: the fields read every rating and KPI.
+    published = notices.notice_json(assessment, fields=fields)
     assessment.notice_details["published"] = {
-        "sha256": {"json": published.sha256, "csv": notices.notice_csv(assessment).sha256},
+        "sha256": {
+            "json": published.sha256,
+            "csv": notices.notice_csv(assessment, fields=fields).sha256,
+        },
         "json": published.content.decode("utf-8"),
     }
 

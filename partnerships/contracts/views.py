@@ -36,6 +36,7 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
     assessments; the SMT starts an assessment here."""
     partnership = partnership_or_404(request, pk)
     may_assess = roles.may_assess_contract(request.user)
+    today = timezone.localdate()
     form = StartAssessmentForm()
     plan_form = _plan_form(partnership)
     errors: list = []
@@ -77,6 +78,8 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("partnerships:assessment", pk=assessment.pk)
         else:
             errors = form_error_list(form)
+    # Read once: the page lists the flags, and the notice owed for each is among those due.
+    flags = plans.poor_performance_flags(partnership.pk, today)
     return render(
         request,
         "partnerships/contract.html",
@@ -85,16 +88,19 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
             "kpis": selectors.contract_kpis(partnership.pk),
             "kpi_problem": services.kpi_count_problem(partnership),
             "notice_due": selectors.next_notice_due(
-                partnership, timezone.localdate(), drafts=roles.scope_for(request.user).council_wide
+                partnership,
+                today,
+                drafts=roles.scope_for(request.user).council_wide,
+                flags=flags,
             ),
             "assessments": selectors.assessments_for(request.user, partnership.pk),
             "may_assess": may_assess,
-            "may_set_kpis": roles.may_change_reference_data(request.user),
+            "may_set_kpis": services.may_set_kpis(request.user),
             "form": form,
             "plan_form": plan_form,
             "plans": selectors.plans_of(partnership.pk),
             "performance_notices": selectors.performance_notices_for(request.user, partnership.pk),
-            "flags": plans.poor_performance_flags(partnership.pk, timezone.localdate()),
+            "flags": flags,
             "may_progress": roles.may_manage_escalations(request.user, partnership.pk),
             "errors": errors,
         },
@@ -290,9 +296,11 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
             {"assessment": found, "partnership": found.partnership, "problems": error.messages},
             status=409,
         )
+    # The fields read above build every file: not read again for each.
     if file_format in notices.NOTICE_FORMATS:
-        return notices.NOTICE_FORMATS[file_format](found).download()
-    files = [notices.NOTICE_FORMATS[f](found) for f in sorted(notices.NOTICE_FORMATS)]
+        return notices.NOTICE_FORMATS[file_format](found, fields=fields).download()
+    formats = sorted(notices.NOTICE_FORMATS)
+    files = [notices.NOTICE_FORMATS[f](found, fields=fields) for f in formats]
     return render(
         request,
         "partnerships/notice.html",
@@ -301,6 +309,6 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
             "partnership": found.partnership,
             "lines": notices.notice_lines(fields),
             "kpi_rows": notices.notice_kpi_rows(fields),
-            "files": list(zip(sorted(notices.NOTICE_FORMATS), files, strict=True)),
+            "files": list(zip(formats, files, strict=True)),
         },
     )

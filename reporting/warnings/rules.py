@@ -25,7 +25,7 @@ from core.words import plural
 from departments.models import Department, KpiReturn, PerformanceIndicator, Target
 from departments.periods import Period, date_in_words, period_for_date, periods_between
 from departments.rating import Rag
-from partnerships.contracts.selectors import notices_due
+from partnerships.contracts.selectors import notices_due_for
 from partnerships.models import Partnership, Service
 from reporting.metrics.coordination import council_coordination
 from reporting.metrics.health import contract_health_series, service_months, trailing_months
@@ -318,16 +318,19 @@ def notice_overdue(
     months: list[Period], evaluate: list[Period], today: date | None = None
 ) -> Iterator[Finding]:
     """A contract's next performance notice is past its due date (Procurement Act 2023,
-    section 71: ``notices_due``), as of ``today`` (default today in London), for each
+    section 71: ``notices_due_for``), as of ``today`` (default today in London), for each
     partnership whose contract KPIs are set (the contracts the council assesses). The
     warning starts in the month of the first day overdue; each month evaluated from the
     one before it carries it on, so a notice that falls overdue after the latest closed
     month is warned of at once."""
     del months  # the due date is read as the data stands today
     as_of = today or timezone.localdate()
-    assessed = Partnership.objects.filter(contract_kpis__active=True).distinct().order_by("pk")
+    assessed = list(
+        Partnership.objects.filter(contract_kpis__active=True).distinct().order_by("pk")
+    )
+    owed_by_partnership = notices_due_for(assessed, as_of, drafts=True)
     for partnership in assessed:
-        owed = notices_due(partnership, as_of, drafts=True)
+        owed = owed_by_partnership[partnership.pk]
         # The partner sees its partnership's warnings and must never learn of a draft: the
         # deadline it may see is warned of under the partnership; one owed only for a
         # draft record, under no partnership, so council-wide roles alone see it.

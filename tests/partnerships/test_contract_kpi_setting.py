@@ -7,7 +7,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils.html import escape
 
+from partnerships.contracts import services
 from partnerships.contracts.models import ContractKpi
 from tests.factories import PartnershipFactory, ServiceFactory, SlaFactory
 
@@ -114,3 +117,63 @@ def test_the_api_sets_and_changes_a_kpi_through_the_same_service(client, partner
     )
     assert moved.status_code == 400
     assert ContractKpi.objects.get().partnership == partnership
+
+
+REFUSED = "Only an administrator sets the contract's KPIs."
+PERSONAS = ("alice", "harriet", "sam", "pat", "audrey", "mo", "ada")
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_page_the_api_and_the_service_refuse_and_allow_the_same_people(
+    client, request, partnership, sla, persona
+):
+    """One check (``services.check_may_set_kpis``) for the KPI page, the API and the
+    service: only the administrator sets a KPI, and the contract page offers the link to
+    them alone."""
+    user = request.getfixturevalue(persona)
+    may = persona == "ada"
+    if may:
+        services.check_may_set_kpis(user)
+    else:
+        with pytest.raises(PermissionDenied, match=REFUSED):
+            services.check_may_set_kpis(user)
+    kpi = ContractKpi.objects.create(
+        partnership=partnership, title="Milestones", measure="milestones"
+    )
+    client.force_login(user)
+    body = {**FORM, "title": f"Availability ({persona})", "slas": [sla.pk]}
+    page = client.post(f"/partnerships/{partnership.pk}/contract/kpis/new/", body)
+    edit = client.post(f"/contract-kpis/{kpi.pk}/edit/", {**FORM, "measure": "milestones"})
+    api = client.post(
+        "/api/v1/contract-kpis/",
+        {
+            "partnership": partnership.pk,
+            "title": f"Resolution ({persona})",
+            "measure": "slas",
+            "slas": [sla.pk],
+        },
+        content_type="application/json",
+    )
+    changed = client.patch(
+        f"/api/v1/contract-kpis/{kpi.pk}/", {"active": False}, content_type="application/json"
+    )
+    if may:
+        assert (page.status_code, edit.status_code) == (302, 302)
+        assert (api.status_code, changed.status_code) == (201, 200)
+        assert ContractKpi.objects.count() == 3
+        return
+    # Refused alike, the page with the check's words, the API with its 403. A reader who
+    # does not see the contract (a department) is answered as if it did not exist; an
+    # elected member opens neither these pages nor these endpoints at all.
+    sees_contract = persona not in ("alice", "harriet")
+    assert (page.status_code, edit.status_code) == ((403, 403) if sees_contract else (404, 404))
+    assert api.status_code == changed.status_code == 403
+    if persona != "mo":
+        assert api.json()["detail"] == changed.json()["detail"] == REFUSED
+    if sees_contract and persona != "mo":
+        assert escape(REFUSED) in page.content.decode()
+    assert list(ContractKpi.objects.values_list("title", "active")) == [("Milestones", True)]
+    if sees_contract:
+        contract = client.get(f"/partnerships/{partnership.pk}/contract/").content.decode()
+        assert "/contract/kpis/new/" not in contract
+        assert f"/contract-kpis/{kpi.pk}/edit/" not in contract
