@@ -138,7 +138,7 @@ def test_a_forecast_of_nought_is_a_forecast(alice, households):
     )
     saved.refresh_from_db()
     assert saved.forecast_value == 0
-    # Kept as stored by a save that does not name it, and still checked as a forecast.
+    # Kept as stored by a save that does not name it.
     kept = _save(households, alice, value="1", expected_version=saved.version)
     kept.refresh_from_db()
     assert (kept.forecast_value, kept.forecast_confidence) == (0, "on_track")
@@ -751,6 +751,99 @@ def test_an_import_without_the_forecast_columns_keeps_a_stored_forecast(
     assert job.status == ImportStatus.SUCCEEDED, job.errors
     stored = KpiReturn.objects.get()
     assert (stored.value, stored.forecast_value) == (Decimal("93"), Decimal("88.5"))
+
+
+def test_a_patch_of_the_value_keeps_a_forecast_whose_target_was_removed(
+    client, alice, target, indicator
+):
+    """A forecast stored against a target since removed is left as it is by a save that
+    does not touch it: only a forecast given or changed is checked (for its target)."""
+    client.force_login(alice)
+    created = _by_api(client, indicator, GOOD).json()
+    target.delete()
+    response = client.patch(
+        f"/api/v1/returns/{created['id']}/",
+        {"value": "92", "version": created["version"]},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["value"], body["forecast_value"], body["forecast_rag"]) == (
+        "92.000000",
+        "88.500000",
+        "not_rated",  # kept, but nothing to rate it against now
+    )
+    stored = KpiReturn.objects.get()
+    assert (stored.value, stored.forecast_value, stored.forecast_confidence) == (
+        Decimal("92"),
+        Decimal("88.5"),
+        "at_risk",
+    )
+
+
+def test_a_forecast_sent_again_unchanged_is_not_checked_again(alice, target, indicator):
+    saved = _save(indicator, alice, **GOOD)
+    target.delete()
+    kept = _save(indicator, alice, value="93", expected_version=saved.version, **GOOD)
+    kept.refresh_from_db()
+    assert (kept.value, kept.forecast_value) == (Decimal("93"), Decimal("88.5"))
+    # A changed forecast is checked: without the target it is refused.
+    with pytest.raises(ValidationError) as refused:
+        _save(indicator, alice, expected_version=kept.version, **{**GOOD, "forecast_note": "x"})
+    assert _messages(refused.value) == {"forecast_value": [NO_TARGET]}
+
+
+def _import_values(alice, indicators, value: str):
+    """An import of ``value`` for each indicator in October, without forecast columns."""
+    lines = "".join(f"{i.code},{P07},{value}\n" for i in indicators)
+    uploaded = SimpleUploadedFile("returns.csv", f"indicator_code,period,value\n{lines}".encode())
+    return start_import(kind="returns", actor=alice, uploaded_file=uploaded)
+
+
+def test_an_import_without_the_forecast_columns_keeps_forecasts_whose_target_was_removed(
+    alice, target, indicator, django_capture_on_commit_callbacks, tmp_path, settings
+):
+    _save(indicator, alice, **GOOD)
+    target.delete()
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _import_values(alice, [indicator], "93")
+    job.refresh_from_db()
+    assert job.status == ImportStatus.SUCCEEDED, job.errors
+    stored = KpiReturn.objects.get()
+    assert (stored.value, stored.forecast_value, stored.forecast_note) == (
+        Decimal("93"),
+        Decimal("88.5"),
+        "Tight.",
+    )
+
+
+def test_an_imports_queries_do_not_grow_with_the_stored_forecasts_it_keeps(
+    alice, housing, django_capture_on_commit_callbacks, tmp_path, settings
+):
+    """Rows without forecast columns over returns holding forecasts: no target is read
+    for them, so the queries are the same for 2 rows as for 9."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    made = []
+    for n in range(12):
+        indicator = IndicatorFactory(department=housing, code=f"FK-{n:02d}")
+        TargetFactory(indicator=indicator, financial_year=2026)
+        _save(indicator, alice, value="91", **GOOD)
+        made.append(indicator)
+
+    def queries(indicators) -> int:
+        with (
+            CaptureQueriesContext(connection) as captured,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            job = _import_values(alice, indicators, "93")
+        job.refresh_from_db()
+        assert job.status == ImportStatus.SUCCEEDED, job.errors
+        return len(captured)
+
+    queries(made[:1])  # the first import reads what is then kept (the user's scope)
+    assert queries(made[1:3]) == queries(made[3:])
+    assert KpiReturn.objects.filter(value=93, forecast_confidence="at_risk").count() == 12
 
 
 def test_an_imports_queries_do_not_grow_with_its_forecasts(
