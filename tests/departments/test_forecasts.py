@@ -392,6 +392,35 @@ def test_a_forecast_meeting_the_target_but_called_off_track_is_flagged_through_t
     assert (body["forecast_rag"], body["forecast_flag"]) == ("green", CALLED_OFF)
 
 
+def test_the_api_rates_each_forecast_once(client, alice, households, monkeypatch):
+    """The forecast's RAG and its flag come from one rating of it, in a list as for one
+    return."""
+    import departments.forecasts
+
+    saved = _save(
+        households,
+        alice,
+        value="95",
+        forecast_value="1230",
+        forecast_confidence="at_risk",
+        forecast_note="Winter demand.",
+    )
+    rated = []
+
+    def counted(indicator, target, forecast_value):
+        rated.append(forecast_value)
+        return rate_forecast(indicator, target, forecast_value)
+
+    monkeypatch.setattr(departments.forecasts, "rate_forecast", counted)
+    client.force_login(alice)
+    body = client.get(f"/api/v1/returns/{saved.pk}/").json()
+    assert (body["forecast_rag"], body["forecast_flag"]) == ("amber", "")
+    assert rated == [Decimal("1230")]
+    listed = client.get("/api/v1/returns/").json()["results"]
+    assert [row["forecast_rag"] for row in listed] == ["amber"]
+    assert len(rated) == 2
+
+
 def test_the_forecast_is_rated_and_flagged_against_the_returns_current_status(
     alice, target, indicator
 ):
