@@ -582,6 +582,28 @@ def test_a_draft_forecast_is_not_shown_on_the_dashboard(alice, target, indicator
     assert row.forecast is None  # a draft is still with the department
 
 
+def test_the_dashboard_reads_targets_only_for_the_forecasts_it_shows(
+    alice, target, indicator, django_assert_num_queries
+):
+    """Indicators, ratings and returns: a draft's forecast, not shown, reads no target;
+    a submitted one is rated against its year's (targets_of, as the returns pages)."""
+    month = Period.parse(P07)
+    draft = _save(
+        indicator,
+        alice,
+        forecast_value="91",
+        forecast_confidence="on_track",
+        **{"forecast_note": "Recovery."},
+    )
+    chosen = PerformanceIndicator.objects.filter(pk=indicator.pk)
+    with django_assert_num_queries(3):
+        indicator_rows(indicators=chosen, month=month)
+    submit_return(kpi_return=draft, actor=alice)
+    with django_assert_num_queries(4):
+        (row,) = indicator_rows(indicators=chosen, month=month)
+    assert (row.forecast.rag, row.forecast.target) == (Rag.GREEN, Decimal("90.0"))
+
+
 def test_the_returns_export_carries_the_forecast_columns(audrey, flagged_and_plain):
     exporter = ReturnsExporter(user=audrey, parameters=ReportParameters(month=Period.parse(P07)))
     text = render_csv(exporter)[2].decode("utf-8")[1:]
