@@ -386,6 +386,7 @@ def test_a_forecast_meeting_the_target_but_called_off_track_is_flagged_through_t
         forecast_value="91",
         forecast_confidence="off_track",
         forecast_note="Unsure.",
+        submit=True,  # a draft is never flagged (forecasts.may_be_flagged)
     )
     client.force_login(alice)
     body = client.get(f"/api/v1/returns/{saved.pk}/").json()
@@ -433,6 +434,7 @@ def test_the_forecast_is_rated_and_flagged_against_the_returns_current_status(
         forecast_value="90.5",
         forecast_confidence="on_track",
         forecast_note="Agency cover from December.",
+        submit=True,  # a draft is never flagged (forecasts.may_be_flagged)
     )
     forecast = forecast_of(indicator, saved, target, Rag.RED)
     assert (forecast.rag, forecast.current, forecast.target) == (
@@ -506,6 +508,37 @@ def test_a_flagged_forecast_leaves_the_list_once_it_no_longer_contradicts(
         submit=True,
     )
     assert home_lists(harriet).list("forecasts_to_check").count == 0
+
+
+def test_a_drafts_forecast_is_flagged_nowhere_until_it_is_submitted(
+    client, alice, harriet, target, indicator
+):
+    """Red now (80) and forecast on track: the return page, the API and the head's list
+    agree, by one rule: not flagged while a draft, flagged once submitted."""
+    draft = _save(
+        indicator,
+        alice,
+        value="80",
+        commentary="Staff absence.",
+        improvement_action="Agency cover.",
+        forecast_value="90.5",
+        forecast_confidence="on_track",
+        forecast_note="Agency cover from December.",
+    )
+
+    def flags() -> tuple[bool, str, int]:
+        client.force_login(harriet)
+        page = client.get(f"/returns/{draft.pk}/").content.decode()
+        forecast = page[page.index('data-testid="forecast"') :].split("</dd>")[0]
+        assert "90.5" in forecast  # shown, rated, either way
+        api = client.get(f"/api/v1/returns/{draft.pk}/").json()
+        assert api["forecast_rag"] == "green"
+        listed = home_lists(harriet).list("forecasts_to_check").count
+        return "Check:" in forecast, api["forecast_flag"], listed
+
+    assert flags() == (False, "", 0)
+    submit_return(kpi_return=draft, actor=alice)
+    assert flags() == (True, RECOVERY, 1)
 
 
 def test_the_return_page_shows_the_forecast_beside_the_status(client, harriet, flagged_and_plain):
