@@ -44,7 +44,10 @@ def test_a_month_not_ended_or_put_twice_is_refused_naming_the_month(
 ):
     refused = _put(client, sam, committee, period="2025-26-P10")
     assert refused.status_code == 400
-    assert "January 2026 has not ended yet." in refused.content.decode()
+    assert (
+        "January 2026 (P10 2025/26) has not ended yet, so it has no figures: the latest "
+        "ended month is October 2025 (P07 2025/26), period 2025-26-P07"
+    ) in refused.content.decode()
     _put(client, sam, committee)
     again = _put(client, sam, committee)
     assert again.status_code == 400
