@@ -5,10 +5,10 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     """A whole month (no indicator) once per meeting; in a migration of its own, after
-    the repeats are dropped, so PostgreSQL alters the table in a fresh transaction."""
+    the repeats are merged, so PostgreSQL alters the table in a fresh transaction."""
 
     dependencies = [
-        ("scrutiny", "0002_drop_repeated_whole_month_agenda_items"),
+        ("scrutiny", "0002_merge_repeated_whole_month_agenda_items"),
     ]
 
     operations = [
