@@ -3,7 +3,8 @@ forecast for the head of service to check (issue 20, item 1).
 
 The forecast is rated by ``departments.rating.rate_forecast``; this module puts that
 rating, the officer's confidence and the return's current RAG together for pages,
-exports, packs and the API, which all read ``forecast_of``.
+exports, packs and the API, which all read ``forecast_of``; whether a return's forecast
+can be flagged at all is ``may_be_flagged``'s answer, for all of them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from decimal import Decimal
 
 from departments.models import ForecastConfidence, KpiReturn, PerformanceIndicator, Target
 from departments.numbers import round_half_up
-from departments.rating import Rag, forecast_target, rate_forecast
+from departments.rating import Rag, forecast_target, is_counted, rate_forecast
 
 
 def forecast_flag(current: Rag, confidence: str, *, forecast: Rag) -> str:
@@ -46,6 +47,21 @@ def forecast_flag(current: Rag, confidence: str, *, forecast: Rag) -> str:
             "Forecast misses the annual target but is called on track: check the confidence"
         )
     return "; ".join(reasons)
+
+
+def may_be_flagged(indicator: PerformanceIndicator, kpi_return: KpiReturn) -> bool:
+    """Whether ``kpi_return``'s forecast can be flagged for the head of service: only
+    once the return counts (``departments.rating.is_counted``: submitted, approved or
+    locked, with its figures).
+
+    Why: the flag asks the head of service to check a forecast against the return's
+    current status. A draft, or a return sent back, is still with the department: it
+    has no current status yet (it gives no value and no RAG until it is submitted), its
+    officer may still change the figure, the forecast or both, and it is not before the
+    head. So the return page, the API (through ``forecast_of``) and the head's list of
+    forecasts to check (``returns.selectors.flagged_forecasts``) all follow this one
+    rule: a draft's forecast is shown with its rating, never flagged."""
+    return is_counted(indicator, kpi_return)
 
 
 @dataclass(frozen=True)
@@ -82,6 +98,7 @@ def forecast_of(
     """The forecast of ``kpi_return`` (None when it has none), rated against ``target``
     (the indicator's Target of the return's financial year, or None) and checked against
     ``current``, the return's current RAG, which the caller has already worked out.
+    Flagged only when ``may_be_flagged``.
 
     No queries: the caller passes what it has read."""
     if kpi_return is None or kpi_return.forecast_value is None:
@@ -96,5 +113,7 @@ def forecast_of(
         target=forecast_target(indicator, target),
         rag=rag,
         current=current,
-        flag=forecast_flag(current, confidence, forecast=rag),
+        flag=forecast_flag(current, confidence, forecast=rag)
+        if may_be_flagged(indicator, kpi_return)
+        else "",
     )

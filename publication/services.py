@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.concurrency import Conflict, insert_first
 from departments import history, roles
 from departments.models import PerformanceIndicator
 from departments.numbers import text_errors
@@ -115,8 +116,26 @@ def _publish(indicator, actor, current: PublishedIndicator | None, words) -> Pub
     record.public_description = words.public_description
     record.theme = words.theme
     history.attribute(record, actor, why)
-    record.save()
-    return record
+    if current is not None:
+        record.save()
+        return record
+    # Two first publications of the indicator at the same moment: one is stored, the
+    # other told who published it (the select_for_update above had no row to lock).
+    return insert_first(
+        record,
+        winner=PublishedIndicator.objects.filter(indicator=indicator).first,
+        conflict=lambda winner: _published_meanwhile(indicator, winner),
+    )
+
+
+def _published_meanwhile(indicator: PerformanceIndicator, winner: PublishedIndicator) -> Conflict:
+    who = winner.published_by.get_full_name() or winner.published_by.get_username()
+    return Conflict(
+        {
+            "published": f"{indicator.code} has just been published by {who}: reload it "
+            "to read the words residents now see, and change them there if need be"
+        }
+    )
 
 
 def _withdraw(actor, current: PublishedIndicator | None, reason: str) -> PublishedIndicator:

@@ -37,17 +37,16 @@ def _is_signed_off(month: periods.Period, department_id: int | None) -> bool:
 
 
 def ended_month(key: str, today: date) -> periods.Period:
-    """The month ``key`` names, if it has ended on ``today``; else a ``ValidationError``
-    on ``period`` saying why."""
-    try:
-        month = periods.Period.parse(key or "")
-    except ValueError as error:
-        raise ValidationError({"period": [str(error)]}) from error
-    if month.kind != periods.PeriodKind.MONTH:
+    """The month ``key`` names, if it has ended on ``today``
+    (``periods.ended_month_or_latest``, the rule of every figures page); else a
+    ``ValidationError`` on ``period`` saying why. A question or an agenda item always
+    names its month: an empty key is refused, not taken as the latest."""
+    if not key:
         raise ValidationError({"period": ["Give a month, such as 2026-27-P06."]})
-    if not month.has_ended(today):
-        raise ValidationError({"period": [f"{month.in_words} has not ended yet."]})
-    return month
+    try:
+        return periods.ended_month_or_latest(key, today)
+    except ValueError as error:  # a bad key, not a month, or a month not ended yet
+        raise ValidationError({"period": [str(error)]}) from error
 
 
 def month_open_to_members(

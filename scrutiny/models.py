@@ -65,11 +65,20 @@ class AgendaItem(models.Model):
 
     class Meta:
         ordering = ["meeting_on", "period", "pk"]
+        # Once per meeting: a month with one indicator, and the whole month (no
+        # indicator). A unique constraint over a nullable column lets any number of
+        # rows with NULL through, so the whole month has a constraint of its own (a
+        # partial index, on SQLite as on PostgreSQL).
         constraints = [
             models.UniqueConstraint(
                 fields=["committee", "meeting_on", "period", "indicator"],
                 name="agenda_item_once_per_meeting",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["committee", "meeting_on", "period"],
+                condition=Q(indicator__isnull=True),
+                name="agenda_month_once_per_meeting",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,7 @@
-"""The daily reminder of overdue scrutiny answers (issue 20, item 3), sent the way the
-return reminders are (``departments.reminders``): one email per person per day, logged as
-a ``ReminderLog`` row in the same transaction as the send, so a rerun sends nothing twice
-and a failed send is tried again by the next run.
+"""The daily reminder of overdue scrutiny answers (issue 20, item 3), sent through the
+return reminders' ``departments.reminders.send_logged``: one email per person per day,
+logged as a ``ReminderLog`` row in the same transaction as the send, so a rerun sends
+nothing twice and a failed send is tried again by the next run.
 
 Who is reminded: each active head of service of a department with an overdue item, and
 every active SMT member when an item about the partnership is overdue. An item is overdue
@@ -10,22 +10,19 @@ when still open after its due date (``ScrutinyItem.objects.overdue``), a London 
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.core.mail import get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from departments.models import Membership, ReminderLog, Role
+from departments.reminders import ALREADY_SENT, FAILED, NO_EMAIL, send_logged
 from scrutiny.models import ScrutinyItem
-
-logger = logging.getLogger(__name__)
 
 SCRUTINY_OVERDUE = "scrutiny_overdue"  # ReminderLog.kind
 
@@ -73,53 +70,54 @@ def overdue_by_recipient(today: date) -> dict:
 
 
 def send_scrutiny_reminders(*, today: date | None = None) -> ScrutinyReminderSummary:
-    """Send the day's reminders of overdue answers; safe to run again."""
+    """Send the day's reminders of overdue answers; safe to run again. Each is sent and
+    logged by ``departments.reminders.send_logged``, over one mail connection for the
+    run."""
     today = today or timezone.localdate()
     summary = ScrutinyReminderSummary()
+    recipients = overdue_by_recipient(today)
+    if not recipients:
+        return summary  # nothing to send: the mail server is never touched
     already = set(
         ReminderLog.objects.filter(sent_on=today, kind=SCRUTINY_OVERDUE).values_list(
             "user_id", flat=True
         )
     )
     site = settings.SITE_URL.rstrip("/")
-    for user, items in sorted(overdue_by_recipient(today).items(), key=lambda e: e[0].username):
-        if not user.email:
-            summary.skipped_no_email += 1
-            continue
-        if user.pk in already:
-            summary.already_sent += 1
-            continue
-        body = render_to_string(
-            "email/scrutiny_overdue.txt",
-            {
-                "name": user.get_full_name() or user.get_username(),
-                "items": [
-                    (item, site + reverse("scrutiny:item", args=[item.pk])) for item in items
-                ],
-                "today": today,
-                "site_url": site,
-            },
-        )
-        count = len(items)
-        message = EmailMessage(
-            subject=f"Scrutiny answers overdue: {count}",
-            body=body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[user.email],
-        )
-        try:
-            with transaction.atomic():
-                ReminderLog.objects.create(
-                    user=user, kind=SCRUTINY_OVERDUE, sent_on=today, return_count=count
-                )
-                message.send()
-        except IntegrityError:
-            summary.already_sent += 1
-            continue
-        except Exception:
-            # One bad address must not stop everyone else's email.
-            logger.exception("Could not send the scrutiny reminder to user %s", user.pk)
-            summary.failed += 1
-            continue
-        summary.emails_sent += 1
+    connection = get_connection()
+    try:
+        for user, items in sorted(recipients.items(), key=lambda e: e[0].username):
+            if user.email and user.pk in already:
+                summary.already_sent += 1
+                continue
+            body = render_to_string(
+                "email/scrutiny_overdue.txt",
+                {
+                    "name": user.get_full_name() or user.get_username(),
+                    "items": [
+                        (item, site + reverse("scrutiny:item", args=[item.pk])) for item in items
+                    ],
+                    "today": today,
+                    "site_url": site,
+                },
+            )
+            outcome = send_logged(
+                user=user,
+                kind=SCRUTINY_OVERDUE,
+                sent_on=today,
+                count=len(items),
+                subject=f"Scrutiny answers overdue: {len(items)}",
+                body=body,
+                connection=connection,
+            )
+            if outcome == NO_EMAIL:
+                summary.skipped_no_email += 1
+            elif outcome == ALREADY_SENT:
+                summary.already_sent += 1
+            elif outcome == FAILED:
+                summary.failed += 1
+            else:
+                summary.emails_sent += 1
+    finally:
+        connection.close()
     return summary

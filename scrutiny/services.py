@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.concurrency import Conflict
+from core.concurrency import Conflict, insert_first
 from departments import periods, roles
 from departments.models import Department, PerformanceIndicator
 from partnerships.models import Partnership
@@ -182,11 +182,6 @@ def put_to_committee(
     note = (note or "").strip()  # measured as stored
     if len(note) > 500:
         raise ValidationError({"note": ["Keep the note to 500 characters or fewer."]})
-    duplicate = AgendaItem.objects.filter(
-        committee=committee, meeting_on=meeting_on, period=month.key, indicator=indicator
-    )
-    if duplicate.exists():
-        raise Conflict({"period": ["That is already on the committee's agenda."]})
     item = AgendaItem(
         committee=committee,
         meeting_on=meeting_on,
@@ -195,5 +190,14 @@ def put_to_committee(
         note=note,
     )
     item._history_user, item._change_reason = actor, "Put to the committee"
-    item.save()
+    # Once per meeting (the model's constraints): put again, or by two people at the
+    # same moment, the later one is told it is already there, never a server error.
+    same = AgendaItem.objects.filter(
+        committee=committee, meeting_on=meeting_on, period=month.key, indicator=indicator
+    )
+    insert_first(
+        item,
+        winner=same.first,
+        conflict=lambda _: Conflict({"period": ["That is already on the committee's agenda."]}),
+    )
     return item

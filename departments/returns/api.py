@@ -126,26 +126,27 @@ class KpiReturnSerializer(serializers.ModelSerializer):
             read[key] = services.target_for(obj.indicator, obj.period_obj)
         return read[key]
 
-    def get_rag(self, obj: KpiReturn) -> str:
-        return services.rag_of(obj.indicator, obj.period, obj.value, target=self._target(obj)).value
+    def to_representation(self, instance: KpiReturn) -> dict:
+        # The return's RAG and its forecast (whose RAG and flag are two fields) are
+        # worked out once per return, here, and read by the fields below.
+        target = self._target(instance)
+        current = services.rag_of(instance.indicator, instance.period, instance.value, target)
+        self._rated = (current, forecast_of(instance.indicator, instance, target, current))
+        return super().to_representation(instance)
 
-    def _forecast(self, obj: KpiReturn):
-        if obj.forecast_value is None:
-            return None
-        target = self._target(obj)
-        current = services.rag_of(obj.indicator, obj.period, obj.value, target=target)
-        return forecast_of(obj.indicator, obj, target, current)
+    def get_rag(self, obj: KpiReturn) -> str:
+        return self._rated[0].value
 
     @extend_schema_field(
         serializers.ChoiceField(choices=[rag.value for rag in Rag], allow_null=True)
     )
     def get_forecast_rag(self, obj: KpiReturn) -> str | None:
-        forecast = self._forecast(obj)
+        forecast = self._rated[1]
         return None if forecast is None else forecast.rag.value
 
     @extend_schema_field(serializers.CharField())
     def get_forecast_flag(self, obj: KpiReturn) -> str:
-        forecast = self._forecast(obj)
+        forecast = self._rated[1]
         return "" if forecast is None else forecast.flag
 
     @extend_schema_field(serializers.ChoiceField(choices=[t.value for t in Timeliness]))

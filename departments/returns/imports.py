@@ -137,8 +137,8 @@ class ReturnRowHandler:
         # The returns the current chunk of rows names, by (indicator id, period), and
         # those of them that are stored, locked.
         self._stored: dict[tuple[int, str], KpiReturn] = {}
-        # None: not read for this chunk, so a stored forecast is checked against the
-        # target prepare_return reads itself.
+        # None: not read for this chunk, as no row of it gives a forecast (a stored one
+        # that a row leaves untouched is not checked again, so needs no target).
         self._targets: dict[tuple[int, int], Target] | None = None
         self._chunk: set[tuple[int, str]] = set()
         self._pending: list[services.PreparedReturn] = []

@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from departments import periods
-from departments.forecasts import Forecast, forecast_of
+from departments.forecasts import Forecast, forecast_of, may_be_flagged
 from departments.history import ValueChange, versions_of
 from departments.models import (
     Department,
@@ -25,7 +25,6 @@ from departments.rating import (
     Timeliness,
     counted_value,
     forecast_target,
-    is_counted,
     period_target,
     rate_period_value,
     return_timeliness,
@@ -109,11 +108,11 @@ def returns_due(
 def flagged_forecasts(
     returns: list[tuple[PerformanceIndicator, KpiReturn]],
 ) -> dict[int, Forecast]:
-    """The flagged forecasts (``departments.forecasts.forecast_flag``) of the counted
-    ``returns`` (each given with its indicator), by return id: each forecast rated
-    against its annual target and checked against the return's current RAG. One query
-    (the targets), none when no counted return has a forecast."""
-    with_forecast = [(i, r) for i, r in returns if r.has_forecast and is_counted(i, r)]
+    """The flagged forecasts (``departments.forecasts.forecast_flag``) of ``returns``
+    (each given with its indicator) that ``may_be_flagged``, by return id: each
+    forecast rated against its annual target and checked against the return's current
+    RAG. One query (the targets), none when no such return has a forecast."""
+    with_forecast = [(i, r) for i, r in returns if r.has_forecast and may_be_flagged(i, r)]
     targets = targets_of([r for _, r in with_forecast])
     flagged = {}
     for indicator, kpi_return in with_forecast:

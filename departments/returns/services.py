@@ -155,7 +155,9 @@ def prepare_return(
     ``locked_returns`` read it in the transaction that will write the result; by default
     it is read here, and locked once the save is known to change it. ``target``: the
     indicator's target for the period's year (None: it has none), which rates a
-    submission (a red one needs an explanation); by default read here when needed.
+    submission (a red one needs an explanation) and admits a forecast; by default read
+    here when needed. A forecast is checked only when the save gives or changes it: one
+    left as stored is kept as it is, even if its year's target has since been removed.
 
     Raises PermissionDenied (not the user's department), ValidationError (field name to
     message) or StaleVersion (the stored return is no longer ``expected_version``).
@@ -169,6 +171,11 @@ def prepare_return(
         existing = KpiReturn.objects.filter(indicator=indicator, period=period_key).first()
     if indicator.is_ratio and value is KEEP:
         value = None  # a ratio's value is always worked out from its figures
+    # A save that names no forecast field (a PATCH of the value, an import file without
+    # the forecast columns) leaves the stored forecast untouched and unchecked.
+    forecast_given = any(
+        raw is not KEEP for raw in (forecast_value, forecast_confidence, forecast_note)
+    )
     (
         value,
         numerator,
@@ -195,16 +202,25 @@ def prepare_return(
     errors = text_errors(
         commentary=(commentary, "Commentary"),
         improvement_action=(improvement_action, "Improvement action"),
-        forecast_note=(forecast_note, FORECAST_LABELS["forecast_note"]),
     )
+    if forecast_given:
+        errors.update(text_errors(forecast_note=(forecast_note, FORECAST_LABELS["forecast_note"])))
     problem = period_problem(indicator, period_key, today)
     if problem:
         errors["period"] = problem
     figures = clean_figures(indicator, value=value, numerator=numerator, denominator=denominator)
     errors.update(figures.errors)
-    forecast, target = _cleaned_forecast(
-        indicator, period_key, problem, forecast_value, forecast_confidence, forecast_note, target
-    )
+    if forecast_given:
+        forecast, target = _cleaned_forecast(
+            indicator,
+            period_key,
+            problem,
+            (forecast_value, forecast_confidence, forecast_note),
+            stored=existing,
+            target=target,
+        )
+    else:
+        forecast = _stored_forecast(existing)
     for name, message in forecast.errors.items():
         errors.setdefault(name, message)  # an over-long sentence is said once
     commentary, improvement_action = (commentary or "").strip(), (improvement_action or "").strip()
@@ -338,33 +354,56 @@ def _same_return(
     )
 
 
+def _stored_forecast(kpi_return: KpiReturn | None) -> CleanedForecast:
+    """The forecast ``kpi_return`` holds (none for a new return), as a save that leaves
+    it untouched keeps it: not checked again, for it was checked when it was given."""
+    if kpi_return is None:
+        return CleanedForecast()
+    return CleanedForecast(
+        kpi_return.forecast_value, kpi_return.forecast_confidence, kpi_return.forecast_note
+    )
+
+
+def _same_forecast(kpi_return: KpiReturn | None, forecast: CleanedForecast) -> bool:
+    return kpi_return is not None and (
+        kpi_return.forecast_value,
+        kpi_return.forecast_confidence,
+        kpi_return.forecast_note,
+    ) == (forecast.value, forecast.confidence, forecast.note)
+
+
 def _cleaned_forecast(
     indicator: PerformanceIndicator,
     period_key: str,
     period_problem_found: str | None,
-    value: object,
-    confidence: object,
-    note: object,
+    given: tuple[object, object, object],
+    *,
+    stored: KpiReturn | None,
     target: Target | None | object,
 ) -> tuple[CleanedForecast, Target | None | object]:
-    """The checked forecast, and the target if it had to be read for it (so a
-    submission does not read it twice). The target is read only when a forecast is
-    given: a return without one costs no query."""
-    if not any(is_given(raw) for raw in (value, confidence, note)) or period_problem_found:
+    """The checked forecast ``given`` (value, confidence, note; a field not given holds
+    the stored one), and the target if it had to be read for it (so a submission does
+    not read it twice).
+
+    The annual target is read only for a forecast this save changes: one given exactly
+    as ``stored`` holds it was checked when it was stored, and stays, even if the year's
+    target has since been removed (it is then shown "not rated"). A return without a
+    forecast costs no query."""
+    value, confidence, note = given
+    if not any(is_given(raw) for raw in given) or period_problem_found:
         # Without a period there is no year to find the annual target of; the period's
         # own message says what is wrong.
         return CleanedForecast(), target
     period = periods.Period.parse(period_key)
+    fields = {"year": period.year, "value": value, "confidence": confidence, "note": note}
+    # Every check but the target's first, which reads nothing.
+    cleaned = clean_forecast(indicator, has_annual_target=True, **fields)
+    if not cleaned.errors and _same_forecast(stored, cleaned):
+        return cleaned, target
     if target is _LOOK_UP:
         target = target_for(indicator, period)
-    cleaned = clean_forecast(
-        indicator,
-        year=period.year,
-        has_annual_target=target is not None,
-        value=value,
-        confidence=confidence,
-        note=note,
-    )
+    if target is None:
+        cleaned = clean_forecast(indicator, has_annual_target=False, **fields)
     return cleaned, target
 
 

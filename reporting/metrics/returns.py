@@ -42,6 +42,7 @@ from departments.rating import (
 from departments.rating import counted_value as counted_value  # re-exported for its callers
 from departments.rating import year_to_date_target as year_to_date_target
 from departments.returns.ratings import rated_as
+from departments.returns.selectors import targets_of
 
 # The name pages, exports and tests have always used for a year-to-date figure.
 YearToDate = YearToDateFigure
@@ -62,6 +63,7 @@ ROW_FIELDS = (
     "forecast_value",
     "forecast_confidence",
     "forecast_note",
+    "financial_year",  # which year's annual target rates the forecast
     "state",
     "version",
     "submitted_at",
@@ -285,7 +287,7 @@ def _row(
     kpi_return: KpiReturn | None,
     window: list[Period],
     today: date,
-    forecast_targets: dict[int, Target],
+    forecast_targets: dict[tuple[int, int], Target],
 ) -> IndicatorRow:
     series = [(p, rated.get(p.key, _UNRATED).value) for p in window]
     period = indicator_period_for(indicator, month)
@@ -323,13 +325,22 @@ def _row(
         commentary=kpi_return.commentary if red else "",
         improvement_action=kpi_return.improvement_action if red else "",
         series=series,
-        forecast=forecast_of(
-            indicator,
-            kpi_return if is_counted(indicator, kpi_return) else None,
-            forecast_targets.get(indicator.pk),
-            this.rag,
-        ),
+        forecast=_shown_forecast(indicator, kpi_return, forecast_targets, this.rag),
     )
+
+
+def _shown_forecast(
+    indicator: PerformanceIndicator,
+    kpi_return: KpiReturn | None,
+    targets: dict[tuple[int, int], Target],
+    current: Rag,
+) -> Forecast | None:
+    """The forecast of a counted return, rated against its year's annual target from
+    ``targets`` (``targets_of``); None for a draft's, which is still with the department."""
+    if not is_counted(indicator, kpi_return):
+        return None
+    target = targets.get((indicator.pk, kpi_return.financial_year))
+    return forecast_of(indicator, kpi_return, target, current)
 
 
 def _periods_for(chosen: list[PerformanceIndicator], month: Period) -> dict[int, Period | None]:
@@ -353,17 +364,6 @@ def _own_returns(wanted: QuerySet, periods: dict[int, Period | None]) -> dict[in
     }
 
 
-def _forecast_targets(returns: dict[int, KpiReturn], year: int) -> dict[int, Target]:
-    """The targets of ``year`` (the month's financial year, that of every row's period)
-    that rate the forecasts among ``returns``, by indicator id; one query, none when no
-    return has a forecast."""
-    wanted = [r.indicator_id for r in returns.values() if r.forecast_value is not None]
-    if not wanted:
-        return {}
-    found = Target.objects.filter(indicator_id__in=wanted, financial_year=year)
-    return {target.indicator_id: target for target in found}
-
-
 def indicator_rows(
     *, indicators: QuerySet, month: Period, today: date | None = None
 ) -> list[IndicatorRow]:
@@ -374,7 +374,8 @@ def indicator_rows(
     departments, their stored ratings (``IndicatorRating``: the month's period, the same
     period a year earlier and the 12-period sparkline windows, every kind at once), and
     the month's returns themselves (their state, submission, commentary and forecast);
-    a fourth, the annual targets, when a return has a year-end forecast to rate.
+    a fourth, the annual targets (``targets_of``), when a counted return has a year-end
+    forecast to rate.
     ``today`` (default: today in Europe/London) decides which deadlines have passed.
     """
     if month.kind is not PeriodKind.MONTH:
@@ -394,7 +395,16 @@ def indicator_rows(
     wanted = active.order_by().values("pk")
     ratings = _ratings(wanted, keys, {i.pk: i.decimal_places for i in chosen})
     returns = _own_returns(wanted, _periods_for(chosen, month))
-    forecast_targets = _forecast_targets(returns, month.year)
+    # The targets that rate the forecasts shown: those of counted returns only.
+    forecast_targets = targets_of(
+        [
+            kpi_return
+            for indicator in chosen
+            if (kpi_return := returns.get(indicator.pk)) is not None
+            and kpi_return.has_forecast
+            and is_counted(indicator, kpi_return)
+        ]
+    )
     return [
         _row(
             indicator,

@@ -138,7 +138,7 @@ def test_a_forecast_of_nought_is_a_forecast(alice, households):
     )
     saved.refresh_from_db()
     assert saved.forecast_value == 0
-    # Kept as stored by a save that does not name it, and still checked as a forecast.
+    # Kept as stored by a save that does not name it.
     kept = _save(households, alice, value="1", expected_version=saved.version)
     kept.refresh_from_db()
     assert (kept.forecast_value, kept.forecast_confidence) == (0, "on_track")
@@ -386,10 +386,40 @@ def test_a_forecast_meeting_the_target_but_called_off_track_is_flagged_through_t
         forecast_value="91",
         forecast_confidence="off_track",
         forecast_note="Unsure.",
+        submit=True,  # a draft is never flagged (forecasts.may_be_flagged)
     )
     client.force_login(alice)
     body = client.get(f"/api/v1/returns/{saved.pk}/").json()
     assert (body["forecast_rag"], body["forecast_flag"]) == ("green", CALLED_OFF)
+
+
+def test_the_api_rates_each_forecast_once(client, alice, households, monkeypatch):
+    """The forecast's RAG and its flag come from one rating of it, in a list as for one
+    return."""
+    import departments.forecasts
+
+    saved = _save(
+        households,
+        alice,
+        value="95",
+        forecast_value="1230",
+        forecast_confidence="at_risk",
+        forecast_note="Winter demand.",
+    )
+    rated = []
+
+    def counted(indicator, target, forecast_value):
+        rated.append(forecast_value)
+        return rate_forecast(indicator, target, forecast_value)
+
+    monkeypatch.setattr(departments.forecasts, "rate_forecast", counted)
+    client.force_login(alice)
+    body = client.get(f"/api/v1/returns/{saved.pk}/").json()
+    assert (body["forecast_rag"], body["forecast_flag"]) == ("amber", "")
+    assert rated == [Decimal("1230")]
+    listed = client.get("/api/v1/returns/").json()["results"]
+    assert [row["forecast_rag"] for row in listed] == ["amber"]
+    assert len(rated) == 2
 
 
 def test_the_forecast_is_rated_and_flagged_against_the_returns_current_status(
@@ -404,6 +434,7 @@ def test_the_forecast_is_rated_and_flagged_against_the_returns_current_status(
         forecast_value="90.5",
         forecast_confidence="on_track",
         forecast_note="Agency cover from December.",
+        submit=True,  # a draft is never flagged (forecasts.may_be_flagged)
     )
     forecast = forecast_of(indicator, saved, target, Rag.RED)
     assert (forecast.rag, forecast.current, forecast.target) == (
@@ -479,6 +510,37 @@ def test_a_flagged_forecast_leaves_the_list_once_it_no_longer_contradicts(
     assert home_lists(harriet).list("forecasts_to_check").count == 0
 
 
+def test_a_drafts_forecast_is_flagged_nowhere_until_it_is_submitted(
+    client, alice, harriet, target, indicator
+):
+    """Red now (80) and forecast on track: the return page, the API and the head's list
+    agree, by one rule: not flagged while a draft, flagged once submitted."""
+    draft = _save(
+        indicator,
+        alice,
+        value="80",
+        commentary="Staff absence.",
+        improvement_action="Agency cover.",
+        forecast_value="90.5",
+        forecast_confidence="on_track",
+        forecast_note="Agency cover from December.",
+    )
+
+    def flags() -> tuple[bool, str, int]:
+        client.force_login(harriet)
+        page = client.get(f"/returns/{draft.pk}/").content.decode()
+        forecast = page[page.index('data-testid="forecast"') :].split("</dd>")[0]
+        assert "90.5" in forecast  # shown, rated, either way
+        api = client.get(f"/api/v1/returns/{draft.pk}/").json()
+        assert api["forecast_rag"] == "green"
+        listed = home_lists(harriet).list("forecasts_to_check").count
+        return "Check:" in forecast, api["forecast_flag"], listed
+
+    assert flags() == (False, "", 0)
+    submit_return(kpi_return=draft, actor=alice)
+    assert flags() == (True, RECOVERY, 1)
+
+
 def test_the_return_page_shows_the_forecast_beside_the_status(client, harriet, flagged_and_plain):
     red, _ = flagged_and_plain
     client.force_login(harriet)
@@ -551,6 +613,28 @@ def test_a_draft_forecast_is_not_shown_on_the_dashboard(alice, target, indicator
         indicators=PerformanceIndicator.objects.filter(pk=indicator.pk), month=Period.parse(P07)
     )
     assert row.forecast is None  # a draft is still with the department
+
+
+def test_the_dashboard_reads_targets_only_for_the_forecasts_it_shows(
+    alice, target, indicator, django_assert_num_queries
+):
+    """Indicators, ratings and returns: a draft's forecast, not shown, reads no target;
+    a submitted one is rated against its year's (targets_of, as the returns pages)."""
+    month = Period.parse(P07)
+    draft = _save(
+        indicator,
+        alice,
+        forecast_value="91",
+        forecast_confidence="on_track",
+        **{"forecast_note": "Recovery."},
+    )
+    chosen = PerformanceIndicator.objects.filter(pk=indicator.pk)
+    with django_assert_num_queries(3):
+        indicator_rows(indicators=chosen, month=month)
+    submit_return(kpi_return=draft, actor=alice)
+    with django_assert_num_queries(4):
+        (row,) = indicator_rows(indicators=chosen, month=month)
+    assert (row.forecast.rag, row.forecast.target) == (Rag.GREEN, Decimal("90.0"))
 
 
 def test_the_returns_export_carries_the_forecast_columns(audrey, flagged_and_plain):
@@ -751,6 +835,99 @@ def test_an_import_without_the_forecast_columns_keeps_a_stored_forecast(
     assert job.status == ImportStatus.SUCCEEDED, job.errors
     stored = KpiReturn.objects.get()
     assert (stored.value, stored.forecast_value) == (Decimal("93"), Decimal("88.5"))
+
+
+def test_a_patch_of_the_value_keeps_a_forecast_whose_target_was_removed(
+    client, alice, target, indicator
+):
+    """A forecast stored against a target since removed is left as it is by a save that
+    does not touch it: only a forecast given or changed is checked (for its target)."""
+    client.force_login(alice)
+    created = _by_api(client, indicator, GOOD).json()
+    target.delete()
+    response = client.patch(
+        f"/api/v1/returns/{created['id']}/",
+        {"value": "92", "version": created["version"]},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["value"], body["forecast_value"], body["forecast_rag"]) == (
+        "92.000000",
+        "88.500000",
+        "not_rated",  # kept, but nothing to rate it against now
+    )
+    stored = KpiReturn.objects.get()
+    assert (stored.value, stored.forecast_value, stored.forecast_confidence) == (
+        Decimal("92"),
+        Decimal("88.5"),
+        "at_risk",
+    )
+
+
+def test_a_forecast_sent_again_unchanged_is_not_checked_again(alice, target, indicator):
+    saved = _save(indicator, alice, **GOOD)
+    target.delete()
+    kept = _save(indicator, alice, value="93", expected_version=saved.version, **GOOD)
+    kept.refresh_from_db()
+    assert (kept.value, kept.forecast_value) == (Decimal("93"), Decimal("88.5"))
+    # A changed forecast is checked: without the target it is refused.
+    with pytest.raises(ValidationError) as refused:
+        _save(indicator, alice, expected_version=kept.version, **{**GOOD, "forecast_note": "x"})
+    assert _messages(refused.value) == {"forecast_value": [NO_TARGET]}
+
+
+def _import_values(alice, indicators, value: str):
+    """An import of ``value`` for each indicator in October, without forecast columns."""
+    lines = "".join(f"{i.code},{P07},{value}\n" for i in indicators)
+    uploaded = SimpleUploadedFile("returns.csv", f"indicator_code,period,value\n{lines}".encode())
+    return start_import(kind="returns", actor=alice, uploaded_file=uploaded)
+
+
+def test_an_import_without_the_forecast_columns_keeps_forecasts_whose_target_was_removed(
+    alice, target, indicator, django_capture_on_commit_callbacks, tmp_path, settings
+):
+    _save(indicator, alice, **GOOD)
+    target.delete()
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _import_values(alice, [indicator], "93")
+    job.refresh_from_db()
+    assert job.status == ImportStatus.SUCCEEDED, job.errors
+    stored = KpiReturn.objects.get()
+    assert (stored.value, stored.forecast_value, stored.forecast_note) == (
+        Decimal("93"),
+        Decimal("88.5"),
+        "Tight.",
+    )
+
+
+def test_an_imports_queries_do_not_grow_with_the_stored_forecasts_it_keeps(
+    alice, housing, django_capture_on_commit_callbacks, tmp_path, settings
+):
+    """Rows without forecast columns over returns holding forecasts: no target is read
+    for them, so the queries are the same for 2 rows as for 9."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    made = []
+    for n in range(12):
+        indicator = IndicatorFactory(department=housing, code=f"FK-{n:02d}")
+        TargetFactory(indicator=indicator, financial_year=2026)
+        _save(indicator, alice, value="91", **GOOD)
+        made.append(indicator)
+
+    def queries(indicators) -> int:
+        with (
+            CaptureQueriesContext(connection) as captured,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            job = _import_values(alice, indicators, "93")
+        job.refresh_from_db()
+        assert job.status == ImportStatus.SUCCEEDED, job.errors
+        return len(captured)
+
+    queries(made[:1])  # the first import reads what is then kept (the user's scope)
+    assert queries(made[1:3]) == queries(made[3:])
+    assert KpiReturn.objects.filter(value=93, forecast_confidence="at_risk").count() == 12
 
 
 def test_an_imports_queries_do_not_grow_with_its_forecasts(

@@ -44,7 +44,10 @@ def test_a_month_not_ended_or_put_twice_is_refused_naming_the_month(
 ):
     refused = _put(client, sam, committee, period="2025-26-P10")
     assert refused.status_code == 400
-    assert "January 2026 has not ended yet." in refused.content.decode()
+    assert (
+        "January 2026 (P10 2025/26) has not ended yet, so it has no figures: the latest "
+        "ended month is October 2025 (P07 2025/26), period 2025-26-P07"
+    ) in refused.content.decode()
     _put(client, sam, committee)
     again = _put(client, sam, committee)
     assert again.status_code == 400
@@ -78,3 +81,25 @@ def test_a_bad_agenda_item_is_refused_naming_its_field(
     assert message in refused.content.decode()
     assert "This field is required." not in refused.content.decode()
     assert not AgendaItem.objects.exists()
+
+
+@pytest.mark.parametrize("with_indicator", [False, True], ids=["whole month", "indicator"])
+def test_the_database_keeps_an_item_once_per_meeting_with_or_without_an_indicator(
+    committee, signed_council, with_indicator
+):
+    """A unique constraint over a nullable indicator lets any number of whole-month rows
+    through: the whole month has a constraint of its own."""
+    from datetime import date
+
+    from tests.constraints import refused
+
+    row = {
+        "committee": committee,
+        "meeting_on": date(2025, 12, 10),
+        "period": SIGNED,
+        "indicator": signed_council if with_indicator else None,
+    }
+    AgendaItem.objects.create(**row)
+    name = "agenda_item_once_per_meeting" if with_indicator else "agenda_month_once_per_meeting"
+    refused(lambda: AgendaItem.objects.create(**row), name)
+    assert AgendaItem.objects.count() == 1

@@ -105,7 +105,7 @@ def test_only_members_ask(client, sam, harriet, signed_council):
         ({"text": "   "}, "text", "Write the question or comment."),
         ({"text": "x" * 4001}, "text", "Keep the question or comment to 4,000 characters"),
         ({"period": "2025-26-P09"}, "period", "has not ended"),
-        ({"period": "2025-26-Q2"}, "period", "Give a month"),
+        ({"period": "2025-26-Q2"}, "period", "is not a month: use a month such as"),
         ({"indicator": None}, "indicator", "Choose the indicator"),
     ],
 )

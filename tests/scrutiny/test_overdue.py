@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
+from departments.models import Role
 from scrutiny import services
 from scrutiny.models import Subject
 from scrutiny.reminders import send_scrutiny_reminders
@@ -104,3 +106,41 @@ def test_the_members_home_says_their_question_is_overdue(client, mo, signed_coun
             client.force_login(mo)
             mine = client.get("/").context["home"].list("scrutiny_awaiting_you")
             assert [item.detail for item in mine.items] == [detail]
+
+
+class CountsConnections(LocmemBackend):
+    """The test mail server, counting the connections made to it."""
+
+    made = 0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        type(self).made += 1
+
+
+def test_the_days_reminders_share_one_mail_connection(
+    mo, harriet, housing, signed_council, settings
+):
+    """Sent as every reminder is (departments.reminders.send_logged): one connection to
+    the mail server for the run, not one per email."""
+    from tests.conftest import _member
+
+    settings.EMAIL_BACKEND = f"{__name__}.CountsConnections"
+    CountsConnections.made = 0
+    heads = [harriet, _member("hana", Role.HEAD, department=housing)]
+    for head in heads:
+        head.email = f"{head.username}@council.example"
+        head.save()
+    _ask(mo, signed_council, datetime(2025, 11, 20, 10, tzinfo=LONDON))
+    summary = send_scrutiny_reminders(today=date(2025, 12, 5))
+    assert summary.as_dict() == {
+        "emails_sent": 2,
+        "already_sent": 0,
+        "skipped_no_email": 0,
+        "failed": 0,
+    }
+    assert sorted(email.to[0] for email in mail.outbox) == [
+        "hana@council.example",
+        "harriet@council.example",
+    ]
+    assert CountsConnections.made == 1
