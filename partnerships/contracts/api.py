@@ -18,6 +18,7 @@ from departments.api.fields import LondonDatesMixin
 from partnerships.contracts import notices, plans, services
 from partnerships.contracts.filters import AssessmentFilter, ContractKpiFilter
 from partnerships.contracts.models import (
+    KPI_DEFINITION_FIELDS,
     Assessment,
     AssessmentKind,
     ContractKpi,
@@ -43,21 +44,7 @@ class ContractKpiSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ContractKpi
-        fields = [
-            "id",
-            "partnership",
-            "title",
-            "description",
-            "measure",
-            "slas",
-            "linked_to_payment",
-            "good_from",
-            "approaching_from",
-            "improvement_from",
-            "serious_share_inadequate",
-            "thresholds",
-            "active",
-        ]
+        fields = ["id", "partnership", *KPI_DEFINITION_FIELDS, "thresholds", "active"]
         read_only_fields = fields
 
     @extend_schema_field(ThresholdSerializer(many=True))
@@ -148,19 +135,7 @@ class ContractKpiWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ContractKpi
-        fields = [
-            "partnership",
-            "title",
-            "description",
-            "measure",
-            "slas",
-            "linked_to_payment",
-            "good_from",
-            "approaching_from",
-            "improvement_from",
-            "serious_share_inadequate",
-            "active",
-        ]
+        fields = ["partnership", *KPI_DEFINITION_FIELDS, "active"]
         # The service checks (partnership, title) is unique, with the field named.
         validators = []
 
