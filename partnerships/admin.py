@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from partnerships.contracts.models import KPI_DEFINITION_FIELDS
 from partnerships.contracts.services import kpi_slas_problem
 from partnerships.models import (
     ContractKpi,
@@ -133,19 +134,7 @@ class RiskAdmin(SimpleHistoryAdmin):
 class ContractKpiForm(forms.ModelForm):
     class Meta:
         model = ContractKpi
-        fields = [
-            "partnership",
-            "title",
-            "description",
-            "measure",
-            "slas",
-            "linked_to_payment",
-            "good_from",
-            "approaching_from",
-            "improvement_from",
-            "serious_share_inadequate",
-            "active",
-        ]
+        fields = ["partnership", *KPI_DEFINITION_FIELDS, "active"]
 
     def clean(self):
         cleaned = super().clean()

@@ -48,3 +48,20 @@ class LondonDatesMixin:
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateField: LondonDateField,
     }
+
+
+# For a serializer whose related fields choose among scoped records: each field named in
+# ``visible_choices`` offers only the records the requesting user sees (the model's
+# ``objects.visible_to``), so a record outside scope reads as one that does not exist.
+# The fields themselves declare ``queryset=Model.objects.none()``: without a request in
+# the serializer's context they offer nothing. Said in a comment, not a docstring, since
+# the OpenAPI schema takes a serializer's first docstring found as its description.
+class VisibleChoicesMixin:
+    visible_choices: dict[str, type[models.Model]] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            for name, model in self.visible_choices.items():
+                self.fields[name].queryset = model.objects.visible_to(request.user)

@@ -6,18 +6,23 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.errors import STATE_CONFLICT, error_responses, request_example
+from core.api.errors import STATE_CONFLICT, request_example
 from departments import roles
-from departments.api.fields import LondonDatesMixin
+from departments.api.fields import LondonDatesMixin, VisibleChoicesMixin
 from partnerships.contracts import notices, plans, services
+from partnerships.contracts.api_shared import (
+    assessor_input,
+    notice_download,
+    notice_download_schema,
+)
 from partnerships.contracts.filters import AssessmentFilter, ContractKpiFilter
 from partnerships.contracts.models import (
+    KPI_DEFINITION_FIELDS,
     Assessment,
     AssessmentKind,
     ContractKpi,
@@ -43,21 +48,7 @@ class ContractKpiSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ContractKpi
-        fields = [
-            "id",
-            "partnership",
-            "title",
-            "description",
-            "measure",
-            "slas",
-            "linked_to_payment",
-            "good_from",
-            "approaching_from",
-            "improvement_from",
-            "serious_share_inadequate",
-            "thresholds",
-            "active",
-        ]
+        fields = ["id", "partnership", *KPI_DEFINITION_FIELDS, "thresholds", "active"]
         read_only_fields = fields
 
     @extend_schema_field(ThresholdSerializer(many=True))
@@ -112,7 +103,9 @@ class AssessmentSerializer(LondonDatesMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AssessmentStartSerializer(serializers.Serializer):
+class AssessmentStartSerializer(VisibleChoicesMixin, serializers.Serializer):
+    visible_choices = {"partnership": Partnership}
+
     partnership = serializers.PrimaryKeyRelatedField(queryset=Partnership.objects.none())
     kind = serializers.ChoiceField(choices=AssessmentKind.choices)
     period_start = serializers.DateField(
@@ -123,12 +116,6 @@ class AssessmentStartSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The anniversary for an anniversary assessment; the last day otherwise.",
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["partnership"].queryset = Partnership.objects.visible_to(request.user)
 
 
 class RateSerializer(serializers.Serializer):
@@ -148,19 +135,7 @@ class ContractKpiWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ContractKpi
-        fields = [
-            "partnership",
-            "title",
-            "description",
-            "measure",
-            "slas",
-            "linked_to_payment",
-            "good_from",
-            "approaching_from",
-            "improvement_from",
-            "serious_share_inadequate",
-            "active",
-        ]
+        fields = ["partnership", *KPI_DEFINITION_FIELDS, "active"]
         # The service checks (partnership, title) is unique, with the field named.
         validators = []
 
@@ -267,10 +242,8 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     )
     def create(self, request, *args, **kwargs):
         """Start an assessment (SMT): the ratings are proposed from the evidence."""
-        services.check_may_assess(request.user)
-        incoming = AssessmentStartSerializer(data=request.data, context={"request": request})
-        incoming.is_valid(raise_exception=True)
-        assessment = services.start_assessment(actor=request.user, **incoming.validated_data)
+        incoming = assessor_input(request, AssessmentStartSerializer)
+        assessment = services.start_assessment(actor=request.user, **incoming)
         return self._answer(assessment, status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: AssessmentSerializer, 409: CONFLICT})
@@ -292,15 +265,10 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def rate(self, request, pk=None):
         """Accept or change one KPI's rating; a reason when it differs, or for Other."""
         assessment = self.get_object()
-        services.check_may_assess(request.user)
-        incoming = RateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        row = get_object_or_404(assessment.ratings, kpi_id=incoming.validated_data["kpi"])
+        incoming = assessor_input(request, RateSerializer)
+        row = get_object_or_404(assessment.ratings, kpi_id=incoming["kpi"])
         services.rate(
-            rating=row,
-            actor=request.user,
-            value=incoming.validated_data["rating"],
-            reason=incoming.validated_data["reason"],
+            rating=row, actor=request.user, value=incoming["rating"], reason=incoming["reason"]
         )
         return self._answer(assessment)
 
@@ -319,37 +287,17 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def reopen(self, request, pk=None):
         """Reopen an approved assessment, with a reason (its history keeps the approval)."""
         assessment = self.get_object()
-        services.check_may_assess(request.user)
-        incoming = ReopenAssessmentSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
+        incoming = assessor_input(request, ReopenAssessmentSerializer)
         return self._answer(
-            services.reopen(
-                assessment=assessment, actor=request.user, reason=incoming.validated_data["reason"]
-            )
+            services.reopen(assessment=assessment, actor=request.user, reason=incoming["reason"])
         )
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "file_format", enum=sorted(notices.NOTICE_FORMATS), default="json", required=False
-            )
-        ],
-        responses={
-            (200, "application/json"): OpenApiTypes.OBJECT,
-            (200, "text/csv"): OpenApiTypes.BINARY,
-            (200, "application/pdf"): OpenApiTypes.BINARY,
-            **error_responses(400),
-        },
-    )
+    @notice_download_schema(notices.NOTICE_FORMATS)
     @action(detail=True, methods=["get"])
     def notice(self, request, pk=None):
         """The Contract Performance Notice of an approved assessment (regulation 39(4)),
         as JSON, CSV or a tagged PDF; its SHA-256 in the X-Content-SHA256 header."""
-        assessment = self.get_object()
-        file_format = request.query_params.get("file_format", "json")
-        if file_format not in notices.NOTICE_FORMATS:
-            raise serializers.ValidationError({"file_format": ["Choose json, csv or pdf."]})
-        return notices.NOTICE_FORMATS[file_format](assessment).download()
+        return notice_download(request, self.get_object(), notices.NOTICE_FORMATS)
 
 
 class RectificationPlanSerializer(LondonDatesMixin, serializers.ModelSerializer):
@@ -370,7 +318,9 @@ class RectificationPlanSerializer(LondonDatesMixin, serializers.ModelSerializer)
         read_only_fields = fields
 
 
-class PlanRecordSerializer(serializers.Serializer):
+class PlanRecordSerializer(VisibleChoicesMixin, serializers.Serializer):
+    visible_choices = {"partnership": Partnership, "kpi_rating": KpiRating, "sla": Sla}
+
     partnership = serializers.PrimaryKeyRelatedField(queryset=Partnership.objects.none())
     kpi_rating = serializers.PrimaryKeyRelatedField(
         queryset=KpiRating.objects.none(), required=False, allow_null=True
@@ -381,15 +331,6 @@ class PlanRecordSerializer(serializers.Serializer):
     action = serializers.CharField()
     owner = serializers.CharField(max_length=120)
     due_date = serializers.DateField()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            user = request.user
-            self.fields["partnership"].queryset = Partnership.objects.visible_to(user)
-            self.fields["kpi_rating"].queryset = KpiRating.objects.visible_to(user)
-            self.fields["sla"].queryset = Sla.objects.visible_to(user)
 
 
 class PlanProgressSerializer(serializers.Serializer):
@@ -431,10 +372,8 @@ class RectificationPlanViewSet(
     )
     def create(self, request, *args, **kwargs):
         """Record a plan for a KPI rated below target or an SLA in serious failure (SMT)."""
-        services.check_may_assess(request.user)
-        incoming = PlanRecordSerializer(data=request.data, context={"request": request})
-        incoming.is_valid(raise_exception=True)
-        plan = plans.record_plan(actor=request.user, **incoming.validated_data)
+        incoming = assessor_input(request, PlanRecordSerializer)
+        plan = plans.record_plan(actor=request.user, **incoming)
         return Response(RectificationPlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -464,8 +403,6 @@ class RectificationPlanViewSet(
     def close(self, request, pk=None):
         """The SMT closes the plan as met or failed, with a reason."""
         plan = self.get_object()
-        services.check_may_assess(request.user)
-        incoming = PlanCloseSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        plan = plans.close_plan(plan=plan, actor=request.user, **incoming.validated_data)
+        incoming = assessor_input(request, PlanCloseSerializer)
+        plan = plans.close_plan(plan=plan, actor=request.user, **incoming)
         return Response(RectificationPlanSerializer(plan).data)

@@ -4,16 +4,20 @@ records and approves them; the partner's manager sees approved ones, never a dra
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.errors import STATE_CONFLICT as CONFLICT
-from core.api.errors import error_responses, request_example
-from departments.api.fields import LondonDatesMixin
+from core.api.errors import request_example
+from departments.api.fields import LondonDatesMixin, VisibleChoicesMixin
 from partnerships.contracts import breach_notices, breaches, services
+from partnerships.contracts.api_shared import (
+    assessor_input,
+    notice_download,
+    notice_download_schema,
+)
 from partnerships.contracts.filters import PerformanceNoticeFilter
 from partnerships.contracts.models import (
     ActionTaken,
@@ -49,7 +53,9 @@ class PerformanceNoticeSerializer(LondonDatesMixin, serializers.ModelSerializer)
         read_only_fields = fields
 
 
-class PerformanceNoticeRecordSerializer(serializers.Serializer):
+class PerformanceNoticeRecordSerializer(VisibleChoicesMixin, serializers.Serializer):
+    visible_choices = {"partnership": Partnership, "plan": RectificationPlan}
+
     partnership = serializers.PrimaryKeyRelatedField(queryset=Partnership.objects.none())
     kind = serializers.ChoiceField(choices=NoticeKind.choices)
     what_happened = serializers.CharField()
@@ -67,14 +73,6 @@ class PerformanceNoticeRecordSerializer(serializers.Serializer):
     plan = serializers.PrimaryKeyRelatedField(
         queryset=RectificationPlan.objects.none(), required=False, allow_null=True
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            user = request.user
-            self.fields["partnership"].queryset = Partnership.objects.visible_to(user)
-            self.fields["plan"].queryset = RectificationPlan.objects.visible_to(user)
 
 
 class PerformanceNoticeWithdrawSerializer(serializers.Serializer):
@@ -113,12 +111,8 @@ class PerformanceNoticeViewSet(
     )
     def create(self, request, *args, **kwargs):
         """Record a breach or a failure to perform, as a draft notice (SMT)."""
-        services.check_may_assess(request.user)
-        incoming = PerformanceNoticeRecordSerializer(
-            data=request.data, context={"request": request}
-        )
-        incoming.is_valid(raise_exception=True)
-        notice = breaches.record_notice(actor=request.user, **incoming.validated_data)
+        incoming = assessor_input(request, PerformanceNoticeRecordSerializer)
+        notice = breaches.record_notice(actor=request.user, **incoming)
         return Response(PerformanceNoticeSerializer(notice).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: PerformanceNoticeSerializer, 409: CONFLICT})
@@ -142,36 +136,13 @@ class PerformanceNoticeViewSet(
     def withdraw(self, request, pk=None):
         """Withdraw a draft recorded in error, with a reason (SMT); the audit trail keeps it."""
         notice = self.get_object()
-        services.check_may_assess(request.user)
-        incoming = PerformanceNoticeWithdrawSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        breaches.withdraw_notice(
-            notice=notice, actor=request.user, reason=incoming.validated_data["reason"]
-        )
+        incoming = assessor_input(request, PerformanceNoticeWithdrawSerializer)
+        breaches.withdraw_notice(notice=notice, actor=request.user, reason=incoming["reason"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "file_format",
-                enum=sorted(breach_notices.NOTICE_FORMATS),
-                default="json",
-                required=False,
-            )
-        ],
-        responses={
-            (200, "application/json"): OpenApiTypes.OBJECT,
-            (200, "text/csv"): OpenApiTypes.BINARY,
-            (200, "application/pdf"): OpenApiTypes.BINARY,
-            **error_responses(400),
-        },
-    )
+    @notice_download_schema(breach_notices.NOTICE_FORMATS)
     @action(detail=True, methods=["get"])
     def notice(self, request, pk=None):
         """The notice of an approved record as JSON, CSV or a tagged PDF; its SHA-256 in
         the X-Content-SHA256 header."""
-        notice = self.get_object()
-        file_format = request.query_params.get("file_format", "json")
-        if file_format not in breach_notices.NOTICE_FORMATS:
-            raise serializers.ValidationError({"file_format": ["Choose json, csv or pdf."]})
-        return breach_notices.NOTICE_FORMATS[file_format](notice).download()
+        return notice_download(request, self.get_object(), breach_notices.NOTICE_FORMATS)

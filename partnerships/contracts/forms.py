@@ -6,7 +6,13 @@ from django import forms
 
 from departments.form_fields import LondonDateField
 from partnerships.contracts.breaches import DAMAGES_NEGATIVE
-from partnerships.contracts.models import ActionTaken, AssessmentKind, ContractKpi, NoticeKind
+from partnerships.contracts.models import (
+    KPI_DEFINITION_FIELDS,
+    ActionTaken,
+    AssessmentKind,
+    ContractKpi,
+    NoticeKind,
+)
 from partnerships.contracts.ratings import Rating
 from partnerships.models import Sla
 
@@ -141,18 +147,7 @@ class ContractKpiForm(forms.ModelForm):
 
     class Meta:
         model = ContractKpi
-        fields = [
-            "title",
-            "description",
-            "measure",
-            "slas",
-            "linked_to_payment",
-            "good_from",
-            "approaching_from",
-            "improvement_from",
-            "serious_share_inadequate",
-            "active",
-        ]
+        fields = [*KPI_DEFINITION_FIELDS, "active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         labels = {
             "good_from": "Good at or above (score 0 to 100)",

@@ -44,6 +44,23 @@ class KpiMeasure(models.TextChoices):
     CONTRACT_HEALTH = "contract_health", "Contract health (monthly score)"
 
 
+# What defines a contract KPI, in the order the KPI page, the admin and the API list it:
+# one list, so a field added to the definition is offered and shown everywhere at once.
+# Each place adds what its context needs around it: the partnership (fixed on the KPI
+# page), the API's thresholds in words, and whether the KPI is in use.
+KPI_DEFINITION_FIELDS = (
+    "title",
+    "description",
+    "measure",
+    "slas",
+    "linked_to_payment",
+    "good_from",
+    "approaching_from",
+    "improvement_from",
+    "serious_share_inadequate",
+)
+
+
 class ContractKpiQuerySet(_PartnershipOwnedQuerySet):
     """A contract's KPIs: seen by those who see the contract (not departments)."""
 
