@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from demo.timestamps import at
 from departments.models import Department, PerformanceIndicator
 from partnerships.models import Partnership
 from reporting.signed_off import latest_signed_off_month
@@ -34,7 +35,10 @@ def build_scrutiny(*, members: list, head, smt, today: date) -> int:
         return 0
     indicators = list(PerformanceIndicator.objects.filter(department=housing).order_by("code")[:2])
     meeting = today + timedelta(days=14)
+    # Every step as of the seeding's day, not the clock's: the same council whenever seeded.
+    now = at(today)
     services.put_to_committee(
+        now=now,
         actor=smt,
         committee=committee,
         meeting_on=meeting,
@@ -43,6 +47,7 @@ def build_scrutiny(*, members: list, head, smt, today: date) -> int:
     )
     for indicator in indicators:
         services.put_to_committee(
+            now=now,
             actor=smt,
             committee=committee,
             meeting_on=meeting,
@@ -53,7 +58,7 @@ def build_scrutiny(*, members: list, head, smt, today: date) -> int:
 
     def ask(member, text, **subject):
         return services.ask(
-            actor=member, period_key=month.key, text=text, committee=committee, **subject
+            now=now, actor=member, period_key=month.key, text=text, committee=committee, **subject
         )
 
     overdue = ask(
@@ -64,7 +69,7 @@ def build_scrutiny(*, members: list, head, smt, today: date) -> int:
     )
     # Asked five weeks ago: past its answer date now. Its history row is dated back with
     # it, so the audit trail shows it asked then, not someone changing its dates later.
-    asked = timezone.now() - timedelta(weeks=5)
+    asked = now - timedelta(weeks=5)
     dates = {"asked_at": asked, "due_on": services.answer_due_on(timezone.localdate(asked))}
     ScrutinyItem.objects.filter(pk=overdue.pk).update(**dates)
     overdue.history.all().update(history_date=asked, **dates)
@@ -81,6 +86,7 @@ def build_scrutiny(*, members: list, head, smt, today: date) -> int:
         indicator=indicators[-1],
     )
     services.answer(
+        now=now,
         item=answered,
         actor=head,
         text="The tenants' panel reviewed the figures in its last meeting; its notes are "
@@ -93,9 +99,10 @@ def build_scrutiny(*, members: list, head, smt, today: date) -> int:
         department=housing,
     )
     services.answer(
+        now=now,
         item=closed,
         actor=head,
         text="Partly: the contract started in the month, and the backlog fell by a third.",
     )
-    services.close(item=closed, actor=first)
+    services.close(item=closed, actor=first, now=now)
     return ScrutinyItem.objects.count()

@@ -7,7 +7,7 @@ history (who, when, why) for the audit trail. Pages and the API call these alike
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -84,13 +84,16 @@ def ask(
     department: Department | None = None,
     partnership: Partnership | None = None,
     committee: ScrutinyCommittee | None = None,
+    now: datetime | None = None,
 ) -> ScrutinyItem:
     """A member asks a question or makes a comment; routed to the owning department's
     heads (an indicator's department, or the department asked about), or to the SMT for
-    the partnership. Due ``SCRUTINY_ANSWER_WORKING_DAYS`` working days after today."""
+    the partnership. Due ``SCRUTINY_ANSWER_WORKING_DAYS`` working days after today.
+
+    ``now`` is the moment it is asked (the clock's by default; ``_when``)."""
     if not roles.may_ask_scrutiny(actor):
         raise PermissionDenied("Only elected members ask scrutiny questions.")
-    now = timezone.now()
+    now = _when(now)
     today = timezone.localdate(now)
     if kind not in ItemKind.values:
         raise ValidationError({"kind": [f"Choose one of: {', '.join(ItemKind.values)}."]})
@@ -114,9 +117,16 @@ def ask(
     item.committee = _committee_for(actor, committee)
     item.text = _text(text, "text", "question or comment")
     item.asked_at, item.due_on = now, answer_due_on(today)
-    item._history_user, item._change_reason = actor, "Asked"
+    item._history_user, item._change_reason, item._history_date = actor, "Asked", now
     item.save()
     return item
+
+
+def _when(now: datetime | None) -> datetime:
+    """The moment a scrutiny step happens: the clock's, unless the caller names one. The
+    demo names its own day, so that a council seeded as of a day is the same whatever
+    the clock says (every date checked against it, and the audit trail, follow it)."""
+    return timezone.now() if now is None else now
 
 
 def _locked(item: ScrutinyItem) -> ScrutinyItem:
@@ -124,7 +134,7 @@ def _locked(item: ScrutinyItem) -> ScrutinyItem:
 
 
 @transaction.atomic
-def answer(*, item: ScrutinyItem, actor, text: str) -> ScrutinyItem:
+def answer(*, item: ScrutinyItem, actor, text: str, now: datetime | None = None) -> ScrutinyItem:
     """The owning head of service (the SMT for the partnership) answers in writing. An
     answered item may be answered again, replacing the answer, until the member closes
     it; the history keeps every answer."""
@@ -137,14 +147,15 @@ def answer(*, item: ScrutinyItem, actor, text: str) -> ScrutinyItem:
     if item.state == ItemState.CLOSED:
         raise Conflict({"state": ["This item is closed: it takes no more answers."]})
     item.answer = _text(text, "answer", "answer", ScrutinyItem._meta.get_field("answer").max_length)
-    item.state, item.answered_by, item.answered_at = ItemState.ANSWERED, actor, timezone.now()
-    item._history_user, item._change_reason = actor, "Answered"
+    now = _when(now)
+    item.state, item.answered_by, item.answered_at = ItemState.ANSWERED, actor, now
+    item._history_user, item._change_reason, item._history_date = actor, "Answered", now
     item.save()
     return item
 
 
 @transaction.atomic
-def close(*, item: ScrutinyItem, actor) -> ScrutinyItem:
+def close(*, item: ScrutinyItem, actor, now: datetime | None = None) -> ScrutinyItem:
     """The member who asked closes an answered item."""
     if not roles.may_close_scrutiny(actor, asked_by_id=item.asked_by_id):
         raise PermissionDenied("Only the member who asked closes this item.")
@@ -152,8 +163,9 @@ def close(*, item: ScrutinyItem, actor) -> ScrutinyItem:
     if item.state != ItemState.ANSWERED:
         state = ItemState(item.state).label.lower()
         raise Conflict({"state": [f"Only an answered item can be closed; this one is {state}."]})
-    item.state, item.closed_by, item.closed_at = ItemState.CLOSED, actor, timezone.now()
-    item._history_user, item._change_reason = actor, "Closed"
+    now = _when(now)
+    item.state, item.closed_by, item.closed_at = ItemState.CLOSED, actor, now
+    item._history_user, item._change_reason, item._history_date = actor, "Closed", now
     item.save()
     return item
 
@@ -167,11 +179,14 @@ def put_to_committee(
     period_key: str,
     indicator: PerformanceIndicator | None = None,
     note: str = "",
+    now: datetime | None = None,
 ) -> AgendaItem:
-    """The SMT puts a month (and optionally one indicator) to a committee's meeting."""
+    """The SMT puts a month (and optionally one indicator) to a committee's meeting
+    (``now``: the moment, the clock's by default; ``_when``)."""
     if not roles.may_manage_agenda(actor):
         raise PermissionDenied("Only the SMT puts items to a committee.")
-    today = timezone.localdate()
+    now = _when(now)
+    today = timezone.localdate(now)
     if meeting_on is None:
         raise ValidationError({"meeting_on": ["Give the meeting date."]})
     if meeting_on < today:
@@ -190,6 +205,7 @@ def put_to_committee(
         note=note,
     )
     item._history_user, item._change_reason = actor, "Put to the committee"
+    item._history_date = now
     # Once per meeting (the model's constraints): put again, or by two people at the
     # same moment, the later one is told it is already there, never a server error.
     same = AgendaItem.objects.filter(
