@@ -40,11 +40,13 @@ def officer_lists(rows: list[ReturnDue], department_ids, my_returns: str) -> lis
     """Returns due, missing (past their deadline: the one rule's word, never "overdue")
     and sent back. The first two are of
     the latest closed period of each indicator's kind (``returns_due``); a return sent back
-    is listed whatever its period, as it waits for the department until submitted again."""
+    is listed whatever its period, as it waits for the department until submitted again.
+
+    "Missing" is the rule's count, a return sent back past its deadline included, as the
+    head's list and the linked page of missing returns count it; it is also in the list
+    of returns sent back, where its reason is."""
     due = [r for r in rows if r.timeliness is Timeliness.DUE and r.state != ReturnState.SENT_BACK]
-    missing = [
-        r for r in rows if r.timeliness is Timeliness.MISSING and r.state != ReturnState.SENT_BACK
-    ]
+    missing = [r for r in rows if r.timeliness is Timeliness.MISSING]
     sent_back = KpiReturn.objects.filter(
         department__in=department_ids, state=ReturnState.SENT_BACK
     ).order_by("-period", "indicator__code")

@@ -159,16 +159,26 @@ def test_the_officer_has_their_missing_and_sent_back_returns(client, alice, work
     assert [t.key for t in home.lists] == ["returns_due", "returns_missing", "returns_sent_back"]
     assert _list(home, "returns_due").count == 0
     missing = _list(home, "returns_missing")
-    assert missing.count == 2 and missing.summary == "2 returns"
-    assert [i.text.split()[0] for i in missing.items] == ["HOU-01", "HOU-02"]
+    # None, a draft and the one sent back: the rule's count, as the head's home counts it.
+    assert missing.count == 3 and missing.summary == "3 returns"
+    assert [i.text.split()[0] for i in missing.items] == ["HOU-01", "HOU-02", "HOU-04"]
     assert missing.items[1].detail == "Draft: was due by 21 November 2025"
+    assert missing.items[2].detail == "Sent back: was due by 21 November 2025"
+    # The page of missing returns the list links to holds the same three.
+    with time_machine.travel(NOW, tick=False):
+        linked = client.get("/returns/?state=missing").content.decode()
+    assert [code for code in ("HOU-01", "HOU-02", "HOU-03", "HOU-04") if code in linked] == [
+        "HOU-01",
+        "HOU-02",
+        "HOU-04",
+    ]
     sent_back = _list(home, "returns_sent_back")
     (item,) = sent_back.items
     indicator = work["sent_back"].indicator
     assert item.url == f"/returns/enter/{indicator.pk}/{P07}/"
     assert item.detail == "Sent back: The figure is last year's: check it"
     assert f'<a href="{item.url}">HOU-04 {indicator.title}, October 2025</a>' in html
-    assert 'Returns missing <span class="todo-count">(2 returns)</span>' in html
+    assert 'Returns missing <span class="todo-count">(3 returns)</span>' in html
     assert "Overdue" not in html
     # Finance's return is none of hers.
     assert "FIN-01" not in html
