@@ -412,6 +412,7 @@ def years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+@functools.lru_cache(maxsize=4096)
 def working_days_after(d: date, n: int) -> date:
     """The ``n``-th working day strictly after ``d``; ``d`` itself when ``n`` is 0.
 
