@@ -62,6 +62,7 @@ def set_publication(
     words: PublicationWords | None = None,
     reason: str = "",
     words_only: bool = False,
+    unpublished_only: bool = False,
 ) -> PublishedIndicator:
     """Publish ``indicator`` with ``words`` (or change the words of one published), or,
     with ``published=False``, withdraw it with a ``reason``. Only SMT and administrators
@@ -72,6 +73,9 @@ def set_publication(
     changes when nothing would (no empty audit entry). ``words_only`` changes the words of
     an indicator already published and refuses (ValidationError under ``published``) one
     withdrawn or never published: editing words never publishes by the way.
+    ``unpublished_only`` is the converse, for a request to publish (the API's ``POST``):
+    it refuses (``Conflict``, 409) an indicator already published, whose words residents
+    read now and the caller has not, instead of replacing them.
     """
     if not roles.may_sign_off(actor):
         raise PermissionDenied("Only SMT and administrators choose what is published.")
@@ -84,6 +88,8 @@ def set_publication(
                     "to change its words for residents"
                 }
             )
+        if unpublished_only and current is not None and current.is_published:
+            raise _already_published(indicator, current)
         return _publish(indicator, actor, current, words)
     return _withdraw(actor, current, reason)
 
@@ -124,16 +130,16 @@ def _publish(indicator, actor, current: PublishedIndicator | None, words) -> Pub
     return insert_first(
         record,
         winner=PublishedIndicator.objects.filter(indicator=indicator).first,
-        conflict=lambda winner: _published_meanwhile(indicator, winner),
+        conflict=lambda winner: _already_published(indicator, winner),
     )
 
 
-def _published_meanwhile(indicator: PerformanceIndicator, winner: PublishedIndicator) -> Conflict:
+def _already_published(indicator: PerformanceIndicator, winner: PublishedIndicator) -> Conflict:
     who = winner.published_by.get_full_name() or winner.published_by.get_username()
     return Conflict(
         {
-            "published": f"{indicator.code} has just been published by {who}: reload it "
-            "to read the words residents now see, and change them there if need be"
+            "published": f"{indicator.code} is already published (by {who}): read the "
+            "words residents now see, and change them there if need be"
         }
     )
 

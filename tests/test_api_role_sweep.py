@@ -318,7 +318,9 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     # Publication to residents: everyone reads the choices for the indicators they see;
     # SMT and administrators publish, reword and withdraw (the role is checked first).
     ("GET", "/api/v1/publications/"): EVERYONE,
-    ("POST", "/api/v1/publications/"): expect(403, smt=OK, admin=OK),
+    # The sweep's indicator is already published: past the permission, a request to
+    # publish it that would replace its words unread is refused (409).
+    ("POST", "/api/v1/publications/"): expect(403, smt=409, admin=409),
     ("GET", "/api/v1/publications/{id}/"): HOUSING_RECORD,
     ("PATCH", "/api/v1/publications/{id}/"): expect(403, smt=OK, admin=OK),
     ("POST", "/api/v1/publications/{id}/withdraw/"): expect(403, smt=OK, admin=OK),

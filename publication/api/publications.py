@@ -13,7 +13,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.errors import request_example
+from core.api.errors import ErrorDetailSerializer, example_response, request_example
 from departments import roles
 from departments.models import PerformanceIndicator
 from publication.models import PublishedIndicator, Theme
@@ -66,6 +66,19 @@ class WithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
+ALREADY_PUBLISHED = example_response(
+    409,
+    ErrorDetailSerializer,
+    "The indicator is already published (perhaps by someone else a moment ago): its words "
+    "are not replaced unread; change them with PATCH.",
+    "Already published",
+    {
+        "detail": "BV3 is already published (by Sam Smith): read the words residents now "
+        "see, and change them there if need be"
+    },
+)
+
+
 def _require_publisher(user) -> None:
     if not roles.may_sign_off(user):
         raise PermissionDenied("Only SMT and administrators choose what is published.")
@@ -84,7 +97,7 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(
         request=PublishSerializer,
-        responses={201: PublicationSerializer},
+        responses={201: PublicationSerializer, 409: ALREADY_PUBLISHED},
         examples=[
             request_example(
                 "Publish recycling",
@@ -98,7 +111,9 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         ],
     )
     def create(self, request):
-        """Publish an indicator with its words for residents (again, if withdrawn)."""
+        """Publish an indicator with its words for residents (again, if withdrawn). One
+        already published is refused (409): change its words with ``PATCH``, having read
+        them."""
         _require_publisher(request.user)
         incoming = PublishSerializer(data=request.data, context={"request": request})
         incoming.is_valid(raise_exception=True)
@@ -108,6 +123,7 @@ class PublicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             actor=request.user,
             published=True,
             words=PublicationWords(data["public_title"], data["public_description"], data["theme"]),
+            unpublished_only=True,
         )
         return Response(PublicationSerializer(record).data, status=status.HTTP_201_CREATED)
 

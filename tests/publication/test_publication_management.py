@@ -131,6 +131,38 @@ def test_the_api_publishes_rewords_and_withdraws_for_smt_only(published, sam, al
     assert api.get("/api/v1/public/indicators/F1/").status_code == 404
 
 
+def test_a_request_to_publish_an_indicator_already_published_never_replaces_its_words(
+    published, sam, ada
+):
+    api = APIClient()
+    api.force_authenticate(sam)
+    body = {
+        "indicator": published.f1.pk,
+        "public_title": "Bills paid on time",
+        "public_description": "Invoices paid within 30 days.",
+        "theme": "money",
+    }
+    assert api.post("/api/v1/publications/", body, format="json").status_code == 201
+    api.force_authenticate(ada)
+    again = api.post(
+        "/api/v1/publications/", {**body, "public_title": "Invoices paid"}, format="json"
+    )
+    assert again.status_code == 409, again.content
+    who = sam.get_full_name() or sam.get_username()
+    assert again.json() == {
+        "detail": f"F1 is already published (by {who}): read the words residents now see, "
+        "and change them there if need be"
+    }
+    stored = PublishedIndicator.objects.get(indicator=published.f1)
+    assert stored.public_title == "Bills paid on time"
+    assert list(stored.history.values_list("history_change_reason", flat=True)) == ["Published"]
+    # Having read them, the words are changed with PATCH.
+    reworded = api.patch(
+        f"/api/v1/publications/{stored.pk}/", {"public_title": "Invoices paid"}, format="json"
+    )
+    assert reworded.status_code == 200 and reworded.json()["public_title"] == "Invoices paid"
+
+
 def test_an_indicator_no_longer_in_use_cannot_be_published(published, sam):
     retired = IndicatorFactory(department=published.h1.department, is_active=False)
     api = APIClient()

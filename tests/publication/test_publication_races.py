@@ -33,6 +33,6 @@ def test_fifty_first_publications_of_an_indicator_never_answer_a_server_error(sa
     assert list(stored.history.values_list("history_change_reason", flat=True)) == ["Published"]
     who = sam.get_full_name() or sam.get_username()
     assert {r.json()["detail"] for r in responses if r.status_code == 409} <= {
-        f"H1 has just been published by {who}: reload it to read the words residents now "
-        "see, and change them there if need be"
+        f"H1 is already published (by {who}): read the words residents now see, and change "
+        "them there if need be"
     }
