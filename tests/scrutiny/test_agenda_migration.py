@@ -18,9 +18,9 @@ def test_repeated_whole_months_are_merged_keeping_every_different_note(migration
         ).pk
 
     first = put("The month as signed off.")
-    put("")  # the same request twice: nothing of its own
-    put("The month as signed off.")
-    put("Ask about repairs too.")
+    empty = put("")  # the same request twice: nothing of its own
+    same = put("The month as signed off.")
+    differing = put("Ask about repairs too.")
     other_meeting = put("", meeting_on=date(2026, 2, 9))
 
     migrations_database.migrate(AFTER)
@@ -28,4 +28,27 @@ def test_repeated_whole_months_are_merged_keeping_every_different_note(migration
     assert list(item.objects.order_by("pk").values_list("pk", "note")) == [
         (first, "The month as signed off.\n\nAsk about repairs too."),
         (other_meeting, ""),
+    ]
+    # Each change is in the audit trail: the note joined, and every copy removed.
+    history = apps.get_model("scrutiny", "HistoricalAgendaItem").objects.order_by("history_id")
+    assert list(history.values_list("id", "history_type", "history_change_reason", "note")) == [
+        (empty, "-", f"Removed: a repeat of agenda item {first} (migration)", ""),
+        (
+            same,
+            "-",
+            f"Removed: a repeat of agenda item {first} (migration)",
+            "The month as signed off.",
+        ),
+        (
+            first,
+            "~",
+            f"Note of agenda item {differing}, a repeat, added (migration)",
+            "The month as signed off.\n\nAsk about repairs too.",
+        ),
+        (
+            differing,
+            "-",
+            f"Removed: a repeat of agenda item {first} (migration)",
+            "Ask about repairs too.",
+        ),
     ]
