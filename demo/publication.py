@@ -6,7 +6,7 @@ from datetime import date
 
 from simple_history.utils import bulk_create_with_history
 
-from demo.timestamps import at
+from demo.timestamps import on_the_day
 from departments.models import PerformanceIndicator
 from publication.models import PublishedIndicator, Theme
 
@@ -78,9 +78,9 @@ PUBLISHED = {
 def publish_demo_indicators(smt_user, today: date) -> int:
     """Publish the dozen in bulk, with their history rows (one insert each way, rather
     than ``set_publication`` a dozen times: the seeding stays fast, and the rows are the
-    same the service would write), at 10:00 on ``today``: the same seed gives the same
-    rows on every run and database."""
-    now = at(today)
+    same the service would write), at 10:00 on ``today`` (``on_the_day``: never after the
+    seeding): the same seed gives the same rows on every run and database."""
+    now = on_the_day(today)
     indicators = PerformanceIndicator.objects.filter(code__in=PUBLISHED)
     rows = [
         PublishedIndicator(

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from demo.timestamps import at
+from demo.timestamps import on_the_day
 from departments.models import Department, PerformanceIndicator
 from partnerships.models import Partnership
 from reporting.signed_off import latest_signed_off_month
@@ -36,7 +36,7 @@ def build_scrutiny(*, members: list, head, smt, today: date) -> int:
     indicators = list(PerformanceIndicator.objects.filter(department=housing).order_by("code")[:2])
     meeting = today + timedelta(days=14)
     # Every step as of the seeding's day, not the clock's: the same council whenever seeded.
-    now = at(today)
+    now = on_the_day(today)
     services.put_to_committee(
         now=now,
         actor=smt,

@@ -14,6 +14,13 @@ def at(day: date, rng: random.Random | None = None) -> datetime:
     return timezone.make_aware(datetime.combine(day, moment))
 
 
+def on_the_day(today: date) -> datetime:
+    """The moment of a step the demo takes on its seeding's day: 10:00 that day, or the
+    clock's moment if 10:00 is still to come (a council seeded at 7:30 has nothing dated
+    after its seeding). The same moment whenever a past day is seeded."""
+    return min(at(today), timezone.now())
+
+
 def clamp_to(day: date, latest: date) -> date:
     return min(day, latest)
 
