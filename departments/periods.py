@@ -500,6 +500,27 @@ _UK_DATE_RE = re.compile(
 )
 _UK_SHORT_YEAR_RE = re.compile(r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}(?: .*)?")
 _SERIAL_RE = re.compile(r"(?P<days>[0-9]{1,7})(?:\.[0-9]+)?")
+# A date written in words, day first, as the product writes dates itself: "14 January 2027"
+# (or "14 Jan 2027"; any case). English month names, whatever the server's locale.
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_MONTH_NUMBERS = {name: number for number, name in enumerate(_MONTHS, start=1)} | {
+    name[:3]: number for number, name in enumerate(_MONTHS, start=1)
+}
+_MONTH_NUMBERS["sept"] = 9
+_WORDS_DATE_RE = re.compile(r"(?P<day>[0-9]{1,2}) (?P<month>[A-Za-z]+) (?P<year>[0-9]{4})")
 _DATE_FORMS = (
     "write it as 2026-04-01 or 01/04/2026, or as a date and time such as 2026-04-01T09:30:00+01:00"
 )
@@ -534,6 +555,8 @@ def london_date(text: str) -> date:
     - an en-GB written date, day first as UK councils type it, ``01/04/2026`` or
       ``1/4/2026``, optionally with a London time ``01/04/2026 09:30``. A two-digit year
       (``01/04/26``) is refused: it does not say its century;
+    - a date in words, day first, ``1 April 2026`` or ``1 Apr 2026``, as the product
+      writes dates (and as a form's hint gives them);
     - an Excel date serial, the whole number a date cell holds when its format is lost:
       ``46113`` is 2026-04-01. A fraction is the London time of day and is dropped.
       Only serials from 32874 (1 January 1990) to 73415 (31 December 2100) are taken.
@@ -560,6 +583,10 @@ def london_date(text: str) -> date:
         day = _calendar_date(text, match["year"], match["month"], match["day"], day_first=True)
         if match["hour"] is not None:
             _check_time(text, match)
+    elif (match := _WORDS_DATE_RE.fullmatch(text)) and (
+        month := _MONTH_NUMBERS.get(match["month"].lower())
+    ):
+        day = _calendar_date(text, match["year"], str(month), match["day"], day_first=False)
     elif _UK_SHORT_YEAR_RE.fullmatch(text):
         raise ValueError(
             f"{quoted(text)} has a two-digit year: write the year in full, such as 01/04/2026"

@@ -46,14 +46,21 @@ class CleanedFigures:
 # "12,345.5"): a decimal comma ("4,5", as much of Europe writes it) or a stray one would
 # otherwise be read as a different number without a word.
 _GROUPED = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")
+# A number as people write it, with an exponent as files and programs write one ("1e30",
+# "1E+3"; kept: a spreadsheet's CSV holds them). Python's Decimal takes more than this:
+# underscores ("1_000") and digits of other scripts ("١٢"), which no officer means as a
+# figure, so they are refused rather than read as a number nobody typed.
+_PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 def parse_decimal(raw: object) -> Decimal | None:
     """A Decimal from what a person typed or a file held; None when empty.
 
-    Spaces and a leading pound sign are allowed, and commas that separate thousands in
-    groups of three ("1,250"). Raises ValueError for anything that is not a number; its
-    message says why when a person could not tell (a decimal comma, a percent sign).
+    Spaces and a leading pound sign are allowed, commas that separate thousands in
+    groups of three ("1,250"), and an exponent ("1e3"); not underscores ("1_000") nor
+    digits other than 0 to 9, which Python's Decimal alone would take. Raises ValueError
+    for anything that is not a number; its message says why when a person could not tell
+    (a decimal comma, a percent sign, an underscore).
     """
     if raw is None:
         return None
@@ -80,6 +87,10 @@ def parse_decimal(raw: object) -> Decimal | None:
         text = text.replace(",", "")
     if text.endswith("%"):
         raise ValueError("has a percent sign: enter the number only, like 96.5")
+    if "_" in text:
+        raise ValueError("has an underscore: write the number with digits only, like 1000 or 1,250")
+    if not _PLAIN_NUMBER.fullmatch(text):
+        raise ValueError("not a number")
     try:
         number = Decimal(text)
     except InvalidOperation as error:
@@ -284,13 +295,16 @@ def clean_forecast(
     value: object = None,
     confidence: object = None,
     note: object = None,
+    sent: tuple[str, ...] = (),
 ) -> CleanedForecast:
     """Check a return's year-end forecast: a value in the indicator's unit with the
     confidence (on track, at risk, off track) and a sentence saying why, or nothing.
 
     ``year`` is the return's financial year (2025 for 2025-26) and ``has_annual_target``
     whether the indicator has a target for it: a forecast is rated against that annual
-    target, so without one it is refused, naming the field. The value obeys the return
+    target, so without one it is refused, naming the field the person sent: the first of
+    ``sent`` (the forecast fields the save gives or changes, when the others hold what is
+    stored) that is given, else the first given. The value obeys the return
     value's own rules (not negative, a percentage up to 100, the indicator's decimal
     places), whatever the indicator's year-to-date rule."""
     result = CleanedForecast()
@@ -319,7 +333,7 @@ def clean_forecast(
     if not given:
         return result
     if not has_annual_target:
-        first = given[0]
+        first = next((name for name in sent if name in given), given[0])
         return CleanedForecast(
             errors={
                 first: f"{FORECAST_LABELS[first]}: {indicator.code} has no annual target for "

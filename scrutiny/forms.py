@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from departments.form_fields import LondonDateField
 from departments.models import PerformanceIndicator
 from scrutiny.models import ITEM_TEXT_LIMIT, ItemKind, ScrutinyCommittee
 
@@ -42,13 +43,15 @@ class AskForm(forms.Form):
 
 
 class AgendaForm(forms.Form):
-    meeting_on = forms.DateField(
+    # The one date rule of every entry point (periods.london_date), which takes the words
+    # the hint gives; an unreadable date is refused naming the field and the forms taken.
+    # Typed as text, as before, so the words of the hint can be typed (a date picker
+    # would take none).
+    meeting_on = LondonDateField(
         label="Meeting date",
-        help_text="For example, 14 January 2027 or 2027-01-14.",
-        error_messages={
-            "required": "Give the meeting date.",
-            "invalid": "Give the meeting date as a date, such as 14 January 2027.",
-        },
+        widget=forms.TextInput,
+        help_text="For example, 14 January 2027, 14/01/2027 or 2027-01-14.",
+        error_messages={"required": "Give the meeting date."},
     )
     # Not capped here: the service says what is wrong with a month, naming it.
     period = forms.CharField(

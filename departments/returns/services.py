@@ -173,9 +173,16 @@ def prepare_return(
         value = None  # a ratio's value is always worked out from its figures
     # A save that names no forecast field (a PATCH of the value, an import file without
     # the forecast columns) leaves the stored forecast untouched and unchecked.
-    forecast_given = any(
-        raw is not KEEP for raw in (forecast_value, forecast_confidence, forecast_note)
+    forecast_sent = tuple(
+        name
+        for name, raw in (
+            ("forecast_value", forecast_value),
+            ("forecast_confidence", forecast_confidence),
+            ("forecast_note", forecast_note),
+        )
+        if raw is not KEEP
     )
+    forecast_given = bool(forecast_sent)
     (
         value,
         numerator,
@@ -216,6 +223,7 @@ def prepare_return(
             period_key,
             problem,
             (forecast_value, forecast_confidence, forecast_note),
+            sent=forecast_sent,
             stored=existing,
             target=target,
         )
@@ -378,12 +386,13 @@ def _cleaned_forecast(
     period_problem_found: str | None,
     given: tuple[object, object, object],
     *,
+    sent: tuple[str, ...],
     stored: KpiReturn | None,
     target: Target | None | object,
 ) -> tuple[CleanedForecast, Target | None | object]:
     """The checked forecast ``given`` (value, confidence, note; a field not given holds
     the stored one), and the target if it had to be read for it (so a submission does
-    not read it twice).
+    not read it twice). ``sent``: the names of the forecast fields the save gave.
 
     The annual target is read only for a forecast this save changes: one given exactly
     as ``stored`` holds it was checked when it was stored, and stays, even if the year's
@@ -403,8 +412,24 @@ def _cleaned_forecast(
     if target is _LOOK_UP:
         target = target_for(indicator, period)
     if target is None:
-        cleaned = clean_forecast(indicator, has_annual_target=False, **fields)
+        # Refused under the field the person changed (a PATCH of the note alone, or the
+        # note among the three sent again): not under a stored value they did not touch.
+        changed = tuple(name for name in sent if _changes_stored(name, cleaned, stored))
+        cleaned = clean_forecast(indicator, has_annual_target=False, sent=changed or sent, **fields)
     return cleaned, target
+
+
+def _changes_stored(name: str, cleaned: CleanedForecast, stored: KpiReturn | None) -> bool:
+    """Whether the checked forecast's field ``name`` differs from the stored return's
+    (a field that did not pass its own checks counts as changed)."""
+    if stored is None or cleaned.errors:
+        return True
+    mine = {
+        "forecast_value": cleaned.value,
+        "forecast_confidence": cleaned.confidence,
+        "forecast_note": cleaned.note,
+    }[name]
+    return mine != getattr(stored, name)
 
 
 def _not_editable_message(kpi_return: KpiReturn) -> str:

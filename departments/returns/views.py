@@ -153,14 +153,7 @@ def return_edit(request: HttpRequest, indicator_id: int, period_key: str) -> Htt
                     indicator=indicator,
                     period_key=period.key,
                     actor=request.user,
-                    value=data["value"],
-                    numerator=data["numerator"],
-                    denominator=data["denominator"],
-                    commentary=data["commentary"],
-                    improvement_action=data["improvement_action"],
-                    forecast_value=data["forecast_value"],
-                    forecast_confidence=data["forecast_confidence"],
-                    forecast_note=data["forecast_note"],
+                    **_shown_fields(request, data),
                     # A form opened before the return existed was based on "no return yet".
                     expected_version=0 if data["version"] is None else data["version"],
                     submit=data["action"] == "submit",
@@ -210,6 +203,27 @@ def return_edit(request: HttpRequest, indicator_id: int, period_key: str) -> Htt
         },
         status=400 if errors else 200,
     )
+
+
+# The return's fields the service takes from the form.
+_RETURN_FIELDS = (
+    "value",
+    "numerator",
+    "denominator",
+    "commentary",
+    "improvement_action",
+    "forecast_value",
+    "forecast_confidence",
+    "forecast_note",
+)
+
+
+def _shown_fields(request: HttpRequest, data: dict) -> dict:
+    """The return's fields as the form sent them, a field the page did not show (and so
+    did not post) being ``services.KEEP``: the forecast of an indicator whose year has lost
+    its target is kept, as the API's PATCH and an import without the columns keep it,
+    instead of being erased as an empty answer the officer never gave."""
+    return {name: data[name] if name in request.POST else services.KEEP for name in _RETURN_FIELDS}
 
 
 def _already_done(request: HttpRequest, conflict: StaleVersion) -> HttpResponse | None:

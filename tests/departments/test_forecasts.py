@@ -865,16 +865,81 @@ def test_a_patch_of_the_value_keeps_a_forecast_whose_target_was_removed(
     )
 
 
+def test_the_form_keeps_a_forecast_whose_target_was_removed_as_the_api_does(
+    client, alice, ada, target, indicator
+):
+    """The return form shows no forecast fields once the year's target is gone, so a save
+    of the form must keep the stored forecast (KEEP), not erase it as if the officer had
+    emptied it (before: history "Year-end forecast: 88.5 → –" as the officer's own edit)."""
+    client.force_login(alice)
+    created = _by_api(client, indicator, GOOD).json()
+    client.force_login(ada)
+    assert client.delete(f"/api/v1/targets/{target.pk}/").status_code == 204
+    client.force_login(alice)
+    url = f"/returns/enter/{indicator.pk}/{P07}/"
+    page = client.get(url).content.decode()
+    assert 'name="forecast_value"' not in page and 'name="forecast_note"' not in page
+
+    saved = client.post(
+        url,
+        {
+            "value": "93",
+            "commentary": "Steady.",
+            "improvement_action": "",
+            "version": created["version"],
+            "action": "save",
+        },
+    )
+
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    stored = KpiReturn.objects.get()
+    assert (stored.value, stored.commentary) == (Decimal("93"), "Steady.")
+    assert (stored.forecast_value, stored.forecast_confidence, stored.forecast_note) == (
+        Decimal("88.5"),
+        "at_risk",
+        "Tight.",
+    )
+    latest = return_history(stored)[0]
+    assert {c.label for c in latest.changes} == {"Value", "Commentary"}
+
+
+def test_a_patch_of_the_note_alone_without_a_target_is_refused_under_the_note(
+    client, alice, ada, target, indicator
+):
+    """Only the note is sent: the refusal is under forecast_note and names it, not under
+    the stored forecast value the request never mentioned."""
+    client.force_login(alice)
+    created = _by_api(client, indicator, GOOD).json()
+    client.force_login(ada)
+    assert client.delete(f"/api/v1/targets/{target.pk}/").status_code == 204
+    client.force_login(alice)
+
+    response = client.patch(
+        f"/api/v1/returns/{created['id']}/",
+        {"forecast_note": "New reason", "version": created["version"]},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "forecast_note": [NO_TARGET.replace("Year-end forecast", "Forecast explanation")]
+    }
+    assert KpiReturn.objects.get().forecast_note == "Tight."
+
+
 def test_a_forecast_sent_again_unchanged_is_not_checked_again(alice, target, indicator):
     saved = _save(indicator, alice, **GOOD)
     target.delete()
     kept = _save(indicator, alice, value="93", expected_version=saved.version, **GOOD)
     kept.refresh_from_db()
     assert (kept.value, kept.forecast_value) == (Decimal("93"), Decimal("88.5"))
-    # A changed forecast is checked: without the target it is refused.
+    # A changed forecast is checked: without the target it is refused, under the field
+    # that changed (the value and confidence were sent as stored).
     with pytest.raises(ValidationError) as refused:
         _save(indicator, alice, expected_version=kept.version, **{**GOOD, "forecast_note": "x"})
-    assert _messages(refused.value) == {"forecast_value": [NO_TARGET]}
+    assert _messages(refused.value) == {
+        "forecast_note": [NO_TARGET.replace("Year-end forecast", "Forecast explanation")]
+    }
 
 
 def _import_values(alice, indicators, value: str):

@@ -26,7 +26,13 @@ from departments.numbers import breakable
 from departments.returns.services import save_return
 from partnerships.models import Sla, SlaResult
 from partnerships.sla_results.services import enter_sla_result
-from tests.factories import DepartmentFactory, IndicatorFactory, ServiceFactory, SlaFactory
+from tests.factories import (
+    DepartmentFactory,
+    IndicatorFactory,
+    ServiceFactory,
+    SlaFactory,
+    TargetFactory,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
@@ -87,6 +93,64 @@ def test_thousands_in_groups_of_three_are_still_taken(client, alice, count):
 
     assert response.status_code == 201, response.content
     assert KpiReturn.objects.get().value == Decimal("1250000.5")
+
+
+UNDERSCORE = "has an underscore: write the number with digits only, like 1000 or 1,250"
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("1_000", UNDERSCORE),
+        ("1_000.5", UNDERSCORE),
+        ("\u0661\u0662", "must be a number, like 92.5"),  # Arabic-Indic digits: "12" to Decimal
+        ("\uff11\uff12", "must be a number, like 92.5"),  # full-width digits
+    ],
+)
+def test_a_number_only_pythons_decimal_would_read_is_refused_naming_the_field(
+    client, alice, count, typed, reason, django_capture_on_commit_callbacks
+):
+    """Python's Decimal reads "1_000" as 1000 and other scripts' digits as figures; the
+    API, the form and imports refused nothing of it before. Each entry point now refuses
+    it under the field given, and nothing stored changes."""
+    TargetFactory(indicator=count, financial_year=2026, annual_value=Decimal(1200))
+    kpi = save_return(indicator=count, period_key=P07, actor=alice, value="7")
+    client.force_login(alice)
+    url = f"/api/v1/returns/{kpi.pk}/"
+    upload = SimpleUploadedFile(
+        "r.csv", f"indicator_code,period,value\nLPI-HOU-01,{P07},{typed}\n".encode()
+    )
+
+    value = client.patch(url, {"value": typed}, content_type="application/json")
+    forecast = client.patch(
+        url,
+        {"forecast_value": typed, "forecast_confidence": "on_track", "forecast_note": "Steady."},
+        content_type="application/json",
+    )
+    job = _import(client, django_capture_on_commit_callbacks, "/api/v1/returns/import/", upload)
+
+    assert (value.status_code, value.json()) == (400, {"value": [f"Value {reason}"]})
+    assert (forecast.status_code, forecast.json()) == (
+        400,
+        {"forecast_value": [f"Year-end forecast {reason}"]},
+    )
+    assert job["errors"] == [{"row": 2, "column": "value", "message": f"Value {reason}"}]
+    stored = KpiReturn.objects.get()
+    assert (stored.value, stored.forecast_value, stored.version) == (Decimal("7"), None, 1)
+
+
+def test_an_exponent_is_still_read_as_files_write_it(client, alice, count):
+    """Kept on purpose: spreadsheets and programs write "1e3" and "1.5E+2"."""
+    client.force_login(alice)
+
+    response = client.post(
+        "/api/v1/returns/",
+        {"indicator": count.pk, "period": P07, "value": "1.5E+2"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 201, response.content
+    assert KpiReturn.objects.get().value == Decimal("150")
 
 
 @pytest.mark.parametrize("spelling", ["%", "Percent", " percentage ", "PCT"])

@@ -106,6 +106,10 @@ def test_the_day_the_clocks_go_back(text, expected):
         ("1/4/2026", date(2026, 4, 1)),
         ("04/01/2026", date(2026, 1, 4)),
         ("31/03/2026 23:30", date(2026, 3, 31)),  # London time, as written
+        # In words, day first, as the product writes dates and forms' hints give them.
+        ("14 January 2027", date(2027, 1, 14)),
+        ("1 apr 2026", date(2026, 4, 1)),
+        ("30 Sept 2026", date(2026, 9, 30)),
         # Excel date serials: days since 30 December 1899.
         ("46113", date(2026, 4, 1)),
         ("46112", date(2026, 3, 31)),
@@ -153,6 +157,9 @@ GENERAL = (
         ("9999-12-31T23:30:00-05:00", "'9999-12-31T23:30:00-05:00' is outside the dates this "
          "product takes: 1 January 1900 to 31 December 2100"),
         ("yesterday", f"'yesterday' {GENERAL}"),
+        ("31 February 2027", "'31 February 2027' is not a date in the calendar"),
+        ("14 Smarch 2027", f"'14 Smarch 2027' {GENERAL}"),
+        ("January 14 2027", f"'January 14 2027' {GENERAL}"),  # day first only
         ("2026/04/01", f"'2026/04/01' {GENERAL}"),
         ("20260401", f"'20260401' {GENERAL}"),
         ("-46113", f"'-46113' {GENERAL}"),

@@ -1,6 +1,9 @@
 """A committee's agenda (issue 20, item 2): the SMT puts months and indicators to it; its
 members see them, on the page and through the API; nobody else puts anything there."""
 
+import re
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
@@ -68,7 +71,10 @@ def test_a_committee_is_seen_by_its_members_not_by_other_members(client, committ
     ("change", "message"),
     [
         ({"meeting_on": ""}, "Give the meeting date."),
-        ({"meeting_on": "soon"}, "Give the meeting date as a date, such as 14 January 2027."),
+        (
+            {"meeting_on": "soon"},
+            "Meeting date: &#x27;soon&#x27; is not a date: write it as 2026-04-01 or 01/04/2026",
+        ),
         ({"period": ""}, "Give the month, such as 2026-27-P06."),
         ({"note": "x" * 501}, "Keep the note to 500 characters or fewer."),
     ],
@@ -81,6 +87,24 @@ def test_a_bad_agenda_item_is_refused_naming_its_field(
     assert message in refused.content.decode()
     assert "This field is required." not in refused.content.decode()
     assert not AgendaItem.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "typed", ["14 January 2027", "14 Jan 2027", "14/01/2027", "2027-01-14", " 14 january 2027 "]
+)
+def test_the_meeting_date_is_taken_as_the_hint_writes_it_and_as_the_other_forms_take_dates(
+    client, sam, committee, signed_council, typed
+):
+    """The form's hint gives "14 January 2027": a date in those words is the meeting date
+    (before, the form refused the hint's own example)."""
+    client.force_login(sam)
+    form = client.get(reverse("scrutiny:committee", args=[committee.pk])).content.decode()
+    assert "For example, 14 January 2027" in form
+    put = _put(client, sam, committee, meeting_on=typed)
+    assert put.status_code == 302, re.findall(r"is not a date[^<]*", put.content.decode())
+    assert AgendaItem.objects.get().meeting_on == date(2027, 1, 14)
+    page = client.get(reverse("scrutiny:committee", args=[committee.pk])).content.decode()
+    assert "14 January 2027" in page
 
 
 @pytest.mark.parametrize("with_indicator", [False, True], ids=["whole month", "indicator"])
