@@ -330,14 +330,8 @@ def _deliver(
         body=email.body(window),
         connection=connection,
     )
-    if outcome == NO_EMAIL:
-        summary.skipped_no_email += 1
-    elif outcome == ALREADY_SENT:
-        summary.already_sent += 1
-    elif outcome == FAILED:
-        summary.failed += 1
-    else:
-        summary.emails_sent += 1
+    count_outcome(summary, outcome)
+    if outcome == SENT:
         if email.kind == OFFICER_DIGEST:
             summary.officers += 1
         else:
@@ -346,6 +340,20 @@ def _deliver(
 
 # What ``send_logged`` did with one email.
 SENT, NO_EMAIL, ALREADY_SENT, FAILED = "sent", "no_email", "already_sent", "failed"
+# The reminder summaries' counter of each outcome.
+_COUNTED_AS = {
+    SENT: "emails_sent",
+    NO_EMAIL: "skipped_no_email",
+    ALREADY_SENT: "already_sent",
+    FAILED: "failed",
+}
+
+
+def count_outcome(summary, outcome: str) -> None:
+    """Add one ``send_logged`` outcome to a reminder run's summary: every run's summary
+    counts ``emails_sent``, ``skipped_no_email``, ``already_sent`` and ``failed``."""
+    field = _COUNTED_AS[outcome]
+    setattr(summary, field, getattr(summary, field) + 1)
 
 
 def send_logged(

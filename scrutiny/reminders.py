@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from departments.models import Membership, ReminderLog, Role
-from departments.reminders import ALREADY_SENT, FAILED, NO_EMAIL, send_logged
+from departments.reminders import count_outcome, send_logged
 from scrutiny.models import ScrutinyItem
 
 SCRUTINY_OVERDUE = "scrutiny_overdue"  # ReminderLog.kind
@@ -110,14 +110,7 @@ def send_scrutiny_reminders(*, today: date | None = None) -> ScrutinyReminderSum
                 body=body,
                 connection=connection,
             )
-            if outcome == NO_EMAIL:
-                summary.skipped_no_email += 1
-            elif outcome == ALREADY_SENT:
-                summary.already_sent += 1
-            elif outcome == FAILED:
-                summary.failed += 1
-            else:
-                summary.emails_sent += 1
+            count_outcome(summary, outcome)
     finally:
         connection.close()
     return summary

@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from departments.reminders import ALREADY_SENT, FAILED, NO_EMAIL, send_logged
+from departments.reminders import count_outcome, send_logged
 from departments.roles import Role
 from partnerships.contracts.selectors import NoticeDue, notices_due_for
 from partnerships.models import Partnership
@@ -106,14 +106,7 @@ def send_notice_reminders(*, today: date | None = None) -> NoticeReminderSummary
                 body=body,
                 connection=connection,
             )
-            if outcome == NO_EMAIL:
-                summary.skipped_no_email += 1
-            elif outcome == ALREADY_SENT:
-                summary.already_sent += 1
-            elif outcome == FAILED:
-                summary.failed += 1
-            else:
-                summary.emails_sent += 1
+            count_outcome(summary, outcome)
     finally:
         connection.close()
     return summary
