@@ -205,25 +205,15 @@ def return_edit(request: HttpRequest, indicator_id: int, period_key: str) -> Htt
     )
 
 
-# The return's fields the service takes from the form.
-_RETURN_FIELDS = (
-    "value",
-    "numerator",
-    "denominator",
-    "commentary",
-    "improvement_action",
-    "forecast_value",
-    "forecast_confidence",
-    "forecast_note",
-)
-
-
 def _shown_fields(request: HttpRequest, data: dict) -> dict:
     """The return's fields as the form sent them, a field the page did not show (and so
     did not post) being ``services.KEEP``: the forecast of an indicator whose year has lost
     its target is kept, as the API's PATCH and an import without the columns keep it,
     instead of being erased as an empty answer the officer never gave."""
-    return {name: data[name] if name in request.POST else services.KEEP for name in _RETURN_FIELDS}
+    return {
+        name: data[name] if name in request.POST else services.KEEP
+        for name in services.ENTERED_FIELDS
+    }
 
 
 def _already_done(request: HttpRequest, conflict: StaleVersion) -> HttpResponse | None:
