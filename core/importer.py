@@ -427,6 +427,9 @@ def _one_pass(
     checking = stage == "checking"
     declared = getattr(handler, "columns", None)
     read = None if declared is None else {*declared, *handler.required_columns}
+    # Looked up once, not for each of up to 200,000 rows.
+    writes_atomically = getattr(handler, "writes_atomically", False)
+    handle = handler.check_row if checking else handler.write_row
 
     def report() -> None:
         if stage is None:
@@ -452,15 +455,13 @@ def _one_pass(
                 found += _errors_from(error, row_number, handler)
         if not found:
             try:
-                if checking:
-                    outcome = handler.check_row(row_number, row)
-                elif getattr(handler, "writes_atomically", False):
-                    # The handler checks before it writes, and writes in one atomic
-                    # step: a savepoint per row here would only double the queries.
-                    outcome = handler.write_row(row_number, row)
+                if checking or writes_atomically:
+                    # A handler that checks before it writes, and writes in one atomic
+                    # step, needs no savepoint per row: it would only double the queries.
+                    outcome = handle(row_number, row)
                 else:
                     with transaction.atomic():
-                        outcome = handler.write_row(row_number, row)
+                        outcome = handle(row_number, row)
             except ValidationError as error:
                 found = _errors_from(error, row_number, handler)
         if found:

@@ -5,10 +5,13 @@ thousands of rows in a handful of statements.
 The referrals come checked (``services.check_referral``, the rules of every single
 write); this module only writes them. Two ways, with the same rows as the result:
 
-- PostgreSQL: ``COPY`` (psycopg 3's ``cursor.copy()``) of the new referrals, with ids
-  taken from the table's sequence first (one query) so their history rows can name them,
-  then ``COPY`` of the history rows. Changed referrals are copied into a temporary table
-  and written with one ``UPDATE … FROM`` (no CASE per row, as ``bulk_update`` builds).
+- PostgreSQL: ``COPY`` (psycopg 3's ``cursor.copy()``) of the batch into a temporary
+  table, then one statement that writes the referrals from it and their history rows from
+  what it wrote (``INSERT … RETURNING`` feeding the history's ``INSERT``): the ids come
+  from the table's own default, and the history rows are made by the database from the
+  rows as stored, so neither ids nor history rows travel from Python. Changed referrals
+  are written the same way, with one ``UPDATE … FROM`` (no CASE per row, as
+  ``bulk_update`` builds) whose ``RETURNING`` feeds the history.
 - any other database (SQLite, the embedded default): the ORM's bulk inserts, through
   simple-history's ``bulk_create_with_history``, and for changed referrals an
   ``INSERT … ON CONFLICT (id) DO UPDATE`` (every row exists, so each is updated) with
@@ -22,7 +25,7 @@ referral's fields as written. Counting the referrals into the monthly summaries
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.db import connection
@@ -30,7 +33,7 @@ from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from core.copying import copy_rows, next_ids
+from core.copying import copy_rows
 from departments.models import Referral
 from departments.referrals.services import CheckedReferral
 
@@ -89,44 +92,73 @@ def write_referrals(
 
 # --- PostgreSQL: COPY ----------------------------------------------------------------------
 
+# Temporary tables made like the referrals' (no index, no constraint, not logged), dropped
+# at the end of the transaction; emptied after each batch.
+_NEW_TABLE = "referral_import_new"
+_CHANGES_TABLE = "referral_import_changes"
+
 
 def _copy_created(created: Sequence[CheckedReferral], actor, reason: str, now: datetime) -> None:
     if not created:
         return
-    # Ids first, so the history rows can name their referrals.
-    ids = next_ids(Referral, len(created))
-    rows = [(pk, *fields, actor.pk, now) for pk, fields in zip(ids, created, strict=True)]
-    with connection.cursor() as cursor:
-        copy_rows(cursor, Referral, COLUMNS, rows)
-        history = (row + (now, reason, "+", actor.pk) for row in rows)
-        copy_rows(cursor, HistoricalReferral, HISTORY_COLUMNS, history)
-
-
-# A temporary table for the changed referrals of a batch, dropped at the end of the
-# transaction; its rows are cleared after each batch.
-_CHANGES_TABLE = "referral_import_changes"
+    actor_id = actor.pk
+    # The temporary table's id holds the row's place in the batch: the stored referrals
+    # take their ids from the table's sequence in that order, as the file lists them.
+    rows = ((place, *fields, actor_id, now) for place, fields in enumerate(created))
+    _copy_then(
+        rows,
+        _NEW_TABLE,
+        # Our own quoted table and column names only; values are bound.
+        f"INSERT INTO {{table}} ({_names(COLUMNS[1:])}) "  # noqa: S608
+        f"SELECT {_names(COLUMNS[1:])} FROM batch ORDER BY id",
+        [now, reason, "+", actor_id],
+    )
 
 
 def _copy_changed(changed: Sequence[Referral], actor, reason: str, now: datetime) -> None:
     if not changed:
         return
+    rows = (tuple(getattr(referral, name) for name in COLUMNS) for referral in changed)
     quote = connection.ops.quote_name
-    table = quote(Referral._meta.db_table)
-    rows = [tuple(getattr(referral, name) for name in COLUMNS) for referral in changed]
+    assignments = ", ".join(f"{quote(c)} = changes.{quote(c)}" for c in CHANGED_COLUMNS)
+    _copy_then(
+        rows,
+        _CHANGES_TABLE,
+        f"UPDATE {{table}} SET {assignments} FROM batch AS changes "  # noqa: S608
+        "WHERE {table}.id = changes.id",
+        [now, reason, "~", actor.pk],
+    )
+
+
+def _copy_then(rows: Iterable[tuple], temporary: str, write: str, history: list) -> None:
+    """COPY ``rows`` (in ``COLUMNS``' order) into the ``temporary`` table, then in one
+    statement run ``write`` (an INSERT or UPDATE of the referrals' ``{table}`` from the
+    rows, named ``batch``) and add a history row for each referral it wrote, as written,
+    with ``history``'s date, reason, type and user; the temporary table is emptied."""
+    table = connection.ops.quote_name(Referral._meta.db_table)
+    history_table = connection.ops.quote_name(HistoricalReferral._meta.db_table)
+    write = write.format(table=table)
+    # Only our own quoted table and column names are spliced in; values are bound.
+    sql = (
+        f"WITH batch AS (SELECT * FROM {temporary}), "  # noqa: S608
+        f"written AS ({write} RETURNING {table}.*) "
+        f"INSERT INTO {history_table} ({_names(HISTORY_COLUMNS)}) "
+        f"SELECT {_names(COLUMNS)}, %s, %s, %s, %s FROM written"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_CHANGES_TABLE} (LIKE {table}) ON COMMIT DROP"
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {temporary} (LIKE {table}) ON COMMIT DROP"
         )
-        copy_rows(cursor, Referral, COLUMNS, rows, table=_CHANGES_TABLE)
-        assignments = ", ".join(f"{quote(c)} = changes.{quote(c)}" for c in CHANGED_COLUMNS)
-        # Only our own quoted table and column names are spliced in.
-        cursor.execute(
-            f"UPDATE {table} SET {assignments} FROM {_CHANGES_TABLE} AS changes "  # noqa: S608
-            f"WHERE {table}.id = changes.id"
-        )
-        cursor.execute(f"TRUNCATE {_CHANGES_TABLE}")
-        history = (row + (now, reason, "~", actor.pk) for row in rows)
-        copy_rows(cursor, HistoricalReferral, HISTORY_COLUMNS, history)
+        copy_rows(cursor, Referral, COLUMNS, rows, table=temporary)
+        cursor.execute(sql, history)
+        # Emptied, not deleted from: deleted rows would stay in the table until the
+        # transaction ends, and every later batch would read past them.
+        cursor.execute(f"TRUNCATE {temporary}")
+
+
+def _names(columns: Sequence[str]) -> str:
+    quote = connection.ops.quote_name
+    return ", ".join(quote(column) for column in columns)
 
 
 # --- any database: the ORM -----------------------------------------------------------------

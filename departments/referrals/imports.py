@@ -23,6 +23,8 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from core.importer import Outcome, percent_cell_problem
@@ -56,8 +58,24 @@ COMPARED_FIELDS = (
 # may say more, such as its date system). A file holds few distinct ones, and reading
 # the text again gives the same answer; the caches are emptied past this many entries.
 CACHED_CELLS = 10_000
+_UNREAD = object()  # a text not yet in a cache (None is a value read: an empty cell)
 # A whole number of days as a spreadsheet may write it ("5", or "5.0" from JSON).
 _DAYS_RE = re.compile(r"(?P<digits>[0-9]+)(?:\.0+)?")
+
+
+def _referrals_named(references: set[str]) -> QuerySet[Referral]:
+    """The stored referrals whose reference is one of ``references``."""
+    if connection.vendor != "postgresql":
+        return Referral.objects.filter(reference__in=references)
+    # One array bound as one value, not an IN list of a value each: Django and psycopg
+    # spent longer building a query of 1,000 values in Python than PostgreSQL running it.
+    quote = connection.ops.quote_name
+    column = f"{quote(Referral._meta.db_table)}.{quote('reference')}"
+    # Our own quoted table and column names only; the references are bound.
+    named = RawSQL(  # noqa: S611
+        f"{column} = ANY(%s)", (sorted(references),), output_field=BooleanField()
+    )
+    return Referral.objects.filter(named)
 
 
 class ReferralRowHandler:
@@ -145,7 +163,7 @@ class ReferralRowHandler:
         # "Not empty" said again, as the unique index on references says it: PostgreSQL
         # proves an IN list of more than 100 values implies it no more, and would read
         # every referral instead of the index (0.4 s a chunk at a million referrals).
-        stored = Referral.objects.filter(reference__in=references).exclude(reference="").order_by()
+        stored = _referrals_named(references).exclude(reference="").order_by()
         if connection.in_atomic_block:
             # The writing pass: the referrals it will change are locked until the import
             # commits, as a single resolve locks its one, so a department resolving one
@@ -154,12 +172,23 @@ class ReferralRowHandler:
         self.stored = {r.reference: r for r in stored} if references else {}
 
     def _department(self, code: str, field: str, errors: dict) -> Department | None:
-        department = self.departments.get(code.strip())
+        # A cell's text is usually the code as it is (CSV cells come stripped).
+        department = self.departments.get(code) or self.departments.get(code.strip())
         if department is None:
             errors[field] = (
                 f"Unknown department {quoted(code)}" if code else "Enter the department code"
             )
         return department
+
+    def _dates_of(self, row: dict[str, str], errors: dict) -> dict[str, date | None]:
+        """The row's dates by column (``DATE_COLUMNS``), each text read once per file."""
+        known, dates = self._dates, {}
+        for name in DATE_COLUMNS:
+            text = row.get(name, "")
+            # Plain text only: a workbook's cell may say more (its date system).
+            read = known.get(text) if type(text) is str else None
+            dates[name] = read if read is not None or not text else self._date(text, name, errors)
+        return dates
 
     def _date(self, text: str, field: str, errors: dict) -> date | None:
         if type(text) is str and (known := self._dates.get(text)) is not None:
@@ -178,8 +207,8 @@ class ReferralRowHandler:
         return read
 
     def _agreed_days(self, cell: str, errors: dict) -> int | None:
-        if type(cell) is str and cell in self._days:
-            return self._days[cell]
+        if type(cell) is str and (days := self._days.get(cell, _UNREAD)) is not _UNREAD:
+            return days
         problems = len(errors)
         days = self._read_days(cell, errors)
         if type(cell) is str and len(errors) == problems:
@@ -265,7 +294,7 @@ class ReferralRowHandler:
                 )
         source = self._department(row.get("from_department", ""), "from_department", errors)
         target = self._department(row.get("to_department", ""), "to_department", errors)
-        dates = {name: self._date(row.get(name, ""), name, errors) for name in DATE_COLUMNS}
+        dates = self._dates_of(row, errors)
         if stored is not None:
             for name in STEP_COLUMNS:
                 recorded = getattr(stored, name)
