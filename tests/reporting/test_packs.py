@@ -273,3 +273,30 @@ def test_without_a_chart_renderer_the_pack_says_so_instead_of_failing(
     text = " ".join(pdf_pages(content, tmp_path))
     assert text.count("could not be drawn on this server") == 4  # RAG, contract, combined ×2
     assert "Data behind “Contract health over the last 24 months”" in text
+
+
+def test_the_chart_renderer_starts_before_the_packs_figures_are_gathered(
+    evidence, audrey, tmp_path, monkeypatch
+):
+    """Its browser starts in the background (about two seconds), meanwhile the figures
+    are read from the database, rather than one after the other."""
+    import kaleido
+
+    from reporting.reports.packs import monthly_files
+
+    order = []
+
+    def no_browser(*args, **kwargs):
+        order.append("chart renderer")
+        raise RuntimeError("Chromium not found")
+
+    gather = monthly_files.monthly_pack
+    monkeypatch.setattr(kaleido, "start_sync_server", no_browser)
+    monkeypatch.setattr(
+        monthly_files,
+        "monthly_pack",
+        lambda **kwargs: order.append("figures") or gather(**kwargs),
+    )
+    _, _, content = monthly(audrey).build("pdf")
+    assert order == ["chart renderer", "figures"]
+    assert "Monthly performance pack" in " ".join(pdf_pages(content, tmp_path))

@@ -29,16 +29,20 @@ class MonthlyPackReport(Pack):
     needs = MONTH
 
     def build(self, file_format: str, progress: Progress = no_progress) -> tuple[str, str, bytes]:
+        if file_format == "pdf":
+            return self.filename("pdf"), PDF_CONTENT_TYPE, self._pdf(progress)
         pack = monthly_pack(user=self.user, parameters=self.parameters)
         progress(40)
-        if file_format == "pdf":
-            return self.filename("pdf"), PDF_CONTENT_TYPE, self._pdf(pack, progress)
         if file_format == "xlsx":
             return self.filename("xlsx"), XLSX_CONTENT_TYPE, self._workbook(pack)
         raise ValueError(f"the monthly pack has no {file_format} format")
 
-    def _pdf(self, pack: MonthlyPack, progress: Progress) -> bytes:
+    def _pdf(self, progress: Progress) -> bytes:
+        # The chart renderer starts its browser in the background (about two seconds),
+        # so it is opened before the pack's figures are gathered, not after.
         with chart_renderer() as draw:
+            pack = monthly_pack(user=self.user, parameters=self.parameters)
+            progress(40)
             overview_images = [draw(chart) for chart in pack.overview_charts]
             partnership_images = [(s, draw(s.chart)) for s in pack.partnerships]
             combined_images = [(c, draw(c.trend), draw(c.scatter)) for c in pack.combined]
