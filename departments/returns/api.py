@@ -21,6 +21,7 @@ from departments.imports.api import (
 from departments.models import Department, ForecastConfidence, KpiReturn, PerformanceIndicator
 from departments.rating import Rag, Timeliness, return_timeliness
 from departments.returns import selectors, services
+from departments.returns.changes import ENTERED_FIELDS
 from departments.returns.filters import ReturnFilter
 
 TIMELINESS_HELP = (
@@ -74,7 +75,7 @@ class KpiReturnSerializer(serializers.ModelSerializer):
             "period_start",
             "period_end",
             "financial_year",
-            *services.ENTERED_FIELDS,
+            *ENTERED_FIELDS,
             "forecast_rag",
             "forecast_flag",
             "state",

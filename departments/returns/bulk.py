@@ -23,6 +23,7 @@ from simple_history.utils import bulk_create_with_history
 from departments.figures_generation import figures_changed
 from departments.models import KpiReturn, PerformanceIndicator
 from departments.rating import COUNTED_STATES
+from departments.returns.changes import ENTERED_FIELDS
 from departments.returns.ratings import recount_ratings_of_returns
 
 
@@ -80,14 +81,7 @@ def locked_returns(
 
 # What a save of a return's figures can change in a stored return (``prepare_return``).
 SAVED_FIELDS = (
-    "value",
-    "numerator",
-    "denominator",
-    "commentary",
-    "improvement_action",
-    "forecast_value",
-    "forecast_confidence",
-    "forecast_note",
+    *ENTERED_FIELDS,
     "state",
     "submitted_by",
     "submitted_at",

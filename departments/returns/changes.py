@@ -11,7 +11,9 @@ from departments import history
 from departments.models import ForecastConfidence, KpiReturn, ReturnState
 from departments.numbers import format_figure
 
-TRACKED_FIELDS = (
+# What a person enters on a return (the form's and the API's writable figures and words):
+# each a keyword of ``prepare_return`` and ``save_return``.
+ENTERED_FIELDS = (
     "value",
     "numerator",
     "denominator",
@@ -20,9 +22,8 @@ TRACKED_FIELDS = (
     "forecast_value",
     "forecast_confidence",
     "forecast_note",
-    "state",
-    "sent_back_reason",
 )
+TRACKED_FIELDS = (*ENTERED_FIELDS, "state", "sent_back_reason")
 FIELD_LABELS = {
     "value": "Value",
     "numerator": "Numerator",

@@ -120,19 +120,6 @@ class _Keep:
 # means for a field (issue 14: an absent column never blanks what is stored).
 KEEP = _Keep()
 
-# What a person enters on a return (the form's and the API's writable figures and words):
-# each a keyword of ``prepare_return`` and ``save_return``.
-ENTERED_FIELDS = (
-    "value",
-    "numerator",
-    "denominator",
-    "commentary",
-    "improvement_action",
-    "forecast_value",
-    "forecast_confidence",
-    "forecast_note",
-)
-
 
 def _kept(given: object, stored: object, empty: object) -> object:
     """``given``, or for KEEP the stored value (``empty`` when there is none yet)."""

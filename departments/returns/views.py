@@ -28,6 +28,7 @@ from departments.models import (
 from departments.numbers import plain_figure, whole_number
 from departments.periods import date_in_words
 from departments.returns import selectors, services
+from departments.returns.changes import ENTERED_FIELDS
 from departments.returns.filters import EVERY_PERIOD, ReturnFilter
 from departments.returns.forms import ReasonForm, ReturnForm, SignOffForm
 from departments.returns.services import StaleVersion
@@ -210,10 +211,7 @@ def _shown_fields(request: HttpRequest, data: dict) -> dict:
     did not post) being ``services.KEEP``: the forecast of an indicator whose year has lost
     its target is kept, as the API's PATCH and an import without the columns keep it,
     instead of being erased as an empty answer the officer never gave."""
-    return {
-        name: data[name] if name in request.POST else services.KEEP
-        for name in services.ENTERED_FIELDS
-    }
+    return {name: data[name] if name in request.POST else services.KEEP for name in ENTERED_FIELDS}
 
 
 def _already_done(request: HttpRequest, conflict: StaleVersion) -> HttpResponse | None:
