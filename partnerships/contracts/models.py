@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -25,15 +25,14 @@ SECTION_52_MINIMUM_KPIS = 3
 # Section 71(5): a notice under section 71(4) is published within 30 days.
 PUBLICATION_DAYS = 30
 
-_PERCENT = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
-
 
 def _threshold(name: str, help_text: str) -> models.DecimalField:
     return models.DecimalField(
         max_digits=5,
         decimal_places=2,
         default=DEFAULT_THRESHOLDS[name],
-        validators=_PERCENT,
+        # Its range (0 to 100) is checked once, with the order of the thresholds, by
+        # Thresholds.problem through clean(): a field validator gave a second message.
         help_text=help_text,
     )
 

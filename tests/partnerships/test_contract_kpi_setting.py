@@ -177,3 +177,28 @@ def test_the_page_the_api_and_the_service_refuse_and_allow_the_same_people(
         contract = client.get(f"/partnerships/{partnership.pk}/contract/").content.decode()
         assert "/contract/kpis/new/" not in contract
         assert f"/contract-kpis/{kpi.pk}/edit/" not in contract
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("good_from", "150"), ("serious_share_inadequate", "-1")]
+)
+def test_a_threshold_out_of_range_gets_one_message_on_the_page_and_the_api(
+    client, partnership, sla, ada, field, value
+):
+    client.force_login(ada)
+    message = "A threshold is a percentage between 0 and 100."
+    page = client.post(
+        f"/partnerships/{partnership.pk}/contract/kpis/new/",
+        {**FORM, "slas": [sla.pk], field: value},
+    )
+    assert page.status_code == 400
+    assert page.context["form"].errors[field] == [message]
+    body = {"partnership": partnership.pk, "title": "Availability", "measure": "slas"}
+    api = client.post(
+        "/api/v1/contract-kpis/",
+        {**body, "slas": [sla.pk], field: value},
+        content_type="application/json",
+    )
+    assert api.status_code == 400
+    assert api.json()[field] == [message]
+    assert not ContractKpi.objects.exists()
