@@ -501,23 +501,12 @@ _UK_DATE_RE = re.compile(
 _UK_SHORT_YEAR_RE = re.compile(r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}(?: .*)?")
 _SERIAL_RE = re.compile(r"(?P<days>[0-9]{1,7})(?:\.[0-9]+)?")
 # A date written in words, day first, as the product writes dates itself: "14 January 2027"
-# (or "14 Jan 2027"; any case). English month names, whatever the server's locale.
-_MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
-_MONTH_NUMBERS = {name: number for number, name in enumerate(_MONTHS, start=1)} | {
-    name[:3]: number for number, name in enumerate(_MONTHS, start=1)
+# (or "14 Jan 2027"; any case). The month names the product writes (_MONTH_NAMES),
+# whatever the server's locale.
+_MONTH_NUMBERS = {
+    form.lower(): number
+    for number, name in enumerate(_MONTH_NAMES, start=1)
+    for form in (name, name[:3])
 }
 _MONTH_NUMBERS["sept"] = 9
 _WORDS_DATE_RE = re.compile(r"(?P<day>[0-9]{1,2}) (?P<month>[A-Za-z]+) (?P<year>[0-9]{4})")
