@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from core.form_errors import error_list, form_error_list
 from departments import roles
+from departments.periods import date_in_words
 from partnerships.contracts import breach_notices, breaches, services
 from partnerships.contracts.forms import PerformanceNoticeForm, WithdrawForm
 from partnerships.contracts.models import PerformanceNotice, PlanState, RectificationPlan
@@ -37,7 +38,10 @@ def _form(partnership, data=None, initial=None) -> PerformanceNoticeForm:
     form.fields["plan"].choices = [
         ("", "None"),
         *(
-            (str(p.pk), f"{p.action[:80]} (due {p.due_date:%-d %B %Y}, {p.get_state_display()})")
+            (
+                str(p.pk),
+                f"{p.action[:80]} (due {date_in_words(p.due_date)}, {p.get_state_display()})",
+            )
             for p in plans.order_by("due_date", "pk")
         ),
     ]

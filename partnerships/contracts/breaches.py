@@ -18,6 +18,7 @@ from django.utils import timezone
 from core.concurrency import Conflict
 from departments import history
 from departments.numbers import text_errors
+from departments.periods import date_in_words
 from partnerships.contracts.details import notice_record_details
 from partnerships.contracts.models import (
     ActionTaken,
@@ -55,11 +56,11 @@ def _problems(
     if not what_happened.strip():
         problems["what_happened"] = "Say what happened."
     if occurred_on > today:
-        problems["occurred_on"] = f"The day cannot be after today ({today:%-d %B %Y})."
+        problems["occurred_on"] = f"The day cannot be after today ({date_in_words(today)})."
     elif occurred_on < partnership.start_date:
         problems["occurred_on"] = (
             f"When it happened cannot be before the contract started "
-            f"({partnership.start_date:%-d %B %Y})."
+            f"({date_in_words(partnership.start_date)})."
         )
     if action_taken not in ActionTaken.values:
         problems["action_taken"] = "Choose the action taken."
@@ -86,7 +87,7 @@ def _problems(
             problems["plan"] = "That plan was met: the supplier improved, so no notice is due."
         elif plan.state == PlanState.OPEN and plan.due_date >= occurred_on:
             problems["plan"] = (
-                f"That plan is due on {plan.due_date:%-d %B %Y}: until then the supplier "
+                f"That plan is due on {date_in_words(plan.due_date)}: until then the supplier "
                 "still has its opportunity to improve."
             )
     elif plan is not None and plan.partnership_id != partnership.pk:

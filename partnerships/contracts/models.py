@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from departments.numbers import TEXT_LIMIT
+from departments.periods import date_in_words
 from departments.roles import scope_for
 from partnerships.contracts.ratings import DEFAULT_THRESHOLDS, Rating, Thresholds
 from partnerships.querysets import _PartnershipOwnedQuerySet
@@ -306,7 +307,7 @@ class RectificationPlan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Rectification plan due {self.due_date:%-d %B %Y}"
+        return f"Rectification plan due {date_in_words(self.due_date)}"
 
 
 class NoticeKind(models.TextChoices):
@@ -415,7 +416,7 @@ class PerformanceNotice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.occurred_on:%-d %B %Y}"
+        return f"{self.get_kind_display()}: {date_in_words(self.occurred_on)}"
 
     @property
     def is_approved(self) -> bool:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from core.concurrency import Conflict
 from departments import history, roles
 from departments.numbers import text_errors
-from departments.periods import years_after
+from departments.periods import date_in_words, years_after
 from partnerships.contracts import notices
 from partnerships.contracts.details import assessment_details
 from partnerships.contracts.evidence import evidence_for
@@ -175,8 +175,9 @@ def start_assessment(
     if start < partnership.start_date or end > partnership.end_date:
         raise ValidationError(
             {
-                "period_start": "The period must lie within the contract term "
-                f"({partnership.start_date:%-d %B %Y} to {partnership.end_date:%-d %B %Y})."
+                "period_start": "The period must lie within the contract term ("
+                f"{date_in_words(partnership.start_date)} to "
+                f"{date_in_words(partnership.end_date)}).",
             }
         )
     assessment = Assessment(partnership=partnership, kind=kind, period_start=start, period_end=end)
