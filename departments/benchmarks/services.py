@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from core.importer import Outcome
@@ -212,17 +212,7 @@ def save_metric(
         metric.unit = indicator.unit
     if outcome == "updated" and before == state():
         return metric, "unchanged"
-    if metric.is_percent and outcome == "updated" and before[-1] != Unit.PERCENT:
-        # Values stored before the metric was a percentage were not checked as one.
-        beyond = metric.values.exclude(value__isnull=True).exclude(value__range=(0, 100))
-        if first := beyond.order_by("period", "area_name").first():
-            raise ValidationError(
-                {
-                    "unit": f"{metric.code} cannot be a percentage: {first.area_name}'s "
-                    f"{first.period} value {first.value.normalize():f} is outside 0 to 100"
-                }
-            )
-    metric.full_clean()
+    metric.full_clean()  # a percentage's stored values are checked there too
     _audited(metric, actor).save()
     return metric, outcome
 

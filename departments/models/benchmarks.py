@@ -200,6 +200,17 @@ class BenchmarkMetric(models.Model):
             problem = percent_problem(self.midpoint, label="The midpoint")
             if problem:
                 raise ValidationError({"midpoint": problem})
+        if self.pk and self.unit == Unit.PERCENT:
+            # Values stored before the metric was a percentage were not checked as one:
+            # here, so that the import and the admin both refuse the change.
+            beyond = self.values.exclude(value__isnull=True).exclude(value__range=(0, 100))
+            if first := beyond.order_by("period", "area_name").first():
+                raise ValidationError(
+                    {
+                        "unit": f"{self.code} cannot be a percentage: {first.area_name}'s "
+                        f"{first.period} value {first.value.normalize():f} is outside 0 to 100"
+                    }
+                )
 
     @property
     def is_percent(self) -> bool:

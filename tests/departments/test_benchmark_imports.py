@@ -17,6 +17,7 @@ from departments.models import (
     ImportStatus,
 )
 from tests.benchmark_files import BENCHMARK_FILES, TRAFFORD, rows
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.usefixtures("media_in_tmp")
 
@@ -508,6 +509,26 @@ def test_a_metric_whose_stored_values_are_beyond_100_cannot_become_a_percentage(
     assert job.status == ImportStatus.FAILED
     assert [(e["row"], e["column"], e["message"]) for e in job.errors] == [
         (2, "unit", "NI192 cannot be a percentage: Bury's 2021-22 value 995 is outside 0 to 100")
+    ]
+    metric.refresh_from_db()
+    assert metric.unit == ""
+
+
+def test_the_admin_refuses_to_make_a_metric_with_values_beyond_100_a_percentage(client, trafford):
+    metric = BenchmarkMetric.objects.create(
+        council=trafford, code="NI192", title=RECYCLING, polarity="higher"
+    )
+    BenchmarkValue.objects.create(
+        metric=metric, area_code="E08000002", area_name="Bury", period="2021-22", value=995
+    )
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    url = f"/admin/departments/benchmarkmetric/{metric.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    response = client.post(url, {**data, "unit": "percent"})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["unit"] == [
+        "NI192 cannot be a percentage: Bury's 2021-22 value 995 is outside 0 to 100"
     ]
     metric.refresh_from_db()
     assert metric.unit == ""
