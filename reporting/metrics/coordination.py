@@ -102,6 +102,42 @@ def _median(histogram: dict[int, int]) -> Decimal | None:
     return Decimal(lower)
 
 
+def _counterparts(pairs, active: set[int]) -> dict[tuple[int, str], set[int]]:
+    """The active departments each department worked with, keyed (department id, period
+    key), from the pairs of departments with referrals (``ReferralPairMonth`` rows). A
+    department with referrals either way is a key, even where none of its counterparts is
+    active; a department without is not."""
+    partners: dict[tuple[int, str], set[int]] = defaultdict(set)
+    for a, b, key in pairs.values_list("from_department", "to_department", "period"):
+        # Reach counts the active departments, as its denominator does.
+        partners[(a, key)]
+        partners[(b, key)]
+        if b in active:
+            partners[(a, key)].add(b)
+        if a in active:
+            partners[(b, key)].add(a)
+    return partners
+
+
+def _active_department_ids() -> list[int]:
+    return list(Department.objects.filter(is_active=True).values_list("pk", flat=True))
+
+
+def _reach(counterparts: int, departments: int) -> Decimal | None:
+    """Reach (DESIGN.md section 3): the other departments worked with, as a share of the
+    council's other active departments; unrounded, None in a council of one."""
+    return exact_share(counterparts, departments - 1)
+
+
+def _mean_reach(counterparts: list[int], departments: int) -> Decimal | None:
+    """The mean of the reaches of the departments with referrals, given how many other
+    departments each worked with: Σ counterparts ÷ ((departments − 1) × how many), worked
+    out as one division so that it is exact whatever order the departments come in (a sum
+    of reaches already divided would differ in its last digits by order). None without a
+    department with referrals, or in a council of one."""
+    return exact_share(sum(counterparts), (departments - 1) * len(counterparts))
+
+
 def _weights(council: Council) -> dict[str, int]:
     return {
         "on_time": council.weight_on_time,
@@ -149,7 +185,7 @@ def coordination_by_department(
     """
     today = today or timezone.localdate()
     keys = [p.key for p in periods]
-    departments = list(Department.objects.filter(is_active=True).values_list("pk", flat=True))
+    departments = _active_department_ids()
     council = Council.objects.first()
     weights = _weights(council) if council else {"on_time": 50, "digital": 25, "reach": 25}
     pairs = ReferralPairMonth.objects.filter(period__in=keys, referrals__gt=0).order_by()
@@ -182,14 +218,7 @@ def coordination_by_department(
         .values_list("to_department", "period", "days", "referrals")
     ):
         histograms[(to_id, key)][days] = n
-    partners: dict[tuple[int, str], set[int]] = defaultdict(set)
-    active = set(departments)
-    for a, b, key in pairs.values_list("from_department", "to_department", "period"):
-        # Reach counts the active departments, as its denominator does.
-        if b in active:
-            partners[(a, key)].add(b)
-        if a in active:
-            partners[(b, key)].add(a)
+    partners = _counterparts(pairs, set(departments))
     wanted = department_ids if department_ids is not None else departments
     result = {}
     for department_id in wanted:
@@ -198,7 +227,7 @@ def coordination_by_department(
             r, s = received.get(k, {}), sent.get(k, {})
             volume = r.get("n", 0) + s.get("n", 0)
             counterparts = len(partners.get(k, ()))
-            reach = exact_share(counterparts, len(departments) - 1) if volume else None
+            reach = _reach(counterparts, len(departments)) if volume else None
             on_time, late = r.get("on_time", 0), r.get("late", 0)
             digital = r.get("digital", 0) + s.get("digital", 0)
             exact, components = _index(weights, on_time, late, digital, volume, reach)
@@ -233,11 +262,14 @@ def council_coordination(
     by_department: dict[tuple[int, str], Coordination] | None = None,
 ) -> list[Coordination]:
     """Council-wide coordination per period: on time and digital share over all referrals,
-    reach as the mean over the departments that had referrals."""
+    reach as the mean over the departments that had referrals (DESIGN.md section 3).
+
+    ``by_department``: every active department's figures for ``periods``
+    (``coordination_by_department``), where the caller has them already; the reaches are
+    read from them. Without, they are read from the pairs of departments (one query), not
+    worked out for every department. Six queries, or four with ``by_department``."""
     today = today or timezone.localdate()
     keys = [p.key for p in periods]
-    if by_department is None:  # a page that already has every department's figures reuses them
-        by_department = coordination_by_department(periods=periods, today=today)
     council = Council.objects.first()
     weights = _weights(council) if council else {"on_time": 50, "digital": 25, "reach": 25}
     totals = {
@@ -267,21 +299,31 @@ def council_coordination(
         .annotate(n=Sum("referrals"))
     ):
         histograms[row["period"]][row["days"]] = row["n"]
-    with_referrals: dict[str, list[Coordination]] = defaultdict(list)
-    for (_, key), c in by_department.items():
-        if c.volume:
-            with_referrals[key].append(c)
+    # Each active department with referrals in a period, by period key: how many other
+    # active departments it worked with.
+    with_referrals: dict[str, list[int]] = defaultdict(list)
+    if by_department is None:
+        # Only the reaches are wanted: read from the pairs, not every department's figures.
+        active = _active_department_ids()
+        pairs = ReferralPairMonth.objects.filter(period__in=keys, referrals__gt=0).order_by()
+        for (department_id, key), partners in _counterparts(pairs, set(active)).items():
+            if department_id in active:
+                with_referrals[key].append(len(partners))
+        departments = len(active)
+    else:
+        for (_, key), c in by_department.items():
+            if c.volume:
+                with_referrals[key].append(c.counterparts)
+        departments = next(iter(by_department.values())).departments if by_department else 0
     series = []
     for period in periods:
         t = totals.get(period.key, {})
         rated = with_referrals[period.key]
-        reaches = [c.components[2].exact for c in rated if c.components[2].exact is not None]
-        reach = sum(reaches) / len(reaches) if reaches else None
+        reach = _mean_reach(rated, departments)
         n, on_time, late = t.get("n", 0), t.get("on_time", 0), t.get("late", 0)
         exact, components = _index(weights, on_time, late, t.get("digital", 0), n, reach)
         index = None if exact is None else score(exact)
         status = coordination_status(month=period, index=index, referrals=n, today=today)
-        departments = next(iter(by_department.values())).departments if by_department else 0
         series.append(
             Coordination(
                 period,

@@ -286,6 +286,28 @@ def test_council_wide_on_time_digital_reach_median_and_index(example):
     # Index: 25 + 0.25 × 62.5 + 0.25 × 44.44 = 25 + 15.625 + 11.111 = 51.736 → 51.7.
     assert council.index == D("51.7")
     assert council.rag == Rag.RED
+    # The mean reach exactly: (2 + 1 + 1) counterparts ÷ (3 others × 3 departments) = 4/9,
+    # one division, not the sum of three reaches each already divided by 3.
+    assert council.components[2].exact == D(100) * 4 / 9
+
+
+def test_the_council_reads_the_same_reach_from_the_pairs_as_from_every_department(example):
+    # Adult Social Care leaves, with its referrals: it is no longer counted, nor counted
+    # as a counterpart; Planning, active without referrals, still counts in the denominator.
+    example.asc.is_active = False
+    example.asc.save()
+    months = [AUG, SEP]
+    from_pairs = council_coordination(periods=months, today=TODAY)
+    assert from_pairs == council_coordination(
+        periods=months,
+        today=TODAY,
+        by_department=coordination_by_department(periods=months, today=TODAY),
+    )
+    # September: Housing worked with Finance (1), Finance with Housing (1), of the two
+    # other active departments each: (1 + 1) ÷ (2 × 2) = 50.
+    september = from_pairs[1]
+    assert (september.counterparts, september.departments) == (2, 3)
+    assert september.components[2].exact == D(50)
 
 
 def test_council_in_a_month_without_referrals_is_not_rated(example):
@@ -481,6 +503,9 @@ def test_queries_do_not_grow_with_the_number_of_referrals(four_departments, part
     )
     print(f"queries (by department, council, matrix): {small} at 10, {large} at 200 referrals")
     assert small == large
+    # The council's reach from the pairs, not from every department's figures: the
+    # active departments, the weights, the totals, the open late, the histogram, the pairs.
+    assert large[1] == 6
     assert large[2] == 2  # the pairs, and the open ones past their due date
 
 
