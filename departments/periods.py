@@ -210,16 +210,12 @@ class Period:
     @property
     def start(self) -> date:
         """First day of the period (inclusive)."""
-        first_month = (self.number - 1) * 12 // _PERIODS_IN_YEAR[self.kind] + 1
-        cal_year, cal_month = _calendar_month(self.year, first_month)
-        return date(cal_year, cal_month, 1)
+        return _bounds(self.year, self.kind, self.number)[0]
 
     @property
     def end(self) -> date:
         """Last day of the period (inclusive)."""
-        last_month = self.number * 12 // _PERIODS_IN_YEAR[self.kind]
-        cal_year, cal_month = _calendar_month(self.year, last_month)
-        return date(cal_year, cal_month, calendar.monthrange(cal_year, cal_month)[1])
+        return _bounds(self.year, self.kind, self.number)[1]
 
     def contains(self, d: date) -> bool:
         """Whether the date falls within the period, both ends inclusive."""
@@ -252,9 +248,7 @@ class Period:
         return _PERIODS_IN_YEAR[self.kind]
 
     def _shifted(self, steps: int) -> Period:
-        # Count in periods from the start of the year, so P12 + 1 rolls into the next P01.
-        years, index = divmod(self.number - 1 + steps, self.periods_in_year)
-        return Period(self.year + years, self.kind, index + 1)
+        return _shifted(self, steps)
 
     def next(self) -> Period:
         """The following period of the same kind (2025-26-P12 -> 2026-27-P01)."""
@@ -284,6 +278,27 @@ class Period:
         if not isinstance(other, Period):
             return NotImplemented
         return (self.start, _KIND_RANK[self.kind]) < (other.start, _KIND_RANK[other.kind])
+
+
+# A period's days and its neighbours are asked for thousands of times by a page of 24
+# months (the trends' month-on-month changes, the twelve-month windows of contract health):
+# worked out once per period. Periods are immutable, and there are a few thousand at most.
+@functools.lru_cache(maxsize=4096)
+def _bounds(year: int, kind: PeriodKind, number: int) -> tuple[date, date]:
+    per = 12 // _PERIODS_IN_YEAR[kind]
+    first_year, first_month = _calendar_month(year, (number - 1) * per + 1)
+    last_year, last_month = _calendar_month(year, number * per)
+    return (
+        date(first_year, first_month, 1),
+        date(last_year, last_month, calendar.monthrange(last_year, last_month)[1]),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _shifted(period: Period, steps: int) -> Period:
+    # Count in periods from the start of the year, so P12 + 1 rolls into the next P01.
+    years, index = divmod(period.number - 1 + steps, period.periods_in_year)
+    return Period(period.year + years, period.kind, index + 1)
 
 
 # How published statistics name periods: "2010/11" (DEFRA, LG Inform), "2022-23;Q1"

@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import (
     Case,
@@ -51,7 +52,6 @@ from reporting.metrics.scores import (
     Component,
     exact_share,
     rag_for_score,
-    share_score,
     weighted_exact,
 )
 from reporting.metrics.status import (
@@ -133,12 +133,16 @@ class ServiceMonth:
     def capped(self) -> bool:
         return self.credits_uncapped > self.cap
 
-    @property
+    # Worked out once: dependency health reads each service's month for every department
+    # the service serves.
+    @cached_property
     def health(self) -> Decimal | None:
-        """100 × (met + ½ × minor) ÷ results entered; None without results."""
-        return share_score(Decimal(self.met) + Decimal(self.minor) / 2, self.entered)
+        """100 × (met + ½ × minor) ÷ results entered, to one decimal place; None without
+        results."""
+        exact = self.health_exact
+        return None if exact is None else score(exact)
 
-    @property
+    @cached_property
     def health_exact(self) -> Decimal | None:
         """``health`` unrounded, for figures built from it (dependency health)."""
         return exact_share(Decimal(self.met) + Decimal(self.minor) / 2, self.entered)
@@ -566,16 +570,23 @@ def dependency_health(
     for service in services:
         for department in service.departments.all():
             served[department.pk].append(service)
+    # A service counts only within its partnership's contract term: outside it its SLAs
+    # are due nothing, as the partnership's own contract health says. Decided once per
+    # service and month, not again for each department it serves.
+    in_term = {
+        (s.pk, m.key): by_service[(s.pk, m.key)]
+        for s in services
+        for m in months
+        if (s.pk, m.key) in by_service and in_contract(s.partnership, m)
+    }
     wanted = department_ids if department_ids is not None else list(served)
     result = {}
     for department_id in wanted:
         for m in months:
-            # A service counts only within its partnership's contract term: outside it
-            # its SLAs are due nothing, as the partnership's own contract health says.
             rows = [
-                (s, by_service[(s.pk, m.key)])
+                (s, in_term[(s.pk, m.key)])
                 for s in served.get(department_id, [])
-                if (s.pk, m.key) in by_service and in_contract(s.partnership, m)
+                if (s.pk, m.key) in in_term
             ]
             rated = [(s, sm) for s, sm in rows if sm.health is not None]
             charge = sum((s.monthly_charge for s, _ in rated), Decimal(0))

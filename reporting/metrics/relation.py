@@ -183,7 +183,12 @@ def pearson(xs: list[float], ys: list[float]) -> float | None:
 def lagged_pairs(health: Series, coordination: Series, lag: int) -> list[tuple[float, float]]:
     """(health change in month m, coordination change in month m + lag), where both exist
     and month m + lag lies within the coordination series given."""
-    health_changes, coordination_changes = changes(health), changes(coordination)
+    return _pairs_at_lag(changes(health), changes(coordination), lag)
+
+
+def _pairs_at_lag(
+    health_changes: dict[Period, float], coordination_changes: dict[Period, float], lag: int
+) -> list[tuple[float, float]]:
     pairs = []
     for month, health_change in sorted(health_changes.items(), key=lambda item: item[0].start):
         later = month
@@ -199,8 +204,10 @@ def relation(
 ) -> Relation:
     """The relation over the months given (the caller passes the trailing window)."""
     results = []
+    # The month-on-month changes once, for every lag.
+    health_changes, coordination_changes = changes(health), changes(coordination)
     for lag in range(max_lag + 1):
-        pairs = lagged_pairs(health, coordination, lag)
+        pairs = _pairs_at_lag(health_changes, coordination_changes, lag)
         r = (
             pearson([p[0] for p in pairs], [p[1] for p in pairs])
             if len(pairs) >= min_pairs
