@@ -12,6 +12,7 @@ from departments import roles
 from departments.models import Council, Department
 from departments.numbers import whole_number
 from reporting.charts.dashboards import coordination_chart, pair_heatmap
+from reporting.figures.cache import cached_figures
 from reporting.figures.coordination import CoordinationFigures, cached_coordination_figures
 from reporting.metrics.status import next_ended
 from reporting.pages.parameters import chosen_month, for_ended_months
@@ -38,42 +39,40 @@ def coordination(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied("None of your departments is active: there is nothing to show.")
         focus = departments[0]
     figures, _ = cached_coordination_figures(month, departments, council_wide=scope.council_wide)
-    return render(request, "reporting/coordination.html", _coordination_context(figures, focus))
+    # The charts are drawn from the figures and the department in focus alone: cached
+    # beside the figures, under the same generation, so a reading from the cache does not
+    # draw them again.
+    charts, _ = cached_figures(
+        "coordination-charts",
+        month=month,
+        scope=[scope.council_wide, focus.pk if focus else "council", *(d.pk for d in departments)],
+        build=lambda: _charts(figures, focus),
+    )
+    return render(
+        request,
+        "reporting/coordination.html",
+        {**_coordination_context(figures, focus), **charts},
+    )
 
 
-def _coordination_context(figures: CoordinationFigures, focus: Department | None) -> dict:
-    month, months, by_department = figures.month, figures.months, figures.by_department
-    if focus is not None:
-        series = [by_department[(focus.pk, m.key)] for m in months]
-    else:
-        series = figures.council
-    current = series[-1]
-    subject = focus.name if focus else "Council"
-    chart = coordination_chart(series, subject)
-    rows = [
-        (d, by_department[(d.pk, month.key)], figures.dependencies[(d.pk, month.key)])
-        for d in figures.departments
-    ]
-    council_wide = figures.council is not None
-    context = {
-        "month": month,
-        "focus": focus,
-        "current": current,
-        "chart": chart,
-        "rows": rows,
-        "departments": figures.departments,
-        "council": Council.objects.first(),
-        "previous_month": month.previous(),
-        "next_month": next_ended(month),
-        "council_wide": council_wide,
-    }
-    if council_wide:
+def _series(figures: CoordinationFigures, focus: Department | None) -> list:
+    """The index over the 24 months of the department in focus, or of the council."""
+    if focus is None:
+        return figures.council
+    return [figures.by_department[(focus.pk, m.key)] for m in figures.months]
+
+
+def _charts(figures: CoordinationFigures, focus: Department | None) -> dict:
+    """The page's charts (``Chart``): the index over 24 months and, council-wide, the
+    matrix of referrals between departments."""
+    month, subject = figures.month, focus.name if focus else "Council"
+    charts = {"chart": coordination_chart(_series(figures, focus), subject)}
+    if figures.council is not None:
         everyone, matrix = figures.everyone, figures.matrix
-        names = [d.name for d in everyone]
-        context["matrix"] = pair_heatmap(
+        charts["matrix"] = pair_heatmap(
             dom_id="coordination-matrix",
             title=f"Referrals between departments, {month.short_label}",
-            names=names,
+            names=[d.name for d in everyone],
             volumes=[
                 [matrix[(a.pk, b.pk)].volume if (a.pk, b.pk) in matrix else 0 for b in everyone]
                 for a in everyone
@@ -86,4 +85,25 @@ def _coordination_context(figures: CoordinationFigures, focus: Department | None
                 for a in everyone
             ],
         )
-    return context
+    return charts
+
+
+def _coordination_context(figures: CoordinationFigures, focus: Department | None) -> dict:
+    """What the page shows besides its charts."""
+    month, by_department = figures.month, figures.by_department
+    current = _series(figures, focus)[-1]
+    rows = [
+        (d, by_department[(d.pk, month.key)], figures.dependencies[(d.pk, month.key)])
+        for d in figures.departments
+    ]
+    return {
+        "month": month,
+        "focus": focus,
+        "current": current,
+        "rows": rows,
+        "departments": figures.departments,
+        "council": Council.objects.first(),
+        "previous_month": month.previous(),
+        "next_month": next_ended(month),
+        "council_wide": figures.council is not None,
+    }

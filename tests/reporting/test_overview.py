@@ -3,6 +3,7 @@
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,6 +11,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from reporting.charts.dashboards import rag_by_department_chart
 from tests.factories import IndicatorFactory, KpiReturnFactory, TargetFactory
 
 pytestmark = pytest.mark.django_db
@@ -127,6 +129,30 @@ def test_a_month_not_signed_off_is_cached_too_until_the_next_write(client, sam, 
         after.context["counts"][housing.pk]["green"],
         after.context["counts"][housing.pk]["red"],
     ) == (1, 1)
+
+
+def test_the_charts_are_drawn_once_per_generation_of_the_figures(client, sam, housing):
+    """The charts come from the cache with the figures, and are drawn again after a
+    write: never a chart of figures the page no longer shows."""
+    _indicator(housing, "H1", "95")
+    client.force_login(sam)
+    with patch(
+        "reporting.pages.overview.rag_by_department_chart", wraps=rag_by_department_chart
+    ) as drawn:
+        first = client.get(URL)
+        second = client.get(URL)
+        assert drawn.call_count == 1
+        assert second.context["rag_chart"] == first.context["rag_chart"]
+        assert first.context["rag_chart"].caption.startswith(
+            "Across the council: green 1, amber 0, red 0,"
+        )
+
+        _indicator(housing, "H2", "70")  # a write: the figures and the charts are redrawn
+        after = client.get(URL)
+        assert drawn.call_count == 2
+    assert after.context["rag_chart"].caption.startswith(
+        "Across the council: green 1, amber 0, red 1,"
+    )
 
 
 def test_the_overview_api_gives_the_pages_figures(client, sam, alice, housing, finance):
