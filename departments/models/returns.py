@@ -151,6 +151,11 @@ class KpiReturn(PeriodFields):
             models.Index(fields=["period", "state"]),
             models.Index(fields=["indicator", "period_start"]),
             models.Index(fields=["financial_year", "department"]),
+            # The returns list's order, newest period first (``ReturnViewSet.ordering``):
+            # read backwards, it gives a page of the latest periods without sorting every
+            # return of every year (PostgreSQL sorts each period's returns by code as it
+            # goes).
+            models.Index(fields=["period_start"], name="return_newest_first"),
         ]
 
     def __str__(self) -> str:
