@@ -90,8 +90,11 @@ def resolved_late() -> Q:
     return Q(resolved_on__isnull=False, resolved_on__gt=F("due_on"))
 
 
-class ReferralQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ReferralQuerySet:
+class _SentOrReceivedQuerySet(models.QuerySet):
+    """Rows of referrals between two departments (``from_department``, ``to_department``):
+    the referrals themselves and their monthly summaries, seen alike."""
+
+    def visible_to(self, user):
         """A department sees what it sent and what it received; a partner sees none."""
         scope = scope_for(user)
         if scope.council_wide:
@@ -99,6 +102,12 @@ class ReferralQuerySet(models.QuerySet):
         ids = scope.department_ids
         return self.filter(Q(from_department__in=ids) | Q(to_department__in=ids))
 
+
+class ReferralPairMonthQuerySet(_SentOrReceivedQuerySet):
+    pass
+
+
+class ReferralQuerySet(_SentOrReceivedQuerySet):
     # Where a referral stands, each rule written once (departments.referrals.filters).
 
     def open(self) -> ReferralQuerySet:

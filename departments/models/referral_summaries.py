@@ -24,6 +24,7 @@ from __future__ import annotations
 from django.db import models
 
 from departments.models.organisation import Department
+from departments.querysets import ReferralPairMonthQuerySet
 
 
 class ReferralPairMonth(models.Model):
@@ -40,6 +41,8 @@ class ReferralPairMonth(models.Model):
         default=0, help_text="Resolved on or before the due date."
     )
     resolved_late = models.IntegerField(default=0, help_text="Resolved after the due date.")
+
+    objects = ReferralPairMonthQuerySet.as_manager()
 
     class Meta:
         constraints = [

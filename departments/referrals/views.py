@@ -6,13 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.form_errors import error_list, form_error_list
+from core.pagination import KnownCountPaginator
 from departments import roles
 from departments.models import Channel, Department, Referral
 from departments.numbers import whole_number
@@ -49,7 +49,11 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     filters = ReferralFilter(wanted, queryset=Referral.objects.visible_to(request.user))
     if not filters.is_valid():
         raise Http404(" ".join(m for ms in filters.form.errors.values() for m in ms))
-    page = Paginator(selectors.open_first(filters.qs), 50).get_page(request.GET.get("page"))
+    page = KnownCountPaginator(
+        selectors.open_first(filters.qs),
+        50,
+        known_count=selectors.count_from_summaries(filters, request.user),
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "departments/referrals.html",
