@@ -111,6 +111,8 @@ def test_the_count_follows_raising_resolving_and_removing(client, alice, bob, sa
     assert client.get(API).json()["count"] == 10
     assert client.get(API, {"period": "2025-26-P07"}).json()["count"] == 1
     client.force_login(bob)
-    assert client.get(API).json()["count"] == Referral.objects.filter(
-        from_department=example.finance
-    ).count() + Referral.objects.filter(to_department=example.finance).count()
+    assert (
+        client.get(API).json()["count"]
+        == Referral.objects.filter(from_department=example.finance).count()
+        + Referral.objects.filter(to_department=example.finance).count()
+    )
