@@ -11,6 +11,7 @@ from django.shortcuts import render
 from departments import roles
 from partnerships.models import Partnership
 from reporting.charts.combined import combined_context
+from reporting.figures.cache import cached_figures
 from reporting.figures.combined import cached_combined_figures
 from reporting.models import EarlyWarning
 from reporting.pages.parameters import (
@@ -34,10 +35,26 @@ def combined(request: HttpRequest) -> HttpResponse:
     month = chosen_month(request)
     partnership = chosen_partnership(request, scope.reads_council_figures)
     departments = readable_departments(request.user)
-    figures, from_cache = cached_combined_figures(
-        month, departments=departments, partnership=partnership
+    council_wide = scope.reads_council_figures
+
+    def page_context() -> dict:
+        figures, _ = cached_combined_figures(
+            month, departments=departments, partnership=partnership
+        )
+        return combined_context(figures, council_wide=council_wide)
+
+    # What the page shows is drawn from the figures alone (its charts included): cached
+    # beside them, under the same generation, so a reading from the cache draws nothing.
+    figures_context, from_cache = cached_figures(
+        "combined-page",
+        month=month,
+        scope=[
+            partnership.pk if partnership else "all",
+            council_wide,
+            *(d.pk for d in departments),
+        ],
+        build=page_context,
     )
-    figures_context = combined_context(figures, council_wide=scope.reads_council_figures)
     warnings = (
         EarlyWarning.objects.visible_to(request.user)
         .open()
@@ -52,9 +69,7 @@ def combined(request: HttpRequest) -> HttpResponse:
             **month_links(request.user, month),
             "warnings": list(warnings),
             "may_acknowledge": roles.may_acknowledge_warnings(request.user),
-            "partnerships": list(Partnership.objects.order_by("name"))
-            if scope.reads_council_figures
-            else [],
+            "partnerships": list(Partnership.objects.order_by("name")) if council_wide else [],
             "from_cache": from_cache,
             # Only links the reader can open: an elected member reads neither the
             # coordination pages nor the referrals (roles.member_may_open_page).
