@@ -11,7 +11,7 @@ from decimal import Decimal
 from demo.forecasts import add_forecast, is_latest
 from demo.reference import DECIMAL_PLACES, IndicatorSpec
 from demo.scale import Episode
-from demo.timestamps import at
+from demo.timestamps import at, no_later_than
 from departments import periods
 from departments.models import KpiReturn, PerformanceIndicator, PeriodSignOff, ReturnState, Target
 from departments.numbers import round_half_up
@@ -175,7 +175,18 @@ def build_returns(
                 if state is None:
                     continue
                 kpi_return = _one_return(
-                    rng, figures, spec, indicator, period, annual, tolerance, z, state, late, people
+                    rng,
+                    figures,
+                    spec,
+                    indicator,
+                    period,
+                    annual,
+                    tolerance,
+                    z,
+                    state,
+                    late,
+                    people,
+                    today,
                 )
                 if is_latest(period, today):
                     target = Target(
@@ -189,7 +200,18 @@ def build_returns(
 
 
 def _one_return(
-    rng, figures, spec, indicator, period, annual, tolerance, z, state, late, people: Staff
+    rng,
+    figures,
+    spec,
+    indicator,
+    period,
+    annual,
+    tolerance,
+    z,
+    state,
+    late,
+    people: Staff,
+    today: date,
 ) -> KpiReturn:
     value = figures.value(spec, annual, tolerance, period, z)
     numerator = denominator = None
@@ -214,14 +236,20 @@ def _one_return(
         version=1 if state == ReturnState.DRAFT else 2,
     )
     ret.set_period_dates()
+    # A return is submitted and approved no later than the seeding: seeded in the days
+    # after a month ends, the latest month's returns are dated that day, not on the days
+    # before their deadline still to come (the one rule would read them as not submitted).
     if state != ReturnState.DRAFT:
-        ret.submitted_by, ret.submitted_at = people.officer, at(submitted, rng)
+        ret.submitted_by = people.officer
+        ret.submitted_at = no_later_than(at(submitted, rng), today)
     if state == ReturnState.SENT_BACK:
         ret.sent_back_reason = "Please add the figures for the out-of-hours team and resubmit."
         ret.version = 3
     if state in (ReturnState.APPROVED, ReturnState.LOCKED):
         ret.approved_by = people.head
-        ret.approved_at = at(submitted + timedelta(days=rng.randint(1, 4)), rng)
+        ret.approved_at = no_later_than(
+            at(submitted + timedelta(days=rng.randint(1, 4)), rng), today
+        )
         ret.version = 3
     if state == ReturnState.LOCKED:
         ret.locked_at = at(deadline + timedelta(days=18))

@@ -21,6 +21,12 @@ def on_the_day(today: date) -> datetime:
     return min(at(today), timezone.now())
 
 
+def no_later_than(moment: datetime, today: date) -> datetime:
+    """``moment``, or the moment of the seeding's day (``on_the_day``) if ``moment`` comes
+    after it: nothing the demo holds is dated after it was seeded."""
+    return min(moment, on_the_day(today))
+
+
 def clamp_to(day: date, latest: date) -> date:
     return min(day, latest)
 
