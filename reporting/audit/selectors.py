@@ -1,10 +1,13 @@
 """The audit trail: every recorded change to the audited records, with the value of each
 changed field before and after, newest first, filtered and cut to the reader's scope.
 
-django-simple-history keeps one history table per audited model; the trail reads each with
-one query (cut to what a page needs), merges them by time and reads the values of the
-entries it shows in bulk (``departments.history.versions_of``: the previous rows, the
-names and the places in one query per model, never one per row). Each kind of record is
+django-simple-history keeps one history table per audited model. The trail counts them
+all in one query (a UNION ALL of each table's count) and finds a page's entries with one
+more (a UNION ALL of each table's times, ordered and cut in the database), then reads the
+rows of only the kinds of record on the page, merges them by time and reads the values of
+the entries it shows in bulk (``departments.history.versions_of``: the previous rows, the
+names and the places in one query per model, never one per row). Reading the whole trail
+(the download, a record's history) reads each table in turn. Each kind of record is
 labelled by its model's verbose name. Times are stored in UTC and the date filters are
 whole days in Europe/London.
 """
@@ -20,7 +23,7 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Q
+from django.db.models import Count, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.text import capfirst
 
@@ -393,6 +396,14 @@ SOURCES = {
 }
 OBJECT_TYPES = [(source.key, source.label) for source in SOURCES.values()]
 
+# Each kind of record's place among the labels in Python's order of strings. Entries at
+# the same instant are ordered by label (then by record), so the database orders a page's
+# candidates by time and then by this number, never by its own collation of the labels.
+LABEL_ORDER = {
+    source.key: sorted(label for _, label in OBJECT_TYPES).index(source.label)
+    for source in SOURCES.values()
+}
+
 
 @dataclass(frozen=True)
 class TrailEntry:
@@ -486,28 +497,89 @@ class AuditTrail:
             "-history_date", "-history_id"
         )
 
-    def count(self) -> int:
-        return sum(self._queryset(source).count() for source in self._sources())
+    def _querysets(self) -> list[tuple[AuditSource, QuerySet]]:
+        """Each source the filters can match, with its history rows in the reader's scope
+        (a source the department filter rules out is left out, not queried)."""
+        pairs = [(source, self._queryset(source)) for source in self._sources()]
+        return [(source, queryset) for source, queryset in pairs if not queryset.query.is_empty()]
 
-    def _merged(self, limit: int | None) -> Iterator[_Pending]:
-        streams = []
-        for source in self._sources():
-            queryset = self._queryset(source)
-            rows = queryset[:limit] if limit is not None else queryset.iterator(chunk_size=2000)
-            streams.append(_pending(source, rows))
-        return heapq.merge(*streams, key=lambda pending: pending.key, reverse=True)
+    def count(self) -> int:
+        """How many entries the trail holds, in one query: each history table's count,
+        joined by UNION ALL (ALL: two tables with the same count are two rows)."""
+        counts = [
+            # Grouped by a constant, so each part is one row: the count of the whole table.
+            queryset.order_by()
+            .annotate(trail_kind=Value(source.key))
+            .values("trail_kind")
+            .annotate(n=Count("*"))
+            .values_list("n", flat=True)
+            for source, queryset in self._querysets()
+        ]
+        if not counts:
+            return 0
+        return sum(counts[0].union(*counts[1:], all=True))
 
     def __iter__(self) -> Iterator[TrailEntry]:
         """Every entry, newest first; ties in time in a fixed order (kind, then record)."""
-        merged = self._merged(None)
+        streams = [
+            _pending(source, queryset.iterator(chunk_size=2000))
+            for source, queryset in self._querysets()
+        ]
+        merged = _merged(streams)
         while batch := list(itertools.islice(merged, BATCH_SIZE)):
             yield from _entries(batch)
 
     def page(self, number: int, size: int) -> list[TrailEntry]:
-        """Entries of page ``number`` (from 1): each source is cut to what the page needs,
-        and only the page's entries have their values read."""
+        """Entries of page ``number`` (from 1), exactly as the whole trail orders them.
+
+        One query finds the ``number * size`` newest entries' times across every table
+        (ordered by time, then by the kind's place in ``LABEL_ORDER``); each kind found
+        there is then read from its newest entry down to its oldest time in that cut (so
+        entries at that same instant are all read, for the merge to order them by record),
+        at most ``number * size`` rows; only the page's entries have their values read.
+        A trail of one kind of record (a filter by kind) reads its table alone.
+        """
         needed = number * size
-        return _entries(list(itertools.islice(self._merged(needed), needed - size, needed)))
+        querysets = self._querysets()
+        if len(querysets) > 1:
+            oldest = _oldest_in_cut(querysets, needed)
+            querysets = [
+                (source, queryset.filter(history_date__gte=oldest[source.key]))
+                for source, queryset in querysets
+                if source.key in oldest
+            ]
+        streams = [_pending(source, queryset[:needed]) for source, queryset in querysets]
+        return _entries(list(itertools.islice(_merged(streams), needed - size, needed)))
+
+
+def _oldest_in_cut(querysets: list[tuple[AuditSource, QuerySet]], limit: int) -> dict:
+    """{source key: the oldest time among its entries} over the ``limit`` newest entries of
+    all sources, found in one query (a UNION ALL of each table's times and kind).
+
+    Entries newer than the cut's last (time, kind) are all in the cut, so every source's
+    entries that the trail's merge puts among its first ``limit`` have a time at or after
+    the oldest time the cut holds for that source.
+    """
+    parts = [
+        queryset.order_by()
+        .annotate(trail_order=Value(LABEL_ORDER[source.key]))
+        .values_list("trail_order", "history_date")
+        for source, queryset in querysets
+    ]
+    if not parts:
+        return {}
+    by_order = {LABEL_ORDER[source.key]: source.key for source, _ in querysets}
+    newest = parts[0].union(*parts[1:], all=True).order_by("-history_date", "-trail_order")[:limit]
+    oldest: dict = {}
+    for order, when in newest:
+        key = by_order[order]
+        oldest[key] = min(when, oldest.get(key, when))
+    return oldest
+
+
+def _merged(streams: list[Iterator[_Pending]]) -> Iterator[_Pending]:
+    """The sources' entries merged newest first: by time, then kind, then record."""
+    return heapq.merge(*streams, key=lambda pending: pending.key, reverse=True)
 
 
 def _pending(source: AuditSource, rows: Iterable) -> Iterator[_Pending]:

@@ -70,7 +70,7 @@ def changes_since_last_visit_list(user) -> ToDoList:
             f"By {entry.who} at {_time_in_words(entry.when)}",
             record=entry,
         )
-        for entry in trail.page(1, CHANGES_SHOWN)
+        for entry in (trail.page(1, CHANGES_SHOWN) if count else [])
     ]
     trail_url = reverse("reporting:audit-trail")
     if since is None:

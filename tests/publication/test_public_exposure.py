@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from publication.selectors import build_portal
 from publication.services import PublicationWords, set_publication
 from tests.factories import IndicatorFactory, KpiReturnFactory
 from tests.publication.conftest import DRAFT_VALUE, SUBMITTED_VALUE, UNPUBLISHED_VALUE
@@ -122,6 +123,11 @@ def test_the_portal_costs_the_same_queries_however_many_indicators(published, cl
     assert after == before
     # Served from the cache: only the generation's one read (and the session-free page).
     assert _queries(client, "/public/") <= 2
+    # The build: the public returns, the publications with their indicators, the targets.
+    with CaptureQueriesContext(connection) as captured:
+        portal = build_portal()
+    assert len(captured) == 3
+    assert [i.code for i in portal.indicators] == ["H1"]  # the others are not signed off
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ after 31 October), its SLA results on Friday 14 November (10 working days).
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from rest_framework.test import APIClient
 from departments.returns.services import approve_return, sign_off_period
 from departments.roles import Role
 from partnerships.models import Verification
+from reporting.audit.selectors import SOURCES
 from reporting.models import EarlyWarning, ReportRun, WarningRule
 from tests.factories import (
     IndicatorFactory,
@@ -442,6 +444,65 @@ def test_a_homes_queries_do_not_grow_with_the_data(
     for n in range(2, 5):
         _batch(n, **people)
     assert _page_queries(client) == before
+
+
+HISTORY_TABLES = {source.model.history.model._meta.db_table: key for key, source in SOURCES.items()}
+
+
+def _history_reads(captured) -> tuple[list[str], list[str]]:
+    """(the queries joining every history table with UNION ALL, the history tables read
+    alone, once per query): the queries of the audit trail, without its many-to-many
+    history tables (a service's departments), read once per field whatever the kinds."""
+    unions, tables = [], []
+    for query in captured.captured_queries:
+        sql = query["sql"]
+        if " UNION ALL " in sql:
+            unions.append(sql)
+        elif (table := re.match(r'SELECT .*? FROM "(\w+)"', sql)[1]) in HISTORY_TABLES:
+            tables.append(table)
+    return unions, tables
+
+
+@pytest.mark.parametrize("persona", ["audrey", "ada"])
+def test_the_changes_read_only_the_kinds_of_record_they_show(request, client, work, persona):
+    """The auditor's and the administrator's changes since the last visit: one query counts
+    the entries of all 33 kinds of record, one finds the newest; then each kind on the list
+    is read twice (its entries, their previous versions) and no other kind at all."""
+    user = request.getfixturevalue(persona)
+    with time_machine.travel(NOW, tick=False):
+        client.force_login(user)
+        client.get("/")
+        with CaptureQueriesContext(connection) as captured:
+            home = client.get("/").context["home"]
+    changes = _list(home, "changes_since_last_visit")
+    kinds = {item.record.kind for item in changes.items}
+    unions, tables = _history_reads(captured)
+
+    assert changes.count > len(changes.items) == 20 and len(kinds) > 1
+    assert len(unions) == 2
+    assert unions[0].count('SELECT COUNT(*) AS "n" FROM') == len(SOURCES) == 33
+    assert sorted(HISTORY_TABLES[table] for table in tables) == sorted(2 * list(kinds))
+
+
+@pytest.mark.parametrize("persona", ["audrey", "ada"])
+def test_no_change_since_the_last_visit_costs_one_query(request, client, work, persona):
+    user = request.getfixturevalue(persona)
+    # The personas' accounts are made at the real time, so the visits come after it.
+    visit = datetime.combine(date.today() + timedelta(days=1), datetime.min.time(), LONDON)
+    with time_machine.travel(visit, tick=False):
+        client.force_login(user)
+    with time_machine.travel(visit + timedelta(days=1), tick=False):
+        client.force_login(user)
+        client.get("/")
+        with CaptureQueriesContext(connection) as captured:
+            home = client.get("/").context["home"]
+
+    unions, tables = _history_reads(captured)
+
+    assert _list(home, "changes_since_last_visit").count == 0
+    # The count of all 33 kinds: nothing to find or read after it.
+    assert len(unions) == 1 and unions[0].lstrip("(").startswith("SELECT COUNT(*)")
+    assert tables == []
 
 
 def test_the_smts_count_of_contract_drafts_holds_those_not_shown(client, sam, partnership):
