@@ -80,6 +80,9 @@ PAGES = [
         ["smt"],
     ),
     ("api comparator-groups", "/api/v1/comparator-groups/", ["smt"]),
+    ("audit trail", "/audit-trail/", ["auditor", "admin"]),
+    ("contract page", "/partnerships/{partnership}/contract/", ["smt", "partner"]),
+    ("scrutiny", "/scrutiny/", ["smt", "head"]),
     # The public portal and its open data (publication/): the same for anyone, signed in
     # or not; timed here as the SMT, as the bench signs every request in.
     ("public portal", "/public/", ["smt"]),
