@@ -141,6 +141,21 @@ def media_in_tmp(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """Each test database is created straight from the models (Django's TEST ``MIGRATE``
+    off), not by running every migration: the migrations render the project's model
+    states again at each step, about 12 seconds of CPU per pytest-xdist worker, and no
+    migration stores rows a test reads (their RunPython steps only rewrite rows already
+    stored). That the migrations build the models' schema is tested once, from an empty
+    database (tests/test_migrations.py); Django switches the migrations off only while it
+    creates the test database, so that test and the data migrations' tests still see them."""
+    from django.conf import settings
+
+    for database in settings.DATABASES.values():
+        database.setdefault("TEST", {})["MIGRATE"] = False
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _fast_password_hasher():
     """Hashing with PBKDF2's full work factor would dominate the suite's run time. For the
