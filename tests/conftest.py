@@ -39,17 +39,42 @@ def pytest_terminal_summary(terminalreporter, config):
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """Slow and browser tests first, each group in its own order: the pytest-xdist workers
-    then share the long ones out at the start, instead of one worker finishing a long test
-    alone at the end while the other waits."""
-    first = [
-        item
-        for item in items
-        if item.get_closest_marker("slow") or item.get_closest_marker("browser")
-    ]
-    if first:
-        chosen = set(first)
-        items[:] = first + [item for item in items if item not in chosen]
+    """Browser tests and slow tests first, each group in its own order, and with
+    pytest-xdist each group at the front of its own worker's share.
+
+    ``--dist worksteal`` first hands each worker an equal run of consecutive tests (the
+    first worker the first run, and so on), which the worker runs from the front; a worker
+    that runs out then takes the back half of another's remaining run. With both groups at
+    the front of the list, the first worker alone would run every long test, one after
+    another, for longer than the other worker takes for all the rest. So the browser tests
+    (one Chromium for the lot, tests/browser/chromium.py) open the first worker's run and
+    the other slow tests the second's, and nothing long is left for the end."""
+    browser = [item for item in items if item.get_closest_marker("browser")]
+    chosen = set(browser)
+    slow = [item for item in items if item not in chosen and item.get_closest_marker("slow")]
+    chosen.update(slow)
+    rest = [item for item in items if item not in chosen]
+    starts = _worker_runs(len(items), getattr(config, "workerinput", {}).get("workercount", 1))
+    groups = [browser, slow] if len(starts) > 1 else [browser + slow]
+    ordered = []
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else len(items)
+        group = groups[index] if index < len(groups) else []
+        size = max(0, end - start - len(group))
+        ordered += group + rest[:size]
+        rest = rest[size:]
+    items[:] = ordered + rest
+
+
+def _worker_runs(count: int, workers: int) -> list[int]:
+    """Where each worker's first run of tests starts in a list of ``count`` tests, as
+    pytest-xdist's worksteal scheduler shares them out (xdist/scheduler/worksteal.py:
+    each worker in turn takes the tests left divided by the workers left)."""
+    starts, left = [], count
+    for remaining in range(workers, 0, -1):
+        starts.append(count - left)
+        left -= left // remaining
+    return starts
 
 
 @pytest.fixture
@@ -139,6 +164,21 @@ def media_in_tmp(settings, tmp_path):
     """Uploaded imports and built reports go to the test's own folder, not ./media."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """Each test database is created straight from the models (Django's TEST ``MIGRATE``
+    off), not by running every migration: the migrations render the project's model
+    states again at each step, about 12 seconds of CPU per pytest-xdist worker, and no
+    migration stores rows a test reads (their RunPython steps only rewrite rows already
+    stored). That the migrations build the models' schema is tested once, from an empty
+    database (tests/test_migrations.py); Django switches the migrations off only while it
+    creates the test database, so that test and the data migrations' tests still see them."""
+    from django.conf import settings
+
+    for database in settings.DATABASES.values():
+        database.setdefault("TEST", {})["MIGRATE"] = False
 
 
 @pytest.fixture(scope="session", autouse=True)

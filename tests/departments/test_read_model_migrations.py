@@ -11,7 +11,7 @@ AFTER = [("departments", "0018_indicator_ratings")]
 
 
 def test_the_ratings_migration_rates_the_returns_already_stored(migrations_database):
-    apps = migrations_database.migrate(BEFORE)
+    apps = migrations_database.start_at(BEFORE)
     council = apps.get_model("departments", "Council").objects.create(name="Test council")
     housing = apps.get_model("departments", "Department").objects.create(
         council=council, name="Housing", code="housing"

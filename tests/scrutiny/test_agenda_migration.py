@@ -8,7 +8,7 @@ AFTER = [("scrutiny", "0003_agenda_month_once_per_meeting")]
 
 
 def test_repeated_whole_months_are_merged_keeping_every_different_note(migrations_database):
-    apps = migrations_database.migrate(BEFORE)
+    apps = migrations_database.start_at(BEFORE)
     committee = apps.get_model("scrutiny", "ScrutinyCommittee").objects.create(name="O&S")
     item = apps.get_model("scrutiny", "AgendaItem")
 
