@@ -179,11 +179,31 @@ def _range_problem(indicator, number: Decimal, label: str) -> str | None:
     return None
 
 
+def _ratio_part_problem(name: str, number: Decimal) -> str | None:
+    """Why a numerator or denominator cannot be stored, or None."""
+    if number < 0:
+        return f"{FIGURE_LABELS[name]} cannot be negative"
+    return decimal_problem(
+        number,
+        label=FIGURE_LABELS[name],
+        max_digits=_RATIO_FIELD.max_digits,
+        decimal_places=_RATIO_FIELD.decimal_places,
+    )
+
+
 def _clean_ratio(indicator, parsed, result: CleanedFigures) -> None:
     numerator, denominator = parsed["numerator"], parsed["denominator"]
     if parsed["value"] is not None:
         derived = None
-        if numerator is not None and denominator:
+        if (
+            numerator is not None
+            and denominator
+            and not _ratio_part_problem("numerator", numerator)
+            and not _ratio_part_problem("denominator", denominator)
+        ):
+            # Only figures that can be stored are divided: 10^40 ÷ 10^-12 has more digits
+            # than a Decimal rounds. The value, given where it must be left empty, is
+            # refused first; the numerator's own limit is named once the value is gone.
             derived = indicator.derive_value(numerator, denominator)
         if derived is None or derived != parsed["value"]:
             result.errors["value"] = (
@@ -198,16 +218,7 @@ def _clean_ratio(indicator, parsed, result: CleanedFigures) -> None:
     if result.errors:
         return
     for name, number in (("numerator", numerator), ("denominator", denominator)):
-        if number < 0:
-            result.errors[name] = f"{FIGURE_LABELS[name]} cannot be negative"
-            continue
-        problem = decimal_problem(
-            number,
-            label=FIGURE_LABELS[name],
-            max_digits=_RATIO_FIELD.max_digits,
-            decimal_places=_RATIO_FIELD.decimal_places,
-        )
-        if problem:
+        if problem := _ratio_part_problem(name, number):
             result.errors[name] = problem
     if result.errors:
         return

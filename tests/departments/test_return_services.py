@@ -263,6 +263,28 @@ def test_a_typed_value_on_a_ratio_indicator_must_not_contradict_the_figures(alic
     )
 
 
+def test_a_value_beside_figures_too_large_to_divide_is_refused_not_a_server_error(
+    alice, ratio_indicator
+):
+    """10^40 ÷ 10^-12 has more digits than a Decimal rounds: the figures are refused by
+    their own limits, never divided (hypothesis found the InvalidOperation)."""
+    huge = {"numerator": "5" + "0" * 40, "denominator": "0.000000000001"}
+    _refused(
+        lambda: save_return(
+            indicator=ratio_indicator, period_key=P07, actor=alice, value="1", **huge
+        ),
+        {
+            "value": [
+                "LPI-HOU-09 is worked out from numerator and denominator: leave the value empty"
+            ]
+        },
+    )
+    with pytest.raises(ValidationError) as refused:
+        save_return(indicator=ratio_indicator, period_key=P07, actor=alice, **huge)
+    assert set(refused.value.message_dict) == {"numerator", "denominator"}
+    assert not KpiReturn.objects.exists()
+
+
 def test_figures_of_a_ratio_on_a_plain_indicator_are_refused(alice, indicator):
     _refused(
         lambda: _draft(indicator, alice, value="91.5", numerator="1", denominator="2"),
