@@ -3,6 +3,8 @@ partner services each department depends on."""
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -38,20 +40,25 @@ def coordination(request: HttpRequest) -> HttpResponse:
         if not departments:  # every department of theirs has been made inactive
             raise PermissionDenied("None of your departments is active: there is nothing to show.")
         focus = departments[0]
-    figures, _ = cached_coordination_figures(month, departments, council_wide=scope.council_wide)
+
+    @functools.cache  # read once in this request, whether the charts are drawn or not
+    def figures() -> CoordinationFigures:
+        return cached_coordination_figures(month, departments, council_wide=scope.council_wide)[0]
+
     # The charts are drawn from the figures and the department in focus alone: cached
     # beside the figures, under the same generation, so a reading from the cache does not
-    # draw them again.
+    # draw them again. Their key is taken before the figures are read, as every cached
+    # figure's is: a write in between leaves them under a generation no longer asked for.
     charts, _ = cached_figures(
         "coordination-charts",
         month=month,
         scope=[scope.council_wide, focus.pk if focus else "council", *(d.pk for d in departments)],
-        build=lambda: _charts(figures, focus),
+        build=lambda: _charts(figures(), focus),
     )
     return render(
         request,
         "reporting/coordination.html",
-        {**_coordination_context(figures, focus), **charts},
+        {**_coordination_context(figures(), focus), **charts},
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -34,10 +36,13 @@ def overview(request: HttpRequest) -> HttpResponse:
     if not roles.scope_for(request.user).reads_council_figures:
         raise PermissionDenied("The council overview is for SMT and auditors.")
     month = chosen_month(request)
-    figures, from_cache = cached_overview_figures(month)
+    read = functools.cache(lambda: cached_overview_figures(month))  # once in this request
     # The charts are drawn from the figures alone: cached beside them, under the same
-    # generation, so a reading from the cache does not draw them again.
-    charts, _ = cached_figures("overview-charts", month=month, build=lambda: _charts(figures))
+    # generation, so a reading from the cache does not draw them again. Their key is taken
+    # before the figures are read, as every cached figure's is: a write in between leaves
+    # them under a generation no longer asked for, never newer than what they show.
+    charts, _ = cached_figures("overview-charts", month=month, build=lambda: _charts(read()[0]))
+    figures, from_cache = read()
     context = {**_overview_context(figures), **charts}
     warnings = EarlyWarning.objects.visible_to(request.user).open().order_by("-raised_at")[:20]
     return render(

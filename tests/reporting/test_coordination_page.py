@@ -3,11 +3,16 @@ the department in focus or of the council, never another's from the cache."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from unittest.mock import patch
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from reporting.charts.dashboards import coordination_chart
+from reporting.figures.coordination import cached_coordination_figures
+from tests.factories import ReferralFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,3 +44,44 @@ def test_each_focus_has_its_own_chart_and_each_is_drawn_once(client, sam, harrie
         assert _title(own) == "Housing coordination index over the last 24 months"
         assert "matrix" not in own.context
         assert drawn.call_count == 3
+
+
+def test_a_write_while_the_figures_are_read_never_leaves_a_stale_chart(
+    client, sam, housing, finance
+):
+    """As the overview's: a referral that commits while a reader's figures are read does
+    not leave that reader's chart beside later readers' newer figures."""
+    ReferralFactory(
+        from_department=finance,
+        to_department=housing,
+        raised_on=date(2025, 9, 1),
+        agreed_days=5,
+        resolved_on=date(2025, 9, 3),
+        acknowledged_on=date(2025, 9, 3),
+    )
+    client.force_login(sam)
+    url = f"{URL}?period=2025-26-P06&department={housing.pk}"
+
+    def figures_then_a_write_commits(*args, **kwargs):
+        result = cached_coordination_figures(*args, **kwargs)
+        ReferralFactory(  # resolved late: Housing's index falls
+            from_department=finance,
+            to_department=housing,
+            raised_on=date(2025, 9, 2),
+            agreed_days=1,
+            resolved_on=date(2025, 9, 20),
+            acknowledged_on=date(2025, 9, 20),
+        )
+        return result
+
+    with time_machine.travel(datetime(2025, 11, 28, 12, tzinfo=ZoneInfo("Europe/London"))):
+        with patch(
+            "reporting.pages.coordination.cached_coordination_figures",
+            figures_then_a_write_commits,
+        ):
+            client.get(url)
+        later = client.get(url)
+    current = later.context["current"]
+    assert (current.on_time, current.late) == (1, 1)
+    # The chart's last point is the index the page shows.
+    assert later.context["chart"].rows[-1][1] == f"{current.index}"

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from reporting.charts.dashboards import rag_by_department_chart
+from reporting.figures.overview import cached_overview_figures
 from tests.factories import IndicatorFactory, KpiReturnFactory, TargetFactory
 
 pytestmark = pytest.mark.django_db
@@ -289,3 +290,25 @@ def test_the_overview_names_the_first_missing_returns_and_links_to_the_rest(
             for link in links
         )
     assert listed == 4
+
+
+def test_a_write_while_the_figures_are_read_never_leaves_a_stale_chart(client, sam, housing):
+    """A write that commits while a reader's figures are read: the charts drawn from them
+    are stored under the generation before it, which nobody asks for again, so a later
+    reader gets charts of the figures it is shown (a reviewer's finding: they were keyed
+    after the figures were read, under the new generation)."""
+    _indicator(housing, "H1", "95")
+    client.force_login(sam)
+
+    def figures_then_a_write_commits(month):
+        result = cached_overview_figures(month)
+        _indicator(housing, "H2", "70")  # another officer's red return commits meanwhile
+        return result
+
+    with patch("reporting.pages.overview.cached_overview_figures", figures_then_a_write_commits):
+        client.get(URL)
+    later = client.get(URL)
+    assert later.context["counts"][housing.pk]["red"] == 1
+    assert later.context["rag_chart"].caption.startswith(
+        "Across the council: green 1, amber 0, red 1,"
+    )
