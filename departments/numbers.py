@@ -22,10 +22,13 @@ def round_money(value: Decimal) -> Decimal:
 
 # A score is a weighted mean of shares, and a share is a division that may recur (a third):
 # held to 28 significant digits, a mean that is exactly a half at one decimal place
-# (175/4 = 43.75) can come out a hair below it (43.7499…9) and be rounded down. Its
-# inputs are counts below a million and small weights, so a mean that is not exactly a
-# half lies more than 10^-19 from one: taken to 20 decimal places first, the half comes
-# back exactly, and nothing else moves.
+# (175/4 = 43.75) can come out a hair below it (43.7499…9) and be rounded down. Exactly,
+# the mean is a fraction whose denominator divides 20 × the weights' sum × the product of
+# the shares' totals; a mean that is not a half lies at least 1 ÷ that denominator from
+# one. The product's scores have three or four shares of totals in the thousands or tens
+# of thousands (referrals, SLA results) and weights of two or three digits, so that
+# distance is far above 10^-20, and the 28-digit error far below it: taken to 20 decimal
+# places first, a half comes back exactly and nothing else moves.
 SCORE_GUARD_PLACES = 20
 
 
