@@ -25,10 +25,11 @@ def round_money(value: Decimal) -> Decimal:
 # (175/4 = 43.75) can come out a hair below it (43.7499…9) and be rounded down. Exactly,
 # the mean is a fraction whose denominator divides 20 × the weights' sum × the product of
 # the shares' totals; a mean that is not a half lies at least 1 ÷ that denominator from
-# one. The product's scores have three or four shares of totals in the thousands or tens
-# of thousands (referrals, SLA results) and weights of two or three digits, so that
-# distance is far above 10^-20, and the 28-digit error far below it: taken to 20 decimal
-# places first, a half comes back exactly and nothing else moves.
+# one. The product's scores have a few shares of totals in the thousands or tens of
+# thousands (referrals, SLA results) and weights that are percentages or monthly charges
+# (at most ten digits in pence), so that distance is far above 10^-20, and the 28-digit
+# error far below it: taken to 20 decimal places first, a half comes back exactly and
+# nothing else moves.
 SCORE_GUARD_PLACES = 20
 
 
