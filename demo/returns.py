@@ -175,19 +175,9 @@ def build_returns(
                 if state is None:
                     continue
                 kpi_return = _one_return(
-                    rng,
-                    figures,
-                    spec,
-                    indicator,
-                    period,
-                    annual,
-                    tolerance,
-                    z,
-                    state,
-                    late,
-                    people,
-                    today,
+                    rng, figures, spec, indicator, period, annual, tolerance, z, state, late, people
                 )
+                _no_later_than_the_seeding(kpi_return, today)
                 if is_latest(period, today):
                     target = Target(
                         indicator=indicator,
@@ -199,19 +189,17 @@ def build_returns(
                 yield kpi_return
 
 
+def _no_later_than_the_seeding(kpi_return: KpiReturn, today: date) -> None:
+    """A return is submitted and approved no later than the seeding: seeded in the days
+    after a month ends, the latest month's returns are dated that day, not on the days
+    before their deadline still to come (the one rule would read them as not submitted)."""
+    for field in ("submitted_at", "approved_at"):
+        if (moment := getattr(kpi_return, field)) is not None:
+            setattr(kpi_return, field, no_later_than(moment, today))
+
+
 def _one_return(
-    rng,
-    figures,
-    spec,
-    indicator,
-    period,
-    annual,
-    tolerance,
-    z,
-    state,
-    late,
-    people: Staff,
-    today: date,
+    rng, figures, spec, indicator, period, annual, tolerance, z, state, late, people: Staff
 ) -> KpiReturn:
     value = figures.value(spec, annual, tolerance, period, z)
     numerator = denominator = None
@@ -236,20 +224,14 @@ def _one_return(
         version=1 if state == ReturnState.DRAFT else 2,
     )
     ret.set_period_dates()
-    # A return is submitted and approved no later than the seeding: seeded in the days
-    # after a month ends, the latest month's returns are dated that day, not on the days
-    # before their deadline still to come (the one rule would read them as not submitted).
     if state != ReturnState.DRAFT:
-        ret.submitted_by = people.officer
-        ret.submitted_at = no_later_than(at(submitted, rng), today)
+        ret.submitted_by, ret.submitted_at = people.officer, at(submitted, rng)
     if state == ReturnState.SENT_BACK:
         ret.sent_back_reason = "Please add the figures for the out-of-hours team and resubmit."
         ret.version = 3
     if state in (ReturnState.APPROVED, ReturnState.LOCKED):
         ret.approved_by = people.head
-        ret.approved_at = no_later_than(
-            at(submitted + timedelta(days=rng.randint(1, 4)), rng), today
-        )
+        ret.approved_at = at(submitted + timedelta(days=rng.randint(1, 4)), rng)
         ret.version = 3
     if state == ReturnState.LOCKED:
         ret.locked_at = at(deadline + timedelta(days=18))
