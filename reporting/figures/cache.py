@@ -19,10 +19,11 @@ and answer alike:
   the monthly pack's combined sections read too (the API under ``/api/v1/``).
 
 Three pages also keep what they draw from those figures, under the same key builder and so
-the same generation: the overview's and the coordination page's charts
-("overview-charts", "coordination-charts", the latter per department in focus) and the
-combined view's whole context ("combined-page"), so that a reading from the cache draws
-no chart again. They hold nothing that depends on the reader beyond the scope in the key.
+the same generation: the overview's charts ("overview-charts"), and the coordination
+page's and the combined view's whole context ("coordination-page", per department in
+focus, and "combined-page"), so that a reading from the cache draws no chart again. Their
+keys are taken before the figures are read. They hold nothing that depends on the reader
+beyond the scope in the key.
 
 Their inputs, between them: KPI returns of the month, of every earlier month of the year
 (year to date), of the same periods a year earlier (direction of travel) and of the 12

@@ -3,8 +3,6 @@ partner services each department depends on."""
 
 from __future__ import annotations
 
-import functools
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -41,24 +39,27 @@ def coordination(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied("None of your departments is active: there is nothing to show.")
         focus = departments[0]
 
-    @functools.cache  # read once in this request, whether the charts are drawn or not
-    def figures() -> CoordinationFigures:
-        return cached_coordination_figures(month, departments, council_wide=scope.council_wide)[0]
+    def shown() -> dict:
+        figures, _ = cached_coordination_figures(
+            month, departments, council_wide=scope.council_wide
+        )
+        return {**_coordination_context(figures, focus), **_charts(figures, focus)}
 
-    # The charts are drawn from the figures and the department in focus alone: cached
-    # beside the figures, under the same generation, so a reading from the cache does not
-    # draw them again. Their key is taken before the figures are read, as every cached
-    # figure's is: a write in between leaves them under a generation no longer asked for.
-    charts, _ = cached_figures(
-        "coordination-charts",
+    # What the page shows, its charts included, is drawn from the figures and the department
+    # in focus alone: cached beside the figures, under the same generation, so a reading
+    # from the cache neither draws a chart nor reads the figures of every department and
+    # month. The key is taken before the figures are read, as every cached figure's is: a
+    # write in between leaves what was drawn under a generation no longer asked for.
+    page, _ = cached_figures(
+        "coordination-page",
         month=month,
         scope=[scope.council_wide, focus.pk if focus else "council", *(d.pk for d in departments)],
-        build=lambda: _charts(figures(), focus),
+        build=shown,
     )
     return render(
         request,
         "reporting/coordination.html",
-        {**_coordination_context(figures(), focus), **charts},
+        {**page, "focus": focus, "council": Council.objects.first()},
     )
 
 
@@ -96,7 +97,7 @@ def _charts(figures: CoordinationFigures, focus: Department | None) -> dict:
 
 
 def _coordination_context(figures: CoordinationFigures, focus: Department | None) -> dict:
-    """What the page shows besides its charts."""
+    """What the page shows besides its charts, the department in focus and the council."""
     month, by_department = figures.month, figures.by_department
     current = _series(figures, focus)[-1]
     rows = [
@@ -105,11 +106,9 @@ def _coordination_context(figures: CoordinationFigures, focus: Department | None
     ]
     return {
         "month": month,
-        "focus": focus,
         "current": current,
         "rows": rows,
         "departments": figures.departments,
-        "council": Council.objects.first(),
         "previous_month": month.previous(),
         "next_month": next_ended(month),
         "council_wide": figures.council is not None,
