@@ -20,23 +20,9 @@ def round_money(value: Decimal) -> Decimal:
     return value.quantize(PENNY, rounding=ROUND_HALF_UP)
 
 
-# A score is a weighted mean of shares, and a share is a division that may recur (a third):
-# held to 28 significant digits, a mean that is exactly a half at one decimal place
-# (175/4 = 43.75) can come out a hair below it (43.7499…9) and be rounded down. Exactly,
-# the mean is a fraction whose denominator divides 20 × the weights' sum × the product of
-# the shares' totals; a mean that is not a half lies at least 1 ÷ that denominator from
-# one. The product's scores have a few shares of totals in the thousands or tens of
-# thousands (referrals, SLA results) and weights that are percentages or monthly charges
-# (at most ten digits in pence), so that distance is far above 10^-20, and the 28-digit
-# error far below it: taken to 20 decimal places first, a half comes back exactly and
-# nothing else moves.
-SCORE_GUARD_PLACES = 20
-
-
 def score(value: Decimal) -> Decimal:
-    """Scores (health, coordination index) are shown to one decimal place, rounded half-up
-    once from their exact value (DESIGN.md section 3; see ``SCORE_GUARD_PLACES``)."""
-    return round_half_up(round_half_up(value, SCORE_GUARD_PLACES), 1)
+    """Scores (health, coordination index) are shown to one decimal place."""
+    return round_half_up(value, 1)
 
 
 def format_figure(value: Decimal | None, places: int) -> str:

@@ -193,17 +193,16 @@ def _ratio_part_problem(name: str, number: Decimal) -> str | None:
 
 def _clean_ratio(indicator, parsed, result: CleanedFigures) -> None:
     numerator, denominator = parsed["numerator"], parsed["denominator"]
-    if parsed["value"] is not None:
+    parts_stored = not any(
+        number is not None and _ratio_part_problem(name, number)
+        for name, number in (("numerator", numerator), ("denominator", denominator))
+    )
+    # Only figures that can be stored are divided (10^40 ÷ 10^-12 has more digits than a
+    # Decimal rounds): a numerator or denominator out of its limits is named below, by its
+    # own field, whatever value was typed beside it.
+    if parsed["value"] is not None and parts_stored:
         derived = None
-        if (
-            numerator is not None
-            and denominator
-            and not _ratio_part_problem("numerator", numerator)
-            and not _ratio_part_problem("denominator", denominator)
-        ):
-            # Only figures that can be stored are divided: 10^40 ÷ 10^-12 has more digits
-            # than a Decimal rounds. The value, given where it must be left empty, is
-            # refused first; the numerator's own limit is named once the value is gone.
+        if numerator is not None and denominator:
             derived = indicator.derive_value(numerator, denominator)
         if derived is None or derived != parsed["value"]:
             result.errors["value"] = (

@@ -31,6 +31,7 @@ from departments.rating import Rag
 from reporting.metrics.scores import (
     Component,
     exact_share,
+    mean_score,
     rag_for_score,
     share_score,
     weighted_exact,
@@ -231,7 +232,7 @@ def coordination_by_department(
             on_time, late = r.get("on_time", 0), r.get("late", 0)
             digital = r.get("digital", 0) + s.get("digital", 0)
             exact, components = _index(weights, on_time, late, digital, volume, reach)
-            index = None if exact is None else score(exact)
+            index = None if exact is None else mean_score(exact)
             status = coordination_status(
                 month=period, index=index, referrals=r.get("n", 0) + s.get("n", 0), today=today
             )
@@ -322,7 +323,7 @@ def council_coordination(
         reach = _mean_reach(rated, departments)
         n, on_time, late = t.get("n", 0), t.get("on_time", 0), t.get("late", 0)
         exact, components = _index(weights, on_time, late, t.get("digital", 0), n, reach)
-        index = None if exact is None else score(exact)
+        index = None if exact is None else mean_score(exact)
         status = coordination_status(month=period, index=index, referrals=n, today=today)
         series.append(
             Coordination(

@@ -51,6 +51,7 @@ from partnerships.records.selectors import is_open_at_end_of
 from reporting.metrics.scores import (
     Component,
     exact_share,
+    mean_score,
     rag_for_score,
     weighted_exact,
 )
@@ -253,7 +254,8 @@ class ContractHealth:
 
     @property
     def score(self) -> Decimal | None:
-        return None if self.exact is None else score(self.exact)
+        # A weighted mean of its components' shares (``weighted_exact``).
+        return None if self.exact is None else mean_score(self.exact)
 
     @property
     def rag(self) -> Rag:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from departments.numbers import score
+from departments.numbers import round_half_up, score
 from departments.rating import Rag
 
 GREEN_FROM = Decimal(80)
@@ -60,6 +60,27 @@ class Component:
         return self.exact is not None
 
 
+# A weighted mean of shares is held to 28 significant digits, and a share is a division that
+# may recur (a third): a mean that is exactly a half at one decimal place (175/4 = 43.75,
+# from ordinary counts) can come out a hair below it (43.7499…9) and be rounded down.
+# Exactly, such a mean is a fraction whose denominator divides 20 × the weights' sum × the
+# product of the shares' totals; with weights that are percentages and totals that are
+# counts or pence of one month, a mean that is not a half lies further than 10^-20 from
+# one. So the mean is taken to 20 decimal places before it is rounded: a half comes back
+# exactly, and nothing else moves. Only such a mean of shares (``weighted_exact``) is
+# rounded this way: a mean of those means weighted by large amounts (council partner
+# health, by contracts' annual values) can lie within 10^-20 of a half without being one,
+# so it is rounded from its 28 digits as it stands. Exact fractions throughout would need
+# neither.
+MEAN_GUARD_PLACES = 20
+
+
+def mean_score(exact: Decimal) -> Decimal:
+    """A weighted mean of shares (``weighted_exact``'s value) to one decimal place, rounded
+    half-up once; see ``MEAN_GUARD_PLACES`` for why it is taken to 20 places first."""
+    return score(round_half_up(exact, MEAN_GUARD_PLACES))
+
+
 def weighted_score(components: list[Component]) -> tuple[Decimal | None, list[Component]]:
     """The weighted mean of the components that have data, to one decimal place.
 
@@ -67,7 +88,7 @@ def weighted_score(components: list[Component]) -> tuple[Decimal | None, list[Co
     each component is returned with its effective weight (percent, one decimal place).
     """
     value, shared = weighted_exact(components)
-    return (None if value is None else score(value)), shared
+    return (None if value is None else mean_score(value)), shared
 
 
 def weighted_exact(components: list[Component]) -> tuple[Decimal | None, list[Component]]:

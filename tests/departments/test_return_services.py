@@ -267,22 +267,32 @@ def test_a_value_beside_figures_too_large_to_divide_is_refused_not_a_server_erro
     alice, ratio_indicator
 ):
     """10^40 ÷ 10^-12 has more digits than a Decimal rounds: the figures are refused by
-    their own limits, never divided (hypothesis found the InvalidOperation)."""
+    their own limits, never divided (hypothesis found the InvalidOperation), with or
+    without a value typed beside them."""
     huge = {"numerator": "5" + "0" * 40, "denominator": "0.000000000001"}
-    _refused(
-        lambda: save_return(
-            indicator=ratio_indicator, period_key=P07, actor=alice, value="1", **huge
-        ),
-        {
-            "value": [
-                "LPI-HOU-09 is worked out from numerator and denominator: leave the value empty"
-            ]
-        },
-    )
-    with pytest.raises(ValidationError) as refused:
-        save_return(indicator=ratio_indicator, period_key=P07, actor=alice, **huge)
-    assert set(refused.value.message_dict) == {"numerator", "denominator"}
+    for typed in ({"value": "1"}, {}):
+        with pytest.raises(ValidationError) as refused:
+            save_return(indicator=ratio_indicator, period_key=P07, actor=alice, **huge, **typed)
+        assert set(refused.value.message_dict) == {"numerator", "denominator"}
     assert not KpiReturn.objects.exists()
+
+
+def test_a_numerator_out_of_its_limits_is_named_though_the_typed_value_matches(
+    alice, ratio_indicator
+):
+    """A value that matches numerator ÷ denominator is not blamed for the numerator's
+    fault: the numerator is named (a reviewer's finding)."""
+    with pytest.raises(ValidationError) as refused:
+        save_return(
+            indicator=ratio_indicator,
+            period_key=P07,
+            actor=alice,
+            value="50.0",  # 100 × 1.0000001 ÷ 2 = 50.000005, 50.0 to one place
+            numerator="1.0000001",
+            denominator="2",
+        )
+    assert list(refused.value.message_dict) == ["numerator"]
+    assert "decimal places" in refused.value.message_dict["numerator"][0]
 
 
 def test_figures_of_a_ratio_on_a_plain_indicator_are_refused(alice, indicator):

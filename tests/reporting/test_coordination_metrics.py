@@ -33,14 +33,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from fractions import Fraction
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from departments.models import Referral
-from departments.numbers import score
 from departments.periods import Period, periods_between
 from departments.rating import Rag
 from departments.referrals.summaries import record_referral_changes, tally
@@ -50,7 +48,7 @@ from reporting.metrics.coordination import (
     council_coordination,
     department_matrix,
 )
-from reporting.metrics.scores import Component, exact_share, rag_for_score, weighted_score
+from reporting.metrics.scores import Component, rag_for_score, weighted_score
 from tests.factories import DepartmentFactory, ReferralFactory, ServiceFactory
 
 SEP = Period.parse("2025-26-P06")
@@ -571,23 +569,3 @@ def test_the_index_is_rounded_once_from_exact_shares():
         ]
     )
     assert value == Decimal("33.3")
-
-
-def test_an_index_exactly_half_way_is_rounded_up_though_its_shares_recur():
-    """A reviewer's month: on time 17 of 63, digital 46 of 72, reach 32 counterparts over
-    7 × 8: 0.5 × 1700/63 + 0.25 × 4600/72 + 0.25 × 3200/56 = 175/4 = 43.75 exactly, which
-    rounds half-up to 43.8. Each share recurs, so the mean held to 28 digits came out as
-    43.7499…9 and was shown as 43.7."""
-    exact = Fraction(50 * 1700, 63) + Fraction(25 * 4600, 72) + Fraction(25 * 3200, 56)
-    assert exact / 100 == Fraction(175, 4)
-    value, _ = weighted_score(
-        [
-            Component("on_time", "On time", exact_share(17, 63), 50, ""),
-            Component("digital", "Digital share", exact_share(46, 72), 25, ""),
-            Component("reach", "Reach", exact_share(32, 56), 25, ""),
-        ]
-    )
-    assert value == Decimal("43.8")
-    # Not half-way: a hair either side still rounds as before.
-    assert score(Decimal("43.74999999999")) == Decimal("43.7")
-    assert score(Decimal("43.75000000001")) == Decimal("43.8")

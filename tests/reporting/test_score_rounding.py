@@ -1,0 +1,70 @@
+"""Scores are rounded half-up once from their exact values (DESIGN.md section 3), whatever
+the last of their 28 digits: checked against exact fractions on two reviewers' cases."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from departments.periods import Period
+from reporting.metrics.partner_health import council_partner_health
+from reporting.metrics.scores import Component, exact_share, mean_score, weighted_score
+from tests.factories import PartnershipFactory, ServiceFactory, SlaFactory, SlaResultFactory
+
+ENTERED = datetime(2025, 10, 1, 10, tzinfo=ZoneInfo("Europe/London"))
+
+
+def test_a_mean_of_shares_exactly_half_way_is_rounded_up_though_its_shares_recur():
+    """On time 17 of 63, digital 46 of 72, reach 32 counterparts over 7 × 8: the index is
+    0.5 × 1700/63 + 0.25 × 4600/72 + 0.25 × 3200/56 = 175/4 = 43.75 exactly, to 43.8. Each
+    share recurs, so the mean held to 28 digits is 43.7499…9, which was shown as 43.7."""
+    exact = Fraction(50 * 1700, 63) + Fraction(25 * 4600, 72) + Fraction(25 * 3200, 56)
+    assert exact / 100 == Fraction(175, 4)
+    value, _ = weighted_score(
+        [
+            Component("on_time", "On time", exact_share(17, 63), 50, ""),
+            Component("digital", "Digital share", exact_share(46, 72), 25, ""),
+            Component("reach", "Reach", exact_share(32, 56), 25, ""),
+        ]
+    )
+    assert value == Decimal("43.8")
+    # Not half-way: a hair either side still rounds as it is.
+    assert mean_score(Decimal("43.74999999999")) == Decimal("43.7")
+    assert mean_score(Decimal("43.75000000001")) == Decimal("43.8")
+
+
+def _partnership(value: str, charge: str, results: list[tuple[str, int]]):
+    partnership = PartnershipFactory(annual_value=Decimal(value))
+    service = ServiceFactory(
+        partnership=partnership, monthly_charge=Decimal(charge), credit_cap_percent=Decimal(10)
+    )
+    for reported, credit in results:
+        sla = SlaFactory(service=service, credit_percent=Decimal(credit))
+        SlaResultFactory(sla=sla, reported_value=Decimal(reported), entered_at=ENTERED)
+    return partnership
+
+
+@pytest.mark.django_db
+def test_council_partner_health_a_hair_below_half_way_is_rounded_down():
+    """A mean of contracts' health weighted by their annual values, built to lie 4.2 × 10^-22
+    below 57.05: it is 57.0, not taken for the half (a reviewer's case against a guard
+    applied to every score)."""
+    _partnership("287297259.54", "432.10", [("99.7", 0), ("90", 5), ("90", 0)])
+    _partnership("11789765.09", "765.30", [("99.7", 0), ("99.7", 0), ("90", 2)] + [("90", 0)] * 4)
+    (health,) = council_partner_health(
+        months=[Period.parse("2025-26-P06")], today=date(2025, 11, 28)
+    )
+
+    def contract(met: int, results: int, cap: int, credit: int) -> Fraction:
+        # SLA health 40, credits 20, milestones 15 and escalations 10 with no data shared
+        # out: (40 × met share + 20 × credits kept + 15 × 100 + 10 × 100) ÷ 85.
+        kept = Fraction(100 * (cap - credit), cap)
+        return (40 * Fraction(100 * met, results) + 20 * kept + 1500 + 1000) / 85
+
+    a, b = contract(1, 3, 4321, 2161), contract(2, 7, 7653, 1531)
+    exact = (28729725954 * a + 1178976509 * b) / (28729725954 + 1178976509)
+    assert Fraction(5705, 100) - exact < Fraction(1, 10**21)
+    assert exact < Fraction(5705, 100)
+    assert health.score == Decimal("57.0")
