@@ -35,20 +35,30 @@ def councils_of(group: ComparatorGroup, council: Council) -> list[tuple[str, str
 
 
 def values_by_area(
-    metric_id: int, area_codes: Iterable[str], period_keys: Iterable[str]
-) -> dict[tuple[str, str], BenchmarkValue]:
-    """The stored values of the metric for those areas and periods, by (area, period)."""
+    metric_ids: Iterable[int], area_codes: Iterable[str], period_keys: Iterable[str]
+) -> dict[tuple[int, str, str], BenchmarkValue]:
+    """The stored values of the metrics for those areas and periods, by (metric id, area,
+    period). One query, whatever the number of metrics."""
     rows = BenchmarkValue.objects.filter(
-        metric_id=metric_id, area_code__in=set(area_codes), period__in=set(period_keys)
+        metric_id__in=set(metric_ids), area_code__in=set(area_codes), period__in=set(period_keys)
     )
-    return {(row.area_code, row.period): row for row in rows}
+    return {(row.metric_id, row.area_code, row.period): row for row in rows}
 
 
-def periods_with_values(metric_id: int) -> list[str]:
-    """The period keys the metric has values for, in stored order."""
+def periods_with_values(metric_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The period keys each metric has values for, sorted, by metric id (a metric without
+    values is absent). One query, whatever the number of metrics."""
     # order_by() clears the model's ordering, whose columns would defeat DISTINCT.
-    keys = BenchmarkValue.objects.filter(metric_id=metric_id).order_by()
-    return sorted(keys.values_list("period", flat=True).distinct())
+    pairs = (
+        BenchmarkValue.objects.filter(metric_id__in=set(metric_ids))
+        .order_by()
+        .values_list("metric_id", "period")
+        .distinct()
+    )
+    found: dict[int, list[str]] = {}
+    for metric_id, key in pairs:
+        found.setdefault(metric_id, []).append(key)
+    return {metric_id: sorted(keys) for metric_id, keys in found.items()}
 
 
 def known_areas(council: Council) -> dict[str, set[str]]:

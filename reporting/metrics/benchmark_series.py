@@ -66,23 +66,52 @@ def benchmark_series(
     extra_period: str | None = None,
 ) -> BenchmarkSeries:
     """Every period the metric has values for (and ``extra_period``, a key, if asked),
-    each compared with the group of ``group``'s series in force that year."""
+    each compared with the group of ``group``'s series in force that year. Four queries:
+    the series with its members, the metric's periods, the values."""
+    return _all_series([metric], group, council, extra_period)[metric.pk]
+
+
+def _all_series(
+    metrics: list[BenchmarkMetric],
+    group: ComparatorGroup,
+    council: Council,
+    extra_period: str | None = None,
+) -> dict[int, BenchmarkSeries]:
+    """``benchmark_series`` of each metric, by metric id, read together: the same four
+    queries for one metric or fifty."""
     series = selectors.series_of(group)
-    keys = set(selectors.periods_with_values(metric.pk))
+    ids = [metric.pk for metric in metrics]
+    keys_of = selectors.periods_with_values(ids)
+    keys = {metric.pk: set(keys_of.get(metric.pk, ())) for metric in metrics}
     if extra_period:
-        keys.add(extra_period)
-    ordered = sorted(periods.Period.parse(key) for key in keys)
+        for wanted in keys.values():
+            wanted.add(extra_period)
     codes = {member.area_code for g in series for member in g.members.all()}
     if council.area_code:
         codes.add(council.area_code)
-    stored = selectors.values_by_area(metric.pk, codes, keys)
+    stored = selectors.values_by_area(ids, codes, set().union(*keys.values()))
+    return {
+        metric.pk: _series(metric, group, council, series, keys[metric.pk], stored)
+        for metric in metrics
+    }
+
+
+def _series(
+    metric: BenchmarkMetric,
+    group: ComparatorGroup,
+    council: Council,
+    series: list[ComparatorGroup],
+    keys: set[str],
+    stored: dict,
+) -> BenchmarkSeries:
+    ordered = sorted(periods.Period.parse(key) for key in keys)
     compared: dict[str, PeriodComparison] = {}
     items: list[PeriodComparison] = []
     for period in ordered:
         in_force = selectors.in_force(series, period.year)
         chosen = in_force or series[0]
         areas = [
-            benchmark.Area(code, name, _value(stored.get((code, period.key))))
+            benchmark.Area(code, name, _value(stored.get((metric.pk, code, period.key))))
             for code, name in selectors.councils_of(chosen, council)
         ]
         comparison = benchmark.compare(
@@ -149,16 +178,17 @@ def indicator_comparisons(
     """For each of ``indicators`` (a queryset) with a benchmark metric, its comparison with
     ``group``'s series for ``period_key`` (a key), or for its latest published period
     (that had ended by ``ended_by``, when given: a pack for a past month shows what was
-    known then, not a later year). A constant handful of queries per metric, whatever
-    its councils and periods."""
-    metrics = (
+    known then, not a later year). Five queries, whatever the number of metrics, councils
+    and periods: the metrics, then ``benchmark_series``'s four for all of them at once."""
+    metrics = list(
         BenchmarkMetric.objects.filter(indicator__in=indicators)
         .select_related("indicator", "indicator__department")
         .order_by("indicator__code", "code")
     )
+    every = _all_series(metrics, group, council) if metrics else {}
     found = []
     for metric in metrics:
-        figures = benchmark_series(metric=metric, group=group, council=council)
+        figures = every[metric.pk]
         if period_key:
             item = figures.at(period_key)
         elif ended_by:

@@ -103,3 +103,31 @@ def test_the_benchmarking_page_makes_the_same_queries_for_any_number_of_councils
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert ComparatorGroup.objects.count() == 2
+
+
+def test_the_benchmarking_page_makes_the_same_queries_for_one_metric_or_several(
+    client, sam, council, housing, trafford
+):
+    """The SMT sees every metric: one (the Trafford file's) or four, the same number of
+    queries (the metrics' series, periods and values are read for all of them at once)."""
+    _, groups = trafford
+    url = f"/benchmarking/?group={groups[2021].pk}"
+    client.force_login(sam)
+    with CaptureQueriesContext(connection) as one:
+        assert "NI192" in _text(client.get(url))
+    for n in range(3):
+        indicator = IndicatorFactory(department=housing, code=f"MORE{n}")
+        metric = BenchmarkMetric.objects.create(
+            council=council,
+            code=f"MORE{n}",
+            title=f"More {n}",
+            polarity="higher",
+            indicator=indicator,
+        )
+        BenchmarkValue.objects.create(
+            metric=metric, area_code=TRAFFORD, area_name="Trafford", period="2021-22", value=n
+        )
+    with CaptureQueriesContext(connection) as four:
+        page = _text(client.get(url))
+    assert all(f"MORE{n}" in page for n in range(3))
+    assert len(four) == len(one)
