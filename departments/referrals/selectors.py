@@ -31,7 +31,8 @@ def count_from_summaries(filters: ReferralFilter, user) -> int | None:
     given = {name for name, value in filters.form.cleaned_data.items() if value not in (None, "")}
     if given - SUMMARY_FILTERS:
         return None
-    pairs = ReferralFilter(filters.data, queryset=ReferralPairMonth.objects.visible_to(user)).qs
+    # The filters' values as already checked, applied to the summaries: not validated again.
+    pairs = filters.filter_queryset(ReferralPairMonth.objects.visible_to(user))
     return pairs.aggregate(n=Sum("referrals", default=0))["n"]
 
 
