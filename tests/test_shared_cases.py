@@ -242,6 +242,39 @@ def test_case_11_variant_a_23_digit_count_cannot_overwrite_a_stored_return(
     assert client.get("/api/v1/returns/").status_code == 200
 
 
+def test_case_11_variant_a_huge_numerator_beside_a_value_is_refused_naming_its_column(
+    client, alice, housing, django_capture_on_commit_callbacks
+):
+    """The same kind on a ratio indicator, in a file of the API's JSON: a 41-digit numerator
+    over a tiny denominator, with a value typed beside them, was divided before its limits
+    were checked (a server error). Now the numerator and the denominator are refused by
+    their columns, with their limits, and nothing is stored."""
+    IndicatorFactory(department=housing, code="LPI-HOU-09", unit="percent", year_to_date="ratio")
+    rows = [
+        {
+            "indicator_code": "LPI-HOU-09",
+            "period": P07,
+            "value": "1",
+            "numerator": "5" + "0" * 40,
+            "denominator": "0.000000000001",
+        }
+    ]
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/returns/import/", {"rows": rows}, content_type="application/json"
+        )
+    assert response.status_code == 202, response.content
+    job = client.get(response.json()["url"]).json()
+
+    assert job["status"] == "failed"
+    assert sorted(e["column"] for e in job["errors"]) == ["denominator", "numerator"]
+    assert "41 digits before the decimal point" in next(
+        e["message"] for e in job["errors"] if e["column"] == "numerator"
+    )
+    assert KpiReturn.objects.count() == 0
+
+
 def test_case_15_a_value_only_row_keeps_the_text_and_adds_no_version_when_identical(
     client, ada, alice, returns_council, django_capture_on_commit_callbacks
 ):
