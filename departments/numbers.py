@@ -4,8 +4,10 @@ Derived figures are rounded half-up to the indicator's decimal places before the
 rated or compared; money is rounded half-up to the penny.
 """
 
+import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 PENNY = Decimal("0.01")
 
@@ -13,6 +15,14 @@ PENNY = Decimal("0.01")
 def round_half_up(value: Decimal, places: int) -> Decimal:
     """Round ``value`` half-up (0.5 goes away from zero) to ``places`` decimal places."""
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def round_fraction_half_up(value: Fraction, places: int) -> Decimal:
+    """``round_half_up`` of an exact fraction: rounded once, with no digit lost before (a
+    mean of recurring shares that is exactly a half stays one)."""
+    scaled = abs(value) * 10**places
+    whole = math.floor(scaled + Fraction(1, 2))
+    return Decimal(whole if value >= 0 else -whole).scaleb(-places)
 
 
 def round_money(value: Decimal) -> Decimal:

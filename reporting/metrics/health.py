@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from functools import cached_property
 
 from django.db.models import (
@@ -27,7 +28,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from departments import periods
-from departments.numbers import score
+from departments.numbers import round_fraction_half_up, score
 from departments.periods import Period
 from departments.rating import Rag
 from partnerships.models import (
@@ -147,6 +148,14 @@ class ServiceMonth:
     def health_exact(self) -> Decimal | None:
         """``health`` unrounded, for figures built from it (dependency health)."""
         return exact_share(Decimal(self.met) + Decimal(self.minor) / 2, self.entered)
+
+    @cached_property
+    def health_fraction(self) -> Fraction | None:
+        """``health_exact`` as an exact fraction, for a mean of services' health that must
+        be rounded without losing a half (dependency health)."""
+        if not self.entered:
+            return None
+        return Fraction(100 * (2 * self.met + self.minor), 2 * self.entered)
 
     @property
     def rag(self) -> Rag:
@@ -592,13 +601,20 @@ def dependency_health(
             ]
             rated = [(s, sm) for s, sm in rows if sm.health is not None]
             charge = sum((s.monthly_charge for s, _ in rated), Decimal(0))
-            # The charge-weighted mean of the services' exact health, rounded once.
-            exact = (
-                sum((s.monthly_charge * sm.health_exact for s, sm in rated), Decimal(0)) / charge
+            # The charge-weighted mean of the services' health, worked out as an exact
+            # fraction and rounded once: held to 28 digits, a mean of recurring shares that
+            # is exactly a half (43.75) came out a hair below it and was shown as 43.7.
+            mean = (
+                sum(
+                    (Fraction(s.monthly_charge) * sm.health_fraction for s, sm in rated),
+                    Fraction(0),
+                )
+                / Fraction(charge)
                 if rated and charge
                 else None
             )
-            value = None if exact is None else score(exact)
+            exact = None if mean is None else Decimal(mean.numerator) / Decimal(mean.denominator)
+            value = None if mean is None else round_fraction_half_up(mean, 1)
             status = dependency_status(
                 month=m, services=[sm for _, sm in rows], has_score=value is not None, today=today
             )

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from departments.periods import Period
+from reporting.metrics.health import dependency_health
 from reporting.metrics.partner_health import council_partner_health
 from reporting.metrics.scores import Component, exact_share, mean_score, weighted_score
 from tests.factories import PartnershipFactory, ServiceFactory, SlaFactory, SlaResultFactory
@@ -68,3 +69,28 @@ def test_council_partner_health_a_hair_below_half_way_is_rounded_down():
     assert Fraction(5705, 100) - exact < Fraction(1, 10**21)
     assert exact < Fraction(5705, 100)
     assert health.score == Decimal("57.0")
+
+
+@pytest.mark.django_db
+def test_dependency_health_exactly_half_way_is_rounded_up(housing):
+    """Housing depends on two services: £100.00 a month with 1 of 3 results met, £1,500.00
+    with 4 of 9. The charge-weighted mean is (100 × 100/3 + 1500 × 400/9) ÷ 1600 = 43.75
+    exactly, so 43.8; held to 28 digits it was 43.7499…9, shown as 43.7 (a reviewer's case)."""
+    partnership = PartnershipFactory()
+    for charge, met, results in (("100.00", 1, 3), ("1500.00", 4, 9)):
+        service = ServiceFactory(partnership=partnership, monthly_charge=Decimal(charge))
+        service.departments.add(housing)
+        for n in range(results):
+            sla = SlaFactory(service=service)
+            SlaResultFactory(
+                sla=sla, reported_value=Decimal("99.7" if n < met else "90"), entered_at=ENTERED
+            )
+    month = Period.parse("2025-26-P06")
+    health = dependency_health(
+        months=[month], department_ids=[housing.pk], today=date(2025, 11, 28)
+    )[(housing.pk, month.key)]
+    assert [sm.health_fraction for _, sm in health.services] == [
+        Fraction(100, 3),
+        Fraction(400, 9),
+    ]
+    assert health.score == Decimal("43.8")
