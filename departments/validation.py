@@ -193,10 +193,13 @@ def _ratio_part_problem(name: str, number: Decimal) -> str | None:
 
 def _clean_ratio(indicator, parsed, result: CleanedFigures) -> None:
     numerator, denominator = parsed["numerator"], parsed["denominator"]
-    parts_stored = not any(
-        number is not None and _ratio_part_problem(name, number)
+    # Each part's own limits, checked once: None for a part not given.
+    part_problems = {
+        name: _ratio_part_problem(name, number)
         for name, number in (("numerator", numerator), ("denominator", denominator))
-    )
+        if number is not None
+    }
+    parts_stored = not any(part_problems.values())
     # Only figures that can be stored are divided (10^40 ÷ 10^-12 has more digits than a
     # Decimal rounds): a numerator or denominator out of its limits is named below, by its
     # own field, whatever value was typed beside it.
@@ -216,8 +219,8 @@ def _clean_ratio(indicator, parsed, result: CleanedFigures) -> None:
         result.errors["denominator"] = "Enter the denominator"
     if result.errors:
         return
-    for name, number in (("numerator", numerator), ("denominator", denominator)):
-        if problem := _ratio_part_problem(name, number):
+    for name, problem in part_problems.items():
+        if problem:
             result.errors[name] = problem
     if result.errors:
         return

@@ -73,8 +73,15 @@ def _date_problems(*, raised_on, acknowledged_on, resolved_on, today: date) -> d
     return errors
 
 
-@functools.lru_cache(maxsize=1024)
 def _category_problem(category: str) -> str | None:
+    # A text over the limit is refused before the cache: a worker never keeps it.
+    if len(category) > CATEGORY_LIMIT:
+        return _label_problem(category, label="Category", limit=CATEGORY_LIMIT)
+    return _short_category_problem(category)
+
+
+@functools.lru_cache(maxsize=1024)
+def _short_category_problem(category: str) -> str | None:
     # Asked of every row of an import, whose file names few categories: answered once each.
     return _label_problem(category, label="Category", limit=CATEGORY_LIMIT)
 

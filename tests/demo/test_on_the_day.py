@@ -53,3 +53,10 @@ def test_a_council_seeded_the_day_after_a_month_ends_has_its_returns_read_as_sub
             today=date(2026, 12, 1),
         )
         assert standing.state is Timeliness.ON_TIME, kpi_return
+
+
+def test_a_day_other_than_today_is_dated_ten_oclock_whatever_the_clock():
+    """A test's fixed day seeded before or after the clock's: the same moment run after run
+    (a day after the clock's was dated by the clock, so two runs differed)."""
+    with time_machine.travel(datetime(2026, 11, 30, 7, 30, tzinfo=LONDON), tick=False):
+        assert on_the_day(date(2026, 12, 5)) == datetime(2026, 12, 5, 10, tzinfo=LONDON)
