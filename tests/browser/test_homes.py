@@ -1,11 +1,13 @@
 """A real browser (Debian's Chromium through Playwright) walks each role's home on the demo
 council (issue 16, "Done when"): it opens the home, follows the first thing to do and does
 it there, with axe clean on the home and on the page reached. One test per role, on the
-session's one live server. The demo is seeded as on 28 November 2026, the day the other
-demo tests read, so what each home holds does not depend on the day the suite runs (the
-returns a seeding leaves undone are drawn at random: seeded on 1 December, Housing's head
-had none waiting): October 2026, its latest closed month, is partly undone, and any month
-ended since is wholly undone.
+session's one live server. The demo's rows are seeded as on 28 November 2026, the day the
+other demo tests read, so they do not depend on the day the suite runs (the returns a
+seeding leaves undone are drawn at random: seeded on 1 December, Housing's head had none
+waiting): October 2026 is partly undone, and any month ended since is wholly undone. The
+server itself runs on the real date (a clock frozen in the server would expire the
+browser's session cookie), so each role's first thing to do is in the latest month
+ended by then, which the demo always leaves undone.
 """
 
 import csv

@@ -1,20 +1,26 @@
 """The referrals list's count, page and API alike, read from the monthly summaries of pairs
 of departments where its filters allow, and equal to the referrals counted one by one: for
-every persona, with each filter, after raising, resolving and importing (on SQLite and on
-PostgreSQL in CI). The worked example is tests/reporting/test_coordination_metrics.py's:
+every persona, with each filter, after raising, resolving, importing and importing again a
+file that moves a referral to another month and department (case 10's kind; on SQLite
+and on PostgreSQL in CI). Referrals are never deleted (the admin refuses it). The worked
+example is tests/reporting/test_coordination_metrics.py's:
 nine referrals between Housing, Finance and Adult Social Care in August and September 2025.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from departments.models import Referral
+from departments.imports.services import start_import
+from departments.models import ImportStatus, Referral
 from departments.referrals.services import raise_referral, resolve_referral
 from tests.reporting.test_coordination_metrics import build_worked_example
 
@@ -95,7 +101,7 @@ def test_the_page_counts_as_the_api_does(client, alice, example):
     assert page.paginator.count == 2
 
 
-def test_the_count_follows_raising_resolving_and_removing(client, alice, bob, sam, example):
+def test_the_count_follows_raising_and_resolving(client, alice, bob, sam, example):
     raised = raise_referral(
         actor=alice,
         from_department=example.housing,
@@ -116,3 +122,61 @@ def test_the_count_follows_raising_resolving_and_removing(client, alice, bob, sa
         == Referral.objects.filter(from_department=example.finance).count()
         + Referral.objects.filter(to_department=example.finance).count()
     )
+
+
+def _import(actor, rows: list[list[str]], capture) -> None:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(IMPORT_COLUMNS)
+    writer.writerows(rows)
+    upload = SimpleUploadedFile("referrals.csv", out.getvalue().encode())
+    with capture(execute=True):
+        job = start_import(kind="referrals", actor=actor, uploaded_file=upload)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.SUCCEEDED, (job.message, job.errors)
+
+
+IMPORT_COLUMNS = [
+    "from_department",
+    "to_department",
+    "category",
+    "raised_on",
+    "acknowledged_on",
+    "resolved_on",
+    "agreed_days",
+    "channel",
+    "reference",
+]
+
+
+def test_the_count_follows_an_import_and_a_reimport_that_moves_a_referral(
+    client, alice, sam, example, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    first = [
+        ["housing", "adult-social-care", "Care review", "2025-09-03", "", "", "5", "email", "CM-1"],
+        ["adult-social-care", "housing", "Tenancy", "2025-10-01", "", "", "5", "phone", "CM-2"],
+    ]
+    _import(alice, first, django_capture_on_commit_callbacks)
+    # Again, with CM-1 moved to Finance and to August: a change, not a new referral.
+    moved = [["housing", "finance", "Care review", "2025-08-20", "", "", "5", "email", "CM-1"]]
+    _import(alice, [*moved, first[1]], django_capture_on_commit_callbacks)
+    assert Referral.objects.count() == 11  # the worked example's nine and the two imported
+
+    client.force_login(sam)
+    housing, finance, asc = example.housing.pk, example.finance.pk, example.asc.pk
+    for params in (
+        {},
+        {"period": "2025-26-P05"},
+        {"period": "2025-26-P06"},
+        {"period": "2025-26-P07"},
+        {"department": finance},
+        {"department": asc},
+        {"department": housing, "direction": "outgoing"},
+    ):
+        assert client.get(API, params).json()["count"] == _counted_from_referrals(client, params), (
+            params
+        )
+    # August holds the example's a1 and the moved CM-1; Finance's six and CM-1.
+    assert client.get(API, {"period": "2025-26-P05"}).json()["count"] == 2
+    assert client.get(API, {"department": finance}).json()["count"] == 7
