@@ -7,7 +7,18 @@ from datetime import date, datetime
 from django.db import models
 from rest_framework import serializers
 
+from departments.numbers import typed_in_digits
 from departments.periods import london_date
+
+
+class WholeNumberField(serializers.IntegerField):
+    """DRF's ``IntegerField``, a text typed in plain digits only
+    (``numbers.typed_in_digits``): "1_0" or "١٢" is refused, not read as 10 or 12."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not typed_in_digits(data):
+            raise serializers.ValidationError("Enter a whole number in digits, such as 5.")
+        return super().to_internal_value(data)
 
 
 class LondonDateField(serializers.DateField):

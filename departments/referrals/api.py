@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.errors import request_example
-from departments.api.fields import LondonDateField
+from departments.api.fields import LondonDateField, WholeNumberField
 from departments.imports.api import (
     IMPORT_EXAMPLES,
     IMPORT_PARSERS,
@@ -52,7 +52,7 @@ class RaiseReferralSerializer(serializers.Serializer):
     to_department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
     category = serializers.CharField(max_length=80)
     raised_on = LondonDateField()
-    agreed_days = serializers.IntegerField()
+    agreed_days = WholeNumberField()
     channel = serializers.CharField(help_text="A partner service's code, or email, phone, paper.")
 
 

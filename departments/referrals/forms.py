@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from departments.form_fields import LondonDateField
+from departments.form_fields import LondonDateField, WholeNumberField
 from departments.models import Department
 from departments.referrals import services as referral_services
 from departments.referrals.selectors import source_departments
@@ -21,7 +21,7 @@ class RaiseReferralForm(forms.Form):
         max_length=80, help_text="The kind of work, never a resident's name or case details."
     )
     raised_on = LondonDateField(label="Raised on")
-    agreed_days = forms.IntegerField(
+    agreed_days = WholeNumberField(
         min_value=1, max_value=365, label="Agreed response time (calendar days)"
     )
     channel = forms.ChoiceField(label="Channel")

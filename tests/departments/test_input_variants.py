@@ -277,3 +277,32 @@ def test_a_pdf_export_wraps_an_unbroken_commentary_and_keeps_the_other_rows_whol
     assert re.findall(r"Z\d{4}", text) == [f"Z{n:04d}" for n in range(600)]
     assert re.findall(r"word\d{3}", text) == [f"word{n:03d}" for n in range(300)]
     assert text.count("FINIS") == 1
+
+
+@pytest.mark.parametrize("typed", ["1_0", "\u0661\u0662", "\uff15"])
+def test_agreed_days_only_pythons_int_would_read_are_refused_naming_the_field(
+    client, alice, housing, finance, typed
+):
+    """Python's int reads "1_0" as 10 and other scripts' digits as days; the referral form
+    and the API took them. Both now refuse them under agreed_days, and nothing is stored."""
+    client.force_login(alice)
+    fields = {
+        "from_department": housing.pk,
+        "to_department": finance.pk,
+        "category": "Housing needs assessment",
+        "raised_on": "2026-11-02",
+        "agreed_days": typed,
+        "channel": "email",
+    }
+    api = client.post("/api/v1/referrals/", fields, content_type="application/json")
+    page = client.post("/referrals/new/", fields)
+
+    assert (api.status_code, api.json()) == (
+        400,
+        {"agreed_days": ["Enter a whole number in digits, such as 5."]},
+    )
+    assert page.status_code == 400  # the form shown again with its message
+    assert page.context["form"].errors == {
+        "agreed_days": ["Enter a whole number in digits, such as 5."]
+    }
+    assert Referral.objects.count() == 0
