@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 
 from departments.imports.services import start_import
 from departments.models import ImportStatus, Referral
+from departments.referrals.imports import ReferralRowHandler
 from departments.referrals.services import raise_referral, resolve_referral
 from tests.reporting.test_coordination_metrics import build_worked_example
 
@@ -127,26 +128,13 @@ def test_the_count_follows_raising_and_resolving(client, alice, bob, sam, exampl
 def _import(actor, rows: list[list[str]], capture) -> None:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(IMPORT_COLUMNS)
+    writer.writerow(ReferralRowHandler.columns)  # the import's own columns
     writer.writerows(rows)
     upload = SimpleUploadedFile("referrals.csv", out.getvalue().encode())
     with capture(execute=True):
         job = start_import(kind="referrals", actor=actor, uploaded_file=upload)
     job.refresh_from_db()
     assert job.status == ImportStatus.SUCCEEDED, (job.message, job.errors)
-
-
-IMPORT_COLUMNS = [
-    "from_department",
-    "to_department",
-    "category",
-    "raised_on",
-    "acknowledged_on",
-    "resolved_on",
-    "agreed_days",
-    "channel",
-    "reference",
-]
 
 
 def test_the_count_follows_an_import_and_a_reimport_that_moves_a_referral(
