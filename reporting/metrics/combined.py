@@ -20,8 +20,10 @@ from reporting.metrics.coordination import (
 from reporting.metrics.health import (
     ContractHealth,
     DependencyHealth,
+    ServiceMonths,
     contract_health_series,
     dependency_health,
+    service_months,
     trailing_months,
 )
 from reporting.metrics.partner_health import CouncilPartnerHealth, council_partner_health
@@ -181,13 +183,19 @@ def fitted_line(points: list[ChangePoint]) -> tuple[float, float] | None:
 
 
 def partner_health_months(
-    months: list[Period], partnership: Partnership | None, today: date | None = None
+    months: list[Period],
+    partnership: Partnership | None,
+    today: date | None = None,
+    by_service: ServiceMonths | None = None,
 ) -> list[CouncilPartnerHealth] | list[ContractHealth]:
     """Council-level partner health, or one partnership's contract health, per month;
-    each has ``period``, ``score``, ``rag`` and ``status``."""
+    each has ``period``, ``score``, ``rag`` and ``status``. ``by_service``: the service
+    months already read (``service_months``), if any."""
     if partnership is None:
-        return council_partner_health(months=months, today=today)
-    return contract_health_series(partnership=partnership, months=months, today=today)
+        return council_partner_health(months=months, today=today, by_service=by_service)
+    return contract_health_series(
+        partnership=partnership, months=months, today=today, by_service=by_service
+    )
 
 
 def partner_health_series(
@@ -219,9 +227,14 @@ def combined_figures(
     # Every active department's coordination at once: the council series needs them all.
     by_department = coordination_by_department(periods=months, today=today)
     council = council_coordination(periods=months, today=today, by_department=by_department)
-    health_months = partner_health_months(months, partnership, today)
+    # The services' SLA results, read once for partner health and dependency health.
+    by_service = service_months(partnership_ids=Partnership.objects.values("pk"), months=months)
+    health_months = partner_health_months(months, partnership, today, by_service)
     dependencies = dependency_health(
-        months=months, department_ids=[d.pk for d in departments], today=today
+        months=months,
+        department_ids=[d.pk for d in departments],
+        today=today,
+        by_service=by_service,
     )
     rows = []
     for department in departments:

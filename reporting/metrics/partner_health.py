@@ -18,7 +18,12 @@ from departments.numbers import score
 from departments.periods import Period
 from departments.rating import Rag
 from partnerships.models import Partnership
-from reporting.metrics.health import ContractHealth, contract_health_series
+from reporting.metrics.health import (
+    ContractHealth,
+    ServiceMonths,
+    contract_health_series,
+    service_months,
+)
 from reporting.metrics.scores import rag_for_score
 from reporting.metrics.status import (
     FigureState,
@@ -64,7 +69,7 @@ def _counts(partnership: Partnership, health: ContractHealth) -> bool:
 
 
 def council_partner_health(
-    *, months: list[Period], today: date | None = None
+    *, months: list[Period], today: date | None = None, by_service: ServiceMonths | None = None
 ) -> list[CouncilPartnerHealth]:
     """Council-level partner health per month: the exact contract health of the
     partnerships within their contract term that month, mean weighted by annual contract
@@ -77,8 +82,12 @@ def council_partner_health(
     """
     today = today or timezone.localdate()
     partnerships = list(Partnership.objects.order_by("pk"))
+    if by_service is None:
+        by_service = service_months(partnership_ids=[p.pk for p in partnerships], months=months)
     series = {
-        partnership.pk: contract_health_series(partnership=partnership, months=months, today=today)
+        partnership.pk: contract_health_series(
+            partnership=partnership, months=months, today=today, by_service=by_service
+        )
         for partnership in partnerships
     }
     return [

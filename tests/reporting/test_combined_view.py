@@ -540,6 +540,25 @@ def test_the_page_and_the_api_make_the_same_number_of_queries_at_two_sizes(
     assert counts[0] == counts[1]
 
 
+def _sla_result_reads(captured) -> int:
+    return sum('FROM "partnerships_slaresult"' in q["sql"] for q in captured.captured_queries)
+
+
+@pytest.mark.parametrize("url", [PAGE, API])
+def test_the_sla_results_are_read_once_for_partner_and_dependency_health(
+    client, sam, council, partnership, url
+):
+    """Council partner health and each department's dependency health are built on the
+    same services' months: one grouped read of the SLA results serves both, however many
+    partnerships there are (it was one per partnership and one more)."""
+    other = PartnershipFactory(council=council, name="Waste partnership")
+    ServiceFactory(partnership=other, name="Fleet tracking")
+    client.force_login(sam)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    assert _sla_result_reads(captured) == 1
+
+
 # --- early warnings: the API ---------------------------------------------------------------
 
 

@@ -13,7 +13,13 @@ from django.test.utils import CaptureQueriesContext
 
 from reporting.charts.dashboards import rag_by_department_chart
 from reporting.figures.overview import cached_overview_figures
-from tests.factories import IndicatorFactory, KpiReturnFactory, TargetFactory
+from tests.factories import (
+    IndicatorFactory,
+    KpiReturnFactory,
+    PartnershipFactory,
+    ServiceFactory,
+    TargetFactory,
+)
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2025, 11, 28, 12, tzinfo=ZoneInfo("Europe/London"))
@@ -84,6 +90,20 @@ def test_the_overview_makes_the_same_number_of_queries_at_two_sizes(client, sam,
             assert client.get(URL).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_the_sla_results_are_read_once_whatever_the_number_of_partnerships(
+    client, sam, council, partnership
+):
+    """Council partner health reads every partnership's SLA results in one grouped query
+    (it was one per partnership)."""
+    for name in ("Waste partnership", "Leisure partnership"):
+        ServiceFactory(partnership=PartnershipFactory(council=council, name=name))
+    client.force_login(sam)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(URL).status_code == 200
+    reads = [q for q in captured.captured_queries if 'FROM "partnerships_slaresult"' in q["sql"]]
+    assert len(reads) == 1
 
 
 def test_a_signed_off_month_is_served_from_the_cache_until_it_changes(client, sam, housing):
