@@ -5,6 +5,7 @@ Scores are rounded half-up to one decimal place before they are rated or shown.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -94,21 +95,29 @@ def weighted_score(components: list[Component]) -> tuple[Decimal | None, list[Co
 def weighted_exact(components: list[Component]) -> tuple[Decimal | None, list[Component]]:
     """``weighted_score`` unrounded: for a figure built from this one (council partner
     health from contract health), which must use exact values and round once."""
-    with_data = [c for c in components if c.has_data and c.weight > 0]
-    total = sum(c.weight for c in with_data)
+    counted = tuple(c.has_data and c.weight > 0 for c in components)
+    total = sum(c.weight for c, used in zip(components, counted, strict=True) if used)
     if not total:
         return None, components
-    value = sum(Decimal(c.weight) * c.exact for c in with_data) / Decimal(total)
-    counted = {id(c) for c in with_data}
+    value = sum(
+        Decimal(c.weight) * c.exact for c, used in zip(components, counted, strict=True) if used
+    ) / Decimal(total)
+    effective = _effective_weights(tuple(c.weight for c in components), counted)
     shared = [
-        Component(
-            c.key,
-            c.label,
-            c.exact,
-            c.weight,
-            c.detail,
-            score(Decimal(100) * c.weight / total) if id(c) in counted else Decimal(0),
-        )
-        for c in components
+        Component(c.key, c.label, c.exact, c.weight, c.detail, weight)
+        for c, weight in zip(components, effective, strict=True)
     ]
     return value, shared
+
+
+# A council's pages weigh thousands of department-months with the same few weights and
+# the same few components missing: the shares of the weights are worked out once each.
+@functools.lru_cache(maxsize=256)
+def _effective_weights(weights: tuple[int, ...], counted: tuple[bool, ...]) -> tuple[Decimal, ...]:
+    """Each weight's percent of the counted weights' total, to one decimal place; 0 for a
+    component not counted (no data, or no weight)."""
+    total = sum(w for w, used in zip(weights, counted, strict=True) if used)
+    return tuple(
+        score(Decimal(100) * w / total) if used else Decimal(0)
+        for w, used in zip(weights, counted, strict=True)
+    )
