@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import plotly.graph_objects as go
-
 from departments.numbers import format_figure
-from reporting.charts.base import Chart, base_layout, figure_json, y_axis_title
+from reporting.charts.base import (
+    Chart,
+    base_layout,
+    figure_json,
+    plotly_figure,
+    trace,
+    y_axis_title,
+)
 from reporting.metrics.benchmark_series import PeriodComparison
 
 COUNCIL_COLOUR = "#1d4f91"
@@ -35,9 +40,10 @@ def spread_over_time(
     upper = [_float(q.upper) if q else None for q in quartiles]
     median = [_float(q.median) if q else None for q in quartiles]
     mine = [_float(item.comparison.council_value) for item in items]
-    figure = go.Figure(
+    figure = plotly_figure(
         data=[
-            go.Scatter(
+            trace(
+                "scatter",
                 x=labels,
                 y=lower,
                 mode="lines",
@@ -46,7 +52,8 @@ def spread_over_time(
                 showlegend=False,
                 hoverinfo="skip",
             ),
-            go.Scatter(
+            trace(
+                "scatter",
                 x=labels,
                 y=upper,
                 mode="lines",
@@ -56,7 +63,8 @@ def spread_over_time(
                 name="Middle half of the group (quartiles)",
                 hoverinfo="skip",
             ),
-            go.Scatter(
+            trace(
+                "scatter",
                 x=labels,
                 y=median,
                 mode="lines",
@@ -64,7 +72,8 @@ def spread_over_time(
                 line={"color": MEDIAN_COLOUR, "width": 2, "dash": "dash"},
                 hovertemplate="%{x}: median %{y}<extra></extra>",
             ),
-            go.Scatter(
+            trace(
+                "scatter",
                 x=labels,
                 y=mine,
                 mode="lines+markers",
@@ -126,9 +135,27 @@ def distribution(
         (area for area in item.areas if area.value is not None), key=lambda area: area.value
     )
     colours = [COUNCIL_COLOUR if a.area_code == council_code else "#b1b4b6" for a in reported]
-    figure = go.Figure(
+    # The group's median across the plot, as Plotly's ``add_hline`` draws it.
+    median = (
+        [
+            {
+                "type": "line",
+                "xref": "x domain",
+                "x0": 0,
+                "x1": 1,
+                "yref": "y",
+                "y0": float(item.comparison.median),
+                "y1": float(item.comparison.median),
+                "line": {"dash": "dash", "color": MEDIAN_COLOUR, "width": 1},
+            }
+        ]
+        if item.comparison.median is not None
+        else []
+    )
+    figure = plotly_figure(
         data=[
-            go.Bar(
+            trace(
+                "bar",
                 x=[area.area_name for area in reported],
                 y=[float(area.value) for area in reported],
                 marker={"color": colours},
@@ -140,13 +167,9 @@ def distribution(
             **base_layout(title, unit),
             "yaxis": {"title": y_axis_title(unit), "rangemode": "tozero", "automargin": True},
             "showlegend": False,
+            **({"shapes": median} if median else {}),
         },
     )
-    if item.comparison.median is not None:
-        figure.add_hline(
-            y=float(item.comparison.median),
-            line={"dash": "dash", "color": MEDIAN_COLOUR, "width": 1},
-        )
     return Chart(
         dom_id,
         title,

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import plotly.graph_objects as go
-
 from core.words import plural
 from departments.periods import Period
 from reporting.charts import base
-from reporting.charts.base import Chart
+from reporting.charts.base import Chart, plotly_figure, trace
 from reporting.metrics.combined import (
     ChangePoint,
     CombinedFigures,
@@ -62,9 +60,10 @@ def combined_trend(
         }
         for spell in spells
     ]
-    figure = go.Figure(
+    figure = plotly_figure(
         data=[
-            go.Scatter(
+            trace(
+                "scatter",
                 x=labels,
                 y=[None if v is None else float(v) for _, v in health],
                 name=health_noun,
@@ -78,7 +77,8 @@ def combined_trend(
                 hovertemplate="%{x}: %{y:.1f} %{text}<extra></extra>",
                 connectgaps=False,
             ),
-            go.Scatter(
+            trace(
+                "scatter",
                 x=labels,
                 y=[None if v is None else float(v) for _, v in coordination],
                 name="Coordination index",
@@ -145,7 +145,8 @@ def change_scatter(
     later = "the same month" if lag == 0 else f"{plural(lag, 'month')} later"
     xs = [float(p.health_change) for p in points]
     data = [
-        go.Scatter(
+        trace(
+            "scatter",
             x=xs,
             y=[float(p.coordination_change) for p in points],
             mode="markers",
@@ -160,7 +161,8 @@ def change_scatter(
         slope, intercept = line
         ends = [min(xs), max(xs)]
         data.append(
-            go.Scatter(
+            trace(
+                "scatter",
                 x=ends,
                 y=[slope * x + intercept for x in ends],
                 mode="lines",
@@ -176,7 +178,7 @@ def change_scatter(
         "automargin": True,
     }
     layout["xaxis"] = {
-        "title": "Partner health change (points)",
+        "title": {"text": "Partner health change (points)"},
         "zeroline": True,
         "automargin": True,
     }
@@ -184,7 +186,7 @@ def change_scatter(
         dom_id,
         title,
         f"{finding} {relation.statistics()}",
-        base.figure_json(go.Figure(data=data, layout=layout)),
+        base.figure_json(plotly_figure(data=data, layout=layout)),
         [
             "Health change in",
             "Partner health change",

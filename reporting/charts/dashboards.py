@@ -9,18 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-import plotly.graph_objects as go
-
 from departments.rating import Rag
 from reporting.charts.base import (
     TICK_CHARACTERS,
     Chart,
     base_layout,
     figure_json,
+    plotly_figure,
     score_cell,
     score_text,
     status_symbol,
     threshold_lines,
+    trace,
     wrapped,
     y_axis_title,
 )
@@ -55,9 +55,10 @@ def score_trend(
     points = list(zip(labels, scores, rags, states, strict=True))
     rated = [(label, s, r, st) for label, s, r, st in points if s is not None]
 
-    figure = go.Figure(
+    figure = plotly_figure(
         data=[
-            go.Scatter(
+            trace(
+                "scatter",
                 x=labels,
                 y=[float(s) if s is not None else None for s in scores],
                 mode="lines+markers",
@@ -147,9 +148,10 @@ def pair_heatmap(
         for row_v, row_s in zip(volumes, shares, strict=True)
     ]
     z = [[float(s) if s is not None else None for s in row] for row in shares]
-    figure = go.Figure(
+    figure = plotly_figure(
         data=[
-            go.Heatmap(
+            trace(
+                "heatmap",
                 z=z,
                 x=names,
                 y=names,
@@ -158,7 +160,7 @@ def pair_heatmap(
                 colorscale=[[0, "#b3261e"], [0.6, "#f0c36d"], [0.8, "#9bd3ae"], [1, "#00703c"]],
                 zmin=0,
                 zmax=100,
-                colorbar={"title": "On time %"},
+                colorbar={"title": {"text": "On time %"}},
                 hovertemplate="%{y} → %{x}: %{text}<extra></extra>",
             )
         ],
@@ -166,12 +168,12 @@ def pair_heatmap(
             **base_layout(title, "From"),
             "height": 120 + 48 * len(names),
             "yaxis": {
-                "title": "From",
+                "title": {"text": "From"},
                 "autorange": "reversed",
                 "type": "category",
                 "automargin": True,
             },
-            "xaxis": {"title": "To", "type": "category", "automargin": True},
+            "xaxis": {"title": {"text": "To"}, "type": "category", "automargin": True},
         },
     )
     pairs = [
@@ -216,9 +218,10 @@ RAG_STACK = [
 def rag_stacked_bar(*, dom_id: str, title: str, names: list[str], counts: list[dict]) -> Chart:
     """RAG counts per department: each band has a pattern and a legend word, not colour
     alone."""
-    figure = go.Figure(
+    figure = plotly_figure(
         data=[
-            go.Bar(
+            trace(
+                "bar",
                 name=label,
                 x=names,
                 y=[c.get(key, 0) for c in counts],
@@ -279,9 +282,10 @@ def share_heatmap(
         [("–" if n == 0 else f"{score_text(s)}%<br>of {n}") for s, n in zip(rs, rc, strict=True)]
         for rs, rc in zip(shares, counts, strict=True)
     ]
-    figure = go.Figure(
+    figure = plotly_figure(
         data=[
-            go.Heatmap(
+            trace(
+                "heatmap",
                 z=[[float(s) if s is not None else None for s in r] for r in shares],
                 x=columns,
                 y=rows,
@@ -290,7 +294,7 @@ def share_heatmap(
                 zmin=0,
                 zmax=100,
                 colorscale=[[0, "#b3261e"], [0.6, "#f0c36d"], [0.8, "#9bd3ae"], [1, "#00703c"]],
-                colorbar={"title": "On target %"},
+                colorbar={"title": {"text": "On target %"}},
                 hovertemplate="%{y}, %{x}: %{text}<extra></extra>",
             )
         ],
@@ -376,9 +380,10 @@ def indicator_trend(
     def shown(value: Decimal | None, empty: str) -> str:
         return empty if value is None else _indicator_figure(value, decimal_places)
 
-    figure = go.Figure(
+    figure = plotly_figure(
         data=[
-            go.Scatter(
+            trace(
+                "scatter",
                 x=labels,
                 y=[None if t is None else float(t) for t in targets],
                 mode="lines",
@@ -388,7 +393,8 @@ def indicator_trend(
                 text=[shown(t, "no target") for t in targets],
                 hovertemplate="%{x}: target %{text}<extra></extra>",
             ),
-            go.Scatter(
+            trace(
+                "scatter",
                 x=labels,
                 y=[None if v is None else float(v) for v in values],
                 mode="lines+markers",
