@@ -4,7 +4,6 @@ Derived figures are rounded half-up to the indicator's decimal places before the
 rated or compared; money is rounded half-up to the penny.
 """
 
-import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -20,8 +19,9 @@ def round_half_up(value: Decimal, places: int) -> Decimal:
 def round_fraction_half_up(value: Fraction, places: int) -> Decimal:
     """``round_half_up`` of an exact fraction: rounded once, with no digit lost before (a
     mean of recurring shares that is exactly a half stays one)."""
-    scaled = abs(value) * 10**places
-    whole = math.floor(scaled + Fraction(1, 2))
+    # floor(|n| / d × 10^places + ½), in whole numbers: floor((2 |n| 10^places + d) / 2d).
+    numerator, denominator = abs(value.numerator) * 10**places, value.denominator
+    whole = (2 * numerator + denominator) // (2 * denominator)
     return Decimal(whole if value >= 0 else -whole).scaleb(-places)
 
 

@@ -654,14 +654,17 @@ def dependency_health(
     ratio_of = {s.pk: s.monthly_charge.as_integer_ratio() for s in services}
     result = {}
     for department_id in wanted:
+        # Each service it depends on, with its id and charge read once, not every month.
+        mine = [(s, s.pk, ratio_of[s.pk]) for s in served.get(department_id, [])]
         for m in months:
-            rows = [
-                (s, in_term[(s.pk, m.key)])
-                for s in served.get(department_id, [])
-                if (s.pk, m.key) in in_term
+            in_month = [
+                (s, ratio, sm)
+                for s, pk, ratio in mine
+                if (sm := in_term.get((pk, m.key))) is not None
             ]
+            rows = [(s, sm) for s, _, sm in in_month]
             mean = charge_weighted_health(
-                [(ratio_of[s.pk], sm) for s, sm in rows if sm.health is not None]
+                [(ratio, sm) for _, ratio, sm in in_month if sm.health is not None]
             )
             exact = None if mean is None else Decimal(mean.numerator) / Decimal(mean.denominator)
             value = None if mean is None else round_fraction_half_up(mean, 1)
