@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from html import escape as html_escape
@@ -213,7 +214,8 @@ def test_each_department_row_carries_its_own_relation(episode, housing, finance)
     assert list(rows) == ["Finance", "Housing"]
 
     dependencies = dependency_health(months=MONTHS, department_ids=[housing.pk, finance.pk])
-    coordination = coordination_by_department(periods=MONTHS)
+    # The view shows no median days to resolve, so it reads none.
+    coordination = coordination_by_department(periods=MONTHS, medians=False)
     for department, pattern in ((housing, S1), (finance, S2)):
         row = rows[department.name]
         assert [v for _, v in row.dependency_series] == [D(v) for v in pattern]
@@ -557,6 +559,32 @@ def test_the_sla_results_are_read_once_for_partner_and_dependency_health(
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     assert _sla_result_reads(captured) == 1
+
+
+@pytest.mark.parametrize("url", [PAGE, API])
+def test_the_view_reads_the_days_histogram_for_the_council_only(client, sam, finance, housing, url):
+    """The view shows no department's median days to resolve, so only the council's
+    series reads the days histogram (grouped by month), not every department's rows."""
+    referrals(finance, housing, [1] * 24, per_month=1)
+    client.force_login(sam)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    reads = [
+        q["sql"]
+        for q in captured.captured_queries
+        if 'FROM "departments_referraldaysmonth"' in q["sql"]
+    ]
+    assert len(reads) == 1 and "GROUP BY" in reads[0]
+
+
+def test_read_without_medians_every_other_figure_is_the_same(finance, housing):
+    referrals(finance, housing, [1] * 24, per_month=1)
+    with time_machine.travel(NOW):
+        full = coordination_by_department(periods=MONTHS)
+        lean = coordination_by_department(periods=MONTHS, medians=False)
+    assert any(c.median_days is not None for c in full.values())
+    assert all(c.median_days is None for c in lean.values())
+    assert {k: replace(c, median_days=None) for k, c in full.items()} == lean
 
 
 # --- early warnings: the API ---------------------------------------------------------------
