@@ -52,9 +52,10 @@ def coordination_figures(
 ) -> CoordinationFigures:
     months = trailing_months(month)
     # Every department shown over the 24 months, aggregated once; the trends, the council
-    # series and the table all read from it.
+    # series and the table all read from it. Median days to resolve are shown for the
+    # month only.
     by_department = coordination_by_department(
-        periods=months, department_ids=[d.pk for d in departments]
+        periods=months, department_ids=[d.pk for d in departments], median_periods=[month]
     )
     return CoordinationFigures(
         month=month,

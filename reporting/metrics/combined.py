@@ -226,7 +226,7 @@ def combined_figures(
     months = trailing_months(month, WINDOW)
     # Every active department's coordination at once: the council series needs them all.
     # The view shows no median days, so the histogram behind them is not read.
-    by_department = coordination_by_department(periods=months, today=today, medians=False)
+    by_department = coordination_by_department(periods=months, today=today, median_periods=[])
     council = council_coordination(periods=months, today=today, by_department=by_department)
     # The services' SLA results, read once for partner health and dependency health.
     by_service = service_months(partnership_ids=Partnership.objects.values("pk"), months=months)

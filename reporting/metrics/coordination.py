@@ -59,7 +59,8 @@ class Coordination:
     digital: int
     counterparts: int
     departments: int  # in the council, for reach
-    # None without a referral resolved, or when read without medians (the combined view).
+    # None without a referral resolved, or in a period read without its median
+    # (``coordination_by_department``'s ``median_periods``).
     median_days: Decimal | None
     index: Decimal | None
     components: list[Component]
@@ -182,15 +183,18 @@ def coordination_by_department(
     periods: list[Period],
     today: date | None = None,
     department_ids: list[int] | None = None,
-    medians: bool = True,
+    median_periods: list[Period] | None = None,
 ) -> dict[tuple[int, str], Coordination]:
     """Every department's coordination in every period, keyed (department id, period key).
 
     Five queries whatever the number of referrals: departments, the council's weights,
-    received counts, sent counts, the days histogram and the department pairs. With
-    ``medians`` false the days histogram is not read and every ``median_days`` is None:
-    for a figure that shows no median (the combined view), as the histogram is most of
-    the rows read (a council of forty departments: 24,000 of 26,000 over 24 months).
+    received counts, sent counts, the days histogram and the department pairs.
+
+    ``median_periods``: the periods whose median days to resolve are wanted (default: all
+    of ``periods``); in the others ``median_days`` is None. The days histogram behind the
+    medians is most of the rows read (a council of forty departments: 24,000 of 26,000
+    over 24 months), and pages that show a trend of the index show the median of one
+    month at most.
     """
     today = today or timezone.localdate()
     keys = [p.key for p in periods]
@@ -222,11 +226,11 @@ def coordination_by_department(
     }
     histograms: dict[tuple[int, str], dict[int, int]] = defaultdict(dict)
     for to_id, key, days, n in (
-        ReferralDaysMonth.objects.filter(period__in=keys)
+        ReferralDaysMonth.objects.filter(
+            period__in=keys if median_periods is None else [p.key for p in median_periods]
+        )
         .order_by()
         .values_list("to_department", "period", "days", "referrals")
-        if medians
-        else ()
     ):
         histograms[(to_id, key)][days] = n
     partners = _counterparts(pairs, set(departments))

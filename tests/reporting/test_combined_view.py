@@ -215,7 +215,7 @@ def test_each_department_row_carries_its_own_relation(episode, housing, finance)
 
     dependencies = dependency_health(months=MONTHS, department_ids=[housing.pk, finance.pk])
     # The view shows no median days to resolve, so it reads none.
-    coordination = coordination_by_department(periods=MONTHS, medians=False)
+    coordination = coordination_by_department(periods=MONTHS, median_periods=[])
     for department, pattern in ((housing, S1), (finance, S2)):
         row = rows[department.name]
         assert [v for _, v in row.dependency_series] == [D(v) for v in pattern]
@@ -581,7 +581,7 @@ def test_read_without_medians_every_other_figure_is_the_same(finance, housing):
     referrals(finance, housing, [1] * 24, per_month=1)
     with time_machine.travel(NOW):
         full = coordination_by_department(periods=MONTHS)
-        lean = coordination_by_department(periods=MONTHS, medians=False)
+        lean = coordination_by_department(periods=MONTHS, median_periods=[])
     assert any(c.median_days is not None for c in full.values())
     assert all(c.median_days is None for c in lean.values())
     assert {k: replace(c, median_days=None) for k, c in full.items()} == lean

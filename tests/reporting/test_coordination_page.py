@@ -4,11 +4,14 @@ the department in focus or of the council, never another's from the cache."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from reporting.charts.dashboards import coordination_chart
 from reporting.figures.coordination import cached_coordination_figures
@@ -85,3 +88,40 @@ def test_a_write_while_the_figures_are_read_never_leaves_a_stale_chart(
     assert (current.on_time, current.late) == (1, 1)
     # The chart's last point is the index the page shows.
     assert later.context["chart"].rows[-1][1] == f"{current.index}"
+
+
+def test_the_months_median_days_are_read_for_that_month_alone(client, sam, housing, finance):
+    """The page and its API show each department's median days to resolve for the month
+    only; the trend shows the index. So the days behind the medians are read for the month,
+    not for all 24 (most of the rows the page would read)."""
+    for raised, resolved in (
+        (date(2025, 9, 1), date(2025, 9, 3)),  # 2 days
+        (date(2025, 9, 8), date(2025, 9, 12)),  # 4 days
+        (date(2025, 8, 4), date(2025, 8, 14)),  # 10 days, in August
+    ):
+        ReferralFactory(
+            from_department=finance,
+            to_department=housing,
+            raised_on=raised,
+            agreed_days=5,
+            resolved_on=resolved,
+            acknowledged_on=resolved,
+        )
+    client.force_login(sam)
+    with time_machine.travel(datetime(2025, 11, 28, 12, tzinfo=ZoneInfo("Europe/London"))):
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(f"{URL}?period=2025-26-P06")
+        # Read before the next request, which empties the connection's log of queries.
+        department_days = [
+            q["sql"]
+            for q in captured.captured_queries
+            if 'FROM "departments_referraldaysmonth"' in q["sql"] and "GROUP BY" not in q["sql"]
+        ]
+        api = client.get("/api/v1/metrics/coordination/?period=2025-26-P06").json()
+        august = client.get(f"{URL}?period=2025-26-P05")
+    rows = {department.name: c for department, c, _ in page.context["rows"]}
+    assert rows["Housing"].median_days == Decimal("3.0")
+    assert {d["department"]: d["median_days"] for d in api["departments"]}[housing.pk] == "3.0"
+    assert {d.name: c for d, c, _ in august.context["rows"]}["Housing"].median_days == 10
+    assert len(department_days) == 1
+    assert "2025-26-P06" in department_days[0] and "2025-26-P05" not in department_days[0]
