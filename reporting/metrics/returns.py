@@ -68,6 +68,17 @@ ROW_FIELDS = (
     "version",
     "submitted_at",
 )
+# What a standing (``return_standings``) reads of a return: its state and submission
+# (timeliness), its figures (whether it counts) and its id (the late list links to it).
+STANDING_FIELDS = (
+    "indicator",
+    "period",
+    "state",
+    "submitted_at",
+    "value",
+    "numerator",
+    "denominator",
+)
 RAG_COUNT_KEYS = ("green", "amber", "red", "not_rated", "missing")
 
 
@@ -280,6 +291,20 @@ def _ratings(wanted, keys: set[str], places: dict[int, int]) -> dict[int, dict[s
     return found
 
 
+def _period_ratings(
+    wanted, keys: set[str], places: dict[int, int]
+) -> dict[tuple[int, str], tuple[Decimal | None, Rag]]:
+    """The value and RAG of the stored ratings (``IndicatorRating``) of the ``wanted``
+    indicators in the periods ``keys``, keyed (indicator id, period key), the value rounded
+    as ``_ratings`` rounds it; one query, for a standing, which shows nothing else."""
+    rows = IndicatorRating.objects.filter(indicator__in=wanted, period__in=keys)
+    return {
+        (indicator_id, key): (rated_as(value, places[indicator_id]), Rag(rag))
+        for indicator_id, key, value, rag in rows.values_list("indicator", "period", "value", "rag")
+        if indicator_id in places
+    }
+
+
 def _row(
     indicator: PerformanceIndicator,
     month: Period,
@@ -353,13 +378,15 @@ def _periods_for(chosen: list[PerformanceIndicator], month: Period) -> dict[int,
     return {i.pk: by_kind[i.period_kind] for i in chosen}
 
 
-def _own_returns(wanted: QuerySet, periods: dict[int, Period | None]) -> dict[int, KpiReturn]:
+def _own_returns(
+    wanted: QuerySet, periods: dict[int, Period | None], fields: tuple[str, ...] = ROW_FIELDS
+) -> dict[int, KpiReturn]:
     """Each indicator's return (any state) for its period of the month, by indicator id;
-    one query."""
+    one query, reading ``fields`` of each."""
     keys = {p.key for p in periods.values() if p is not None}
     return {
         r.indicator_id: r
-        for r in KpiReturn.objects.filter(indicator__in=wanted, period__in=keys).only(*ROW_FIELDS)
+        for r in KpiReturn.objects.filter(indicator__in=wanted, period__in=keys).only(*fields)
         if (p := periods.get(r.indicator_id)) is not None and p.key == r.period
     }
 
@@ -465,28 +492,30 @@ def return_standings(
     if month.kind is not PeriodKind.MONTH:
         raise ValueError(f"{month} is not a month")
     today = today or timezone.localdate()
+    # A council's thousand indicators share a few dozen departments: each is read once
+    # (prefetched), not built again for every indicator (joined).
     chosen = list(
-        indicators.active().select_related("department").order_by("department__name", "code")
+        indicators.active().prefetch_related("department").order_by("department__name", "code")
     )
     periods = _periods_for(chosen, month)
     keys = {p.key for p in periods.values() if p is not None}
     wanted = indicators.active().order_by().values("pk")
-    ratings = _ratings(wanted, keys, {i.pk: i.decimal_places for i in chosen})
-    returns = _own_returns(wanted, periods)
+    ratings = _period_ratings(wanted, keys, {i.pk: i.decimal_places for i in chosen})
+    returns = _own_returns(wanted, periods, STANDING_FIELDS)
     standings = []
     for indicator in chosen:
         period = periods[indicator.pk]
         if period is None:
             continue
         kpi_return = returns.get(indicator.pk)
-        rated = ratings[indicator.pk].get(period.key, _UNRATED)
+        value, rag = ratings.get((indicator.pk, period.key), (None, Rag.NOT_RATED))
         standings.append(
             ReturnStanding(
                 indicator=indicator,
                 period=period,
                 kpi_return=kpi_return,
-                value=rated.value,
-                rag=rated.rag,
+                value=value,
+                rag=rag,
                 timeliness=return_timeliness(
                     indicator=indicator, kpi_return=kpi_return, period=period, today=today
                 ),
