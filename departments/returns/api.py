@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
+from core.api.actions import RecordActionMixin
 from core.api.errors import STATE_CONFLICT, error_responses, request_example
 from departments.forecasts import forecast_of
 from departments.imports.api import (
@@ -208,6 +209,7 @@ CONFLICT = error_responses(409)[409]
 
 
 class ReturnViewSet(
+    RecordActionMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -313,17 +315,14 @@ class ReturnViewSet(
         partial = kwargs.get("partial", False)
         return Response(self._save(request, self.get_object(), partial).data)
 
-    def _transition(self, request, service, serializer_class=VersionSerializer, **extra):
-        kpi_return = self.get_object()
-        incoming = serializer_class(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        kwargs = {"kpi_return": kpi_return, "actor": request.user, **extra}
-        if incoming.validated_data.get("version") is not None:
-            kwargs["expected_version"] = incoming.validated_data["version"]
-        if "reason" in incoming.validated_data:
-            kwargs["reason"] = incoming.validated_data["reason"]
-        saved = service(**kwargs)
-        return Response(KpiReturnSerializer(saved, context={"request": request}).data)
+    def _transition(self, request, service, serializer_class=VersionSerializer):
+        return self.record_action(
+            request,
+            service,
+            serializer_class,
+            record_argument="kpi_return",
+            shown_as=lambda saved: KpiReturnSerializer(saved, context={"request": request}).data,
+        )
 
     @extend_schema(
         request=VersionSerializer,

@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api.actions import RecordActionMixin
 from core.api.errors import error_responses, request_example
 from departments.imports.api import (
     IMPORT_EXAMPLES,
@@ -112,6 +113,7 @@ class ResolveSerializer(DisputeSerializer):
 
 
 class SlaResultViewSet(
+    RecordActionMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -155,18 +157,14 @@ class SlaResultViewSet(
         )
         return Response(SlaResultSerializer(result).data, status=status.HTTP_201_CREATED)
 
-    def _act(self, request, serializer_class, service, **fixed):
-        result = self.get_object()
-        incoming = serializer_class(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        kwargs = {
-            "result": result,
-            "actor": request.user,
-            **fixed,
-            **{k: v for k, v in incoming.validated_data.items() if k != "version"},
-        }
-        kwargs["expected_version"] = incoming.validated_data.get("version")
-        return Response(SlaResultSerializer(service(**kwargs)).data)
+    def _act(self, request, serializer_class, service):
+        return self.record_action(
+            request,
+            service,
+            serializer_class,
+            record_argument="result",
+            shown_as=lambda result: SlaResultSerializer(result).data,
+        )
 
     @extend_schema(
         request=ResultVersionSerializer,
