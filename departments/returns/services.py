@@ -279,51 +279,21 @@ def prepare_return(
 
 
 @transaction.atomic
-def save_return(
-    *,
-    indicator: PerformanceIndicator,
-    period_key: str,
-    actor,
-    value=KEEP,
-    numerator=KEEP,
-    denominator=KEEP,
-    commentary: str | _Keep = KEEP,
-    improvement_action: str | _Keep = KEEP,
-    forecast_value=KEEP,
-    forecast_confidence=KEEP,
-    forecast_note=KEEP,
-    expected_version: int | None = None,
-    submit: bool = False,
-    today: date | None = None,
-) -> KpiReturn:
+def save_return(*, indicator: PerformanceIndicator, period_key: str, **arguments) -> KpiReturn:
     """Create or update a return's figures as a draft, and submit it if asked.
 
-    A field passed as ``KEEP`` (the default) keeps what is stored (empty for a new
-    return); ``None`` or "" clears it. A save that changes nothing (the same figures and
-    text, and no submission still to make) writes nothing and adds no version, whatever
-    the return's state: the returned return has ``changed`` False, so a re-imported file
-    is harmless. Only a save that would change a submitted, approved or locked return is
-    refused. The checks are ``prepare_return``'s.
+    Takes ``prepare_return``'s arguments, whose checks these are (``actor``, the figures
+    and texts, ``expected_version``, ``submit``, ``today``), and no others. A field passed
+    as ``KEEP`` (the default) keeps what is stored (empty for a new return); ``None`` or ""
+    clears it. A save that changes nothing (the same figures and text, and no submission
+    still to make) writes nothing and adds no version, whatever the return's state: the
+    returned return has ``changed`` False, so a re-imported file is harmless. Only a save
+    that would change a submitted, approved or locked return is refused.
 
     Raises PermissionDenied (not the user's department), ValidationError (field name to
     message; nothing stored) or StaleVersion (someone saved in between).
     """
-    prepared = prepare_return(
-        indicator=indicator,
-        period_key=period_key,
-        actor=actor,
-        value=value,
-        numerator=numerator,
-        denominator=denominator,
-        commentary=commentary,
-        improvement_action=improvement_action,
-        forecast_value=forecast_value,
-        forecast_confidence=forecast_confidence,
-        forecast_note=forecast_note,
-        expected_version=expected_version,
-        submit=submit,
-        today=today,
-    )
+    prepared = prepare_return(indicator=indicator, period_key=period_key, **arguments)
     kpi_return = prepared.kpi_return
     if prepared.outcome == "created":
         # Two first saves of the same return at the same moment: one creates it, the
