@@ -66,7 +66,8 @@ from partnerships.models import (
     SlaResult,
 )
 from publication.models import PublishedIndicator
-from reporting.metrics.health import dependency_health, service_months
+from reporting.metrics.dependency import dependency_health
+from reporting.metrics.health import service_months
 from reporting.models import EarlyWarning
 from reporting.warnings.evaluation import evaluate_history
 from scrutiny.models import AgendaItem, ScrutinyCommittee, ScrutinyItem

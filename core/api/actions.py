@@ -18,7 +18,6 @@ from rest_framework.response import Response
 # docstring: drf-spectacular would describe every operation of a viewset without its own
 # docstring with the mixin's.)
 class RecordActionMixin:
-
     def record_action(
         self,
         request,

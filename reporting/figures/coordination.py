@@ -15,7 +15,8 @@ from reporting.metrics.coordination import (
     council_coordination,
     department_matrix,
 )
-from reporting.metrics.health import DependencyHealth, dependency_health, trailing_months
+from reporting.metrics.dependency import DependencyHealth, dependency_health
+from reporting.metrics.health import trailing_months
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from departments.models import Department, PerformanceIndicator
 from departments.periods import Period
 from reporting.figures.cache import cached_figures
 from reporting.metrics.coordination import coordination_by_department
-from reporting.metrics.health import dependency_health
+from reporting.metrics.dependency import dependency_health
 from reporting.metrics.returns import indicator_rows
 from reporting.metrics.status import returns_status
 

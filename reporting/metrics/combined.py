@@ -17,12 +17,11 @@ from reporting.metrics.coordination import (
     coordination_by_department,
     council_coordination,
 )
+from reporting.metrics.dependency import DependencyHealth, dependency_health
 from reporting.metrics.health import (
     ContractHealth,
-    DependencyHealth,
     ServiceMonths,
     contract_health_series,
-    dependency_health,
     service_months,
     trailing_months,
 )

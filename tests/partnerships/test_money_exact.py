@@ -36,10 +36,10 @@ from partnerships.models import Service, Sla
 from partnerships.outcomes import credit_cap, serious_failure_credit
 from partnerships.sla_results.selectors import sla_month_rows
 from reporting.metrics.coordination import coordination_by_department, council_coordination
+from reporting.metrics.dependency import dependency_health
 from reporting.metrics.health import (
     contract_health,
     credits_year_to_date,
-    dependency_health,
     service_months,
 )
 from reporting.models import ReportRun

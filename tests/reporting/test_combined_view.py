@@ -44,9 +44,9 @@ from reporting.metrics.combined import (
     fitted_line,
 )
 from reporting.metrics.coordination import coordination_by_department, council_coordination
+from reporting.metrics.dependency import dependency_health
 from reporting.metrics.health import (
     contract_health_series,
-    dependency_health,
     trailing_months,
 )
 from reporting.metrics.partner_health import council_partner_health
@@ -945,7 +945,7 @@ def test_the_lag_correlation_is_fed_the_exact_monthly_figures(
     assert any(value != value.quantize(D("0.1")) for value in exact_health + exact_index)
     # Each department's relation too: its exact dependency health and index.
     from reporting.metrics.coordination import coordination_by_department
-    from reporting.metrics.health import dependency_health
+    from reporting.metrics.dependency import dependency_health
 
     ids = [finance.pk, housing.pk]
     by_department = coordination_by_department(periods=MONTHS, department_ids=ids)

@@ -36,7 +36,8 @@ import time_machine
 from departments.models import PeriodSignOff
 from departments.periods import Period
 from reporting.metrics.coordination import council_coordination
-from reporting.metrics.health import contract_health, dependency_health
+from reporting.metrics.dependency import dependency_health
+from reporting.metrics.health import contract_health
 from reporting.metrics.partner_health import council_partner_health
 from reporting.metrics.status import FigureState
 from reporting.reports.exports.parameters import ReportParameters

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from departments.periods import Period
-from reporting.metrics.health import dependency_health
+from reporting.metrics.dependency import dependency_health
 from reporting.metrics.partner_health import council_partner_health
 from reporting.metrics.scores import Component, exact_share, mean_score, weighted_score
 from tests.factories import PartnershipFactory, ServiceFactory, SlaFactory, SlaResultFactory

@@ -37,13 +37,12 @@ from reporting.metrics.coordination import (
     coordination_by_department,
     council_coordination,
 )
+from reporting.metrics.dependency import DependencyHealth, dependency_health
 from reporting.metrics.health import (
     ContractHealth,
-    DependencyHealth,
     ServiceMonth,
     contract_health_series,
     credits_year_to_date,
-    dependency_health,
     trailing_months,
 )
 from reporting.metrics.relation import Relation
