@@ -45,7 +45,7 @@ DATABASE_AWAY = (OperationalError, InterfaceError)
 
 
 @shared_task(
-    name="departments.tasks.run_import_job",
+    name=imports.RUN_IMPORT_TASK,
     base=RowTask,
     bind=True,
     autoretry_for=DATABASE_AWAY,

@@ -14,6 +14,7 @@ from django.db import DatabaseError
 
 from core.dispatch import RowTask
 from departments.models import PeriodSignOff
+from departments.returns.services import MONTHLY_PACK_TASK
 from reporting.models import ReportRun
 from reporting.reports import services
 from reporting.warnings.evaluation import evaluate_latest
@@ -23,7 +24,7 @@ TRANSIENT_ERRORS = (DatabaseError, OSError)
 
 
 @shared_task(
-    name="reporting.tasks.build_report_run",
+    name=services.BUILD_REPORT_TASK,
     base=RowTask,
     bind=True,
     autoretry_for=TRANSIENT_ERRORS,
@@ -73,7 +74,7 @@ def sweep_report_runs() -> dict[str, int]:
     return services.sweep_runs()
 
 
-@shared_task(name="reporting.tasks.queue_monthly_pack", base=RowTask)
+@shared_task(name=MONTHLY_PACK_TASK, base=RowTask)
 def queue_monthly_pack(sign_off_id: int) -> int:
     """Queue the monthly pack of a council-wide sign-off (departments.returns.services dispatches
     this by name after the sign-off commits). Returns the number of runs queued."""

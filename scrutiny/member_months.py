@@ -2,38 +2,32 @@
 
 Whether a month's figures are open to elected members is reporting's one rule
 (``reporting.signed_off.is_signed_off_for_members``). Scrutiny may not import reporting
-(DESIGN.md section 2), so reporting registers the rule here at start-up, as it registers
-its contract-health reader with partnerships.
+(DESIGN.md section 2), so the rule is named here by its dotted path, as partnerships names
+its contract-health reader (``partnerships.contracts.evidence.MEASURE_READERS``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from departments import periods
 from departments.models import Department, PerformanceIndicator
 from scrutiny.models import Subject
 
-# (month, department_id=None or an id) -> whether members may read it.
-SignedOffRule = Callable[..., bool]
-_signed_off_rule: list[SignedOffRule] = []
+# (month, department_id=None or an id) -> whether members may read it; loaded when first read.
+SIGNED_OFF_RULE = "reporting.signed_off.is_signed_off_for_members"
 
 
-def register_signed_off_rule(rule: SignedOffRule) -> None:
-    """Name the function that says whether a month is signed off for members (called once,
-    at start-up, by reporting)."""
-    _signed_off_rule[:] = [rule]
-
-
-def _is_signed_off(month: periods.Period, department_id: int | None) -> bool:
-    if not _signed_off_rule:
-        # Failing closed: with no rule, no month can be shown to be open to members.
-        raise RuntimeError("No signed-off rule is registered: is the reporting app installed?")
-    return _signed_off_rule[0](month, department_id=department_id)
+@cache
+def signed_off_rule() -> Callable[..., bool]:
+    """The function that says whether a month is signed off for members."""
+    return import_string(SIGNED_OFF_RULE)
 
 
 def ended_month(key: str, today: date) -> periods.Period:
@@ -57,7 +51,7 @@ def month_open_to_members(
     department. Otherwise a ``ValidationError`` on ``period`` naming the month, so that no
     question or agenda item points at figures its members cannot open."""
     month = ended_month(period_key, today or timezone.localdate())
-    if not _is_signed_off(month, department_id):
+    if not signed_off_rule()(month, department_id=department_id):
         raise ValidationError(
             {"period": [f"{month.in_words} has not been signed off for members yet."]}
         )

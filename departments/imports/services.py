@@ -54,7 +54,8 @@ IMPORT_KINDS: dict[str, str] = {
     "benchmark_values": "departments.benchmarks.imports.BenchmarkValueRowHandler",
 }
 # The task that runs a job, found by its explicit name in the Celery registry: the tasks
-# module imports this one, so this one does not import it back.
+# module imports this one, so this one does not import it back; its decorator takes this
+# name, so the name is written once.
 RUN_IMPORT_TASK = "departments.tasks.run_import_job"
 
 

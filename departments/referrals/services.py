@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -36,9 +35,11 @@ class ChannelChoice:
 
 
 def channel_choices() -> dict[str, ChannelChoice]:
-    """Every accepted channel name (one query). Partner services are read through the app
-    registry: this base app does not import ``partnerships``."""
-    service_model = apps.get_model("partnerships", "Service")
+    """Every accepted channel name (one query)."""
+    # Partner services through the referral's ``service`` foreign key: departments may not
+    # import partnerships (DESIGN.md section 2), and that lazy reference is where the model
+    # already declares the dependency, so it is not named a second time here.
+    service_model = Referral._meta.get_field("service").related_model
     choices = {name: ChannelChoice(name, None) for name in OFFLINE_CHANNELS}
     for pk, code in service_model.objects.values_list("pk", "code"):
         choices.setdefault(code, ChannelChoice(Channel.SERVICE, pk))

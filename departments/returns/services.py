@@ -572,6 +572,8 @@ def sign_off_period(
     return SignOffOutcome(sign_off, len(locked), open_count)
 
 
+# The name reporting's task takes (reporting.tasks imports it; this app never imports
+# reporting), so the name is written once.
 MONTHLY_PACK_TASK = "reporting.tasks.queue_monthly_pack"
 
 

@@ -12,6 +12,9 @@ from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache
+
+from django.utils.module_loading import import_string
 
 from departments import periods
 from departments.numbers import round_money
@@ -212,18 +215,22 @@ def milestone_evidence(
 
 EvidenceReader = Callable[..., Evidence]
 
-# How each measure's evidence is read. Contract health is a ``reporting`` metric, which
-# this app may not import (DESIGN.md section 2): reporting registers its reader when it
-# starts (``reporting.apps``), so the dependency still runs one way.
-MEASURE_READERS: dict[str, EvidenceReader] = {
-    KpiMeasure.SLAS: sla_evidence,
-    KpiMeasure.MILESTONES: milestone_evidence,
+# How each measure's evidence is read, by the dotted path of its reader, declared here
+# where it is read. Contract health is a ``reporting`` metric, which this app may not
+# import (DESIGN.md section 2): it is named by its path and loaded when first read, so
+# the dependency still runs one way.
+MEASURE_READERS: dict[str, str] = {
+    KpiMeasure.SLAS: "partnerships.contracts.evidence.sla_evidence",
+    KpiMeasure.MILESTONES: "partnerships.contracts.evidence.milestone_evidence",
+    KpiMeasure.CONTRACT_HEALTH: "reporting.metrics.contract_kpis.contract_health_evidence",
 }
 
 
-def register_measure_reader(measure: str, reader: EvidenceReader) -> None:
-    """Name the function that reads ``measure``'s evidence (called once, at start-up)."""
-    MEASURE_READERS[measure] = reader
+@cache
+def measure_reader(measure: str) -> EvidenceReader | None:
+    """The function that reads ``measure``'s evidence; None when nothing reads it."""
+    path = MEASURE_READERS.get(measure)
+    return import_string(path) if path else None
 
 
 def evidence_for(
@@ -231,7 +238,7 @@ def evidence_for(
 ) -> Evidence:
     """The KPI's evidence over the period, by what it is built from; no evidence (and so
     no proposal) when nothing reads that measure."""
-    read = MEASURE_READERS.get(kpi.measure)
+    read = measure_reader(kpi.measure)
     if read is None:
         return Evidence(summary={"evidence": "Not available for this measure"})
     return read(kpi, period_start=period_start, period_end=period_end, today=today)

@@ -1,12 +1,11 @@
 """The evidence of a contract KPI built on contract health (Procurement Act 2023, section
 52): the partnership's monthly contract health over the assessment period.
 
-``partnerships`` may not import ``reporting`` (DESIGN.md section 2), so this reader is
-registered with ``partnerships.contracts.evidence`` when the app starts
-(``reporting.apps``). The KPI's score is the mean of the rated months' exact scores; a
-month whose contract health is red (below 60) counts as a month of serious failure, so
-red in the KPI's stated share of months or more proposes Inadequate, as serious SLA
-failures do.
+``partnerships`` may not import ``reporting`` (DESIGN.md section 2), so
+``partnerships.contracts.evidence.MEASURE_READERS`` names this reader by its dotted path.
+The KPI's score is the mean of the rated months' exact scores; a month whose contract
+health is red (below 60) counts as a month of serious failure, so red in the KPI's stated
+share of months or more proposes Inadequate, as serious SLA failures do.
 """
 
 from __future__ import annotations

@@ -91,6 +91,7 @@ def request_report(
     return runs
 
 
+# The task that builds a run, by the name its decorator takes (reporting.tasks).
 BUILD_REPORT_TASK = "reporting.tasks.build_report_run"
 # How a run's states are spelt, for the claims and the sweeper (core.claims).
 RUN_STATES = WorkStates(

@@ -1,6 +1,7 @@
 """A contract KPI built on contract health: its evidence is the partnership's monthly
-contract health over the assessment period (reporting.metrics.contract_kpis, registered
-with partnerships when the app starts). Worked example over April 2024 to March 2025."""
+contract health over the assessment period (reporting.metrics.contract_kpis, named by its
+dotted path in partnerships.contracts.evidence.MEASURE_READERS). Worked example over April
+2024 to March 2025."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from departments import periods
-from partnerships.contracts import services
+from partnerships.contracts import evidence, services
 from partnerships.contracts.models import AssessmentKind, ContractKpi, KpiMeasure
 from partnerships.contracts.ratings import Rating
+from reporting.metrics.contract_kpis import contract_health_evidence
 from tests.factories import ServiceFactory, SlaFactory, SlaResultFactory
 
 MONTHS = [periods.Period.parse(f"2024-25-P{n:02d}") for n in range(1, 13)]
@@ -105,3 +107,13 @@ def test_a_month_held_back_is_stated_as_missing_by_every_kpi(partnership, sam, h
     for title in ("Contract health", "Availability", "Resolution"):
         assert summaries[title]["months with SLA results missing past their deadline"] == "1"
         assert summaries[title]["provisional months"] == "0"
+
+
+def test_every_measure_is_read_by_its_named_reader():
+    """Partnerships names each measure's reader by its dotted path (it may not import
+    reporting): contract health loads reporting's reader, the others their own."""
+    assert {measure: evidence.measure_reader(measure) for measure in KpiMeasure} == {
+        KpiMeasure.SLAS: evidence.sla_evidence,
+        KpiMeasure.MILESTONES: evidence.milestone_evidence,
+        KpiMeasure.CONTRACT_HEALTH: contract_health_evidence,
+    }

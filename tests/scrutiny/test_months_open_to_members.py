@@ -5,6 +5,8 @@ meeting not yet past. The ask page refuses such a month up front, not on submit.
 import pytest
 from django.urls import reverse
 
+from reporting.signed_off import is_signed_off_for_members
+from scrutiny.member_months import signed_off_rule
 from scrutiny.models import AgendaItem, ScrutinyItem
 from tests.scrutiny.conftest import SIGNED, UNSIGNED
 
@@ -67,3 +69,9 @@ def test_the_agenda_takes_no_meeting_in_the_past(client, sam, committee, signed_
     assert not AgendaItem.objects.exists()
     # Today (20 November 2025) is not past.
     assert _put(client, sam, committee, meeting_on="2025-11-20").status_code == 302
+
+
+def test_the_rule_named_by_its_path_is_reportings_one_rule():
+    """Scrutiny names the rule by its dotted path (it may not import reporting): the path
+    loads the very function the figures pages use."""
+    assert signed_off_rule() is is_signed_off_for_members
