@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.form_errors import error_list
+from core.form_errors import error_list, form_error_list
 from departments import roles
 from partnerships.models import Escalation, Milestone, Risk
 from partnerships.pages import partnership_or_404
@@ -48,11 +48,7 @@ def records(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, f"{form.instance.title} recorded.")
                 return redirect("partnerships:records", pk=partnership.pk)
-        errors = [
-            (f, f"id_{form.prefix}-{f}" if f != NON_FIELD_ERRORS else "main", m)
-            for f, ms in form.errors.items()
-            for m in ms
-        ]
+        errors = form_error_list(form)
         if kind == "escalation":
             escalation_form = form
         else:
