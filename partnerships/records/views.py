@@ -16,6 +16,7 @@ from departments import roles
 from partnerships.models import Escalation, Milestone, Risk
 from partnerships.pages import partnership_or_404
 from partnerships.records import selectors, services
+from partnerships.records.filters import EscalationFilter, RiskFilter
 from partnerships.records.forms import EscalationForm, MilestoneProgressForm, RiskForm
 
 
@@ -59,10 +60,14 @@ def records(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "partnership": partnership,
             "milestones": selectors.milestone_rows(partnership.pk),
-            "escalations": Escalation.objects.filter(partnership=partnership).select_related(
-                "raised_by"
-            ),
-            "risks": Risk.objects.filter(partnership=partnership).select_related("raised_by"),
+            # As /api/v1/escalations/?partnership=<pk> and /api/v1/risks/ list them.
+            "escalations": EscalationFilter(
+                {"partnership": partnership.pk},
+                queryset=Escalation.objects.visible_to(request.user),
+            ).qs.select_related("raised_by"),
+            "risks": RiskFilter(
+                {"partnership": partnership.pk}, queryset=Risk.objects.visible_to(request.user)
+            ).qs.select_related("raised_by"),
             "may_manage": may_manage,
             "escalation_form": escalation_form,
             "risk_form": risk_form,
