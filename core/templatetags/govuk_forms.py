@@ -3,6 +3,7 @@
 
     {% load govuk_forms %}
     {% error_summary errors %}
+    {% error_summary problems title="The notice cannot be produced yet" %}
     {% field form.department %}
     {% form_group "id_since" label="From (date)" error=errors.since %}
       <input id="id_since" name="since" type="date" value="{{ values.since }}"{{ aria }}>
@@ -21,7 +22,7 @@ The hint and error ids are the control's id without Django's ``id_`` prefix and 
 
 from __future__ import annotations
 
-from django import forms, template
+from django import template
 from django.template.base import token_kwargs
 from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
@@ -179,24 +180,14 @@ def for_field(errors, name: str) -> list[str]:
     return [message for field_name, _, message in errors or () if field_name == name]
 
 
-def _summary_links(errors) -> list[tuple[str, str]]:
-    """(anchor, message) pairs from what the views hand over: a Django form, (anchor,
-    message) pairs, or (field, anchor, message) triples."""
-    if isinstance(errors, forms.BaseForm):
-        bound_fields = list(errors)
-        # An error of the whole form (wrong username or password) links to its first field.
-        first = bound_fields[0].id_for_label if bound_fields else "main"
-        # Django's own messages ("This field is required.") do not name their field.
-        return [(first, message) for message in errors.non_field_errors()] + [
-            (bound.id_for_label, f"{bound.label}: {message}")
-            for bound in bound_fields
-            for message in bound.errors
-        ]
-    return [(item[-2], item[-1]) for item in errors or ()]
-
-
 @register.inclusion_tag("core/error_summary.html")
-def error_summary(errors) -> dict:
-    """The error summary of a page: ``{% error_summary errors %}`` or
-    ``{% error_summary form %}``; nothing when there is no error."""
-    return {"links": _summary_links(errors)}
+def error_summary(errors, *, title: str = "There is a problem", description: str = "") -> dict:
+    """The error summary of a page: ``{% error_summary errors %}``, the errors being
+    (field, anchor, message) triples built by ``core.form_errors``; nothing when there is
+    neither an error nor a ``description``. ``title`` replaces the heading; a
+    ``description`` is a paragraph above the list."""
+    return {
+        "links": [(anchor, message) for _, anchor, message in errors or ()],
+        "title": title,
+        "description": description,
+    }

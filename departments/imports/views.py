@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.cells import ImportRejected
+from core.form_errors import ErrorRow, error_list, form_error_list
 from departments import periods
 from departments.imports.filters import ImportJobFilter
 from departments.imports.progress import job_progress
@@ -26,6 +27,7 @@ from departments.imports.services import import_kinds, may_retry, retry_import, 
 from departments.models import Department, ImportJob
 from departments.returns.imports import editable_departments, returns_template
 
+SEE_EVERY_PROBLEM = "See every problem by row and column"
 NOT_ALLOWED = (
     "Only officers and heads of service can import returns: your role does not let you "
     "change any department's returns."
@@ -115,14 +117,13 @@ def _start_page(
     form: UploadForm,
     template_form: TemplateForm,
     kind: str,
-    problems: list[tuple[str, str]] = (),
+    problems: list[ErrorRow] = (),
 ) -> HttpResponse:
     errors = [*problems] + [
-        (f"id_{name}", message)
+        error
         for bound_form in (template_form, form)
         if bound_form.is_bound
-        for name, messages in bound_form.errors.items()
-        for message in messages
+        for error in form_error_list(bound_form)
     ]
     own = ImportJobFilter(
         {"created_by": request.user.pk}, queryset=ImportJob.objects.visible_to(request.user)
@@ -214,7 +215,9 @@ def _sla_results_template(request: HttpRequest) -> HttpResponse:
     file_format = request.GET.get("file_format", "xlsx")
     problem = None
     if file_format not in dict(FORMAT_CHOICES):
-        problem = ("id_file_format", "Format: choose an Excel workbook (.xlsx) or CSV")
+        problem = ValidationError(
+            {"file_format": "Format: choose an Excel workbook (.xlsx) or CSV"}
+        )
     else:
         try:
             filename, content_type, content = handler.template_file(
@@ -223,7 +226,7 @@ def _sla_results_template(request: HttpRequest) -> HttpResponse:
                 file_format=file_format,
             )
         except ValueError as error:  # the period: the format is one of the two above
-            problem = ("id_sla_period", f"Period: {error}")
+            problem = ValidationError({"period": f"Period: {error}"})
     if problem is not None:
         form = UploadForm(kinds=_importable_kinds(request.user))
         return _start_page(
@@ -231,7 +234,9 @@ def _sla_results_template(request: HttpRequest) -> HttpResponse:
             form=form,
             template_form=_template_form(None, []),
             kind="sla_results",
-            problems=[problem],
+            problems=error_list(
+                problem, {"file_format": "id_file_format", "period": "id_sla_period"}
+            ),
         )
     return HttpResponse(
         content,
@@ -257,6 +262,10 @@ def import_status(request: HttpRequest, pk: int) -> HttpResponse:
         "kind_title": _kind_title(job.kind),
         "after_import": _after_import(job.kind),
         "may_retry": may_retry(job),
+        # The summary of a failed import: the job's message, and a link to its problems.
+        "problems": error_list(ValidationError(SEE_EVERY_PROBLEM), anchor="import-problems")
+        if job.errors
+        else [],
     }
     return render(request, "departments/imports/status.html", context)
 

@@ -17,6 +17,7 @@ from mozilla_django_oidc.views import (
     OIDCAuthenticationRequestView,
 )
 
+from core.form_errors import form_error_list
 from core.signin import SignInForm
 from departments.single_sign_on.backend import REFUSAL_ATTRIBUTE, Refusal
 from departments.single_sign_on.provider import ProviderUnavailable, provider
@@ -57,7 +58,10 @@ class SignInView(LoginView):
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(single_sign_on=settings.OIDC_ENABLED, **kwargs)
+        context = super().get_context_data(single_sign_on=settings.OIDC_ENABLED, **kwargs)
+        # Django's own messages ("This field is required.") do not name their field.
+        context["errors"] = form_error_list(context["form"], name_fields=True)
+        return context
 
 
 def refused(request: HttpRequest, refusal: Refusal) -> HttpResponse:

@@ -1,4 +1,3 @@
-from django_filters import rest_framework as filters
 from rest_framework import viewsets
 
 from departments.api.permissions import ReferenceDataPermission
@@ -9,6 +8,7 @@ from partnerships.api.serializers import (
     ServiceSerializer,
     SlaSerializer,
 )
+from partnerships.filters import PartnershipFilter, ServiceFilter, SlaFilter
 from partnerships.models import Partner, Partnership, Service, Sla
 
 
@@ -22,22 +22,14 @@ class PartnershipViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     queryset = Partnership.objects.select_related("partner")
     serializer_class = PartnershipSerializer
     permission_classes = [ReferenceDataPermission]
-    filterset_fields = ["partner"]
+    filterset_class = PartnershipFilter
 
 
 class ServiceViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     queryset = Service.objects.prefetch_related("departments")
     serializer_class = ServiceSerializer
     permission_classes = [ReferenceDataPermission]
-    filterset_fields = {"partnership": ["exact"], "departments": ["exact"]}
-
-
-class SlaFilter(filters.FilterSet):
-    partnership = filters.NumberFilter(field_name="service__partnership")
-
-    class Meta:
-        model = Sla
-        fields = ["service", "service__partnership", "partnership", "polarity"]
+    filterset_class = ServiceFilter
 
 
 class SlaViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):

@@ -20,7 +20,11 @@ from partnerships.contracts.api_shared import (
     notice_download,
     notice_download_schema,
 )
-from partnerships.contracts.filters import AssessmentFilter, ContractKpiFilter
+from partnerships.contracts.filters import (
+    AssessmentFilter,
+    ContractKpiFilter,
+    RectificationPlanFilter,
+)
 from partnerships.contracts.models import (
     KPI_DEFINITION_FIELDS,
     Assessment,
@@ -348,7 +352,7 @@ class RectificationPlanViewSet(
     """Rectification plans: recorded and closed by the SMT, progressed by the partner."""
 
     serializer_class = RectificationPlanSerializer
-    filterset_fields = ["partnership", "state"]
+    filterset_class = RectificationPlanFilter
     ordering = ["partnership", "due_date", "id"]
 
     def get_queryset(self):

@@ -123,7 +123,8 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             fields = breach_notices.notice_fields(found)
         except ValidationError as error:
-            context["problems"] = error.messages
+            # A missing approval date and the like: no field of this page fixes them.
+            context["problems"] = error_list(error, anchor="")
         else:
             file_format = request.GET.get("file_format")
             if file_format in breach_notices.NOTICE_FORMATS:

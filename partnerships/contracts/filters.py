@@ -1,11 +1,16 @@
-"""The FilterSets of contract KPIs, assessments and breach or poor-performance notices,
-for their API lists and pages."""
+"""The FilterSets of contract KPIs, assessments, rectification plans and breach or
+poor-performance notices, for their API lists and pages."""
 
 from __future__ import annotations
 
 import django_filters
 
-from partnerships.contracts.models import Assessment, ContractKpi, PerformanceNotice
+from partnerships.contracts.models import (
+    Assessment,
+    ContractKpi,
+    PerformanceNotice,
+    RectificationPlan,
+)
 
 
 class ContractKpiFilter(django_filters.FilterSet):
@@ -24,3 +29,9 @@ class PerformanceNoticeFilter(django_filters.FilterSet):
     class Meta:
         model = PerformanceNotice
         fields = ["partnership", "kind", "state"]
+
+
+class RectificationPlanFilter(django_filters.FilterSet):
+    class Meta:
+        model = RectificationPlan
+        fields = ["partnership", "state"]

@@ -293,7 +293,12 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "partnerships/notice.html",
-            {"assessment": found, "partnership": found.partnership, "problems": error.messages},
+            {
+                "assessment": found,
+                "partnership": found.partnership,
+                # Missing ratings and the like: no field of this page fixes them.
+                "problems": error_list(error, anchor=""),
+            },
             status=409,
         )
     # The fields read above build every file: not read again for each.

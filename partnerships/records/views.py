@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.form_errors import error_list
+from core.form_errors import error_list, form_error_list
 from departments import roles
 from partnerships.models import Escalation, Milestone, Risk
 from partnerships.pages import partnership_or_404
 from partnerships.records import selectors, services
+from partnerships.records.filters import EscalationFilter, RiskFilter
 from partnerships.records.forms import EscalationForm, MilestoneProgressForm, RiskForm
 
 
@@ -48,11 +49,7 @@ def records(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, f"{form.instance.title} recorded.")
                 return redirect("partnerships:records", pk=partnership.pk)
-        errors = [
-            (f, f"id_{form.prefix}-{f}" if f != NON_FIELD_ERRORS else "main", m)
-            for f, ms in form.errors.items()
-            for m in ms
-        ]
+        errors = form_error_list(form)
         if kind == "escalation":
             escalation_form = form
         else:
@@ -63,10 +60,14 @@ def records(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "partnership": partnership,
             "milestones": selectors.milestone_rows(partnership.pk),
-            "escalations": Escalation.objects.filter(partnership=partnership).select_related(
-                "raised_by"
-            ),
-            "risks": Risk.objects.filter(partnership=partnership).select_related("raised_by"),
+            # As /api/v1/escalations/?partnership=<pk> and /api/v1/risks/ list them.
+            "escalations": EscalationFilter(
+                {"partnership": partnership.pk},
+                queryset=Escalation.objects.visible_to(request.user),
+            ).qs.select_related("raised_by"),
+            "risks": RiskFilter(
+                {"partnership": partnership.pk}, queryset=Risk.objects.visible_to(request.user)
+            ).qs.select_related("raised_by"),
             "may_manage": may_manage,
             "escalation_form": escalation_form,
             "risk_form": risk_form,

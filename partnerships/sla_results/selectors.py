@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import QuerySet
+
 from departments import periods
 from partnerships.models import Sla, SlaResult
 from partnerships.outcomes import Outcome, sla_credit, sla_outcome
@@ -56,16 +58,20 @@ class SlaMonthRow:
 
 def sla_month_rows(*, partnership_id: int, period: periods.Period) -> list[SlaMonthRow]:
     """Every SLA of the partnership with its result for ``period`` (two queries)."""
-    slas = list(
-        Sla.objects.filter(service__partnership_id=partnership_id)
-        .select_related("service")
-        .order_by("service__name", "code")
+    return month_rows(
+        slas=Sla.objects.filter(service__partnership_id=partnership_id),
+        results=SlaResult.objects.filter(period=period.key),
     )
+
+
+def month_rows(*, slas: QuerySet[Sla], results: QuerySet[SlaResult]) -> list[SlaMonthRow]:
+    """Each SLA of ``slas``, by service name and code, with its result among ``results``
+    (one month's: at most one an SLA) or none (two queries). The SLA results page gives
+    them filtered as /api/v1/slas/ and /api/v1/sla-results/ filter them."""
+    slas = list(slas.select_related("service").order_by("service__name", "code"))
     results = {
         r.sla_id: r
-        for r in SlaResult.objects.filter(sla__in=slas, period=period.key).select_related(
-            "entered_by", "verified_by"
-        )
+        for r in results.filter(sla__in=slas).select_related("entered_by", "verified_by")
     }
     rows = []
     for sla in slas:

@@ -16,9 +16,11 @@ from core.form_errors import error_list
 from core.words import plural
 from departments import periods, roles
 from departments.numbers import whole_number
-from partnerships.models import SlaResult
+from partnerships.filters import SlaFilter
+from partnerships.models import Sla, SlaResult
 from partnerships.pages import partnership_or_404
 from partnerships.sla_results import selectors, services
+from partnerships.sla_results.filters import SlaResultFilter
 from partnerships.sla_results.forms import ReasonForm
 
 
@@ -40,7 +42,7 @@ def sla_results(request: HttpRequest, pk: int, period_key: str) -> HttpResponse:
     if request.method == "POST":
         if not may_enter:
             raise PermissionDenied("Only the partner's contract manager enters SLA results.")
-        rows = selectors.sla_month_rows(partnership_id=partnership.pk, period=month)
+        rows = _month_rows(request, partnership, month)
         errors, submitted = _enter_month(request, rows, month)
         if not errors:
             messages.success(request, f"SLA results for {month.label} saved.")
@@ -48,10 +50,22 @@ def sla_results(request: HttpRequest, pk: int, period_key: str) -> HttpResponse:
     return _month_page(request, partnership, month, errors=errors, submitted=submitted)
 
 
+def _month_rows(request, partnership, month: periods.Period) -> list[selectors.SlaMonthRow]:
+    """The month's grid: the SLAs and results the API lists for
+    ``?partnership=<pk>`` (/api/v1/slas/) and ``?partnership=<pk>&period=<month>``
+    (/api/v1/sla-results/), through the same FilterSets and scope."""
+    slas = SlaFilter({"partnership": partnership.pk}, queryset=Sla.objects.visible_to(request.user))
+    results = SlaResultFilter(
+        {"partnership": partnership.pk, "period": month.key},
+        queryset=SlaResult.objects.visible_to(request.user),
+    )
+    return selectors.month_rows(slas=slas.qs, results=results.qs)
+
+
 def _month_page(request, partnership, month, **extra) -> HttpResponse:
     """The month's grid and its verification, with ``extra`` (the entry grid's errors and
     what was typed, or a bulk verification to confirm) in its context."""
-    rows = selectors.sla_month_rows(partnership_id=partnership.pk, period=month)
+    rows = _month_rows(request, partnership, month)
     errors = extra.get("errors", [])
     # Each row's own errors, shown in it as well as in the summary at the top.
     row_errors: dict[str, str] = {anchor: message for _, anchor, message in errors}

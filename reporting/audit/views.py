@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from core.form_errors import error_list
 from departments import roles
 from reporting.audit.selectors import OBJECT_TYPES, SOURCES, AuditTrail
 from reporting.reports.exports.parameters import DATE_RANGE, read_parameters
@@ -62,7 +63,9 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         {
             "values": values,
             "errors": errors,
-            "error_list": [(f"id_{field}", message) for field, message in errors.items()],
+            "error_list": error_list(
+                ValidationError(errors), {field: f"id_{field}" for field in errors}
+            ),
             "entries": entries,
             "count": count,
             "page_number": number,

@@ -15,6 +15,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.form_errors import error_list
 from core.words import plural
 from departments import periods, roles
 from partnerships.models import Partnership
@@ -79,7 +80,9 @@ def report_request(request: HttpRequest, kind: str) -> HttpResponse:
             "report": report,
             "values": values,
             "errors": errors,
-            "error_list": [(f"id_{field}", message) for field, message in errors.items()],
+            "error_list": error_list(
+                ValidationError(errors), {field: f"id_{field}" for field in errors}
+            ),
             "formats": [(f, FORMAT_LABELS[f]) for f in report.formats],
             "departments": readable_departments(request.user),
             "partnerships": Partnership.objects.visible_to(request.user).order_by("name"),

@@ -6,7 +6,10 @@ from html.parser import HTMLParser
 
 import pytest
 from django import forms
+from django.core.exceptions import ValidationError
 from django.template import Context, Template, TemplateSyntaxError
+
+from core.form_errors import error_list, form_error_list
 
 
 class Element:
@@ -332,10 +335,13 @@ def summary_links(html: str) -> list[tuple[str, str]]:
     return [(link.attrs["href"], link.text) for link in page.all("a")]
 
 
-def test_the_summary_of_anchor_and_message_pairs():
+def test_the_summary_links_each_message_to_its_anchor():
     html = render(
         "{% error_summary errors %}",
-        errors=[("id_since", "'x' is not a date"), ("id_file_format", "Choose a format")],
+        errors=error_list(
+            ValidationError({"since": "'x' is not a date", "file_format": "Choose a format"}),
+            {"since": "id_since", "file_format": "id_file_format"},
+        ),
     )
 
     page = Page(html)
@@ -377,12 +383,16 @@ class SignInForm(forms.Form):
         return self.cleaned_data
 
 
-def test_the_summary_of_a_django_form_links_each_error_to_its_field():
+def test_the_summary_of_a_form_of_djangos_own_messages_names_each_field():
     missing = SignInForm({"username": "", "password": ""})
     wrong = SignInForm({"username": "x", "password": "y"})
 
-    missing_html = render("{% error_summary form %}", form=missing)
-    wrong_html = render("{% error_summary form %}", form=wrong)
+    missing_html = render(
+        "{% error_summary errors %}", errors=form_error_list(missing, name_fields=True)
+    )
+    wrong_html = render(
+        "{% error_summary errors %}", errors=form_error_list(wrong, name_fields=True)
+    )
 
     # Django's own messages do not name their field, so the summary does.
     assert summary_links(missing_html) == [
@@ -396,14 +406,57 @@ def test_the_summary_of_a_django_form_links_each_error_to_its_field():
 @pytest.mark.parametrize("errors", [[], (), None, "form"])
 def test_no_error_no_summary(errors):
     if errors == "form":
-        errors = SignInForm({"username": "alice", "password": "secret"})
+        errors = form_error_list(SignInForm({"username": "alice", "password": "secret"}))
     assert render("{% error_summary errors %}", errors=errors).strip() == ""
+
+
+def test_the_summary_takes_only_triples():
+    with pytest.raises(ValueError):
+        render("{% error_summary errors %}", errors=[("id_since", "'x' is not a date")])
+
+
+def test_a_summary_with_its_own_title_description_and_unlinked_messages():
+    html = render(
+        '{% error_summary errors title="The notice cannot be produced yet" description=d %}',
+        errors=error_list(ValidationError(["Rate every KPI", "Approve it"]), anchor="")
+        + error_list(ValidationError("See every problem"), anchor="problems"),
+        d="Nothing was imported",
+    )
+
+    page = Page(html)
+    assert page.by_id("error-summary-title").text == "The notice cannot be produced yet"
+    assert [e.text for e in page.all("p")] == ["Nothing was imported"]
+    assert [e.text for e in page.all("li")] == [
+        "Rate every KPI",
+        "Approve it",
+        "See every problem",
+    ]
+    assert summary_links(html) == [("#problems", "See every problem")]
+    description_only = render('{% error_summary errors description="Failed" %}', errors=[])
+    assert Page(description_only).by_id("error-summary-title").text == "There is a problem"
+
+
+def test_a_prefixed_forms_errors_link_to_its_prefixed_inputs():
+    form = SignInForm({"risk-username": "", "risk-password": "y"}, prefix="risk")
+
+    html = render(
+        "{% error_summary errors %}{% field form.username %}",
+        errors=form_error_list(form),
+        form=form,
+    )
+
+    assert summary_links(html) == [("#id_risk-username", "This field is required.")]
+    assert Page(html).by_id("id_risk-username").tag == "input"
 
 
 def test_the_summary_links_land_on_the_fields_the_form_groups_draw():
     form = bound_form(value="", state="nonsense", channel="phone")
 
-    html = render("{% error_summary form %}{% field form.value %}{% field form.state %}", form=form)
+    html = render(
+        "{% error_summary errors %}{% field form.value %}{% field form.state %}",
+        errors=form_error_list(form),
+        form=form,
+    )
 
     page = Page(html)
     ids = {e.attrs["id"] for e in page.elements if e.attrs.get("id")}
