@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from django import forms
 
-from departments import periods
+from departments import dates
 from departments.numbers import typed_in_digits
 
 
@@ -21,7 +21,7 @@ class WholeNumberField(forms.IntegerField):
 
 
 class LondonDateField(forms.DateField):
-    """A date as ``periods.london_date`` reads it, the one date rule of every entry point
+    """A date as ``dates.london_date`` reads it, the one date rule of every entry point
     (DESIGN.md section 3, "Periods"). A date picker (``<input type=date>``) sends ISO
     dates; typed text may also be 01/04/2026 (day first, four-digit year) or a date-time,
     an offset or ``Z`` being converted to Europe/London. Django's own en-GB formats are
@@ -37,7 +37,7 @@ class LondonDateField(forms.DateField):
         elif isinstance(value, date):
             return value
         try:
-            return periods.london_date(str(value))
+            return dates.london_date(str(value))
         except ValueError as error:
             # The summary at the top of the page lists it away from its field: name it.
             message = f"{self.label}: {error}" if self.label else str(error)

@@ -20,10 +20,8 @@ import calendar
 import functools
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from datetime import timezone as fixed_offset
+from datetime import date, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 import holidays
 from django.utils import timezone
@@ -42,11 +40,11 @@ EARLIEST_PUBLISHED_YEAR = 1990
 LATEST_PUBLISHED_YEAR = 2100
 
 # Fixed English names rather than calendar.month_name, which follows the process locale.
-_MONTH_NAMES = (
+MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
-_MONTH_ABBRS = tuple(name[:3] for name in _MONTH_NAMES)
+_MONTH_ABBRS = tuple(name[:3] for name in MONTH_NAMES)
 
 _EXPECTED_FORMS = (
     "expected a financial year such as 2025-26, a month such as 2025-26-P06 "
@@ -177,13 +175,13 @@ class Period:
         """Page label: "September 2025 (P06 2025/26)", "Q2 2025/26 (July to September 2025)"."""
         if self.kind is PeriodKind.MONTH:
             cal_year, cal_month = _calendar_month(self.year, self.number)
-            name = _MONTH_NAMES[cal_month - 1]
+            name = MONTH_NAMES[cal_month - 1]
             return f"{name} {cal_year} (P{self.number:02d} {_year_label(self.year)})"
         if self.kind is PeriodKind.QUARTER:
             first, last = self.start, self.end
             # Quarters never straddle 1 January (Q3 ends in December, Q4 starts in January),
             # so one calendar year always describes the span.
-            span = f"{_MONTH_NAMES[first.month - 1]} to {_MONTH_NAMES[last.month - 1]} {last.year}"
+            span = f"{MONTH_NAMES[first.month - 1]} to {MONTH_NAMES[last.month - 1]} {last.year}"
             return f"Q{self.number} {_year_label(self.year)} ({span})"
         return _year_label(self.year)
 
@@ -204,7 +202,7 @@ class Period:
         September 2025)", "2025/26"."""
         if self.kind is PeriodKind.MONTH:
             cal_year, cal_month = _calendar_month(self.year, self.number)
-            return f"{_MONTH_NAMES[cal_month - 1]} {cal_year}"
+            return f"{MONTH_NAMES[cal_month - 1]} {cal_year}"
         return self.label
 
     @property
@@ -347,7 +345,7 @@ def key_in_words(key: str) -> str:
 
 def date_in_words(d: date) -> str:
     """A date as people read it (DESIGN.md section 3): "20 November 2026"."""
-    return f"{d.day} {_MONTH_NAMES[d.month - 1]} {d.year}"
+    return f"{d.day} {MONTH_NAMES[d.month - 1]} {d.year}"
 
 
 def financial_year_of(d: date) -> int:
@@ -490,153 +488,3 @@ def ended_month_or_latest(key: str | None, today: date | None = None) -> Period:
 
 
 # --- dates as people and systems write them --------------------------------------------------
-
-LONDON = ZoneInfo("Europe/London")
-# Dates a person can mean in this product's records; anything outside is a typing slip
-# ("0226" for 2026) that would otherwise be filed in a year nobody looks at.
-EARLIEST_DATE = date(1900, 1, 1)
-LATEST_DATE = date(2100, 12, 31)
-# Excel counts days from 30 December 1899 for every date after February 1900 (its day 60
-# is the 29 February 1900 that never was, kept from Lotus 1-2-3), so serial 46113 is
-# 1 April 2026. Only serials of 1990 to 2100 are taken: a small whole number in a date
-# column (2026, 45) is far likelier a slip than a date in the 1900s.
-_EXCEL_DAY_ZERO = date(1899, 12, 30)
-# Old Mac Excel workbooks (the "1904 date system") count from 1 January 1904 instead.
-_EXCEL_1904_DAY_ZERO = date(1904, 1, 1)
-
-_TIME = r"(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2})(?:[.,][0-9]+)?)?"
-_ISO_DATE_TIME_RE = re.compile(
-    r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})"
-    rf"(?:[Tt ]{_TIME}"
-    r"(?P<offset>[Zz]|(?P<sign>[+-])(?P<off_hour>[0-9]{2})(?::?(?P<off_minute>[0-9]{2}))?)?)?"
-)
-_UK_DATE_RE = re.compile(
-    rf"(?P<day>[0-9]{{1,2}})/(?P<month>[0-9]{{1,2}})/(?P<year>[0-9]{{4}})(?: {_TIME})?"
-)
-_UK_SHORT_YEAR_RE = re.compile(r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}(?: .*)?")
-_SERIAL_RE = re.compile(r"(?P<days>[0-9]{1,7})(?:\.[0-9]+)?")
-# A date written in words, day first, as the product writes dates itself: "14 January 2027"
-# (or "14 Jan 2027"; any case). The month names the product writes (_MONTH_NAMES),
-# whatever the server's locale.
-_MONTH_NUMBERS = {
-    form.lower(): number
-    for number, name in enumerate(_MONTH_NAMES, start=1)
-    for form in (name, name[:3])
-}
-_MONTH_NUMBERS["sept"] = 9
-_WORDS_DATE_RE = re.compile(r"(?P<day>[0-9]{1,2}) (?P<month>[A-Za-z]+) (?P<year>[0-9]{4})")
-_DATE_FORMS = (
-    "write it as 2026-04-01 or 01/04/2026, or as a date and time such as 2026-04-01T09:30:00+01:00"
-)
-
-
-def _calendar_date(text: str, year: str, month: str, day: str, *, day_first: bool) -> date:
-    try:
-        return date(int(year), int(month), int(day))
-    except ValueError:
-        hint = " (dates are written day first, as 13/04/2026)" if day_first else ""
-        raise ValueError(f"{quoted(text)} is not a date in the calendar{hint}") from None
-
-
-def _check_time(text: str, match: re.Match) -> None:
-    hour, minute = int(match["hour"]), int(match["minute"])
-    second = int(match["second"] or 0)
-    if hour > 23 or minute > 59 or second > 59:
-        raise ValueError(f"{quoted(text)} does not have a time of day from 00:00 to 23:59")
-
-
-def london_date(text: str) -> date:
-    """The date in Europe/London of a date or date-time as people and systems write it.
-
-    Accepted (surrounding spaces ignored):
-
-    - an ISO date, ``2026-04-01``;
-    - an ISO date-time, with ``T`` or a space between date and time, seconds and
-      fractions optional: with an offset or ``Z`` it is an instant, converted to
-      Europe/London before the date is taken (``2026-03-31T23:30:00Z`` is 00:30 BST on
-      1 April, so 2026-04-01); without one it is London time already, so its date is
-      the date written (DESIGN.md section 3, "Periods");
-    - an en-GB written date, day first as UK councils type it, ``01/04/2026`` or
-      ``1/4/2026``, optionally with a London time ``01/04/2026 09:30``. A two-digit year
-      (``01/04/26``) is refused: it does not say its century;
-    - a date in words, day first, ``1 April 2026`` or ``1 Apr 2026``, as the product
-      writes dates (and as a form's hint gives them);
-    - an Excel date serial, the whole number a date cell holds when its format is lost:
-      ``46113`` is 2026-04-01. A fraction is the London time of day and is dropped.
-      Only serials from 32874 (1 January 1990) to 73415 (31 December 2100) are taken.
-
-      A cell of a workbook that counts dates from 1904 (``text.date_1904``, set by the
-      importer's workbook reader) counts from 1 January 1904 instead, so the same serial
-      in both date systems gives the date the person saw.
-
-    Returns a ``datetime.date`` from 1 January 1900 to 31 December 2100. Raises
-    ValueError with a plain-English message quoting the text for anything else.
-    """
-    if not isinstance(text, str) or not text.strip():
-        raise ValueError("Enter a date, such as 2026-04-01")
-    day_zero = _EXCEL_1904_DAY_ZERO if getattr(text, "date_1904", False) else _EXCEL_DAY_ZERO
-    text = text.strip()
-    if match := _ISO_DATE_TIME_RE.fullmatch(text):
-        day = _calendar_date(text, match["year"], match["month"], match["day"], day_first=False)
-        if match["hour"] is not None:
-            _check_time(text, match)
-        if match["offset"]:
-            # Range first: a date-time at the edge of the calendar cannot be shifted.
-            day = _instant_in_london(text, match, _in_range(text, day))
-    elif match := _UK_DATE_RE.fullmatch(text):
-        day = _calendar_date(text, match["year"], match["month"], match["day"], day_first=True)
-        if match["hour"] is not None:
-            _check_time(text, match)
-    elif (match := _WORDS_DATE_RE.fullmatch(text)) and (
-        month := _MONTH_NUMBERS.get(match["month"].lower())
-    ):
-        day = _calendar_date(text, match["year"], str(month), match["day"], day_first=False)
-    elif _UK_SHORT_YEAR_RE.fullmatch(text):
-        raise ValueError(
-            f"{quoted(text)} has a two-digit year: write the year in full, such as 01/04/2026"
-        )
-    elif match := _SERIAL_RE.fullmatch(text):
-        serial = int(match["days"])
-        first, last = (
-            (date(1990, 1, 1) - day_zero).days,
-            (date(2100, 12, 31) - day_zero).days,
-        )
-        if not first <= serial <= last:
-            raise ValueError(
-                f"{quoted(text)} is not a date: a whole number is read as an Excel date "
-                f"serial, from {first} (1 January 1990) to {last} (31 December 2100)"
-            )
-        day = day_zero + timedelta(days=serial)
-    else:
-        raise ValueError(f"{quoted(text)} is not a date: {_DATE_FORMS}")
-    return _in_range(text, day)
-
-
-def _in_range(text: str, day: date) -> date:
-    if not EARLIEST_DATE <= day <= LATEST_DATE:
-        raise ValueError(
-            f"{quoted(text)} is outside the dates this product takes: "
-            "1 January 1900 to 31 December 2100"
-        )
-    return day
-
-
-def _instant_in_london(text: str, match: re.Match, day: date) -> date:
-    """The London date of a date-time written with an offset (``Z`` is +00:00)."""
-    offset = timedelta(0)
-    if match["sign"]:
-        hours, minutes = int(match["off_hour"]), int(match["off_minute"] or 0)
-        if hours > 23 or minutes > 59:
-            raise ValueError(f"{quoted(text)} has an offset that is not a time difference")
-        offset = timedelta(hours=hours, minutes=minutes)
-        offset = -offset if match["sign"] == "-" else offset
-    moment = datetime(
-        day.year,
-        day.month,
-        day.day,
-        int(match["hour"]),
-        int(match["minute"]),
-        int(match["second"] or 0),
-        tzinfo=fixed_offset(offset),
-    )
-    return moment.astimezone(LONDON).date()

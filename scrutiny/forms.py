@@ -43,7 +43,7 @@ class AskForm(forms.Form):
 
 
 class AgendaForm(forms.Form):
-    # The one date rule of every entry point (periods.london_date), which takes the words
+    # The one date rule of every entry point (dates.london_date), which takes the words
     # the hint gives; an unreadable date is refused naming the field and the forms taken.
     # Typed as text, as before, so the words of the hint can be typed (a date picker
     # would take none).

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from django.db import models
 from rest_framework import serializers
 
+from departments.dates import london_date
 from departments.numbers import typed_in_digits
-from departments.periods import london_date
 
 
 class WholeNumberField(serializers.IntegerField):
@@ -22,7 +22,7 @@ class WholeNumberField(serializers.IntegerField):
 
 
 class LondonDateField(serializers.DateField):
-    """A date as ``periods.london_date`` reads it, the one date rule of every entry point
+    """A date as ``dates.london_date`` reads it, the one date rule of every entry point
     (DESIGN.md section 3, "Periods"): ``2026-04-01``, or a date-time whose offset or ``Z``
     is converted to Europe/London before the date is taken (``2026-03-31T23:30:00Z`` is
     1 April), or without an offset London time. Answers give ISO dates, and the OpenAPI

@@ -29,10 +29,10 @@ from django.utils import timezone
 
 from core.importer import Outcome, percent_cell_problem
 from departments import roles
+from departments.dates import london_date
 from departments.figures_generation import figures_changed
 from departments.models import Department, Referral
 from departments.numbers import quoted
-from departments.periods import london_date
 from departments.referrals.bulk import write_referrals
 from departments.referrals.selectors import source_departments
 from departments.referrals.services import CheckedReferral, channel_choices, check_referral
@@ -80,7 +80,7 @@ def _referrals_named(references: set[str]) -> QuerySet[Referral]:
 
 class ReferralRowHandler:
     """Columns: from_department and to_department (department codes), category,
-    raised_on, acknowledged_on, resolved_on (dates as ``periods.london_date`` reads
+    raised_on, acknowledged_on, resolved_on (dates as ``dates.london_date`` reads
     them: ISO dates, date-times with or without an offset, 01/04/2026, Excel serials),
     agreed_days, channel (a partner service's code, or email, phone, paper) and an
     optional reference that identifies the referral in the source system.

@@ -132,7 +132,7 @@ def check_referral(
     """Check a referral's fields; return them with the derived ones, or raise
     ValidationError naming each bad field.
 
-    Dates are London dates (``periods.london_date`` reads them at every entry point).
+    Dates are London dates (``dates.london_date`` reads them at every entry point).
     Category and reference are stripped of surrounding spaces and refused, with the
     limit, when longer than their fields (80 and 64 characters); never cut.
     """

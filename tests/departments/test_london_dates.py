@@ -1,4 +1,4 @@
-"""The one date rule (DESIGN.md section 3, "Periods"): ``periods.london_date``.
+"""The one date rule (DESIGN.md section 3, "Periods"): ``dates.london_date``.
 
 A date-time with an offset or ``Z`` is an instant, converted to Europe/London before its
 date is taken; one without is London time already. In 2026 the clocks go forward at
@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from departments.periods import LONDON, london_date, period_for_date
+from departments.dates import LONDON, london_date
+from departments.periods import period_for_date
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from departments import periods
+from departments import dates
 from departments.models import Department, PeriodSignOff
 from departments.periods import Period, PeriodKind
 from partnerships.models import Partnership
@@ -161,7 +161,7 @@ def _date(value, field: str) -> date | None:
         day = date.fromisoformat(str(value))
     except ValueError:
         raise _fail(field, f"'{value}' is not a date: use the form 2025-09-30") from None
-    if not periods.EARLIEST_DATE <= day <= periods.LATEST_DATE:
+    if not dates.EARLIEST_DATE <= day <= dates.LATEST_DATE:
         # The product's one range of dates (departments.periods); beyond it a filter such
         # as "until 9999-12-31" would overflow when the day after it is worked out.
         raise _fail(field, f"'{value}' is outside the dates this product takes: 1900 to 2100")
