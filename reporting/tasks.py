@@ -14,7 +14,7 @@ from django.db import DatabaseError
 
 from core.dispatch import RowTask
 from departments.models import PeriodSignOff
-from departments.returns.services import MONTHLY_PACK_TASK
+from departments.returns.sign_off import MONTHLY_PACK_TASK
 from reporting.models import ReportRun
 from reporting.reports import services
 from reporting.warnings.evaluation import evaluate_latest

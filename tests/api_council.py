@@ -23,7 +23,7 @@ from departments.models import (
     ImportJob,
     ReturnState,
 )
-from departments.returns.services import sign_off_period
+from departments.returns.sign_off import sign_off_period
 from departments.roles import Role
 from departments.tokens.services import create_token
 from partnerships.contracts.breaches import approve_notice, record_notice

@@ -21,7 +21,7 @@ from departments.imports.api import (
 )
 from departments.models import Department, ForecastConfidence, KpiReturn, PerformanceIndicator
 from departments.rating import Rag, Timeliness, return_timeliness
-from departments.returns import selectors, services
+from departments.returns import selectors, services, sign_off
 from departments.returns.changes import ENTERED_FIELDS
 from departments.returns.filters import ReturnFilter
 
@@ -426,7 +426,7 @@ class PeriodViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["post"], url_path="sign-off")
     def sign_off(self, request, key=None):
         data = self._incoming(request)
-        outcome = services.sign_off_period(
+        outcome = sign_off.sign_off_period(
             period_key=key, actor=request.user, department=data.get("department")
         )
         return Response(
@@ -449,7 +449,7 @@ class PeriodViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["post"])
     def reopen(self, request, key=None):
         data = self._incoming(request)
-        reopened = services.reopen_period(
+        reopened = sign_off.reopen_period(
             period_key=key,
             actor=request.user,
             department=data.get("department"),

@@ -129,3 +129,12 @@ def _differs(base, latest, name: str) -> bool:
     if base is None:
         return getattr(latest, name) not in (None, "")
     return getattr(base, name) != getattr(latest, name)
+
+
+def save_new_version(kpi_return: KpiReturn, actor, reason: str) -> KpiReturn:
+    """Save ``kpi_return`` as its next version, its history row naming ``actor`` and
+    ``reason`` (the audit trail's who and why); the caller holds the row."""
+    kpi_return.version += 1
+    history.attribute(kpi_return, actor, reason)
+    kpi_return.save()
+    return kpi_return

@@ -9,32 +9,33 @@ many at a time (``save_prepared_returns`` of ``bulk``, for imports).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from core.concurrency import Conflict, insert_first
-from core.dispatch import send_task
+from core.concurrency import insert_first
 from departments import history, periods, roles
 from departments.models import (
     EDITABLE_RETURN_STATES,
-    Department,
     KpiReturn,
     PerformanceIndicator,
-    PeriodSignOff,
     ReturnState,
     Target,
 )
 from departments.numbers import text_errors
 from departments.rating import Rag, rate_period_value
 from departments.returns.bulk import PreparedReturn, locked_returns, save_prepared_returns
-from departments.returns.changes import FieldChange, StaleVersion, changes_since
+from departments.returns.changes import (
+    FieldChange,
+    StaleVersion,
+    changes_since,
+    save_new_version,
+)
 from departments.returns.ratings import recount_ratings_of_returns
+from departments.returns.sign_off import hold_periods_of, is_signed_off
 from departments.validation import (
     FORECAST_LABELS,
     CleanedForecast,
@@ -58,17 +59,10 @@ def _require_version(current: KpiReturn, expected_version: int | None) -> None:
         raise StaleVersion(current, changes_since(current, expected_version))
 
 
-def _save(kpi_return: KpiReturn, actor, reason: str) -> KpiReturn:
-    kpi_return.version += 1
-    history.attribute(kpi_return, actor, reason)
-    kpi_return.save()
-    return kpi_return
-
-
 def _save_and_rate(kpi_return: KpiReturn, actor, reason: str) -> KpiReturn:
-    """``_save`` one return and recount its indicator's ratings for its year, in the
+    """``save_new_version`` of one return and recount its indicator's ratings for its year, in the
     same transaction (the read model of ``departments.returns.ratings``)."""
-    _save(kpi_return, actor, reason)
+    save_new_version(kpi_return, actor, reason)
     recount_ratings_of_returns([kpi_return])
     return kpi_return
 
@@ -433,35 +427,12 @@ def submit_return(
     return _save_and_rate(kpi_return, actor, "Submitted")
 
 
-def _hold_periods_of(department_id: int | None) -> None:
-    """Lock the department's row (``None``: every department's, in id order) for the rest
-    of the transaction, so that sign-off, reopening and approval of its returns happen
-    one at a time.
-
-    Why: DESIGN.md section 3 says a signed-off period's approved returns are locked. An
-    approval reads "is the period signed off?" and a sign-off locks the approved returns
-    it finds; run at the same moment, each misses the other's uncommitted write, and a
-    return is left approved but unlocked in a signed-off period (issue 22). Holding the
-    department first, before any return, gives every interleaving one order and no
-    deadlock (nothing locks a department while holding a return)."""
-    departments = Department.objects.select_for_update().order_by("pk")
-    if department_id is not None:
-        departments = departments.filter(pk=department_id)
-    list(departments.values_list("pk", flat=True))
-
-
-def is_signed_off(period_key: str, department_id: int) -> bool:
-    """Whether SMT has signed the period off for this department or the whole council."""
-    covering = Q(department_id=department_id) | Q(department__isnull=True)
-    return PeriodSignOff.objects.active().filter(covering, period=period_key).exists()
-
-
 @transaction.atomic
 def approve_return(
     *, kpi_return: KpiReturn, actor, expected_version: int | None = None
 ) -> KpiReturn:
     """Approve a submitted return; in a signed-off period it locks at once."""
-    _hold_periods_of(kpi_return.department_id)
+    hold_periods_of(kpi_return.department_id)
     kpi_return = _locked_for_update(kpi_return, None)
     if not roles.may_approve_return(
         actor, department_id=kpi_return.department_id, submitted_by_id=kpi_return.submitted_by_id
@@ -524,122 +495,10 @@ def reopen_return(*, kpi_return: KpiReturn, actor, reason: str) -> KpiReturn:
     return _save_and_rate(kpi_return, actor, f"Reopened: {reason.strip()}")
 
 
-@dataclass(frozen=True)
-class SignOffOutcome:
-    sign_off: PeriodSignOff
-    locked: int
-    not_signed_off: int  # returns still open: they lock when approved
-
-
-@transaction.atomic
-def sign_off_period(
-    *, period_key: str, actor, department: Department | None = None, today: date | None = None
-) -> SignOffOutcome:
-    """SMT signs a period off for one department or the whole council.
-
-    Approved returns lock; the others stay open, flagged "not signed off", and lock when
-    they are approved.
-    """
-    if not roles.may_sign_off(actor):
-        raise PermissionDenied("Only SMT can sign a period off.")
-    period = _parse_period(period_key)
-    if not period.has_ended(today or timezone.localdate()):
-        raise ValidationError({"period": f"{period.label} has not ended yet."})
-    _hold_periods_of(department.pk if department else None)
-    active = PeriodSignOff.objects.active().filter(period=period_key)
-    if active.filter(department__isnull=True).exists() or (
-        department and active.filter(department=department).exists()
-    ):
-        raise Conflict({"period": f"{period.label} is already signed off."})
-    sign_off = PeriodSignOff(
-        period=period_key, department=department, signed_off_by=actor, signed_off_at=timezone.now()
-    )
-    sign_off._history_user = actor
-    sign_off.save()
-    returns = KpiReturn.objects.filter(period=period_key)
-    if department is not None:
-        returns = returns.filter(department=department)
-    locked = []
-    for kpi_return in returns.filter(state=ReturnState.APPROVED).select_for_update():
-        kpi_return.state, kpi_return.locked_at = ReturnState.LOCKED, timezone.now()
-        locked.append(_save(kpi_return, actor, f"Locked: {period.short_label} signed off"))
-    # Approved and locked both count, so the ratings come out the same; recounted anyway,
-    # once for the month, so that no write of returns leaves the read model unasked.
-    recount_ratings_of_returns(locked)
-    open_count = returns.exclude(state=ReturnState.LOCKED).count()
-    if department is None:
-        transaction.on_commit(lambda: _queue_monthly_pack(sign_off.pk))
-    return SignOffOutcome(sign_off, len(locked), open_count)
-
-
-# The name reporting's task takes (reporting.tasks imports it; this app never imports
-# reporting), so the name is written once.
-MONTHLY_PACK_TASK = "reporting.tasks.queue_monthly_pack"
-
-
-def _queue_monthly_pack(sign_off_id: int) -> None:
-    """A council-wide sign-off builds the month's pack. The task is found by name in the
-    Celery registry because departments never imports reporting (DESIGN.md section 2).
-    With the broker away the sign-off stands and the sweeper queues the pack later."""
-    send_task(MONTHLY_PACK_TASK, sign_off_id)
-
-
-@transaction.atomic
-def reopen_period(
-    *, period_key: str, actor, reason: str, department: Department | None = None
-) -> int:
-    """SMT reopens a signed-off period: its locked returns go back to approved."""
-    if not roles.may_sign_off(actor):
-        raise PermissionDenied("Only SMT can reopen a period.")
-    period = _parse_period(period_key)
-    if not reason.strip():
-        raise ValidationError({"reason": "Give the reason for reopening the period"})
-    if long_texts := text_errors(reason=(reason, "Reason for reopening")):
-        raise ValidationError(long_texts)
-    _hold_periods_of(department.pk if department else None)
-    active = PeriodSignOff.objects.active().filter(period=period_key)
-    if department is not None:
-        if active.filter(department__isnull=True).exists():
-            raise ValidationError(
-                {
-                    "department": (
-                        f"{period.label} is signed off for the whole council: reopen it for the "
-                        "council instead"
-                    )
-                }
-            )
-        active = active.filter(department=department)
-    if not active.exists():
-        raise Conflict({"period": f"{period.label} is not signed off."})
-    now = timezone.now()
-    for sign_off in active:
-        sign_off.reopened_by, sign_off.reopened_at = actor, now
-        sign_off.reopen_reason = reason.strip()
-        sign_off._history_user = actor
-        sign_off.save()
-    returns = KpiReturn.objects.filter(period=period_key, state=ReturnState.LOCKED)
-    if department is not None:
-        returns = returns.filter(department=department)
-    reopened = []
-    for kpi_return in returns.select_for_update():
-        kpi_return.state, kpi_return.locked_at = ReturnState.APPROVED, None
-        reopened.append(_save(kpi_return, actor, f"Period reopened: {reason.strip()}"))
-    recount_ratings_of_returns(reopened)  # as at sign-off: once for the month
-    return len(reopened)
-
-
-def _parse_period(period_key: str) -> periods.Period:
-    try:
-        return periods.Period.parse(period_key)
-    except ValueError as error:
-        raise ValidationError({"period": str(error)}) from error
-
-
 __all__ = [
     "EDITABLE_RETURN_STATES",
     "KEEP",
     "FieldChange",
-    "SignOffOutcome",
     "StaleVersion",
     "approve_return",
     "changes_since",
@@ -647,12 +506,10 @@ __all__ = [
     "locked_returns",
     "prepare_return",
     "rag_of",
-    "reopen_period",
     "reopen_return",
     "save_prepared_returns",
     "save_return",
     "send_back_return",
-    "sign_off_period",
     "submit_return",
     "target_for",
 ]

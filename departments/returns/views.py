@@ -27,7 +27,7 @@ from departments.models import (
 )
 from departments.numbers import plain_figure, whole_number
 from departments.periods import date_in_words
-from departments.returns import selectors, services
+from departments.returns import selectors, services, sign_off
 from departments.returns.changes import ENTERED_FIELDS
 from departments.returns.filters import EVERY_PERIOD, ReturnFilter
 from departments.returns.forms import ReasonForm, ReturnForm, SignOffForm
@@ -289,7 +289,7 @@ def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rag": rag,
             "forecast": forecast_of(kpi_return.indicator, kpi_return, context["target"], rag),
             "history": selectors.return_history(kpi_return),
-            "signed_off": services.is_signed_off(kpi_return.period, kpi_return.department_id),
+            "signed_off": sign_off.is_signed_off(kpi_return.period, kpi_return.department_id),
             "may_edit": roles.may_edit_returns(user, kpi_return.department_id)
             and kpi_return.is_editable,
             "may_approve": kpi_return.state == "submitted"
@@ -408,7 +408,7 @@ def _sign_off_or_reopen(request: HttpRequest, period: periods.Period, chosen: di
     ValidationError (or Conflict) from the service when it is refused."""
     department = chosen["department"]
     if chosen["action"] == "sign_off":
-        outcome = services.sign_off_period(
+        outcome = sign_off.sign_off_period(
             period_key=period.key, actor=request.user, department=department
         )
         return (
@@ -416,7 +416,7 @@ def _sign_off_or_reopen(request: HttpRequest, period: periods.Period, chosen: di
             f"{plural(outcome.locked, 'return')} locked, "
             f"{outcome.not_signed_off} still open (they lock when approved)."
         )
-    reopened = services.reopen_period(
+    reopened = sign_off.reopen_period(
         period_key=period.key, actor=request.user, department=department, reason=chosen["reason"]
     )
     return f"{period.label} reopened: {plural(reopened, 'return')} unlocked."

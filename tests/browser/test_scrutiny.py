@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from departments import periods
 from departments.models import ReturnState
-from departments.returns import services
-from departments.returns.services import sign_off_period
+from departments.returns import sign_off
+from departments.returns.sign_off import sign_off_period
 from departments.roles import Role
 from scrutiny.models import ScrutinyCommittee, ScrutinyItem
 from tests.browser.axe import no_axe_violations
@@ -51,7 +51,7 @@ def _month() -> periods.Period:
 def council(transactional_db, monkeypatch):
     # The sign-off below commits, and a council-wide sign-off queues the month's pack,
     # which Celery builds there and then when eager: the walk never reads it.
-    monkeypatch.setattr(services, "_queue_monthly_pack", lambda sign_off_id: None)
+    monkeypatch.setattr(sign_off, "_queue_monthly_pack", lambda sign_off_id: None)
     council = CouncilFactory()
     housing = DepartmentFactory(council=council, name="Housing", code="housing")
     month = _month()

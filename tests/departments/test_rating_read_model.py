@@ -34,13 +34,12 @@ from departments.models import IndicatorRating, KpiReturn, PerformanceIndicator,
 from departments.periods import Period, periods_between, periods_of_year
 from departments.returns.services import (
     approve_return,
-    reopen_period,
     reopen_return,
     save_return,
     send_back_return,
-    sign_off_period,
     submit_return,
 )
+from departments.returns.sign_off import reopen_period, sign_off_period
 from departments.roles import Role
 from reporting.metrics.returns import (
     counts_by_department,

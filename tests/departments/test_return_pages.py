@@ -17,12 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from departments.models import KpiReturn, PeriodSignOff, ReturnState
-from departments.returns.services import (
-    approve_return,
-    save_return,
-    sign_off_period,
-    submit_return,
-)
+from departments.returns.services import approve_return, save_return, submit_return
+from departments.returns.sign_off import sign_off_period
 from tests.factories import IndicatorFactory, KpiReturnFactory, TargetFactory
 
 pytestmark = pytest.mark.django_db

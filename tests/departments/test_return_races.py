@@ -13,8 +13,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from departments.models import ApiToken, KpiReturn, PeriodSignOff, ReturnState
-from departments.returns import services as return_services
-from departments.returns.services import save_return, sign_off_period
+from departments.returns import sign_off as sign_off_module
+from departments.returns.services import save_return
+from departments.returns.sign_off import sign_off_period
 from departments.tokens.services import NewToken, create_token
 from tests.factories import IndicatorFactory
 from tests.races import AT_ONCE, api_post, at_once, race_ready, statuses  # noqa: F401 (fixture)
@@ -92,7 +93,7 @@ def test_a_sign_off_among_approvals_locks_every_approved_return(
     sign-off succeed, and every return ends locked, either by the sign-off or by its own
     approval, which found the period signed off."""
     # A council-wide sign-off also builds the month's pack: not what is tested here.
-    monkeypatch.setattr(return_services, "_queue_monthly_pack", lambda sign_off_id: None)
+    monkeypatch.setattr(sign_off_module, "_queue_monthly_pack", lambda sign_off_id: None)
     period = MAY if for_housing else JUNE
     returns = _submitted(indicators, alice, period)
     body = {"department": housing.pk} if for_housing else {}

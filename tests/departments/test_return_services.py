@@ -20,15 +20,13 @@ from departments.rating import Rag, period_target
 from departments.returns.services import (
     StaleVersion,
     approve_return,
-    is_signed_off,
     rag_of,
-    reopen_period,
     reopen_return,
     save_return,
     send_back_return,
-    sign_off_period,
     submit_return,
 )
+from departments.returns.sign_off import is_signed_off, reopen_period, sign_off_period
 from departments.roles import Role
 from tests.factories import (
     IndicatorFactory,

@@ -15,7 +15,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from departments.models import KpiReturn, PeriodSignOff, ReturnState
-from departments.returns.services import approve_return, save_return, sign_off_period
+from departments.returns.services import approve_return, save_return
+from departments.returns.sign_off import sign_off_period
 from tests.factories import IndicatorFactory, TargetFactory
 
 pytestmark = pytest.mark.django_db

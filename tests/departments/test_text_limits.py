@@ -18,13 +18,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from departments.imports.services import start_import
 from departments.models import ImportStatus, KpiReturn, PeriodSignOff, ReturnState
 from departments.numbers import TEXT_LIMIT
-from departments.returns.services import (
-    approve_return,
-    reopen_period,
-    reopen_return,
-    save_return,
-    sign_off_period,
-)
+from departments.returns.services import approve_return, reopen_return, save_return
+from departments.returns.sign_off import reopen_period, sign_off_period
 from tests.factories import IndicatorFactory
 
 pytestmark = pytest.mark.django_db

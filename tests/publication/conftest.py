@@ -21,7 +21,8 @@ import pytest
 import time_machine
 
 from departments.models import ReturnState
-from departments.returns.services import approve_return, sign_off_period
+from departments.returns.services import approve_return
+from departments.returns.sign_off import sign_off_period
 from publication.services import PublicationWords, set_publication
 from tests.factories import IndicatorFactory, KpiReturnFactory, TargetFactory
 

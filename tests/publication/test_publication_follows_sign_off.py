@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from departments.models import KpiReturn
-from departments.returns.services import reopen_period, reopen_return, sign_off_period
+from departments.returns.services import reopen_return
+from departments.returns.sign_off import reopen_period, sign_off_period
 from publication.cache import cached_portal
 from publication.selectors import public_returns
 from publication.services import PublicationWords, set_publication

@@ -31,12 +31,11 @@ from departments.referrals.summaries import Tally, record_referral_changes
 from departments.returns.ratings import recount_ratings
 from departments.returns.services import (
     approve_return,
-    reopen_period,
     reopen_return,
     save_return,
     send_back_return,
-    sign_off_period,
 )
+from departments.returns.sign_off import reopen_period, sign_off_period
 from partnerships.sla_results.services import enter_sla_result
 from reporting.figures.cache import FIGURE_INPUTS, NOT_FIGURE_INPUTS, figure_cache_key
 from reporting.metrics.coordination import coordination_by_department, council_coordination

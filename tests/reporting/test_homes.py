@@ -20,7 +20,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from departments.returns.services import approve_return, sign_off_period
+from departments.returns.services import approve_return
+from departments.returns.sign_off import sign_off_period
 from departments.roles import Role
 from partnerships.models import Verification
 from reporting.audit.selectors import SOURCES

@@ -107,7 +107,7 @@ def test_the_sla_results_are_read_once_whatever_the_number_of_partnerships(
 
 
 def test_a_signed_off_month_is_served_from_the_cache_until_it_changes(client, sam, housing):
-    from departments.returns.services import reopen_period, sign_off_period
+    from departments.returns.sign_off import reopen_period, sign_off_period
 
     indicator = _indicator(housing, "H1", "95")
     sign_off_period(period_key="2025-26-P06", actor=sam)
@@ -243,7 +243,7 @@ def test_a_return_submitted_after_its_deadline_is_listed_late(client, sam, housi
 
 
 def test_a_signed_off_months_coordination_page_comes_from_the_cache(client, sam, housing):
-    from departments.returns.services import sign_off_period
+    from departments.returns.sign_off import sign_off_period
 
     _indicator(housing, "H1", "95")
     sign_off_period(period_key="2025-26-P06", actor=sam)

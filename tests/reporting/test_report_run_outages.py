@@ -16,7 +16,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from core import dispatch
 from departments.models import PeriodSignOff
-from departments.returns.services import sign_off_period
+from departments.returns.sign_off import sign_off_period
 from reporting.models import ReportRun, ReportState, ReportTrigger
 from reporting.reports import services
 from reporting.tasks import build_report_run
@@ -217,7 +217,7 @@ def test_a_council_wide_sign_off_while_the_broker_is_away_stands_and_answers(
 ):
     """The page signs the month off and says so; the pack's lost message is the
     sweeper's to send again (above), never a server error after the commit."""
-    from departments.returns.services import MONTHLY_PACK_TASK
+    from departments.returns.sign_off import MONTHLY_PACK_TASK
 
     PeriodSignOff.objects.all().delete()
     refused = []

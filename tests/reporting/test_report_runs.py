@@ -9,7 +9,7 @@ import time_machine
 from django.core import mail
 
 from departments.models import PeriodSignOff
-from departments.returns.services import sign_off_period
+from departments.returns.sign_off import sign_off_period
 from reporting.models import ReportRun, ReportState, ReportTrigger
 from reporting.reports import services
 from tests.reporting.report_data import LONDON, MONTH, NOW, build_evidence

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from departments.models import ReturnState
-from departments.returns.services import sign_off_period
+from departments.returns.sign_off import sign_off_period
 from scrutiny.models import ScrutinyCommittee
 from tests.factories import IndicatorFactory, KpiReturnFactory, TargetFactory
 

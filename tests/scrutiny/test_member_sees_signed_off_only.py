@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from departments.models import KpiReturn, ReturnState
-from departments.returns.services import reopen_period
+from departments.returns.sign_off import reopen_period
 from tests.factories import (
     KpiReturnFactory,
     ServiceFactory,
