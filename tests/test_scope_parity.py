@@ -8,7 +8,7 @@ in a savepoint that is rolled back): Housing, Finance and Planning; pat's partne
 results, milestones, escalations, risks, import jobs, API tokens, early warnings (of
 Housing and of pat's partnership), a report run, the contract's KPIs and rectification
 plans (of both partnerships), scrutiny items (about Housing, Finance and pat's
-partnership) and two committees (mo sits on one).
+partnership), two committees (mo sits on one) and a published indicator.
 Time is frozen on Saturday 15 November 2025, noon in London: September (2025-26-P06) and
 October (P07) have ended; September's returns were due on 21 October, October's are due
 on 21 November.
@@ -40,6 +40,7 @@ from departments.tokens.services import create_token
 from partnerships.contracts.breaches import approve_notice, record_notice
 from partnerships.contracts.models import ContractKpi, KpiMeasure
 from partnerships.contracts.plans import record_plan
+from publication.services import PublicationWords, set_publication
 from reporting.models import EarlyWarning, ReportRun, ReportState, WarningRule
 from scrutiny.models import ScrutinyCommittee, ScrutinyItem, Subject
 from tests.api_council import contract_assessments, personas
@@ -92,6 +93,12 @@ def _build() -> Council:
     )
     invoices = IndicatorFactory(department=c.finance, code="BV8", title="Invoices paid")
     c.indicators = {"repairs": repairs, "invoices": invoices}
+    c.publication = set_publication(
+        indicator=repairs,
+        actor=c.people["sam"],
+        published=True,
+        words=PublicationWords("Repairs on time", "Repairs done when promised.", "homes"),
+    )
 
     def submitted_on(day: date) -> datetime:
         return datetime(day.year, day.month, day.day, 10, tzinfo=LONDON)
@@ -429,6 +436,18 @@ WRITES = {
     "revoke alice's API token": lambda c: (
         ("post", f"/account/tokens/{c.tokens['alice'].pk}/revoke/", {}),
         ("delete", f"/api/v1/tokens/{c.tokens['alice'].pk}/", None),
+    ),
+    "withdraw a publication": lambda c: (
+        (
+            "post",
+            f"/publication/{c.publication.indicator_id}/",
+            {"action": "withdraw", "reason": "Definition under review."},
+        ),
+        (
+            "post",
+            f"/api/v1/publications/{c.publication.pk}/withdraw/",
+            {"reason": "Definition under review."},
+        ),
     ),
     "raise an escalation": lambda c: (
         (
