@@ -173,6 +173,14 @@ def may_see_partnership_figures(user, partnership_id: int) -> bool:
     return scope_for(user).is_member or may_see_partnership(user, partnership_id)
 
 
+def may_see_combined(user) -> bool:
+    """The combined view (partner health beside departments' coordination): those who see
+    departments, and elected members (for signed-off months only); not a partner manager
+    alone, whose scope holds no department's coordination."""
+    scope = scope_for(user)
+    return scope.sees_departments or scope.is_member
+
+
 def may_download_reports(user) -> bool:
     """Everyone with a role downloads reports; each report is cut to their scope."""
     return has_a_role(user)
@@ -222,6 +230,23 @@ def may_handle_referral(user, to_department_id: int) -> bool:
     return scope.is_admin or to_department_id in scope.department_ids
 
 
+# --- imports ------------------------------------------------------------------------------
+
+
+def may_import(user) -> bool:
+    """Whether the user may import anything: the union, by scope, of the import kinds'
+    own ``may_import`` rules (returns and referrals for one's own departments, SLA
+    results for one's own partnership, benchmarks for administrators). The navigation
+    asks this one, which reads no rows; the import page asks the kinds, which also leave
+    out inactive departments (tests/departments/test_navigation.py holds the two alike)."""
+    scope = scope_for(user)
+    return (
+        scope.is_admin
+        or bool(scope.department_ids)
+        or (Role.PARTNER in scope.roles and bool(scope.partnership_ids))
+    )
+
+
 # --- partnership --------------------------------------------------------------------------
 
 
@@ -256,6 +281,14 @@ def may_assess_contract(user) -> bool:
 
 
 # --- scrutiny (issue 20) -------------------------------------------------------------------
+
+
+def may_use_scrutiny(user) -> bool:
+    """The scrutiny pages: elected members, who ask; the council-wide roles and the
+    departments' officers and heads, who read the items and answer them. A partner
+    manager alone has no items to read (the SMT answers those about the partnership)."""
+    scope = scope_for(user)
+    return scope.is_member or scope.council_wide or bool(scope.department_ids)
 
 
 def may_ask_scrutiny(user) -> bool:

@@ -23,15 +23,10 @@ from scrutiny.models import AgendaItem, ItemState, ScrutinyCommittee, ScrutinyIt
 ITEMS_LISTED = 200
 
 
-def _may_use_scrutiny(user) -> bool:
-    scope = roles.scope_for(user)
-    return scope.is_member or scope.council_wide or bool(scope.department_ids)
-
-
 @login_required
 def item_list(request: HttpRequest) -> HttpResponse:
     """Every item the reader may see, newest first, filtered by state."""
-    if not _may_use_scrutiny(request.user):
+    if not roles.may_use_scrutiny(request.user):
         raise PermissionDenied("Scrutiny is for elected members and the council's officers.")
     items = ScrutinyItem.objects.visible_to(request.user).select_related(
         "indicator", "department", "partnership", "asked_by"

@@ -5,10 +5,13 @@ record, as every persona, is shown by both or refused by both (403) or unknown t
 One small council, built once for the module (every test only reads it; writes are made
 in a savepoint that is rolled back): Housing, Finance and Planning; pat's partnership
 (Desktop serves Housing) and another (Waste serves Finance); returns, referrals, SLA
-results, milestones, escalations, risks, import jobs, API tokens, an early warning and a
-report run. Time is frozen on Saturday 15 November 2025, noon in London: September
-(2025-26-P06) and October (P07) have ended; September's returns were due on 21 October,
-October's are due on 21 November.
+results, milestones, escalations, risks, import jobs, API tokens, early warnings (of
+Housing and of pat's partnership), a report run, the contract's KPIs and rectification
+plans (of both partnerships), scrutiny items (about Housing, Finance and pat's
+partnership), two committees (mo sits on one) and a published indicator.
+Time is frozen on Saturday 15 November 2025, noon in London: September (2025-26-P06) and
+October (P07) have ended; September's returns were due on 21 October, October's are due
+on 21 November.
 
 A list page that refuses a persona (403) or does not know the record the list is about
 (404) holds no rows; the list endpoints answer every persona, with the rows in scope, but
@@ -35,7 +38,11 @@ from departments.models import Department, ImportJob, ReturnState
 from departments.roles import scope_for
 from departments.tokens.services import create_token
 from partnerships.contracts.breaches import approve_notice, record_notice
+from partnerships.contracts.models import ContractKpi, KpiMeasure
+from partnerships.contracts.plans import record_plan
+from publication.services import PublicationWords, set_publication
 from reporting.models import EarlyWarning, ReportRun, ReportState, WarningRule
+from scrutiny.models import ScrutinyCommittee, ScrutinyItem, Subject
 from tests.api_council import contract_assessments, personas
 from tests.factories import (
     CouncilFactory,
@@ -86,6 +93,12 @@ def _build() -> Council:
     )
     invoices = IndicatorFactory(department=c.finance, code="BV8", title="Invoices paid")
     c.indicators = {"repairs": repairs, "invoices": invoices}
+    c.publication = set_publication(
+        indicator=repairs,
+        actor=c.people["sam"],
+        published=True,
+        words=PublicationWords("Repairs on time", "Repairs done when promised.", "homes"),
+    )
 
     def submitted_on(day: date) -> datetime:
         return datetime(day.year, day.month, day.day, 10, tzinfo=LONDON)
@@ -169,6 +182,26 @@ def _build() -> Council:
     }
     approve_notice(notice=c.performance_notices["approved"], actor=people["smt"])
     c.performance_notices["approved"].refresh_from_db()
+    # The contract's KPIs (contract_assessments made pat's) and a plan for each partnership.
+    c.kpis = {
+        "ours": ContractKpi.objects.filter(partnership=c.partnership).order_by("pk").first(),
+        "theirs": ContractKpi.objects.create(
+            partnership=c.other_partnership,
+            title="Milestones on time",
+            measure=KpiMeasure.MILESTONES,
+        ),
+    }
+    c.plans = {
+        label: record_plan(
+            partnership=sla.service.partnership,
+            actor=people["smt"],
+            action="Restore the nightly backups.",
+            owner="Head of ICT client",
+            due_date=date(2025, 12, 1),
+            sla=sla,
+        )
+        for label, sla in (("ours", dt01), ("theirs", ws01))
+    }
     c.records = {}
     for label, partnership in (("ours", c.partnership), ("theirs", c.other_partnership)):
         c.records[f"milestone {label}"] = MilestoneFactory(partnership=partnership)
@@ -193,6 +226,34 @@ def _build() -> Council:
         latest_period=P06,
         department=c.housing,
         indicator=repairs,
+    )
+    mo = c.people["mo"]
+    c.committees = {
+        "mo's": ScrutinyCommittee.objects.create(name="Overview and Scrutiny"),
+        "another": ScrutinyCommittee.objects.create(name="Audit and Governance"),
+    }
+    c.committees["mo's"].members.add(mo)
+
+    def asked(**subject):
+        return ScrutinyItem.objects.create(
+            period=P06, text="Why?", asked_by=mo, asked_at=NOW, due_on=date(2025, 12, 1), **subject
+        )
+
+    c.scrutiny_items = {
+        "housing": asked(subject=Subject.DEPARTMENT, department=c.housing),
+        "finance": asked(
+            subject=Subject.INDICATOR, department=c.finance, indicator=invoices, committee=None
+        ),
+        "partnership": asked(subject=Subject.PARTNERSHIP, partnership=c.partnership),
+    }
+    c.partnership_warning = EarlyWarning.objects.create(
+        rule=WarningRule.SERVICE_RED,
+        subject_key=f"service:{desktop.pk}",
+        subject_label=str(desktop),
+        starting_period="2025-26-P05",
+        latest_period=P06,
+        partnership=c.partnership,
+        service=desktop,
     )
     c.report = ReportRun.objects.create(
         kind="returns",
@@ -270,6 +331,8 @@ ONE_RECORD_PAGES = {
     "report run": ("/reports/runs/{}/", ["/api/v1/reports/{}/"]),
     "contract assessment": ("/contract-assessments/{}/", ["/api/v1/contract-assessments/{}/"]),
     "performance notice": ("/performance-notices/{}/", ["/api/v1/performance-notices/{}/"]),
+    "scrutiny item": ("/scrutiny/items/{}/", ["/api/v1/scrutiny-items/{}/"]),
+    "scrutiny committee": ("/scrutiny/committees/{}/", ["/api/v1/scrutiny-committees/{}/"]),
 }
 
 
@@ -281,10 +344,12 @@ def _detail_pairs(c: Council):
         "department": {"housing": c.housing, "finance": c.finance},
         "partnership": {"ours": c.partnership, "theirs": c.other_partnership},
         "indicator": c.indicators,
-        "early warning": {"housing": c.warning},
+        "early warning": {"housing": c.warning, "partnership": c.partnership_warning},
         "report run": {"alice's": c.report},
         "contract assessment": c.assessments,
         "performance notice": c.performance_notices,
+        "scrutiny item": c.scrutiny_items,
+        "scrutiny committee": c.committees,
     }
     for kind, (page, apis) in ONE_RECORD_PAGES.items():
         for label, record in records[kind].items():
@@ -313,6 +378,19 @@ def _detail_pairs(c: Council):
             [f"/api/v1/{listed}/{record.pk}/"],
             holds,
         )
+    # The contract page: its KPIs and its rectification plans.
+    for kind, listed, records, api in (
+        ("contract KPI", "kpis", c.kpis, "contract-kpis"),
+        ("rectification plan", "plans", c.plans, "rectification-plans"),
+    ):
+        for label, record in records.items():
+            yield (
+                kind,
+                label,
+                f"/partnerships/{record.partnership_id}/contract/",
+                [f"/api/v1/{api}/{record.pk}/"],
+                lambda context, pk=record.pk, listed=listed: pk in {r.pk for r in context[listed]},
+            )
 
 
 # The reference data's own records, which an elected member does not call (403): their
@@ -334,10 +412,15 @@ def test_a_record_is_shown_or_refused_alike_by_its_page_and_the_api(client, c, p
         )
     differing = {key: found for key, found in answers.items() if len(set(found)) > 1}
     assert differing == {}
-    assert len(answers) == 28
+    assert len(answers) == 38
     # Nothing in this council is signed off, so an elected member is shown no figure here
-    # (tests/scrutiny/test_member_sees_signed_off_only.py shows them the signed-off ones).
-    assert any(found[0] == "shown" for found in answers.values()) != member
+    # (tests/scrutiny/test_member_sees_signed_off_only.py shows them the signed-off ones),
+    # only the scrutiny items (every one) and the committee they sit on.
+    shown = {key for key, found in answers.items() if found[0] == "shown"}
+    scrutiny = {key for key in answers if key[0].startswith("scrutiny")}
+    assert bool(shown - scrutiny) != member
+    if member:
+        assert shown == scrutiny - {("scrutiny committee", "another")}
 
 
 # --- the writes whose scope and permission pages and API both ask --------------------------
@@ -353,6 +436,18 @@ WRITES = {
     "revoke alice's API token": lambda c: (
         ("post", f"/account/tokens/{c.tokens['alice'].pk}/revoke/", {}),
         ("delete", f"/api/v1/tokens/{c.tokens['alice'].pk}/", None),
+    ),
+    "withdraw a publication": lambda c: (
+        (
+            "post",
+            f"/publication/{c.publication.indicator_id}/",
+            {"action": "withdraw", "reason": "Definition under review."},
+        ),
+        (
+            "post",
+            f"/api/v1/publications/{c.publication.pk}/withdraw/",
+            {"reason": "Definition under review."},
+        ),
     ),
     "raise an escalation": lambda c: (
         (
@@ -548,3 +643,41 @@ def test_ones_own_imports_and_tokens_are_the_apis_of_ones_own_id(client, c, pers
 
     assert imports == _api_ids(client, "/api/v1/imports/", own)
     assert tokens == _api_ids(client, "/api/v1/tokens/", {"user": c.people[persona].pk})
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"state": "open"},
+        {"state": "all"},
+        {"state": "acknowledged"},
+        {"state": "all", "rule": "service_red"},
+        {"state": "all", "period": P06},
+    ],
+    ids=lambda v: str(v),
+)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_early_warnings_page_holds_the_api_warnings_for_the_same_filter(
+    client, c, persona, query
+):
+    _signed_in(client, c, persona)
+
+    page = client.get("/early-warnings/", query)
+    shown = _page_rows(page, lambda context: (w.pk for w in context["page"].object_list))
+
+    assert shown == _api_ids(client, "/api/v1/early-warnings/", query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"state": "open"}, {"state": "answered"}, {"subject": "partnership"}, {"period": P06}],
+    ids=lambda v: str(v),
+)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_scrutiny_page_holds_the_api_items_for_the_same_filter(client, c, persona, query):
+    _signed_in(client, c, persona)
+
+    page = client.get("/scrutiny/", query)
+    shown = _page_rows(page, lambda context: (item.pk for item in context["items"]))
+
+    assert shown == _api_ids(client, "/api/v1/scrutiny-items/", query)

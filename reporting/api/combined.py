@@ -126,9 +126,9 @@ class CombinedMetricsViewSet(viewsets.ViewSet):
         responses={200: CombinedMetricsSerializer},
     )
     def list(self, request):
-        scope = roles.scope_for(request.user)
-        if not (scope.sees_departments or scope.is_member):
+        if not roles.may_see_combined(request.user):
             raise PermissionDenied("The combined view is for departments, the SMT and auditors.")
+        scope = roles.scope_for(request.user)
         month = month_from(request)
         try:
             partnership = narrowing_partnership(

@@ -22,7 +22,6 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from core.api.errors import error_responses
-from departments import roles
 from departments.api.serializers import IndicatorSerializer
 from departments.models import Department, ForecastConfidence, PerformanceIndicator
 from departments.rating import Timeliness
@@ -39,6 +38,7 @@ from reporting.api.metrics import (
 )
 from reporting.figures.department import cached_department_figures
 from reporting.figures.indicator import indicator_history
+from reporting.selectors import department_with_figures
 from reporting.signed_off import history_for_reader
 
 RAG_HELP = "green, amber, red or not_rated."
@@ -193,10 +193,8 @@ class DepartmentMetricsViewSet(viewsets.ViewSet):
         responses={200: DepartmentMetricsSerializer, **ERRORS},
     )
     def retrieve(self, request, pk=None):
-        # A partner manager's scope reaches the departments their services serve, for the
-        # partnership's pages; departments' own figures stay with the council.
-        department = Department.objects.visible_to(request.user).filter(pk=pk).first()
-        if department is None or not roles.may_see_department_figures(request.user, department.pk):
+        department = department_with_figures(request.user, pk)
+        if department is None:
             raise NotFound("No such department.")
         month = month_from(request, department_id=department.pk)
         figures, _ = cached_department_figures(department, month)

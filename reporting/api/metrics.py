@@ -14,7 +14,7 @@ from reporting.figures.coordination import cached_coordination_figures
 from reporting.figures.overview import cached_overview_figures
 from reporting.metrics.health import contract_health, credits_year_to_date
 from reporting.metrics.status import REASON_HELP, STATE_CHOICES, STATE_HELP
-from reporting.selectors import readable_departments
+from reporting.selectors import partnership_with_figures, readable_departments
 from reporting.signed_off import NotSignedOff, month_for_reader
 
 PERIOD_PARAMETER = OpenApiParameter(
@@ -107,9 +107,8 @@ class PartnershipMetricsViewSet(viewsets.ViewSet):
 
     @extend_schema(parameters=[PERIOD_PARAMETER], responses={200: PartnershipMetricsSerializer})
     def retrieve(self, request, pk=None):
-        partnership = Partnership.objects.visible_to(request.user).filter(pk=pk).first()
-        user = request.user
-        if partnership is None or not roles.may_see_partnership_figures(user, partnership.pk):
+        partnership = partnership_with_figures(request.user, pk)
+        if partnership is None:
             raise NotFound("No such partnership.")
         month = month_from(request)
         health = contract_health(partnership=partnership, period=month)

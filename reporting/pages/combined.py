@@ -26,12 +26,12 @@ from reporting.selectors import readable_departments
 @login_required
 @for_ended_months
 def combined(request: HttpRequest) -> HttpResponse:
-    scope = roles.scope_for(request.user)
-    if not (scope.sees_departments or scope.is_member):
+    if not roles.may_see_combined(request.user):
         raise PermissionDenied(
             "The combined view shows departments' coordination: it is for the council's "
             "departments, the SMT and auditors."
         )
+    scope = roles.scope_for(request.user)
     month = chosen_month(request)
     partnership = chosen_partnership(request, scope.reads_council_figures)
     departments = readable_departments(request.user)

@@ -5,20 +5,18 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
-from departments import roles
-from departments.models import Department
 from reporting.figures.department import cached_department_figures
 from reporting.pages.parameters import chosen_month, for_ended_months, month_links
+from reporting.selectors import department_with_figures
 
 
 @login_required
 @for_ended_months
 def department_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
-    department = get_object_or_404(Department.objects.visible_to(request.user), pk=pk)
-    if not roles.may_see_department_figures(request.user, department.pk):
-        # A partner manager sees the departments their services serve by name only.
+    department = department_with_figures(request.user, pk)
+    if department is None:
         raise Http404("No such department.")
     month = chosen_month(request, department_id=department.pk)
     figures, from_cache = cached_department_figures(department, month)

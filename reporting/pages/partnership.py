@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 
 from departments import roles
@@ -13,14 +13,13 @@ from partnerships.records.selectors import services_with_departments
 from reporting.charts.dashboards import contract_health_chart
 from reporting.metrics.health import contract_health_series, credits_year_to_date, trailing_months
 from reporting.pages.parameters import chosen_month, for_ended_months, month_links
+from reporting.selectors import partnership_with_figures
 
 
 def visible_partnership(request: HttpRequest, pk: int) -> Partnership:
     """SMT, auditors and admins see every partnership, a partner manager their own."""
-    partnership = get_object_or_404(
-        Partnership.objects.visible_to(request.user).select_related("partner"), pk=pk
-    )
-    if not roles.may_see_partnership_figures(request.user, partnership.pk):
+    partnership = partnership_with_figures(request.user, pk)
+    if partnership is None:
         raise Http404("No such partnership.")
     return partnership
 
