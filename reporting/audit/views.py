@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET
 
 from core.form_errors import error_list
 from departments import roles
-from reporting.audit.selectors import OBJECT_TYPES, SOURCES, AuditTrail
+from reporting.audit.selectors import AuditTrail
+from reporting.audit.sources import OBJECT_TYPES, SOURCES
 from reporting.reports.exports.parameters import DATE_RANGE, read_parameters
 from reporting.selectors import readable_departments
 

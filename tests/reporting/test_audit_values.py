@@ -31,7 +31,8 @@ from departments.returns.selectors import return_history
 from departments.returns.services import save_return
 from partnerships.records import services as record_services
 from partnerships.sla_results import services as partner_services
-from reporting.audit.selectors import LABEL_ORDER, OBJECT_TYPES, SOURCES, AuditTrail
+from reporting.audit.selectors import AuditTrail
+from reporting.audit.sources import LABEL_ORDER, OBJECT_TYPES, SOURCES
 from reporting.reports.exports.audit import AuditTrailExporter
 from reporting.reports.exports.parameters import ReportParameters
 from reporting.reports.renderers import render_csv, render_xlsx

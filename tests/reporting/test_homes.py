@@ -24,7 +24,7 @@ from departments.returns.services import approve_return
 from departments.returns.sign_off import sign_off_period
 from departments.roles import Role
 from partnerships.models import Verification
-from reporting.audit.selectors import SOURCES
+from reporting.audit.sources import SOURCES
 from reporting.models import EarlyWarning, ReportRun, WarningRule
 from tests.factories import (
     IndicatorFactory,
