@@ -67,6 +67,8 @@ on their next reading, which is never slower than reading them uncached.
 from __future__ import annotations
 
 import hashlib
+import logging
+import pickle
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -160,7 +162,14 @@ def cached_figures(
     ``build`` runs, so a write during the build leaves its result under a generation no
     longer asked for."""
     key = figure_cache_key(name, month=month, scope=scope)
-    found = cache.get(key, _NOT_CACHED)
+    try:
+        found = cache.get(key, _NOT_CACHED)
+    except UNREADABLE as error:
+        # An entry pickled by other code: during a rolling deploy the workers of the old
+        # release and the new share the cache and the generation, and a class the new one
+        # moved or changed cannot be read back. Read as a miss, built and stored over.
+        logger.warning("Cached figure %s could not be read, built again: %r", key, error)
+        found = _NOT_CACHED
     if found is not _NOT_CACHED:
         return found, True
     built = build()
@@ -169,6 +178,11 @@ def cached_figures(
 
 
 _NOT_CACHED = object()
+# What unpickling an entry written by other code raises: a class gone from its module
+# (AttributeError), a module gone (ImportError), a class whose fields changed (TypeError),
+# or bytes pickle does not read.
+UNREADABLE = (AttributeError, ImportError, TypeError, pickle.UnpicklingError, EOFError)
+logger = logging.getLogger(__name__)
 
 
 def _input_written(**kwargs) -> None:

@@ -11,9 +11,10 @@ starts with an empty cache (``tests/conftest.py``).
 
 from __future__ import annotations
 
+import sys
 from datetime import date, datetime
 from decimal import Decimal
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -828,3 +829,33 @@ def test_figures_are_read_outside_a_transaction():
     """A figure computed inside a writing transaction that then rolled back would outlive
     it in the cache; the pages and the API read outside one."""
     assert not settings.DATABASES["default"].get("ATOMIC_REQUESTS", False)
+
+
+def test_an_entry_another_release_pickled_is_built_again_not_a_500(client, sam, housing):
+    """During a rolling deploy the old release's workers and the new share the cache and
+    the generation. An entry whose class the new release moved (as dependency health moved
+    out of reporting.metrics.health) cannot be unpickled: the page builds its figures again
+    and stores them over it, instead of answering 500."""
+    from django.core.cache import cache
+
+    module = ModuleType("tests_moved_figures")
+    sys.modules[module.__name__] = module
+
+    class Moved:
+        pass
+
+    Moved.__module__, Moved.__qualname__ = module.__name__, "Moved"
+    module.Moved = Moved
+    month = Period.parse("2025-26-P06")
+    key = figure_cache_key("overview", month=month)
+    try:
+        with time_machine.travel(datetime(2025, 11, 28, 12, tzinfo=ZoneInfo("Europe/London"))):
+            cache.set(key, Moved())
+            del module.Moved  # the class is no longer where the entry says it is
+            client.force_login(sam)
+            response = client.get("/overview/?period=2025-26-P06")
+            assert response.status_code == 200
+            assert response.context["from_cache"] is False
+            assert client.get("/overview/?period=2025-26-P06").context["from_cache"] is True
+    finally:
+        del sys.modules[module.__name__]
