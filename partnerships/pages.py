@@ -10,7 +10,9 @@ from partnerships.models import Partnership
 
 
 def partnership_or_404(request: HttpRequest, pk: int) -> Partnership:
-    """The partnership ``pk`` if the user may see it (``Partnership.objects.visible_to``,
-    as the API asks), else Http404, so a partnership outside the user's scope reads as
-    one that does not exist."""
-    return get_object_or_404(Partnership.objects.visible_to(request.user), pk=pk)
+    """The partnership ``pk`` for a page of its records (SLA results, records, contract)
+    if the user may read them (``Partnership.objects.records_visible_to``, the rule the
+    API's record endpoints ask), else Http404, so a partnership outside the user's scope
+    reads as one that does not exist. An elected member who is also an officer reads a
+    partnership's health, never these pages, as the API gives them none of its records."""
+    return get_object_or_404(Partnership.objects.records_visible_to(request.user), pk=pk)

@@ -49,6 +49,13 @@ class PartnershipQuerySet(_PartnershipOwnedQuerySet):
             return self.all()
         return super().visible_to(user)
 
+    def records_visible_to(self, user) -> PartnershipQuerySet:
+        """The partnerships whose records (SLA results, milestones, escalations, risks,
+        the contract's KPIs and plans) the user may read: the rule of those records' own
+        querysets, in which being an elected member gives nothing, whatever other role
+        the member also holds."""
+        return super().visible_to(user)
+
 
 class ServiceQuerySet(_PartnershipOwnedQuerySet):
     served_departments_lookup = "departments"

@@ -83,3 +83,24 @@ def test_the_partner_manager_finds_early_warnings_in_the_bar(client, pat):
     labels = [label for label, _ in client.get(reverse("home")).context["nav_items"]]
 
     assert "Early warnings" in labels
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/partnerships/{pk}/records/",
+        "/partnerships/{pk}/contract/",
+        "/partnerships/{pk}/sla-results/2025-26-P06/",
+    ],
+)
+def test_a_member_who_is_also_an_officer_reads_no_partnership_records(
+    client, member_officer, partnership, url
+):
+    """Being an elected member opens every partnership's health, never its records: the
+    API lists none of them to this user, so its record pages answer 404 as an officer's
+    do (they listed the contract's milestones, KPIs and plans)."""
+    client.force_login(member_officer)
+    assert client.get(url.format(pk=partnership.pk)).status_code == 404
+    for endpoint in ("milestones", "escalations", "risks", "sla-results"):
+        listed = client.get(f"/api/v1/{endpoint}/?partnership={partnership.pk}").json()
+        assert listed["count"] == 0, endpoint
