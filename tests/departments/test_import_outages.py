@@ -202,3 +202,20 @@ def test_an_import_past_its_soft_time_limit_fails_in_words(alice, repairs, monke
     assert run_import_job.apply(args=[job.pk]).get() == ImportStatus.FAILED
     job.refresh_from_db()
     assert job.message.startswith("The import was still running after the 2 minutes limit")
+
+
+def test_a_failed_import_without_a_message_still_says_nothing_was_imported(client, alice):
+    """The failure's summary names what happened even when the job carries no message of
+    its own (every failure path sets one today; the page does not rely on it)."""
+    job = ImportJob.objects.create(
+        kind="returns",
+        created_by=alice,
+        original_name="r.csv",
+        file_format="csv",
+        status=ImportStatus.FAILED,
+        message="",
+    )
+    client.force_login(alice)
+    page = client.get(f"/imports/{job.pk}/").content.decode()
+    assert "The file was not imported" in page
+    assert "Nothing was stored." in page
