@@ -247,8 +247,6 @@ class _Rated:
 # A period without a stored rating: no counted value, no target, nothing rated.
 _UNRATED = _Rated(None, None, Rag.NOT_RATED, None, None, Rag.NOT_RATED, 0)
 _RATING_FIELDS = (
-    "indicator",
-    "period",
     "value",
     "period_target",
     "rag",
@@ -269,15 +267,22 @@ def stored_ratings(
     return _ratings(wanted, keys, {i.pk: i.decimal_places for i in indicators})
 
 
-def _ratings(wanted, keys: set[str], places: dict[int, int]) -> dict[int, dict[str, _Rated]]:
-    """The stored ratings of the ``wanted`` indicators (ids, or a queryset of them) in
-    the periods ``keys``, by indicator id and period key; one query."""
-    found: dict[int, dict[str, _Rated]] = defaultdict(dict)
+def _stored_ratings(wanted, keys: set[str], places: dict[int, int], fields: tuple[str, ...]):
+    """The one read of the stored ratings (``IndicatorRating``) of the ``wanted``
+    indicators (ids, or a queryset of them) in the periods ``keys``: (indicator id, period
+    key, the indicator's places, ``fields`` of the row) for each indicator of ``places``.
+    One query."""
     rows = IndicatorRating.objects.filter(indicator__in=wanted, period__in=keys)
-    for indicator_id, key, *figures in rows.values_list(*_RATING_FIELDS):
-        if indicator_id not in places:
-            continue
-        n = places[indicator_id]
+    for indicator_id, key, *figures in rows.values_list("indicator", "period", *fields):
+        if indicator_id in places:
+            yield indicator_id, key, places[indicator_id], figures
+
+
+def _ratings(wanted, keys: set[str], places: dict[int, int]) -> dict[int, dict[str, _Rated]]:
+    """The stored ratings of the ``wanted`` indicators in the periods ``keys``, by
+    indicator id and period key, figures rounded to each indicator's places; one query."""
+    found: dict[int, dict[str, _Rated]] = defaultdict(dict)
+    for indicator_id, key, n, figures in _stored_ratings(wanted, keys, places, _RATING_FIELDS):
         value, target, rag, ytd, ytd_target, ytd_rag, counted = figures
         found[indicator_id][key] = _Rated(
             rated_as(value, n),
@@ -294,14 +299,13 @@ def _ratings(wanted, keys: set[str], places: dict[int, int]) -> dict[int, dict[s
 def _period_ratings(
     wanted, keys: set[str], places: dict[int, int]
 ) -> dict[tuple[int, str], tuple[Decimal | None, Rag]]:
-    """The value and RAG of the stored ratings (``IndicatorRating``) of the ``wanted``
-    indicators in the periods ``keys``, keyed (indicator id, period key), the value rounded
-    as ``_ratings`` rounds it; one query, for a standing, which shows nothing else."""
-    rows = IndicatorRating.objects.filter(indicator__in=wanted, period__in=keys)
+    """``_ratings``' value and RAG alone, keyed (indicator id, period key): what a
+    standing shows, read from the same rows and rounded the same way; one query."""
     return {
-        (indicator_id, key): (rated_as(value, places[indicator_id]), Rag(rag))
-        for indicator_id, key, value, rag in rows.values_list("indicator", "period", "value", "rag")
-        if indicator_id in places
+        (indicator_id, key): (rated_as(value, n), Rag(rag))
+        for indicator_id, key, n, (value, rag) in _stored_ratings(
+            wanted, keys, places, ("value", "rag")
+        )
     }
 
 
