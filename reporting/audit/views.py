@@ -22,6 +22,11 @@ PAGE_SIZE = 50
 FILTERS = ("since", "until", "person", "object_type", "department")
 
 
+# The filter form's inputs, by the field whose error each shows: any other error links to
+# the page's top.
+FILTER_FIELD_IDS = {field: f"id_{field}" for field in FILTERS}
+
+
 @login_required
 @require_GET
 def audit_trail(request: HttpRequest) -> HttpResponse:
@@ -64,9 +69,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         {
             "values": values,
             "errors": errors,
-            "error_list": error_list(
-                ValidationError(errors), {field: f"id_{field}" for field in errors}
-            ),
+            "error_list": error_list(ValidationError(errors), FILTER_FIELD_IDS),
             "entries": entries,
             "count": count,
             "page_number": number,

@@ -26,6 +26,12 @@ from reporting.reports.kinds import FORMAT_LABELS, available_reports, report_cla
 from reporting.selectors import readable_departments
 
 RECENT_RUNS = 50
+# The request form's inputs (and the formats' group), by the field whose error each shows:
+# an error of any other field (the report's kind, its state) links to the page's top.
+REQUEST_FIELD_IDS = {
+    field: f"id_{field}"
+    for field in ("department", "partnership", "period", "year", "since", "until", "file_format")
+}
 
 
 @login_required
@@ -80,9 +86,7 @@ def report_request(request: HttpRequest, kind: str) -> HttpResponse:
             "report": report,
             "values": values,
             "errors": errors,
-            "error_list": error_list(
-                ValidationError(errors), {field: f"id_{field}" for field in errors}
-            ),
+            "error_list": error_list(ValidationError(errors), REQUEST_FIELD_IDS),
             "formats": [(f, FORMAT_LABELS[f]) for f in report.formats],
             "departments": readable_departments(request.user),
             "partnerships": Partnership.objects.visible_to(request.user).order_by("name"),
