@@ -383,7 +383,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "core.api.filters.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     # Per user (however signed in) and per token; counts in the default cache.

@@ -82,8 +82,9 @@ class ReferralViewSet(
     def paginate_queryset(self, queryset):
         # The count, where the monthly summaries hold it, is read from them rather than
         # counted over the referrals (a department's can be a quarter of a million).
-        filters = ReferralFilter(self.request.query_params, queryset=queryset)
-        if filters.is_valid():
+        # The filters as the filter backend built and checked them (core.api.filters).
+        filters = getattr(self, "filterset", None)
+        if filters is not None and filters.is_valid():
             self.paginator.known_count = selectors.count_from_summaries(filters, self.request.user)
         return super().paginate_queryset(queryset)
 

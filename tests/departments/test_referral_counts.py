@@ -89,6 +89,25 @@ def test_without_filters_the_referrals_are_not_counted_one_by_one(client, sam, e
     assert any("departments_referralpairmonth" in q["sql"] for q in queries)
 
 
+def test_the_named_departments_are_looked_up_once_for_the_list_and_its_count(
+    client, sam, example, housing, finance
+):
+    """The filters are checked once, by the filter backend, and their values reused for
+    the count from the summaries (they were checked again, one more department lookup for
+    each department named)."""
+    client.force_login(sam)
+    params = {"from_department": finance.pk, "to_department": housing.pk}
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/api/v1/referrals/", params).json()
+    lookups = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "departments_department"')
+    ]
+    assert body["count"] == _counted_from_referrals(client, params)
+    assert len(lookups) == 2
+
+
 def test_the_page_counts_as_the_api_does(client, alice, example):
     client.force_login(alice)
     for direction, expected in (("incoming", 5), ("outgoing", 4)):
