@@ -56,14 +56,6 @@ class SlaMonthRow:
         )
 
 
-def sla_month_rows(*, partnership_id: int, period: periods.Period) -> list[SlaMonthRow]:
-    """Every SLA of the partnership with its result for ``period`` (two queries)."""
-    return month_rows(
-        slas=Sla.objects.filter(service__partnership_id=partnership_id),
-        results=SlaResult.objects.filter(period=period.key),
-    )
-
-
 def month_rows(*, slas: QuerySet[Sla], results: QuerySet[SlaResult]) -> list[SlaMonthRow]:
     """Each SLA of ``slas``, by service name and code, with its result among ``results``
     (one month's: at most one an SLA) or none (two queries). The SLA results page gives

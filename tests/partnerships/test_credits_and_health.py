@@ -19,10 +19,10 @@ from django.test.utils import CaptureQueriesContext
 
 from departments.periods import Period
 from departments.rating import Rag
-from partnerships.models import SlaResult
+from partnerships.models import Sla, SlaResult
 from partnerships.outcomes import Outcome, outcome_of, serious_failure_credit
 from partnerships.sla_results import services
-from partnerships.sla_results.selectors import sla_month_rows
+from partnerships.sla_results.selectors import month_rows
 from reporting.metrics.health import (
     contract_health,
     contract_health_series,
@@ -99,7 +99,11 @@ def month_of(service, period: Period = P06):
 
 def rows_by_code(partnership, period: Period = P06) -> dict:
     return {
-        row.sla.code: row for row in sla_month_rows(partnership_id=partnership.pk, period=period)
+        row.sla.code: row
+        for row in month_rows(
+            slas=Sla.objects.filter(service__partnership=partnership),
+            results=SlaResult.objects.filter(period=period.key),
+        )
     }
 
 

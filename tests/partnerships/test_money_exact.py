@@ -32,9 +32,9 @@ from openpyxl import load_workbook
 
 from departments.models import Channel
 from departments.periods import Period
-from partnerships.models import Service, Sla
+from partnerships.models import Service, Sla, SlaResult
 from partnerships.outcomes import credit_cap, serious_failure_credit
-from partnerships.sla_results.selectors import sla_month_rows
+from partnerships.sla_results.selectors import month_rows
 from reporting.metrics.coordination import coordination_by_department, council_coordination
 from reporting.metrics.dependency import dependency_health
 from reporting.metrics.health import (
@@ -258,7 +258,10 @@ def test_a_month_without_results_has_no_credits_in_pounds_and_pence(contract, pa
 
 
 def test_the_sla_results_page_rows_add_up_to_the_services_credits(contract, partnership):
-    rows = sla_month_rows(partnership_id=partnership.pk, period=P06)
+    rows = month_rows(
+        slas=Sla.objects.filter(service__partnership=partnership),
+        results=SlaResult.objects.filter(period=P06.key),
+    )
 
     assert {row.sla.code: exact(row.credit) for row in rows} == SLA_CREDITS
     by_service: dict[str, Decimal] = {}

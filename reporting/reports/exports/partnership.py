@@ -85,7 +85,7 @@ class SlaResultsExporter(PartnershipExporter):
         )
         for result in results:
             sla, service = result.sla, result.sla.service
-            # The SLA results page's rule (partnerships.sla_results.selectors.sla_month_rows),
+            # The SLA results page's rule (partnerships.sla_results.selectors.month_rows),
             # on the stored figures: the same outcome and the same credit, to the penny.
             outcome = sla_outcome(sla, result)
             yield [
