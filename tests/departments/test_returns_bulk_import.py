@@ -254,7 +254,6 @@ def test_each_chunk_of_rows_reads_its_stored_returns_once(
 # --- all or nothing ------------------------------------------------------------------------
 
 
-@pytest.mark.slow
 @pytest.mark.slow  # 10,000 returns: scheduled first (tests/conftest.py)
 def test_a_locked_return_on_row_9000_of_10000_stores_nothing(alice, indicators, batches_written):
     chosen = pairs(indicators, 10_000)
@@ -381,7 +380,6 @@ def test_a_bulk_save_records_what_a_single_save_records(alice, indicators, targe
         )
 
 
-@pytest.mark.slow
 @pytest.mark.slow  # 10,000 returns: scheduled first (tests/conftest.py)
 def test_a_stale_version_on_the_9000th_of_10000_saves_stores_nothing(
     alice, indicators, batches_written
@@ -412,7 +410,6 @@ def test_a_stale_version_on_the_9000th_of_10000_saves_stores_nothing(
     assert not History.objects.exists()
 
 
-@pytest.mark.slow
 @pytest.mark.slow  # 10,000 returns: scheduled first (tests/conftest.py)
 def test_a_red_submission_without_commentary_on_the_9000th_of_10000_stores_nothing(
     alice, indicators, targets, batches_written
