@@ -25,6 +25,14 @@ def round_fraction_half_up(value: Fraction, places: int) -> Decimal:
     return Decimal(whole if value >= 0 else -whole).scaleb(-places)
 
 
+def fraction_to_decimal(value: Fraction) -> Decimal:
+    """An exact fraction as a ``Decimal`` of 28 significant digits, rounded once: for a
+    figure kept or compared as a decimal (a contract KPI's score) that was built exactly.
+    A fraction that is exactly a half at any place shown terminates, so it comes back
+    whole."""
+    return Decimal(value.numerator) / Decimal(value.denominator)
+
+
 def round_money(value: Decimal) -> Decimal:
     """Round an amount in GBP half-up to the penny."""
     return value.quantize(PENNY, rounding=ROUND_HALF_UP)

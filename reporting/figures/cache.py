@@ -143,15 +143,24 @@ NOT_FIGURE_INPUTS = (
 )
 
 
+# The shape of what a cached figure holds, in its key: raised when that shape changes
+# without a class moving (2: exact figures held as fractions, not 28-digit decimals), so
+# that during a rolling deploy neither release reads the other's entries as its own.
+FIGURES_FORMAT = 2
+
+
 def figure_cache_key(name: str, *, month: Period, scope: Iterable[object] = ()) -> str:
     """The one key of a cached figure: ``name`` (such as "overview"), the month, the scope
     (what the figure is narrowed to: department ids, a partnership id), today's date in
-    London and the figures generation. A long scope is hashed, to keep keys short."""
+    London, the figures generation and ``FIGURES_FORMAT``. A long scope is hashed, to keep
+    keys short."""
     scope_text = "-".join(str(part) for part in scope)
     if len(scope_text) > 64:
         scope_text = hashlib.sha256(scope_text.encode()).hexdigest()[:32]
     today = timezone.localdate().isoformat()
-    return f"figures:{name}:{month.key}:{scope_text}:{today}:{figures_generation()}"
+    return (
+        f"figures:v{FIGURES_FORMAT}:{name}:{month.key}:{scope_text}:{today}:{figures_generation()}"
+    )
 
 
 def cached_figures(

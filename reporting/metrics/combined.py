@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from departments.models import Department
 from departments.periods import Period
@@ -205,9 +206,10 @@ def partner_health_series(
     return [(h.period, h.score) for h in partner_health_months(months, partnership, today)]
 
 
-def exact_health(health) -> Decimal | None:
-    """A month's partner health unrounded, or None where it has no figure (not ended,
-    outside the contract): the lag correlation is measured on exact values."""
+def exact_health(health) -> Fraction | None:
+    """A month's partner health unrounded (an exact fraction), or None where it has no
+    figure (not ended, outside the contract): the lag correlation is measured on exact
+    values."""
     return health.exact if health.score is not None else None
 
 

@@ -11,9 +11,9 @@ share of months or more proposes Inadequate, as serious SLA failures do.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from fractions import Fraction
 
-from departments.numbers import format_figure
+from departments.numbers import format_figure, fraction_to_decimal
 from departments.rating import Rag
 from partnerships.contracts.evidence import (
     MISSING_MONTHS,
@@ -41,14 +41,17 @@ def contract_health_evidence(
         [
             h.period.key,
             h.period.label,
-            format_figure(h.exact, 1) if h.exact is not None else "",
+            format_figure(h.score, 1) if h.exact is not None else "",
             h.rag.label if h.exact is not None else "",
             h.status.label,
         ]
         for h in series
     ]
     return Evidence(
-        score=sum((h.exact for h in rated), Decimal(0)) / len(rated) if rated else None,
+        # The mean of the months' exact health, kept as a decimal once (DESIGN.md 3).
+        score=fraction_to_decimal(sum((h.exact for h in rated), Fraction(0)) / len(rated))
+        if rated
+        else None,
         serious_share=exact_share(len(red), len(rated)),
         summary={
             "months": str(len(series)),

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -30,9 +31,9 @@ from departments.periods import Period
 from departments.rating import Rag
 from reporting.metrics.scores import (
     Component,
-    exact_share,
-    mean_score,
+    fraction_score,
     rag_for_score,
+    share_fraction,
     share_score,
     weighted_exact,
 )
@@ -65,8 +66,9 @@ class Coordination:
     index: Decimal | None
     components: list[Component]
     status: FigureStatus  # not rated while the month runs or without referrals
-    # The index unrounded, for figures built from it (the lag correlation: DESIGN.md 3).
-    index_exact: Decimal | None = None
+    # The index unrounded, an exact fraction, for figures built from it (the lag
+    # correlation: DESIGN.md 3).
+    index_exact: Fraction | None = None
 
     @property
     def volume(self) -> int:
@@ -126,19 +128,19 @@ def _active_department_ids() -> list[int]:
     return list(Department.objects.filter(is_active=True).values_list("pk", flat=True))
 
 
-def _reach(counterparts: int, departments: int) -> Decimal | None:
+def _reach(counterparts: int, departments: int) -> Fraction | None:
     """Reach (DESIGN.md section 3): the other departments worked with, as a share of the
     council's other active departments; unrounded, None in a council of one."""
-    return exact_share(counterparts, departments - 1)
+    return share_fraction(counterparts, departments - 1)
 
 
-def _mean_reach(counterparts: list[int], departments: int) -> Decimal | None:
+def _mean_reach(counterparts: list[int], departments: int) -> Fraction | None:
     """The mean of the reaches of the departments with referrals, given how many other
     departments each worked with: Σ counterparts ÷ ((departments − 1) × how many), worked
     out as one division so that it is exact whatever order the departments come in (a sum
     of reaches already divided would differ in its last digits by order). None without a
     department with referrals, or in a council of one."""
-    return exact_share(sum(counterparts), (departments - 1) * len(counterparts))
+    return share_fraction(sum(counterparts), (departments - 1) * len(counterparts))
 
 
 def _weights(council: Council) -> dict[str, int]:
@@ -150,8 +152,8 @@ def _weights(council: Council) -> dict[str, int]:
 
 
 def _index(
-    weights, on_time: int, late: int, digital: int, volume: int, reach: Decimal | None
-) -> tuple[Decimal | None, list[Component]]:
+    weights, on_time: int, late: int, digital: int, volume: int, reach: Fraction | None
+) -> tuple[Fraction | None, list[Component]]:
     if not volume:
         return None, [
             Component("on_time", "On time", None, weights["on_time"], "No referrals"),
@@ -162,14 +164,14 @@ def _index(
         Component(
             "on_time",
             "On time",
-            exact_share(on_time, on_time + late),
+            share_fraction(on_time, on_time + late),
             weights["on_time"],
             f"{on_time} on time of {on_time + late} decided",
         ),
         Component(
             "digital",
             "Digital share",
-            exact_share(digital, volume),
+            share_fraction(digital, volume),
             weights["digital"],
             f"{digital} of {volume} through a partner service",
         ),
@@ -246,7 +248,7 @@ def coordination_by_department(
             on_time, late = r.get("on_time", 0), r.get("late", 0)
             digital = r.get("digital", 0) + s.get("digital", 0)
             exact, components = _index(weights, on_time, late, digital, volume, reach)
-            index = None if exact is None else mean_score(exact)
+            index = None if exact is None else fraction_score(exact)
             status = coordination_status(
                 month=period, index=index, referrals=r.get("n", 0) + s.get("n", 0), today=today
             )
@@ -337,7 +339,7 @@ def council_coordination(
         reach = _mean_reach(rated, departments)
         n, on_time, late = t.get("n", 0), t.get("on_time", 0), t.get("late", 0)
         exact, components = _index(weights, on_time, late, t.get("digital", 0), n, reach)
-        index = None if exact is None else mean_score(exact)
+        index = None if exact is None else fraction_score(exact)
         status = coordination_status(month=period, index=index, referrals=n, today=today)
         series.append(
             Coordination(

@@ -14,7 +14,6 @@ from fractions import Fraction
 from django.utils import timezone
 
 from core.words import plural
-from departments.numbers import round_fraction_half_up
 from departments.periods import Period
 from departments.rating import Rag
 from partnerships.models import Partnership, Service
@@ -26,7 +25,7 @@ from reporting.metrics.health import (
     overdue_reason,
     service_months,
 )
-from reporting.metrics.scores import rag_for_score
+from reporting.metrics.scores import fraction_score, rag_for_score
 from reporting.metrics.status import FigureState, FigureStatus, unfinished
 
 
@@ -39,7 +38,8 @@ class DependencyHealth:
     score: Decimal | None
     services: list[tuple[Service, ServiceMonth]]
     status: FigureStatus
-    exact: Decimal | None = None  # unrounded, for the lag correlation (DESIGN.md 3)
+    # Unrounded, an exact fraction, for the lag correlation (DESIGN.md 3).
+    exact: Fraction | None = None
 
     @property
     def rag(self) -> Rag:
@@ -152,8 +152,7 @@ def dependency_health(
             mean = charge_weighted_health(
                 [(ratio, sm) for _, ratio, sm in in_month if sm.health is not None]
             )
-            exact = None if mean is None else Decimal(mean.numerator) / Decimal(mean.denominator)
-            value = None if mean is None else round_fraction_half_up(mean, 1)
+            value = None if mean is None else fraction_score(mean)
             status = dependency_status(
                 month=m, services=[sm for _, sm in rows], has_score=value is not None, today=today
             )
@@ -163,6 +162,6 @@ def dependency_health(
                 value if status.has_figure else None,
                 rows,
                 status,
-                exact if status.has_figure else None,
+                mean if status.has_figure else None,
             )
     return result

@@ -52,8 +52,9 @@ from partnerships.records.selectors import is_open_at_end_of
 from reporting.metrics.scores import (
     Component,
     exact_share,
-    mean_score,
+    fraction_score,
     rag_for_score,
+    share_fraction,
     weighted_exact,
 )
 from reporting.metrics.status import (
@@ -256,8 +257,9 @@ def service_months(*, partnership_ids, months: list[Period]) -> ServiceMonths:
 class ContractHealth:
     """A partnership's contract health in one month (DESIGN.md section 3).
 
-    ``exact`` is the unrounded weighted mean of the components, for figures built from it
-    (council partner health); ``score`` is it rounded half-up to one place, for display.
+    ``exact`` is the weighted mean of the components as an exact fraction, for figures
+    built from it (council partner health, the annual mean, the lag correlation);
+    ``score`` is it rounded half-up once to one place, for display.
     Both are None when the month has no figure: it has not ended, or it lies outside the
     contract term (``status`` says which). ``components`` are worked out in every case,
     so a page can still show what the records held.
@@ -265,7 +267,7 @@ class ContractHealth:
 
     partnership_id: int
     period: Period
-    exact: Decimal | None
+    exact: Fraction | None
     status: FigureStatus
     components: list[Component]
     credits: Decimal
@@ -273,8 +275,7 @@ class ContractHealth:
 
     @property
     def score(self) -> Decimal | None:
-        # A weighted mean of its components' shares (``weighted_exact``).
-        return None if self.exact is None else mean_score(self.exact)
+        return None if self.exact is None else fraction_score(self.exact)
 
     @property
     def rag(self) -> Rag:
@@ -466,7 +467,7 @@ def _health_of_month(
         Component(
             "sla",
             "SLA performance",
-            exact_share(Decimal(met) + Decimal(minor) / 2, entered),
+            share_fraction(Fraction(2 * met + minor, 2), entered),
             weights["sla"],
             f"{met} met, {minor} minor failures, {entered - met - minor} serious "
             f"failures of {entered} results entered",
@@ -474,14 +475,14 @@ def _health_of_month(
         Component(
             "credits",
             "Service credits",
-            exact_share(capacity - credits, capacity) if entered else None,
+            share_fraction(capacity - credits, capacity) if entered else None,
             weights["credits"],
             f"£{credits:,.2f} credits of £{capacity:,.2f} possible at the caps",
         ),
         Component(
             "milestones",
             "Milestones",
-            exact_share(milestones["kept"], milestones["due"]),
+            share_fraction(milestones["kept"], milestones["due"]),
             weights["milestones"],
             f"{milestones['kept']} of {milestones['due']} milestones due in the last "
             "12 months delivered by their due date",
@@ -489,7 +490,7 @@ def _health_of_month(
         Component(
             "escalations",
             "Escalations and risks",
-            Decimal(max(0, 100 - open_penalty)).quantize(Decimal("0.1")),
+            Fraction(max(0, 100 - open_penalty)),
             weights["escalations"],
             f"{plural(records['high'], 'high escalation')}, "
             f"{plural(records['medium'], 'medium escalation')} and "
@@ -499,7 +500,7 @@ def _health_of_month(
         Component(
             "timely",
             "Timely reporting",
-            exact_share(on_time, timely_total),
+            share_fraction(on_time, timely_total),
             weights["timely"],
             f"{on_time} of {timely_total} results entered by the deadline",
         ),

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from django.utils import timezone
 
-from departments.numbers import score
 from departments.periods import Period
 from departments.rating import Rag
 from partnerships.models import Partnership
@@ -24,7 +24,7 @@ from reporting.metrics.health import (
     contract_health_series,
     service_months,
 )
-from reporting.metrics.scores import rag_for_score
+from reporting.metrics.scores import fraction_score, rag_for_score
 from reporting.metrics.status import (
     FigureState,
     FigureStatus,
@@ -39,19 +39,20 @@ class CouncilPartnerHealth:
     """Council-level partner health in one month (DESIGN.md section 3, "Contract health").
 
     ``exact`` is the mean of the counted partnerships' exact contract health weighted by
-    annual contract value; ``score`` rounds it once, to one place. ``partnerships`` holds
-    every partnership's month, those left out (outside their contract term) included, so
-    a page can say which counted.
+    annual contract value, an exact fraction; ``score`` rounds it half-up once, to one
+    place (a mean exactly half-way is rounded up, whatever the contracts' values).
+    ``partnerships`` holds every partnership's month, those left out (outside their
+    contract term) included, so a page can say which counted.
     """
 
     period: Period
-    exact: Decimal | None
+    exact: Fraction | None
     status: FigureStatus
     partnerships: list[tuple[Partnership, ContractHealth]]
 
     @property
     def score(self) -> Decimal | None:
-        return None if self.exact is None else score(self.exact)
+        return None if self.exact is None else fraction_score(self.exact)
 
     @property
     def rag(self) -> Rag:
@@ -99,10 +100,14 @@ def council_partner_health(
 def _council_month(
     month: Period, healths: list[tuple[Partnership, ContractHealth]], today: date
 ) -> CouncilPartnerHealth:
+    # In fractions throughout: a Decimal value converts exactly, and nothing is cut to 28
+    # digits before the one rounding.
     counted = [(p, h) for p, h in healths if _counts(p, h)]
-    total = sum((p.annual_value for p, _ in counted), Decimal(0))
+    total = sum((Fraction(p.annual_value) for p, _ in counted), Fraction(0))
     exact = (
-        sum((p.annual_value * h.exact for p, h in counted), Decimal(0)) / total if counted else None
+        sum((Fraction(p.annual_value) * h.exact for p, h in counted), Fraction(0)) / total
+        if counted
+        else None
     )
     status = _council_status(month, healths, counted, today)
     return CouncilPartnerHealth(month, exact, status, healths)

@@ -8,8 +8,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
-from departments.numbers import round_half_up, score
+from departments.numbers import round_fraction_half_up, score
 from departments.rating import Rag
 
 GREEN_FROM = Decimal(80)
@@ -31,6 +32,22 @@ def exact_share(good: Decimal | int, total: Decimal | int) -> Decimal | None:
     return Decimal(100) * Decimal(good) / Decimal(total)
 
 
+def share_fraction(good: Fraction | Decimal | int, total: Decimal | int) -> Fraction | None:
+    """100 × good ÷ total as an exact fraction; None without a total. A ``Decimal`` (an
+    amount of money) converts to a fraction exactly, so nothing is lost before the one
+    rounding (``fraction_score``)."""
+    if not total:
+        return None
+    return 100 * Fraction(good) / Fraction(total)
+
+
+def fraction_score(exact: Fraction) -> Decimal:
+    """A score held as an exact fraction (a share, or a weighted mean of shares), rounded
+    half-up once to one decimal place: a mean that is exactly a half is rounded up, never
+    shown a hair below it (DESIGN.md section 3, "Exactness")."""
+    return round_fraction_half_up(exact, 1)
+
+
 def share_score(good: Decimal | int, total: Decimal | int) -> Decimal | None:
     """100 × good ÷ total, to one decimal place; None without a total."""
     exact = exact_share(good, total)
@@ -41,45 +58,25 @@ def share_score(good: Decimal | int, total: Decimal | int) -> Decimal | None:
 class Component:
     """One part of a weighted score: its own score (None: no data), weight and share.
 
-    ``exact`` is the unrounded score: the weighted mean uses it, so the total is rounded
-    once, at the end, not built from figures already rounded for display.
+    ``exact`` is the score as an exact fraction (``share_fraction``): the weighted mean uses
+    it, so the total is rounded once, at the end, not built from figures already rounded
+    for display, nor from shares cut to 28 digits (a third).
     """
 
     key: str
     label: str
-    exact: Decimal | None
+    exact: Fraction | None
     weight: int
     detail: str
     effective_weight: Decimal = Decimal(0)  # percent of the total after sharing out
 
     @property
     def score(self) -> Decimal | None:
-        return None if self.exact is None else score(self.exact)
+        return None if self.exact is None else fraction_score(self.exact)
 
     @property
     def has_data(self) -> bool:
         return self.exact is not None
-
-
-# A weighted mean of shares is held to 28 significant digits, and a share is a division that
-# may recur (a third): a mean that is exactly a half at one decimal place (175/4 = 43.75,
-# from ordinary counts) can come out a hair below it (43.7499…9) and be rounded down.
-# Exactly, such a mean is a fraction whose denominator divides 20 × the weights' sum × the
-# product of the shares' totals; with weights that are percentages and totals that are
-# counts or pence of one month, a mean that is not a half lies further than 10^-20 from
-# one. So the mean is taken to 20 decimal places before it is rounded: a half comes back
-# exactly, and nothing else moves. Only such a mean of shares (``weighted_exact``) is
-# rounded this way: a mean of those means weighted by large amounts (council partner
-# health, by contracts' annual values) can lie within 10^-20 of a half without being one,
-# so it is rounded from its 28 digits as it stands. Exact fractions throughout would need
-# neither.
-MEAN_GUARD_PLACES = 20
-
-
-def mean_score(exact: Decimal) -> Decimal:
-    """A weighted mean of shares (``weighted_exact``'s value) to one decimal place, rounded
-    half-up once; see ``MEAN_GUARD_PLACES`` for why it is taken to 20 places first."""
-    return score(round_half_up(exact, MEAN_GUARD_PLACES))
 
 
 def weighted_score(components: list[Component]) -> tuple[Decimal | None, list[Component]]:
@@ -89,19 +86,24 @@ def weighted_score(components: list[Component]) -> tuple[Decimal | None, list[Co
     each component is returned with its effective weight (percent, one decimal place).
     """
     value, shared = weighted_exact(components)
-    return (None if value is None else mean_score(value)), shared
+    return (None if value is None else fraction_score(value)), shared
 
 
-def weighted_exact(components: list[Component]) -> tuple[Decimal | None, list[Component]]:
-    """``weighted_score`` unrounded: for a figure built from this one (council partner
-    health from contract health), which must use exact values and round once."""
+def weighted_exact(components: list[Component]) -> tuple[Fraction | None, list[Component]]:
+    """``weighted_score`` unrounded, as an exact fraction: for a figure built from this one
+    (council partner health from contract health), which must use exact values and round
+    once."""
     counted = tuple(c.has_data and c.weight > 0 for c in components)
     total = sum(c.weight for c, used in zip(components, counted, strict=True) if used)
     if not total:
         return None, components
-    value = sum(
-        Decimal(c.weight) * c.exact for c, used in zip(components, counted, strict=True) if used
-    ) / Decimal(total)
+    value = (
+        sum(
+            (c.weight * c.exact for c, used in zip(components, counted, strict=True) if used),
+            Fraction(0),
+        )
+        / total
+    )
     effective = _effective_weights(tuple(c.weight for c in components), counted)
     shared = [
         Component(c.key, c.label, c.exact, c.weight, c.detail, weight)

@@ -10,6 +10,7 @@ entered before midnight at the end of 14 October, London time, is on time.
 
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -694,8 +695,8 @@ def test_weighted_score_rounds_the_weighted_mean_half_up():
     # (1 × 62.4 + 1 × 62.5) ÷ 2 = 62.45, shown as 62.5 (half-up; half-even would give 62.4).
     value, shared = weighted_score(
         [
-            Component("a", "A", Decimal("62.4"), 1, ""),
-            Component("b", "B", Decimal("62.5"), 1, ""),
+            Component("a", "A", Fraction("62.4"), 1, ""),
+            Component("b", "B", Fraction("62.5"), 1, ""),
             Component("c", "C", None, 5, ""),
         ]
     )

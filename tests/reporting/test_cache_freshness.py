@@ -38,6 +38,7 @@ from departments.returns.services import (
 )
 from departments.returns.sign_off import reopen_period, sign_off_period
 from partnerships.sla_results.services import enter_sla_result
+from reporting.figures import cache as figure_cache
 from reporting.figures.cache import FIGURE_INPUTS, NOT_FIGURE_INPUTS, figure_cache_key
 from reporting.metrics.coordination import coordination_by_department, council_coordination
 from reporting.metrics.partner_health import council_partner_health
@@ -629,6 +630,24 @@ def test_contract_value_and_dates_changed_through_the_api(client, world, council
     )
     assert response.status_code == 200, response.json()
     assert figure_cache_key("overview", month=P06) != key
+
+
+def test_an_entry_of_another_figures_format_is_never_read_as_this_releases(db, monkeypatch):
+    """During a rolling deploy the old release's workers share the cache and the
+    generation with the new one's: a figure whose shape changed (``FIGURES_FORMAT``) is
+    built again, not handed to code that reads it another way."""
+    monkeypatch.setattr(figure_cache, "FIGURES_FORMAT", 1)
+    assert figure_cache.cached_figures("overview", month=P06, build=lambda: "held as decimals")
+
+    monkeypatch.setattr(figure_cache, "FIGURES_FORMAT", 2)
+    assert figure_cache.cached_figures("overview", month=P06, build=lambda: "as fractions") == (
+        "as fractions",
+        False,
+    )
+    assert figure_cache.cached_figures("overview", month=P06, build=list) == (
+        "as fractions",
+        True,
+    )
 
 
 # --- today's date --------------------------------------------------------------------------------

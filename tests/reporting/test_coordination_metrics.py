@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from django.db import connection
@@ -288,7 +289,7 @@ def test_council_wide_on_time_digital_reach_median_and_index(example):
     assert council.rag == Rag.RED
     # The mean reach exactly: (2 + 1 + 1) counterparts ÷ (3 others × 3 departments) = 4/9,
     # one division, not the sum of three reaches each already divided by 3.
-    assert council.components[2].exact == D(100) * 4 / 9
+    assert council.components[2].exact == Fraction(400, 9)
 
 
 def test_the_council_reads_the_same_reach_from_the_pairs_as_from_every_department(example):
@@ -560,10 +561,10 @@ def test_reach_counts_only_active_departments(council, housing, finance):
 
 def test_the_index_is_rounded_once_from_exact_shares():
     # 0.5 × 0 + 0.25 × 66.67 + 0.25 × 66.67 = 33.33 → 33.3 (not 33.4 from 66.7 and 66.7)
-    two_thirds = Decimal(200) / Decimal(3)
+    two_thirds = Fraction(200, 3)
     value, _ = weighted_score(
         [
-            Component("on_time", "On time", Decimal(0), 50, ""),
+            Component("on_time", "On time", Fraction(0), 50, ""),
             Component("digital", "Digital share", two_thirds, 25, ""),
             Component("reach", "Reach", two_thirds, 25, ""),
         ]

@@ -28,6 +28,7 @@ import html
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -104,7 +105,7 @@ def test_before_the_deadline_the_month_is_provisional_and_says_what_is_awaited(o
 
     assert health.status.state is FigureState.PROVISIONAL
     assert health.status.reason == PROVISIONAL
-    assert health.exact == Decimal(6200) / Decimal(85)
+    assert health.exact == Fraction(6200, 85)
     assert health.score == Decimal("72.9")
     assert str(health.status) == f"Provisional: {PROVISIONAL}"
 
@@ -115,7 +116,7 @@ def test_after_the_deadline_the_month_is_rated_with_the_missing_results_overdue(
 
     assert health.status.state is FigureState.RATED
     assert health.status.reason == OVERDUE
-    assert health.exact == Decimal(5450) / Decimal(85)
+    assert health.exact == Fraction(5450, 85)
     assert health.score == Decimal("64.1")
     timely = next(c for c in health.components if c.key == "timely")
     assert (timely.score, timely.detail) == (
@@ -300,8 +301,8 @@ def test_council_partner_health_is_the_value_weighted_mean_of_exact_scores(two_c
 
     ict_health = contract_health(partnership=ict, period=september)
     waste_health = contract_health(partnership=waste, period=september)
-    assert (ict_health.exact, ict_health.score) == (Decimal(2000) / 30, Decimal("66.7"))
-    assert (waste_health.exact, waste_health.score) == (Decimal(2500) / 30, Decimal("83.3"))
+    assert (ict_health.exact, ict_health.score) == (Fraction(2000, 30), Decimal("66.7"))
+    assert (waste_health.exact, waste_health.score) == (Fraction(2500, 30), Decimal("83.3"))
     # (3 × 66.66… + 1 × 83.33…) ÷ 4 = 70.833… → 70.8; from the rounded scores it would
     # be (3 × 66.7 + 83.3) ÷ 4 = 70.85 → 70.9.
     assert council.exact == (3 * ict_health.exact + waste_health.exact) / 4

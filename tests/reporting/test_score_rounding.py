@@ -9,9 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from departments.periods import Period
+from partnerships.outcomes import NO_CREDIT
 from reporting.metrics.dependency import dependency_health
+from reporting.metrics.health import ContractHealth
 from reporting.metrics.partner_health import council_partner_health
-from reporting.metrics.scores import Component, exact_share, mean_score, weighted_score
+from reporting.metrics.scores import Component, fraction_score, share_fraction, weighted_score
+from reporting.metrics.status import FigureState, FigureStatus
+from reporting.reports.packs.annual import PartnershipYear
 from tests.factories import PartnershipFactory, ServiceFactory, SlaFactory, SlaResultFactory
 
 ENTERED = datetime(2025, 10, 1, 10, tzinfo=ZoneInfo("Europe/London"))
@@ -20,20 +24,21 @@ ENTERED = datetime(2025, 10, 1, 10, tzinfo=ZoneInfo("Europe/London"))
 def test_a_mean_of_shares_exactly_half_way_is_rounded_up_though_its_shares_recur():
     """On time 17 of 63, digital 46 of 72, reach 32 counterparts over 7 × 8: the index is
     0.5 × 1700/63 + 0.25 × 4600/72 + 0.25 × 3200/56 = 175/4 = 43.75 exactly, to 43.8. Each
-    share recurs, so the mean held to 28 digits is 43.7499…9, which was shown as 43.7."""
+    share recurs, so the mean held to 28 digits was 43.7499…9, once shown as 43.7; held
+    as exact fractions it is the half itself."""
     exact = Fraction(50 * 1700, 63) + Fraction(25 * 4600, 72) + Fraction(25 * 3200, 56)
     assert exact / 100 == Fraction(175, 4)
     value, _ = weighted_score(
         [
-            Component("on_time", "On time", exact_share(17, 63), 50, ""),
-            Component("digital", "Digital share", exact_share(46, 72), 25, ""),
-            Component("reach", "Reach", exact_share(32, 56), 25, ""),
+            Component("on_time", "On time", share_fraction(17, 63), 50, ""),
+            Component("digital", "Digital share", share_fraction(46, 72), 25, ""),
+            Component("reach", "Reach", share_fraction(32, 56), 25, ""),
         ]
     )
     assert value == Decimal("43.8")
-    # Not half-way: a hair either side still rounds as it is.
-    assert mean_score(Decimal("43.74999999999")) == Decimal("43.7")
-    assert mean_score(Decimal("43.75000000001")) == Decimal("43.8")
+    # Not half-way: a hair either side, however fine, still rounds as it is.
+    assert fraction_score(Fraction(175, 4) - Fraction(1, 10**40)) == Decimal("43.7")
+    assert fraction_score(Fraction(175, 4) + Fraction(1, 10**40)) == Decimal("43.8")
 
 
 def _partnership(value: str, charge: str, results: list[tuple[str, int]]):
@@ -68,6 +73,9 @@ def test_council_partner_health_a_hair_below_half_way_is_rounded_down():
     exact = (28729725954 * a + 1178976509 * b) / (28729725954 + 1178976509)
     assert Fraction(5705, 100) - exact < Fraction(1, 10**21)
     assert exact < Fraction(5705, 100)
+    # Held exactly, not to 28 digits: the mean is the fraction itself, and so rounds as it
+    # is however close to the half it lies.
+    assert health.exact == exact
     assert health.score == Decimal("57.0")
 
 
@@ -94,3 +102,23 @@ def test_dependency_health_exactly_half_way_is_rounded_up(housing):
         Fraction(400, 9),
     ]
     assert health.score == Decimal("43.8")
+
+
+def test_the_annual_mean_of_contract_health_is_taken_from_the_exact_months():
+    """The annual report's mean of a year's contract health: months of 400/9, 350/9 and
+    575/12 (each recurring) average exactly 43.75, so 43.8; the months rounded first
+    (44.4, 38.9, 47.9) would give 43.73…, shown as 43.7."""
+    months = [
+        ContractHealth(1, Period.parse(key), exact, FigureStatus(FigureState.RATED), [], NO_CREDIT)
+        for key, exact in (
+            ("2025-26-P01", Fraction(400, 9)),
+            ("2025-26-P02", Fraction(350, 9)),
+            ("2025-26-P03", Fraction(575, 12)),
+        )
+    ]
+    year = PartnershipYear(
+        PartnershipFactory.build(), months, NO_CREDIT, milestones_due=0, milestones_on_time=0
+    )
+
+    assert [m.score for m in months] == [Decimal("44.4"), Decimal("38.9"), Decimal("47.9")]
+    assert year.mean_health == Decimal("43.8")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 
 from core.tabular import FIGURE, MONEY, SCORE, XLSX_CONTENT_TYPE, Column, Sheet, workbook_bytes
 from departments.benchmarks.selectors import groups_for
@@ -23,7 +24,6 @@ from departments.models import (
     KpiReturn,
     PerformanceIndicator,
 )
-from departments.numbers import score
 from departments.periods import Period
 from departments.rating import COUNTED_STATES
 from partnerships.models import Partnership
@@ -31,6 +31,7 @@ from partnerships.outcomes import NO_CREDIT
 from reporting.metrics.benchmark_series import IndicatorComparison, indicator_comparisons
 from reporting.metrics.health import ContractHealth, contract_health_series, credits_year_to_date
 from reporting.metrics.returns import IndicatorRow, indicator_rows
+from reporting.metrics.scores import fraction_score
 from reporting.metrics.status import FigureStatus, mean_status
 from reporting.reports.exports.base import page_link
 from reporting.reports.exports.parameters import YEAR, ReportParameters
@@ -60,7 +61,7 @@ class PartnershipYear:
         """The mean of the exact contract health of the counted months, rounded once to one
         decimal place."""
         counted = [m.exact for m in self.counted_months]
-        return score(sum(counted, Decimal(0)) / len(counted)) if counted else None
+        return fraction_score(sum(counted, Fraction(0)) / len(counted)) if counted else None
 
     @property
     def mean_health_status(self) -> FigureStatus:
