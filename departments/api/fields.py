@@ -50,14 +50,22 @@ class LondonDateField(serializers.DateField):
             raise serializers.ValidationError(str(error)) from None
 
 
-class LondonDatesMixin:
-    """For a ModelSerializer: every model date field is a ``LondonDateField``, so records
-    written through the API (escalations, risks, milestones, contracts) read dates by the
-    same rule as referrals."""
-
+# For a ModelSerializer: every model date field is a ``LondonDateField`` and every
+# whole-number field a ``WholeNumberField``, so records written through the API
+# (escalations, risks, milestones, contracts, indicators, targets, partnerships' weights)
+# read dates and whole numbers by the same rules as referrals. Said in a comment, not a
+# docstring, since the OpenAPI schema takes a serializer's first docstring found as its
+# description (this one described a dozen of the API's records).
+class TypedInputsMixin:
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateField: LondonDateField,
+        models.IntegerField: WholeNumberField,
+        models.SmallIntegerField: WholeNumberField,
+        models.BigIntegerField: WholeNumberField,
+        models.PositiveIntegerField: WholeNumberField,
+        models.PositiveSmallIntegerField: WholeNumberField,
+        models.PositiveBigIntegerField: WholeNumberField,
     }
 
 

@@ -1,11 +1,11 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from departments.api.fields import LondonDatesMixin
+from departments.api.fields import TypedInputsMixin
 from departments.models import Department, PerformanceIndicator, Target
 
 
-class CleanedModelSerializer(LondonDatesMixin, serializers.ModelSerializer):
+class CleanedModelSerializer(TypedInputsMixin, serializers.ModelSerializer):
     """A ModelSerializer that also runs the model's ``clean()``: the rules that span
     fields (an SLA's minimum on the worse side, a percentage target within 0-100) live
     once, on the model, for the admin, forms and the API alike. DRF does not call
@@ -43,7 +43,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
         fields = ["id", "council", "name", "code", "is_active"]
 
 
-class IndicatorSerializer(serializers.ModelSerializer):
+class IndicatorSerializer(TypedInputsMixin, serializers.ModelSerializer):
     class Meta:
         model = PerformanceIndicator
         fields = [

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from core.api.actions import RecordActionMixin
 from core.api.errors import STATE_CONFLICT, error_responses, request_example
+from departments.api.fields import WholeNumberField
 from departments.forecasts import forecast_of
 from departments.imports.api import (
     IMPORT_EXAMPLES,
@@ -182,7 +183,7 @@ class ReturnWriteSerializer(serializers.Serializer):
     forecast_note = serializers.CharField(
         required=False, allow_blank=True, allow_null=True, trim_whitespace=False
     )
-    version = serializers.IntegerField(
+    version = WholeNumberField(
         required=False, allow_null=True, help_text="The version your change is based on."
     )
     submit = serializers.BooleanField(required=False, default=False)
@@ -197,12 +198,12 @@ class ReturnWriteSerializer(serializers.Serializer):
 
 
 class VersionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(required=False, allow_null=True)
+    version = WholeNumberField(required=False, allow_null=True)
 
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
-    version = serializers.IntegerField(required=False, allow_null=True)
+    version = WholeNumberField(required=False, allow_null=True)
 
 
 CONFLICT = error_responses(409)[409]

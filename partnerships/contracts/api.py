@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from core.api.errors import STATE_CONFLICT, request_example
 from departments import roles
-from departments.api.fields import LondonDatesMixin, VisibleChoicesMixin
+from departments.api.fields import TypedInputsMixin, VisibleChoicesMixin, WholeNumberField
 from partnerships.contracts import notices, plans, services
 from partnerships.contracts.api_shared import (
     assessor_input,
@@ -86,7 +86,7 @@ class KpiRatingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AssessmentSerializer(LondonDatesMixin, serializers.ModelSerializer):
+class AssessmentSerializer(TypedInputsMixin, serializers.ModelSerializer):
     ratings = KpiRatingSerializer(many=True, read_only=True)
 
     class Meta:
@@ -123,7 +123,7 @@ class AssessmentStartSerializer(VisibleChoicesMixin, serializers.Serializer):
 
 
 class RateSerializer(serializers.Serializer):
-    kpi = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    kpi = WholeNumberField(min_value=1, max_value=2**31 - 1)
     rating = serializers.ChoiceField(choices=Rating.choices)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -304,7 +304,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return notice_download(request, self.get_object(), notices.NOTICE_FORMATS)
 
 
-class RectificationPlanSerializer(LondonDatesMixin, serializers.ModelSerializer):
+class RectificationPlanSerializer(TypedInputsMixin, serializers.ModelSerializer):
     class Meta:
         model = RectificationPlan
         fields = [

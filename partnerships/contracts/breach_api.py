@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from core.api.errors import STATE_CONFLICT as CONFLICT
 from core.api.errors import request_example
-from departments.api.fields import LondonDatesMixin, VisibleChoicesMixin
+from departments.api.fields import TypedInputsMixin, VisibleChoicesMixin
 from partnerships.contracts import breach_notices, breaches, services
 from partnerships.contracts.api_shared import (
     assessor_input,
@@ -28,7 +28,7 @@ from partnerships.contracts.models import (
 from partnerships.models import Partnership
 
 
-class PerformanceNoticeSerializer(LondonDatesMixin, serializers.ModelSerializer):
+class PerformanceNoticeSerializer(TypedInputsMixin, serializers.ModelSerializer):
     publish_by = serializers.DateField(read_only=True, help_text="30 days after occurred_on.")
 
     class Meta:

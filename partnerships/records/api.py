@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.errors import request_example
-from departments.api.fields import LondonDateField, LondonDatesMixin
+from departments.api.fields import LondonDateField, TypedInputsMixin
 from departments.numbers import whole_number
 from partnerships.models import Escalation, Milestone, Risk
 from partnerships.records import services
@@ -18,7 +18,7 @@ from partnerships.records.filters import EscalationFilter, MilestoneFilter, Risk
 from partnerships.records.selectors import MilestoneRow
 
 
-class MilestoneSerializer(LondonDatesMixin, serializers.ModelSerializer):
+class MilestoneSerializer(TypedInputsMixin, serializers.ModelSerializer):
     late = serializers.SerializerMethodField()
 
     class Meta:
@@ -112,7 +112,7 @@ class _RecordViewSet(
         return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)
 
 
-class EscalationSerializer(LondonDatesMixin, serializers.ModelSerializer):
+class EscalationSerializer(TypedInputsMixin, serializers.ModelSerializer):
     class Meta:
         model = Escalation
         fields = [
@@ -132,7 +132,7 @@ class EscalationSerializer(LondonDatesMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "raised_by"]
 
 
-class RiskSerializer(LondonDatesMixin, serializers.ModelSerializer):
+class RiskSerializer(TypedInputsMixin, serializers.ModelSerializer):
     score = serializers.IntegerField(read_only=True)
 
     class Meta:

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from core.api.actions import RecordActionMixin
 from core.api.errors import error_responses, request_example
+from departments.api.fields import WholeNumberField
 from departments.imports.api import (
     IMPORT_EXAMPLES,
     IMPORT_PARSERS,
@@ -71,7 +72,7 @@ class SlaResultWriteSerializer(serializers.Serializer):
         trim_whitespace=False,
         help_text="Left out: the stored commentary is kept (as an import without the column).",
     )
-    version = serializers.IntegerField(required=False, allow_null=True)
+    version = WholeNumberField(required=False, allow_null=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,11 +82,11 @@ class SlaResultWriteSerializer(serializers.Serializer):
 
 
 class ResultVersionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(required=False, allow_null=True)
+    version = WholeNumberField(required=False, allow_null=True)
 
 
 class ResultToVerifySerializer(ResultVersionSerializer):
-    id = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    id = WholeNumberField(min_value=1, max_value=2**31 - 1)
 
 
 class BulkVerifySerializer(serializers.Serializer):

@@ -29,6 +29,7 @@ from partnerships.sla_results.services import enter_sla_result
 from tests.factories import (
     DepartmentFactory,
     IndicatorFactory,
+    KpiReturnFactory,
     ServiceFactory,
     SlaFactory,
     TargetFactory,
@@ -306,3 +307,42 @@ def test_agreed_days_only_pythons_int_would_read_are_refused_naming_the_field(
         "agreed_days": ["Enter a whole number in digits, such as 5."]
     }
     assert Referral.objects.count() == 0
+
+
+@pytest.mark.parametrize("typed", ["1_0", "\u0661"])
+def test_whole_numbers_of_every_api_write_are_typed_in_digits(
+    client, alice, ada, housing, partnership, typed
+):
+    """The API's other whole numbers (a return's version, a partnership's weights, an
+    indicator's decimal places) took what Python's int reads: "1_0" as 10, "١" as 1. Each
+    is refused under its own field, as agreed days are, and nothing changes."""
+    kpi_return = KpiReturnFactory(indicator=IndicatorFactory(department=housing), version=1)
+    indicator = kpi_return.indicator
+    client.force_login(alice)
+    submitted = client.post(
+        f"/api/v1/returns/{kpi_return.pk}/submit/",
+        {"version": typed},
+        content_type="application/json",
+    )
+    client.force_login(ada)
+    weighed = client.patch(
+        f"/api/v1/partnerships/{partnership.pk}/",
+        {"weight_sla": typed},
+        content_type="application/json",
+    )
+    placed = client.patch(
+        f"/api/v1/indicators/{indicator.pk}/",
+        {"decimal_places": typed},
+        content_type="application/json",
+    )
+
+    refused = ["Enter a whole number in digits, such as 5."]
+    assert (submitted.status_code, submitted.json()) == (400, {"version": refused})
+    assert (weighed.status_code, weighed.json()) == (400, {"weight_sla": refused})
+    assert (placed.status_code, placed.json()) == (400, {"decimal_places": refused})
+    kpi_return.refresh_from_db()
+    partnership.refresh_from_db()
+    indicator.refresh_from_db()
+    assert (kpi_return.state, kpi_return.version) == ("draft", 1)
+    assert partnership.weight_sla == 40
+    assert indicator.decimal_places == 1
