@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -32,9 +32,18 @@ from partnerships.contracts.models import (
 from partnerships.contracts.ratings import Rating, proposed_rating
 from partnerships.models import Partnership, Sla
 
-# The exact score is stored to four decimal places (the field's): ample for a score that
-# is shown to one and compared after rounding to one (the proposal uses the exact value).
+# The exact score (and serious share) is stored to four decimal places, the field's, cut
+# rather than rounded: the pages show the stored figure rounded half-up to one place, and
+# only a cut keeps that the same as the proposal's rounding of the exact figure (43.74995
+# is proposed as 43.7; rounded to 43.7500 and then to one place it would be shown as
+# 43.8). Scores and shares are never negative, so the cut is a floor.
 SCORE_PLACES = Decimal("0.0001")
+
+
+def _stored(exact: Decimal | None) -> Decimal | None:
+    """``exact`` (0 to 100) cut to the field's four places; None stays None."""
+    return None if exact is None else exact.quantize(SCORE_PLACES, rounding=ROUND_DOWN)
+
 
 ASSESS_REFUSED = "Only the SMT (or an administrator) assesses the contract's performance."
 KPIS_REFUSED = "Only an administrator sets the contract's KPIs."
@@ -225,10 +234,8 @@ def propose(*, assessment: Assessment, actor, today: date | None = None) -> Asse
             score=found.score, serious_share=found.serious_share, thresholds=kpi.thresholds
         )
         row.proposed_rating = proposal or ""
-        row.score = found.score.quantize(SCORE_PLACES) if found.score is not None else None
-        row.serious_share = (
-            found.serious_share.quantize(SCORE_PLACES) if found.serious_share is not None else None
-        )
+        row.score = _stored(found.score)
+        row.serious_share = _stored(found.serious_share)
         row.evidence = found.as_json()
         history.attribute(row, actor, "Proposed from the evidence")
         row.save()

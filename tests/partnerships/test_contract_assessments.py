@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from partnerships.contracts import services
+from partnerships.contracts.evidence import Evidence
 from partnerships.contracts.models import Assessment, AssessmentKind, ContractKpi, KpiMeasure
 from partnerships.contracts.ratings import DEFAULT_THRESHOLDS, Rating, Thresholds, proposed_rating
 from partnerships.contracts.selectors import NoticeDue, next_notice_due
@@ -419,3 +420,27 @@ def test_the_evidence_reads_in_the_order_it_was_written_on_either_database(
     names = [name for name, _ in row.evidence_summary]
     assert names[:4] == ["months", "results entered", "met", "minor failures"]
     assert dict(row.evidence_summary) == row.evidence["summary"]
+
+
+def test_a_score_a_hair_below_a_half_is_stored_and_shown_as_it_was_proposed(
+    client, partnership, sam, sla, three_kpis, monkeypatch
+):
+    """Evidence of 94.94996 is proposed as 94.9, Approaching target. Stored to four places
+    it was rounded (half-even) to 94.9500 and the page showed 95.0 beside that rating; cut
+    to 94.9499 it is shown as 94.9, the figure the rating was read from."""
+    monkeypatch.setattr(
+        services,
+        "evidence_for",
+        lambda kpi, **_: Evidence(score=Decimal("94.94996"), serious_share=Decimal("0.00004")),
+    )
+
+    assessment = _assess(partnership, sam)
+
+    row = _rating_of(assessment, three_kpis)
+    assert (row.score, row.serious_share) == (Decimal("94.9499"), Decimal("0.0000"))
+    assert row.proposed_rating == Rating.APPROACHING
+    client.force_login(sam)
+    page = client.get(reverse("partnerships:assessment", args=[assessment.pk]))
+    assert page.status_code == 200
+    shown = [r["score"] for r in page.context["rows"] if r["rating"].kpi_id == three_kpis.pk]
+    assert shown == ["94.9"]
