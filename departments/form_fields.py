@@ -6,12 +6,12 @@ from datetime import date, datetime
 
 from django import forms
 
+from core.digits import typed_in_digits
 from departments import dates
-from departments.numbers import typed_in_digits
 
 
 class WholeNumberField(forms.IntegerField):
-    """Django's ``IntegerField``, typed in plain digits only (``numbers.typed_in_digits``):
+    """Django's ``IntegerField``, typed in plain digits only (``core.digits.typed_in_digits``):
     "1_0" or "١٢" is refused, not read as 10 or 12."""
 
     def to_python(self, value):

@@ -7,17 +7,28 @@ from datetime import date, datetime
 from django.db import models
 from rest_framework import serializers
 
+from core.digits import typed_in_digits
 from departments.dates import london_date
-from departments.numbers import typed_in_digits
 
 
 class WholeNumberField(serializers.IntegerField):
     """DRF's ``IntegerField``, a text typed in plain digits only
-    (``numbers.typed_in_digits``): "1_0" or "١٢" is refused, not read as 10 or 12."""
+    (``core.digits.typed_in_digits``): "1_0" or "١٢" is refused, not read as 10 or 12."""
 
     def to_internal_value(self, data):
         if isinstance(data, str) and not typed_in_digits(data):
             raise serializers.ValidationError("Enter a whole number in digits, such as 5.")
+        return super().to_internal_value(data)
+
+
+class WholeNumberRelatedField(serializers.PrimaryKeyRelatedField):
+    """DRF's ``PrimaryKeyRelatedField``, a record's id typed in plain digits only
+    (``core.digits.typed_in_digits``): "1_0" or "١٠" names no record, rather than
+    record 10 as Python's int would read it."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not typed_in_digits(data):
+            raise serializers.ValidationError("Enter the record's id in digits, such as 12.")
         return super().to_internal_value(data)
 
 
@@ -50,13 +61,15 @@ class LondonDateField(serializers.DateField):
             raise serializers.ValidationError(str(error)) from None
 
 
-# For a ModelSerializer: every model date field is a ``LondonDateField`` and every
-# whole-number field a ``WholeNumberField``, so records written through the API
+# For a ModelSerializer: every model date field is a ``LondonDateField``, every
+# whole-number field a ``WholeNumberField`` and every related record's id a
+# ``WholeNumberRelatedField``, so records written through the API
 # (escalations, risks, milestones, contracts, indicators, targets, partnerships' weights)
 # read dates and whole numbers by the same rules as referrals. Said in a comment, not a
 # docstring, since the OpenAPI schema takes a serializer's first docstring found as its
 # description (this one described a dozen of the API's records).
 class TypedInputsMixin:
+    serializer_related_field = WholeNumberRelatedField
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateField: LondonDateField,

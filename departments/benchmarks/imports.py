@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
+from core.digits import whole_number
 from core.importer import Outcome, percent_cell_problem
 from departments import periods, roles
 from departments.benchmarks import selectors, services
@@ -22,7 +23,7 @@ from departments.models import (
     Unit,
 )
 from departments.models.benchmarks import MAX_METRIC_PLACES
-from departments.numbers import decimal_digits, quoted, whole_number
+from departments.numbers import decimal_digits, quoted
 from departments.validation import number_message, parse_decimal
 
 ADMIN_ONLY = "Only an administrator can import benchmarking data."

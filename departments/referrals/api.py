@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.errors import request_example
-from departments.api.fields import LondonDateField, WholeNumberField
+from departments.api.fields import LondonDateField, WholeNumberField, WholeNumberRelatedField
 from departments.imports.api import (
     IMPORT_EXAMPLES,
     IMPORT_PARSERS,
@@ -48,8 +48,8 @@ class ReferralSerializer(serializers.ModelSerializer):
 
 
 class RaiseReferralSerializer(serializers.Serializer):
-    from_department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
-    to_department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
+    from_department = WholeNumberRelatedField(queryset=Department.objects.all())
+    to_department = WholeNumberRelatedField(queryset=Department.objects.all())
     category = serializers.CharField(max_length=80)
     raised_on = LondonDateField()
     agreed_days = WholeNumberField()

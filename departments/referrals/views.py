@@ -11,11 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.digits import whole_number
 from core.form_errors import error_list, form_error_list
 from core.pagination import KnownCountPaginator
 from departments import roles
 from departments.models import Channel, Department, Referral
-from departments.numbers import whole_number
 from departments.referrals import selectors
 from departments.referrals import services as referral_services
 from departments.referrals.filters import REFERRAL_STATES, ReferralFilter

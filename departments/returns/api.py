@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from core.api.actions import RecordActionMixin
 from core.api.errors import STATE_CONFLICT, error_responses, request_example
-from departments.api.fields import WholeNumberField
+from departments.api.fields import WholeNumberField, WholeNumberRelatedField
 from departments.forecasts import forecast_of
 from departments.imports.api import (
     IMPORT_EXAMPLES,
@@ -162,7 +162,7 @@ class ReturnWriteSerializer(serializers.Serializer):
     percent-unit ratio indicator's value is 100 × numerator ÷ denominator, worked out
     and rounded half-up to the indicator's decimal places (DESIGN.md section 3)."""
 
-    indicator = serializers.PrimaryKeyRelatedField(queryset=PerformanceIndicator.objects.none())
+    indicator = WholeNumberRelatedField(queryset=PerformanceIndicator.objects.none())
     period = serializers.CharField(max_length=11, help_text="Period key, e.g. 2025-26-P06.")
     value = serializers.CharField(required=False, allow_blank=True, allow_null=True)
     numerator = serializers.CharField(required=False, allow_blank=True, allow_null=True)
@@ -380,7 +380,7 @@ class ReturnViewSet(
 
 
 class PeriodActionSerializer(serializers.Serializer):
-    department = serializers.PrimaryKeyRelatedField(
+    department = WholeNumberRelatedField(
         queryset=Department.objects.none(), required=False, allow_null=True
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="")
@@ -409,7 +409,7 @@ class PeriodViewSet(viewsets.ViewSet):
     """SMT signs a period off, or reopens it, for one department or the whole council."""
 
     lookup_field = "key"
-    lookup_value_regex = r"\d{4}-\d{2}(-(P|Q)\d{1,2})?"
+    lookup_value_regex = r"[0-9]{4}-[0-9]{2}(-(P|Q)[0-9]{1,2})?"
 
     def _incoming(self, request) -> dict:
         incoming = PeriodActionSerializer(data=request.data, context={"request": request})

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.digits import whole_number
 from core.form_errors import error_list, form_error_list
 from core.words import plural
 from departments import periods, roles
@@ -25,7 +26,7 @@ from departments.models import (
     PeriodSignOff,
     ReturnState,
 )
-from departments.numbers import plain_figure, whole_number
+from departments.numbers import plain_figure
 from departments.periods import date_in_words
 from departments.returns import selectors, services, sign_off
 from departments.returns.changes import ENTERED_FIELDS

@@ -13,7 +13,12 @@ from rest_framework.response import Response
 
 from core.api.errors import STATE_CONFLICT, request_example
 from departments import roles
-from departments.api.fields import TypedInputsMixin, VisibleChoicesMixin, WholeNumberField
+from departments.api.fields import (
+    TypedInputsMixin,
+    VisibleChoicesMixin,
+    WholeNumberField,
+    WholeNumberRelatedField,
+)
 from partnerships.contracts import notices, plans, services
 from partnerships.contracts.api_shared import (
     assessor_input,
@@ -110,7 +115,7 @@ class AssessmentSerializer(TypedInputsMixin, serializers.ModelSerializer):
 class AssessmentStartSerializer(VisibleChoicesMixin, serializers.Serializer):
     visible_choices = {"partnership": Partnership}
 
-    partnership = serializers.PrimaryKeyRelatedField(queryset=Partnership.objects.none())
+    partnership = WholeNumberRelatedField(queryset=Partnership.objects.none())
     kind = serializers.ChoiceField(choices=AssessmentKind.choices)
     period_start = serializers.DateField(
         required=False, allow_null=True, help_text="Ad hoc (and, optionally, termination)."
@@ -135,7 +140,7 @@ class ReopenAssessmentSerializer(serializers.Serializer):
 class ContractKpiWriteSerializer(serializers.ModelSerializer):
     """What an administrator sends to set or change a KPI; the service decides."""
 
-    slas = serializers.PrimaryKeyRelatedField(queryset=Sla.objects.all(), many=True, required=False)
+    slas = WholeNumberRelatedField(queryset=Sla.objects.all(), many=True, required=False)
 
     class Meta:
         model = ContractKpi
@@ -325,13 +330,11 @@ class RectificationPlanSerializer(TypedInputsMixin, serializers.ModelSerializer)
 class PlanRecordSerializer(VisibleChoicesMixin, serializers.Serializer):
     visible_choices = {"partnership": Partnership, "kpi_rating": KpiRating, "sla": Sla}
 
-    partnership = serializers.PrimaryKeyRelatedField(queryset=Partnership.objects.none())
-    kpi_rating = serializers.PrimaryKeyRelatedField(
+    partnership = WholeNumberRelatedField(queryset=Partnership.objects.none())
+    kpi_rating = WholeNumberRelatedField(
         queryset=KpiRating.objects.none(), required=False, allow_null=True
     )
-    sla = serializers.PrimaryKeyRelatedField(
-        queryset=Sla.objects.none(), required=False, allow_null=True
-    )
+    sla = WholeNumberRelatedField(queryset=Sla.objects.none(), required=False, allow_null=True)
     action = serializers.CharField()
     owner = serializers.CharField(max_length=120)
     due_date = serializers.DateField()

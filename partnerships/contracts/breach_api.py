@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from core.api.errors import STATE_CONFLICT as CONFLICT
 from core.api.errors import request_example
-from departments.api.fields import TypedInputsMixin, VisibleChoicesMixin
+from departments.api.fields import TypedInputsMixin, VisibleChoicesMixin, WholeNumberRelatedField
 from partnerships.contracts import breach_notices, breaches, services
 from partnerships.contracts.api_shared import (
     assessor_input,
@@ -56,7 +56,7 @@ class PerformanceNoticeSerializer(TypedInputsMixin, serializers.ModelSerializer)
 class PerformanceNoticeRecordSerializer(VisibleChoicesMixin, serializers.Serializer):
     visible_choices = {"partnership": Partnership, "plan": RectificationPlan}
 
-    partnership = serializers.PrimaryKeyRelatedField(queryset=Partnership.objects.none())
+    partnership = WholeNumberRelatedField(queryset=Partnership.objects.none())
     kind = serializers.ChoiceField(choices=NoticeKind.choices)
     what_happened = serializers.CharField()
     occurred_on = serializers.DateField()
@@ -70,7 +70,7 @@ class PerformanceNoticeRecordSerializer(VisibleChoicesMixin, serializers.Seriali
         allow_null=True,
         error_messages={"min_value": breaches.DAMAGES_NEGATIVE},
     )
-    plan = serializers.PrimaryKeyRelatedField(
+    plan = WholeNumberRelatedField(
         queryset=RectificationPlan.objects.none(), required=False, allow_null=True
     )
 

@@ -11,9 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.digits import whole_number
 from core.form_errors import error_list, form_error_list
 from departments import roles
-from departments.numbers import format_figure, whole_number
+from departments.numbers import format_figure
 from departments.periods import date_in_words
 from partnerships.contracts import notices, plans, selectors, services
 from partnerships.contracts.forms import (

@@ -10,8 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.errors import request_example
+from core.digits import whole_number
 from departments.api.fields import LondonDateField, TypedInputsMixin
-from departments.numbers import whole_number
 from partnerships.models import Escalation, Milestone, Risk
 from partnerships.records import services
 from partnerships.records.filters import EscalationFilter, MilestoneFilter, RiskFilter

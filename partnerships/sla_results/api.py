@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from core.api.actions import RecordActionMixin
 from core.api.errors import error_responses, request_example
-from departments.api.fields import WholeNumberField
+from departments.api.fields import WholeNumberField, WholeNumberRelatedField
 from departments.imports.api import (
     IMPORT_EXAMPLES,
     IMPORT_PARSERS,
@@ -63,7 +63,7 @@ class SlaResultSerializer(serializers.ModelSerializer):
 
 
 class SlaResultWriteSerializer(serializers.Serializer):
-    sla = serializers.PrimaryKeyRelatedField(queryset=Sla.objects.none())
+    sla = WholeNumberRelatedField(queryset=Sla.objects.none())
     period = serializers.CharField(max_length=11, help_text="Month key, e.g. 2025-26-P06.")
     value = serializers.CharField(help_text="The month's result, e.g. 99.62.")
     commentary = serializers.CharField(

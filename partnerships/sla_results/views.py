@@ -12,10 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.digits import whole_number
 from core.form_errors import error_list
 from core.words import plural
 from departments import periods, roles
-from departments.numbers import whole_number
 from partnerships.filters import SlaFilter
 from partnerships.models import Sla, SlaResult
 from partnerships.pages import partnership_or_404

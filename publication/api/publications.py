@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from core.api.errors import ErrorDetailSerializer, example_response, request_example
 from departments import roles
+from departments.api.fields import WholeNumberRelatedField
 from departments.models import PerformanceIndicator
 from publication.models import PublishedIndicator, Theme
 from publication.services import PublicationWords, set_publication
@@ -42,7 +43,7 @@ class PublicationSerializer(serializers.ModelSerializer):
 
 
 class PublishSerializer(serializers.Serializer):
-    indicator = serializers.PrimaryKeyRelatedField(queryset=PerformanceIndicator.objects.none())
+    indicator = WholeNumberRelatedField(queryset=PerformanceIndicator.objects.none())
     public_title = serializers.CharField(allow_blank=True)
     public_description = serializers.CharField(allow_blank=True)
     theme = serializers.ChoiceField(choices=Theme.choices)

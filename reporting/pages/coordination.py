@@ -8,9 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core.digits import whole_number
 from departments import roles
 from departments.models import Council, Department
-from departments.numbers import whole_number
 from reporting.charts.dashboards import coordination_chart, pair_heatmap
 from reporting.figures.cache import cached_figures
 from reporting.figures.coordination import CoordinationFigures, cached_coordination_figures

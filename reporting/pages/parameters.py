@@ -11,8 +11,8 @@ from datetime import timedelta
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core.digits import whole_number
 from departments import periods, roles
-from departments.numbers import whole_number
 from partnerships.models import Partnership
 from reporting.metrics.status import next_ended
 from reporting.signed_off import NotSignedOff, is_signed_off_for_members, month_for_reader

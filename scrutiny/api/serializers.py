@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from departments.api.fields import WholeNumberRelatedField
 from departments.models import Department, PerformanceIndicator
 from partnerships.models import Partnership
 from scrutiny.models import (
@@ -60,16 +61,16 @@ class AskSerializer(serializers.Serializer):
     text = serializers.CharField(
         allow_blank=True, default="", help_text=f"Up to {ITEM_TEXT_LIMIT:,} characters."
     )
-    indicator = serializers.PrimaryKeyRelatedField(
+    indicator = WholeNumberRelatedField(
         queryset=PerformanceIndicator.objects.all(), required=False, allow_null=True
     )
-    department = serializers.PrimaryKeyRelatedField(
+    department = WholeNumberRelatedField(
         queryset=Department.objects.all(), required=False, allow_null=True
     )
-    partnership = serializers.PrimaryKeyRelatedField(
+    partnership = WholeNumberRelatedField(
         queryset=Partnership.objects.all(), required=False, allow_null=True
     )
-    committee = serializers.PrimaryKeyRelatedField(
+    committee = WholeNumberRelatedField(
         queryset=ScrutinyCommittee.objects.all(),
         required=False,
         allow_null=True,

@@ -346,3 +346,60 @@ def test_whole_numbers_of_every_api_write_are_typed_in_digits(
     assert (kpi_return.state, kpi_return.version) == ("draft", 1)
     assert partnership.weight_sla == 40
     assert indicator.decimal_places == 1
+
+
+ARABIC_INDIC = str.maketrans(
+    "0123456789", "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669"
+)
+
+
+def test_ids_and_pages_the_api_reads_are_typed_in_digits(client, alice, sam, housing, finance):
+    """Python's int read "1_0" as 10 and "٥" (an Arabic-Indic five) as 5 where the API took
+    an id or a page: a path whose viewset spells its own pattern (\\d), a page or page
+    size, a related record's id in a body and a report's parameters. Each is now no id: a
+    path that does not exist, the default page size, an invalid page, or a refusal naming
+    its field."""
+    IndicatorFactory.create_batch(12, department=housing)
+    client.force_login(sam)
+    spelled = str(housing.pk).translate(ARABIC_INDIC)
+    assert client.get(f"/api/v1/metrics/departments/{spelled}/").status_code == 404
+    assert client.get(f"/api/v1/metrics/departments/{housing.pk}/").status_code == 200
+    assert len(client.get("/api/v1/indicators/?page_size=1_0").json()["results"]) == 12
+    assert len(client.get("/api/v1/indicators/?page_size=10").json()["results"]) == 10
+    invalid_page = client.get("/api/v1/indicators/?page_size=10&page=\u0662")
+    assert (invalid_page.status_code, invalid_page.json()) == (404, {"detail": "Invalid page."})
+    assert client.get("/api/v1/indicators/?page_size=10&page=2").status_code == 200
+
+    client.force_login(alice)
+    spelled = str(housing.pk).translate(ARABIC_INDIC)
+    referral = client.post(
+        "/api/v1/referrals/",
+        {
+            "from_department": spelled,
+            "to_department": finance.pk,
+            "category": "Housing needs assessment",
+            "raised_on": "2026-11-02",
+            "agreed_days": 5,
+            "channel": "email",
+        },
+        content_type="application/json",
+    )
+    report = client.post(
+        "/api/v1/reports/",
+        {
+            "kind": "returns",
+            "file_format": "csv",
+            "parameters": {"period": "2026-27-P07", "department": spelled},
+        },
+        content_type="application/json",
+    )
+
+    assert (referral.status_code, referral.json()) == (
+        400,
+        {"from_department": ["Enter the record's id in digits, such as 12."]},
+    )
+    assert Referral.objects.count() == 0
+    assert (report.status_code, report.json()) == (
+        400,
+        {"department": ["Choose a department from the list"]},
+    )

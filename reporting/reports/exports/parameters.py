@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core.digits import whole_number
 from departments import dates
 from departments.models import Department, PeriodSignOff
 from departments.periods import Period, PeriodKind
@@ -171,17 +172,23 @@ def _date(value, field: str) -> date | None:
 def _person(value) -> int | None:
     if value in (None, ""):
         return None
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        raise _fail("person", "Choose a person from the list") from None
-    if not get_user_model().objects.filter(pk=pk).exists():
+    pk = _id(value)
+    if pk is None or not get_user_model().objects.filter(pk=pk).exists():
         raise _fail("person", "Choose a person from the list")
     return pk
 
 
 def _visible(queryset, data: dict, field: str):
     try:
-        return queryset.get(pk=int(data[field]))
-    except (TypeError, ValueError, queryset.model.DoesNotExist):
+        return queryset.get(pk=_id(data[field]))
+    except queryset.model.DoesNotExist:
         raise _fail(field, f"Choose a {field} from the list") from None
+
+
+def _id(value) -> int | None:
+    """A record's id as a form or the API sends it: a whole number, or its plain digits
+    (``core.digits.whole_number``); None for anything else ("1_0", "١", true, 1.9), which
+    Python's int would have read as an id."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return whole_number(value) if isinstance(value, str) else None
