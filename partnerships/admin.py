@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from partnerships.contracts.forms import say_threshold_range
 from partnerships.contracts.models import KPI_DEFINITION_FIELDS
 from partnerships.contracts.services import kpi_slas_problem
 from partnerships.models import (
@@ -135,6 +136,10 @@ class ContractKpiForm(forms.ModelForm):
     class Meta:
         model = ContractKpi
         fields = ["partnership", *KPI_DEFINITION_FIELDS, "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        say_threshold_range(self)
 
     def clean(self):
         cleaned = super().clean()

@@ -39,7 +39,7 @@ from partnerships.contracts.models import (
     PlanState,
     RectificationPlan,
 )
-from partnerships.contracts.ratings import Rating
+from partnerships.contracts.ratings import DEFAULT_THRESHOLDS, THRESHOLD_DIGITS_MESSAGES, Rating
 from partnerships.models import Partnership, Sla
 
 # Approving an approved assessment, rating a locked one, reopening a draft: the
@@ -147,6 +147,9 @@ class ContractKpiWriteSerializer(serializers.ModelSerializer):
         fields = ["partnership", *KPI_DEFINITION_FIELDS, "active"]
         # The service checks (partnership, title) is unique, with the field named.
         validators = []
+        extra_kwargs = {
+            name: {"error_messages": THRESHOLD_DIGITS_MESSAGES} for name in DEFAULT_THRESHOLDS
+        }
 
 
 class ContractKpiViewSet(

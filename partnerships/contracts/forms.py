@@ -13,7 +13,7 @@ from partnerships.contracts.models import (
     ContractKpi,
     NoticeKind,
 )
-from partnerships.contracts.ratings import Rating
+from partnerships.contracts.ratings import DEFAULT_THRESHOLDS, THRESHOLD_DIGITS_MESSAGES, Rating
 from partnerships.models import Sla
 
 
@@ -133,6 +133,14 @@ class WithdrawForm(forms.Form):
     )
 
 
+def say_threshold_range(form: forms.ModelForm) -> None:
+    """A KPI form's thresholds refuse a number with too many digits (1000) with their range,
+    as every other threshold out of range is refused (``THRESHOLD_DIGITS_MESSAGES``)."""
+    for name in DEFAULT_THRESHOLDS:
+        if name in form.fields:
+            form.fields[name].error_messages.update(THRESHOLD_DIGITS_MESSAGES)
+
+
 class ContractKpiForm(forms.ModelForm):
     """One of the contract's section-52 KPIs, for an administrator: the SLA choices are
     the partnership's own (set by the view); ``services.save_contract_kpi`` decides."""
@@ -160,6 +168,7 @@ class ContractKpiForm(forms.ModelForm):
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
+        say_threshold_range(self)
         self.fields["slas"].queryset = Sla.objects.filter(
             service__partnership=partnership
         ).order_by("code")

@@ -51,6 +51,14 @@ DEFAULT_THRESHOLDS = {
 }
 
 
+THRESHOLD_RANGE = "A threshold is a percentage between 0 and 100."
+# What a threshold's field says when a number has too many digits for it (1000): the
+# range people need to know, not the field's digits ("no more than 3 digits before the
+# decimal point"). Keyed as Django's and DRF's digit checks name their errors; the form of
+# the KPI page, the admin's form and the API's serializer all take them.
+THRESHOLD_DIGITS_MESSAGES = {"max_digits": THRESHOLD_RANGE, "max_whole_digits": THRESHOLD_RANGE}
+
+
 @dataclass(frozen=True)
 class Thresholds:
     good_from: Decimal
@@ -69,7 +77,7 @@ class Thresholds:
         for name in DEFAULT_THRESHOLDS:
             value = getattr(self, name)
             if value is None or not Decimal(0) <= value <= Decimal(100):
-                errors[name] = "A threshold is a percentage between 0 and 100."
+                errors[name] = THRESHOLD_RANGE
         if errors:
             return errors
         if self.approaching_from > self.good_from:

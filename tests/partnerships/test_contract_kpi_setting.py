@@ -12,7 +12,7 @@ from django.utils.html import escape
 
 from partnerships.contracts import services
 from partnerships.contracts.models import ContractKpi
-from tests.factories import PartnershipFactory, ServiceFactory, SlaFactory
+from tests.factories import PartnershipFactory, ServiceFactory, SlaFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -201,4 +201,44 @@ def test_a_threshold_out_of_range_gets_one_message_on_the_page_and_the_api(
     )
     assert api.status_code == 400
     assert api.json()[field] == [message]
+    assert not ContractKpi.objects.exists()
+
+
+def test_a_threshold_of_1000_is_refused_with_its_range_on_the_page_the_admin_and_the_api(
+    client, partnership, sla, ada
+):
+    """A threshold of 1000 has too many digits for its field: each entry point used to
+    answer with the digits ("Ensure that there are no more than 3 digits before the
+    decimal point"), where 101 was told the range. Now all three say the range, and
+    nothing is stored."""
+    client.force_login(ada)
+    page = client.post(
+        f"/partnerships/{partnership.pk}/contract/kpis/new/",
+        {**FORM, "slas": [sla.pk], "good_from": "1000"},
+    )
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    admin = client.post(
+        "/admin/partnerships/contractkpi/add/",
+        {**FORM, "partnership": partnership.pk, "slas": [sla.pk], "good_from": "1000"},
+    )
+    client.force_login(ada)
+    api = client.post(
+        "/api/v1/contract-kpis/",
+        {
+            **FORM,
+            "partnership": partnership.pk,
+            "slas": [sla.pk],
+            "linked_to_payment": True,
+            "active": True,
+            "good_from": "1000",
+        },
+        content_type="application/json",
+    )
+
+    range_only = ["A threshold is a percentage between 0 and 100."]
+    assert page.status_code == 400
+    assert page.context["form"].errors["good_from"] == range_only
+    assert admin.status_code == 200  # the admin shows its form again
+    assert admin.context["adminform"].form.errors["good_from"] == range_only
+    assert (api.status_code, api.json()) == (400, {"good_from": range_only})
     assert not ContractKpi.objects.exists()
