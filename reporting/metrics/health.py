@@ -28,7 +28,6 @@ from django.db.models import (
 from django.utils import timezone
 
 from departments import periods
-from departments.numbers import score
 from departments.periods import Period
 from departments.rating import Rag
 from partnerships.models import (
@@ -51,7 +50,6 @@ from partnerships.outcomes import (
 from partnerships.records.selectors import is_open_at_end_of
 from reporting.metrics.scores import (
     Component,
-    exact_share,
     fraction_score,
     rag_for_score,
     share_fraction,
@@ -102,6 +100,14 @@ def overdue_reason(missing: int, expected: int, month: Period) -> str:
     return f"{missing} of {plural(expected, 'SLA result')} overdue since {deadline}"
 
 
+def sla_performance(met: int, minor: int, entered: int) -> Fraction | None:
+    """100 × (met + ½ × minor) ÷ results entered, as an exact fraction; None without a
+    result (DESIGN.md section 3: a service's health, and the SLA performance component of
+    contract health, alike). ``dependency.charge_weighted_health`` spells the same share in
+    whole numbers, for its one division over many services."""
+    return share_fraction(Fraction(2 * met + minor, 2), entered)
+
+
 @dataclass(frozen=True)
 class ServiceMonth:
     """One service's SLA results in one month, its credits and its health."""
@@ -143,21 +149,13 @@ class ServiceMonth:
     def health(self) -> Decimal | None:
         """100 × (met + ½ × minor) ÷ results entered, to one decimal place; None without
         results."""
-        exact = self.health_exact
-        return None if exact is None else score(exact)
-
-    @cached_property
-    def health_exact(self) -> Decimal | None:
-        """``health`` unrounded, for figures built from it (dependency health)."""
-        return exact_share(Decimal(self.met) + Decimal(self.minor) / 2, self.entered)
+        exact = self.health_fraction
+        return None if exact is None else fraction_score(exact)
 
     @cached_property
     def health_fraction(self) -> Fraction | None:
-        """``health_exact`` as an exact fraction, for a mean of services' health that must
-        be rounded without losing a half (dependency health)."""
-        if not self.entered:
-            return None
-        return Fraction(100 * (2 * self.met + self.minor), 2 * self.entered)
+        """``health`` unrounded, an exact fraction (``sla_performance``)."""
+        return sla_performance(self.met, self.minor, self.entered)
 
     @property
     def rag(self) -> Rag:
@@ -467,7 +465,7 @@ def _health_of_month(
         Component(
             "sla",
             "SLA performance",
-            share_fraction(Fraction(2 * met + minor, 2), entered),
+            sla_performance(met, minor, entered),
             weights["sla"],
             f"{met} met, {minor} minor failures, {entered - met - minor} serious "
             f"failures of {entered} results entered",
