@@ -7,13 +7,21 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from departments.periods import Period
 from partnerships.outcomes import NO_CREDIT
 from reporting.metrics.dependency import dependency_health
 from reporting.metrics.health import ContractHealth
 from reporting.metrics.partner_health import council_partner_health
-from reporting.metrics.scores import Component, fraction_score, share_fraction, weighted_score
+from reporting.metrics.scores import (
+    Component,
+    fraction_score,
+    share_fraction,
+    weighted_exact,
+    weighted_score,
+)
 from reporting.metrics.status import FigureState, FigureStatus
 from reporting.reports.packs.annual import PartnershipYear
 from tests.factories import PartnershipFactory, ServiceFactory, SlaFactory, SlaResultFactory
@@ -122,3 +130,39 @@ def test_the_annual_mean_of_contract_health_is_taken_from_the_exact_months():
 
     assert [m.score for m in months] == [Decimal("44.4"), Decimal("38.9"), Decimal("47.9")]
     assert year.mean_health == Decimal("43.8")
+
+
+_SHARE_PARTS = st.one_of(
+    st.integers(min_value=0, max_value=10**6),
+    st.decimals(min_value=0, max_value=10**6, places=2),
+    st.fractions(min_value=0, max_value=10**6),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    parts=st.lists(
+        st.tuples(
+            _SHARE_PARTS,
+            st.integers(min_value=1, max_value=10**6),
+            st.integers(min_value=0, max_value=100),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_shares_and_their_weighted_mean_are_the_exact_fractions_of_the_definition(parts):
+    """``share_fraction`` and ``weighted_exact`` work in whole numbers for speed; each
+    gives exactly the fraction the definition spells (100 × good ÷ total; Σ weight ×
+    share ÷ Σ weight over the components with data and weight), whatever the types."""
+    components = [
+        Component(str(i), "", share_fraction(good, total) if has_data else None, weight, "")
+        for i, (good, total, weight, has_data) in enumerate(parts)
+    ]
+    for (good, total, _, has_data), component in zip(parts, components, strict=True):
+        if has_data:
+            assert component.exact == 100 * Fraction(good) / Fraction(total)
+    counted = [(c.weight, c.exact) for c in components if c.exact is not None and c.weight]
+    expected = sum(w * e for w, e in counted) / sum(w for w, _ in counted) if counted else None
+    assert weighted_exact(components)[0] == expected
