@@ -63,7 +63,9 @@ def coordination_figures(
         months=months,
         departments=departments,
         by_department=by_department,
-        council=council_coordination(periods=months, by_department=by_department)
+        council=council_coordination(
+            periods=months, by_department=by_department, median_periods=[month]
+        )
         if council_wide
         else None,
         dependencies=dependency_health(months=[month], department_ids=[d.pk for d in departments]),

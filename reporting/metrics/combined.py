@@ -228,7 +228,9 @@ def combined_figures(
     # Every active department's coordination at once: the council series needs them all.
     # The view shows no median days, so the histogram behind them is not read.
     by_department = coordination_by_department(periods=months, today=today, median_periods=[])
-    council = council_coordination(periods=months, today=today, by_department=by_department)
+    council = council_coordination(
+        periods=months, today=today, by_department=by_department, median_periods=[]
+    )
     # The services' SLA results, read once for partner health and dependency health.
     by_service = service_months(partnership_ids=Partnership.objects.values("pk"), months=months)
     health_months = partner_health_months(months, partnership, today, by_service)

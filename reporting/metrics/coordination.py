@@ -277,6 +277,7 @@ def council_coordination(
     periods: list[Period],
     today: date | None = None,
     by_department: dict[tuple[int, str], Coordination] | None = None,
+    median_periods: list[Period] | None = None,
 ) -> list[Coordination]:
     """Council-wide coordination per period: on time and digital share over all referrals,
     reach as the mean over the departments that had referrals (DESIGN.md section 3).
@@ -284,7 +285,13 @@ def council_coordination(
     ``by_department``: every active department's figures for ``periods``
     (``coordination_by_department``), where the caller has them already; the reaches are
     read from them. Without, they are read from the pairs of departments (one query), not
-    worked out for every department. Six queries, or four with ``by_department``."""
+    worked out for every department. Six queries, or four with ``by_department``; one
+    fewer when ``median_periods`` is empty.
+
+    ``median_periods``: the periods whose median days to resolve are wanted (default: all
+    of ``periods``); in the others ``median_days`` is None. As for
+    ``coordination_by_department``: the pages that show the council's trend show no
+    median, or the median of one month."""
     today = today or timezone.localdate()
     keys = [p.key for p in periods]
     council = Council.objects.first()
@@ -309,8 +316,11 @@ def council_coordination(
     ):
         totals[r["period"]]["late"] += r["n"]
     histograms: dict[str, dict[int, int]] = defaultdict(dict)
+    # Django sends no query for an empty list of periods.
     for row in (
-        ReferralDaysMonth.objects.filter(period__in=keys)
+        ReferralDaysMonth.objects.filter(
+            period__in=keys if median_periods is None else [p.key for p in median_periods]
+        )
         .order_by()
         .values("period", "days")
         .annotate(n=Sum("referrals"))

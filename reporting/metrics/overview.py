@@ -85,7 +85,8 @@ def overview_figures(
         statutory=statutory,
         travel=[(d, travel.get(d, 0)) for d in Direction],
         health=council_partner_health(months=months, today=today),
-        coordination=council_coordination(periods=months, today=today),
+        # The overview shows the council's index over the months, not its median days.
+        coordination=council_coordination(periods=months, today=today, median_periods=[]),
         missing=[r for r in rows if r.missing],
         late=[r for r in rows if r.late],
         returns_status=returns_status(month=month, rows=rows, today=today),

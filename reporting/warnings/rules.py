@@ -76,7 +76,10 @@ def falling_together(
 ) -> Iterator[Finding]:
     """Council coordination and a partnership's contract health both fell, month on
     month, in each of the last three months."""
-    coordination = {c.period: c.index for c in council_coordination(periods=months, today=today)}
+    coordination = {
+        c.period: c.index
+        for c in council_coordination(periods=months, today=today, median_periods=[])
+    }
     for partnership in Partnership.objects.order_by("pk"):
         health = {
             h.period: h.score
