@@ -115,6 +115,7 @@ def seed_council(
     if reset or not exists:
         # Raw deletes and bulk inserts send no signals: retire every cached figure here.
         figures_changed()
+        writing.statistics_for_the_planner()
     ensure_demo_passwords()
     return SeedReport(
         scale=scale.name,

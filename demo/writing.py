@@ -131,6 +131,19 @@ def indexes_and_foreign_keys_after(*models: type[Model]) -> Iterator[None]:
             cursor.execute(f"ANALYZE {quote(table)}")
 
 
+def statistics_for_the_planner() -> None:
+    """PostgreSQL: ANALYZE every table, as after any bulk load (about a second for the
+    large council). ``indexes_and_foreign_keys_after`` analyzes the tables it loads; the
+    read models built from them (the indicator ratings, the referral summaries) and the
+    smaller tables are only analyzed by autovacuum, which is off on some servers (this
+    project's machines among them) and otherwise gets round to it minutes later. Until
+    then the planner guesses: the statutory indicators' ratings were read by scanning all
+    98,810 rows rather than through their index. Elsewhere nothing to do."""
+    if copies():
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 # (kind, table, name, definition) of the indexes that back no constraint, then the foreign
 # keys, of the tables named; names and tables quoted where they need it.
 _SECONDARY = """
