@@ -1,8 +1,8 @@
 """The REST API under /api/v1/: one router, each app registering its viewsets."""
 
 from django.urls import path
-from rest_framework.routers import DefaultRouter
 
+from core.api.paths import ApiRouter
 from departments.api.urls import register as register_departments
 from departments.tokens.api import ObtainTokenView
 from partnerships.api.urls import register as register_partnerships
@@ -10,7 +10,7 @@ from publication.api.urls import register as register_publication
 from reporting.api.urls import register as register_reporting
 from scrutiny.api.urls import register as register_scrutiny
 
-router = DefaultRouter()
+router = ApiRouter()
 register_departments(router)
 register_partnerships(router)
 register_reporting(router)

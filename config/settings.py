@@ -417,6 +417,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The router reads paths with Django's converters (core.api.paths.ApiRouter), so the
+    # ".json" form of each path is spelt "{format}": left out, as the regex form was.
+    "PREPROCESSING_HOOKS": ["drf_spectacular.hooks.preprocess_exclude_path_format"],
     "ENUM_NAME_OVERRIDES": {
         "ReturnStateEnum": "departments.models.returns.ReturnState",
         "MilestoneStateEnum": "partnerships.models.MilestoneState",

@@ -1,9 +1,27 @@
+from django.urls import register_converter
+
 from departments.api import views
 from departments.benchmarks import api as benchmarks
 from departments.imports import api as imports
 from departments.referrals import api as referrals
 from departments.returns import api as returns
 from departments.tokens import api as tokens
+
+
+class PeriodKeyConverter:
+    """A period's key in a path (``2025-26``, ``2025-26-P06``, ``2025-26-Q2``), in the
+    shape only: the view parses it strictly and answers a key that names no period."""
+
+    regex = "[0-9]{4}-[0-9]{2}(?:-[PQ][0-9]{1,2})?"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(PeriodKeyConverter, "period_key")
 
 
 def register(router) -> None:

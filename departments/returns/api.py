@@ -409,7 +409,7 @@ class PeriodViewSet(viewsets.ViewSet):
     """SMT signs a period off, or reopens it, for one department or the whole council."""
 
     lookup_field = "key"
-    lookup_value_regex = r"[0-9]{4}-[0-9]{2}(-(P|Q)[0-9]{1,2})?"
+    lookup_value_converter = "period_key"  # departments.api.urls.PeriodKeyConverter
 
     def _incoming(self, request) -> dict:
         incoming = PeriodActionSerializer(data=request.data, context={"request": request})

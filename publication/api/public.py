@@ -79,7 +79,7 @@ class PublicIndicatorViewSet(viewsets.GenericViewSet):
     filter_backends: list = []
     throttle_classes = [PublicThrottle, UserThrottle]
     lookup_field = "code"
-    lookup_value_regex = r"[^/]+"
+    lookup_value_converter = "str"  # any code: every character but a slash
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -22,7 +22,6 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from core.api.errors import error_responses
-from core.api.paths import ID_IN_PATH
 from departments.api.serializers import IndicatorSerializer
 from departments.models import Department, ForecastConfidence, PerformanceIndicator
 from departments.rating import Timeliness
@@ -187,7 +186,6 @@ class DepartmentMetricsViewSet(viewsets.ViewSet):
     coordination index and the dependency health of the partner services it relies on."""
 
     queryset = Department.objects.none()  # tells the schema the id is an integer
-    lookup_value_regex = ID_IN_PATH
 
     @extend_schema(
         parameters=[ID_PARAMETER, PERIOD_PARAMETER],
@@ -236,7 +234,6 @@ class IndicatorMetricsViewSet(viewsets.ViewSet):
     direction of travel) and its trend against target over every period with returns."""
 
     queryset = PerformanceIndicator.objects.none()  # tells the schema the id is an integer
-    lookup_value_regex = ID_IN_PATH
 
     @extend_schema(
         parameters=[ID_PARAMETER, PERIOD_PARAMETER],

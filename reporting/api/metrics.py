@@ -8,7 +8,6 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from core.api.paths import ID_IN_PATH
 from departments import periods, roles
 from partnerships.models import Partnership
 from reporting.figures.coordination import cached_coordination_figures
@@ -104,7 +103,6 @@ class PartnershipMetricsViewSet(viewsets.ViewSet):
     """Contract health of a partnership for a month, its components, credits and services."""
 
     queryset = Partnership.objects.none()  # tells the schema the id is an integer
-    lookup_value_regex = ID_IN_PATH
 
     @extend_schema(parameters=[PERIOD_PARAMETER], responses={200: PartnershipMetricsSerializer})
     def retrieve(self, request, pk=None):

@@ -355,16 +355,27 @@ ARABIC_INDIC = str.maketrans(
 
 def test_ids_and_pages_the_api_reads_are_typed_in_digits(client, alice, sam, housing, finance):
     """Python's int read "1_0" as 10 and "٥" (an Arabic-Indic five) as 5 where the API took
-    an id or a page: a path whose viewset spells its own pattern (\\d), a page or page
-    size, a related record's id in a body and a report's parameters. Each is now no id: a
-    path that does not exist, the default page size, an invalid page, or a refusal naming
-    its field."""
+    an id or a page: a record's path (DRF's default pattern, or \\d where a viewset spelt
+    its own), a page or page size, a related record's id in a body and a report's
+    parameters. Each is now no id: a path that does not exist, the default page size, an
+    invalid page, or a refusal naming its field."""
     IndicatorFactory.create_batch(12, department=housing)
     client.force_login(sam)
     spelled = str(housing.pk).translate(ARABIC_INDIC)
     assert client.get(f"/api/v1/metrics/departments/{spelled}/").status_code == 404
     assert client.get(f"/api/v1/metrics/departments/{housing.pk}/").status_code == 200
-    assert len(client.get("/api/v1/indicators/?page_size=1_0").json()["results"]) == 12
+    # Every record's path, not only those whose viewset spelt a pattern: "1_0" was 10.
+    indicator = IndicatorFactory(department=housing)
+    assert indicator.pk > 9  # the thirteenth at least: its id has two digits to split
+    for path in (
+        f"/api/v1/indicators/{str(indicator.pk).translate(ARABIC_INDIC)}/",
+        f"/api/v1/indicators/{indicator.pk // 10}_{indicator.pk % 10}/",
+        f"/api/v1/departments/{spelled}/",
+    ):
+        assert client.get(path).status_code == 404, path
+    assert client.get(f"/api/v1/indicators/{indicator.pk}/").status_code == 200
+    assert client.get(f"/api/v1/departments/{housing.pk}.json").json()["id"] == housing.pk
+    assert len(client.get("/api/v1/indicators/?page_size=1_0").json()["results"]) == 13
     assert len(client.get("/api/v1/indicators/?page_size=10").json()["results"]) == 10
     invalid_page = client.get("/api/v1/indicators/?page_size=10&page=\u0662")
     assert (invalid_page.status_code, invalid_page.json()) == (404, {"detail": "Invalid page."})
