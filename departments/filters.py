@@ -9,6 +9,7 @@ from datetime import date
 import django_filters
 from django import forms
 
+from core.filters import FilterSet, WholeNumberFilter
 from departments import periods
 from departments.models import Department, PerformanceIndicator, Target
 
@@ -44,7 +45,7 @@ class PeriodFilter(django_filters.CharFilter):
         return qs.filter(**{self.field_name: value.key})
 
 
-class FinancialYearFilter(django_filters.NumberFilter):
+class FinancialYearFilter(WholeNumberFilter):
     """Rows whose date field falls in a financial year, given by its start year (2025 for
     2025-26: 1 April 2025 to 31 March 2026, inclusive)."""
 
@@ -65,13 +66,13 @@ class FinancialYearFilter(django_filters.NumberFilter):
         )
 
 
-class DepartmentFilter(django_filters.FilterSet):
+class DepartmentFilter(FilterSet):
     class Meta:
         model = Department
         fields = ["code", "is_active"]
 
 
-class IndicatorFilter(django_filters.FilterSet):
+class IndicatorFilter(FilterSet):
     class Meta:
         model = PerformanceIndicator
         fields = [
@@ -85,8 +86,8 @@ class IndicatorFilter(django_filters.FilterSet):
         ]
 
 
-class TargetFilter(django_filters.FilterSet):
-    department = django_filters.NumberFilter(field_name="indicator__department")
+class TargetFilter(FilterSet):
+    department = WholeNumberFilter(field_name="indicator__department")
 
     class Meta:
         model = Target

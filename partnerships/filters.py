@@ -5,25 +5,24 @@ that list them. The SLA results page of a partnership's month holds its SLAs as
 
 from __future__ import annotations
 
-import django_filters
-
+from core.filters import FilterSet, WholeNumberFilter
 from partnerships.models import Partnership, Service, Sla
 
 
-class PartnershipFilter(django_filters.FilterSet):
+class PartnershipFilter(FilterSet):
     class Meta:
         model = Partnership
         fields = ["partner"]
 
 
-class ServiceFilter(django_filters.FilterSet):
+class ServiceFilter(FilterSet):
     class Meta:
         model = Service
         fields = {"partnership": ["exact"], "departments": ["exact"]}
 
 
-class SlaFilter(django_filters.FilterSet):
-    partnership = django_filters.NumberFilter(field_name="service__partnership")
+class SlaFilter(FilterSet):
+    partnership = WholeNumberFilter(field_name="service__partnership")
 
     class Meta:
         model = Sla

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import django_filters
 
+from core.filters import FilterSet, WholeNumberFilter
 from scrutiny.models import ItemState, ScrutinyItem, Subject
 
 
-class ScrutinyItemFilter(django_filters.FilterSet):
+class ScrutinyItemFilter(FilterSet):
     state = django_filters.ChoiceFilter(choices=ItemState.choices)
     subject = django_filters.ChoiceFilter(choices=Subject.choices)
-    indicator = django_filters.NumberFilter(field_name="indicator_id")
-    department = django_filters.NumberFilter(field_name="department_id")
-    committee = django_filters.NumberFilter(field_name="committee_id")
+    indicator = WholeNumberFilter(field_name="indicator_id")
+    department = WholeNumberFilter(field_name="department_id")
+    committee = WholeNumberFilter(field_name="committee_id")
     period = django_filters.CharFilter()
 
     class Meta:

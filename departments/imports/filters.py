@@ -3,13 +3,12 @@ recent imports, which is the API's ``?created_by=<own id>``."""
 
 from __future__ import annotations
 
-import django_filters
-
+from core.filters import FilterSet, WholeNumberFilter
 from departments.models import ImportJob
 
 
-class ImportJobFilter(django_filters.FilterSet):
-    created_by = django_filters.NumberFilter(
+class ImportJobFilter(FilterSet):
+    created_by = WholeNumberFilter(
         help_text="The user who started the import (an administrator sees everyone's)."
     )
 

@@ -15,6 +15,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
+from core.filters import FilterSet, WholeNumberFilter
 from departments.filters import FinancialYearFilter, PeriodFilter
 from departments.models import Channel, Referral
 
@@ -36,8 +37,8 @@ def _either_side(department_id: int) -> Q:
     return Q(from_department=department_id) | Q(to_department=department_id)
 
 
-class ReferralFilter(django_filters.FilterSet):
-    department = django_filters.NumberFilter(
+class ReferralFilter(FilterSet):
+    department = WholeNumberFilter(
         method="by_department",
         label="Sent or received by this department (with direction: only one of the two).",
     )
@@ -46,7 +47,7 @@ class ReferralFilter(django_filters.FilterSet):
         method="read_with_departments",
         label="incoming: received by the department; outgoing: sent by it.",
     )
-    counterpart = django_filters.NumberFilter(
+    counterpart = WholeNumberFilter(
         method="by_counterpart",
         label="The department at the other end (with direction: the sender of an incoming "
         "referral, the receiver of an outgoing one).",

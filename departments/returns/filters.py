@@ -11,6 +11,7 @@ from __future__ import annotations
 import django_filters
 from django.utils import timezone
 
+from core.filters import FilterSet, RecordFilter, WholeNumberFilter
 from departments.filters import PeriodFilter
 from departments.models import Department, KpiReturn, PerformanceIndicator, ReturnState
 from departments.rating import Timeliness, return_timeliness
@@ -34,13 +35,11 @@ STATE_DESCRIPTION = (
 EVERY_PERIOD = "all"
 
 
-class ReturnFilter(django_filters.FilterSet):
+class ReturnFilter(FilterSet):
     period = PeriodFilter()
-    financial_year = django_filters.NumberFilter(help_text="Start year: 2025 for 2025-26.")
-    department = django_filters.ModelChoiceFilter(
-        queryset=Department.objects.all(), empty_label="All departments"
-    )
-    indicator = django_filters.ModelChoiceFilter(queryset=PerformanceIndicator.objects.all())
+    financial_year = WholeNumberFilter(help_text="Start year: 2025 for 2025-26.")
+    department = RecordFilter(queryset=Department.objects.all(), empty_label="All departments")
+    indicator = RecordFilter(queryset=PerformanceIndicator.objects.all())
     # Last, so the deadline rule is asked only of the returns the other filters keep.
     state = django_filters.ChoiceFilter(
         choices=STATE_CHOICES, empty_label="Any state", method="in_state", label=STATE_DESCRIPTION

@@ -3,15 +3,12 @@ one's own, the API's ``?user=<own id>``."""
 
 from __future__ import annotations
 
-import django_filters
-
+from core.filters import FilterSet, WholeNumberFilter
 from departments.models import ApiToken
 
 
-class ApiTokenFilter(django_filters.FilterSet):
-    user = django_filters.NumberFilter(
-        help_text="The token's owner (an administrator sees everyone's)."
-    )
+class ApiTokenFilter(FilterSet):
+    user = WholeNumberFilter(help_text="The token's owner (an administrator sees everyone's).")
 
     class Meta:
         model = ApiToken

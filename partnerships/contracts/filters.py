@@ -3,8 +3,7 @@ poor-performance notices, for their API lists and pages."""
 
 from __future__ import annotations
 
-import django_filters
-
+from core.filters import FilterSet
 from partnerships.contracts.models import (
     Assessment,
     ContractKpi,
@@ -13,25 +12,25 @@ from partnerships.contracts.models import (
 )
 
 
-class ContractKpiFilter(django_filters.FilterSet):
+class ContractKpiFilter(FilterSet):
     class Meta:
         model = ContractKpi
         fields = ["partnership", "measure", "linked_to_payment", "active"]
 
 
-class AssessmentFilter(django_filters.FilterSet):
+class AssessmentFilter(FilterSet):
     class Meta:
         model = Assessment
         fields = ["partnership", "kind", "state"]
 
 
-class PerformanceNoticeFilter(django_filters.FilterSet):
+class PerformanceNoticeFilter(FilterSet):
     class Meta:
         model = PerformanceNotice
         fields = ["partnership", "kind", "state"]
 
 
-class RectificationPlanFilter(django_filters.FilterSet):
+class RectificationPlanFilter(FilterSet):
     class Meta:
         model = RectificationPlan
         fields = ["partnership", "state"]

@@ -4,13 +4,12 @@ rows as each list's ``?partnership=<pk>``."""
 
 from __future__ import annotations
 
-import django_filters
-
+from core.filters import FilterSet
 from departments.filters import FinancialYearFilter
 from partnerships.models import Escalation, Milestone, Risk
 
 
-class MilestoneFilter(django_filters.FilterSet):
+class MilestoneFilter(FilterSet):
     financial_year = FinancialYearFilter(field_name="due_date")
 
     class Meta:
@@ -18,7 +17,7 @@ class MilestoneFilter(django_filters.FilterSet):
         fields = ["partnership", "state", "financial_year"]
 
 
-class EscalationFilter(django_filters.FilterSet):
+class EscalationFilter(FilterSet):
     financial_year = FinancialYearFilter(field_name="raised_on")
 
     class Meta:
@@ -26,7 +25,7 @@ class EscalationFilter(django_filters.FilterSet):
         fields = ["partnership", "state", "severity", "financial_year"]
 
 
-class RiskFilter(django_filters.FilterSet):
+class RiskFilter(FilterSet):
     financial_year = FinancialYearFilter(field_name="raised_on")
 
     class Meta:

@@ -4,15 +4,14 @@ partnership's month (/partnerships/<pk>/sla-results/<month>/) holds the same res
 
 from __future__ import annotations
 
-import django_filters
-
+from core.filters import FilterSet, WholeNumberFilter
 from departments.filters import PeriodFilter
 from partnerships.models import SlaResult
 
 
-class SlaResultFilter(django_filters.FilterSet):
-    partnership = django_filters.NumberFilter(field_name="sla__service__partnership")
-    service = django_filters.NumberFilter(field_name="sla__service")
+class SlaResultFilter(FilterSet):
+    partnership = WholeNumberFilter(field_name="sla__service__partnership")
+    service = WholeNumberFilter(field_name="sla__service")
     period = PeriodFilter(help_text="Month key, e.g. 2025-26-P06.")
 
     class Meta:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django_filters import rest_framework as filters
 
+from core.filters import ApiFilterSet
 from reporting.models import EarlyWarning, WarningRule
 
 STATES = {
@@ -16,7 +17,7 @@ STATES = {
 }
 
 
-class EarlyWarningFilter(filters.FilterSet):
+class EarlyWarningFilter(ApiFilterSet):
     state = filters.ChoiceFilter(
         choices=list(STATES.items()),
         method="by_state",

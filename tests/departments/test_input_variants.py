@@ -414,3 +414,26 @@ def test_ids_and_pages_the_api_reads_are_typed_in_digits(client, alice, sam, hou
         400,
         {"department": ["Choose a department from the list"]},
     )
+
+
+@pytest.mark.parametrize("typed", ["1e1", "1_0", "\u0661", "+1", " 1.0"])
+def test_list_filters_take_ids_and_whole_numbers_in_digits_only(
+    client, sam, housing, finance, typed
+):
+    """django-filter read ``?department=1e1`` through ``Decimal`` (10) and a record's id
+    through ``int`` ("1_0" as 10, "١" as 1), so a list filtered by a department nobody
+    named. Every list's FilterSet (the page's and the API's) now answers such a value as
+    invalid for that parameter, declared filters and generated ones alike."""
+    IndicatorFactory(department=housing)
+    client.force_login(sam)
+    for path, parameter in (
+        ("/api/v1/indicators/", "department"),  # a generated filter of a foreign key
+        ("/api/v1/returns/", "department"),  # a declared filter of a record
+        ("/api/v1/referrals/", "department"),  # a declared whole number
+        ("/api/v1/targets/", "financial_year"),  # a generated whole number
+    ):
+        answer = client.get(path, {parameter: typed})
+        assert answer.status_code == 400, (path, answer.content)
+        assert list(answer.json()) == [parameter], path
+    assert client.get("/api/v1/indicators/", {"department": housing.pk}).json()["count"] == 1
+    assert client.get("/api/v1/indicators/", {"department": finance.pk}).json()["count"] == 0
