@@ -138,24 +138,20 @@ def dependency_health(
     }
     wanted = department_ids if department_ids is not None else list(served)
     ratio_of = {s.pk: s.monthly_charge.as_integer_ratio() for s in services}
+    # Departments that depend on the same services have the same dependency health: a
+    # council's forty departments rely on a handful of sets of services, so each set's
+    # months are worked out once (their rows shared, as nothing changes them).
+    by_services: dict[tuple[int, ...], dict[str, tuple]] = {}
     result = {}
     for department_id in wanted:
-        # Each service it depends on, with its id and charge read once, not every month.
-        mine = [(s, s.pk, ratio_of[s.pk]) for s in served.get(department_id, [])]
+        mine = served.get(department_id, [])
+        key = tuple(s.pk for s in mine)
+        if (months_of := by_services.get(key)) is None:
+            months_of = by_services[key] = {
+                m.key: _depending_on(mine, m, in_term, ratio_of, today) for m in months
+            }
         for m in months:
-            in_month = [
-                (s, ratio, sm)
-                for s, pk, ratio in mine
-                if (sm := in_term.get((pk, m.key))) is not None
-            ]
-            rows = [(s, sm) for s, _, sm in in_month]
-            mean = charge_weighted_health(
-                [(ratio, sm) for _, ratio, sm in in_month if sm.health is not None]
-            )
-            value = None if mean is None else fraction_score(mean)
-            status = dependency_status(
-                month=m, services=[sm for _, sm in rows], has_score=value is not None, today=today
-            )
+            value, rows, status, mean = months_of[m.key]
             result[(department_id, m.key)] = DependencyHealth(
                 department_id,
                 m,
@@ -165,3 +161,24 @@ def dependency_health(
                 mean if status.has_figure else None,
             )
     return result
+
+
+def _depending_on(
+    services: list[Service], month: Period, in_term: dict, ratio_of: dict, today: date
+) -> tuple[Decimal | None, list, FigureStatus, Fraction | None]:
+    """The dependency health, over ``services``, in ``month``: (score, the services'
+    months, status, exact mean); the services of ``in_term`` only."""
+    in_month = [
+        (s, ratio_of[s.pk], sm)
+        for s in services
+        if (sm := in_term.get((s.pk, month.key))) is not None
+    ]
+    rows = [(s, sm) for s, _, sm in in_month]
+    mean = charge_weighted_health(
+        [(ratio, sm) for _, ratio, sm in in_month if sm.health is not None]
+    )
+    value = None if mean is None else fraction_score(mean)
+    status = dependency_status(
+        month=month, services=[sm for _, sm in rows], has_score=value is not None, today=today
+    )
+    return value, rows, status, mean
