@@ -4,7 +4,7 @@ django-filter reads a number through Django's ``DecimalField`` (a ``NumberFilter
 record through ``ModelChoiceField``, so ``?department=1e1``, ``?department=1_0`` and
 ``?department=١٠`` all filtered by department 10, as ``Decimal`` and ``int`` read them. The
 pages and the API list through the same FilterSets (one per resource), so both take a
-whole number or an id only as ``core.digits.typed_in_digits`` allows, and answer anything
+whole number or an id only as ``core.form_fields.WholeNumberField`` does, and answer anything
 else as an invalid value of that parameter.
 
 Use ``FilterSet`` (pages and API alike) or ``ApiFilterSet`` (django-filter's DRF flavour,
@@ -15,31 +15,11 @@ whose boolean filters read ``true`` and ``false``) as a FilterSet's base, and
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django_filters import rest_framework
 
-from core.digits import typed_in_digits
-
-WHOLE_NUMBER_MESSAGE = "Enter a whole number in digits, such as 12."
-
-
-def _typed_otherwise(value: object) -> bool:
-    """Whether a value typed as text is not a whole number in plain digits (an empty
-    value is no filter, as before)."""
-    return isinstance(value, str) and bool(value.strip()) and not typed_in_digits(value)
-
-
-class WholeNumberField(forms.IntegerField):
-    """Django's ``IntegerField``, a text typed in plain digits only."""
-
-    default_error_messages = {"invalid": WHOLE_NUMBER_MESSAGE}
-
-    def to_python(self, value):
-        if _typed_otherwise(value):
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
+from core.form_fields import WholeNumberField, typed_otherwise
 
 
 class RecordChoiceField(django_filters.fields.ModelChoiceField):
@@ -47,7 +27,7 @@ class RecordChoiceField(django_filters.fields.ModelChoiceField):
     text names no record ("Select a valid choice")."""
 
     def to_python(self, value):
-        if _typed_otherwise(value):
+        if typed_otherwise(value):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(value)
 

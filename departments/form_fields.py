@@ -6,18 +6,7 @@ from datetime import date, datetime
 
 from django import forms
 
-from core.digits import typed_in_digits
 from departments import dates
-
-
-class WholeNumberField(forms.IntegerField):
-    """Django's ``IntegerField``, typed in plain digits only (``core.digits.typed_in_digits``):
-    "1_0" or "١٢" is refused, not read as 10 or 12."""
-
-    def to_python(self, value):
-        if isinstance(value, str) and value.strip() and not typed_in_digits(value):
-            raise forms.ValidationError("Enter a whole number in digits, such as 5.")
-        return super().to_python(value)
 
 
 class LondonDateField(forms.DateField):

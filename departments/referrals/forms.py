@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from departments.form_fields import LondonDateField, WholeNumberField
+from core.form_fields import WholeNumberField
+from departments.form_fields import LondonDateField
 from departments.models import Department
 from departments.referrals import services as referral_services
 from departments.referrals.selectors import source_departments
