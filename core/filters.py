@@ -38,6 +38,13 @@ class WholeNumberFilter(django_filters.NumberFilter):
 
     field_class = WholeNumberField
 
+    def __init__(self, *args, **kwargs):
+        # Within a database's whole numbers (64 bits): SQLite's driver raised an
+        # OverflowError, a server error, for a 23-digit id (the kind of shared case 11).
+        kwargs.setdefault("min_value", -(2**63))
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
 
 class RecordFilter(django_filters.ModelChoiceFilter):
     """A record by its id (``RecordChoiceField``)."""

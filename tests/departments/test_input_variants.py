@@ -437,3 +437,17 @@ def test_list_filters_take_ids_and_whole_numbers_in_digits_only(
         assert list(answer.json()) == [parameter], path
     assert client.get("/api/v1/indicators/", {"department": housing.pk}).json()["count"] == 1
     assert client.get("/api/v1/indicators/", {"department": finance.pk}).json()["count"] == 0
+
+
+def test_an_id_beyond_any_database_integer_is_no_record_not_a_server_error(client, sam, housing):
+    """Case 11's kind (a number too big for its column) in a path and in a list's filters:
+    a 23-digit id names no record on SQLite and PostgreSQL alike, answered 404 or 400,
+    never a server error (SQLite's driver raised an OverflowError)."""
+    IndicatorFactory(department=housing)
+    client.force_login(sam)
+    huge = "9" * 23
+    assert client.get(f"/api/v1/indicators/{huge}/").status_code == 404
+    assert client.get("/api/v1/returns/", {"department": huge}).status_code == 400
+    assert client.get("/api/v1/referrals/", {"department": huge}).status_code == 400
+    assert client.get("/api/v1/targets/", {"financial_year": huge}).status_code == 400
+    assert client.get("/api/v1/indicators/", {"department": huge}).status_code == 400
