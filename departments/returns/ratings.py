@@ -225,8 +225,11 @@ def _target_written(sender, instance: Target, raw: bool = False, **kwargs) -> No
     recount_ratings(indicator_years=pairs)
 
 
-def _indicator_written(sender, instance: PerformanceIndicator, raw: bool = False, **kwargs) -> None:
-    if not raw:
+def _indicator_written(
+    sender, instance: PerformanceIndicator, created: bool = False, raw: bool = False, **kwargs
+) -> None:
+    # A new indicator has no returns or targets yet, so no rows to count.
+    if not (raw or created):
         recount_ratings(indicators=[instance.pk])
 
 
