@@ -23,7 +23,7 @@ import contextlib
 import functools
 import gc
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 # The user-agent rules that match every element through a pseudo-element and that our
 # templates never need on anything but a list item (markers) or at all (notes).
@@ -81,8 +81,37 @@ def garbage_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def pdf_from_html(html: str) -> bytes:
-    """The PDF of a whole HTML document (its own styles; no external resources)."""
+Resources = Callable[[str], tuple[bytes, str]]
+
+
+def pdf_from_html(html: str, resources: Resources | None = None) -> bytes:
+    """The PDF of a whole HTML document (its own styles). ``resources`` answers the
+    document's own URLs (a chart's ``chart-image:1``, say) with (bytes, MIME type),
+    raising ``KeyError`` for any it does not know; WeasyPrint fetches nothing else but
+    ``data:`` URLs, so a report never reaches a file or the network."""
     with garbage_collector_paused():
-        document = _print_html_class()(string=html, base_url=None)
+        document = _print_html_class()(
+            string=html, base_url=None, url_fetcher=_fetcher_class()(resources)
+        )
         return document.write_pdf(pdf_variant="pdf/ua-1")
+
+
+@functools.cache
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class OwnResources(URLFetcher):
+        """WeasyPrint's fetcher limited to ``data:`` URLs and the document's own."""
+
+        def __init__(self, resources: Resources | None) -> None:
+            super().__init__(allowed_protocols=("data",))
+            self._resources = resources
+
+        def fetch(self, url, headers=None):
+            if self._resources is not None:
+                with contextlib.suppress(KeyError):
+                    body, content_type = self._resources(url)
+                    return URLFetcherResponse(url, body, {"Content-Type": content_type})
+            return super().fetch(url, headers)
+
+    return OwnResources

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html
 
 from departments import numbers
 from departments.numbers import format_figure
@@ -41,11 +42,19 @@ def plain(value) -> str:
 
 
 @register.simple_tag
+def rag(key, label):
+    """A RAG status for print, its colour and its label in words:
+    ``{% rag "red" "Red" %}`` → ``<span class="rag rag-red">Red</span>`` (the colour
+    comes from the print stylesheet's ``.rag-red::before``). A tag rather than an
+    included template, whose line breaks would give the PDF's layout a thousand more
+    blank boxes to place in a council-sized pack."""
+    return format_html('<span class="rag rag-{}">{}</span>', key, label)
+
+
+@register.simple_tag
 def sparkline(series, width: int = 96, height: int = 24):
     """A small inline SVG of a series of (period, value) pairs, hidden from screen
     readers: the row beside it gives the figures in words."""
-    from django.utils.html import format_html
-
     values = [float(v) for _, v in series if v is not None]
     if len(values) < 2:
         return ""

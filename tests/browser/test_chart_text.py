@@ -4,8 +4,6 @@ inside the chart and clear of one another (tests/browser/chart_text.py measures 
 ``getBoundingClientRect``). Run with ``-s`` to see each chart's tightest margin and the
 closest gap between two of its texts, in pixels."""
 
-import base64
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -14,7 +12,7 @@ from departments import periods
 from departments.models import PerformanceIndicator
 from partnerships.models import Partnership
 from reporting.reports.exports.parameters import ReportParameters
-from reporting.reports.packs.chart_images import chart_renderer
+from reporting.reports.packs.chart_images import DRAWING_FAILED, chart_renderer
 from reporting.reports.packs.monthly import monthly_pack
 from tests.browser.chart_text import measure
 from tests.browser.test_dashboards import _sign_in
@@ -86,14 +84,14 @@ def test_the_monthly_packs_chart_images_keep_their_text_inside(page):
         *[section.chart for section in pack.partnerships],
         *[chart for section in pack.combined for chart in (section.trend, section.scatter)],
     ]
-    with chart_renderer() as draw:
-        images = [draw(chart) for chart in charts]
+    with chart_renderer() as renderer:
+        images = [renderer.draw(chart) for chart in charts]
+        svgs = [renderer.resource(image.src)[0].decode() for image in images]
     assert all(image.drawn for image in images), [image.problem for image in images]
+    assert not [svg for svg in svgs if DRAWING_FAILED[0] in svg]
     figures = "".join(
-        f'<div class="image" data-chart="{image.chart.dom_id}">'
-        + base64.b64decode(image.data_uri.split(",", 1)[1]).decode()
-        + "</div>"
-        for image in images
+        f'<div class="image" data-chart="{image.chart.dom_id}">{svg}</div>'
+        for image, svg in zip(images, svgs, strict=True)
     )
     page.set_content(f"<!doctype html><body style='margin:0'>{figures}</body>")
     measured = measure(page, ".image")

@@ -128,3 +128,44 @@ def test_the_garbage_collector_is_left_as_it_was(enabled):
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def _pdf_text(content: bytes, tmp_path) -> str:
+    path = tmp_path / "document.pdf"
+    path.write_bytes(content)
+    return subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_the_documents_own_urls_are_answered_by_its_resources(tmp_path):
+    asked = []
+
+    def resources(url: str) -> tuple[bytes, str]:
+        asked.append(url)
+        if url != "chart-image:1":
+            raise KeyError(url)
+        return CHART.replace(">Chart<", ">Drawn on demand<").encode(), "image/svg+xml"
+
+    html = _document(rows=2).replace(
+        "<ol><li>Overview</li>", '<img src="chart-image:1" alt="A chart"><ol><li>Overview</li>'
+    )
+    text = _pdf_text(pdf.pdf_from_html(html, resources), tmp_path)
+    assert "chart-image:1" in asked
+    assert "Drawn on demand" in text and "Chart" in text
+
+
+def test_a_report_never_reaches_a_file_or_the_network(tmp_path):
+    secret = tmp_path / "secret.svg"
+    secret.write_text(CHART.replace(">Chart<", ">Secret<"))
+    html = _document(rows=1).replace(
+        "<h1>Pack</h1>",
+        f'<h1>Pack</h1><img src="file://{secret}" alt="File">'
+        '<img src="http://127.0.0.1:9/chart.svg" alt="Network">',
+    )
+    text = _pdf_text(
+        pdf.pdf_from_html(html, lambda url: (_ for _ in ()).throw(KeyError(url))), tmp_path
+    )
+    assert "Secret" not in text
+    assert "File" in text and "Network" in text  # in words instead, as WeasyPrint does
+    assert "Secret" in _pdf_text(_weasyprint_default(html), tmp_path)  # what it would fetch

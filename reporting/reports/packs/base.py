@@ -9,7 +9,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from core.pdf import pdf_from_html
+from core.pdf import Resources, pdf_from_html
 from departments.history import person_name
 from departments.models import Council
 from reporting.reports.exports.base import Exporter
@@ -32,8 +32,17 @@ class Pack(Exporter):
     def rows(self):  # a pack is not one table
         raise TypeError(f"{self.identifier} is a pack of sections, not one table")
 
-    def pdf(self, template: str, context: dict) -> bytes:
-        """The pack's PDF: the period and the time it was built on every page."""
+    def pdf(
+        self,
+        template: str,
+        context: dict,
+        resources: Resources | None = None,
+        progress: Progress = no_progress,
+    ) -> bytes:
+        """The pack's PDF: the period and the time it was built on every page;
+        ``resources`` answers the URLs of its images (``core.pdf.pdf_from_html``), and
+        ``progress`` hears 50 once the HTML is written, before its layout (the longest
+        step)."""
         council = Council.objects.first()
         html = render_to_string(
             template,
@@ -48,4 +57,5 @@ class Pack(Exporter):
                 **context,
             },
         )
-        return pdf_from_html(html)
+        progress(50)
+        return pdf_from_html(html, resources)

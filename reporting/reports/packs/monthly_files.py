@@ -39,23 +39,23 @@ class MonthlyPackReport(Pack):
 
     def _pdf(self, progress: Progress) -> bytes:
         # The chart renderer starts its browser in the background (about two seconds),
-        # so it is opened before the pack's figures are gathered, not after.
-        with chart_renderer() as draw:
+        # so it is opened before the pack's figures are gathered, not after; it draws
+        # the charts while the PDF's text is laid out (chart_images).
+        with chart_renderer() as charts:
             pack = monthly_pack(user=self.user, parameters=self.parameters)
             progress(40)
-            overview_images = [draw(chart) for chart in pack.overview_charts]
-            partnership_images = [(s, draw(s.chart)) for s in pack.partnerships]
-            combined_images = [(c, draw(c.trend), draw(c.scatter)) for c in pack.combined]
-        progress(70)
-        return self.pdf(
-            "reporting/reports/monthly_pack.html",
-            {
+            context = {
                 "pack": pack,
-                "overview_images": overview_images,
-                "partnership_images": partnership_images,
-                "combined_images": combined_images,
-            },
-        )
+                "overview_images": [charts.draw(chart) for chart in pack.overview_charts],
+                "partnership_images": [(s, charts.draw(s.chart)) for s in pack.partnerships],
+                "combined_images": [
+                    (c, charts.draw(c.trend), charts.draw(c.scatter)) for c in pack.combined
+                ],
+            }
+            charts.last_chart_asked()
+            return self.pdf(
+                "reporting/reports/monthly_pack.html", context, charts.resource, progress
+            )
 
     def _workbook(self, pack: MonthlyPack) -> bytes:
         """One sheet per section; the tables come from the exporters' rows."""
