@@ -118,3 +118,15 @@ def next_ids(model: type[Model], count: int) -> list[int]:
             [model._meta.db_table, model._meta.pk.column, count],
         )
         return sorted(pk for (pk,) in cursor.fetchall())
+
+
+def analyze(*models: type[Model]) -> None:
+    """Statistics for the planner on ``models``' tables after rows were written in bulk
+    (PostgreSQL's ANALYZE; SQLite's planner reads none until ANALYZE, which it does not
+    need at these sizes, so nothing there). Without them a table just filled looks empty
+    to PostgreSQL until autovacuum, off on some servers, gets round to it."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
