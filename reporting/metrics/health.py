@@ -368,11 +368,8 @@ def _milestone_counts(partnership: Partnership, months: list[Period]) -> dict[st
     )
     counts = {}
     for m in months:
-        due = [
-            (due_date, delivered)
-            for due_date, delivered in rows
-            if _twelve_months_before(m) < due_date <= m.end
-        ]
+        after, end = _twelve_months_before(m), m.end  # once per month, not per milestone
+        due = [(due_date, delivered) for due_date, delivered in rows if after < due_date <= end]
         kept = sum(1 for due_date, delivered in due if delivered and delivered <= due_date)
         counts[m.key] = {"due": len(due), "kept": kept}
     return counts
