@@ -97,7 +97,7 @@ def pdf_from_html(html: str, resources: Resources | None = None) -> bytes:
 
 
 @functools.cache
-def _fetcher_class():
+def _fetcher_class() -> type:
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class OwnResources(URLFetcher):
@@ -107,7 +107,7 @@ def _fetcher_class():
             super().__init__(allowed_protocols=("data",))
             self._resources = resources
 
-        def fetch(self, url, headers=None):
+        def fetch(self, url: str, headers: dict | None = None):
             if self._resources is not None:
                 with contextlib.suppress(KeyError):
                     body, content_type = self._resources(url)

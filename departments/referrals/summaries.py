@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Q
 
+from core.copying import analyze
 from departments.figures_generation import figures_changed
 from departments.models import Channel, Referral
 from departments.models.referral_summaries import (
@@ -290,4 +291,5 @@ def rebuild_referral_summaries(
         # Inside the transaction: the generation changes now and again at the commit, so
         # a figure read from the old counts while the rebuild runs is not kept after it.
         figures_changed()
+    analyze(pair_model, open_model, days_model)  # the planner's statistics of the new rows
     return written

@@ -29,6 +29,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q
 
+from core.copying import analyze
 from departments.figures_generation import figures_changed
 from departments.models import IndicatorRating, KpiReturn, PerformanceIndicator, Target
 from departments.numbers import round_half_up
@@ -183,11 +184,14 @@ def recount_ratings_of_returns(kpi_returns: Iterable[KpiReturn]) -> int:
 def rebuild_indicator_ratings() -> int:
     """Recompute every rating row from the returns, targets and indicators; returns the
     rows written. Reads each indicator's returns and targets once (some 36,000 returns
-    and 10,000 targets on the large council)."""
+    and 10,000 targets on the large council), then ANALYZEs the table on PostgreSQL
+    (``core.copying.analyze``)."""
     everything = IndicatorRating.objects.all()
     everything._raw_delete(everything.db)  # as in ``_recount_batch``: no signal per row
     ids = list(PerformanceIndicator.objects.order_by("pk").values_list("pk", flat=True))
-    return recount_ratings(indicators=ids)
+    written = recount_ratings(indicators=ids)
+    analyze(IndicatorRating)  # the planner's statistics of the table just filled
+    return written
 
 
 def rated_as(value: Decimal | None, places: int) -> Decimal | None:

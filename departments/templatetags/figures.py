@@ -42,7 +42,7 @@ def plain(value) -> str:
 
 
 @register.simple_tag
-def rag(key, label):
+def rag(key: str, label: str) -> str:
     """A RAG status for print, its colour and its label in words:
     ``{% rag "red" "Red" %}`` → ``<span class="rag rag-red">Red</span>`` (the colour
     comes from the print stylesheet's ``.rag-red::before``). A tag rather than an

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from departments.models import IndicatorRating, ReferralPairMonth, ReturnState
+from departments.models import IndicatorRating, ReferralOpenMonth, ReferralPairMonth, ReturnState
 from tests.factories import IndicatorFactory, KpiReturnFactory, ReferralFactory, TargetFactory
 
 
@@ -29,6 +29,7 @@ def _planner_rows(model) -> float | None:
     [
         ("rebuild_indicator_ratings", IndicatorRating),
         ("rebuild_referral_summaries", ReferralPairMonth),
+        ("rebuild_referral_summaries", ReferralOpenMonth),
     ],
 )
 def test_a_rebuild_leaves_the_planner_the_rows_it_wrote(command, model, housing, finance):

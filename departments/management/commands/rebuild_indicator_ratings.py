@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from core.copying import analyze
-from departments.models import IndicatorRating
 from departments.returns.ratings import rebuild_indicator_ratings
 
 
@@ -18,5 +16,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         written = rebuild_indicator_ratings()
-        analyze(IndicatorRating)
         self.stdout.write(f"Recomputed: {written:,} indicator ratings by period.")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from core.copying import analyze
-from departments.models import ReferralDaysMonth, ReferralOpenMonth, ReferralPairMonth
 from departments.referrals.summaries import rebuild_referral_summaries
 
 
@@ -17,7 +15,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         written = rebuild_referral_summaries()
-        analyze(ReferralPairMonth, ReferralOpenMonth, ReferralDaysMonth)
         self.stdout.write(
             f"Recounted: {written['pairs']:,} department pairs by month, "
             f"{written['open']:,} open by due date, {written['days']:,} days-to-resolve counts."

@@ -9,18 +9,20 @@ about two seconds, each figure after that about a fifth of one.
 The charts are drawn on a thread of their own, in the order asked, while the report's
 HTML is rendered and WeasyPrint reads it: the HTML names each chart by a URL of its
 own (``chart-image:1``), and WeasyPrint asks ``ChartRenderer.resource`` for it when it
-reaches the image, by when it is usually drawn. Chromium draws in its own process, so
-on two cores the drawing costs the report almost nothing (about two seconds less for
-the large council's monthly pack).
+reaches the image as it builds its boxes, by when it is usually drawn. Chromium draws
+in its own process, so on two cores the drawing costs the report almost nothing (about
+two seconds less for the large council's monthly pack).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from types import ModuleType
 from xml.sax.saxutils import escape
 
 from django.conf import settings
@@ -42,7 +44,11 @@ DRAWING_FAILED = (
 # (the RAG bars, taller for their wrapped department names) keeps it.
 WIDTH, HEIGHT = 720, 340
 SCHEME = "chart-image:"
-WAIT_SECONDS = 60
+# How long a report waits for all its charts, from the renderer's start: longer than
+# kaleido's own limit of 90 s a figure, twice (a drawing is tried again once). A chart
+# not drawn by then says so at once, so a browser that hangs costs the report its
+# charts, not the report itself.
+DEADLINE_SECONDS = 200.0
 SVG = "image/svg+xml"
 
 
@@ -63,8 +69,9 @@ class ChartImage:
 class ChartRenderer:
     """Draws charts for one report on a background thread (see the module's text)."""
 
-    def __init__(self, kaleido=None) -> None:
+    def __init__(self, kaleido: ModuleType | None = None) -> None:
         self._kaleido = kaleido  # None: no renderer, every chart says so instead
+        self._deadline = time.monotonic() + DEADLINE_SECONDS
         self._drawings: list[tuple[Chart, Future[bytes]]] = []
         self._executor = (
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart-renderer")
@@ -89,9 +96,9 @@ class ChartRenderer:
             raise KeyError(url)
         chart, drawing = self._drawings[int(number) - 1]
         try:
-            return drawing.result(timeout=WAIT_SECONDS), SVG
-        except TimeoutError:  # a browser that hangs costs the report its chart, not more
-            logger.warning("Chart %s took over %s s to draw", chart.dom_id, WAIT_SECONDS)
+            return drawing.result(timeout=max(0.0, self._deadline - time.monotonic())), SVG
+        except TimeoutError:
+            logger.warning("Chart %s not drawn by the report's deadline", chart.dom_id)
             return _could_not_be_drawn(chart), SVG
 
     def last_chart_asked(self) -> None:
@@ -102,8 +109,10 @@ class ChartRenderer:
             self._executor.submit(_stop, self._kaleido)
 
     def close(self) -> None:
+        """Drop the drawings not started and stop the browser, without waiting for a
+        drawing that hangs (stopping the browser is what can end it)."""
         if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor.shutdown(wait=False, cancel_futures=True)
             _stop(self._kaleido)
 
 
@@ -129,13 +138,13 @@ def chart_renderer() -> Iterator[ChartRenderer]:
         renderer.close()
 
 
-def _stop(kaleido) -> None:
+def _stop(kaleido: ModuleType) -> None:
     """Stop kaleido's browser, if it is still running."""
     with contextlib.suppress(Exception):
         kaleido.stop_sync_server(silence_warnings=True)
 
 
-def _draw(kaleido, chart: Chart) -> bytes:
+def _draw(kaleido: ModuleType, chart: Chart) -> bytes:
     """The chart's SVG; drawn twice at most, since the first figure after Chromium
     starts now and then meets a page whose scripts are not loaded yet."""
     import plotly.io

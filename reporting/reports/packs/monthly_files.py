@@ -40,7 +40,7 @@ class MonthlyPackReport(Pack):
     def _pdf(self, progress: Progress) -> bytes:
         # The chart renderer starts its browser in the background (about two seconds),
         # so it is opened before the pack's figures are gathered, not after; it draws
-        # the charts while the PDF's text is laid out (chart_images).
+        # the charts while the HTML is written and read (chart_images).
         with chart_renderer() as charts:
             pack = monthly_pack(user=self.user, parameters=self.parameters)
             progress(40)
