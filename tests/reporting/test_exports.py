@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
@@ -207,6 +208,24 @@ def test_a_department_outside_scope_reads_as_unknown(evidence, alice, finance):
     with pytest.raises(Exception) as refused:
         read_parameters({"period": MONTH.key, "department": finance.pk}, user=alice, needs="month")
     assert "department" in refused.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("year", "refused"),
+    [
+        ("2025-26", "The financial year 2025/26 has not ended yet."),  # NOW is in it
+        ("2030-31", "The financial year 2030/31 has not ended yet."),
+        ("2024-25", None),
+    ],
+)
+def test_a_years_report_is_for_a_year_that_has_ended(audrey, year, refused):
+    """As a month's: a financial year's report once the year is over."""
+    if refused is None:
+        assert read_parameters({"year": year}, user=audrey, needs="year").year == 2024
+        return
+    with pytest.raises(ValidationError) as raised:
+        read_parameters({"year": year}, user=audrey, needs="year")
+    assert raised.value.message_dict == {"year": [refused]}
 
 
 def test_the_audit_trail_export_lists_changes_with_their_filters(evidence, audrey, alice):

@@ -123,7 +123,10 @@ def read_parameters(data: dict, *, user, needs: str) -> ReportParameters:
         if not values["month"].has_ended():
             raise _fail("period", f"{values['month'].label} has not ended yet.")
     elif needs == YEAR:
-        values["year"] = _period(data.get("year"), PeriodKind.YEAR, "2025-26").year
+        year = _period(data.get("year"), PeriodKind.YEAR, "2025-26")
+        if not year.has_ended():  # as a month: a year's report once the year is over
+            raise _fail("year", f"The financial year {year.label} has not ended yet.")
+        values["year"] = year.year
     else:
         values["since"] = _date(data.get("since"), "since")
         values["until"] = _date(data.get("until"), "until")
