@@ -39,6 +39,19 @@ BUILD_FAILED = (
 )
 
 
+NO_REPORT_ROLE = "Your account has no role that may download reports."
+
+
+def check_may_request(actor, report) -> None:
+    """Raise PermissionDenied, saying why, unless ``actor`` may ask for ``report`` (an
+    exporter or pack class): a role that downloads reports, and something of the report
+    within their scope. The one check of the reports' form, API and service."""
+    if not roles.may_download_reports(actor):
+        raise PermissionDenied(NO_REPORT_ROLE)
+    if not report.may_run(actor):
+        raise PermissionDenied(f"The report “{report.title}” holds nothing within your scope.")
+
+
 def request_report(
     *,
     actor,
@@ -53,14 +66,13 @@ def request_report(
     Raises PermissionDenied (no role, or nothing of this report in the actor's scope) or
     ValidationError naming the field (unknown report or format, bad parameters).
     """
-    if not roles.may_download_reports(actor):
-        raise PermissionDenied("Your account has no role that may download reports.")
     try:
         report = report_class(kind)
     except ValueError as error:
+        if not roles.may_download_reports(actor):
+            raise PermissionDenied(NO_REPORT_ROLE) from None
         raise ValidationError({"kind": [str(error)]}) from None
-    if not report.may_run(actor):
-        raise PermissionDenied(f"The {report.title.lower()} holds nothing within your scope.")
+    check_may_request(actor, report)
     problems: dict[str, list[str]] = {}
     try:
         cleaned = read_parameters(parameters, user=actor, needs=report.needs)
@@ -359,7 +371,7 @@ def notify_when_batch_done(run: ReportRun) -> int:
         send_mail(
             subject=f"{report.title} ready: {_covers(run)}",
             message=(
-                f"The {report.title.lower()} for {_covers(run)} is ready.\n\n"
+                f"The report “{report.title}” for {_covers(run)} is ready.\n\n"
                 f"Download it (sign in first): {link}\n\n"
                 "Each file's SHA-256 checksum is shown there, so you can check your copy."
             ),

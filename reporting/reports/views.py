@@ -39,7 +39,7 @@ REQUEST_FIELD_IDS = {
 def report_list(request: HttpRequest) -> HttpResponse:
     """The reports the user can ask for, and the runs they may see, newest first."""
     if not roles.may_download_reports(request.user):
-        raise PermissionDenied("Your account has no role that may download reports.")
+        raise PermissionDenied(services.NO_REPORT_ROLE)
     runs = ReportRun.objects.visible_to(request.user).select_related("requested_by")
     return render(
         request,
@@ -60,8 +60,7 @@ def report_request(request: HttpRequest, kind: str) -> HttpResponse:
         report = report_class(kind)
     except ValueError:
         raise Http404("No such report.") from None
-    if not report.may_run(request.user):
-        raise PermissionDenied(f"The {report.title.lower()} holds nothing within your scope.")
+    services.check_may_request(request.user, report)
     errors: dict[str, str] = {}
     values = _initial(report)
     if request.method == "POST":

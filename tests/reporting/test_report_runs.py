@@ -178,6 +178,7 @@ def test_an_smt_sign_off_queues_the_monthly_pack_and_emails_a_link(
     (email,) = mail.outbox
     assert sorted(email.to) == ["audrey@council.example", "sam@council.example"]
     assert f"{settings.SITE_URL}/reports/runs/{runs[0].pk}/" in email.body
+    assert email.body.startswith("The report “Monthly performance pack” for ")
     assert email.attachments == []
     # The same sign-off queues nothing twice.
     assert services.queue_pack_for_sign_off(PeriodSignOff.objects.get()) == []
@@ -250,7 +251,10 @@ def test_api_refuses_a_report_with_nothing_in_scope_and_bad_parameters(
         {"kind": "returns", "file_format": "csv", "parameters": {"period": MONTH.key}},
         content_type="application/json",
     )
-    assert response.status_code == 403
+    refusal = "The report “KPI returns with RAG and commentary” holds nothing within your scope."
+    assert (response.status_code, response.json()["detail"]) == (403, refusal)
+    page = client.get("/reports/new/returns/")  # the form says the same, in the same words
+    assert page.status_code == 403 and refusal in page.content.decode()
     client.force_login(alice)
     response = client.post(
         "/api/v1/reports/",
