@@ -328,3 +328,44 @@ def test_the_chart_renderer_starts_before_the_packs_figures_are_gathered(
     _, _, content = monthly(audrey).build("pdf")
     assert order == ["chart renderer", "figures"]
     assert "Monthly performance pack" in " ".join(pdf_pages(content, tmp_path))
+
+
+def test_a_commentary_row_stays_on_the_page_of_its_indicator(tmp_path):
+    """The print sheet keeps a row marked ``follows`` (the pack's commentary and forecast
+    rows) with the row before it: no page of a long table starts with a commentary."""
+    from django.template import engines
+
+    from core.pdf import pdf_from_html
+
+    rows = "".join(
+        f"<tr><td>IND-{n:02d}</td><td>{n}.5</td></tr>"
+        + (
+            f'<tr class="follows"><td colspan="2">Commentary on IND-{n:02d}: {"words " * 40}'
+            "</td></tr>"
+            if n % 3 == 2
+            else ""
+        )
+        for n in range(60)
+    )
+    template = engines["django"].from_string(
+        '{% extends "reporting/reports/print_base.html" %}'
+        "{% block body %}<table><tbody>" + rows + "</tbody></table>{% endblock %}"
+    )
+    html = template.render({"title": "Pack", "described": "October 2025"})
+    pages = pdf_pages(pdf_from_html(html), tmp_path)
+    assert len(pages) >= 3
+    starts = [page.split("October 2025", 1)[-1].split()[0] for page in pages]
+    assert not [start for start in starts if start == "Commentary"], starts
+
+
+def test_the_packs_commentary_rows_follow_their_indicator(
+    evidence, audrey, no_chart_images, monkeypatch
+):
+    from reporting.reports.packs import base
+
+    written = []
+    monkeypatch.setattr(base, "pdf_from_html", lambda html, *args: written.append(html) or b"")
+    monthly(audrey).build("pdf")
+    (html,) = written
+    assert '<tr class="follows"><td colspan="8"><strong>Commentary:</strong>' in html
+    assert '<tr><td colspan="8"><strong>Commentary:' not in html
