@@ -13,6 +13,7 @@ import uuid
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
@@ -61,7 +62,9 @@ def request_report(
     trigger: str = ReportTrigger.REQUEST,
     notify: bool = False,
 ) -> list[ReportRun]:
-    """Store one run per format, requested together, and queue each after commit.
+    """Store one run per format, requested together, and queue each after commit; or,
+    when the actor asked for the same report, formats and parameters and those runs are
+    still waiting or being built, those runs (``_same_request_waiting``).
 
     Raises PermissionDenied (no role, or nothing of this report in the actor's scope) or
     ValidationError naming the field (unknown report or format, bad parameters).
@@ -86,6 +89,10 @@ def request_report(
         raise ValidationError(problems)
     batch = uuid.uuid4()
     with transaction.atomic():
+        if trigger == ReportTrigger.REQUEST:
+            waiting = _same_request_waiting(actor, kind, chosen, cleaned.to_json())
+            if waiting:
+                return waiting
         runs = [
             ReportRun.objects.create(
                 requested_by=actor,
@@ -101,6 +108,30 @@ def request_report(
         for run in runs:
             _dispatch_after_commit(run)
     return runs
+
+
+def _same_request_waiting(actor, kind: str, formats: list[str], parameters: dict) -> list:
+    """The runs, one per format in ``formats``' order, of the same report with the same
+    parameters that ``actor`` asked for and that are still waiting or being built; [] if
+    any format has none. Asking again while they are built (a double click, a page sent
+    twice, a script in a loop) follows them rather than building the same files again.
+    The actor's account row is locked first (PostgreSQL), so two such requests at once
+    are answered one after the other and the second finds the first's runs."""
+    list(get_user_model().objects.select_for_update().filter(pk=actor.pk).values_list("pk"))
+    in_flight = ReportRun.objects.filter(
+        requested_by=actor,
+        kind=kind,
+        trigger=ReportTrigger.REQUEST,
+        state__in=[ReportState.QUEUED, ReportState.RUNNING],
+        file_format__in=formats,
+    ).order_by("-pk")
+    latest: dict[str, ReportRun] = {}
+    for run in in_flight:
+        if run.parameters == parameters:
+            latest.setdefault(run.file_format, run)
+    if set(latest) != set(formats):
+        return []
+    return [latest[file_format] for file_format in formats]
 
 
 # The task that builds a run, by the name its decorator takes (reporting.tasks).

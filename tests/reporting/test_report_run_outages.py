@@ -63,9 +63,9 @@ def broker_back(monkeypatch):
     return sent
 
 
-def ask(actor) -> ReportRun:
+def ask(actor, file_format: str = "csv") -> ReportRun:
     (run,) = services.request_report(
-        actor=actor, kind="returns", file_formats=["csv"], parameters={"period": MONTH.key}
+        actor=actor, kind="returns", file_formats=[file_format], parameters={"period": MONTH.key}
     )
     return run
 
@@ -99,7 +99,7 @@ def test_a_report_asked_for_while_the_broker_is_away_waits_for_the_worker(
 def test_the_sweeper_sends_again_only_what_waited_too_long(evidence, audrey, broker_back):
     waited = ask(audrey)
     with time_machine.travel(NOW + timedelta(minutes=4), tick=False):
-        recent = ask(audrey)
+        recent = ask(audrey, "xlsx")  # not the same request, which would follow the first
     broker_back.clear()  # what the requests sent themselves
 
     with time_machine.travel(NOW + timedelta(minutes=6), tick=False):

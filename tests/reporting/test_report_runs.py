@@ -86,6 +86,42 @@ def test_a_run_waits_queued_until_the_request_commits(evidence, audrey):
     assert runs[0].state == ReportState.QUEUED  # the task goes out only after commit
 
 
+def test_asking_again_while_the_same_runs_wait_follows_them(client, evidence, audrey, sam):
+    """A double click, a form sent twice or a script in a loop follows the runs already
+    waiting rather than building the same files again; anything different is new."""
+
+    def ask(actor=audrey, formats=("pdf", "xlsx"), period=MONTH.key) -> list[int]:
+        runs = services.request_report(
+            actor=actor,
+            kind="monthly_pack",
+            file_formats=list(formats),
+            parameters={"period": period},
+        )
+        return [run.pk for run in runs]
+
+    first = ask()
+    assert ask() == first  # the same request: the same two runs
+    assert ask(formats=("xlsx", "pdf")) == first[::-1]
+    assert ask(formats=("pdf",)) == first[:1]
+    assert set(ask(period=MONTH.previous().key)).isdisjoint(first)  # another month
+    assert set(ask(actor=sam)).isdisjoint(first)  # another person's request is their own
+    client.force_login(audrey)
+    response = client.post(
+        "/api/v1/reports/",
+        {"kind": "monthly_pack", "file_format": "xlsx", "parameters": {"period": MONTH.key}},
+        content_type="application/json",
+    )
+    assert (response.status_code, response.json()["id"]) == (202, first[1])
+    page = client.post(
+        "/reports/new/monthly_pack/", {"period": MONTH.key, "file_format": ["pdf", "xlsx"]}
+    )
+    assert page.url == f"/reports/runs/{first[0]}/"
+    ReportRun.objects.filter(pk__in=first).update(state=ReportState.FAILED, error="It broke.")
+    assert set(ask()).isdisjoint(first)  # once finished (here failed), asking builds again
+    # The first two, the other month's two and the two asked for after the first failed.
+    assert ReportRun.objects.filter(requested_by=audrey).count() == 2 + 2 + 2
+
+
 def test_a_failed_run_shows_why_and_can_be_retried(
     client, evidence, audrey, monkeypatch, django_capture_on_commit_callbacks
 ):
