@@ -228,6 +228,37 @@ def test_a_years_report_is_for_a_year_that_has_ended(audrey, year, refused):
     assert raised.value.message_dict == {"year": [refused]}
 
 
+@pytest.mark.parametrize(
+    ("data", "needs", "message"),
+    [
+        (
+            {"period": "Sept 2025"},
+            "month",
+            "'Sept 2025' is not a month: enter one such as 2025-26-P06 for September 2025 "
+            "(P06 2025/26)",
+        ),
+        (
+            {"period": "2025-26-Q2"},
+            "month",
+            "'2025-26-Q2' is not a month: enter one such as 2025-26-P06 for September 2025 "
+            "(P06 2025/26)",
+        ),
+        (
+            {"period": "x" * 5000},
+            "month",
+            f"'{'x' * 40}…' is not a month: enter one such as 2025-26-P06 for September 2025 "
+            "(P06 2025/26)",
+        ),
+        ({"year": "2025"}, "year", "'2025' is not a year: enter one such as 2025-26 for 2025/26"),
+        ({}, "year", "Enter a year, such as 2025-26 for 2025/26"),
+    ],
+)
+def test_a_period_that_is_not_one_is_refused_in_the_fields_own_words(audrey, data, needs, message):
+    with pytest.raises(ValidationError) as raised:
+        read_parameters(data, user=audrey, needs=needs)
+    assert raised.value.message_dict == {"period" if needs == "month" else "year": [message]}
+
+
 def test_the_audit_trail_export_lists_changes_with_their_filters(evidence, audrey, alice):
     kpi_return = evidence.housing_red.returns.get(period=MONTH.key)
     kpi_return.commentary = "Checked again"

@@ -18,6 +18,7 @@ from django.utils import timezone
 from core.digits import whole_number
 from departments import dates
 from departments.models import Department, PeriodSignOff
+from departments.numbers import quoted
 from departments.periods import Period, PeriodKind
 from partnerships.models import Partnership
 
@@ -142,19 +143,18 @@ def read_parameters(data: dict, *, user, needs: str) -> ReportParameters:
 
 
 def _period(key, kind: PeriodKind, example: str) -> Period:
+    """The month or financial year of ``key``; ValidationError naming the field, in words
+    of the field's own kind (what was typed quoted, at most 40 characters of it)."""
+    field = "period" if kind == PeriodKind.MONTH else "year"
+    described = f"{example} for {Period.parse(example).label}"
     if not key:
-        raise _fail(
-            "period" if kind == PeriodKind.MONTH else "year", f"Enter a {kind}, such as {example}"
-        )
+        raise _fail(field, f"Enter a {kind}, such as {described}")
     try:
         period = Period.parse(str(key))
-    except ValueError as error:
-        raise _fail("period" if kind == PeriodKind.MONTH else "year", str(error)) from None
-    if period.kind != kind:
-        raise _fail(
-            "period" if kind == PeriodKind.MONTH else "year",
-            f"'{key}' is not a {kind}: use a key such as {example}",
-        )
+    except ValueError:
+        period = None
+    if period is None or period.kind != kind:
+        raise _fail(field, f"{quoted(str(key))} is not a {kind}: enter one such as {described}")
     return period
 
 
