@@ -259,6 +259,23 @@ def test_a_period_that_is_not_one_is_refused_in_the_fields_own_words(audrey, dat
     assert raised.value.message_dict == {"period" if needs == "month" else "year": [message]}
 
 
+def test_a_partner_cannot_narrow_a_report_to_a_department_their_services_serve(
+    evidence, pat, housing, finance
+):
+    """The partner's scope names the departments their services serve, but their figures
+    stay with the council: the form offers none of them and the service refuses each."""
+    from departments.models import Department
+
+    served = set(Department.objects.visible_to(pat))
+    assert served  # so the refusal below is of a department in the partner's scope
+    for department in served:
+        with pytest.raises(ValidationError) as refused:
+            read_parameters(
+                {"period": MONTH.key, "department": department.pk}, user=pat, needs="month"
+            )
+        assert refused.value.message_dict == {"department": ["Choose a department from the list"]}
+
+
 def test_the_audit_trail_export_lists_changes_with_their_filters(evidence, audrey, alice):
     kpi_return = evidence.housing_red.returns.get(period=MONTH.key)
     kpi_return.commentary = "Checked again"

@@ -21,6 +21,7 @@ from departments.models import Department, PeriodSignOff
 from departments.numbers import quoted
 from departments.periods import Period, PeriodKind
 from partnerships.models import Partnership
+from reporting.selectors import department_with_figures
 
 # Which parameter a report needs: a month, a financial year, or a date range.
 MONTH, YEAR, DATE_RANGE = "month", "year", "date_range"
@@ -136,7 +137,14 @@ def read_parameters(data: dict, *, user, needs: str) -> ReportParameters:
         values["person_id"] = _person(data.get("person"))
         values["object_type"] = str(data.get("object_type") or "")
     if data.get("department") not in (None, ""):
-        values["department"] = _visible(Department.objects.visible_to(user), data, "department")
+        # The departments the form offers (``readable_departments``): those whose figures
+        # the user may read. A partner manager's scope names the departments their
+        # services serve, but their figures stay with the council.
+        pk = _id(data["department"])
+        department = department_with_figures(user, pk) if pk is not None else None
+        if department is None:
+            raise _fail("department", "Choose a department from the list")
+        values["department"] = department
     if data.get("partnership") not in (None, ""):
         values["partnership"] = _visible(Partnership.objects.visible_to(user), data, "partnership")
     return ReportParameters(**values)
