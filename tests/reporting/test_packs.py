@@ -369,3 +369,14 @@ def test_the_packs_commentary_rows_follow_their_indicator(
     (html,) = written
     assert '<tr class="follows"><td colspan="8"><strong>Commentary:</strong>' in html
     assert '<tr><td colspan="8"><strong>Commentary:' not in html
+
+
+def test_the_annual_reports_improvement_actions_give_their_month_in_words(
+    evidence, audrey, tmp_path, no_chart_images
+):
+    report = BestValueAnnualReport(user=audrey, parameters=ReportParameters(year=2025))
+    with time_machine.travel("2025-11-28 12:00", tick=False):
+        _, _, content = report.build("pdf")
+    actions = " ".join(pdf_pages(content, tmp_path)).split("Improvement actions")[-1]
+    assert "HOU-02 Sep 2025" in actions
+    assert "2025-26-P06" not in actions

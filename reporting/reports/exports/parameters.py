@@ -126,8 +126,10 @@ def read_parameters(data: dict, *, user, needs: str) -> ReportParameters:
             raise _fail("period", f"{values['month'].label} has not ended yet.")
     elif needs == YEAR:
         year = _period(data.get("year"), PeriodKind.YEAR, "2025-26")
-        if not year.has_ended():  # as a month: a year's report once the year is over
-            raise _fail("year", f"The financial year {year.label} has not ended yet.")
+        # The year running is reported so far, its figures provisional where they are;
+        # a year not begun has nothing to report.
+        if year.start > timezone.localdate():
+            raise _fail("year", f"The financial year {year.label} has not begun yet.")
         values["year"] = year.year
     else:
         values["since"] = _date(data.get("since"), "since")
