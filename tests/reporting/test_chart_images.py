@@ -61,7 +61,14 @@ def test_charts_not_drawn_by_the_deadline_say_so_and_closing_does_not_wait(
 def test_the_renderer_answers_only_its_own_charts(hanging_browser):
     renderer = ChartRenderer(hanging_browser)
     renderer.draw(_chart(1))
-    for url in ("chart-image:2", "chart-image:0", "chart-image:x", "data:,", "file:///etc/passwd"):
+    for url in (
+        "chart-image:2",
+        "chart-image:0",
+        "chart-image:x",
+        "chart-image:²",  # a digit to str.isdigit, not to int
+        "data:,",
+        "file:///etc/passwd",
+    ):
         with pytest.raises(KeyError):
             renderer.resource(url)
     renderer.close()

@@ -27,6 +27,7 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 
+from core.digits import whole_number
 from reporting.charts.base import Chart
 
 logger = logging.getLogger(__name__)
@@ -89,12 +90,11 @@ class ChartRenderer:
     def resource(self, url: str) -> tuple[bytes, str]:
         """(bytes, MIME type) of a ``chart-image:N`` URL, for ``core.pdf.pdf_from_html``;
         ``KeyError`` for any other URL."""
-        number = url.removeprefix(SCHEME)
-        if not (url.startswith(SCHEME) and number.isdigit()):
+        number = whole_number(url.removeprefix(SCHEME)) if url.startswith(SCHEME) else None
+        index = -1 if number is None else number - 1
+        if not 0 <= index < len(self._drawings):
             raise KeyError(url)
-        if not 1 <= int(number) <= len(self._drawings):
-            raise KeyError(url)
-        chart, drawing = self._drawings[int(number) - 1]
+        chart, drawing = self._drawings[index]
         try:
             return drawing.result(timeout=max(0.0, self._deadline - time.monotonic())), SVG
         except TimeoutError:
