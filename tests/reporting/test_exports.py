@@ -5,6 +5,7 @@ import io
 import zipfile
 from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -228,6 +229,39 @@ def test_a_years_report_is_for_a_year_that_has_begun(audrey, year, refused):
     with pytest.raises(ValidationError) as raised:
         read_parameters({"year": year}, user=audrey, needs="year")
     assert raised.value.message_dict == {"year": [refused]}
+
+
+@pytest.mark.parametrize(
+    ("field", "data", "needs"),
+    [
+        ("department", {"period": MONTH.key}, "month"),
+        ("partnership", {"period": MONTH.key}, "month"),
+        ("person", {}, "date_range"),
+    ],
+)
+def test_a_23_digit_id_is_refused_naming_its_field(evidence, audrey, field, data, needs):
+    """Case 11's kind (a number past the database's whole numbers) on both databases:
+    a clear refusal naming the field, never a server error."""
+    with pytest.raises(ValidationError) as refused:
+        read_parameters({**data, field: "9" * 23}, user=audrey, needs=needs)
+    assert refused.value.message_dict == {field: [f"Choose a {field} from the list"]}
+
+
+@pytest.mark.parametrize(
+    ("instant", "begun"),
+    [
+        # Case 07's kind: 23:30 UTC on 31 March 2026 is 00:30 on 1 April in London.
+        (datetime(2026, 3, 31, 23, 30, tzinfo=ZoneInfo("UTC")), True),
+        (datetime(2026, 3, 31, 22, 30, tzinfo=ZoneInfo("UTC")), False),
+    ],
+)
+def test_a_year_begins_on_1_april_in_london(audrey, instant, begun):
+    with time_machine.travel(instant, tick=False):
+        if begun:
+            assert read_parameters({"year": "2026-27"}, user=audrey, needs="year").year == 2026
+        else:
+            with pytest.raises(ValidationError):
+                read_parameters({"year": "2026-27"}, user=audrey, needs="year")
 
 
 def test_a_partner_cannot_narrow_a_report_to_a_department_their_services_serve(
