@@ -8,12 +8,15 @@ from a clock: the build is held at its start until the test has read the pages, 
 request that built the report itself could not have answered (it would wait on the held
 build, and the run would have failed by the time it did)."""
 
+import contextlib
 import hashlib
 import threading
 
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.db.backends.signals import connection_created
 from django.urls import reverse
 
 from core import background
@@ -35,9 +38,32 @@ def _background(settings, tmp_path):
     settings.REPORT_CHART_IMAGES = False
     settings.MEDIA_ROOT = tmp_path
     settings.BACKGROUND_TASKS = True
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(NOW, tick=False), _readers_take_no_table_locks():
         yield
     assert background.wait(timeout=HELD_FOR), "the background runner did not finish"
+
+
+@contextlib.contextmanager
+def _readers_take_no_table_locks():
+    """SQLite's test database is in memory, shared between this thread's connection and the
+    runner's through SQLite's shared cache, which locks whole tables: the runner's claim
+    (an UPDATE) then fails at once, "database table is locked", whenever the test reads the
+    same table at that moment, and no busy timeout waits for it. The embedded default's
+    database is a file, where a writer waits for readers instead. Readers that take no
+    table locks (``read_uncommitted``, which only the shared cache heeds) give the test the
+    file's behaviour; every assertion here reads rows their writer has committed."""
+
+    def no_read_locks(connection, **kwargs):
+        if connection.vendor == "sqlite" and connection.is_in_memory_db():
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA read_uncommitted = 1")
+
+    no_read_locks(connection)
+    connection_created.connect(no_read_locks)
+    try:
+        yield
+    finally:
+        connection_created.disconnect(no_read_locks)
 
 
 @pytest.fixture
