@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -273,7 +272,7 @@ def return_rows(
     Counted, filtered and ordered from two light queries whatever the number of
     indicators (their departments' names, codes and kinds; their returns' states and
     figures), by the same rules as every other page (``return_timeliness``); the rows
-    taken from the result (a page: ``rows[start:end]``) are then read in full, three more
+    taken from the result (a page: ``rows[start:end]``) are then read in full, four more
     queries (``ReturnRows``). A page of a council's thousand returns costs what a
     department's dozen cost.
     """
@@ -314,11 +313,13 @@ def return_rows(
     return ReturnRows(rows, period.year)
 
 
-class ReturnRows(Sequence):
+class ReturnRows:
     """``return_rows``' rows in order: its length known at once, the rows themselves read
     in full (indicators with their departments, returns with their submitters, targets,
-    each rated) only for the slice taken, so a paginator's page of a hundred reads a
-    hundred. Iterating reads them all at once."""
+    each rated: four queries) only for the slice taken, so a paginator's page of a hundred
+    reads a hundred. Iterating reads them all at once. Deliberately not a
+    ``collections.abc.Sequence``: its ``in``, ``index`` and ``count`` would read the rows
+    one at a time."""
 
     def __init__(self, ordered: list[ReturnRow], financial_year: int):
         self._ordered = ordered
@@ -327,10 +328,13 @@ class ReturnRows(Sequence):
     def __len__(self) -> int:
         return len(self._ordered)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int | slice):
         if isinstance(index, slice):
             return self._in_full(self._ordered[index])
-        return self._in_full([self._ordered[index]])[0]
+        rows = self._in_full([self._ordered[index]])
+        if not rows:
+            raise IndexError("that row's indicator was deleted a moment ago")
+        return rows[0]
 
     def __iter__(self):
         return iter(self._in_full(self._ordered))
