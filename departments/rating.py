@@ -92,6 +92,9 @@ def rate_period_value(
 # A return counts once it is submitted: submitted, approved or locked. A draft or a
 # sent-back return is still with the department (DESIGN.md section 3, "RAG").
 COUNTED_STATES = frozenset({ReturnState.SUBMITTED, ReturnState.APPROVED, ReturnState.LOCKED})
+# What ``is_counted`` (and so ``counted_value``) reads of a return: a caller reading
+# returns with ``only()`` names these, so the rule never loads a deferred field.
+COUNTED_FIELDS = ("state", "value", "numerator", "denominator")
 
 
 def is_counted(indicator: PerformanceIndicator, kpi_return: KpiReturn | None) -> bool:

@@ -29,7 +29,13 @@ from django.utils import timezone
 from departments.models import KpiReturn, PeriodSignOff, ReturnState, Target
 from departments.numbers import round_half_up
 from departments.periods import Period, date_in_words
-from departments.rating import Rag, counted_value, period_target, rate_period_value
+from departments.rating import (
+    COUNTED_FIELDS,
+    Rag,
+    counted_value,
+    period_target,
+    rate_period_value,
+)
 from publication.models import PublishedIndicator, Theme
 from reporting.metrics.returns import Direction, direction_of_travel
 
@@ -216,15 +222,7 @@ def build_portal() -> Portal:
 
 
 # What a public figure reads of its return (``counted_value`` reads the state and figures).
-RETURN_FIELDS = (
-    "indicator_id",
-    "period",
-    "state",
-    "value",
-    "numerator",
-    "denominator",
-    "commentary",
-)
+RETURN_FIELDS = ("indicator_id", "period", *COUNTED_FIELDS, "commentary")
 
 
 def _figures(

@@ -21,6 +21,7 @@ from departments.models import (
     Target,
 )
 from departments.rating import (
+    COUNTED_FIELDS,
     Rag,
     Timeliness,
     counted_value,
@@ -248,16 +249,7 @@ def periods_ending_with(period: periods.Period) -> dict[periods.PeriodKind, peri
 # its return's workflow state and figures (``return_timeliness``'s inputs). Everything
 # else a row shows is read for the rows a page takes (``ReturnRows``).
 ORDERING_INDICATOR_FIELDS = ("id", "code", "department_id", "frequency", "year_to_date")
-ORDERING_RETURN_FIELDS = (
-    "id",
-    "indicator_id",
-    "period",
-    "state",
-    "value",
-    "numerator",
-    "denominator",
-    "submitted_at",
-)
+ORDERING_RETURN_FIELDS = ("id", "indicator_id", "period", *COUNTED_FIELDS, "submitted_at")
 
 
 def return_rows(

@@ -32,6 +32,7 @@ from departments.models import IndicatorRating, KpiReturn, PerformanceIndicator,
 from departments.numbers import round_half_up
 from departments.periods import Period, PeriodKind, period_for_date
 from departments.rating import (
+    COUNTED_FIELDS,
     Rag,
     ReturnTimeliness,
     Timeliness,
@@ -70,15 +71,7 @@ ROW_FIELDS = (
 )
 # What a standing (``return_standings``) reads of a return: its state and submission
 # (timeliness), its figures (whether it counts) and its id (the late list links to it).
-STANDING_FIELDS = (
-    "indicator",
-    "period",
-    "state",
-    "submitted_at",
-    "value",
-    "numerator",
-    "denominator",
-)
+STANDING_FIELDS = ("indicator", "period", *COUNTED_FIELDS, "submitted_at")
 RAG_COUNT_KEYS = ("green", "amber", "red", "not_rated", "missing")
 
 
