@@ -13,6 +13,7 @@ import pytest
 from weasyprint import HTML
 
 from core import pdf
+from tests.pdf_text import pdf_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,13 +61,11 @@ def test_weasyprint_takes_its_user_agent_sheet_from_us(monkeypatch):
     assert asked
 
 
-def test_the_pdf_is_byte_for_byte_what_weasyprints_own_sheet_gives(tmp_path):
+def test_the_pdf_is_byte_for_byte_what_weasyprints_own_sheet_gives():
     html = _document(rows=40)
     content = pdf.pdf_from_html(html)
     assert content == _weasyprint_default(html)
-    path = tmp_path / "pack.pdf"
-    path.write_bytes(content)
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    text = pdf_text(content)
     assert "1. Overview" in text and "2. Indicators" in text  # list markers still drawn
     assert "IND-39 Indicator 39" in " ".join(text.split())
 
@@ -130,15 +129,7 @@ def test_the_garbage_collector_is_left_as_it_was(enabled):
         (gc.enable if was else gc.disable)()
 
 
-def _pdf_text(content: bytes, tmp_path) -> str:
-    path = tmp_path / "document.pdf"
-    path.write_bytes(content)
-    return subprocess.run(
-        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
-    ).stdout
-
-
-def test_the_documents_own_urls_are_answered_by_its_resources(tmp_path):
+def test_the_documents_own_urls_are_answered_by_its_resources():
     asked = []
 
     def resources(url: str) -> tuple[bytes, str]:
@@ -150,7 +141,7 @@ def test_the_documents_own_urls_are_answered_by_its_resources(tmp_path):
     html = _document(rows=2).replace(
         "<ol><li>Overview</li>", '<img src="chart-image:1" alt="A chart"><ol><li>Overview</li>'
     )
-    text = _pdf_text(pdf.pdf_from_html(html, resources), tmp_path)
+    text = pdf_text(pdf.pdf_from_html(html, resources))
     assert "chart-image:1" in asked
     assert "Drawn on demand" in text and "Chart" in text
 
@@ -163,9 +154,7 @@ def test_a_report_never_reaches_a_file_or_the_network(tmp_path):
         f'<h1>Pack</h1><img src="file://{secret}" alt="File">'
         '<img src="http://127.0.0.1:9/chart.svg" alt="Network">',
     )
-    text = _pdf_text(
-        pdf.pdf_from_html(html, lambda url: (_ for _ in ()).throw(KeyError(url))), tmp_path
-    )
+    text = pdf_text(pdf.pdf_from_html(html, lambda url: (_ for _ in ()).throw(KeyError(url))))
     assert "Secret" not in text
     assert "File" in text and "Network" in text  # in words instead, as WeasyPrint does
-    assert "Secret" in _pdf_text(_weasyprint_default(html), tmp_path)  # what it would fetch
+    assert "Secret" in pdf_text(_weasyprint_default(html))  # what it would fetch

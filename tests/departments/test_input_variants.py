@@ -10,7 +10,6 @@ Time is frozen on 29 November 2026: October 2026 (2026-27-P07) has ended.
 
 import io
 import re
-import subprocess
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -34,6 +33,7 @@ from tests.factories import (
     SlaFactory,
     TargetFactory,
 )
+from tests.pdf_text import pdf_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
@@ -254,7 +254,7 @@ def test_unbroken_text_gets_break_opportunities_and_loses_nothing():
 
 
 def test_a_pdf_export_wraps_an_unbroken_commentary_and_keeps_the_other_rows_whole(
-    pat, sam, partnership, tmp_path
+    pat, sam, partnership
 ):
     from reporting.reports.exports.parameters import ReportParameters
     from reporting.reports.exports.partnership import SlaResultsExporter
@@ -271,9 +271,7 @@ def test_a_pdf_export_wraps_an_unbroken_commentary_and_keeps_the_other_rows_whol
     content = render_pdf(
         SlaResultsExporter(user=sam, parameters=ReportParameters(month=Period.parse(P07)))
     )[2]
-    path = tmp_path / "sla.pdf"
-    path.write_bytes(content)
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    text = pdf_text(content)
 
     assert re.findall(r"Z\d{4}", text) == [f"Z{n:04d}" for n in range(600)]
     assert re.findall(r"word\d{3}", text) == [f"word{n:03d}" for n in range(300)]

@@ -2,7 +2,6 @@
 figures are published: the statement in the PDF and the figures in the workbook."""
 
 import io
-import subprocess
 from decimal import Decimal
 
 import pytest
@@ -14,6 +13,7 @@ from departments.periods import Period
 from reporting.reports.exports.parameters import ReportParameters
 from reporting.reports.packs.annual import BestValueAnnualReport
 from tests.factories import IndicatorFactory
+from tests.pdf_text import pdf_words
 
 pytestmark = pytest.mark.django_db
 
@@ -45,16 +45,12 @@ def published(council, housing):
     return indicator
 
 
-def test_the_annual_report_says_how_the_council_compares(published, audrey, tmp_path):
+def test_the_annual_report_says_how_the_council_compares(published, audrey):
     report = BestValueAnnualReport(user=audrey, parameters=ReportParameters(year=2024))
     with time_machine.travel("2025-11-28 12:00", tick=False):
         pdf = report.build("pdf")[2]
         workbook = load_workbook(io.BytesIO(report.build("xlsx")[2]))
-    path = tmp_path / "annual.pdf"
-    path.write_bytes(pdf)
-    text = " ".join(
-        subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split()
-    )
+    text = pdf_words(pdf)
     assert "Compared with other councils" in text
     assert (
         "Borsetshire County Council (60.0) is broadly similar to the median of Neighbours "
@@ -67,7 +63,7 @@ def test_the_annual_report_says_how_the_council_compares(published, audrey, tmp_
     )  # fmt: skip
 
 
-def test_a_year_not_yet_published_is_said(published, audrey, tmp_path):
+def test_a_year_not_yet_published_is_said(published, audrey):
     report = BestValueAnnualReport(user=audrey, parameters=ReportParameters(year=2025))
     with time_machine.travel("2026-11-28 12:00", tick=False):
         workbook = load_workbook(io.BytesIO(report.build("xlsx")[2]))
@@ -76,18 +72,14 @@ def test_a_year_not_yet_published_is_said(published, audrey, tmp_path):
     assert rows[1][-1] == "No figures published for the year yet."
 
 
-def test_the_monthly_pack_gives_the_latest_published_comparison(published, sam, tmp_path):
+def test_the_monthly_pack_gives_the_latest_published_comparison(published, sam):
     from reporting.reports.packs.monthly_files import MonthlyPackReport
     from tests.reporting.report_data import MONTH
 
     pack = MonthlyPackReport(user=sam, parameters=ReportParameters(month=MONTH))
     with time_machine.travel("2025-11-28 12:00", tick=False):
         pdf = pack.build("pdf")[2]
-    path = tmp_path / "pack.pdf"
-    path.write_bytes(pdf)
-    text = " ".join(
-        subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split()
-    )
+    text = pdf_words(pdf)
     chapter = text.split("Compared with other councils")[-1]
     assert (
         "BV-82 2024/25 2 of 4 Second quartile Borsetshire County Council (60.0) is broadly"

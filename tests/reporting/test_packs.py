@@ -2,7 +2,6 @@
 openpyxl: their figures are the metric functions', cut to the reader's scope."""
 
 import io
-import subprocess
 from decimal import Decimal
 
 import pytest
@@ -21,6 +20,7 @@ from reporting.reports.exports.parameters import ReportParameters
 from reporting.reports.packs.annual import BestValueAnnualReport
 from reporting.reports.packs.chart_images import DRAWING_FAILED, NO_RENDERER
 from reporting.reports.packs.monthly_files import MonthlyPackReport
+from tests.pdf_text import pdf_pages
 from tests.reporting.report_data import MONTH, NOW, build_evidence
 
 pytestmark = pytest.mark.django_db
@@ -42,24 +42,15 @@ def no_chart_images(settings):
     settings.REPORT_CHART_IMAGES = False
 
 
-def pdf_pages(content: bytes, tmp_path) -> list[str]:
-    path = tmp_path / "report.pdf"
-    path.write_bytes(content)
-    text = subprocess.run(
-        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    return [" ".join(page.split()) for page in text.split("\f") if page.strip()]
-
-
 def monthly(user, **narrowing) -> MonthlyPackReport:
     return MonthlyPackReport(user=user, parameters=ReportParameters(month=MONTH, **narrowing))
 
 
 def test_the_monthly_pack_pdf_has_every_section_and_the_dashboard_figures(
-    evidence, audrey, partnership, tmp_path, no_chart_images
+    evidence, audrey, partnership, no_chart_images
 ):
     filename, content_type, content = monthly(audrey).build("pdf")
-    pages = pdf_pages(content, tmp_path)
+    pages = pdf_pages(content)
     text = " ".join(pages)
     assert (filename, content_type) == ("monthly_pack-2025-26-P06.pdf", "application/pdf")
     # The period, the generation time and the page number on every page.
@@ -93,9 +84,9 @@ def test_the_monthly_pack_pdf_has_every_section_and_the_dashboard_figures(
 
 
 @pytest.mark.slow
-def test_the_monthly_pack_draws_the_pages_charts_with_kaleido(evidence, audrey, tmp_path):
+def test_the_monthly_pack_draws_the_pages_charts_with_kaleido(evidence, audrey):
     _, _, content = monthly(audrey).build("pdf")
-    text = " ".join(pdf_pages(content, tmp_path))
+    text = " ".join(pdf_pages(content))
     assert NO_RENDERER.split(" (")[0] not in text
     assert "Contract health over the last 24 months" in text
 
@@ -129,7 +120,7 @@ def test_the_monthly_pack_workbook_holds_each_section(evidence, audrey, no_chart
 
 
 def test_the_monthly_pack_puts_the_forecast_beside_the_status_and_flags_it(
-    evidence, audrey, tmp_path, no_chart_images
+    evidence, audrey, no_chart_images
 ):
     # HOU-02 is red (70 against 90 − 5) and its officer forecast the year on track; set
     # on the locked return directly, as the services keep a locked return as it is.
@@ -138,7 +129,7 @@ def test_the_monthly_pack_puts_the_forecast_beside_the_status_and_flags_it(
         forecast_confidence="on_track",
         forecast_note="Caseworkers start in October.",
     )
-    text = " ".join(pdf_pages(monthly(audrey).build("pdf")[2], tmp_path))
+    text = " ".join(pdf_pages(monthly(audrey).build("pdf")[2]))
     # pdftotext reads a wrapped cell's words out of order, so the PDF is checked for the
     # forecast and its flag, and the workbook below for each column's value.
     assert "90.5" in text.split("Departments' indicators")[-1].split("Commentary:")[0]
@@ -165,11 +156,9 @@ def test_the_monthly_pack_workbook_is_the_same_when_built_again(evidence, audrey
     assert first == second
 
 
-def test_a_head_of_services_pack_covers_their_department(
-    evidence, harriet, tmp_path, no_chart_images
-):
+def test_a_head_of_services_pack_covers_their_department(evidence, harriet, no_chart_images):
     _, _, content = monthly(harriet).build("pdf")
-    text = " ".join(pdf_pages(content, tmp_path))
+    text = " ".join(pdf_pages(content))
     assert "HOU-01" in text and "FIN-01" not in text and "FIN-02" not in text
     assert "Council overview" not in text
     assert "Contract health and service credits" not in text  # the contract is not theirs
@@ -179,11 +168,9 @@ def test_a_head_of_services_pack_covers_their_department(
     assert departments == {"Housing"}
 
 
-def test_the_partners_pack_has_their_contract_and_no_returns(
-    evidence, pat, tmp_path, no_chart_images
-):
+def test_the_partners_pack_has_their_contract_and_no_returns(evidence, pat, no_chart_images):
     _, _, content = monthly(pat).build("pdf")
-    text = " ".join(pdf_pages(content, tmp_path))
+    text = " ".join(pdf_pages(content))
     assert "Contract health and service credits" in text
     assert "HOU-01" not in text and "Departments' indicators" not in text
     assert "Coordination" not in text.split("Contents")[1].split("Early warnings")[0]
@@ -191,9 +178,7 @@ def test_the_partners_pack_has_their_contract_and_no_returns(
     assert "Indicators" not in workbook.sheetnames
 
 
-def test_the_annual_report_groups_statutory_indicators_by_dimension(
-    evidence, audrey, housing, tmp_path
-):
+def test_the_annual_report_groups_statutory_indicators_by_dimension(evidence, audrey, housing):
     from tests.factories import IndicatorFactory, KpiReturnFactory, TargetFactory
 
     annual = IndicatorFactory(
@@ -206,7 +191,7 @@ def test_the_annual_report_groups_statutory_indicators_by_dimension(
     with time_machine.travel("2025-11-28 12:00", tick=False):
         _, _, content = report.build("pdf")
         workbook_bytes = report.build("xlsx")[2]
-    text = " ".join(pdf_pages(content, tmp_path))
+    text = " ".join(pdf_pages(content))
     assert "Best Value annual report" in text and "Financial year 2024/25" in text
     economy = text.split("Economy")[1].split("Efficiency")[0]
     assert "BV-66" in economy and "78.0" in economy and "Improved" in economy
@@ -240,12 +225,12 @@ def test_the_annual_report_groups_statutory_indicators_by_dimension(
     ],
 )
 def test_the_annual_reports_mean_contract_health_says_its_status(
-    evidence, audrey, tmp_path, no_chart_images, when, year, shown
+    evidence, audrey, no_chart_images, when, year, shown
 ):
     report = BestValueAnnualReport(user=audrey, parameters=ReportParameters(year=year))
     with time_machine.travel(when, tick=False):
         _, _, content = report.build("pdf")
-    text = " ".join(pdf_pages(content, tmp_path))
+    text = " ".join(pdf_pages(content))
     assert f"Mean contract health over the year: {shown}." in text
 
 
@@ -262,7 +247,7 @@ def test_a_mean_over_months_is_provisional_if_any_month_counted_is():
 
 @pytest.mark.slow
 def test_a_chart_is_drawn_again_once_and_one_that_still_fails_says_so(
-    evidence, audrey, tmp_path, monkeypatch
+    evidence, audrey, monkeypatch
 ):
     """The charts are drawn one after another on their own thread while the PDF is laid
     out: the RAG chart fails once (as kaleido's first figure now and then does) and is
@@ -281,7 +266,7 @@ def test_a_chart_is_drawn_again_once_and_one_that_still_fails_says_so(
 
     monkeypatch.setattr(kaleido, "calc_fig_sync", flaky)
     _, _, content = monthly(audrey).build("pdf")
-    text = " ".join(pdf_pages(content, tmp_path))
+    text = " ".join(pdf_pages(content))
     assert calls == [1, 2, 3, 4, 5, 6]  # RAG twice, contract twice, combined ×2
     assert text.count(DRAWING_FAILED[0]) == 1
     assert "no Chromium browser" not in text  # the renderer was there
@@ -289,7 +274,7 @@ def test_a_chart_is_drawn_again_once_and_one_that_still_fails_says_so(
 
 
 def test_without_a_chart_renderer_the_pack_says_so_instead_of_failing(
-    evidence, audrey, tmp_path, monkeypatch
+    evidence, audrey, monkeypatch
 ):
     import kaleido
 
@@ -298,13 +283,13 @@ def test_without_a_chart_renderer_the_pack_says_so_instead_of_failing(
 
     monkeypatch.setattr(kaleido, "start_sync_server", no_browser)
     _, _, content = monthly(audrey).build("pdf")
-    text = " ".join(pdf_pages(content, tmp_path))
+    text = " ".join(pdf_pages(content))
     assert text.count("could not be drawn on this server") == 4  # RAG, contract, combined ×2
     assert "Data behind “Contract health over the last 24 months”" in text
 
 
 def test_the_chart_renderer_starts_before_the_packs_figures_are_gathered(
-    evidence, audrey, tmp_path, monkeypatch
+    evidence, audrey, monkeypatch
 ):
     """Its browser starts in the background (about two seconds), meanwhile the figures
     are read from the database, rather than one after the other."""
@@ -327,10 +312,10 @@ def test_the_chart_renderer_starts_before_the_packs_figures_are_gathered(
     )
     _, _, content = monthly(audrey).build("pdf")
     assert order == ["chart renderer", "figures"]
-    assert "Monthly performance pack" in " ".join(pdf_pages(content, tmp_path))
+    assert "Monthly performance pack" in " ".join(pdf_pages(content))
 
 
-def test_a_commentary_row_stays_on_the_page_of_its_indicator(tmp_path):
+def test_a_commentary_row_stays_on_the_page_of_its_indicator():
     """The print sheet keeps a row marked ``follows`` (the pack's commentary and forecast
     rows) with the row before it: no page of a long table starts with a commentary."""
     from django.template import engines
@@ -352,7 +337,7 @@ def test_a_commentary_row_stays_on_the_page_of_its_indicator(tmp_path):
         "{% block body %}<table><tbody>" + rows + "</tbody></table>{% endblock %}"
     )
     html = template.render({"title": "Pack", "described": "October 2025"})
-    pages = pdf_pages(pdf_from_html(html), tmp_path)
+    pages = pdf_pages(pdf_from_html(html))
     assert len(pages) >= 3
     starts = [page.split("October 2025", 1)[-1].split()[0] for page in pages]
     assert not [start for start in starts if start == "Commentary"], starts
@@ -372,11 +357,11 @@ def test_the_packs_commentary_rows_follow_their_indicator(
 
 
 def test_the_annual_reports_improvement_actions_give_their_month_in_words(
-    evidence, audrey, tmp_path, no_chart_images
+    evidence, audrey, no_chart_images
 ):
     report = BestValueAnnualReport(user=audrey, parameters=ReportParameters(year=2025))
     with time_machine.travel("2025-11-28 12:00", tick=False):
         _, _, content = report.build("pdf")
-    actions = " ".join(pdf_pages(content, tmp_path)).split("Improvement actions")[-1]
+    actions = " ".join(pdf_pages(content)).split("Improvement actions")[-1]
     assert "HOU-02 Sep 2025" in actions
     assert "2025-26-P06" not in actions

@@ -10,7 +10,6 @@ limit of every other note.
 import csv
 import io
 import re
-import subprocess
 
 import pytest
 import time_machine
@@ -24,6 +23,7 @@ from reporting.reports.exports.audit import AuditTrailExporter
 from reporting.reports.exports.parameters import ReportParameters
 from reporting.reports.exports.returns import ReturnsExporter
 from reporting.reports.renderers import render_csv, render_pdf, render_xlsx
+from tests.pdf_text import pdf_text
 from tests.reporting.report_data import INJECTION, MONTH, NOW, build_evidence
 
 pytestmark = pytest.mark.django_db
@@ -147,7 +147,7 @@ def test_the_returns_export_cuts_a_huge_formula_commentary_inert_and_marked(evid
     assert from_xlsx["Improvement action"] == "Bell\ufffd rung"
 
 
-def test_a_pdf_table_holds_the_longest_commentary_whole(evidence, audrey, tmp_path):
+def test_a_pdf_table_holds_the_longest_commentary_whole(evidence, audrey):
     words = [f"zq{n:04d}" for n in range(1_428)]
     commentary = " ".join(words) + " QQQQ"
     KpiReturn.objects.filter(indicator__code="HOU-02", period=MONTH.key).update(
@@ -159,9 +159,7 @@ def test_a_pdf_table_holds_the_longest_commentary_whole(evidence, audrey, tmp_pa
             ReturnsExporter(user=audrey, parameters=ReportParameters(month=MONTH))
         )[2]
 
-    path = tmp_path / "returns.pdf"
-    path.write_bytes(content)
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    text = pdf_text(content)
     assert len(commentary) == TEXT_LIMIT
     assert re.findall(r"zq\d{4}", text) == words
     assert text.count("QQQQ") == 1
