@@ -56,16 +56,13 @@ ROW_FIELDS = (
     "indicator",
     "department",
     "period",
-    "value",
-    "numerator",
-    "denominator",
+    *COUNTED_FIELDS,
     "commentary",
     "improvement_action",
     "forecast_value",
     "forecast_confidence",
     "forecast_note",
     "financial_year",  # which year's annual target rates the forecast
-    "state",
     "version",
     "submitted_at",
 )
