@@ -1175,6 +1175,46 @@ def test_a_councils_returns_are_shown_a_page_at_a_time_with_the_filters_kept(
     assert _queries(client, "/returns/?page=1") == _queries(client, "/returns/?page=3")
 
 
+HUGE = "12345678901234567890123"  # case 11's kind: 23 digits, past any database integer
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("department", "Select a valid choice"),
+        ("indicator", "Select a valid choice"),
+        ("financial_year", "Ensure this value is less than or equal to"),
+    ],
+)
+def test_a_23_digit_filter_is_refused_naming_its_field(client, alice, sam, housing, field, message):
+    """A query string's id or year too large for the database is the filter's error,
+    named, with the month's returns still listed: never a server error (it reached the
+    database as an integer out of range on PostgreSQL before a field bounded it)."""
+    _housing_returns(housing, alice, 3)
+    client.force_login(sam)
+    response = client.get("/returns/", {field: HUGE})
+    assert response.status_code == 200
+    html = response.content.decode()
+    [(target, text)] = _error_summary(html)
+    assert target == f"id_{field}" and text.startswith(message)
+    assert _codes(html) == ["LPI-HOU-00", "LPI-HOU-01", "LPI-HOU-02"]
+
+
+@pytest.mark.parametrize("page", [HUGE, "-1", "0", "1e3", "two"])
+def test_a_page_number_out_of_range_or_not_one_shows_a_page_of_returns(
+    client, alice, sam, housing, monkeypatch, page
+):
+    """Past the last page: the last page; not a whole number: the first, as Django's
+    paginator's ``get_page`` answers, whatever the number of returns."""
+    monkeypatch.setattr("departments.returns.views.RETURNS_PER_PAGE", 2)
+    _housing_returns(housing, alice, 3)
+    client.force_login(sam)
+    html = client.get("/returns/", {"page": page}).content.decode()
+    shown = "Returns 3 to 3 of 3." if page in (HUGE, "-1", "0") else "Returns 1 to 2 of 3."
+    assert shown in html
+    assert len(_codes(html)) == (1 if page in (HUGE, "-1", "0") else 2)
+
+
 def test_the_home_opens_a_submitted_return_where_it_is_approved(client, alice, harriet, indicator):
     """The head's home lists the department's returns due: a submitted one opens on its
     own page, with the Approve button, not on a form that says it cannot be changed."""
