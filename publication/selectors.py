@@ -6,7 +6,7 @@ period, for its department or for the whole council, still stands and was given 
 the return was approved: the SMT saw the figure it published. Reopening a period (or a
 return) makes its figures private again at once; a return approved after the period's
 sign-off (left open at sign-off, or reopened and approved again) locks, but stays
-private until the SMT signs its period off again. ``public_portal`` builds every figure the
+private until the SMT signs its period off again. ``build_portal`` builds every figure the
 portal, the open-data files and the public API show from those returns alone, and every
 one of them reads it; it is cached (``publication.cache``).
 
@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -62,28 +62,79 @@ DIRECTION_SYMBOLS = {
 }
 
 
-def public_returns() -> QuerySet:
-    """The returns residents may see: the one rule every public page, file and endpoint
-    goes through (see the module's docstring). Each is annotated ``public_since``: when
-    the standing sign-off that published it was given."""
-    covering = (
+class PublicReturn(NamedTuple):
+    """A return residents may see, with what its public figure reads of it (the counted
+    fields ``departments.rating.counted_value`` reads, and the commentary) and
+    ``public_since``: when the standing sign-off that published it was given."""
+
+    indicator_id: int
+    department_id: int
+    period: str
+    state: str
+    value: Decimal | None
+    numerator: Decimal | None
+    denominator: Decimal | None
+    commentary: str
+    public_since: datetime
+
+
+# What a public figure reads of its return, in ``PublicReturn``'s order.
+RETURN_FIELDS = ("indicator_id", "department_id", "period", *COUNTED_FIELDS, "commentary")
+
+
+def public_returns() -> list[PublicReturn]:
+    """The returns residents may see, oldest period first: the one rule every public
+    page, file and endpoint goes through (see the module's docstring). Two queries
+    whatever the number of returns: the standing sign-offs, then the locked returns of
+    published indicators in the periods they cover.
+
+    The sign-offs are few (one per period and department at most, and one per period for
+    the whole council), so each return's covering sign-off is found here in Python rather
+    than by a subquery per return, which PostgreSQL ran twice (once to filter, once to
+    read) over every sign-off for each of some 1,200 returns."""
+    standing: dict[str, list[tuple[int | None, datetime]]] = defaultdict(list)
+    for period, department_id, signed_off_at in (
         PeriodSignOff.objects.active()
-        .filter(
-            Q(department__isnull=True) | Q(department=OuterRef("department")),
-            period=OuterRef("period"),
-            signed_off_at__gte=OuterRef("approved_on"),
-        )
-        .order_by("signed_off_at")
-    )
+        .order_by("signed_off_at", "pk")
+        .values_list("period", "department_id", "signed_off_at")
+    ):
+        standing[period].append((department_id, signed_off_at))
+    if not standing:
+        return []
     published = PublishedIndicator.objects.published().values("indicator_id")
-    return (
-        KpiReturn.objects.filter(state=ReturnState.LOCKED, indicator__in=published)
+    candidates = (
+        KpiReturn.objects.filter(
+            state=ReturnState.LOCKED, indicator__in=published, period__in=list(standing)
+        )
         # A return locked without an approval time (stored before approvals were
-        # timed) counts from when it was locked. (An alias: compared, never read.)
-        .alias(approved_on=Coalesce("approved_at", "locked_at"))
-        .annotate(public_since=Subquery(covering.values("signed_off_at")[:1]))
-        .filter(public_since__isnull=False)
+        # timed) counts from when it was locked.
+        .annotate(approved_on=Coalesce("approved_at", "locked_at"))
+        .order_by("period_start", "pk")
+        .values_list(*RETURN_FIELDS, "approved_on")
     )
+    public = []
+    for *fields, approved_on in candidates:
+        since = _covering_sign_off(standing[fields[2]], fields[1], approved_on)
+        if since is not None:
+            public.append(PublicReturn(*fields, since))
+    return public
+
+
+def _covering_sign_off(
+    sign_offs: list[tuple[int | None, datetime]], department_id: int, approved_on: datetime | None
+) -> datetime | None:
+    """When the earliest standing sign-off of a return's period that covers it was given:
+    one for its department or for the whole council, given at or after the return was
+    approved (so the SMT saw the figure it published); None when none does, or when the
+    return has neither an approval nor a locking time (nothing shows the SMT saw it).
+    ``sign_offs``: the period's standing sign-offs, (department id or None, time), in
+    the order they were given."""
+    if approved_on is None:
+        return None
+    for covered, signed_off_at in sign_offs:
+        if (covered is None or covered == department_id) and signed_off_at >= approved_on:
+            return signed_off_at
+    return None
 
 
 @dataclass(frozen=True)
@@ -184,13 +235,15 @@ class Portal:
 
 
 def build_portal() -> Portal:
-    """The portal from the database: three queries whatever the number of indicators (the
-    public returns, the publications with their indicators and departments, the targets).
-    Call ``publication.cache.cached_portal`` instead, which every reader does.
+    """The portal from the database: four queries whatever the number of indicators (the
+    standing sign-offs and the public returns, ``public_returns``; the publications with
+    their indicators and departments; the targets). Call
+    ``publication.cache.cached_portal`` instead, which every reader does.
 
-    Thousands of returns make the portal, so each is read with only the columns its
-    figure needs; each indicator, its department and each period key are read once."""
-    returns = list(public_returns().only(*RETURN_FIELDS).order_by("period_start"))
+    Thousands of returns make the portal, so each is read as a plain row of only the
+    columns its figure needs, not a model instance; each indicator, its department and
+    each period key are read once."""
+    returns = public_returns()
     publications = {
         p.indicator_id: p
         for p in PublishedIndicator.objects.published()
@@ -202,7 +255,7 @@ def build_portal() -> Portal:
         for t in Target.objects.filter(indicator_id__in=publications)
     }
     periods: dict[str, Period] = {}
-    by_indicator: dict[int, list[tuple[Period, KpiReturn]]] = defaultdict(list)
+    by_indicator: dict[int, list[tuple[Period, PublicReturn]]] = defaultdict(list)
     for kpi_return in returns:
         if (period := periods.get(kpi_return.period)) is None:
             period = periods[kpi_return.period] = Period.parse(kpi_return.period)
@@ -221,12 +274,8 @@ def build_portal() -> Portal:
     return Portal(indicators)
 
 
-# What a public figure reads of its return (``counted_value`` reads the state and figures).
-RETURN_FIELDS = ("indicator_id", "period", *COUNTED_FIELDS, "commentary")
-
-
 def _figures(
-    indicator, own: list[tuple[Period, KpiReturn]], targets: dict, days: dict
+    indicator, own: list[tuple[Period, PublicReturn]], targets: dict, days: dict
 ) -> list[PublicFigure]:
     """The public figures of one indicator's returns (each with its period), in order;
     ``days``: each sign-off time's day in London."""

@@ -123,10 +123,11 @@ def test_the_portal_costs_the_same_queries_however_many_indicators(published, cl
     assert after == before
     # Served from the cache: only the generation's one read (and the session-free page).
     assert _queries(client, "/public/") <= 2
-    # The build: the public returns, the publications with their indicators, the targets.
+    # The build: the standing sign-offs, the public returns, the publications with their
+    # indicators, the targets.
     with CaptureQueriesContext(connection) as captured:
         portal = build_portal()
-    assert len(captured) == 3
+    assert len(captured) == 4
     assert [i.code for i in portal.indicators] == ["H1"]  # the others are not signed off
 
 
