@@ -3,6 +3,7 @@ has signed off, of published indicators, reach the portal; reopening takes them 
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -106,6 +107,26 @@ def test_a_sign_off_for_the_department_alone_publishes_and_its_reopening_withdra
     assert dict(_shown(client))["2025-26-P04"] == "88.5"
     reopen_period(period_key="2025-26-P04", actor=sam, reason="Recount", department=housing)
     assert "2025-26-P04" not in dict(_shown(client))
+
+
+def test_another_departments_sign_off_publishes_nothing_and_the_first_covering_one_dates_it(
+    published, client, sam, harriet, alice, housing, finance
+):
+    import time_machine
+
+    from tests.publication.conftest import LONDON
+
+    approve_new_return(published.h1, "2025-26-P04", "88.5", harriet, submitted_by=alice)
+    for day, department in ((29, finance), (30, housing), (1, None)):
+        month = 11 if day > 1 else 12
+        with time_machine.travel(datetime(2025, month, day, 9, tzinfo=LONDON), tick=False):
+            sign_off_period(period_key="2025-26-P04", actor=sam, department=department)
+            if department == finance:
+                assert "2025-26-P04" not in dict(_shown(client))  # it covers finance only
+    body = client.get("/api/v1/public/indicators/H1/").json()
+    shown = {f["period"]: (f["value"], f["signed_off_on"]) for f in body["figures"]}
+    # Dated by housing's sign-off: neither finance's, earlier, nor the council's, later.
+    assert shown["2025-26-P04"] == ("88.5", "2025-11-30")
 
 
 def test_a_return_approved_after_its_periods_sign_off_stays_private_until_signed_off_again(
