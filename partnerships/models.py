@@ -568,3 +568,4 @@ from partnerships.contracts.models import (  # noqa: E402, F401
     PerformanceNotice,
     RectificationPlan,
 )
+from partnerships.sla_results.models import SlaServiceMonth  # noqa: E402, F401

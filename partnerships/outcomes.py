@@ -13,12 +13,15 @@ credit computed in SQL would differ from PostgreSQL's.
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
 from django.db.models import Case, CharField, DecimalField, F, Q, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
+from departments import periods
 from departments.models import Polarity
 from departments.numbers import round_money
 
@@ -129,3 +132,14 @@ def credit_cap(*, monthly_charge: Decimal, cap_percent: Decimal) -> Decimal:
     """A service's most credits in one month: its cap percentage of its monthly charge,
     rounded half-up to the penny (GBP, two decimal places)."""
     return round_money(monthly_charge * cap_percent / 100)
+
+
+def sla_results_deadline(month: periods.Period) -> date:
+    """The day a month's SLA results are due: 10 working days after it ends (DESIGN.md 3)."""
+    return month.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)
+
+
+def deadline_cutoff(period: periods.Period) -> datetime:
+    """Results entered before midnight (London) at the end of the deadline day are on time."""
+    deadline = sla_results_deadline(period)
+    return timezone.make_aware(datetime.combine(deadline + timedelta(days=1), time.min))

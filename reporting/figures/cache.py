@@ -105,6 +105,9 @@ FIGURE_INPUTS = (
     "partnerships.Service",
     "partnerships.Sla",
     "partnerships.SlaResult",
+    # Written with the results, SLAs and services, by raw deletes and bulk inserts:
+    # ``recount_service_months`` calls ``figures_changed`` itself.
+    "partnerships.SlaServiceMonth",
     "partnerships.Milestone",
     "partnerships.Escalation",
     "partnerships.Risk",

@@ -11,23 +11,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 
 from django.db.models import (
-    Case,
     Count,
-    DateTimeField,
     F,
-    Q,
-    Value,
-    When,
 )
 from django.utils import timezone
 
-from departments import periods
 from departments.periods import Period
 from departments.rating import Rag
 from partnerships.models import (
@@ -37,15 +31,12 @@ from partnerships.models import (
     Partnership,
     Risk,
     Service,
-    SlaResult,
+    SlaServiceMonth,
 )
 from partnerships.outcomes import (
     NO_CREDIT,
-    Outcome,
     credit_cap,
-    outcome_expression,
-    serious_failure_credit,
-    value_in_force,
+    sla_results_deadline,
 )
 from partnerships.records.selectors import is_open_at_end_of
 from reporting.metrics.scores import (
@@ -64,19 +55,6 @@ from reporting.metrics.status import (
     plural,
     unfinished,
 )
-
-COUNTS = ("entered", "met", "minor", "serious", "on_time")
-
-
-def sla_results_deadline(month: Period) -> date:
-    """The day a month's SLA results are due: 10 working days after it ends (DESIGN.md 3)."""
-    return month.deadline(periods.SLA_RESULT_DEADLINE_WORKING_DAYS)
-
-
-def deadline_cutoff(period: Period) -> datetime:
-    """Results entered before midnight (London) at the end of the deadline day are on time."""
-    deadline = sla_results_deadline(period)
-    return timezone.make_aware(datetime.combine(deadline + timedelta(days=1), time.min))
 
 
 def before_rating(
@@ -184,12 +162,13 @@ ServiceMonths = dict[tuple[int, str], ServiceMonth]
 def service_months(*, partnership_ids, months: list[Period]) -> ServiceMonths:
     """Every service of the partnerships in every month, keyed (service id, period key).
 
-    Two queries whatever the number of SLAs and months: the services with their SLA
-    counts, then the results counted by service, month and SLA credit percentage. SQL
-    only counts; the credits are the counts of serious failures times
-    ``serious_failure_credit`` of each credit percentage, worked out here in ``Decimal``,
-    so each SLA's credit is rounded to the penny before the service's month adds them up
-    and SQLite gives the same pence as PostgreSQL (DESIGN.md section 3, "SLA").
+    Two queries whatever the number of SLAs, results and months: the services with their
+    SLA counts, then their monthly summaries (``SlaServiceMonth``, one row per service and
+    month with a result, kept equal to the results by
+    ``partnerships.sla_results.summaries``, whose ``count_service_months`` is the one
+    computation from the results: outcomes counted in SQL, each SLA's credit rounded to
+    the penny in ``Decimal`` before the month adds them up, so SQLite gives the same pence
+    as PostgreSQL; DESIGN.md section 3, "SLA").
     """
     # Ordered explicitly: a model's default ordering is dropped from a grouped query, and
     # the database's own order of the groups differs from one query plan to the next.
@@ -198,53 +177,31 @@ def service_months(*, partnership_ids, months: list[Period]) -> ServiceMonths:
         .annotate(sla_count=Count("slas"))
         .order_by("name", "pk")
     )
-    charge_of = {service.pk: service.monthly_charge for service in services}
-    keys = [m.key for m in months]
-    cutoff = Case(
-        *[When(period=m.key, then=Value(deadline_cutoff(m))) for m in months],
-        output_field=DateTimeField(),
-    )
-    grouped = (
-        (
-            SlaResult.objects.filter(sla__service__in=services, period__in=keys)
-            .annotate(in_force=value_in_force(), outcome=outcome_expression(), cutoff=cutoff)
-            .values("sla__service", "period", "sla__credit_percent")
-            .annotate(
-                entered=Count("pk"),
-                met=Count("pk", filter=Q(outcome=Outcome.MET)),
-                minor=Count("pk", filter=Q(outcome=Outcome.MINOR)),
-                serious=Count("pk", filter=Q(outcome=Outcome.SERIOUS)),
-                on_time=Count("pk", filter=Q(entered_at__lt=F("cutoff"))),
+    found = (
+        {
+            (row.service_id, row.period): row
+            for row in SlaServiceMonth.objects.filter(
+                service__in=[s.pk for s in services], period__in=[m.key for m in months]
             )
-        )
+        }
         if services and months
-        else []
+        else {}
     )
-    found: dict[tuple[int, str], dict] = {}
-    for row in grouped:
-        key = (row["sla__service"], row["period"])
-        tally = found.setdefault(key, dict.fromkeys(COUNTS, 0) | {"credits": NO_CREDIT})
-        for name in COUNTS:
-            tally[name] += row[name]
-        # Every serious failure of an SLA with this percentage earns the same rounded credit.
-        tally["credits"] += row["serious"] * serious_failure_credit(
-            credit_percent=row["sla__credit_percent"], monthly_charge=charge_of[key[0]]
-        )
     result = {}
     for service in services:
         for month in months:
-            row = found.get((service.pk, month.key), {})
+            row = found.get((service.pk, month.key))
             result[(service.pk, month.key)] = ServiceMonth(
                 service_id=service.pk,
                 partnership_id=service.partnership_id,
                 period=month,
                 expected=service.sla_count,
-                entered=row.get("entered", 0),
-                met=row.get("met", 0),
-                minor=row.get("minor", 0),
-                serious=row.get("serious", 0),
-                on_time=row.get("on_time", 0),
-                credits_uncapped=row.get("credits", NO_CREDIT),
+                entered=0 if row is None else row.entered,
+                met=0 if row is None else row.met,
+                minor=0 if row is None else row.minor,
+                serious=0 if row is None else row.serious,
+                on_time=0 if row is None else row.on_time,
+                credits_uncapped=NO_CREDIT if row is None else row.credits_uncapped,
                 monthly_charge=service.monthly_charge,
                 cap_percent=service.credit_cap_percent,
             )

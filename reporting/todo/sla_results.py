@@ -13,7 +13,7 @@ from core.words import plural
 from departments import periods
 from departments.periods import date_in_words, key_in_words
 from partnerships.models import Partnership, Sla, SlaResult, Verification
-from reporting.metrics.health import sla_results_deadline
+from partnerships.outcomes import sla_results_deadline
 from reporting.todo.lists import SHOWN, ToDoItem, ToDoList
 
 

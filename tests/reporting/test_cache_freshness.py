@@ -38,6 +38,7 @@ from departments.returns.services import (
 )
 from departments.returns.sign_off import reopen_period, sign_off_period
 from partnerships.sla_results.services import enter_sla_result
+from partnerships.sla_results.summaries import recount_service_months
 from reporting.figures import cache as figure_cache
 from reporting.figures.cache import FIGURE_INPUTS, NOT_FIGURE_INPUTS, figure_cache_key
 from reporting.metrics.coordination import coordination_by_department, council_coordination
@@ -811,6 +812,7 @@ WRITES = {
     "partnerships.Service": lambda w: w.cms.save(),
     "partnerships.Sla": lambda w: w.cms_sla.save(),
     "partnerships.SlaResult": lambda w: w.cms_sla.results.first().delete(),
+    "partnerships.SlaServiceMonth": lambda w: recount_service_months(services=[w.cms.pk]),
     "partnerships.Milestone": lambda w: MilestoneFactory(partnership=w.cms.partnership),
     "partnerships.Escalation": lambda w: EscalationFactory(partnership=w.cms.partnership),
     "partnerships.Risk": lambda w: RiskFactory(partnership=w.cms.partnership),

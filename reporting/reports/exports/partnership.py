@@ -7,11 +7,10 @@ from collections.abc import Iterator
 
 from core.tabular import DATETIME, FIGURE, MONEY, SCORE, WHOLE, Column
 from partnerships.models import Partnership, Service, SlaResult
-from partnerships.outcomes import sla_credit, sla_outcome
+from partnerships.outcomes import deadline_cutoff, sla_credit, sla_outcome
 from reporting.metrics.health import (
     contract_health_series,
     credits_year_to_date,
-    deadline_cutoff,
     service_months,
     trailing_months,
 )
