@@ -87,7 +87,7 @@ class AuditTrail:
         return list(SOURCES.values())
 
     def _queryset(self, source: AuditSource):
-        queryset = source.model.history.all()
+        queryset = source.history()
         scope = scope_for(self.user)
         if not scope.council_wide:
             # Outside the council-wide roles: one's own departments' and partnership's
