@@ -6,6 +6,7 @@ itself is ``reporting.audit.selectors.AuditTrail``.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -253,8 +254,9 @@ class AuditSource:
 
     @cached_property
     def history_model(self) -> type:
-        """The model's django-simple-history model (its rows are the trail's entries)."""
-        return self.model.history.model
+        """The model's django-simple-history model (its rows are the trail's entries), read
+        off its ``history`` descriptor itself rather than through it (see ``history``)."""
+        return inspect.getattr_static(self.model, "history").model
 
     def history(self) -> HistoricalQuerySet:
         """Every history row of the model: what ``Model.history.all()`` gives, without
