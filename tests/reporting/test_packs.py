@@ -262,7 +262,13 @@ def test_a_chart_is_drawn_again_once_and_one_that_still_fails_says_so(
         calls.append(len(calls) + 1)
         if len(calls) in (1, 3, 4):
             raise RuntimeError("kaleido_scopes is not defined")
-        return draw(figure, **kwargs)
+        try:
+            return draw(figure, **kwargs)
+        except Exception:
+            # The real renderer's own first-figure failure, now and then on a loaded
+            # machine: this test decides which calls fail, so a real one is drawn again
+            # here, outside the calls it counts.
+            return draw(figure, **kwargs)
 
     monkeypatch.setattr(kaleido, "calc_fig_sync", flaky)
     _, _, content = monthly(audrey).build("pdf")
