@@ -200,6 +200,12 @@ def _result_written(sender, instance: SlaResult, raw: bool = False, **kwargs) ->
     recount_service_months(service_months=pairs)
 
 
+def _result_deleted(sender, instance: SlaResult, **kwargs) -> None:
+    # Always recounted: what an earlier save remembered on the instance says nothing of
+    # a deletion (a result verified, then deleted, would otherwise look unchanged).
+    recount_service_months(service_months=[(instance.sla.service_id, instance.period)])
+
+
 def _remember_stored_sla(sender, instance: Sla, raw: bool = False, **kwargs) -> None:
     # An SLA moved to another service leaves the old service's months to recount.
     instance._service_before = (
@@ -234,7 +240,7 @@ def connect_sla_summaries() -> None:
 
     pre_save.connect(_remember_stored_result, sender=SlaResult, dispatch_uid="sla-months-pre")
     post_save.connect(_result_written, sender=SlaResult, dispatch_uid="sla-months-save")
-    post_delete.connect(_result_written, sender=SlaResult, dispatch_uid="sla-months-delete")
+    post_delete.connect(_result_deleted, sender=SlaResult, dispatch_uid="sla-months-delete")
     pre_save.connect(_remember_stored_sla, sender=Sla, dispatch_uid="sla-months-sla-pre")
     post_save.connect(_sla_written, sender=Sla, dispatch_uid="sla-months-sla")
     post_save.connect(_service_written, sender=Service, dispatch_uid="sla-months-service")

@@ -230,3 +230,17 @@ def test_a_verification_changes_nothing_counted_and_recounts_nothing(pat, sam, p
         # Met, and entered late: in November for July.
         == {(sla.service_id, MONTHS[0].key): (1, 1, 0, 0, 0, Decimal("0.00"))}
     )
+
+
+def test_a_result_verified_then_deleted_is_no_longer_counted(pat, sam, partnership):
+    """A deletion is recounted whatever an earlier save of the same instance remembered:
+    a verification changes nothing counted, and the deletion after it still does."""
+    sla = SlaFactory(service=ServiceFactory(partnership=partnership))
+    with time_machine.travel(TODAY, tick=False):
+        result = services.enter_sla_result(
+            sla=sla, period_key=MONTHS[0].key, actor=pat, value="99.9"
+        )
+        result = services.verify_sla_result(result=result, actor=sam)
+    assert _stored() == {(sla.service_id, MONTHS[0].key): (1, 1, 0, 0, 0, Decimal("0.00"))}
+    result.delete()  # the same instance the verification saved
+    assert _stored() == _from_the_results() == {}
