@@ -20,7 +20,9 @@ pence as PostgreSQL (DESIGN.md section 3, "SLA").
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Case, Count, DateTimeField, F, Q, Value, When
@@ -46,26 +48,23 @@ EVERY_MONTH = None
 
 
 def count_service_months(
-    service_ids: Iterable[int], keys: Iterable[str] | None = EVERY_MONTH
+    charges: dict[int, Decimal], keys: Iterable[str] | None = EVERY_MONTH
 ) -> list[SlaServiceMonth]:
-    """The unsaved summary rows of the services ``service_ids`` in the months ``keys``
-    (period keys; ``EVERY_MONTH``: every month with a result), one per service and month
-    with at least one result, from the results themselves.
+    """The unsaved summary rows of the services ``charges`` (service id → monthly charge
+    in GBP, which prices their credits) in the months ``keys`` (period keys;
+    ``EVERY_MONTH``: every month with a result), one per service and month with at least
+    one result, from the results themselves.
 
     One grouped query (a second, for the months, with ``EVERY_MONTH``): results counted by
     service, month and SLA credit percentage; every serious failure of an SLA with the
     same percentage earns the same rounded credit, so the credits are the counts times
     ``serious_failure_credit`` of each percentage, added up here in ``Decimal``.
     """
-    services = {
-        s.pk: s.monthly_charge
-        for s in Service.objects.filter(pk__in=list(service_ids)).only("monthly_charge")
-    }
-    results = SlaResult.objects.filter(sla__service__in=list(services))
+    results = SlaResult.objects.filter(sla__service__in=list(charges))
     if keys is EVERY_MONTH:
         keys = results.order_by().values_list("period", flat=True).distinct()
     months = [Period.parse(key) for key in sorted(set(keys))]
-    if not services or not months:
+    if not charges or not months:
         return []
     cutoff = Case(
         *[When(period=m.key, then=Value(deadline_cutoff(m))) for m in months],
@@ -100,7 +99,7 @@ def count_service_months(
         for name in COUNTS:
             setattr(row, name, getattr(row, name) + group[name])
         row.credits_uncapped += group["serious"] * serious_failure_credit(
-            credit_percent=group["sla__credit_percent"], monthly_charge=services[key[0]]
+            credit_percent=group["sla__credit_percent"], monthly_charge=charges[key[0]]
         )
     return list(rows.values())
 
@@ -128,20 +127,28 @@ def recount_service_months(
     with transaction.atomic():
         for start in range(0, len(ids), _BATCH):
             batch = ids[start : start + _BATCH]
-            locked = list(
+            # Locked, and their charges read, in one query.
+            charges = dict(
                 Service.objects.select_for_update()
                 .filter(pk__in=batch)
                 .order_by("pk")
-                .values_list("pk", flat=True)
+                .values_list("pk", "monthly_charge")
             )
-            stale = Q(service__in=[i for i in locked if i in whole])
-            for service_id in locked:
-                if service_id not in whole:
-                    stale |= Q(service=service_id, period__in=months[service_id])
-            rows = count_service_months([i for i in locked if i in whole])
-            for service_id in locked:
-                if service_id not in whole:
-                    rows += count_service_months([service_id], months[service_id])
+            if not charges:
+                continue
+            # Services asking for the same months share one count and one condition of
+            # the delete (usually all of them: every month, or one month).
+            asking: dict[frozenset[str] | None, dict[int, Decimal]] = defaultdict(dict)
+            for service_id, charge in charges.items():
+                wanted = None if service_id in whole else frozenset(months[service_id])
+                asking[wanted][service_id] = charge
+            stale, rows = Q(), []
+            for wanted, asked in asking.items():
+                condition = Q(service__in=list(asked))
+                if wanted is not None:
+                    condition &= Q(period__in=sorted(wanted))
+                stale |= condition
+                rows += count_service_months(asked, wanted)
             # A delete without the ORM's collector: no signal for each row (nothing listens).
             old = SlaServiceMonth.objects.filter(stale)
             old._raw_delete(old.db)
@@ -158,8 +165,9 @@ def rebuild_sla_service_months() -> int:
     ANALYZEs the table on PostgreSQL (``core.copying.analyze``)."""
     everything = SlaServiceMonth.objects.all()
     everything._raw_delete(everything.db)
-    ids = list(Service.objects.order_by("pk").values_list("pk", flat=True))
-    rows = count_service_months(ids)
+    rows = count_service_months(
+        dict(Service.objects.order_by("pk").values_list("pk", "monthly_charge"))
+    )
     SlaServiceMonth.objects.bulk_create(rows, batch_size=_BATCH)
     analyze(SlaServiceMonth)
     figures_changed()

@@ -167,6 +167,12 @@ def test_the_summary_equals_the_results_after_every_kind_of_write(seed, pat, sam
     fixed.period = MONTHS[1].key
     fixed.save()
     _assert_agrees("moved to another month")
+    # Moved to another service's SLA and another month at once: each service's own
+    # month is recounted, not every month of either.
+    fixed.sla = SlaFactory(service=services_[0], code="S-other", credit_percent=Decimal("1"))
+    fixed.period = MONTHS[2].key
+    fixed.save()
+    _assert_agrees("moved to another service and month")
     # A result deleted (the admin), a result's own figures saved directly.
     SlaResult.objects.order_by("?").first().delete()
     _assert_agrees("deleted")
