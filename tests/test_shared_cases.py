@@ -339,9 +339,9 @@ def test_case_09_a_percentage_over_100_is_refused(
     assert SlaResult.objects.count() == 0
 
 
-def test_case_08_each_credit_is_rounded_to_the_penny_before_it_is_added(
-    client, ada, pat, sam, partnership, housing, django_capture_on_commit_callbacks
-):
+def _case_08_imported(client, ada, pat, partnership, housing, callbacks) -> dict[str, int]:
+    """Case 08's services and SLAs made through the API as the administrator, then its
+    results imported as the partner; returns the services' ids by code."""
     import json
 
     setup = json.loads((CASES_DIR / "08-setup-services.json").read_text())
@@ -360,17 +360,47 @@ def test_case_08_each_credit_is_rounded_to_the_penny_before_it_is_added(
         assert answer.status_code == 201, answer.content
     client.force_login(pat)
 
-    job = import_file(
-        client,
-        django_capture_on_commit_callbacks,
-        "sla-results",
-        "08-sla-results-credit-rounding.csv",
-    )
+    job = import_file(client, callbacks, "sla-results", "08-sla-results-credit-rounding.csv")
 
     assert job["status"] == "succeeded", job["errors"]
+    return ids
+
+
+def test_case_08_each_credit_is_rounded_to_the_penny_before_it_is_added(
+    client, ada, pat, sam, partnership, housing, django_capture_on_commit_callbacks
+):
+    ids = _case_08_imported(
+        client, ada, pat, partnership, housing, django_capture_on_commit_callbacks
+    )
     client.force_login(sam)
     body = client.get(f"/api/v1/metrics/partnerships/{partnership.pk}/?period={P07}").json()
     credits = {s["service"]: s["credits"] for s in body["services"]}
     # 4 × £5.0015 rounded each: 4 × £5.00 = £20.00 (never £20.01); £1,001.00 × 0.5% = £5.01.
     assert (credits[ids["print-room"]], credits[ids["payroll-bureau"]]) == ("20.00", "5.01")
     assert body["credits"] == "25.01"
+
+
+def test_case_08_a_charge_changed_after_the_results_prices_each_credit_again_to_the_penny(
+    client, ada, pat, sam, partnership, housing, django_capture_on_commit_callbacks
+):
+    """Case 08's kind after the month is in: the administrator changes both services'
+    charges through the API, and the credits already earned are priced again, each SLA's
+    rounded to the penny before they are added."""
+    ids = _case_08_imported(
+        client, ada, pat, partnership, housing, django_capture_on_commit_callbacks
+    )
+    client.force_login(ada)
+    for code, charge in (("print-room", "1000.90"), ("payroll-bureau", "1003.00")):
+        answer = client.patch(
+            f"/api/v1/services/{ids[code]}/",
+            {"monthly_charge": charge},
+            content_type="application/json",
+        )
+        assert answer.status_code == 200, answer.content
+    client.force_login(sam)
+    body = client.get(f"/api/v1/metrics/partnerships/{partnership.pk}/?period={P07}").json()
+    credits = {s["service"]: s["credits"] for s in body["services"]}
+    # 0.5% of £1,000.90 = £5.0045 → £5.00, four times: £20.00 (never £20.02, the rounded
+    # sum of the unrounded credits); 0.5% of £1,003.00 = £5.015 → £5.02.
+    assert (credits[ids["print-room"]], credits[ids["payroll-bureau"]]) == ("20.00", "5.02")
+    assert body["credits"] == "25.02"
